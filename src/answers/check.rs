@@ -1,0 +1,735 @@
+//! Answer checks: every problem of a sheet at once, each with a place and a stable code.
+
+use super::profile::ProfileReader;
+use super::{Answer, AnswerSheet, AnswerValue, Trend};
+use crate::diag::{Diagnostic, Pos};
+use crate::model::{BetterWhen, Item, ItemSpec, Model};
+use crate::source_file::SourceFile;
+use crate::yaml_value::{Key, Node, Value, format_number};
+use std::collections::BTreeMap;
+
+/// The result of checking a sheet: the sheet when there was no error, and every diagnostic.
+pub struct Checked {
+    pub sheet: Option<AnswerSheet>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Top-level keys of an answer sheet.
+const SHEET_KEYS: &[&str] = &["model", "model_version", "profile", "answers"];
+
+/// Parse a sheet file into a value tree (YAML or JSON).
+pub fn load_sheet(source: &SourceFile) -> Result<Node, Diagnostic> {
+    source.parse_yaml::<Node>()
+}
+
+/// The model id a sheet names, if any (to pick the model before checking).
+pub fn model_named(sheet: &Node) -> Option<String> {
+    sheet.get("model").and_then(|n| n.value.as_text())
+}
+
+/// The closest known name, for "did you mean" hints.
+pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    known
+        .map(|k| (k, edit_distance(name, k)))
+        .filter(|(k, d)| *d <= (k.chars().count() / 3).max(2))
+        .min_by_key(|(_, d)| *d)
+        .map(|(k, _)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+struct SheetChecker<'a> {
+    file: &'a str,
+    diags: Vec<Diagnostic>,
+}
+
+impl SheetChecker<'_> {
+    fn err(&mut self, code: &'static str, pos: Pos, msg: String, help: String) {
+        self.diags.push(
+            Diagnostic::error(code, msg)
+                .in_file(self.file)
+                .at(pos)
+                .help(help),
+        );
+    }
+
+    fn warn(&mut self, code: &'static str, pos: Pos, msg: String, help: String) {
+        self.diags.push(
+            Diagnostic::warning(code, msg)
+                .in_file(self.file)
+                .at(pos)
+                .help(help),
+        );
+    }
+
+    fn option_list(options: impl Iterator<Item = String>) -> String {
+        options.collect::<Vec<_>>().join(", ")
+    }
+
+    /// Interpret one answer for `item`; `None` after reporting when it does not fit.
+    fn answer(&mut self, item: &Item, node: &Node) -> Option<Answer> {
+        // Long form: {answer: ..., note: ..., data: {...}} (band raw figures are also a mapping).
+        let mut note = None;
+        let mut data = BTreeMap::new();
+        let mut value_node = node;
+        let long_form = node.get("answer").is_some()
+            || node.get("note").is_some()
+            || node.get("data").is_some();
+        if let (Value::Map(entries), true) = (&node.value, long_form) {
+            let mut answer = None;
+            for (k, v) in entries {
+                match k.name.as_str() {
+                    "answer" => answer = Some(v),
+                    "note" => note = v.value.as_text(),
+                    "data" => data = self.data(item, v),
+                    other => self.err(
+                        "unknown-field",
+                        k.pos,
+                        format!("`{other}` is not a key of a long-form answer"),
+                        "use `answer`, `note` and `data`".into(),
+                    ),
+                }
+            }
+            match answer {
+                Some(a) => value_node = a,
+                None => {
+                    self.err(
+                        "missing-answer",
+                        node.pos,
+                        format!(
+                            "the answer to `{}` has `note`/`data` but no `answer`",
+                            item.id
+                        ),
+                        "add `answer:` with the choice".into(),
+                    );
+                    return None;
+                }
+            }
+        }
+        let value = self.value(item, value_node)?;
+        Some(Answer { value, note, data })
+    }
+
+    fn data(&mut self, item: &Item, node: &Node) -> BTreeMap<String, f64> {
+        let mut out = BTreeMap::new();
+        let Value::Map(entries) = &node.value else {
+            self.err(
+                "wrong-type",
+                node.pos,
+                format!(
+                    "`data` of `{}` is {}, expected a mapping of figures",
+                    item.id,
+                    node.value.kind()
+                ),
+                "write `data: {field-id: 12.5}`".into(),
+            );
+            return out;
+        };
+        for (k, v) in entries {
+            if !item.fields.iter().any(|f| f.id == k.name) {
+                let known = Self::option_list(item.fields.iter().map(|f| f.id.clone()));
+                let help = if known.is_empty() {
+                    format!("item `{}` records no figures; remove `data`", item.id)
+                } else {
+                    format!("fields of `{}`: {known}", item.id)
+                };
+                self.err(
+                    "unknown-field",
+                    k.pos,
+                    format!("`{}` is not a field of `{}`", k.name, item.id),
+                    help,
+                );
+                continue;
+            }
+            match v.value.as_number() {
+                Some(n) => {
+                    out.insert(k.name.clone(), n);
+                }
+                None if v.value == Value::Null => {}
+                None => self.err(
+                    "wrong-type",
+                    v.pos,
+                    format!(
+                        "field `{}` of `{}` is {}, expected a number",
+                        k.name,
+                        item.id,
+                        v.value.kind()
+                    ),
+                    "write a plain number".into(),
+                ),
+            }
+        }
+        out
+    }
+
+    fn value(&mut self, item: &Item, node: &Node) -> Option<AnswerValue> {
+        if let Value::String(s) = &node.value
+            && is_na(s)
+        {
+            if item.allow_na {
+                return Some(AnswerValue::NotApplicable);
+            }
+            self.err(
+                "na-not-allowed",
+                node.pos,
+                format!("`{}` may not be answered `na`", item.id),
+                "choose one of its options; the model does not allow N/A for this item".into(),
+            );
+            return None;
+        }
+        match &item.spec {
+            ItemSpec::Single { options } => {
+                let text = self.scalar(item, node, "one option id")?;
+                if options.iter().any(|o| o.id == text) {
+                    Some(AnswerValue::Choice { option: text })
+                } else {
+                    self.unknown_option(
+                        item,
+                        node.pos,
+                        &text,
+                        options.iter().map(|o| o.id.clone()),
+                    );
+                    None
+                }
+            }
+            ItemSpec::Multi { options, .. } => {
+                let nodes: Vec<&Node> = match &node.value {
+                    Value::List(items) => items.iter().collect(),
+                    Value::String(_) | Value::Number(_) => vec![node],
+                    other => {
+                        self.err(
+                            "wrong-type",
+                            node.pos,
+                            format!(
+                                "`{}` is {}, expected a list of option ids",
+                                item.id,
+                                other.kind()
+                            ),
+                            "write a list: [B, D]".into(),
+                        );
+                        return None;
+                    }
+                };
+                let mut chosen: Vec<String> = Vec::new();
+                let mut ok = true;
+                for n in nodes {
+                    let Some(text) = self.scalar(item, n, "an option id") else {
+                        ok = false;
+                        continue;
+                    };
+                    if !options.iter().any(|o| o.id == text) {
+                        self.unknown_option(
+                            item,
+                            n.pos,
+                            &text,
+                            options.iter().map(|o| o.id.clone()),
+                        );
+                        ok = false;
+                    } else if chosen.contains(&text) {
+                        self.warn(
+                            "duplicate-option",
+                            n.pos,
+                            format!("option `{text}` of `{}` is listed twice", item.id),
+                            "list each option once".into(),
+                        );
+                    } else {
+                        chosen.push(text);
+                    }
+                }
+                if let Some(ex) = options
+                    .iter()
+                    .find(|o| o.exclusive && chosen.contains(&o.id))
+                    && chosen.len() > 1
+                {
+                    self.err(
+                        "exclusive-option",
+                        node.pos,
+                        format!(
+                            "`{}` chooses `{}` ({}) together with other options",
+                            item.id, ex.id, ex.label.zh
+                        ),
+                        format!(
+                            "`{}` means none of the others; choose it alone or remove it",
+                            ex.id
+                        ),
+                    );
+                    ok = false;
+                }
+                if chosen.is_empty() && ok {
+                    self.err(
+                        "missing-answer",
+                        node.pos,
+                        format!("`{}` is an empty list", item.id),
+                        "choose at least one option (the \"无\" option when none applies)".into(),
+                    );
+                    ok = false;
+                }
+                ok.then_some(AnswerValue::Choices { options: chosen })
+            }
+            ItemSpec::Band {
+                min,
+                max,
+                ratio,
+                bands,
+                unit,
+                ..
+            } => {
+                if let (Value::Map(_), Some(ratio)) = (&node.value, ratio) {
+                    return self.ratio_answer(item, node, ratio.scale, *min, *max);
+                }
+                if let Value::String(s) = &node.value
+                    && let Some(b) = bands.iter().find(|b| b.id == *s)
+                {
+                    return Some(AnswerValue::Band { band: b.id.clone() });
+                }
+                let Some(value) = node.value.as_number() else {
+                    let hint = if ratio.is_some() {
+                        " or {numerator: .., denominator: ..}"
+                    } else {
+                        ""
+                    };
+                    self.err(
+                        "wrong-type",
+                        node.pos,
+                        format!(
+                            "`{}` is {}, expected a number{}",
+                            item.id,
+                            describe(&node.value),
+                            unit.as_deref()
+                                .map(|u| format!(" in {u}"))
+                                .unwrap_or_default()
+                        ),
+                        format!(
+                            "write a number{hint}, or one of the band ids {}",
+                            Self::option_list(bands.iter().map(|b| b.id.clone()))
+                        ),
+                    );
+                    return None;
+                };
+                self.in_range(item, node.pos, value, *min, *max)?;
+                self.in_some_band(item, node.pos, value)?;
+                Some(AnswerValue::Number {
+                    value,
+                    numerator: None,
+                    denominator: None,
+                })
+            }
+            ItemSpec::Scenario { .. } => {
+                let grade = node
+                    .value
+                    .as_number()
+                    .filter(|g| g.fract() == 0.0 && (0.0..=4.0).contains(g));
+                match grade {
+                    Some(g) => Some(AnswerValue::Grade { grade: g as u8 }),
+                    None => {
+                        self.err("out-of-range", node.pos, format!("scenario `{}` is graded {}, expected a whole number 0–4", item.id, describe(&node.value)), "0 = not started, 1–4 = the level whose description fits (see `smedx init` comments)".into());
+                        None
+                    }
+                }
+            }
+            ItemSpec::Trend { better_when } => {
+                let text = self.scalar(item, node, "better, flat or worse")?;
+                let trend = match (text.to_lowercase().as_str(), better_when) {
+                    ("better" | "改善" | "变好", _) => Some(Trend::Better),
+                    ("flat" | "same" | "持平" | "不变", _) => Some(Trend::Flat),
+                    ("worse" | "恶化" | "变差", _) => Some(Trend::Worse),
+                    ("lower" | "降低" | "下降" | "减少", BetterWhen::Lower)
+                    | ("higher" | "增加" | "提高" | "上升", BetterWhen::Higher) => {
+                        Some(Trend::Better)
+                    }
+                    ("lower" | "降低" | "下降" | "减少", BetterWhen::Higher)
+                    | ("higher" | "增加" | "提高" | "上升", BetterWhen::Lower) => {
+                        Some(Trend::Worse)
+                    }
+                    _ => None,
+                };
+                if trend.is_none() {
+                    let better = match better_when {
+                        BetterWhen::Lower => "lower",
+                        BetterWhen::Higher => "higher",
+                    };
+                    self.err("unknown-option", node.pos, format!("`{text}` is not a trend answer for `{}`", item.id), format!("write better, flat or worse (or the observed change: lower, same, higher; here `{better}` is the improvement)"));
+                }
+                trend.map(|trend| AnswerValue::Trend { trend })
+            }
+        }
+    }
+
+    fn ratio_answer(
+        &mut self,
+        item: &Item,
+        node: &Node,
+        scale: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+    ) -> Option<AnswerValue> {
+        let num = node.get("numerator");
+        let den = node.get("denominator");
+        if let Value::Map(entries) = &node.value {
+            for (k, _) in entries {
+                if k.name != "numerator" && k.name != "denominator" {
+                    self.err(
+                        "unknown-field",
+                        k.pos,
+                        format!("`{}` is not a key of raw figures", k.name),
+                        "use `numerator` and `denominator`".into(),
+                    );
+                }
+            }
+        }
+        let (Some(num), Some(den)) = (num, den) else {
+            self.err(
+                "missing-field",
+                node.pos,
+                format!(
+                    "raw figures of `{}` need both `numerator` and `denominator`",
+                    item.id
+                ),
+                "write {numerator: 12, denominator: 40}".into(),
+            );
+            return None;
+        };
+        let (Some(n), Some(d)) = (num.value.as_number(), den.value.as_number()) else {
+            self.err(
+                "wrong-type",
+                node.pos,
+                format!("raw figures of `{}` must be numbers", item.id),
+                "write {numerator: 12, denominator: 40}".into(),
+            );
+            return None;
+        };
+        if d <= 0.0 || n < 0.0 {
+            self.err("out-of-range", den.pos, format!("raw figures of `{}` are {n}/{d}; the denominator must be above 0 and the numerator 0 or more", item.id), "a firm with no such devices answers `na` where allowed".into());
+            return None;
+        }
+        if n > d {
+            self.err(
+                "out-of-range",
+                num.pos,
+                format!(
+                    "`{}`: numerator {} is larger than denominator {}",
+                    item.id,
+                    format_number(n),
+                    format_number(d)
+                ),
+                "the part cannot exceed the whole; check the counts".into(),
+            );
+            return None;
+        }
+        let value = n / d * scale;
+        self.in_range(item, node.pos, value, min, max)?;
+        self.in_some_band(item, node.pos, value)?;
+        Some(AnswerValue::Number {
+            value,
+            numerator: Some(n),
+            denominator: Some(d),
+        })
+    }
+
+    fn in_range(
+        &mut self,
+        item: &Item,
+        pos: Pos,
+        value: f64,
+        min: Option<f64>,
+        max: Option<f64>,
+    ) -> Option<()> {
+        if min.is_some_and(|m| value < m) || max.is_some_and(|m| value > m) {
+            let range = format!(
+                "{}–{}",
+                min.map_or("".into(), format_number),
+                max.map_or("".into(), format_number)
+            );
+            self.err(
+                "out-of-range",
+                pos,
+                format!("`{}` is {}, outside {range}", item.id, format_number(value)),
+                format!("give a number within {range}"),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    fn in_some_band(&mut self, item: &Item, pos: Pos, value: f64) -> Option<()> {
+        if let ItemSpec::Band { bands, .. } = &item.spec
+            && !bands.iter().any(|b| b.range.contains(value))
+        {
+            self.err(
+                "out-of-range",
+                pos,
+                format!(
+                    "`{}` is {}, which no band of the model covers",
+                    item.id,
+                    format_number(value)
+                ),
+                format!(
+                    "bands: {}",
+                    Self::option_list(bands.iter().map(|b| b.range.to_string()))
+                ),
+            );
+            return None;
+        }
+        Some(())
+    }
+
+    fn scalar(&mut self, item: &Item, node: &Node, expected: &str) -> Option<String> {
+        match &node.value {
+            Value::String(s) => Some(s.trim().to_string()),
+            Value::Number(_) => node.value.as_text(),
+            other => {
+                self.err(
+                    "wrong-type",
+                    node.pos,
+                    format!("`{}` is {}, expected {expected}", item.id, other.kind()),
+                    "see the item's options in `smedx init` output".into(),
+                );
+                None
+            }
+        }
+    }
+
+    fn unknown_option(
+        &mut self,
+        item: &Item,
+        pos: Pos,
+        text: &str,
+        ids: impl Iterator<Item = String>,
+    ) {
+        let ids: Vec<String> = ids.collect();
+        self.err(
+            "unknown-option",
+            pos,
+            format!("`{text}` is not an option of `{}`", item.id),
+            format!("choose one of {}", ids.join(", ")),
+        );
+    }
+}
+
+fn is_na(s: &str) -> bool {
+    matches!(s.trim().to_lowercase().as_str(), "na" | "n/a" | "不适用")
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("`{s}`"),
+        other => other.kind().to_string(),
+    }
+}
+
+/// Check a parsed sheet against a model. Errors leave `sheet` empty; warnings do not.
+pub fn check_sheet(model: &Model, sheet: &Node, file: &str) -> Checked {
+    let mut c = SheetChecker {
+        file,
+        diags: Vec::new(),
+    };
+    let Value::Map(top) = &sheet.value else {
+        c.err(
+            "wrong-type",
+            sheet.pos,
+            format!(
+                "the answer sheet is {}, expected a mapping with `profile:` and `answers:`",
+                sheet.value.kind()
+            ),
+            "start from `smedx init -o answers.yaml`".into(),
+        );
+        return Checked {
+            sheet: None,
+            diagnostics: c.diags,
+        };
+    };
+    for (k, _) in top {
+        if !SHEET_KEYS.contains(&k.name.as_str()) {
+            let hint = closest(&k.name, SHEET_KEYS.iter().copied()).map_or_else(
+                || format!("allowed keys: {}", SHEET_KEYS.join(", ")),
+                |s| format!("did you mean `{s}`?"),
+            );
+            c.err(
+                "unknown-field",
+                k.pos,
+                format!("`{}` is not a key of an answer sheet", k.name),
+                hint,
+            );
+        }
+    }
+    if let Some(named) = sheet.get("model")
+        && let Some(id) = named.value.as_text()
+        && id != model.id
+    {
+        c.warn(
+            "model-mismatch",
+            named.pos,
+            format!(
+                "the sheet was written for model `{id}` but is checked against `{}`",
+                model.id
+            ),
+            "pass the right model with --model, or correct `model:`".into(),
+        );
+    }
+    if let Some(v) = sheet
+        .get("model_version")
+        .and_then(|n| n.value.as_text().map(|t| (t, n.pos)))
+        && v.0 != model.version
+    {
+        c.warn(
+            "model-mismatch",
+            v.1,
+            format!(
+                "the sheet was written for version {} of `{}`; this is version {}",
+                v.0, model.id, model.version
+            ),
+            "check that the item ids still mean the same; re-run `smedx init` for a fresh sheet"
+                .into(),
+        );
+    }
+    let profile = ProfileReader {
+        file,
+        diags: &mut c.diags,
+    }
+    .read(sheet.get("profile"), sheet.pos, model);
+    let group = profile.industry_group.clone();
+    let size = profile.size_class;
+
+    let mut answers = BTreeMap::new();
+    let empty = Vec::new();
+    let entries: &Vec<(Key, Node)> = match sheet.get("answers") {
+        None => {
+            c.err(
+                "missing-field",
+                sheet.pos,
+                "the sheet has no `answers:`".into(),
+                "add `answers:` with one line per item; `smedx init` lists them all".into(),
+            );
+            &empty
+        }
+        Some(Node {
+            value: Value::Map(e),
+            ..
+        }) => e,
+        Some(Node {
+            value: Value::Null, ..
+        }) => &empty,
+        Some(n) => {
+            c.err(
+                "wrong-type",
+                n.pos,
+                format!(
+                    "`answers` is {}, expected a mapping of item id → answer",
+                    n.value.kind()
+                ),
+                "write `item-id: answer` lines under `answers:`".into(),
+            );
+            &empty
+        }
+    };
+    let mut seen: Vec<&str> = Vec::new();
+    for (key, node) in entries {
+        let Some(item) = model.item(&key.name) else {
+            let hint = closest(&key.name, model.items.iter().map(|i| i.id.as_str())).map_or_else(
+                || "`smedx init` lists the item ids of the model".to_string(),
+                |s| format!("did you mean `{s}`?"),
+            );
+            c.err(
+                "unknown-item",
+                key.pos,
+                format!("`{}` is not an item of model `{}`", key.name, model.id),
+                hint,
+            );
+            continue;
+        };
+        if seen.contains(&key.name.as_str()) {
+            c.err(
+                "duplicate-answer",
+                key.pos,
+                format!("`{}` is answered twice", key.name),
+                "keep one answer per item".into(),
+            );
+            continue;
+        }
+        seen.push(&key.name);
+        if node.value == Value::Null {
+            continue; // left blank: treated as unanswered below
+        }
+        if !item.applies_to.applies(&group, size) {
+            let group_title = model
+                .industry_group(&group)
+                .map_or(group.clone(), |g| g.title.zh.clone());
+            c.warn(
+                "not-applicable",
+                key.pos,
+                format!(
+                    "`{}` does not apply to this firm ({group_title}); its answer is ignored",
+                    item.id
+                ),
+                "remove the answer, or check `profile.industry` if the firm's industry is wrong"
+                    .into(),
+            );
+            continue;
+        }
+        if let Some(a) = c.answer(item, node) {
+            answers.insert(item.id.clone(), a);
+        }
+    }
+    for item in &model.items {
+        if item.required
+            && item.applies_to.applies(&group, size)
+            && !answers.contains_key(&item.id)
+            && !c
+                .diags
+                .iter()
+                .any(|d| d.is_error() && d.message.contains(&format!("`{}`", item.id)))
+        {
+            let na = if item.allow_na {
+                " (or `na` if it does not apply)"
+            } else {
+                ""
+            };
+            c.err(
+                "missing-answer",
+                sheet.get("answers").map_or(sheet.pos, |n| n.pos),
+                format!("`{}` ({}) is not answered", item.id, item.title.zh),
+                format!("answer it{na}; `smedx init` shows its options"),
+            );
+        }
+    }
+    let has_errors = c.diags.iter().any(Diagnostic::is_error);
+    let result = AnswerSheet {
+        model: model.id.clone(),
+        model_version: model.version.clone(),
+        profile,
+        answers,
+    };
+    Checked {
+        sheet: (!has_errors).then_some(result),
+        diagnostics: c.diags,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_names() {
+        assert_eq!(
+            closest(
+                "netwrok-connectivity",
+                ["network-connectivity", "talent"].into_iter()
+            ),
+            Some("network-connectivity")
+        );
+        assert_eq!(closest("zzz", ["network-connectivity"].into_iter()), None);
+    }
+}

@@ -1,0 +1,432 @@
+//! Enterprise profile (企业画像): fields, validation, derived size class and industry group.
+
+use super::SizeClass;
+use super::credit_code;
+use super::reference::{Metrics, reference};
+use crate::diag::{Diagnostic, Pos};
+use crate::model::Model;
+use crate::yaml_value::{Node, Value};
+use serde::Serialize;
+
+/// Who was assessed. Derived fields (`size_class`, `industry_group`) come from the data files.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Profile {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+    /// 6-digit 行政区划代码.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// GB/T 4754-2017 code, normalised with its 门类 letter (C2110).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub industry: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub employees: Option<f64>,
+    /// 营业收入, 万元.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revenue: Option<f64>,
+    /// 资产总额, 万元.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assets: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assessed_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assessor: Option<String>,
+    /// 万元/年.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub digital_budget: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub it_staff: Option<f64>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub existing_systems: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+    /// Generated data, not a real firm.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub synthetic: bool,
+    /// Derived from industry, employees, revenue, assets (2011 划型 rules).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub size_class: Option<SizeClass>,
+    /// Derived from the industry code by the model's `industry_groups`.
+    pub industry_group: String,
+}
+
+/// Keys a profile may have.
+pub const PROFILE_KEYS: &[&str] = &[
+    "name",
+    "credit_code",
+    "credit_code_verified",
+    "region",
+    "industry",
+    "employees",
+    "revenue",
+    "assets",
+    "assessed_on",
+    "assessor",
+    "digital_budget",
+    "it_staff",
+    "existing_systems",
+    "tags",
+    "synthetic",
+];
+
+pub(super) struct ProfileReader<'a> {
+    pub file: &'a str,
+    pub diags: &'a mut Vec<Diagnostic>,
+}
+
+impl ProfileReader<'_> {
+    fn err(&mut self, code: &'static str, pos: Pos, msg: String, help: &str) {
+        self.diags.push(
+            Diagnostic::error(code, msg)
+                .in_file(self.file)
+                .at(pos)
+                .help(help.to_string()),
+        );
+    }
+
+    fn warn(&mut self, code: &'static str, pos: Pos, msg: String, help: &str) {
+        self.diags.push(
+            Diagnostic::warning(code, msg)
+                .in_file(self.file)
+                .at(pos)
+                .help(help.to_string()),
+        );
+    }
+
+    fn text(&mut self, node: &Node, key: &str) -> Option<String> {
+        match &node.value {
+            Value::Null => None,
+            Value::String(s) if s.trim().is_empty() => None,
+            Value::String(s) => Some(s.trim().to_string()),
+            Value::Number(_) | Value::Bool(_) => node.value.as_text(),
+            other => {
+                self.err(
+                    "wrong-type",
+                    node.pos,
+                    format!("`profile.{key}` is {}, expected text", other.kind()),
+                    "write the value as text",
+                );
+                None
+            }
+        }
+    }
+
+    fn number(&mut self, node: &Node, key: &str, unit: &str) -> Option<f64> {
+        match &node.value {
+            Value::Null => None,
+            v => match v.as_number() {
+                Some(n) if n >= 0.0 => Some(n),
+                _ => {
+                    self.err(
+                        "wrong-type",
+                        node.pos,
+                        format!(
+                            "`profile.{key}` is {}, expected a number of {unit} (0 or more)",
+                            describe(v)
+                        ),
+                        &format!("write a plain number of {unit}, e.g. {key}: 120"),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    fn list(&mut self, node: &Node, key: &str) -> Vec<String> {
+        match &node.value {
+            Value::Null => Vec::new(),
+            Value::List(items) => items.iter().filter_map(|i| self.text(i, key)).collect(),
+            Value::String(s) => vec![s.clone()],
+            other => {
+                self.err(
+                    "wrong-type",
+                    node.pos,
+                    format!("`profile.{key}` is {}, expected a list", other.kind()),
+                    "write a list: [财务软件, 钉钉]",
+                );
+                Vec::new()
+            }
+        }
+    }
+
+    /// Read and check the `profile:` mapping.
+    pub fn read(&mut self, node: Option<&Node>, sheet_pos: Pos, model: &Model) -> Profile {
+        let mut p = Profile::default();
+        let Some(node) = node else {
+            self.err("missing-profile", sheet_pos, "the sheet has no `profile:`".into(), "add the enterprise profile (name, industry, employees, revenue …); `smedx init` writes a blank one");
+            p.industry_group = model.industry_group_of(None).to_string();
+            return p;
+        };
+        let Value::Map(entries) = &node.value else {
+            self.err(
+                "wrong-type",
+                node.pos,
+                format!("`profile` is {}, expected a mapping", node.value.kind()),
+                "write `profile:` followed by indented `key: value` lines",
+            );
+            p.industry_group = model.industry_group_of(None).to_string();
+            return p;
+        };
+        let verified = node
+            .get("credit_code_verified")
+            .is_some_and(|v| v.value == Value::Bool(true));
+        let mut industry_pos = node.pos;
+        let mut credit_pos = node.pos;
+        for (key, value) in entries {
+            match key.name.as_str() {
+                "name" => p.name = self.text(value, "name").unwrap_or_default(),
+                "credit_code" => {
+                    credit_pos = value.pos;
+                    p.credit_code = self.text(value, "credit_code");
+                }
+                "credit_code_verified" => {
+                    if !matches!(value.value, Value::Bool(_)) {
+                        self.err(
+                            "wrong-type",
+                            value.pos,
+                            "`credit_code_verified` must be true or false".into(),
+                            "write true or false",
+                        );
+                    }
+                }
+                "region" => p.region = self.text(value, "region"),
+                "industry" => {
+                    industry_pos = value.pos;
+                    p.industry = self.text(value, "industry");
+                }
+                "employees" => p.employees = self.number(value, "employees", "people"),
+                "revenue" => p.revenue = self.number(value, "revenue", "万元"),
+                "assets" => p.assets = self.number(value, "assets", "万元"),
+                "assessed_on" => p.assessed_on = self.text(value, "assessed_on"),
+                "assessor" => p.assessor = self.text(value, "assessor"),
+                "digital_budget" => {
+                    p.digital_budget = self.number(value, "digital_budget", "万元 per year")
+                }
+                "it_staff" => p.it_staff = self.number(value, "it_staff", "people"),
+                "existing_systems" => p.existing_systems = self.list(value, "existing_systems"),
+                "tags" => p.tags = self.list(value, "tags"),
+                "synthetic" => p.synthetic = value.value == Value::Bool(true),
+                other => {
+                    let hint = crate::answers::check::closest(other, PROFILE_KEYS.iter().copied())
+                        .map_or_else(
+                            || format!("allowed keys: {}", PROFILE_KEYS.join(", ")),
+                            |c| format!("did you mean `{c}`?"),
+                        );
+                    self.err(
+                        "unknown-field",
+                        key.pos,
+                        format!("`profile.{other}` is not a profile field"),
+                        &hint,
+                    );
+                }
+            }
+        }
+        if p.name.is_empty() {
+            self.err(
+                "missing-field",
+                node.pos,
+                "the profile has no `name`".into(),
+                "add `name:` with the enterprise's registered name",
+            );
+        }
+        // Credit code.
+        if let Some(code) = p.credit_code.clone() {
+            match credit_code::validate(&code) {
+                Ok(normal) => p.credit_code = Some(normal),
+                Err(e @ credit_code::CreditCodeError::CheckDigit { .. }) if verified => {
+                    self.warn(
+                        "credit-code-check-digit",
+                        credit_pos,
+                        format!("统一社会信用代码 `{code}` {e}"),
+                        "kept because `credit_code_verified: true` says the assessor confirmed it",
+                    );
+                }
+                Err(e @ credit_code::CreditCodeError::CheckDigit { .. }) => {
+                    self.err("credit-code-check-digit", credit_pos, format!("统一社会信用代码 `{code}` {e}"), "check it against the business licence (营业执照); if the code is genuine (a few early pilot codes fail the check), add `credit_code_verified: true`");
+                }
+                Err(e) => self.err(
+                    "bad-credit-code",
+                    credit_pos,
+                    format!("统一社会信用代码 `{code}` {e}"),
+                    "copy the 18-character code from the business licence (营业执照)",
+                ),
+            }
+        }
+        // Region.
+        if let Some(region) = &p.region {
+            let ok = region.len() == 6 && region.chars().all(|c| c.is_ascii_digit());
+            let pos = node.get("region").map_or(node.pos, |n| n.pos);
+            if !ok {
+                self.err(
+                    "bad-region",
+                    pos,
+                    format!("region `{region}` is not a 6-digit 行政区划代码"),
+                    "write the county-level code as text, e.g. region: \"330106\"",
+                );
+            } else if reference().province(&region[..2]).is_none() {
+                self.err(
+                    "bad-region",
+                    pos,
+                    format!(
+                        "region `{region}` starts with `{}`, which is no province",
+                        &region[..2]
+                    ),
+                    "check the code (GB/T 2260): 11 北京, 31 上海, 44 广东, 51 四川 …",
+                );
+            }
+        }
+        // Industry.
+        match p.industry.clone() {
+            Some(code) => match normalise_industry(&code) {
+                Ok(normal) => p.industry = Some(normal),
+                Err(why) => {
+                    self.err("bad-industry-code", industry_pos, format!("industry `{code}` {why}"), "write the GB/T 4754-2017 code, e.g. C2110 (木质家具制造) or 2110");
+                    p.industry = None;
+                }
+            },
+            None => self.warn("missing-field", node.pos, format!("the profile has no `industry`; the rules of the default industry group `{}` are used", model.industry_group_of(None)), "add `industry:` with the GB/T 4754-2017 code, e.g. C2110"),
+        }
+        p.industry_group = model.industry_group_of(p.industry.as_deref()).to_string();
+        // Size class.
+        if let Some(code) = &p.industry
+            && let Some(sector) = reference().sector_of(code)
+        {
+            let m = Metrics {
+                employees: p.employees,
+                revenue: p.revenue,
+                assets: p.assets,
+            };
+            p.size_class = sector.classify(&m);
+            if p.size_class.is_none() {
+                let needed = [&sector.medium, &sector.small, &sector.sme_below]
+                    .iter()
+                    .flat_map(|b| b.metric_names())
+                    .fold(Vec::new(), |mut acc, n| {
+                        if !acc.contains(&n) {
+                            acc.push(n);
+                        }
+                        acc
+                    });
+                self.warn(
+                    "size-unknown",
+                    node.pos,
+                    format!(
+                        "the size class cannot be derived: {} needs {}",
+                        sector.title.zh,
+                        needed.join(", ")
+                    ),
+                    "add the missing figures (employees in people, revenue and assets in 万元)",
+                );
+            }
+        }
+        if let Some(date) = &p.assessed_on
+            && !valid_date(date)
+        {
+            let pos = node.get("assessed_on").map_or(node.pos, |n| n.pos);
+            self.err(
+                "bad-date",
+                pos,
+                format!("`assessed_on` is `{date}`, not a date"),
+                "write the date as YYYY-MM-DD, e.g. 2026-11-20",
+            );
+        }
+        p
+    }
+}
+
+fn describe(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("`{s}`"),
+        other => other.kind().to_string(),
+    }
+}
+
+/// Normalise a GB/T 4754 code: `2110`, `c2110`, `C21`, `C` → with its 门类 letter.
+pub fn normalise_industry(code: &str) -> Result<String, String> {
+    let code = code.trim().to_ascii_uppercase();
+    let (letter, digits) = match code.chars().next() {
+        Some(c) if c.is_ascii_uppercase() => (Some(c.to_string()), &code[1..]),
+        _ => (None, code.as_str()),
+    };
+    if digits.len() > 4 || !digits.chars().all(|c| c.is_ascii_digit()) || (digits.len() == 1) {
+        return Err("is not a GB/T 4754 code (a 门类 letter and/or 2–4 digits)".into());
+    }
+    let r = reference();
+    if digits.is_empty() {
+        let letter = letter.ok_or("is empty")?;
+        return r
+            .section(&letter)
+            .map(|_| letter.clone())
+            .ok_or_else(|| format!("names 门类 `{letter}`, which does not exist"));
+    }
+    let division: u8 = digits[..2].parse().map_err(|_| "has no 大类".to_string())?;
+    if !r.divisions.iter().any(|d| d.code == digits[..2]) {
+        return Err(format!(
+            "names 大类 {}, which GB/T 4754-2017 does not have",
+            &digits[..2]
+        ));
+    }
+    let section = r
+        .section_of_division(division)
+        .ok_or_else(|| format!("names 大类 {division}, which belongs to no 门类"))?;
+    if let Some(l) = letter
+        && l != section.letter
+    {
+        return Err(format!(
+            "says 门类 {l} but 大类 {} belongs to 门类 {} ({})",
+            &digits[..2],
+            section.letter,
+            section.title.zh
+        ));
+    }
+    Ok(format!("{}{digits}", section.letter))
+}
+
+fn valid_date(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
+        return false;
+    }
+    let (Ok(y), Ok(m), Ok(d)) = (
+        parts[0].parse::<u32>(),
+        parts[1].parse::<u32>(),
+        parts[2].parse::<u32>(),
+    ) else {
+        return false;
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1900..=2200).contains(&y) && (1..=days).contains(&d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn industry_codes_normalise() {
+        assert_eq!(normalise_industry("2110").unwrap(), "C2110");
+        assert_eq!(normalise_industry("c2110").unwrap(), "C2110");
+        assert_eq!(normalise_industry("G5990").unwrap(), "G5990");
+        assert_eq!(normalise_industry("F").unwrap(), "F");
+        assert!(normalise_industry("G2110").unwrap_err().contains("门类 C"));
+        assert!(normalise_industry("9").is_err());
+        assert!(normalise_industry("C99999").is_err());
+        assert!(normalise_industry("Z").is_err());
+    }
+
+    #[test]
+    fn dates() {
+        assert!(valid_date("2024-02-29"));
+        assert!(!valid_date("2023-02-29"));
+        assert!(!valid_date("2026-13-01"));
+        assert!(!valid_date("20261120"));
+    }
+}

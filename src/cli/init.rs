@@ -1,0 +1,386 @@
+//! `smedx init`: write a blank answer sheet for a model, every item with its options and help in comments.
+
+use super::{Outcome, write_output};
+use crate::model::{self, BetterWhen, Children, ItemSpec, Model, Node};
+use crate::text::{Lang, Text, tr};
+use crate::yaml_value::format_number;
+use anyhow::bail;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Write a blank answer sheet to fill in an editor.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Write to this file (default: standard output).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Model: a bundled id or a model file.
+    #[arg(long, short, default_value = model::DEFAULT_MODEL_ID)]
+    model: String,
+    /// Language of the comments.
+    #[arg(long, value_enum, default_value_t)]
+    lang: Lang,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let model = match model::resolve(&args.model) {
+        Ok((m, _, _)) => m,
+        Err(diags) => {
+            let mut report = crate::diag::Report::default();
+            report.extend(diags);
+            super::print_report(&report, super::DiagFormat::Human);
+            return Ok(Outcome::Invalid);
+        }
+    };
+    if let Some(path) = &args.output
+        && path.exists()
+        && !args.force
+    {
+        bail!("{} exists; pass --force to overwrite it", path.display());
+    }
+    write_output(args.output.as_deref(), &blank_sheet(&model, args.lang))?;
+    Ok(Outcome::Ok)
+}
+
+/// One comment line per text line, so multi-line help stays a comment.
+fn comment(out: &mut String, indent: &str, text: &str) {
+    for line in text.lines() {
+        let _ = writeln!(out, "{indent}# {line}");
+    }
+}
+
+/// The blank sheet text.
+pub fn blank_sheet(model: &Model, lang: Lang) -> String {
+    let mut out = String::new();
+    let t = |x: &Text| x.get(lang).to_string();
+    let _ = writeln!(
+        out,
+        "# yaml-language-server: $schema=https://smedx.invalid/schemas/answers.schema.json"
+    );
+    comment(
+        &mut out,
+        "",
+        &format!(
+            "{} — {}",
+            t(&model.title),
+            tr(lang, "答题表", "answer sheet")
+        ),
+    );
+    comment(
+        &mut out,
+        "",
+        tr(
+            lang,
+            "填写方法：每题冒号后填答案；多选题写成列表 [B, D]；不适用（允许时）写 na。",
+            "How to fill: write the answer after each colon; multi-choice as a list [B, D]; na where allowed.",
+        ),
+    );
+    comment(
+        &mut out,
+        "",
+        tr(
+            lang,
+            "检查：smedx validate 本文件；评分：smedx score 本文件",
+            "Check: smedx validate FILE; score: smedx score FILE",
+        ),
+    );
+    let _ = writeln!(
+        out,
+        "model: {}\nmodel_version: \"{}\"\n",
+        model.id, model.version
+    );
+    let _ = writeln!(out, "profile:");
+    let fields: [(&str, &str, &str); 14] = [
+        ("name", "企业名称（必填）", "registered name (required)"),
+        (
+            "credit_code",
+            "统一社会信用代码，18 位",
+            "unified social credit code, 18 characters",
+        ),
+        (
+            "region",
+            "行政区划代码，6 位，加引号，如 \"330106\"",
+            "6-digit region code, quoted, e.g. \"330106\"",
+        ),
+        (
+            "industry",
+            "国民经济行业代码 GB/T 4754-2017，如 C2110",
+            "GB/T 4754-2017 industry code, e.g. C2110",
+        ),
+        ("employees", "从业人员（人）", "employees (people)"),
+        (
+            "revenue",
+            "上年营业收入（万元）",
+            "revenue last year (10k CNY)",
+        ),
+        (
+            "assets",
+            "资产总额（万元，建筑业、房地产、租赁和商务服务业需要）",
+            "total assets (10k CNY; needed for construction, real estate, leasing)",
+        ),
+        (
+            "assessed_on",
+            "评估日期 YYYY-MM-DD",
+            "assessment date YYYY-MM-DD",
+        ),
+        ("assessor", "评估人", "assessor"),
+        (
+            "digital_budget",
+            "每年数字化预算（万元）",
+            "yearly digital budget (10k CNY)",
+        ),
+        ("it_staff", "信息化人员（人）", "IT staff (people)"),
+        (
+            "existing_systems",
+            "已有系统，如 [财务软件, 钉钉]",
+            "existing systems, e.g. [accounting software, DingTalk]",
+        ),
+        (
+            "tags",
+            "标签，如 [专精特新]",
+            "tags, e.g. [specialised SME]",
+        ),
+        ("synthetic", "演示数据填 true", "true for demo data"),
+    ];
+    for (key, zh, en) in fields {
+        let _ = writeln!(out, "  {key}:    # {}", tr(lang, zh, en));
+    }
+    let _ = writeln!(out, "\nanswers:");
+    for d in &model.dimensions {
+        node_block(&mut out, model, d, 0, lang);
+    }
+    out
+}
+
+fn node_block(out: &mut String, model: &Model, node: &Node, depth: usize, lang: Lang) {
+    let bar = if depth == 0 { "=" } else { "-" };
+    let points = if node.points > 0.0 {
+        format!(
+            " ({} {})",
+            format_number(node.points),
+            tr(lang, "分", "points")
+        )
+    } else {
+        String::new()
+    };
+    let extra = if depth == 0 && !node.counts_toward_level {
+        tr(
+            lang,
+            "（单独计分，不影响等级）",
+            " (scored separately; does not change the level)",
+        )
+    } else {
+        ""
+    };
+    let _ = writeln!(
+        out,
+        "\n  # {} {}{points}{extra} {}",
+        bar.repeat(3),
+        node.title.get(lang),
+        bar.repeat(3)
+    );
+    match &node.children {
+        Children::Nodes(nodes) => nodes
+            .iter()
+            .for_each(|n| node_block(out, model, n, depth + 1, lang)),
+        Children::Items(items) => items
+            .iter()
+            .for_each(|&i| item_block(out, &model.items[i], lang)),
+    }
+}
+
+fn item_block(out: &mut String, item: &crate::model::Item, lang: Lang) {
+    let t = |x: &Text| x.get(lang).to_string();
+    let _ = writeln!(out);
+    let points = if item.points > 0.0 {
+        format!(
+            "（{} {}）",
+            format_number(item.points),
+            tr(lang, "分", "points")
+        )
+    } else {
+        String::new()
+    };
+    comment(out, "  ", &format!("{}{points}", t(&item.title)));
+    if let Some(h) = &item.help {
+        comment(
+            out,
+            "  ",
+            &format!("{} {}", tr(lang, "说明：", "Help:"), t(h)),
+        );
+    }
+    if let Some(groups) = &item.applies_to.industry_groups {
+        comment(
+            out,
+            "  ",
+            &format!(
+                "{} {}",
+                tr(lang, "适用行业组：", "Applies to:"),
+                groups.join(", ")
+            ),
+        );
+    }
+    match &item.spec {
+        ItemSpec::Single { options } | ItemSpec::Multi { options, .. } => {
+            let multi = matches!(item.spec, ItemSpec::Multi { .. });
+            comment(
+                out,
+                "  ",
+                tr(
+                    lang,
+                    if multi {
+                        "多选，写成列表，如 [B, C]："
+                    } else {
+                        "单选，填一个选项："
+                    },
+                    if multi {
+                        "choose several, as a list, e.g. [B, C]:"
+                    } else {
+                        "choose one:"
+                    },
+                ),
+            );
+            for o in options {
+                let ex = if o.exclusive {
+                    tr(lang, "（只能单独选）", " (alone only)")
+                } else {
+                    ""
+                };
+                comment(
+                    out,
+                    "  ",
+                    &format!(
+                        "  {} = {}{ex}  [{}]",
+                        o.id,
+                        t(&o.label),
+                        format_number((o.fraction * item.points * 1000.0).round() / 1000.0)
+                    ),
+                );
+            }
+        }
+        ItemSpec::Band {
+            bands, unit, ratio, ..
+        } => {
+            let unit = unit.as_deref().unwrap_or("");
+            comment(
+                out,
+                "  ",
+                &format!(
+                    "{}{unit}{}",
+                    tr(lang, "填数值，单位 ", "a number in "),
+                    tr(lang, "；或区间代号：", "; or a band id:")
+                ),
+            );
+            for b in bands {
+                comment(
+                    out,
+                    "  ",
+                    &format!(
+                        "  {} = {}  [{}]",
+                        b.id,
+                        b.range,
+                        format_number((b.fraction * item.points * 1000.0).round() / 1000.0)
+                    ),
+                );
+            }
+            if let Some(r) = ratio {
+                comment(
+                    out,
+                    "  ",
+                    &format!(
+                        "{} {{numerator: {}, denominator: {}}}",
+                        tr(lang, "或原始数据：", "or raw figures:"),
+                        t(&r.numerator),
+                        t(&r.denominator)
+                    ),
+                );
+            }
+        }
+        ItemSpec::Scenario {
+            constrained,
+            levels,
+            ..
+        } => {
+            let c = if *constrained {
+                tr(lang, "★ 约束性场景。", "★ constrained scenario. ")
+            } else {
+                ""
+            };
+            comment(
+                out,
+                "  ",
+                &format!(
+                    "{c}{}",
+                    tr(
+                        lang,
+                        "填 0–4：0 = 尚未开展；其余为符合描述的最高等级：",
+                        "grade 0–4: 0 = not started; otherwise the highest level whose description fits:"
+                    )
+                ),
+            );
+            for l in levels {
+                comment(out, "  ", &format!("  {} = {}", l.level, t(&l.description)));
+            }
+        }
+        ItemSpec::Trend { better_when } => {
+            let better = match better_when {
+                BetterWhen::Lower => tr(lang, "下降为改善", "lower is better"),
+                BetterWhen::Higher => tr(lang, "上升为改善", "higher is better"),
+            };
+            comment(
+                out,
+                "  ",
+                &format!(
+                    "{} better / flat / worse {} lower / same / higher（{better}）",
+                    tr(lang, "填", "answer"),
+                    tr(lang, "或实际变化", "or the observed change")
+                ),
+            );
+        }
+    }
+    if !item.evidence.is_empty() {
+        let ev: Vec<String> = item.evidence.iter().map(t).collect();
+        comment(
+            out,
+            "  ",
+            &format!("{} {}", tr(lang, "佐证材料：", "Evidence:"), ev.join("；")),
+        );
+    }
+    if item.allow_na {
+        comment(
+            out,
+            "  ",
+            tr(lang, "不适用时填 na", "answer na if it does not apply"),
+        );
+    }
+    if !item.fields.is_empty() {
+        let f: Vec<String> = item
+            .fields
+            .iter()
+            .map(|f| {
+                format!(
+                    "{} ({}{})",
+                    f.id,
+                    t(&f.label),
+                    f.unit
+                        .as_deref()
+                        .map(|u| format!(", {u}"))
+                        .unwrap_or_default()
+                )
+            })
+            .collect();
+        comment(
+            out,
+            "  ",
+            &format!(
+                "{} {{answer: ..., data: {{{}}}}}",
+                tr(lang, "可记录数据：", "figures to record:"),
+                f.join(", ")
+            ),
+        );
+    }
+    let _ = writeln!(out, "  {}:", item.id);
+}

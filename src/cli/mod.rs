@@ -1,0 +1,171 @@
+//! Command-line interface: one file per subcommand, each with its arguments and `run`.
+
+mod init;
+mod schema;
+mod score;
+mod table;
+mod validate;
+
+use crate::answers::{self, AnswerSheet};
+use crate::diag::{Diagnostic, Report};
+use crate::model::{self, Model};
+use crate::source_file::SourceFile;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+/// 中小企业数字化转型成熟度评估 — SME digital-transformation maturity assessment.
+///
+/// Score an enterprise's answers against the MIIT 2024 indicators (bundled) or any model in YAML,
+/// get its level (一级–四级) and exactly what is short of the next one.
+#[derive(Debug, Parser)]
+#[command(name = "smedx", version, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check model files and answer sheets; report every problem with file:line:col.
+    Validate(validate::Args),
+    /// Score an answer sheet: level, points per dimension, scenario grades, what is short.
+    Score(score::Args),
+    /// Print the JSON Schema of model files or answer sheets (for editors).
+    Schema(schema::Args),
+    /// Write a blank answer sheet for a model, with every item's options and help as comments.
+    Init(init::Args),
+}
+
+/// How a command ended, when it did not fail internally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done; warnings at most.
+    Ok,
+    /// The input had errors (exit status 2).
+    Invalid,
+}
+
+/// Diagnostic output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum DiagFormat {
+    #[default]
+    Human,
+    Json,
+}
+
+/// Entry point of the binary: exit 0 ok, 2 invalid input, 1 internal error.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::Invalid) => ExitCode::from(2),
+        Err(err) => {
+            let mut msg = format!("error: {err}");
+            for cause in err.chain().skip(1) {
+                msg.push_str(&format!("\n  caused by: {cause}"));
+            }
+            eprintln!("{msg}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    match cli.command {
+        Command::Validate(a) => validate::run(a),
+        Command::Score(a) => score::run(a),
+        Command::Schema(a) => schema::run(a),
+        Command::Init(a) => init::run(a),
+    }
+}
+
+/// Write `text` to `path`, or to standard output when there is none.
+pub(crate) fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    match path {
+        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write to standard output"),
+            }
+        }
+    }
+}
+
+/// Print diagnostics to standard error in the chosen format.
+pub(crate) fn print_report(report: &Report, format: DiagFormat) {
+    match format {
+        DiagFormat::Human => eprint!("{}", report.render_human()),
+        DiagFormat::Json => eprintln!("{}", report.render_json()),
+    }
+}
+
+/// An answer sheet loaded, its model resolved, and both checked.
+pub(crate) struct LoadedSheet {
+    pub model: Model,
+    pub sheet: Option<AnswerSheet>,
+}
+
+/// Load a sheet and the model it is answered against: `--model`, else the sheet's `model:`, else the default.
+pub(crate) fn load_checked_sheet(
+    path: &Path,
+    model_arg: Option<&str>,
+    report: &mut Report,
+) -> Option<LoadedSheet> {
+    let source = match SourceFile::read(path) {
+        Ok(s) => s,
+        Err(d) => {
+            report.extend([d]);
+            return None;
+        }
+    };
+    report.add_source(&source.name, &source.text);
+    let node = match answers::load_sheet(&source) {
+        Ok(n) => n,
+        Err(d) => {
+            report.extend([d]);
+            return None;
+        }
+    };
+    let named = answers::check::model_named(&node);
+    let spec = model_arg
+        .map(str::to_string)
+        .or_else(|| named.clone().filter(|id| model::bundled(id).is_some()))
+        .unwrap_or_else(|| model::DEFAULT_MODEL_ID.to_string());
+    if model_arg.is_none()
+        && let Some(id) = named.filter(|id| model::bundled(id).is_none())
+    {
+        report.extend([Diagnostic::error(
+            "unknown-model",
+            format!("the sheet names model `{id}`, which is not bundled"),
+        )
+        .in_file(&source.name)
+        .at(node.get("model").map_or(node.pos, |n| n.pos))
+        .help("pass the model file with --model path/to/model.yaml")]);
+        return None;
+    }
+    let model = match model::resolve(&spec) {
+        Ok((m, diags, msrc)) => {
+            if let Some(s) = msrc {
+                report.add_source(&s.name, &s.text);
+            }
+            report.extend(diags);
+            m
+        }
+        Err(diags) => {
+            report.extend(diags);
+            return None;
+        }
+    };
+    let checked = answers::check_sheet(&model, &node, &source.name);
+    report.extend(checked.diagnostics);
+    Some(LoadedSheet {
+        model,
+        sheet: checked.sheet,
+    })
+}

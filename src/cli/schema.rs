@@ -1,0 +1,52 @@
+//! `smedx schema`: print the JSON Schema (draft-07) of model files or answer sheets.
+
+use super::{Outcome, write_output};
+use crate::model;
+use anyhow::Context;
+use std::path::PathBuf;
+
+/// Which file kind.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Kind {
+    /// Assessment model files (questionnaires/*.yaml).
+    Model,
+    /// Answer sheets; with --model, each item's allowed answers are listed.
+    Answers,
+}
+
+/// Print a JSON Schema that yaml-language-server and other editors understand.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(value_enum)]
+    kind: Kind,
+    /// For answer sheets: spell out the answers of this model's items (a bundled id or a file).
+    #[arg(long, short)]
+    model: Option<String>,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let value = match args.kind {
+        Kind::Model => crate::schema::model_schema(),
+        Kind::Answers => {
+            let model = match &args.model {
+                Some(spec) => match model::resolve(spec) {
+                    Ok((m, _, _)) => Some(m),
+                    Err(diags) => {
+                        let mut report = crate::diag::Report::default();
+                        report.extend(diags);
+                        super::print_report(&report, super::DiagFormat::Human);
+                        return Ok(Outcome::Invalid);
+                    }
+                },
+                None => None,
+            };
+            crate::schema::answers_schema(model.as_ref())
+        }
+    };
+    let text = serde_json::to_string_pretty(&value).context("cannot serialise the schema")? + "\n";
+    write_output(args.output.as_deref(), &text)?;
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,63 @@
+//! `smedx score`: score an answer sheet and print the level, points, scenarios and what is short.
+
+use super::{DiagFormat, Outcome, load_checked_sheet, print_report, write_output};
+use crate::diag::Report;
+use crate::text::Lang;
+use anyhow::Context;
+use std::path::PathBuf;
+
+/// Result format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ScoreFormat {
+    /// A readable summary for the terminal.
+    #[default]
+    Table,
+    /// The full assessment, for other systems.
+    Json,
+    /// The full assessment as YAML.
+    Yaml,
+}
+
+/// Score one enterprise's answer sheet.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The answer sheet (YAML or JSON), e.g. questionnaires/examples/auto-parts-machining.yaml.
+    answers: PathBuf,
+    /// Model: a bundled id or a model file (default: the sheet's `model:`, else sme-dx-2024).
+    #[arg(long, short)]
+    model: Option<String>,
+    /// Output format.
+    #[arg(long, short, value_enum, default_value_t)]
+    format: ScoreFormat,
+    /// Language of the table.
+    #[arg(long, value_enum, default_value_t)]
+    lang: Lang,
+    /// Format of diagnostics (printed to standard error).
+    #[arg(long, value_enum, default_value_t)]
+    diagnostics: DiagFormat,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+}
+
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let mut report = Report::default();
+    let loaded = load_checked_sheet(&args.answers, args.model.as_deref(), &mut report);
+    print_report(&report, args.diagnostics);
+    let Some((model, sheet)) = loaded.and_then(|l| l.sheet.map(|s| (l.model, s))) else {
+        return Ok(Outcome::Invalid);
+    };
+    let assessment = crate::score::score(&model, &sheet);
+    let text = match args.format {
+        ScoreFormat::Table => super::table::render(&assessment, args.lang),
+        ScoreFormat::Json => {
+            serde_json::to_string_pretty(&assessment).context("cannot serialise the assessment")?
+                + "\n"
+        }
+        ScoreFormat::Yaml => {
+            serde_saphyr::to_string(&assessment).context("cannot serialise the assessment")?
+        }
+    };
+    write_output(args.output.as_deref(), &text)?;
+    Ok(Outcome::Ok)
+}

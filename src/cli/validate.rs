@@ -1,0 +1,78 @@
+//! `smedx validate`: check model files and answer sheets, reporting every problem at once.
+
+use super::{DiagFormat, Outcome, load_checked_sheet, print_report};
+use crate::diag::Report;
+use crate::model;
+use crate::source_file::SourceFile;
+use crate::yaml_value::Node;
+use std::path::PathBuf;
+
+/// Check files. A file with `dimensions:` is a model; anything else is an answer sheet.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Model files and/or answer sheets (YAML or JSON).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Model to check answer sheets against: a bundled id or a file (default: the sheet's `model:`).
+    #[arg(long, short)]
+    model: Option<String>,
+    /// Output format of the diagnostics.
+    #[arg(long, value_enum, default_value_t)]
+    format: DiagFormat,
+}
+
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let mut report = Report::default();
+    let mut summaries = Vec::new();
+    for path in &args.files {
+        let before = report.error_count();
+        let source = match SourceFile::read(path) {
+            Ok(s) => s,
+            Err(d) => {
+                report.extend([d]);
+                continue;
+            }
+        };
+        let is_model = source
+            .parse_yaml::<Node>()
+            .ok()
+            .is_some_and(|n| n.get("dimensions").is_some());
+        if is_model {
+            report.add_source(&source.name, &source.text);
+            let loaded = model::load_model(&source);
+            report.extend(loaded.diagnostics);
+            if let Some(m) = loaded.model {
+                summaries.push(format!(
+                    "ok: {} — model {} {} ({} items, {} levels)",
+                    source.name,
+                    m.id,
+                    m.version,
+                    m.items.len(),
+                    m.levels.len()
+                ));
+            }
+        } else if let Some(loaded) = load_checked_sheet(path, args.model.as_deref(), &mut report)
+            && loaded.sheet.is_some()
+            && report.error_count() == before
+        {
+            summaries.push(format!(
+                "ok: {} — answer sheet for {} {}",
+                source.name, loaded.model.id, loaded.model.version
+            ));
+        }
+    }
+    match args.format {
+        DiagFormat::Json => println!("{}", report.render_json()),
+        DiagFormat::Human => {
+            print_report(&report, DiagFormat::Human);
+            for s in &summaries {
+                println!("{s}");
+            }
+        }
+    }
+    Ok(if report.has_errors() {
+        Outcome::Invalid
+    } else {
+        Outcome::Ok
+    })
+}

@@ -1,0 +1,391 @@
+//! Scoring (pure): points per item, indicator and dimension; the level; what is short of the next one.
+
+mod level;
+
+pub use level::{LevelGap, ScenarioRef, ScenarioShortfall};
+
+use crate::answers::{AnswerSheet, AnswerValue, Profile};
+use crate::model::{Children, Combine, Item, ItemKind, ItemSpec, Model, Node};
+use crate::text::Text;
+use serde::Serialize;
+
+/// The full result of scoring one enterprise against one model.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    pub model: ModelRef,
+    pub profile: Profile,
+    /// The level score (基础分): dimensions that count toward the level, combined.
+    pub level_score: f64,
+    pub level_score_max: f64,
+    /// 0 = no level (未达一级).
+    pub level: u8,
+    pub level_name: Text,
+    /// What is short of the next level; `None` at the top level.
+    pub next_level: Option<LevelGap>,
+    pub dimensions: Vec<NodeScore>,
+    pub items: Vec<ItemScore>,
+    pub scenarios: Vec<ScenarioGrade>,
+}
+
+/// Which model (and version) produced a result.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ModelRef {
+    pub id: String,
+    pub version: String,
+    pub title: Text,
+}
+
+/// Score of a dimension or indicator.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeScore {
+    pub id: String,
+    pub title: Text,
+    /// `None` when nothing below applies (all N/A).
+    pub score: Option<f64>,
+    pub max: f64,
+    pub counts_toward_level: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<NodeScore>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<String>,
+}
+
+/// How an item stands in a result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Answered,
+    /// Answered `na`: left out of the denominator.
+    NotApplicableAnswer,
+    /// The model says it does not apply to this firm's industry or size.
+    NotApplicable,
+    /// Optional and left blank: scores 0.
+    Unanswered,
+}
+
+/// Score of one item.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemScore {
+    pub id: String,
+    pub title: Text,
+    pub kind: ItemKind,
+    pub dimension: String,
+    pub parent: String,
+    pub status: ItemStatus,
+    pub score: f64,
+    pub max: f64,
+    /// Share of the item's points earned; `None` when it does not count.
+    pub fraction: Option<f64>,
+    /// The answer in words (option labels, the number, the grade).
+    pub answer: Text,
+    #[serde(skip)]
+    weight_cache: f64,
+}
+
+/// A scenario's grade, for level rules and the scenario grid.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioGrade {
+    pub id: String,
+    pub title: Text,
+    pub group: Option<String>,
+    pub constrained: bool,
+    /// `None` when the scenario does not apply or was answered `na`.
+    pub grade: Option<u8>,
+}
+
+/// Round to 6 decimals: results are shown to 2–4 and compared with thresholds exactly.
+pub(crate) fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+/// Fraction of an item's points an answer earns.
+pub fn item_fraction(item: &Item, value: &AnswerValue) -> Option<f64> {
+    let f = match (&item.spec, value) {
+        (_, AnswerValue::NotApplicable) => return None,
+        (ItemSpec::Single { options }, AnswerValue::Choice { option }) => {
+            options.iter().find(|o| &o.id == option)?.fraction
+        }
+        (ItemSpec::Multi { options, cap }, AnswerValue::Choices { options: chosen }) => options
+            .iter()
+            .filter(|o| chosen.contains(&o.id))
+            .map(|o| o.fraction)
+            .sum::<f64>()
+            .min(*cap),
+        (ItemSpec::Band { bands, .. }, AnswerValue::Number { value, .. }) => {
+            bands.iter().find(|b| b.range.contains(*value))?.fraction
+        }
+        (ItemSpec::Band { bands, .. }, AnswerValue::Band { band }) => {
+            bands.iter().find(|b| &b.id == band)?.fraction
+        }
+        (ItemSpec::Scenario { .. }, AnswerValue::Grade { grade }) => f64::from(*grade) / 4.0,
+        (ItemSpec::Trend { .. }, AnswerValue::Trend { trend }) => trend.fraction(),
+        _ => return None,
+    };
+    Some(f)
+}
+
+fn describe_answer(item: &Item, value: Option<&AnswerValue>) -> Text {
+    let Some(value) = value else {
+        return Text::new("未作答", "not answered");
+    };
+    match (&item.spec, value) {
+        (_, AnswerValue::NotApplicable) => Text::new("不适用", "not applicable"),
+        (ItemSpec::Single { options }, AnswerValue::Choice { option }) => options
+            .iter()
+            .find(|o| &o.id == option)
+            .map(|o| {
+                Text::new(
+                    &format!("{} {}", o.id, o.label.zh),
+                    &format!("{} {}", o.id, o.label.en),
+                )
+            })
+            .unwrap_or_default(),
+        (ItemSpec::Multi { options, .. }, AnswerValue::Choices { options: chosen }) => {
+            let picked: Vec<_> = options.iter().filter(|o| chosen.contains(&o.id)).collect();
+            Text::new(
+                &picked
+                    .iter()
+                    .map(|o| format!("{} {}", o.id, o.label.zh))
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                &picked
+                    .iter()
+                    .map(|o| format!("{} {}", o.id, o.label.en))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        }
+        (
+            ItemSpec::Band { unit, .. },
+            AnswerValue::Number {
+                value,
+                numerator,
+                denominator,
+            },
+        ) => {
+            let unit = unit.as_deref().unwrap_or("");
+            let n = crate::yaml_value::format_number(round6((value * 100.0).round() / 100.0));
+            let raw = match (numerator, denominator) {
+                (Some(a), Some(b)) => format!(
+                    " ({}/{})",
+                    crate::yaml_value::format_number(*a),
+                    crate::yaml_value::format_number(*b)
+                ),
+                _ => String::new(),
+            };
+            let s = format!("{n}{unit}{raw}");
+            Text::new(&s, &s)
+        }
+        (ItemSpec::Band { bands, .. }, AnswerValue::Band { band }) => bands
+            .iter()
+            .find(|b| &b.id == band)
+            .map(|b| {
+                Text::new(
+                    &format!("{} {}", b.id, b.range),
+                    &format!("{} {}", b.id, b.range),
+                )
+            })
+            .unwrap_or_default(),
+        (ItemSpec::Scenario { .. }, AnswerValue::Grade { grade }) => {
+            Text::new(&format!("{grade} 级"), &format!("grade {grade}"))
+        }
+        (ItemSpec::Trend { .. }, AnswerValue::Trend { trend }) => match trend {
+            crate::answers::Trend::Better => Text::new("改善", "better"),
+            crate::answers::Trend::Flat => Text::new("持平", "flat"),
+            crate::answers::Trend::Worse => Text::new("变差", "worse"),
+        },
+        _ => Text::default(),
+    }
+}
+
+/// One child's contribution to its parent: fraction (None = leaves the denominator), scale, weight.
+struct Part {
+    fraction: Option<f64>,
+    max: f64,
+    weight: f64,
+}
+
+fn combine(parts: &[Part], how: Combine) -> Option<f64> {
+    let live: Vec<&Part> = parts
+        .iter()
+        .filter(|p| p.fraction.is_some() && p.max > 0.0)
+        .collect();
+    if live.is_empty() {
+        return None;
+    }
+    let f = |p: &Part| p.fraction.unwrap_or(0.0);
+    Some(match how {
+        Combine::Sum => {
+            let max: f64 = live.iter().map(|p| p.max).sum();
+            live.iter().map(|p| f(p) * p.max).sum::<f64>() / max
+        }
+        Combine::Mean => live.iter().map(|p| f(p)).sum::<f64>() / live.len() as f64,
+        Combine::WeightedMean => {
+            let w: f64 = live.iter().map(|p| p.weight).sum();
+            if w <= 0.0 {
+                return None;
+            }
+            live.iter().map(|p| f(p) * p.weight).sum::<f64>() / w
+        }
+    })
+}
+
+fn score_node(node: &Node, items: &[ItemScore]) -> (Option<f64>, NodeScore) {
+    let (parts, children, item_ids) = match &node.children {
+        Children::Nodes(nodes) => {
+            let scored: Vec<(Option<f64>, NodeScore, &Node)> = nodes
+                .iter()
+                .map(|n| {
+                    let (f, s) = score_node(n, items);
+                    (f, s, n)
+                })
+                .collect();
+            let parts = scored
+                .iter()
+                .map(|(f, _, n)| Part {
+                    fraction: *f,
+                    max: n.points,
+                    weight: n.weight,
+                })
+                .collect::<Vec<_>>();
+            (
+                parts,
+                scored.into_iter().map(|(_, s, _)| s).collect(),
+                Vec::new(),
+            )
+        }
+        Children::Items(idx) => {
+            let parts = idx
+                .iter()
+                .map(|&i| Part {
+                    fraction: items[i].fraction,
+                    max: items[i].max,
+                    weight: items[i].weight(),
+                })
+                .collect();
+            (
+                parts,
+                Vec::new(),
+                idx.iter().map(|&i| items[i].id.clone()).collect(),
+            )
+        }
+    };
+    let fraction = combine(&parts, node.combine);
+    let score = NodeScore {
+        id: node.id.clone(),
+        title: node.title.clone(),
+        score: fraction.map(|f| round6(f * node.points)),
+        max: node.points,
+        counts_toward_level: node.counts_toward_level,
+        children,
+        items: item_ids,
+    };
+    (fraction, score)
+}
+
+impl ItemScore {
+    fn weight(&self) -> f64 {
+        self.weight_cache
+    }
+}
+
+/// Score an answer sheet against its model. Pure: same inputs, same result.
+pub fn score(model: &Model, sheet: &AnswerSheet) -> Assessment {
+    let group = sheet.profile.industry_group.as_str();
+    let size = sheet.profile.size_class;
+    let items: Vec<ItemScore> = model
+        .items
+        .iter()
+        .map(|item| {
+            let applies = item.applies_to.applies(group, size);
+            let answer = sheet.answers.get(&item.id).map(|a| &a.value);
+            let (status, fraction) = match (applies, answer) {
+                (false, _) => (ItemStatus::NotApplicable, None),
+                (true, Some(AnswerValue::NotApplicable)) => (ItemStatus::NotApplicableAnswer, None),
+                (true, Some(v)) => (
+                    ItemStatus::Answered,
+                    Some(item_fraction(item, v).unwrap_or(0.0)),
+                ),
+                (true, None) => (ItemStatus::Unanswered, Some(0.0)),
+            };
+            ItemScore {
+                id: item.id.clone(),
+                title: item.title.clone(),
+                kind: item.spec.kind(),
+                dimension: item.dimension.clone(),
+                parent: item.parent.clone(),
+                status,
+                score: round6(fraction.unwrap_or(0.0) * item.points),
+                max: item.points,
+                fraction: fraction.map(round6),
+                answer: if applies {
+                    describe_answer(item, answer)
+                } else {
+                    Text::new("不适用于本企业", "does not apply to this firm")
+                },
+                weight_cache: item.weight,
+            }
+        })
+        .collect();
+    let scored: Vec<(Option<f64>, NodeScore, &Node)> = model
+        .dimensions
+        .iter()
+        .map(|d| {
+            let (f, s) = score_node(d, &items);
+            (f, s, d)
+        })
+        .collect();
+    let counted: Vec<Part> = scored
+        .iter()
+        .filter(|(_, _, d)| d.counts_toward_level)
+        .map(|(f, _, d)| Part {
+            fraction: *f,
+            max: d.points,
+            weight: d.weight,
+        })
+        .collect();
+    let level_score =
+        round6(combine(&counted, model.score_combine).unwrap_or(0.0) * model.score_points);
+    let scenarios: Vec<ScenarioGrade> = model
+        .items
+        .iter()
+        .zip(&items)
+        .filter_map(|(item, s)| match &item.spec {
+            ItemSpec::Scenario {
+                group, constrained, ..
+            } => Some(ScenarioGrade {
+                id: item.id.clone(),
+                title: item.title.clone(),
+                group: group.clone(),
+                constrained: *constrained,
+                grade: match (s.status, sheet.answers.get(&item.id).map(|a| &a.value)) {
+                    (ItemStatus::Answered, Some(AnswerValue::Grade { grade })) => Some(*grade),
+                    (ItemStatus::Unanswered, _) => Some(0),
+                    _ => None,
+                },
+            }),
+            _ => None,
+        })
+        .collect();
+    let (level, next_level) = level::determine(model, group, level_score, &scenarios);
+    let level_name = model
+        .level_rule(level)
+        .map(|r| r.name.clone())
+        .unwrap_or_else(|| Text::new("未达一级", "below level 1"));
+    Assessment {
+        model: ModelRef {
+            id: model.id.clone(),
+            version: model.version.clone(),
+            title: model.title.clone(),
+        },
+        profile: sheet.profile.clone(),
+        level_score,
+        level_score_max: model.score_points,
+        level,
+        level_name,
+        next_level,
+        dimensions: scored.into_iter().map(|(_, s, _)| s).collect(),
+        items,
+        scenarios,
+    }
+}

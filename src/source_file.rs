@@ -1,0 +1,220 @@
+//! Reading user files safely: size limit, UTF-8 BOM, foreign encodings, YAML budgets.
+
+use crate::diag::{Diagnostic, Pos};
+use serde::de::DeserializeOwned;
+use std::path::Path;
+
+/// Largest model or answer file accepted. Real files are a few hundred KiB at most.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// A decoded text file, kept to quote lines in diagnostics.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// The name shown in diagnostics (the path as the user gave it).
+    pub name: String,
+    pub text: String,
+}
+
+impl SourceFile {
+    /// A source held in memory (embedded defaults, tests).
+    pub fn from_text(name: &str, text: &str) -> SourceFile {
+        SourceFile {
+            name: name.to_string(),
+            text: text.strip_prefix('\u{feff}').unwrap_or(text).to_string(),
+        }
+    }
+
+    /// Read a file, refusing huge files and text that is not UTF-8.
+    pub fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
+        let name = path.display().to_string();
+        let fail = |code, msg: String| Diagnostic::error(code, msg).in_file(&name);
+        let meta = std::fs::metadata(path).map_err(|e| {
+            fail("file-unreadable", format!("cannot read {name}: {e}"))
+                .help("check the path and that you may read the file")
+        })?;
+        if meta.is_dir() {
+            return Err(
+                fail("file-unreadable", format!("{name} is a folder, not a file"))
+                    .help("name a file inside it"),
+            );
+        }
+        if meta.len() > MAX_FILE_BYTES {
+            return Err(fail(
+                "file-too-large",
+                format!(
+                    "{name} is {} bytes; the limit is {} bytes",
+                    meta.len(),
+                    MAX_FILE_BYTES
+                ),
+            )
+            .help("a model or answer sheet is far smaller; split batches into one file per firm"));
+        }
+        let bytes = std::fs::read(path)
+            .map_err(|e| fail("file-unreadable", format!("cannot read {name}: {e}")))?;
+        Self::decode(&name, bytes)
+    }
+
+    /// Decode bytes as UTF-8 (BOM allowed), with a clear message for GBK and UTF-16 files.
+    pub fn decode(name: &str, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> {
+        let fail = |code, msg: String, help: &str| {
+            Diagnostic::error(code, msg)
+                .in_file(name)
+                .help(help.to_string())
+        };
+        if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+            return Err(fail(
+                "wrong-encoding",
+                format!("{name} is UTF-16 encoded; smedx reads UTF-8"),
+                "save the file as UTF-8 (另存为 → 编码: UTF-8)",
+            ));
+        }
+        match String::from_utf8(bytes) {
+            Ok(text) => {
+                if text.contains('\0') {
+                    return Err(fail(
+                        "wrong-encoding",
+                        format!("{name} contains NUL bytes; it is not a text file"),
+                        "give a YAML or JSON text file",
+                    ));
+                }
+                Ok(SourceFile::from_text(name, &text))
+            }
+            Err(err) => {
+                let bytes = err.into_bytes();
+                let (line, column) = position_of_byte(&bytes, first_invalid_utf8(&bytes));
+                let looks_gbk = encoding_rs::GBK
+                    .decode_without_bom_handling_and_without_replacement(&bytes)
+                    .is_some();
+                let msg = if looks_gbk {
+                    format!(
+                        "{name} is not UTF-8; it looks GBK/GB18030-encoded (common on Chinese Windows)"
+                    )
+                } else {
+                    format!("{name} is not valid UTF-8 text")
+                };
+                Err(fail(
+                    "wrong-encoding",
+                    msg,
+                    "save the file as UTF-8 (记事本/WPS: 另存为 → 编码选择 UTF-8), or convert it: iconv -f GBK -t UTF-8 in > out",
+                )
+                .at(Pos { line, column }))
+            }
+        }
+    }
+
+    /// Parse the text as YAML (JSON is accepted too) into `T`, with budgets against alias bombs.
+    pub fn parse_yaml<T: DeserializeOwned>(&self) -> Result<T, Diagnostic> {
+        serde_saphyr::from_str_with_options(&self.text, yaml_options())
+            .map_err(|e| yaml_error(&self.name, &e))
+    }
+}
+
+/// Parser options: YAML 1.2 booleans only (so an option id `no` stays a string), default budgets.
+pub fn yaml_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
+        strict_booleans: true,
+        with_snippet: false,
+    }
+}
+
+fn yaml_error(name: &str, e: &serde_saphyr::Error) -> Diagnostic {
+    let text = e.without_snippet().to_string();
+    let pos = e.location().map(Pos::of).unwrap_or(Pos::UNKNOWN);
+    let lower = text.to_lowercase();
+    let (code, help) = if lower.contains("budget")
+        || lower.contains("alias") && lower.contains("limit")
+    {
+        (
+            "yaml-too-complex",
+            "the file exceeds smedx's YAML budget (too many aliases, nodes or nesting); write the values out instead of expanding anchors",
+        )
+    } else if lower.contains("unknown field") {
+        (
+            "unknown-field",
+            "remove the key or fix its spelling; `smedx schema` lists the allowed keys",
+        )
+    } else if lower.contains("missing field") {
+        (
+            "missing-field",
+            "add the key; `smedx schema` lists the required keys",
+        )
+    } else if lower.contains("invalid type")
+        || lower.contains("invalid value")
+        || lower.contains("unknown variant")
+    {
+        (
+            "wrong-type",
+            "give a value of the type the schema expects (quote text such as versions: \"2024\")",
+        )
+    } else {
+        (
+            "yaml-syntax",
+            "fix the YAML syntax at this place (indentation, a missing colon, an unclosed quote or bracket)",
+        )
+    };
+    let message = strip_location_suffix(&text);
+    Diagnostic::error(code, message)
+        .in_file(name)
+        .at(pos)
+        .help(help)
+}
+
+/// serde-saphyr appends " at line X column Y"; the location is shown separately.
+fn strip_location_suffix(text: &str) -> String {
+    let first = text.lines().next().unwrap_or(text).trim();
+    match first.rfind(" at line ") {
+        Some(i) => first[..i].to_string(),
+        None => first.to_string(),
+    }
+}
+
+fn first_invalid_utf8(bytes: &[u8]) -> usize {
+    match std::str::from_utf8(bytes) {
+        Ok(_) => bytes.len(),
+        Err(e) => e.valid_up_to(),
+    }
+}
+
+fn position_of_byte(bytes: &[u8], offset: usize) -> (u32, u32) {
+    let before = &bytes[..offset.min(bytes.len())];
+    let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let column = String::from_utf8_lossy(&before[line_start..])
+        .chars()
+        .count()
+        + 1;
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bom_is_dropped() {
+        let s = SourceFile::decode("a", b"\xEF\xBB\xBFid: x\n".to_vec()).unwrap();
+        assert_eq!(s.text, "id: x\n");
+    }
+
+    #[test]
+    fn gbk_is_named() {
+        // "名称: 家具" in GBK
+        let (bytes, _, _) = encoding_rs::GBK.encode("名称: 家具\n");
+        let d = SourceFile::decode("a.yaml", bytes.into_owned()).unwrap_err();
+        assert_eq!(d.code, "wrong-encoding");
+        assert!(d.message.contains("GBK"), "{}", d.message);
+        assert_eq!((d.line, d.column), (1, 1));
+    }
+
+    #[test]
+    fn utf16_is_refused() {
+        let d = SourceFile::decode("a", vec![0xFF, 0xFE, b'a', 0]).unwrap_err();
+        assert!(d.message.contains("UTF-16"));
+    }
+}

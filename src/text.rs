@@ -1,0 +1,49 @@
+//! Bilingual product text: Simplified Chinese first, English second.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A text in Chinese and English. Chinese is required by the product; English may be missing (a lint warns).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub zh: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub en: String,
+}
+
+/// Output language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Text {
+    pub fn new(zh: &str, en: &str) -> Text {
+        Text {
+            zh: zh.to_string(),
+            en: en.to_string(),
+        }
+    }
+
+    /// The text in `lang`, falling back to the other language when missing.
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh if !self.zh.is_empty() => &self.zh,
+            Lang::En if !self.en.is_empty() => &self.en,
+            Lang::Zh => &self.en,
+            Lang::En => &self.zh,
+        }
+    }
+}
+
+/// Choose between a Chinese and an English literal (for fixed UI strings).
+pub fn tr(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    }
+}
