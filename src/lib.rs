@@ -12,3 +12,19 @@ pub mod score;
 pub mod source_file;
 pub mod text;
 pub mod yaml_value;
+
+use diag::Diagnostic;
+use model::Model;
+use source_file::SourceFile;
+
+/// Load, check and score one answer sheet against `model`: the assessment when the sheet has no
+/// error, and every diagnostic either way.
+pub fn assess(model: &Model, source: &SourceFile) -> (Option<score::Assessment>, Vec<Diagnostic>) {
+    let node = match answers::load_sheet(source) {
+        Ok(n) => n,
+        Err(d) => return (None, vec![d]),
+    };
+    let checked = answers::check_sheet(model, &node, &source.name);
+    let assessment = checked.sheet.as_ref().map(|s| score::score(model, s));
+    (assessment, checked.diagnostics)
+}

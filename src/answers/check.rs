@@ -342,9 +342,10 @@ impl SheetChecker<'_> {
             ItemSpec::Trend { better_when } => {
                 let text = self.scalar(item, node, "better, flat or worse")?;
                 let trend = match (text.to_lowercase().as_str(), better_when) {
-                    ("better" | "改善" | "变好", _) => Some(Trend::Better),
-                    ("flat" | "same" | "持平" | "不变", _) => Some(Trend::Flat),
-                    ("worse" | "恶化" | "变差", _) => Some(Trend::Worse),
+                    // The MIIT platform's options of every trend item are A worse, B flat, C better.
+                    ("better" | "改善" | "变好" | "c", _) => Some(Trend::Better),
+                    ("flat" | "same" | "持平" | "不变" | "b", _) => Some(Trend::Flat),
+                    ("worse" | "恶化" | "变差" | "a", _) => Some(Trend::Worse),
                     ("lower" | "降低" | "下降" | "减少", BetterWhen::Lower)
                     | ("higher" | "增加" | "提高" | "上升", BetterWhen::Higher) => {
                         Some(Trend::Better)

@@ -285,6 +285,7 @@ impl ProfileReader<'_> {
                     p.industry = None;
                 }
             },
+            None if model.industry_groups.len() <= 1 => {}
             None => self.warn("missing-field", node.pos, format!("the profile has no `industry`; the rules of the default industry group `{}` are used", model.industry_group_of(None)), "add `industry:` with the GB/T 4754-2017 code, e.g. C2110"),
         }
         p.industry_group = model.industry_group_of(p.industry.as_deref()).to_string();

@@ -56,9 +56,19 @@ fn comment(out: &mut String, indent: &str, text: &str) {
 pub fn blank_sheet(model: &Model, lang: Lang) -> String {
     let mut out = String::new();
     let t = |x: &Text| x.get(lang).to_string();
-    let _ = writeln!(
-        out,
-        "# yaml-language-server: $schema=https://smedx.invalid/schemas/answers.schema.json"
+    let _ = writeln!(out, "# yaml-language-server: $schema=./answers.schema.json");
+    comment(
+        &mut out,
+        "",
+        &format!(
+            "{} smedx schema answers --model {} -o answers.schema.json",
+            tr(
+                lang,
+                "编辑器校验：先生成模式文件",
+                "Editor checks: first write the schema with"
+            ),
+            model.id
+        ),
     );
     comment(
         &mut out,
