@@ -72,8 +72,7 @@ fn improve(item: &Item, value: &AnswerValue, seed: u32) -> Option<AnswerValue> {
                 .collect();
             let extra = options
                 .iter()
-                .filter(|o| !o.exclusive && !chosen.contains(&o.id))
-                .next()?;
+                .find(|o| !o.exclusive && !chosen.contains(&o.id))?;
             chosen.push(extra.id.clone());
             Some(AnswerValue::Choices { options: chosen })
         }
