@@ -11,7 +11,7 @@ fn bench_score(c: &mut Criterion) {
         .join("questionnaires/examples/electronics-assembler.yaml");
     let source = SourceFile::read(&path).expect("sample");
     let node = smedx::answers::load_sheet(&source).expect("parse");
-    let sheet = smedx::answers::check_sheet(model, &node, &source.name)
+    let sheet = smedx::answers::check_sheet(model, &node, &source)
         .sheet
         .expect("valid sample");
 
@@ -20,7 +20,7 @@ fn bench_score(c: &mut Criterion) {
     });
     c.bench_function("check + score (parsed sheet)", |b| {
         b.iter(|| {
-            let sheet = smedx::answers::check_sheet(model, black_box(&node), "s")
+            let sheet = smedx::answers::check_sheet(model, black_box(&node), &source)
                 .sheet
                 .unwrap();
             smedx::score::score(model, &sheet)

@@ -90,7 +90,7 @@ impl Diagnostic {
     /// `file:line:col`, leaving out what is unknown.
     pub fn location(&self) -> String {
         match (self.file.is_empty(), self.line) {
-            (true, 0) => String::from("<input>"),
+            (true, 0) => String::from("(command line)"),
             (false, 0) => self.file.clone(),
             (true, _) => format!("<input>:{}:{}", self.line, self.column),
             (false, _) => format!("{}:{}:{}", self.file, self.line, self.column),
@@ -221,7 +221,7 @@ mod tests {
     #[test]
     fn location_forms() {
         let d = Diagnostic::error("x", "m");
-        assert_eq!(d.location(), "<input>");
+        assert_eq!(d.location(), "(command line)");
         assert_eq!(d.clone().in_file("f").location(), "f");
         assert_eq!(
             d.in_file("f").at(Pos { line: 3, column: 4 }).location(),

@@ -96,16 +96,19 @@ pub fn answers_schema(model: Option<&Model>) -> Value {
     for item in &model.items {
         let mut choices: Vec<Value> = Vec::new();
         if item.allow_na {
-            choices.push(json!({"const": "na"}));
+            choices.push(json!({"enum": ["na", "NA", "n/a", "N/A", "不适用"]}));
         }
         let one = match &item.spec {
             ItemSpec::Single { options } => {
                 json!({"enum": options.iter().map(|o| o.id.clone()).collect::<Vec<_>>()})
             }
-            ItemSpec::Multi { options, .. } => json!({
-                "type": "array", "minItems": 1, "uniqueItems": true,
-                "items": {"enum": options.iter().map(|o| o.id.clone()).collect::<Vec<_>>()}
-            }),
+            ItemSpec::Multi { options, .. } => {
+                let ids: Vec<String> = options.iter().map(|o| o.id.clone()).collect();
+                json!({"anyOf": [
+                    {"type": "array", "minItems": 1, "uniqueItems": true, "items": {"enum": ids}},
+                    {"enum": ids}
+                ]})
+            }
             ItemSpec::Band {
                 bands,
                 min,
@@ -131,7 +134,7 @@ pub fn answers_schema(model: Option<&Model>) -> Value {
             }
             ItemSpec::Scenario { .. } => json!({"type": "integer", "minimum": 0, "maximum": 4}),
             ItemSpec::Trend { .. } => {
-                json!({"enum": ["better", "flat", "worse", "lower", "same", "higher"]})
+                json!({"enum": crate::answers::check::TREND_WORDS})
             }
         };
         choices.push(one);

@@ -81,10 +81,17 @@ impl SourceFile {
             }
             Err(err) => {
                 let bytes = err.into_bytes();
-                let (line, column) = position_of_byte(&bytes, first_invalid_utf8(&bytes));
                 let looks_gbk = encoding_rs::GBK
                     .decode_without_bom_handling_and_without_replacement(&bytes)
                     .is_some();
+                // In a GBK file some characters happen to be valid UTF-8: point at the first
+                // non-ASCII byte instead of the first invalid one.
+                let at = if looks_gbk {
+                    bytes.iter().position(|b| *b >= 0x80).unwrap_or(0)
+                } else {
+                    first_invalid_utf8(&bytes)
+                };
+                let (line, column) = position_of_byte(&bytes, at);
                 let msg = if looks_gbk {
                     format!(
                         "{name} is not UTF-8; it looks GBK/GB18030-encoded (common on Chinese Windows)"
@@ -120,49 +127,107 @@ pub fn yaml_options() -> serde_saphyr::Options {
 fn yaml_error(name: &str, e: &serde_saphyr::Error) -> Diagnostic {
     let text = e.without_snippet().to_string();
     let pos = e.location().map(Pos::of).unwrap_or(Pos::UNKNOWN);
-    let lower = text.to_lowercase();
-    let (code, help) = if lower.contains("budget")
+    let first = strip_location_suffix(&text);
+    let lower = first.to_lowercase();
+    let (code, message, help): (&'static str, String, String) = if lower.contains("budget breached")
+        || lower.contains("recursion limit")
         || lower.contains("alias") && lower.contains("limit")
     {
+        let what = if lower.contains("depth") || lower.contains("recursion") {
+            "nests deeper than smedx allows"
+        } else if lower.contains("alias") {
+            "expands more aliases than smedx allows"
+        } else {
+            "has more values than smedx allows (aliases may multiply them)"
+        };
         (
             "yaml-too-complex",
-            "the file exceeds smedx's YAML budget (too many aliases, nodes or nesting); write the values out instead of expanding anchors",
+            format!("the file {what}; it is refused to protect the machine"),
+            "write the values out plainly; a real model or answer sheet needs no deep anchors or nesting".into(),
+        )
+    } else if lower.contains("duplicate mapping key") {
+        let key = first
+            .split("duplicate mapping key:")
+            .nth(1)
+            .and_then(|r| r.split(',').next())
+            .map(str::trim)
+            .unwrap_or("");
+        (
+            "duplicate-key",
+            format!("`{key}` appears twice in the same mapping"),
+            "keep one of them; YAML keeps no order of precedence".into(),
         )
     } else if lower.contains("unknown field") {
+        let found = between(&first, "unknown field `", "`");
+        let expected: Vec<&str> = first
+            .split("expected one of ")
+            .nth(1)
+            .unwrap_or("")
+            .split(", ")
+            .map(|x| x.trim_matches(|c| c == '`' || c == ' '))
+            .filter(|x| !x.is_empty())
+            .collect();
+        let hint = match found
+            .and_then(|f| crate::answers::check::closest(f, expected.iter().copied()))
+        {
+            Some(c) => format!("did you mean `{c}`?"),
+            None if !expected.is_empty() => format!("allowed keys here: {}", expected.join(", ")),
+            None => {
+                "remove the key or fix its spelling; `smedx schema model` lists the allowed keys"
+                    .into()
+            }
+        };
         (
             "unknown-field",
-            "remove the key or fix its spelling; `smedx schema` lists the allowed keys",
+            format!("`{}` is not a known key here", found.unwrap_or("?")),
+            hint,
         )
     } else if lower.contains("missing field") {
         (
             "missing-field",
-            "add the key; `smedx schema` lists the required keys",
+            first.clone(),
+            "add the key; `smedx schema model` lists the required keys".into(),
         )
     } else if lower.contains("invalid type")
         || lower.contains("invalid value")
         || lower.contains("unknown variant")
+        || lower.starts_with("invalid ")
+        || lower.contains("expected mapping")
+        || lower.contains("expected sequence")
+        || lower.contains("mapping key must be")
     {
         (
             "wrong-type",
-            "give a value of the type the schema expects (quote text such as versions: \"2024\")",
+            first.clone(),
+            "give a value of the type the schema expects: a number for points, a mapping {zh: …, en: …} for texts, quoted text for versions (\"2024\")".into(),
         )
     } else {
         (
             "yaml-syntax",
-            "fix the YAML syntax at this place (indentation, a missing colon, an unclosed quote or bracket)",
+            first.clone(),
+            "fix the YAML syntax at this place (indentation, a missing colon, an unclosed quote or bracket)".into(),
         )
     };
-    let message = strip_location_suffix(&text);
+    let message: String = if message.chars().count() > 300 {
+        message.chars().take(300).collect::<String>() + "…"
+    } else {
+        message
+    };
     Diagnostic::error(code, message)
         .in_file(name)
         .at(pos)
         .help(help)
 }
 
-/// serde-saphyr appends " at line X column Y"; the location is shown separately.
+fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
+    let rest = &text[text.find(start)? + start.len()..];
+    Some(&rest[..rest.find(end)?])
+}
+
+/// serde-saphyr appends " at line X column Y" (and more); the location is shown separately.
 fn strip_location_suffix(text: &str) -> String {
     let first = text.lines().next().unwrap_or(text).trim();
-    match first.rfind(" at line ") {
+    match first.find(" at line ") {
         Some(i) => first[..i].to_string(),
         None => first.to_string(),
     }

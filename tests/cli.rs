@@ -313,7 +313,6 @@ fn init_refuses_to_overwrite_without_force() {
 }
 
 #[test]
-#[ignore = "defect: refusing to overwrite exits 1 (internal error) instead of 2 (invalid input)"]
 fn defect_init_refusal_is_invalid_input_not_internal_error() {
     let dir = TempDir::new("init-exit");
     let sheet = dir.write("answers.yaml", "x: 1\n");
@@ -595,7 +594,6 @@ fn a_model_file_given_with_model() {
 }
 
 #[test]
-#[ignore = "defect: an unknown --model is reported at `<input>`, which names no file"]
 fn defect_unknown_model_is_not_located_at_input() {
     let run = smedx(&[
         "score",
@@ -608,7 +606,6 @@ fn defect_unknown_model_is_not_located_at_input() {
 }
 
 #[test]
-#[ignore = "defect: the answers schema refuses answers that `smedx validate` accepts (editor shows false errors)"]
 fn defect_answers_schema_accepts_what_the_checker_accepts() {
     let text = VALID_SHEET
         .replace("{answer: lower,", "{answer: 降低,")

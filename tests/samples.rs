@@ -101,7 +101,7 @@ fn assess(file: &str) -> Assessment {
     let path = crate_root().join(EXAMPLES).join(file);
     let source = SourceFile::read(&path).unwrap_or_else(|d| panic!("{file}: {d:?}"));
     let node = smedx::answers::load_sheet(&source).unwrap_or_else(|d| panic!("{file}: {d:?}"));
-    let checked = smedx::answers::check_sheet(model, &node, &source.name);
+    let checked = smedx::answers::check_sheet(model, &node, &source);
     assert!(
         checked.diagnostics.is_empty(),
         "{file}: expected no diagnostics, got:\n{}",

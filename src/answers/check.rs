@@ -14,6 +14,12 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Every word a trend answer may be (also listed in the answers schema).
+pub const TREND_WORDS: &[&str] = &[
+    "better", "flat", "same", "worse", "lower", "higher", "改善", "变好", "持平", "不变", "恶化",
+    "变差", "降低", "下降", "减少", "增加", "提高", "上升", "A", "B", "C", "a", "b", "c",
+];
+
 /// Top-level keys of an answer sheet.
 const SHEET_KEYS: &[&str] = &["model", "model_version", "profile", "answers"];
 
@@ -526,12 +532,14 @@ fn is_na(s: &str) -> bool {
 fn describe(v: &Value) -> String {
     match v {
         Value::String(s) => format!("`{s}`"),
+        Value::Number(n) => format!("`{}`", format_number(*n)),
         other => other.kind().to_string(),
     }
 }
 
 /// Check a parsed sheet against a model. Errors leave `sheet` empty; warnings do not.
-pub fn check_sheet(model: &Model, sheet: &Node, file: &str) -> Checked {
+pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked {
+    let file = source.name.as_str();
     let mut c = SheetChecker {
         file,
         diags: Vec::new(),
@@ -583,6 +591,10 @@ pub fn check_sheet(model: &Model, sheet: &Node, file: &str) -> Checked {
         .get("model_version")
         .and_then(|n| n.value.as_text().map(|t| (t, n.pos)))
         && v.0 != model.version
+        && sheet
+            .get("model")
+            .and_then(|n| n.value.as_text())
+            .is_none_or(|id| id == model.id)
     {
         c.warn(
             "model-mismatch",
@@ -597,6 +609,7 @@ pub fn check_sheet(model: &Model, sheet: &Node, file: &str) -> Checked {
     }
     let profile = ProfileReader {
         file,
+        text: &source.text,
         diags: &mut c.diags,
     }
     .read(sheet.get("profile"), sheet.pos, model);
@@ -635,10 +648,18 @@ pub fn check_sheet(model: &Model, sheet: &Node, file: &str) -> Checked {
             &empty
         }
     };
+    let answers_key = top
+        .iter()
+        .find(|(k, _)| k.name == "answers")
+        .map_or(sheet.pos, |(k, _)| k.pos);
+    let mut blank: BTreeMap<&str, crate::diag::Pos> = BTreeMap::new();
+    let mut suggested: Vec<&str> = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     for (key, node) in entries {
         let Some(item) = model.item(&key.name) else {
-            let hint = closest(&key.name, model.items.iter().map(|i| i.id.as_str())).map_or_else(
+            let near = closest(&key.name, model.items.iter().map(|i| i.id.as_str()));
+            suggested.extend(near);
+            let hint = near.map_or_else(
                 || "`smedx init` lists the item ids of the model".to_string(),
                 |s| format!("did you mean `{s}`?"),
             );
@@ -661,6 +682,7 @@ pub fn check_sheet(model: &Model, sheet: &Node, file: &str) -> Checked {
         }
         seen.push(&key.name);
         if node.value == Value::Null {
+            blank.insert(&key.name, key.pos);
             continue; // left blank: treated as unanswered below
         }
         if !item.applies_to.applies(&group, size) {
@@ -687,6 +709,7 @@ pub fn check_sheet(model: &Model, sheet: &Node, file: &str) -> Checked {
         if item.required
             && item.applies_to.applies(&group, size)
             && !answers.contains_key(&item.id)
+            && !suggested.contains(&item.id.as_str())
             && !c
                 .diags
                 .iter()
@@ -699,7 +722,7 @@ pub fn check_sheet(model: &Model, sheet: &Node, file: &str) -> Checked {
             };
             c.err(
                 "missing-answer",
-                sheet.get("answers").map_or(sheet.pos, |n| n.pos),
+                blank.get(item.id.as_str()).copied().unwrap_or(answers_key),
                 format!("`{}` ({}) is not answered", item.id, item.title.zh),
                 format!("answer it{na}; `smedx init` shows its options"),
             );

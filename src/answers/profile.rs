@@ -72,6 +72,8 @@ pub const PROFILE_KEYS: &[&str] = &[
 
 pub(super) struct ProfileReader<'a> {
     pub file: &'a str,
+    /// The sheet's text, to recover codes written as bare numbers (0610, 9133…) exactly.
+    pub text: &'a str,
     pub diags: &'a mut Vec<Diagnostic>,
 }
 
@@ -99,7 +101,8 @@ impl ProfileReader<'_> {
             Value::Null => None,
             Value::String(s) if s.trim().is_empty() => None,
             Value::String(s) => Some(s.trim().to_string()),
-            Value::Number(_) | Value::Bool(_) => node.value.as_text(),
+            Value::Number(_) => raw_scalar(self.text, node.pos).or_else(|| node.value.as_text()),
+            Value::Bool(_) => node.value.as_text(),
             other => {
                 self.err(
                     "wrong-type",
@@ -339,8 +342,29 @@ impl ProfileReader<'_> {
 fn describe(v: &Value) -> String {
     match v {
         Value::String(s) => format!("`{s}`"),
+        Value::Number(n) => format!("`{}`", crate::yaml_value::format_number(*n)),
         other => other.kind().to_string(),
     }
+}
+
+/// The plain scalar as written at `pos`: a code such as `0610` or `913301061234567006` must not
+/// go through a float.
+fn raw_scalar(text: &str, pos: Pos) -> Option<String> {
+    let line = text.lines().nth((pos.line as usize).checked_sub(1)?)?;
+    let rest: String = line
+        .chars()
+        .skip(pos.column.saturating_sub(1) as usize)
+        .collect();
+    let token: String = rest
+        .chars()
+        .take_while(|c| !matches!(c, ',' | ']' | '}' | '#' | ' ' | '\t' | '\r'))
+        .collect();
+    let token = token.trim().trim_matches('"').to_string();
+    (!token.is_empty()
+        && token
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+')))
+    .then_some(token)
 }
 
 /// Normalise a GB/T 4754 code: `2110`, `c2110`, `C21`, `C` → with its 门类 letter.

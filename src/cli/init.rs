@@ -4,7 +4,6 @@ use super::{Outcome, write_output};
 use crate::model::{self, BetterWhen, Children, ItemSpec, Model, Node};
 use crate::text::{Lang, Text, tr};
 use crate::yaml_value::format_number;
-use anyhow::bail;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -39,7 +38,17 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         && path.exists()
         && !args.force
     {
-        bail!("{} exists; pass --force to overwrite it", path.display());
+        let mut report = crate::diag::Report::default();
+        report.extend([crate::diag::Diagnostic::error(
+            "output-exists",
+            format!(
+                "{} exists already; smedx will not overwrite answers",
+                path.display()
+            ),
+        )
+        .help("choose another file name, or pass --force to overwrite it")]);
+        super::print_report(&report, super::DiagFormat::Human);
+        return Ok(Outcome::Invalid);
     }
     write_output(args.output.as_deref(), &blank_sheet(&model, args.lang))?;
     Ok(Outcome::Ok)

@@ -162,7 +162,7 @@ pub(crate) fn load_checked_sheet(
             return None;
         }
     };
-    let checked = answers::check_sheet(&model, &node, &source.name);
+    let checked = answers::check_sheet(&model, &node, &source);
     report.extend(checked.diagnostics);
     Some(LoadedSheet {
         model,

@@ -25,6 +25,13 @@ fn pad(s: &str, cells: usize) -> String {
     format!("{s}{}", " ".repeat(cells.saturating_sub(width(s))))
 }
 
+/// Title of a bundled model's industry group, else the id.
+fn group_title(id: &str, lang: Lang) -> String {
+    crate::model::bundled(crate::model::DEFAULT_MODEL_ID)
+        .and_then(|m| m.industry_group(id))
+        .map_or_else(|| id.to_string(), |g| g.title.get(lang).to_string())
+}
+
 /// Points with at most two decimals.
 pub fn pts(x: f64) -> String {
     format_number((x * 100.0).round() / 100.0)
@@ -47,13 +54,11 @@ fn node_lines(out: &mut String, node: &NodeScore, depth: usize, lang: Lang) {
     } else {
         ""
     };
-    let _ = writeln!(
-        out,
-        "{} {:>6} / {}{note}",
-        pad(&title, 30),
-        score,
-        pts(node.max)
+    let score = format!(
+        "{}{score}",
+        " ".repeat(6usize.saturating_sub(width(&score)))
     );
+    let _ = writeln!(out, "{} {score} / {}{note}", pad(&title, 34), pts(node.max));
     if depth < 1 {
         for c in &node.children {
             node_lines(out, c, depth + 1, lang);
@@ -72,7 +77,8 @@ pub fn render(a: &Assessment, lang: Lang) -> String {
     if let Some(s) = p.size_class {
         facts.push(s.label(lang).to_string());
     }
-    facts.push(p.industry_group.clone());
+    // The group's title is not in the assessment; its id is shown in the JSON output.
+    facts.push(group_title(&p.industry_group, lang));
     let _ = writeln!(
         out,
         "{} {}  ({})",
@@ -146,7 +152,10 @@ pub fn render(a: &Assessment, lang: Lang) -> String {
             let _ = writeln!(
                 out,
                 "  {} {}",
-                pad(&format!("{title}:"), 22),
+                pad(
+                    &format!("{title}{}", tr(lang, "：", ":")),
+                    if lang == Lang::Zh { 22 } else { 40 }
+                ),
                 cells.join(" | ")
             );
         }
@@ -200,21 +209,30 @@ pub fn render(a: &Assessment, lang: Lang) -> String {
                 let list = |refs: &[crate::score::ScenarioRef]| {
                     refs.iter()
                         .map(|r| {
-                            format!(
-                                "{}{}（{}）",
-                                r.title.get(lang),
-                                if r.constrained { "★" } else { "" },
-                                r.grade
-                            )
+                            let star = if r.constrained { "★" } else { "" };
+                            match lang {
+                                Lang::Zh => {
+                                    format!("{}{star}（{} 级）", r.title.get(lang), r.grade)
+                                }
+                                Lang::En => {
+                                    format!("{}{star} (grade {})", r.title.get(lang), r.grade)
+                                }
+                            }
                         })
+                        .take(6)
                         .collect::<Vec<_>>()
-                        .join("、")
+                        .join(tr(lang, "、", ", "))
+                        + &match (refs.len().saturating_sub(6), lang) {
+                            (0, _) => String::new(),
+                            (n, Lang::Zh) => format!(" 等，另有 {n} 个"),
+                            (n, Lang::En) => format!(", and {n} more"),
+                        }
                 };
                 let mark = |short: u32| if short == 0 { "✓" } else { "✗" };
                 let _ = match lang {
                     Lang::Zh => writeln!(
                         out,
-                        "  {} 达到{}级及以上的场景 {} 个，需 {} 个{}",
+                        "  {} 达到 {} 级及以上的场景 {} 个，需 {} 个{}",
                         mark(s.short),
                         c.at_or_above,
                         s.have,

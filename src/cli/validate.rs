@@ -33,10 +33,15 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 continue;
             }
         };
-        let is_model = source
-            .parse_yaml::<Node>()
-            .ok()
-            .is_some_and(|n| n.get("dimensions").is_some());
+        // A model has `dimensions`; a sheet has `profile` or `answers`. A file with neither but a
+        // model's `id`/`version` is a model with a misspelt key, better linted as one.
+        let is_model = source.parse_yaml::<Node>().ok().is_some_and(|n| {
+            n.get("dimensions").is_some()
+                || (n.get("profile").is_none()
+                    && n.get("answers").is_none()
+                    && n.get("id").is_some()
+                    && n.get("version").is_some())
+        });
         if is_model {
             report.add_source(&source.name, &source.text);
             let loaded = model::load_model(&source);

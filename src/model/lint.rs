@@ -764,6 +764,7 @@ impl Linter<'_> {
         constrained: u32,
     ) -> Vec<LevelRule> {
         let mut out: Vec<LevelRule> = Vec::new();
+        let mut positions: Vec<(u8, Pos)> = Vec::new();
         for r in raw {
             let pos = Pos::of(r.level.referenced);
             let level = r.level.value;
@@ -835,6 +836,7 @@ impl Linter<'_> {
                     scenarios,
                 });
             }
+            positions.push((level, pos));
             out.push(LevelRule {
                 level,
                 name: r.name,
@@ -845,6 +847,12 @@ impl Linter<'_> {
             });
         }
         out.sort_by_key(|r| r.level);
+        let pos_of = |level: u8| {
+            positions
+                .iter()
+                .find(|(l, _)| *l == level)
+                .map_or(Pos::UNKNOWN, |(_, p)| *p)
+        };
         for pair in out.windows(2) {
             if let (Some(a), Some(b)) = (pair[0].min_score, pair[1].min_score)
                 && b < a
@@ -858,6 +866,7 @@ impl Linter<'_> {
                         ),
                     )
                     .in_file(self.file)
+                    .at(pos_of(pair[1].level))
                     .help("a higher level should not be easier to reach"),
                 );
             }
@@ -868,6 +877,7 @@ impl Linter<'_> {
                         format!("levels jump from {} to {}", pair[0].level, pair[1].level),
                     )
                     .in_file(self.file)
+                    .at(pos_of(pair[1].level))
                     .help("number the levels 1, 2, 3, …"),
                 );
             }

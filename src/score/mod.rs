@@ -2,7 +2,7 @@
 
 mod level;
 
-pub use level::{LevelGap, ScenarioRef, ScenarioShortfall};
+pub use level::{LevelGap, ScenarioRef, ScenarioShortfall, gap as level_gap};
 
 use crate::answers::{AnswerSheet, AnswerValue, Profile};
 use crate::model::{Children, Combine, Item, ItemKind, ItemSpec, Model, Node};
@@ -78,6 +78,12 @@ pub struct ItemScore {
     pub fraction: Option<f64>,
     /// The answer in words (option labels, the number, the grade).
     pub answer: Text,
+    /// The assessor's note on the answer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// Recorded-not-scored figures.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub data: std::collections::BTreeMap<String, f64>,
     #[serde(skip)]
     weight_cache: f64,
 }
@@ -323,6 +329,12 @@ pub fn score(model: &Model, sheet: &AnswerSheet) -> Assessment {
                 } else {
                     Text::new("不适用于本企业", "does not apply to this firm")
                 },
+                note: sheet.answers.get(&item.id).and_then(|a| a.note.clone()),
+                data: sheet
+                    .answers
+                    .get(&item.id)
+                    .map(|a| a.data.clone())
+                    .unwrap_or_default(),
                 weight_cache: item.weight,
             }
         })
