@@ -24,7 +24,7 @@ pub fn assess(model: &Model, source: &SourceFile) -> (Option<score::Assessment>,
         Ok(n) => n,
         Err(d) => return (None, vec![d]),
     };
-    let checked = answers::check_sheet(model, &node, &source);
+    let checked = answers::check_sheet(model, &node, source);
     let assessment = checked.sheet.as_ref().map(|s| score::score(model, s));
     (assessment, checked.diagnostics)
 }
