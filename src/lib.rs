@@ -7,6 +7,7 @@ pub mod answers;
 pub mod cli;
 pub mod diag;
 pub mod model;
+pub mod roadmap;
 pub mod schema;
 pub mod score;
 pub mod source_file;
