@@ -7,6 +7,7 @@ pub mod answers;
 pub mod cli;
 pub mod diag;
 pub mod model;
+pub mod report;
 pub mod roadmap;
 pub mod schema;
 pub mod score;

@@ -47,3 +47,8 @@ pub fn tr(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
         Lang::En => en,
     }
 }
+
+/// Points with at most two decimals: 7.5, 21.05, 40.
+pub fn points(x: f64) -> String {
+    crate::yaml_value::format_number((x * 100.0).round() / 100.0)
+}

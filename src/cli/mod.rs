@@ -1,6 +1,7 @@
 //! Command-line interface: one file per subcommand, each with its arguments and `run`.
 
 mod init;
+mod report;
 mod schema;
 mod score;
 mod table;
@@ -36,6 +37,8 @@ enum Command {
     Schema(schema::Args),
     /// Write a blank answer sheet for a model, with every item's options and help as comments.
     Init(init::Args),
+    /// Write the diagnostic report with a 小快轻准 roadmap (HTML, Markdown or JSON).
+    Report(report::Args),
 }
 
 /// How a command ended, when it did not fail internally.
@@ -79,6 +82,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Score(a) => score::run(a),
         Command::Schema(a) => schema::run(a),
         Command::Init(a) => init::run(a),
+        Command::Report(a) => report::run(a),
     }
 }
 

@@ -2,7 +2,6 @@
 
 use crate::score::{Assessment, NodeScore};
 use crate::text::{Lang, tr};
-use crate::yaml_value::format_number;
 use std::fmt::Write as _;
 
 /// Terminal cells a string takes (CJK characters take two).
@@ -34,7 +33,7 @@ fn group_title(id: &str, lang: Lang) -> String {
 
 /// Points with at most two decimals.
 pub fn pts(x: f64) -> String {
-    format_number((x * 100.0).round() / 100.0)
+    crate::text::points(x)
 }
 
 fn node_lines(out: &mut String, node: &NodeScore, depth: usize, lang: Lang) {

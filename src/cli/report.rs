@@ -1,0 +1,136 @@
+//! `smedx report`: the diagnostic report with its roadmap, as HTML, Markdown or JSON.
+
+use super::{DiagFormat, Outcome, load_checked_sheet, print_report, write_output};
+use crate::diag::{Diagnostic, Report};
+use crate::model::Model;
+use crate::report::{self, ReportFormat};
+use crate::roadmap::{self, Catalog, PlanRequest, Policies, Policy};
+use crate::source_file::SourceFile;
+use crate::text::Lang;
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+/// Write the report for one answer sheet: level, what is short, charts, roadmap with costs.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The answer sheet (YAML or JSON).
+    answers: PathBuf,
+    /// Write to this file (default: standard output).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, short, value_enum, default_value_t)]
+    format: ReportFormat,
+    /// Report language.
+    #[arg(long, value_enum, default_value_t)]
+    lang: Lang,
+    /// Folder of templates that replace the bundled ones file by file (report.html, report.md,
+    /// style.css, header.html).
+    #[arg(long)]
+    templates: Option<PathBuf>,
+    /// Target level of the roadmap (default: the next level).
+    #[arg(long, value_parser = clap::value_parser!(u8).range(1..=9))]
+    target: Option<u8>,
+    /// Yearly budget for the enterprise's share, in 万元 (default: the profile's digital_budget).
+    #[arg(long)]
+    budget: Option<f64>,
+    /// Model: a bundled id or a model file (default: the sheet's `model:`, else sme-dx-2024).
+    #[arg(long, short)]
+    model: Option<String>,
+    /// Solution catalog file instead of the bundled one.
+    #[arg(long)]
+    catalog: Option<PathBuf>,
+    /// Folder of policies files (*.yaml) used instead of the bundled ones.
+    #[arg(long)]
+    policies: Option<PathBuf>,
+}
+
+fn load_catalog(path: Option<&Path>, model: &Model, report: &mut Report) -> Option<Catalog> {
+    let (catalog, diags) = match path {
+        None => roadmap::bundled_catalog(model),
+        Some(p) => match SourceFile::read(p) {
+            Ok(src) => {
+                report.add_source(&src.name, &src.text);
+                Catalog::load(&src, model)
+            }
+            Err(d) => (None, vec![d]),
+        },
+    };
+    report.extend(diags);
+    catalog
+}
+
+fn load_policies(dir: Option<&Path>, report: &mut Report) -> Vec<Policy> {
+    let (policies, diags) = match dir {
+        None => roadmap::bundled_policies(),
+        Some(d) => {
+            let mut sources = Vec::new();
+            let mut entries: Vec<PathBuf> = match std::fs::read_dir(d) {
+                Ok(rd) => rd
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+                    .collect(),
+                Err(e) => {
+                    report.extend([Diagnostic::error(
+                        "file-unreadable",
+                        format!("cannot read policies folder {}: {e}", d.display()),
+                    )
+                    .help("give a folder of policies *.yaml files")]);
+                    return Vec::new();
+                }
+            };
+            entries.sort();
+            let mut diags = Vec::new();
+            for p in entries {
+                match SourceFile::read(&p) {
+                    Ok(s) => {
+                        report.add_source(&s.name, &s.text);
+                        sources.push(s);
+                    }
+                    Err(d) => diags.push(d),
+                }
+            }
+            let (p, mut more) = roadmap::policies::load(&sources);
+            diags.append(&mut more);
+            (p, diags)
+        }
+    };
+    report.extend(diags);
+    policies
+}
+
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let mut diagnostics = Report::default();
+    let loaded = load_checked_sheet(&args.answers, args.model.as_deref(), &mut diagnostics);
+    let (catalog, policies) = match &loaded {
+        Some(l) => (
+            load_catalog(args.catalog.as_deref(), &l.model, &mut diagnostics),
+            load_policies(args.policies.as_deref(), &mut diagnostics),
+        ),
+        None => (None, Vec::new()),
+    };
+    print_report(&diagnostics, DiagFormat::Human);
+    if diagnostics.has_errors() {
+        return Ok(Outcome::Invalid);
+    }
+    let (Some(loaded), Some(catalog)) = (loaded, catalog) else {
+        return Ok(Outcome::Invalid);
+    };
+    let Some(sheet) = loaded.sheet else {
+        return Ok(Outcome::Invalid);
+    };
+    let model = loaded.model;
+    let assessment = crate::score::score(&model, &sheet);
+    let policies = Policies::for_region(&policies, sheet.profile.region.as_deref());
+    let request = PlanRequest {
+        target: args.target,
+        budget: args.budget.map(|w| w * 10_000.0),
+    };
+    let roadmap = roadmap::plan(&model, &sheet, &assessment, &catalog, &policies, &request);
+    let ctx = report::build_context(&model, &assessment, &roadmap, args.lang);
+    let text = report::render(&ctx, args.format, args.templates.as_deref(), args.lang)
+        .context("cannot render the report template")?;
+    write_output(args.output.as_deref(), &text)?;
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,224 @@
+//! Charts drawn with plotters to SVG: a radar of the dimensions (from polygons; plotters has no radar
+//! series) and bars of each indicator's score against its maximum.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// CSS font stack for Chinese labels; the browser picks the first it has.
+const FONT: &str = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, Hiragino Sans GB, sans-serif";
+const ACCENT: RGBColor = RGBColor(0x1f, 0x6f, 0xb2);
+const GRID: RGBColor = RGBColor(0xc8, 0xcf, 0xd8);
+const INK: RGBColor = RGBColor(0x22, 0x2b, 0x36);
+
+/// One axis or bar: a label, a score and its maximum.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Measure {
+    pub label: String,
+    pub score: f64,
+    pub max: f64,
+}
+
+impl Measure {
+    fn fraction(&self) -> f64 {
+        if self.max > 0.0 {
+            (self.score / self.max).clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    }
+}
+
+fn text_style(size: f64, color: &'static RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
+    TextStyle::from((FONT, size).into_font())
+        .color(color)
+        .pos(Pos::new(h, v))
+}
+
+/// A radar chart of fractions (0–1) with grid rings at 20 % steps.
+pub fn radar(axes: &[Measure], title: &str) -> String {
+    let (w, h) = (560u32, 440u32);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        let _ = draw_radar(&root, axes, title, w, h);
+        let _ = root.present();
+    }
+    svg
+}
+
+fn draw_radar<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    axes: &[Measure],
+    title: &str,
+    w: u32,
+    h: u32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    root.draw(&Text::new(
+        title.to_string(),
+        (w as i32 / 2, 14),
+        text_style(16.0, &INK, HPos::Center, VPos::Top),
+    ))?;
+    let n = axes.len();
+    if n < 3 {
+        return Ok(());
+    }
+    let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0 + 18.0);
+    let r = (h as f64 / 2.0 - 70.0).min(w as f64 / 2.0 - 130.0);
+    let point = |i: usize, f: f64| -> (i32, i32) {
+        let angle = -std::f64::consts::FRAC_PI_2 + i as f64 * std::f64::consts::TAU / n as f64;
+        (
+            (cx + r * f * angle.cos()).round() as i32,
+            (cy + r * f * angle.sin()).round() as i32,
+        )
+    };
+    for ring in 1..=5 {
+        let f = ring as f64 / 5.0;
+        let mut pts: Vec<(i32, i32)> = (0..n).map(|i| point(i, f)).collect();
+        pts.push(pts[0]);
+        root.draw(&PathElement::new(pts, GRID.stroke_width(1)))?;
+        root.draw(&Text::new(
+            format!("{}%", ring * 20),
+            (point(0, f).0 + 4, point(0, f).1),
+            text_style(10.0, &GRID, HPos::Left, VPos::Center),
+        ))?;
+    }
+    for i in 0..n {
+        root.draw(&PathElement::new(
+            vec![(cx as i32, cy as i32), point(i, 1.0)],
+            GRID.stroke_width(1),
+        ))?;
+    }
+    let data: Vec<(i32, i32)> = axes
+        .iter()
+        .enumerate()
+        .map(|(i, a)| point(i, a.fraction()))
+        .collect();
+    root.draw(&Polygon::new(data.clone(), ACCENT.mix(0.25).filled()))?;
+    let mut outline = data.clone();
+    outline.push(data[0]);
+    root.draw(&PathElement::new(outline, ACCENT.stroke_width(2)))?;
+    for p in &data {
+        root.draw(&Circle::new(*p, 3, ACCENT.filled()))?;
+    }
+    for (i, a) in axes.iter().enumerate() {
+        let (x, y) = point(i, 1.12);
+        let h = if (x as f64 - cx).abs() < 8.0 {
+            HPos::Center
+        } else if (x as f64) < cx {
+            HPos::Right
+        } else {
+            HPos::Left
+        };
+        let v = if (y as f64) < cy - r * 0.9 {
+            VPos::Bottom
+        } else if (y as f64) > cy + r * 0.9 {
+            VPos::Top
+        } else {
+            VPos::Center
+        };
+        root.draw(&Text::new(
+            format!("{} {:.0}%", a.label, a.fraction() * 100.0),
+            (x, y),
+            text_style(12.0, &INK, h, v),
+        ))?;
+    }
+    Ok(())
+}
+
+/// Horizontal bars: each measure's score against its maximum.
+pub fn bars(measures: &[Measure], title: &str) -> String {
+    let row = 28u32;
+    let (w, h) = (640u32, 50 + row * measures.len() as u32);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        let _ = draw_bars(&root, measures, title, w, row);
+        let _ = root.present();
+    }
+    svg
+}
+
+fn draw_bars<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    measures: &[Measure],
+    title: &str,
+    w: u32,
+    row: u32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    root.draw(&Text::new(
+        title.to_string(),
+        (w as i32 / 2, 10),
+        text_style(16.0, &INK, HPos::Center, VPos::Top),
+    ))?;
+    let (left, right) = (200i32, w as i32 - 90);
+    let span = (right - left) as f64;
+    for (i, m) in measures.iter().enumerate() {
+        let y = 42 + (i as u32 * row) as i32;
+        root.draw(&Text::new(
+            m.label.clone(),
+            (left - 10, y + 9),
+            text_style(12.0, &INK, HPos::Right, VPos::Center),
+        ))?;
+        root.draw(&Rectangle::new(
+            [(left, y), (right, y + 18)],
+            GRID.mix(0.5).filled(),
+        ))?;
+        let end = left + (span * m.fraction()).round() as i32;
+        if end > left {
+            root.draw(&Rectangle::new([(left, y), (end, y + 18)], ACCENT.filled()))?;
+        }
+        let value = format!(
+            "{} / {}",
+            crate::text::points(m.score),
+            crate::text::points(m.max)
+        );
+        root.draw(&Text::new(
+            value,
+            (right + 8, y + 9),
+            text_style(12.0, &INK, HPos::Left, VPos::Center),
+        ))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(label: &str, score: f64, max: f64) -> Measure {
+        Measure {
+            label: label.into(),
+            score,
+            max,
+        }
+    }
+
+    #[test]
+    fn radar_is_svg_with_escaped_labels() {
+        let svg = radar(
+            &[
+                m("设备<系统>", 10.0, 20.0),
+                m("数据", 5.0, 10.0),
+                m("安全", 10.0, 10.0),
+            ],
+            "雷达",
+        );
+        assert!(svg.starts_with("<svg"), "{svg}");
+        assert!(svg.contains("设备&lt;系统&gt; 50%"));
+        assert!(svg.contains("<polygon"));
+        assert!(svg.contains("Noto Sans CJK SC"));
+    }
+
+    #[test]
+    fn bars_show_score_and_max() {
+        let svg = bars(&[m("信息系统", 7.5, 10.0)], "指标");
+        assert!(svg.contains("7.5 / 10"));
+        assert_eq!(
+            svg.matches("<rect").count(),
+            3,
+            "background, bar, and the bar's track"
+        );
+    }
+}

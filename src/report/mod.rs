@@ -1,0 +1,431 @@
+//! Reports: one serializable context, rendered by minijinja templates (HTML, Markdown) or as JSON.
+
+pub mod charts;
+
+use crate::model::{ItemSpec, Model};
+use crate::roadmap::{LiftTarget, Roadmap, Step};
+use crate::score::{Assessment, NodeScore};
+use crate::text::{Lang, Text};
+use charts::Measure;
+use minijinja::{AutoEscape, Environment, Error, ErrorKind, Value};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// Report output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum ReportFormat {
+    #[default]
+    Html,
+    Md,
+    Json,
+}
+
+/// Templates compiled into the binary; a `--templates` folder replaces them one file at a time.
+pub const TEMPLATES: &[(&str, &str)] = &[
+    ("report.html", include_str!("../../templates/report.html")),
+    ("report.md", include_str!("../../templates/report.md")),
+    ("style.css", include_str!("../../templates/style.css")),
+    ("header.html", include_str!("../../templates/header.html")),
+];
+
+/// Everything a report shows, computed once; templates only lay it out.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportContext {
+    pub lang: &'static str,
+    pub assessment: Assessment,
+    pub roadmap: Roadmap,
+    pub charts: Charts,
+    /// Second-level scores (or dimensions without indicators) for the bars and the table.
+    pub indicators: Vec<IndicatorRow>,
+    pub scenario_groups: Vec<ScenarioGroup>,
+    /// The first three steps, for the summary.
+    pub top_steps: Vec<Step>,
+    /// What an assessor should see at the next on-site review.
+    pub evidence: Vec<EvidenceEntry>,
+    pub industry_group: Text,
+    pub size_class: Option<Text>,
+    pub model_source: Option<String>,
+}
+
+/// SVG charts, inline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Charts {
+    pub radar: String,
+    pub bars: String,
+}
+
+/// One row of the indicator table.
+#[derive(Debug, Clone, Serialize)]
+pub struct IndicatorRow {
+    pub dimension: Text,
+    pub title: Text,
+    pub score: Option<f64>,
+    pub max: f64,
+    pub counts_toward_level: bool,
+}
+
+/// Scenarios of one group, for the grid.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioGroup {
+    pub title: Text,
+    pub scenarios: Vec<ScenarioCell>,
+}
+
+/// One cell of the scenario grid.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioCell {
+    pub id: String,
+    pub title: Text,
+    pub constrained: bool,
+    pub grade: Option<u8>,
+    /// Grade the roadmap lifts it to, if any.
+    pub planned: Option<u8>,
+    /// Below the grade the next level counts.
+    pub short: bool,
+}
+
+/// Evidence to prepare for one scenario or item.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceEntry {
+    pub title: Text,
+    /// Scenario grade to show, if a scenario.
+    pub grade: Option<u8>,
+    pub description: Option<Text>,
+    pub evidence: Vec<Text>,
+}
+
+fn flatten_indicators(dims: &[NodeScore]) -> Vec<IndicatorRow> {
+    let mut rows = Vec::new();
+    for d in dims.iter().filter(|d| d.max > 0.0) {
+        if d.children.is_empty() {
+            rows.push(IndicatorRow {
+                dimension: d.title.clone(),
+                title: d.title.clone(),
+                score: d.score,
+                max: d.max,
+                counts_toward_level: d.counts_toward_level,
+            });
+        }
+        for c in d.children.iter().filter(|c| c.max > 0.0) {
+            rows.push(IndicatorRow {
+                dimension: d.title.clone(),
+                title: c.title.clone(),
+                score: c.score,
+                max: c.max,
+                counts_toward_level: d.counts_toward_level,
+            });
+        }
+    }
+    rows
+}
+
+/// Build the context: the assessment, its roadmap, charts and the derived tables.
+pub fn build_context(
+    model: &Model,
+    assessment: &Assessment,
+    roadmap: &Roadmap,
+    lang: Lang,
+) -> ReportContext {
+    let indicators = flatten_indicators(&assessment.dimensions);
+    let measures: Vec<Measure> = indicators
+        .iter()
+        .map(|r| Measure {
+            label: r.title.get(lang).to_string(),
+            score: r.score.unwrap_or(0.0),
+            max: r.max,
+        })
+        .collect();
+    let charts = Charts {
+        radar: charts::radar(
+            &measures,
+            crate::text::tr(lang, "各项指标得分率", "Share of points by indicator"),
+        ),
+        bars: charts::bars(
+            &measures,
+            crate::text::tr(lang, "指标得分 / 满分", "Indicator points / maximum"),
+        ),
+    };
+    // Planned grades from the roadmap's scenario lifts.
+    let planned = |id: &str| -> Option<u8> {
+        roadmap
+            .steps
+            .iter()
+            .flat_map(|s| s.lift_specs.iter())
+            .filter(|l| l.scenario.as_deref() == Some(id))
+            .filter_map(|l| match l.to {
+                Some(LiftTarget::Number(g)) => Some(g as u8),
+                _ => None,
+            })
+            .max()
+    };
+    let next_grade = assessment
+        .next_level
+        .as_ref()
+        .and_then(|g| g.scenarios.as_ref())
+        .map(|s| s.condition.at_or_above);
+    let mut scenario_groups: Vec<ScenarioGroup> = Vec::new();
+    for s in &assessment.scenarios {
+        let title = s
+            .group
+            .as_ref()
+            .and_then(|g| {
+                assessment
+                    .dimensions
+                    .iter()
+                    .flat_map(|d| d.children.iter())
+                    .find(|n| &n.id == g)
+            })
+            .map_or_else(
+                || {
+                    Text::new(
+                        s.group.as_deref().unwrap_or(""),
+                        s.group.as_deref().unwrap_or(""),
+                    )
+                },
+                |n| n.title.clone(),
+            );
+        let cell = ScenarioCell {
+            id: s.id.clone(),
+            title: s.title.clone(),
+            constrained: s.constrained,
+            grade: s.grade,
+            planned: planned(&s.id).filter(|p| s.grade.is_some_and(|g| *p > g)),
+            short: matches!((s.grade, next_grade), (Some(g), Some(n)) if g < n),
+        };
+        match scenario_groups.iter_mut().find(|g| g.title == title) {
+            Some(g) => g.scenarios.push(cell),
+            None => scenario_groups.push(ScenarioGroup {
+                title,
+                scenarios: vec![cell],
+            }),
+        }
+    }
+    let evidence = evidence_checklist(model, roadmap);
+    let industry_group = model
+        .industry_group(&assessment.profile.industry_group)
+        .map_or_else(
+            || {
+                Text::new(
+                    &assessment.profile.industry_group,
+                    &assessment.profile.industry_group,
+                )
+            },
+            |g| g.title.clone(),
+        );
+    ReportContext {
+        lang: match lang {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        },
+        assessment: assessment.clone(),
+        roadmap: roadmap.clone(),
+        charts,
+        indicators,
+        scenario_groups,
+        top_steps: roadmap.steps.iter().take(3).cloned().collect(),
+        evidence,
+        industry_group,
+        size_class: assessment
+            .profile
+            .size_class
+            .map(|s| Text::new(s.label(Lang::Zh), s.label(Lang::En))),
+        model_source: model.source.clone(),
+    }
+}
+
+/// For every scenario or item the roadmap lifts: the evidence to see at the next review.
+fn evidence_checklist(model: &Model, roadmap: &Roadmap) -> Vec<EvidenceEntry> {
+    let mut out: Vec<(String, EvidenceEntry)> = Vec::new();
+    for l in roadmap.steps.iter().flat_map(|s| s.lift_specs.iter()) {
+        let id = l.scenario.as_ref().or(l.item.as_ref());
+        let Some(item) = id.and_then(|i| model.item(i)) else {
+            continue;
+        };
+        let entry = match (&item.spec, &l.to) {
+            (ItemSpec::Scenario { levels, .. }, Some(LiftTarget::Number(g))) => {
+                let g = *g as u8;
+                let level = levels.iter().find(|x| x.level == g);
+                EvidenceEntry {
+                    title: item.title.clone(),
+                    grade: Some(g),
+                    description: level.map(|x| x.description.clone()),
+                    evidence: level
+                        .map(|x| x.evidence.clone())
+                        .filter(|e| !e.is_empty())
+                        .unwrap_or_else(|| item.evidence.clone()),
+                }
+            }
+            _ => EvidenceEntry {
+                title: item.title.clone(),
+                grade: None,
+                description: None,
+                evidence: item.evidence.clone(),
+            },
+        };
+        match out.iter_mut().find(|(i, _)| i == &item.id) {
+            Some((_, e)) if entry.grade > e.grade => *e = entry,
+            Some(_) => {}
+            None => out.push((item.id.clone(), entry)),
+        }
+    }
+    out.into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| !e.evidence.is_empty())
+        .collect()
+}
+
+/// The template environment: embedded templates, overridden one file at a time from `dir`.
+pub fn environment(dir: Option<PathBuf>, lang: Lang) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_loader(move |name: &str| -> Result<Option<String>, Error> {
+        // A template may only name a file directly inside the templates folder.
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(Error::new(ErrorKind::TemplateNotFound, format!("`{name}` is not a template name: templates live directly in the templates folder")));
+        }
+        if let Some(dir) = &dir {
+            let path = dir.join(name);
+            if path.is_file() {
+                return std::fs::read_to_string(&path)
+                    .map(Some)
+                    .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("cannot read template {}: {e}", path.display())));
+            }
+        }
+        Ok(TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string()))
+    });
+    env.set_auto_escape_callback(|name| {
+        if name.ends_with(".html") {
+            AutoEscape::Html
+        } else if name.ends_with(".md") {
+            AutoEscape::Custom("md".into())
+        } else {
+            AutoEscape::None
+        }
+    });
+    env.set_formatter(|out, state, value| {
+        if matches!(state.auto_escape(), AutoEscape::Custom(n) if n == "md") && !value.is_safe() {
+            let text = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
+            let text = if value.is_none() || value.is_undefined() {
+                String::new()
+            } else {
+                text
+            };
+            out.write_str(&escape_markdown(&text))
+                .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
+        } else {
+            minijinja::escape_formatter(out, state, value)
+        }
+    });
+    env.add_filter("tx", move |v: Value| -> String {
+        let key = match lang {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        };
+        let pick = |k: &str| {
+            v.get_attr(k)
+                .ok()
+                .filter(|x| !x.is_undefined() && !x.is_none())
+                .map(|x| x.as_str().unwrap_or_default().to_string())
+        };
+        pick(key)
+            .filter(|s| !s.is_empty())
+            .or_else(|| pick(if key == "zh" { "en" } else { "zh" }))
+            .unwrap_or_default()
+    });
+    env.add_filter("pts", |x: f64| crate::text::points(x));
+    env.add_filter("yuan", |x: f64| format_yuan(x));
+    env.add_function("tr", move |zh: String, en: String| match lang {
+        Lang::Zh => zh,
+        Lang::En => en,
+    });
+    env
+}
+
+/// CNY with thousands separators: 12,500.
+pub fn format_yuan(x: f64) -> String {
+    let n = x.round() as i64;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// Text from an answer file must not become Markdown or HTML structure.
+fn escape_markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '|' => out.push_str("\\|"),
+            '\n' | '\r' => out.push(' '),
+            '*' | '_' | '`' | '[' | ']' | '#' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Render a report in `format`.
+pub fn render(
+    ctx: &ReportContext,
+    format: ReportFormat,
+    templates: Option<&Path>,
+    lang: Lang,
+) -> Result<String, Error> {
+    match format {
+        ReportFormat::Json => Ok(serde_json::to_string_pretty(&serde_json::json!({
+            "assessment": ctx.assessment,
+            "roadmap": ctx.roadmap,
+        }))
+        .map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string()))?
+            + "\n"),
+        ReportFormat::Html | ReportFormat::Md => {
+            let env = environment(templates.map(Path::to_path_buf), lang);
+            let name = if format == ReportFormat::Html {
+                "report.html"
+            } else {
+                "report.md"
+            };
+            env.get_template(name)?.render(minijinja::value::Serde(ctx))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yuan_groups_thousands() {
+        assert_eq!(format_yuan(1234567.4), "1,234,567");
+        assert_eq!(format_yuan(999.0), "999");
+        assert_eq!(format_yuan(0.0), "0");
+    }
+
+    #[test]
+    fn markdown_escape_neutralises_structure() {
+        assert_eq!(
+            escape_markdown("<script>a|b</script>"),
+            "&lt;script&gt;a\\|b&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn template_names_cannot_leave_the_folder() {
+        let env = environment(Some(PathBuf::from("templates")), Lang::Zh);
+        assert!(env.get_template("../Cargo.toml").is_err());
+        assert!(env.get_template("/etc/passwd").is_err());
+        assert!(env.get_template("report.md").is_ok());
+    }
+}
