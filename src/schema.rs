@@ -5,6 +5,26 @@ use schemars::JsonSchema;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
+/// Schema of a solution catalog (questionnaires/catalog/*.yaml).
+pub fn catalog_schema() -> Value {
+    let mut v = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<crate::roadmap::Catalog>()
+        .to_value();
+    v["title"] = json!("smedx solution catalog (小快轻准产品目录)");
+    v
+}
+
+/// Schema of a policies file (questionnaires/policies/*.yaml).
+pub fn policies_schema() -> Value {
+    let mut v = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<crate::roadmap::Policy>()
+        .to_value();
+    v["title"] = json!("smedx cost-sharing policies (费用分担政策)");
+    v
+}
+
 /// Schema of a model file.
 pub fn model_schema() -> Value {
     let schema = schemars::generate::SchemaSettings::draft07()

@@ -179,6 +179,18 @@ proptest! {
     }
 
     #[test]
+    fn quick_score_agrees_with_score(seeds in prop::collection::vec(any::<u32>(), 36), g in 0usize..3) {
+        let m = bundled();
+        let sheet = sheet(m, GROUPS[g], random_answers(m, &seeds));
+        let full = score(m, &sheet);
+        let quick = smedx::score::quick_score(m, &sheet);
+        prop_assert_eq!(quick.level_score, full.level_score);
+        prop_assert_eq!(quick.level, full.level);
+        let grades: Vec<(bool, Option<u8>)> = full.scenarios.iter().map(|s| (s.constrained, s.grade)).collect();
+        prop_assert_eq!(quick.scenarios, grades);
+    }
+
+    #[test]
     fn arbitrary_text_never_panics_the_loaders(text in "\\PC{0,400}") {
         let src = SourceFile::from_text("fuzz.yaml", &text);
         let _ = model::load_model(&src);

@@ -82,6 +82,8 @@ fn committed_schema_files_are_up_to_date() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
     let fresh = [
         ("model.schema.json", smedx::schema::model_schema()),
+        ("catalog.schema.json", smedx::schema::catalog_schema()),
+        ("policies.schema.json", smedx::schema::policies_schema()),
         (
             "answers.schema.json",
             smedx::schema::answers_schema(model::bundled("sme-dx-2024")),
@@ -99,5 +101,19 @@ fn committed_schema_files_are_up_to_date() {
                 "answers --model sme-dx-2024"
             }
         );
+    }
+}
+
+#[test]
+fn catalog_and_policies_match_their_schemas() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires");
+    let errs = errors(
+        &smedx::schema::catalog_schema(),
+        &yaml(&root.join("catalog/solutions.yaml")),
+    );
+    assert!(errs.is_empty(), "{errs:#?}");
+    for f in std::fs::read_dir(root.join("policies")).unwrap().flatten() {
+        let errs = errors(&smedx::schema::policies_schema(), &yaml(&f.path()));
+        assert!(errs.is_empty(), "{}: {errs:#?}", f.path().display());
     }
 }

@@ -12,9 +12,13 @@ enum Kind {
     Model,
     /// Answer sheets; with --model, each item's allowed answers are listed.
     Answers,
+    /// Solution catalogs (questionnaires/catalog/*.yaml).
+    Catalog,
+    /// Cost-sharing policies (questionnaires/policies/*.yaml).
+    Policies,
 }
 
-/// Print a JSON Schema that yaml-language-server and other editors understand.
+/// Print a JSON Schema (draft-07) that yaml-language-server and other editors understand.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[arg(value_enum)]
@@ -30,6 +34,8 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let value = match args.kind {
         Kind::Model => crate::schema::model_schema(),
+        Kind::Catalog => crate::schema::catalog_schema(),
+        Kind::Policies => crate::schema::policies_schema(),
         Kind::Answers => {
             let model = match &args.model {
                 Some(spec) => match model::resolve(spec) {

@@ -5,7 +5,7 @@ use super::catalog::{Catalog, Effort, Lift, LiftTarget, Solution};
 use super::policies::Policies;
 use crate::answers::{Answer, AnswerSheet, AnswerValue, SizeClass};
 use crate::model::{ItemSpec, Model};
-use crate::score::{Assessment, LevelGap, score};
+use crate::score::{Assessment, LevelGap, QuickScore, quick_score, score, shortfall_quick};
 use crate::text::Text;
 use serde::Serialize;
 
@@ -241,12 +241,16 @@ struct Candidate<'a> {
 }
 
 /// How far a firm is from the target: lower is closer. Points count one each, scenarios more.
-fn distance(gap: Option<&LevelGap>) -> f64 {
-    let Some(g) = gap else { return 0.0 };
-    let s = g.scenarios.as_ref().map_or(0.0, |s| {
-        f64::from(s.short) * 6.0 + f64::from(s.constrained_short) * 8.0
-    });
-    g.points_short + s
+fn quick_distance(model: &Model, q: &QuickScore, group: &str, target: u8) -> f64 {
+    if q.level >= target {
+        return 0.0;
+    }
+    shortfall_quick(model, target, group, q.level_score, &q.scenarios).map_or(
+        0.0,
+        |(points, short, constrained)| {
+            points + f64::from(short) * 6.0 + f64::from(constrained) * 8.0
+        },
+    )
 }
 
 fn gap_to(model: &Model, a: &Assessment, target: u8) -> Option<LevelGap> {
@@ -435,7 +439,7 @@ fn plan_for(
     };
 
     let mut state = sheet.clone();
-    let mut now = score(model, &state);
+    let mut now = quick_score(model, &state);
     let mut chosen: Vec<(usize, u8)> = Vec::new(); // candidate index, phase
     let mut spent = 0.0;
     let mut note = Text::default();
@@ -446,16 +450,16 @@ fn plan_for(
         if now.level >= target {
             break;
         }
-        let dist_now = distance(gap_to(model, &now, target).as_ref());
-        let mut best: Option<(f64, Vec<usize>, AnswerSheet, Assessment)> = None;
+        let dist_now = quick_distance(model, &now, group, target);
+        let mut best: Option<(f64, Vec<usize>, AnswerSheet, QuickScore)> = None;
         for i in 0..candidates.len() {
             if chosen.iter().any(|(j, _)| *j == i) {
                 continue;
             }
             // The bundle: missing prerequisites first (transitively), then the step.
             let mut bundle: Vec<usize> = Vec::new();
-            // A prerequisite the firm already meets (its lifts change nothing) is not bought again.
-            let met = |j: usize| !apply_lifts(model, &mut state.clone(), &candidates[j].lifts);
+            // A prerequisite the firm met before the plan (its lifts change nothing) is not bought again.
+            let met = |j: usize| !apply_lifts(model, &mut sheet.clone(), &candidates[j].lifts);
             if !collect_bundle(i, &candidates, &chosen, &mut bundle, 0, &met) {
                 continue;
             }
@@ -474,8 +478,8 @@ fn plan_for(
             if !ok {
                 continue;
             }
-            let after = score(model, &trial);
-            let dist_after = distance(gap_to(model, &after, target).as_ref());
+            let after = quick_score(model, &trial);
+            let dist_after = quick_distance(model, &after, group, target);
             let gain = dist_now - dist_after + 0.05 * (after.level_score - now.level_score);
             if gain <= 1e-9 {
                 continue;

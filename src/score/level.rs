@@ -136,3 +136,49 @@ pub fn determine(
         .and_then(|r| gap(model, r.level, group, score, scenarios));
     (reached, next)
 }
+
+/// Shortfall of one level's rule from counts alone: (points short, scenarios short, constrained short).
+pub fn shortfall_quick(
+    model: &Model,
+    level: u8,
+    group: &str,
+    score: f64,
+    scenarios: &[(bool, Option<u8>)],
+) -> Option<(f64, u32, u32)> {
+    let rule = model.level_rule(level)?;
+    let (min_score, condition) = rule.effective(group);
+    let points = min_score.map_or(0.0, |m| if m - score > EPS { m - score } else { 0.0 });
+    let (short, constrained_short) = condition.map_or((0, 0), |c| {
+        let have = scenarios
+            .iter()
+            .filter(|(_, g)| g.is_some_and(|g| g >= c.at_or_above))
+            .count() as u32;
+        let constrained = scenarios
+            .iter()
+            .filter(|(k, g)| *k && g.is_some_and(|g| g >= c.at_or_above))
+            .count() as u32;
+        (
+            c.at_least.saturating_sub(have),
+            c.constrained_at_least.saturating_sub(constrained),
+        )
+    });
+    Some((points, short, constrained_short))
+}
+
+/// The level reached, from counts alone (same rule as [`determine`]).
+pub fn reached_quick(
+    model: &Model,
+    group: &str,
+    score: f64,
+    scenarios: &[(bool, Option<u8>)],
+) -> u8 {
+    model
+        .levels
+        .iter()
+        .rev()
+        .find(|r| {
+            shortfall_quick(model, r.level, group, score, scenarios)
+                .is_some_and(|(p, s, c)| p <= 0.0 && s == 0 && c == 0)
+        })
+        .map_or(0, |r| r.level)
+}

@@ -2,7 +2,7 @@
 
 mod level;
 
-pub use level::{LevelGap, ScenarioRef, ScenarioShortfall, gap as level_gap};
+pub use level::{LevelGap, ScenarioRef, ScenarioShortfall, gap as level_gap, shortfall_quick};
 
 use crate::answers::{AnswerSheet, AnswerValue, Profile};
 use crate::model::{Children, Combine, Item, ItemKind, ItemSpec, Model, Node};
@@ -398,6 +398,85 @@ pub fn score(model: &Model, sheet: &AnswerSheet) -> Assessment {
         next_level,
         dimensions: scored.into_iter().map(|(_, s, _)| s).collect(),
         items,
+        scenarios,
+    }
+}
+
+/// The level-relevant part of a result, computed without building texts: for planners that
+/// re-score many variants of the same sheet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuickScore {
+    pub level_score: f64,
+    pub level: u8,
+    /// (constrained, grade) of every scenario, in model order; `None` = not counted.
+    pub scenarios: Vec<(bool, Option<u8>)>,
+}
+
+fn quick_node(node: &Node, fractions: &[Option<f64>], model: &Model) -> Option<f64> {
+    let parts: Vec<Part> = match &node.children {
+        Children::Nodes(nodes) => nodes
+            .iter()
+            .map(|n| Part {
+                fraction: quick_node(n, fractions, model),
+                max: n.points,
+                weight: n.weight,
+            })
+            .collect(),
+        Children::Items(idx) => idx
+            .iter()
+            .map(|&i| Part {
+                fraction: fractions[i],
+                max: model.items[i].points,
+                weight: model.items[i].weight,
+            })
+            .collect(),
+    };
+    combine(&parts, node.combine)
+}
+
+/// Level score, level and scenario grades; the same numbers as [`score`], faster.
+pub fn quick_score(model: &Model, sheet: &AnswerSheet) -> QuickScore {
+    let group = sheet.profile.industry_group.as_str();
+    let size = sheet.profile.size_class;
+    let mut scenarios = Vec::new();
+    let fractions: Vec<Option<f64>> = model
+        .items
+        .iter()
+        .map(|item| {
+            let applies = item.applies_to.applies(group, size);
+            let answer = sheet.answers.get(&item.id).map(|a| &a.value);
+            let fraction = match (applies, answer) {
+                (false, _) | (true, Some(AnswerValue::NotApplicable)) => None,
+                (true, Some(v)) => Some(item_fraction(item, v).unwrap_or(0.0)),
+                (true, None) => Some(0.0),
+            };
+            if let ItemSpec::Scenario { constrained, .. } = &item.spec {
+                let grade = match (applies, answer) {
+                    (true, Some(AnswerValue::Grade { grade })) => Some(*grade),
+                    (true, None) => Some(0),
+                    _ => None,
+                };
+                scenarios.push((*constrained, grade));
+            }
+            fraction
+        })
+        .collect();
+    let counted: Vec<Part> = model
+        .dimensions
+        .iter()
+        .filter(|d| d.counts_toward_level)
+        .map(|d| Part {
+            fraction: quick_node(d, &fractions, model),
+            max: d.points,
+            weight: d.weight,
+        })
+        .collect();
+    let level_score =
+        round6(combine(&counted, model.score_combine).unwrap_or(0.0) * model.score_points);
+    let level = level::reached_quick(model, group, level_score, &scenarios);
+    QuickScore {
+        level_score,
+        level,
         scenarios,
     }
 }
