@@ -40,7 +40,8 @@ pub struct Args {
     /// Solution catalog file instead of the bundled one.
     #[arg(long)]
     catalog: Option<PathBuf>,
-    /// Folder of policies files (*.yaml) used instead of the bundled ones.
+    /// Folder of policies files (*.yaml) added to the bundled ones; a file with the same `id` as a
+    /// bundled one replaces it (an office adds its region without a rebuild).
     #[arg(long)]
     policies: Option<PathBuf>,
 }
@@ -91,9 +92,15 @@ fn load_policies(dir: Option<&Path>, report: &mut Report) -> Vec<Policy> {
                     Err(d) => diags.push(d),
                 }
             }
-            let (p, mut more) = roadmap::policies::load(&sources);
+            let (extra, mut more) = roadmap::policies::load(&sources);
             diags.append(&mut more);
-            (p, diags)
+            let (mut all, mut bundled_diags) = roadmap::bundled_policies();
+            diags.append(&mut bundled_diags);
+            for p in extra {
+                all.retain(|b| b.id != p.id);
+                all.push(p);
+            }
+            (all, diags)
         }
     };
     report.extend(diags);
