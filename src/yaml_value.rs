@@ -171,6 +171,79 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
 }
 
+/// A value tree read from a deserializer that has no positions (JSON Lines through serde_json):
+/// built directly, without an intermediate `serde_json::Value`.
+pub struct PlainNode(pub Node);
+
+impl<'de> Deserialize<'de> for PlainNode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(PlainVisitor).map(|value| {
+            PlainNode(Node {
+                pos: Pos::UNKNOWN,
+                value,
+            })
+        })
+    }
+}
+
+struct PlainVisitor;
+
+impl<'de> Visitor<'de> for PlainVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::Number(v as f64))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::Number(v as f64))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(Value::Number(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_none<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(PlainVisitor)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(PlainNode(node)) = seq.next_element::<PlainNode>()? {
+            out.push(node);
+        }
+        Ok(Value::List(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut out: Vec<(Key, Node)> = Vec::new();
+        while let Some(name) = map.next_key::<String>()? {
+            let PlainNode(value) = map.next_value::<PlainNode>()?;
+            out.push((
+                Key {
+                    pos: Pos::UNKNOWN,
+                    name,
+                },
+                value,
+            ));
+        }
+        Ok(Value::Map(out))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -654,7 +654,7 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
         .map_or(sheet.pos, |(k, _)| k.pos);
     let mut blank: BTreeMap<&str, crate::diag::Pos> = BTreeMap::new();
     let mut suggested: Vec<&str> = Vec::new();
-    let mut seen: Vec<&str> = Vec::new();
+    let mut seen = vec![false; model.items.len()];
     for (key, node) in entries {
         let Some(item) = model.item(&key.name) else {
             let near = closest(&key.name, model.items.iter().map(|i| i.id.as_str()));
@@ -671,7 +671,8 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
             );
             continue;
         };
-        if seen.contains(&key.name.as_str()) {
+        let index = model.item_index(&key.name).unwrap_or(0);
+        if seen[index] {
             c.err(
                 "duplicate-answer",
                 key.pos,
@@ -680,7 +681,7 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
             );
             continue;
         }
-        seen.push(&key.name);
+        seen[index] = true;
         if node.value == Value::Null {
             blank.insert(&key.name, key.pos);
             continue; // left blank: treated as unanswered below

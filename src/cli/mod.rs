@@ -1,9 +1,11 @@
 //! Command-line interface: one file per subcommand, each with its arguments and `run`.
 
+mod aggregate;
 mod init;
 mod report;
 mod schema;
 mod score;
+mod simulate;
 mod table;
 mod validate;
 
@@ -39,6 +41,10 @@ enum Command {
     Init(init::Args),
     /// Write the diagnostic report with a 小快轻准 roadmap (HTML, Markdown or JSON).
     Report(report::Args),
+    /// Aggregate many assessments for an office: levels, breakdowns, scenarios, demand, two rounds.
+    Aggregate(aggregate::Args),
+    /// Write synthetic answer sheets (JSON Lines) for demos and benchmarks.
+    Simulate(simulate::Args),
 }
 
 /// How a command ended, when it did not fail internally.
@@ -83,6 +89,8 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Schema(a) => schema::run(a),
         Command::Init(a) => init::run(a),
         Command::Report(a) => report::run(a),
+        Command::Aggregate(a) => aggregate::run(a),
+        Command::Simulate(a) => simulate::run(a),
     }
 }
 

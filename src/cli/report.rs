@@ -7,7 +7,6 @@ use crate::report::{self, ReportFormat};
 use crate::roadmap::{self, Catalog, PlanRequest, Policies, Policy};
 use crate::source_file::SourceFile;
 use crate::text::Lang;
-use anyhow::Context;
 use std::path::{Path, PathBuf};
 
 /// Write the report for one answer sheet: level, what is short, charts, roadmap with costs.
@@ -32,7 +31,7 @@ pub struct Args {
     #[arg(long, value_parser = clap::value_parser!(u8).range(1..=9))]
     target: Option<u8>,
     /// Yearly budget for the enterprise's share, in 万元 (default: the profile's digital_budget).
-    #[arg(long)]
+    #[arg(long, value_parser = parse_budget)]
     budget: Option<f64>,
     /// Model: a bundled id or a model file (default: the sheet's `model:`, else sme-dx-2024).
     #[arg(long, short)]
@@ -44,6 +43,16 @@ pub struct Args {
     /// bundled one replaces it (an office adds its region without a rebuild).
     #[arg(long)]
     policies: Option<PathBuf>,
+}
+
+/// A budget is a finite number of 万元, zero or more.
+fn parse_budget(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!(
+            "`{s}` is not a budget: give 万元 per year as a number, 0 or more (e.g. 5 or 12.5)"
+        )),
+    }
 }
 
 fn load_catalog(path: Option<&Path>, model: &Model, report: &mut Report) -> Option<Catalog> {
@@ -128,6 +137,25 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Invalid);
     };
     let model = loaded.model;
+    let top = model.levels.last().map_or(0, |r| r.level);
+    if let Some(t) = args.target.filter(|t| *t > top) {
+        diagnostics.extend([Diagnostic::error(
+            "bad-target",
+            format!("--target {t}: model `{}` has levels 1–{top}", model.id),
+        )
+        .help(format!("choose a target from 1 to {top}"))]);
+        print_report(&diagnostics, DiagFormat::Human);
+        return Ok(Outcome::Invalid);
+    }
+    if let Some(dir) = args.templates.as_deref().filter(|d| !d.is_dir()) {
+        diagnostics.extend([Diagnostic::error(
+            "file-unreadable",
+            format!("--templates {}: no such folder", dir.display()),
+        )
+        .help("give a folder holding report.html, report.md, style.css or header.html")]);
+        print_report(&diagnostics, DiagFormat::Human);
+        return Ok(Outcome::Invalid);
+    }
     let assessment = crate::score::score(&model, &sheet);
     let policies = Policies::for_region(&policies, sheet.profile.region.as_deref());
     let request = PlanRequest {
@@ -136,8 +164,24 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     };
     let roadmap = roadmap::plan(&model, &sheet, &assessment, &catalog, &policies, &request);
     let ctx = report::build_context(&model, &assessment, &roadmap, args.lang);
-    let text = report::render(&ctx, args.format, args.templates.as_deref(), args.lang)
-        .context("cannot render the report template")?;
+    let text = match report::render(&ctx, args.format, args.templates.as_deref(), args.lang) {
+        Ok(t) => t,
+        // A template from --templates is the user's input: its mistakes are invalid input.
+        Err(e) if args.templates.is_some() => {
+            let mut msg = e.to_string();
+            let mut cause = std::error::Error::source(&e);
+            while let Some(c) = cause {
+                msg.push_str(&format!(": {c}"));
+                cause = c.source();
+            }
+            diagnostics.extend([Diagnostic::error("template-error", msg).help("fix the template in the --templates folder (minijinja syntax), or remove it to use the bundled one")]);
+            print_report(&diagnostics, DiagFormat::Human);
+            return Ok(Outcome::Invalid);
+        }
+        Err(e) => {
+            return Err(anyhow::Error::new(e).context("cannot render the bundled report template"));
+        }
+    };
     write_output(args.output.as_deref(), &text)?;
     Ok(Outcome::Ok)
 }

@@ -28,9 +28,31 @@ pub struct Model {
     pub dimensions: Vec<Node>,
     /// Every item, in file order; nodes refer to them by index.
     pub items: Vec<Item>,
-    item_index: HashMap<String, usize>,
+    item_index: HashMap<String, usize, std::hash::BuildHasherDefault<Fnv>>,
     /// Ascending by level.
     pub levels: Vec<LevelRule>,
+}
+
+/// FNV-1a: item ids are short and trusted to the model, so a fast hash beats SipHash here.
+#[derive(Default)]
+pub struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
 }
 
 /// Firms grouped by GB/T 4754 code prefix, for applicability and level-rule variants.

@@ -128,12 +128,31 @@ fn draw_radar<DB: DrawingBackend>(
 
 /// Horizontal bars: each measure's score against its maximum.
 pub fn bars(measures: &[Measure], title: &str) -> String {
+    let rows: Vec<(String, f64, String)> = measures
+        .iter()
+        .map(|m| {
+            (
+                m.label.clone(),
+                m.fraction(),
+                format!(
+                    "{} / {}",
+                    crate::text::points(m.score),
+                    crate::text::points(m.max)
+                ),
+            )
+        })
+        .collect();
+    hbars(&rows, title)
+}
+
+/// Horizontal bars from (label, fraction 0–1, value text).
+pub fn hbars(rows: &[(String, f64, String)], title: &str) -> String {
     let row = 28u32;
-    let (w, h) = (640u32, 50 + row * measures.len() as u32);
+    let (w, h) = (640u32, 50 + row * rows.len() as u32);
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        let _ = draw_bars(&root, measures, title, w, row);
+        let _ = draw_bars(&root, rows, title, w, row);
         let _ = root.present();
     }
     svg
@@ -141,7 +160,7 @@ pub fn bars(measures: &[Measure], title: &str) -> String {
 
 fn draw_bars<DB: DrawingBackend>(
     root: &DrawingArea<DB, plotters::coord::Shift>,
-    measures: &[Measure],
+    rows: &[(String, f64, String)],
     title: &str,
     w: u32,
     row: u32,
@@ -152,12 +171,12 @@ fn draw_bars<DB: DrawingBackend>(
         (w as i32 / 2, 10),
         text_style(16.0, &INK, HPos::Center, VPos::Top),
     ))?;
-    let (left, right) = (200i32, w as i32 - 90);
+    let (left, right) = (200i32, w as i32 - 110);
     let span = (right - left) as f64;
-    for (i, m) in measures.iter().enumerate() {
+    for (i, (label, fraction, value)) in rows.iter().enumerate() {
         let y = 42 + (i as u32 * row) as i32;
         root.draw(&Text::new(
-            m.label.clone(),
+            label.clone(),
             (left - 10, y + 9),
             text_style(12.0, &INK, HPos::Right, VPos::Center),
         ))?;
@@ -165,22 +184,161 @@ fn draw_bars<DB: DrawingBackend>(
             [(left, y), (right, y + 18)],
             GRID.mix(0.5).filled(),
         ))?;
-        let end = left + (span * m.fraction()).round() as i32;
+        let end = left + (span * fraction.clamp(0.0, 1.0)).round() as i32;
         if end > left {
             root.draw(&Rectangle::new([(left, y), (end, y + 18)], ACCENT.filled()))?;
         }
-        let value = format!(
-            "{} / {}",
-            crate::text::points(m.score),
-            crate::text::points(m.max)
-        );
         root.draw(&Text::new(
-            value,
+            value.clone(),
             (right + 8, y + 9),
             text_style(12.0, &INK, HPos::Left, VPos::Center),
         ))?;
     }
     Ok(())
+}
+
+/// Box plots on a 0–max scale: (label, min, q1, median, q3, max, scale max).
+pub fn boxes(rows: &[(String, [f64; 5], f64)], title: &str) -> String {
+    let row = 30u32;
+    let (w, h) = (640u32, 60 + row * rows.len() as u32);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        let _ = draw_boxes(&root, rows, title, w, row);
+        let _ = root.present();
+    }
+    svg
+}
+
+fn draw_boxes<DB: DrawingBackend>(
+    root: &DrawingArea<DB, plotters::coord::Shift>,
+    rows: &[(String, [f64; 5], f64)],
+    title: &str,
+    w: u32,
+    row: u32,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    root.fill(&WHITE)?;
+    root.draw(&Text::new(
+        title.to_string(),
+        (w as i32 / 2, 10),
+        text_style(16.0, &INK, HPos::Center, VPos::Top),
+    ))?;
+    let (left, right) = (200i32, w as i32 - 70);
+    let span = (right - left) as f64;
+    for (i, (label, q, max)) in rows.iter().enumerate() {
+        let y = 44 + (i as u32 * row) as i32;
+        let x = |v: f64| {
+            left + (span
+                * if *max > 0.0 {
+                    (v / max).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                })
+            .round() as i32
+        };
+        root.draw(&Text::new(
+            label.clone(),
+            (left - 10, y + 9),
+            text_style(12.0, &INK, HPos::Right, VPos::Center),
+        ))?;
+        root.draw(&PathElement::new(
+            vec![(left, y + 9), (right, y + 9)],
+            GRID.stroke_width(1),
+        ))?;
+        root.draw(&PathElement::new(
+            vec![(x(q[0]), y + 9), (x(q[4]), y + 9)],
+            INK.stroke_width(1),
+        ))?;
+        root.draw(&Rectangle::new(
+            [(x(q[1]), y + 2), (x(q[3]).max(x(q[1]) + 1), y + 16)],
+            ACCENT.mix(0.35).filled(),
+        ))?;
+        root.draw(&PathElement::new(
+            vec![(x(q[2]), y), (x(q[2]), y + 18)],
+            ACCENT.stroke_width(3),
+        ))?;
+        root.draw(&Text::new(
+            format!(
+                "{} / {}",
+                crate::text::points(q[2]),
+                crate::text::points(*max)
+            ),
+            (right + 8, y + 9),
+            text_style(11.0, &INK, HPos::Left, VPos::Center),
+        ))?;
+    }
+    Ok(())
+}
+
+/// A heat map of fractions (0–1): rows × columns, `None` cells drawn as suppressed.
+pub fn heatmap(
+    rows: &[String],
+    cols: &[String],
+    values: &[Vec<Option<f64>>],
+    title: &str,
+) -> String {
+    let (cell_w, cell_h) = (86i32, 26i32);
+    let left = 170i32;
+    let top = 70i32;
+    let w = (left + cell_w * cols.len() as i32 + 20).max(400) as u32;
+    let h = (top + cell_h * rows.len() as i32 + 20) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
+        let _ = (|| -> Result<(), DrawingAreaErrorKind<_>> {
+            root.fill(&WHITE)?;
+            root.draw(&Text::new(
+                title.to_string(),
+                (w as i32 / 2, 10),
+                text_style(16.0, &INK, HPos::Center, VPos::Top),
+            ))?;
+            for (j, c) in cols.iter().enumerate() {
+                root.draw(&Text::new(
+                    c.clone(),
+                    (left + cell_w * j as i32 + cell_w / 2, top - 8),
+                    text_style(11.0, &INK, HPos::Center, VPos::Bottom),
+                ))?;
+            }
+            for (i, r) in rows.iter().enumerate() {
+                let y = top + cell_h * i as i32;
+                root.draw(&Text::new(
+                    r.clone(),
+                    (left - 8, y + cell_h / 2),
+                    text_style(11.0, &INK, HPos::Right, VPos::Center),
+                ))?;
+                for j in 0..cols.len() {
+                    let x = left + cell_w * j as i32;
+                    let v = values.get(i).and_then(|row| row.get(j)).copied().flatten();
+                    let color = match v {
+                        Some(f) => RGBColor(
+                            (255.0 - 224.0 * f.clamp(0.0, 1.0)) as u8,
+                            (255.0 - 144.0 * f.clamp(0.0, 1.0)) as u8,
+                            (255.0 - 77.0 * f.clamp(0.0, 1.0)) as u8,
+                        ),
+                        None => RGBColor(0xee, 0xee, 0xee),
+                    };
+                    root.draw(&Rectangle::new(
+                        [(x + 1, y + 1), (x + cell_w - 1, y + cell_h - 1)],
+                        color.filled(),
+                    ))?;
+                    let text = v.map_or("—".to_string(), |f| format!("{:.0}%", f * 100.0));
+                    let ink: &'static RGBColor = if v.is_some_and(|f| f > 0.6) {
+                        &WHITE
+                    } else {
+                        &INK
+                    };
+                    root.draw(&Text::new(
+                        text,
+                        (x + cell_w / 2, y + cell_h / 2),
+                        text_style(11.0, ink, HPos::Center, VPos::Center),
+                    ))?;
+                }
+            }
+            Ok(())
+        })();
+        let _ = root.present();
+    }
+    svg
 }
 
 #[cfg(test)]

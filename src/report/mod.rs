@@ -1,6 +1,7 @@
 //! Reports: one serializable context, rendered by minijinja templates (HTML, Markdown) or as JSON.
 
 pub mod charts;
+pub mod office;
 
 use crate::model::{ItemSpec, Model};
 use crate::roadmap::{LiftTarget, Roadmap, Step};
@@ -26,6 +27,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("report.md", include_str!("../../templates/report.md")),
     ("style.css", include_str!("../../templates/style.css")),
     ("header.html", include_str!("../../templates/header.html")),
+    ("office.html", include_str!("../../templates/office.html")),
 ];
 
 /// Everything a report shows, computed once; templates only lay it out.
@@ -130,7 +132,15 @@ pub fn build_context(
     let measures: Vec<Measure> = indicators
         .iter()
         .map(|r| Measure {
-            label: r.title.get(lang).to_string(),
+            label: if r.counts_toward_level {
+                r.title.get(lang).to_string()
+            } else {
+                format!(
+                    "{}{}",
+                    r.title.get(lang),
+                    crate::text::tr(lang, "（单独计分）", " (separate)")
+                )
+            },
             score: r.score.unwrap_or(0.0),
             max: r.max,
         })
@@ -150,7 +160,7 @@ pub fn build_context(
         roadmap
             .steps
             .iter()
-            .flat_map(|s| s.lift_specs.iter())
+            .flat_map(|s| s.effective_lifts.iter())
             .filter(|l| l.scenario.as_deref() == Some(id))
             .filter_map(|l| match l.to {
                 Some(LiftTarget::Number(g)) => Some(g as u8),
@@ -236,7 +246,7 @@ pub fn build_context(
 /// For every scenario or item the roadmap lifts: the evidence to see at the next review.
 fn evidence_checklist(model: &Model, roadmap: &Roadmap) -> Vec<EvidenceEntry> {
     let mut out: Vec<(String, EvidenceEntry)> = Vec::new();
-    for l in roadmap.steps.iter().flat_map(|s| s.lift_specs.iter()) {
+    for l in roadmap.steps.iter().flat_map(|s| s.effective_lifts.iter()) {
         let id = l.scenario.as_ref().or(l.item.as_ref());
         let Some(item) = id.and_then(|i| model.item(i)) else {
             continue;
@@ -361,6 +371,7 @@ fn escape_markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
+            '\\' => out.push_str("\\\\"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),

@@ -1,6 +1,7 @@
 //! Roadmap: 小快轻准 steps toward a target level, with costs after subsidies (pure planner).
 
 pub mod catalog;
+pub mod demand;
 mod planner;
 pub mod policies;
 

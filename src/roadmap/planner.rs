@@ -47,6 +47,8 @@ impl CostSplit {
 /// One step of the roadmap.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
+    /// 1-based position in the roadmap.
+    pub number: usize,
     pub id: String,
     pub kind: StepKind,
     pub name: Text,
@@ -55,7 +57,10 @@ pub struct Step {
     pub reason: Text,
     /// What it lifts, in words.
     pub lifts: Vec<Text>,
+    /// Every lift of the product (what adopting it makes true).
     pub lift_specs: Vec<Lift>,
+    /// The lifts that change this firm's answers, given the steps before it.
+    pub effective_lifts: Vec<Lift>,
     /// 1 = 0–3 months, 2 = 3–12, 3 = 12–24.
     pub phase: u8,
     /// Yearly list cost range for the firm's size, CNY.
@@ -270,38 +275,6 @@ fn size_ok(sizes: &[String], size: Option<SizeClass>) -> bool {
     sizes.is_empty() || size.is_none_or(|s| sizes.iter().any(|x| SizeClass::parse(x) == Some(s)))
 }
 
-fn describe_lift(model: &Model, l: &Lift) -> Text {
-    let id = l
-        .scenario
-        .as_ref()
-        .or(l.item.as_ref())
-        .cloned()
-        .unwrap_or_default();
-    let title = model
-        .item(&id)
-        .map(|i| i.title.clone())
-        .unwrap_or_else(|| Text::new(&id, &id));
-    match (&l.to, &l.add) {
-        (Some(LiftTarget::Number(g)), _) if l.scenario.is_some() => Text::new(
-            &format!("{} → {} 级", title.zh, g),
-            &format!("{} → grade {}", title.en, g),
-        ),
-        (Some(LiftTarget::Number(v)), _) => Text::new(
-            &format!("{} → {}", title.zh, crate::yaml_value::format_number(*v)),
-            &format!("{} → {}", title.en, crate::yaml_value::format_number(*v)),
-        ),
-        (Some(LiftTarget::Option(o)), _) => Text::new(
-            &format!("{} → {o}", title.zh),
-            &format!("{} → {o}", title.en),
-        ),
-        (_, Some(add)) => Text::new(
-            &format!("{} + {}", title.zh, add.join("、")),
-            &format!("{} + {}", title.en, add.join(", ")),
-        ),
-        _ => title,
-    }
-}
-
 /// Plan steps toward the target level. Pure: same inputs, same roadmap.
 ///
 /// When the target cannot be reached (budget, catalog), lower targets are planned too and the plan
@@ -428,7 +401,13 @@ fn plan_for(
             && let Some(t) = policies.talent.iter().find(|t| t.id == c.id)
             && let Some(per) = t.subsidy_per_person
         {
-            subsidy = (per * people).min(list - platform_discount);
+            // Training subsidies are paid per person: the training cap applies to each person.
+            let cap = policies
+                .shares
+                .get("training")
+                .and_then(|s| s.subsidy_cap)
+                .unwrap_or(f64::INFINITY);
+            subsidy = (per.min(cap) * people).min(list - platform_discount);
         }
         CostSplit {
             list,
@@ -531,38 +510,84 @@ fn plan_for(
     }
     chosen.sort_by_key(|(_, p)| *p); // stable: prerequisites stay before dependants
 
-    let steps: Vec<Step> = chosen
-        .iter()
-        .map(|&(i, phase)| {
-            let c = &candidates[i];
-            let lifts: Vec<Text> = c.lifts.iter().map(|l| describe_lift(model, l)).collect();
-            let example = policies.shares.get(&c.category).is_some_and(|s| s.example)
-                || c.kind == StepKind::Talent;
-            Step {
-                id: c.id.clone(),
-                kind: c.kind,
-                name: c.name.clone(),
-                description: c.description.clone(),
-                reason: reason(model, c, &current.scenarios, target),
-                lifts,
-                lift_specs: c.lifts.clone(),
-                phase,
-                cost_range: c.cost_range,
-                cost_year: c.cost_year,
-                cost: split(c),
-                subsidy_example: example,
-                weeks_to_value: c.weeks,
-                effort: c.effort,
-                free_trial: c.free_trial,
-                requires: c.requires.clone(),
-                why: c.why.clone(),
-                source: c
-                    .source
-                    .clone()
-                    .or_else(|| c.solution.map(|s| s.cost_basis.zh.clone())),
+    // Steps in order, each described by what it really changes on top of the steps before it.
+    let mut running = sheet.clone();
+    let mut steps: Vec<Step> = Vec::with_capacity(chosen.len());
+    for &(i, phase) in &chosen {
+        let c = &candidates[i];
+        let mut effective = Vec::new();
+        let mut lifts = Vec::new();
+        for l in &c.lifts {
+            let before = running.clone();
+            if apply_lifts(model, &mut running, std::slice::from_ref(l)) {
+                lifts.push(describe_change(model, l, &before, &running));
+                effective.push(l.clone());
             }
-        })
-        .collect();
+        }
+        let example = policies.shares.get(&c.category).is_some_and(|s| s.example)
+            || c.kind == StepKind::Talent;
+        let target_name = model
+            .level_rule(target)
+            .map_or_else(Text::default, |r| r.name.clone());
+        let needed_by: Vec<&str> = chosen
+            .iter()
+            .map(|(j, _)| &candidates[*j])
+            .filter(|d| d.requires.contains(&c.id))
+            .map(|d| d.name.zh.as_str())
+            .collect();
+        let reason = if lifts.is_empty() {
+            Text::new(
+                &format!("作为「{}」的前提。", needed_by.join("、")),
+                &format!("a prerequisite of {}.", needed_by.join(", ")),
+            )
+        } else {
+            Text::new(
+                &format!(
+                    "{}，服务于达到{}。",
+                    lifts
+                        .iter()
+                        .map(|t| t.zh.as_str())
+                        .collect::<Vec<_>>()
+                        .join("；"),
+                    target_name.zh
+                ),
+                &format!(
+                    "{}; toward {}.",
+                    lifts
+                        .iter()
+                        .map(|t| t.en.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    target_name.en
+                ),
+            )
+        };
+        steps.push(Step {
+            number: steps.len() + 1,
+            id: c.id.clone(),
+            kind: c.kind,
+            name: c.name.clone(),
+            description: c.description.clone(),
+            reason,
+            lifts,
+            lift_specs: c.lifts.clone(),
+            effective_lifts: effective,
+            phase,
+            cost_range: c.cost_range,
+            cost_year: c.cost_year,
+            cost: split(c),
+            subsidy_example: example,
+            weeks_to_value: c.weeks,
+            effort: c.effort,
+            free_trial: c.free_trial,
+            requires: c.requires.clone(),
+            why: c.why.clone(),
+            source: c
+                .source
+                .clone()
+                .or_else(|| c.solution.map(|s| s.cost_basis.zh.clone())),
+        });
+    }
 
     // Projections: re-score the answers with the steps of each phase applied.
     let mut projected = sheet.clone();
@@ -683,47 +708,102 @@ fn collect_bundle(
     true
 }
 
-fn reason(
-    model: &Model,
-    c: &Candidate,
-    scenarios: &[crate::score::ScenarioGrade],
-    target: u8,
-) -> Text {
-    let mut zh = Vec::new();
-    let mut en = Vec::new();
-    for l in &c.lifts {
-        if let (Some(s), Some(LiftTarget::Number(to))) = (&l.scenario, &l.to) {
-            if let Some(g) = scenarios.iter().find(|g| &g.id == s) {
-                let star = if g.constrained {
+/// "约束性场景「设备管理」1 级 → 2 级" or "「信息系统覆盖」B 单个环节 → C 多个环节".
+fn describe_change(model: &Model, l: &Lift, before: &AnswerSheet, after: &AnswerSheet) -> Text {
+    let id = l
+        .scenario
+        .as_ref()
+        .or(l.item.as_ref())
+        .cloned()
+        .unwrap_or_default();
+    let Some(item) = model.item(&id) else {
+        return Text::new(&id, &id);
+    };
+    let show =
+        |s: &AnswerSheet| crate::score::describe_answer(item, s.answers.get(&id).map(|a| &a.value));
+    let (from, to) = (show(before), show(after));
+    match &item.spec {
+        ItemSpec::Scenario { constrained, .. } => Text::new(
+            &format!(
+                "{}「{}」{} → {}",
+                if *constrained {
                     "约束性场景"
                 } else {
                     "场景"
-                };
-                let now = g.grade.unwrap_or(0);
-                zh.push(format!("{star}「{}」由 {now} 级提升到 {to} 级", g.title.zh));
-                en.push(format!(
-                    "{} scenario '{}' from grade {now} to {to}",
-                    if g.constrained {
-                        "constrained"
-                    } else {
-                        "guiding"
-                    },
-                    g.title.en
-                ));
-            }
-        } else if let Some(i) = l.item.as_ref().and_then(|i| model.item(i)) {
-            zh.push(format!("提升「{}」得分", i.title.zh));
-            en.push(format!("raises '{}'", i.title.en));
+                },
+                item.title.zh,
+                from.zh,
+                to.zh
+            ),
+            &format!(
+                "{} scenario '{}' {} → {}",
+                if *constrained {
+                    "constrained"
+                } else {
+                    "guiding"
+                },
+                item.title.en,
+                from.en,
+                to.en
+            ),
+        ),
+        ItemSpec::Multi { options, .. } => {
+            let chosen = |s: &AnswerSheet| match s.answers.get(&id).map(|a| &a.value) {
+                Some(AnswerValue::Choices { options }) => options.clone(),
+                _ => Vec::new(),
+            };
+            let had = chosen(before);
+            let added: Vec<&crate::model::Choice> = options
+                .iter()
+                .filter(|o| chosen(after).contains(&o.id) && !had.contains(&o.id))
+                .collect();
+            Text::new(
+                &format!(
+                    "「{}」增加 {}",
+                    item.title.zh,
+                    added
+                        .iter()
+                        .map(|o| format!("{} {}", o.id, o.label.zh))
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+                &format!(
+                    "'{}' adds {}",
+                    item.title.en,
+                    added
+                        .iter()
+                        .map(|o| format!("{} {}", o.id, o.label.en))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
         }
+        ItemSpec::Single { options } => {
+            let id_of = |s: &AnswerSheet| match s.answers.get(&id).map(|a| &a.value) {
+                Some(AnswerValue::Choice { option }) => option.clone(),
+                _ => "—".to_string(),
+            };
+            let new = options.iter().find(|o| o.id == id_of(after));
+            Text::new(
+                &format!(
+                    "「{}」{} → {} {}",
+                    item.title.zh,
+                    id_of(before),
+                    id_of(after),
+                    new.map_or("", |o| o.label.zh.as_str())
+                ),
+                &format!(
+                    "'{}' {} → {} {}",
+                    item.title.en,
+                    id_of(before),
+                    id_of(after),
+                    new.map_or("", |o| o.label.en.as_str())
+                ),
+            )
+        }
+        _ => Text::new(
+            &format!("「{}」{} → {}", item.title.zh, from.zh, to.zh),
+            &format!("'{}' {} → {}", item.title.en, from.en, to.en),
+        ),
     }
-    let target_zh = model
-        .level_rule(target)
-        .map_or(String::new(), |r| r.name.zh.clone());
-    let target_en = model
-        .level_rule(target)
-        .map_or(String::new(), |r| r.name.en.clone());
-    Text::new(
-        &format!("{}，服务于达到{}。", zh.join("；"), target_zh),
-        &format!("{}; toward {}.", en.join("; "), target_en),
-    )
 }

@@ -28,7 +28,7 @@ pub struct Assessment {
 }
 
 /// Which model (and version) produced a result.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
 pub struct ModelRef {
     pub id: String,
     pub version: String,
@@ -130,7 +130,7 @@ pub fn item_fraction(item: &Item, value: &AnswerValue) -> Option<f64> {
     Some(f)
 }
 
-fn describe_answer(item: &Item, value: Option<&AnswerValue>) -> Text {
+pub(crate) fn describe_answer(item: &Item, value: Option<&AnswerValue>) -> Text {
     let Some(value) = value else {
         return Text::new("未作答", "not answered");
     };
@@ -410,6 +410,10 @@ pub struct QuickScore {
     pub level: u8,
     /// (constrained, grade) of every scenario, in model order; `None` = not counted.
     pub scenarios: Vec<(bool, Option<u8>)>,
+    /// Score of every dimension, in model order (`None` = nothing applies).
+    pub dimensions: Vec<Option<f64>>,
+    /// Score of every child node of every dimension, in model order.
+    pub indicators: Vec<Option<f64>>,
 }
 
 fn quick_node(node: &Node, fractions: &[Option<f64>], model: &Model) -> Option<f64> {
@@ -461,16 +465,25 @@ pub fn quick_score(model: &Model, sheet: &AnswerSheet) -> QuickScore {
             fraction
         })
         .collect();
-    let counted: Vec<Part> = model
-        .dimensions
-        .iter()
-        .filter(|d| d.counts_toward_level)
-        .map(|d| Part {
-            fraction: quick_node(d, &fractions, model),
-            max: d.points,
-            weight: d.weight,
-        })
-        .collect();
+    let mut dimensions = Vec::with_capacity(model.dimensions.len());
+    let mut indicators = Vec::new();
+    let mut counted: Vec<Part> = Vec::new();
+    for d in &model.dimensions {
+        let f = quick_node(d, &fractions, model);
+        dimensions.push(f.map(|f| round6(f * d.points)));
+        if let Children::Nodes(nodes) = &d.children {
+            for n in nodes {
+                indicators.push(quick_node(n, &fractions, model).map(|f| round6(f * n.points)));
+            }
+        }
+        if d.counts_toward_level {
+            counted.push(Part {
+                fraction: f,
+                max: d.points,
+                weight: d.weight,
+            });
+        }
+    }
     let level_score =
         round6(combine(&counted, model.score_combine).unwrap_or(0.0) * model.score_points);
     let level = level::reached_quick(model, group, level_score, &scenarios);
@@ -478,5 +491,7 @@ pub fn quick_score(model: &Model, sheet: &AnswerSheet) -> QuickScore {
         level_score,
         level,
         scenarios,
+        dimensions,
+        indicators,
     }
 }

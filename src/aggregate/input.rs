@@ -1,0 +1,363 @@
+//! Reading many answer sheets: JSON Lines streamed in chunks, folders of YAML/JSON files, single files.
+//! Each record is checked like `smedx validate` would; a bad record is an error with file and line.
+
+use crate::answers::{self, AnswerSheet, SizeClass};
+use crate::model::{Children, Model};
+use crate::score::{QuickScore, quick_score};
+use crate::source_file::SourceFile;
+use crate::yaml_value::{Node, Value};
+use serde::Serialize;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Records handed to the workers at once: large enough to keep both cores busy, small enough to
+/// keep memory flat.
+const CHUNK: usize = 8192;
+
+/// An input named on the command line.
+#[derive(Debug, Clone)]
+pub struct Source(pub PathBuf);
+
+/// One record before parsing.
+pub struct RawRecord {
+    pub file: Arc<str>,
+    pub line: u64,
+    pub text: String,
+}
+
+/// A record that could not be used.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordError {
+    pub file: String,
+    /// 1-based line (JSON Lines) or 0 for a whole file.
+    pub line: u64,
+    pub code: String,
+    pub message: String,
+}
+
+/// One firm, scored.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub size: Option<SizeClass>,
+    pub tags: Vec<String>,
+    pub synthetic: bool,
+    pub quick: QuickScore,
+    /// Scenario indices (model order) among the constrained ones short of the next level.
+    pub constrained_short: Vec<usize>,
+    /// Catalog entries the firm needs, with their cost split.
+    pub demand: Vec<(usize, crate::roadmap::CostSplit)>,
+    /// The checked sheet, kept until demand is computed.
+    pub sheet: Option<AnswerSheet>,
+}
+
+fn is_lines(p: &Path) -> bool {
+    p.extension().is_some_and(|e| e == "jsonl" || e == "ndjson")
+}
+
+fn is_sheet(p: &Path) -> bool {
+    p.extension()
+        .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
+}
+
+fn io_error(file: &str, e: impl std::fmt::Display) -> RecordError {
+    RecordError {
+        file: file.to_string(),
+        line: 0,
+        code: "file-unreadable".into(),
+        message: format!("cannot read {file}: {e}"),
+    }
+}
+
+/// Feed the records of every source to `f`, a chunk at a time. Unreadable files become error records.
+pub fn for_each_chunk(model: &Model, sources: &[Source], f: &mut dyn FnMut(Vec<RawRecord>)) {
+    let _ = model;
+    let mut chunk: Vec<RawRecord> = Vec::with_capacity(CHUNK);
+    let flush = |chunk: &mut Vec<RawRecord>, f: &mut dyn FnMut(Vec<RawRecord>)| {
+        if !chunk.is_empty() {
+            f(std::mem::replace(chunk, Vec::with_capacity(CHUNK)));
+        }
+    };
+    for Source(path) in sources {
+        let name: Arc<str> = Arc::from(path.display().to_string());
+        if path.is_dir() {
+            let mut files: Vec<PathBuf> = Vec::new();
+            let mut stack = vec![path.clone()];
+            while let Some(dir) = stack.pop() {
+                let Ok(rd) = std::fs::read_dir(&dir) else {
+                    continue;
+                };
+                for e in rd.flatten() {
+                    let p = e.path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else if is_sheet(&p) || is_lines(&p) {
+                        files.push(p);
+                    }
+                }
+            }
+            files.sort();
+            let subs: Vec<Source> = files.into_iter().map(Source).collect();
+            flush(&mut chunk, f);
+            for_each_chunk(model, &subs, f);
+            continue;
+        }
+        if is_lines(path) {
+            let file = match std::fs::File::open(path) {
+                Ok(file) => file,
+                Err(e) => {
+                    chunk.push(RawRecord {
+                        file: name.clone(),
+                        line: 0,
+                        text: format!("\u{0}{}", io_error(&name, e).message),
+                    });
+                    continue;
+                }
+            };
+            let reader = std::io::BufReader::with_capacity(1 << 20, file);
+            for (i, line) in reader.split(b'\n').enumerate() {
+                let text = match line {
+                    Ok(bytes) => String::from_utf8(bytes)
+                        .unwrap_or_else(|_| "\u{0}this line is not UTF-8 text".into()),
+                    Err(e) => format!("\u{0}read error: {e}"),
+                };
+                if text.trim().is_empty() {
+                    continue;
+                }
+                chunk.push(RawRecord {
+                    file: name.clone(),
+                    line: i as u64 + 1,
+                    text,
+                });
+                if chunk.len() >= CHUNK {
+                    flush(&mut chunk, f);
+                }
+            }
+        } else {
+            let text = match SourceFile::read(path) {
+                Ok(s) => s.text,
+                Err(d) => format!("\u{0}{}", d.message),
+            };
+            chunk.push(RawRecord {
+                file: name.clone(),
+                line: 0,
+                text,
+            });
+            if chunk.len() >= 256 {
+                flush(&mut chunk, f);
+            }
+        }
+    }
+    flush(&mut chunk, f);
+}
+
+/// Parse, check and score one record.
+pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
+    let err = |code: &str, message: String| RecordError {
+        file: raw.file.to_string(),
+        line: raw.line,
+        code: code.to_string(),
+        message,
+    };
+    if let Some(msg) = raw.text.strip_prefix('\u{0}') {
+        return Err(err("file-unreadable", msg.to_string()));
+    }
+    let source = SourceFile::from_text(&raw.file, &raw.text);
+    let node: Node = if raw.line > 0 {
+        serde_json::from_str::<crate::yaml_value::PlainNode>(&raw.text)
+            .map(|p| p.0)
+            .map_err(|e| err("json-syntax", format!("not valid JSON: {e}")))?
+    } else {
+        answers::load_sheet(&source).map_err(|d| err(d.code, d.message))?
+    };
+    if node.get("level_score").is_some() {
+        return scored_result(model, &raw, node);
+    }
+    let checked = answers::check_sheet(model, &node, &source);
+    let Some(sheet) = checked.sheet else {
+        let errors: Vec<_> = checked
+            .diagnostics
+            .iter()
+            .filter(|d| d.is_error())
+            .collect();
+        let first = errors
+            .first()
+            .map_or_else(|| "invalid".to_string(), |d| d.message.clone());
+        let more = if errors.len() > 1 {
+            format!(" (and {} more)", errors.len() - 1)
+        } else {
+            String::new()
+        };
+        return Err(err(
+            errors.first().map_or("invalid", |d| d.code),
+            format!("{first}{more}"),
+        ));
+    };
+    let quick = quick_score(model, &sheet);
+    Ok(record_of(model, sheet, quick))
+}
+
+fn record_of(model: &Model, sheet: AnswerSheet, quick: QuickScore) -> Record {
+    let p = &sheet.profile;
+    let constrained_short = constrained_short(model, &p.industry_group, &quick);
+    Record {
+        name: p.name.clone(),
+        credit_code: p.credit_code.clone(),
+        region: p.region.clone(),
+        industry: p.industry.clone(),
+        size: p.size_class,
+        tags: p.tags.clone(),
+        synthetic: p.synthetic,
+        quick,
+        constrained_short,
+        demand: Vec::new(),
+        sheet: Some(sheet),
+    }
+}
+
+/// Constrained scenarios below the grade the next level counts, when constrained ones are short.
+fn constrained_short(model: &Model, group: &str, q: &QuickScore) -> Vec<usize> {
+    let Some(rule) = model.level_rule(q.level + 1) else {
+        return Vec::new();
+    };
+    let Some(c) = rule.effective(group).1 else {
+        return Vec::new();
+    };
+    let have = q
+        .scenarios
+        .iter()
+        .filter(|(k, g)| *k && g.is_some_and(|g| g >= c.at_or_above))
+        .count() as u32;
+    if have >= c.constrained_at_least {
+        return Vec::new();
+    }
+    q.scenarios
+        .iter()
+        .enumerate()
+        .filter(|(_, (k, g))| *k && g.is_some_and(|g| g < c.at_or_above))
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// A line holding a result of `smedx score --format json`: used as scored (no demand: no answers).
+fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, RecordError> {
+    let err = |message: String| RecordError {
+        file: raw.file.to_string(),
+        line: raw.line,
+        code: "bad-result".into(),
+        message,
+    };
+    if node
+        .get("model")
+        .and_then(|m| m.get("id"))
+        .and_then(|i| i.value.as_text())
+        .is_some_and(|id| id != model.id)
+    {
+        return Err(err(format!(
+            "the result was scored with another model; aggregate it with --model {}",
+            node.get("model")
+                .and_then(|m| m.get("id"))
+                .and_then(|i| i.value.as_text())
+                .unwrap_or_default()
+        )));
+    }
+    let num = |n: Option<&Node>| n.and_then(|x| x.value.as_number());
+    let level_score =
+        num(node.get("level_score")).ok_or_else(|| err("`level_score` is not a number".into()))?;
+    let level = num(node.get("level"))
+        .filter(|l| (0.0..=4.0).contains(l))
+        .ok_or_else(|| err("`level` is not 0–4".into()))? as u8;
+    let dim_scores = |id: &str| -> Option<f64> {
+        match &node.get("dimensions")?.value {
+            Value::List(ds) => ds
+                .iter()
+                .find(|d| d.get("id").and_then(|x| x.value.as_text()).as_deref() == Some(id))
+                .and_then(|d| num(d.get("score"))),
+            _ => None,
+        }
+    };
+    let dimensions: Vec<Option<f64>> = model.dimensions.iter().map(|d| dim_scores(&d.id)).collect();
+    let child = |dim: &str, id: &str| -> Option<f64> {
+        let Value::List(ds) = &node.get("dimensions")?.value else {
+            return None;
+        };
+        let d = ds
+            .iter()
+            .find(|d| d.get("id").and_then(|x| x.value.as_text()).as_deref() == Some(dim))?;
+        let Value::List(cs) = &d.get("children")?.value else {
+            return None;
+        };
+        cs.iter()
+            .find(|c| c.get("id").and_then(|x| x.value.as_text()).as_deref() == Some(id))
+            .and_then(|c| num(c.get("score")))
+    };
+    let indicators: Vec<Option<f64>> = model
+        .dimensions
+        .iter()
+        .flat_map(|d| match &d.children {
+            Children::Nodes(n) => n.iter().map(|c| child(&d.id, &c.id)).collect::<Vec<_>>(),
+            Children::Items(_) => Vec::new(),
+        })
+        .collect();
+    let grade_of = |id: &str| -> Option<u8> {
+        let Value::List(ss) = &node.get("scenarios")?.value else {
+            return None;
+        };
+        ss.iter()
+            .find(|s| s.get("id").and_then(|x| x.value.as_text()).as_deref() == Some(id))
+            .and_then(|s| num(s.get("grade")))
+            .map(|g| g as u8)
+    };
+    let scenarios: Vec<(bool, Option<u8>)> = model
+        .scenarios()
+        .map(|s| {
+            (
+                matches!(
+                    s.spec,
+                    crate::model::ItemSpec::Scenario {
+                        constrained: true,
+                        ..
+                    }
+                ),
+                grade_of(&s.id),
+            )
+        })
+        .collect();
+    let quick = QuickScore {
+        level_score,
+        level,
+        scenarios,
+        dimensions,
+        indicators,
+    };
+    let profile = node.get("profile");
+    let text = |k: &str| {
+        profile
+            .and_then(|p| p.get(k))
+            .and_then(|v| v.value.as_text())
+    };
+    let group = text("industry_group").unwrap_or_default();
+    let constrained_short = constrained_short(model, &group, &quick);
+    Ok(Record {
+        name: text("name").unwrap_or_default(),
+        credit_code: text("credit_code"),
+        region: text("region"),
+        industry: text("industry"),
+        size: text("size_class").and_then(|s| SizeClass::parse(&s)),
+        tags: match profile.and_then(|p| p.get("tags")).map(|t| &t.value) {
+            Some(Value::List(ts)) => ts.iter().filter_map(|t| t.value.as_text()).collect(),
+            _ => Vec::new(),
+        },
+        synthetic: profile
+            .and_then(|p| p.get("synthetic"))
+            .is_some_and(|v| v.value == Value::Bool(true)),
+        quick,
+        constrained_short,
+        demand: Vec::new(),
+        sheet: None,
+    })
+}

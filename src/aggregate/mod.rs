@@ -1,0 +1,789 @@
+//! Aggregation for industry offices: streaming statistics over many answer sheets, breakdowns by
+//! region, industry, size and tag, two-round comparison, solution demand, small-cell suppression.
+
+pub mod benchmark;
+mod input;
+pub mod simulate;
+pub mod stats;
+
+pub use input::{Record, RecordError, Source};
+
+use crate::answers::SizeClass;
+use crate::model::{Children, Model};
+use crate::roadmap::demand::DemandTable;
+use crate::roadmap::{Catalog, Policy};
+use crate::score::ModelRef;
+use crate::text::Text;
+use rayon::prelude::*;
+use serde::Serialize;
+use stats::{Distribution, Hist};
+use std::collections::{BTreeMap, HashMap};
+
+/// What to compute.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Breakdowns: region, province, city, county, industry, section, size, tag.
+    pub by: Vec<Breakdown>,
+    /// Groups smaller than this are suppressed.
+    pub min_group: u64,
+    /// Show firm names and codes in lists.
+    pub named: bool,
+}
+
+/// A way to split firms into groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Breakdown {
+    /// Province (first two digits of the region code).
+    Province,
+    /// Prefecture-level city (first four digits).
+    City,
+    /// County (all six digits).
+    County,
+    /// GB/T 4754 门类, and 大类 within 制造业.
+    Industry,
+    /// Size class (中型/小型/微型).
+    Size,
+    /// Profile tags (e.g. 专精特新).
+    Tag,
+}
+
+impl Breakdown {
+    pub fn title(self) -> Text {
+        match self {
+            Breakdown::Province => Text::new("省份", "Province"),
+            Breakdown::City => Text::new("地市", "City"),
+            Breakdown::County => Text::new("区县", "County"),
+            Breakdown::Industry => Text::new("行业", "Industry"),
+            Breakdown::Size => Text::new("企业规模", "Size class"),
+            Breakdown::Tag => Text::new("标签", "Tag"),
+        }
+    }
+
+    /// The group keys a record falls into for this breakdown.
+    fn keys(self, r: &Record) -> Vec<String> {
+        let region = r.region.as_deref().filter(|x| x.len() == 6);
+        match self {
+            Breakdown::Province => region.map(|x| x[..2].to_string()).into_iter().collect(),
+            Breakdown::City => region.map(|x| x[..4].to_string()).into_iter().collect(),
+            Breakdown::County => region.map(str::to_string).into_iter().collect(),
+            Breakdown::Industry => match r.industry.as_deref() {
+                Some(code) if code.starts_with('C') && code.len() >= 3 => {
+                    vec![code[..3].to_string()]
+                }
+                Some(code) => vec![code[..1].to_string()],
+                None => Vec::new(),
+            },
+            Breakdown::Size => r
+                .size
+                .map(|s| format!("{s:?}").to_lowercase())
+                .into_iter()
+                .collect(),
+            Breakdown::Tag => r.tags.clone(),
+        }
+    }
+}
+
+/// Per-group accumulator.
+#[derive(Debug, Clone)]
+pub(crate) struct GroupAcc {
+    n: u64,
+    levels: [u64; 5],
+    score: Hist,
+    dims: Vec<Hist>,
+}
+
+impl GroupAcc {
+    fn new(model: &Model) -> GroupAcc {
+        GroupAcc {
+            n: 0,
+            levels: [0; 5],
+            score: Hist::new(model.score_points),
+            dims: model
+                .dimensions
+                .iter()
+                .map(|d| Hist::new(d.points))
+                .collect(),
+        }
+    }
+
+    fn add(&mut self, r: &Record) {
+        self.n += 1;
+        self.levels[usize::from(r.quick.level.min(4))] += 1;
+        self.score.add(r.quick.level_score);
+        for (h, d) in self.dims.iter_mut().zip(&r.quick.dimensions) {
+            if let Some(d) = d {
+                h.add(*d);
+            }
+        }
+    }
+
+    fn merge(&mut self, o: &GroupAcc) {
+        self.n += o.n;
+        for (a, b) in self.levels.iter_mut().zip(o.levels) {
+            *a += b;
+        }
+        self.score.merge(&o.score);
+        for (a, b) in self.dims.iter_mut().zip(&o.dims) {
+            a.merge(b);
+        }
+    }
+}
+
+/// Demand of one catalog entry, summed over firms.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DemandCell {
+    pub firms: u64,
+    pub list: f64,
+    pub platform_discount: f64,
+    pub subsidy: f64,
+    pub enterprise: f64,
+}
+
+/// A firm seen in the previous round (compact: a million fit in a few tens of MB).
+#[derive(Debug, Clone, Copy)]
+struct Previous {
+    level: u8,
+    score: f32,
+    dims: [f32; 8],
+}
+
+/// Partial results of a part of the input; merged exactly.
+#[derive(Debug, Clone)]
+struct Acc {
+    overall: GroupAcc,
+    indicators: Vec<Hist>,
+    scenario_grades: Vec<[u64; 6]>,
+    constrained_short: Vec<u64>,
+    groups: BTreeMap<(Breakdown, String), GroupAcc>,
+    /// Peer groups: industry key × size class.
+    peers: BTreeMap<(String, String), GroupAcc>,
+    demand: Vec<DemandCell>,
+    synthetic: u64,
+    transitions: [[u64; 5]; 5],
+    change_score: f64,
+    change_dims: Vec<f64>,
+    matched: u64,
+    went_down: Vec<FirmRef>,
+    went_down_count: u64,
+}
+
+/// A firm named in a list (only with `--named`).
+#[derive(Debug, Clone, Serialize)]
+pub struct FirmRef {
+    pub name: String,
+    pub credit_code: Option<String>,
+    pub from: u8,
+    pub to: u8,
+}
+
+struct Ctx<'a> {
+    model: &'a Model,
+    options: &'a Options,
+    indicator_max: Vec<f64>,
+    previous: Option<&'a HashMap<String, Previous>>,
+}
+
+impl Acc {
+    fn new(ctx: &Ctx, catalog_len: usize) -> Acc {
+        let n_scen = ctx.model.scenarios().count();
+        Acc {
+            overall: GroupAcc::new(ctx.model),
+            indicators: ctx.indicator_max.iter().map(|m| Hist::new(*m)).collect(),
+            scenario_grades: vec![[0; 6]; n_scen],
+            constrained_short: vec![0; n_scen],
+            groups: BTreeMap::new(),
+            peers: BTreeMap::new(),
+            demand: vec![DemandCell::default(); catalog_len],
+            synthetic: 0,
+            transitions: [[0; 5]; 5],
+            change_score: 0.0,
+            change_dims: vec![0.0; ctx.model.dimensions.len()],
+            matched: 0,
+            went_down: Vec::new(),
+            went_down_count: 0,
+        }
+    }
+
+    fn add(&mut self, ctx: &Ctx, r: &Record) {
+        self.overall.add(r);
+        for (h, v) in self.indicators.iter_mut().zip(&r.quick.indicators) {
+            if let Some(v) = v {
+                h.add(*v);
+            }
+        }
+        for (i, (_, g)) in r.quick.scenarios.iter().enumerate() {
+            if let Some(slot) = self.scenario_grades.get_mut(i) {
+                slot[g.map_or(5, |g| usize::from(g.min(4)))] += 1;
+            }
+        }
+        for &i in &r.constrained_short {
+            if let Some(c) = self.constrained_short.get_mut(i) {
+                *c += 1;
+            }
+        }
+        for by in &ctx.options.by {
+            for key in by.keys(r) {
+                self.groups
+                    .entry((*by, key))
+                    .or_insert_with(|| GroupAcc::new(ctx.model))
+                    .add(r);
+            }
+        }
+        if let (Some(industry), Some(size)) = (
+            Breakdown::Industry.keys(r).pop(),
+            Breakdown::Size.keys(r).pop(),
+        ) {
+            self.peers
+                .entry((industry, size))
+                .or_insert_with(|| GroupAcc::new(ctx.model))
+                .add(r);
+        }
+        for (e, cost) in &r.demand {
+            if let Some(d) = self.demand.get_mut(*e) {
+                d.firms += 1;
+                d.list += cost.list;
+                d.platform_discount += cost.platform_discount;
+                d.subsidy += cost.subsidy;
+                d.enterprise += cost.enterprise;
+            }
+        }
+        self.synthetic += u64::from(r.synthetic);
+        if let (Some(prev), Some(code)) = (ctx.previous, &r.credit_code)
+            && let Some(p) = prev.get(code)
+        {
+            self.matched += 1;
+            self.transitions[usize::from(p.level.min(4))][usize::from(r.quick.level.min(4))] += 1;
+            self.change_score += r.quick.level_score - f64::from(p.score);
+            for (i, d) in r.quick.dimensions.iter().enumerate().take(8) {
+                if let (Some(c), Some(slot)) = (d, self.change_dims.get_mut(i)) {
+                    *slot += c - f64::from(p.dims[i]);
+                }
+            }
+            if r.quick.level < p.level {
+                self.went_down_count += 1;
+                if ctx.options.named {
+                    self.went_down.push(FirmRef {
+                        name: r.name.clone(),
+                        credit_code: r.credit_code.clone(),
+                        from: p.level,
+                        to: r.quick.level,
+                    });
+                }
+            }
+        }
+    }
+
+    fn merge(mut self, o: Acc) -> Acc {
+        self.overall.merge(&o.overall);
+        for (a, b) in self.indicators.iter_mut().zip(&o.indicators) {
+            a.merge(b);
+        }
+        for (a, b) in self.scenario_grades.iter_mut().zip(&o.scenario_grades) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        for (a, b) in self.constrained_short.iter_mut().zip(&o.constrained_short) {
+            *a += b;
+        }
+        for (k, g) in o.groups {
+            match self.groups.get_mut(&k) {
+                Some(mine) => mine.merge(&g),
+                None => {
+                    self.groups.insert(k, g);
+                }
+            }
+        }
+        for (k, g) in o.peers {
+            match self.peers.get_mut(&k) {
+                Some(mine) => mine.merge(&g),
+                None => {
+                    self.peers.insert(k, g);
+                }
+            }
+        }
+        for (a, b) in self.demand.iter_mut().zip(&o.demand) {
+            a.firms += b.firms;
+            a.list += b.list;
+            a.platform_discount += b.platform_discount;
+            a.subsidy += b.subsidy;
+            a.enterprise += b.enterprise;
+        }
+        self.synthetic += o.synthetic;
+        for (a, b) in self.transitions.iter_mut().zip(o.transitions) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+        self.change_score += o.change_score;
+        for (a, b) in self.change_dims.iter_mut().zip(&o.change_dims) {
+            *a += b;
+        }
+        self.matched += o.matched;
+        self.went_down.extend(o.went_down);
+        self.went_down_count += o.went_down_count;
+        self
+    }
+}
+
+/// One group in an output; `suppressed` groups carry no figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupSummary {
+    pub key: String,
+    pub title: Text,
+    pub n: Option<u64>,
+    pub suppressed: bool,
+    pub levels: Option<[u64; 5]>,
+    /// Share at 二级 (level 2) and above.
+    pub share_level2_plus: Option<f64>,
+    pub score: Option<Distribution>,
+    /// Mean score of each dimension (model order).
+    pub dimension_means: Option<Vec<Option<f64>>>,
+}
+
+/// One breakdown.
+#[derive(Debug, Clone, Serialize)]
+pub struct BreakdownSummary {
+    pub by: Breakdown,
+    pub title: Text,
+    pub groups: Vec<GroupSummary>,
+}
+
+/// A measure's distribution with its name.
+#[derive(Debug, Clone, Serialize)]
+pub struct MeasureSummary {
+    pub id: String,
+    pub title: Text,
+    pub max: f64,
+    pub counts_toward_level: bool,
+    pub distribution: Distribution,
+}
+
+/// Grades of one scenario over all firms.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScenarioSummary {
+    pub id: String,
+    pub title: Text,
+    pub constrained: bool,
+    /// Firms at grade 0, 1, 2, 3, 4.
+    pub grades: [u64; 5],
+    pub not_applicable: u64,
+    pub mean_grade: Option<f64>,
+    /// Firms for which this constrained scenario is among those short of the next level.
+    pub short_of_next_level: u64,
+}
+
+/// Demand for one kind of product.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemandSummary {
+    pub id: String,
+    pub name: Text,
+    pub category: String,
+    #[serde(flatten)]
+    pub cell: DemandCell,
+}
+
+/// Comparison with a previous round, firms matched by credit code.
+#[derive(Debug, Clone, Serialize)]
+pub struct RoundsSummary {
+    pub matched: u64,
+    pub only_current: u64,
+    pub only_previous: u64,
+    /// transitions[from][to]: firms by previous and current level (0 = 未达一级); small cells suppressed (null).
+    pub transitions: Vec<Vec<Option<u64>>>,
+    pub mean_change_score: Option<f64>,
+    pub mean_change_dimensions: Vec<Option<f64>>,
+    pub went_down: u64,
+    /// Only with `--named`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub went_down_firms: Option<Vec<FirmRef>>,
+}
+
+/// The result of an aggregation: every figure an office report shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub model: ModelRef,
+    pub min_group: u64,
+    pub records: u64,
+    pub skipped: u64,
+    pub synthetic: u64,
+    pub level_names: Vec<Text>,
+    /// Ids of every dimension in model order (the order of `dimension_means`).
+    pub dimension_order: Vec<String>,
+    pub overall: GroupSummary,
+    pub dimensions: Vec<MeasureSummary>,
+    pub indicators: Vec<MeasureSummary>,
+    pub scenarios: Vec<ScenarioSummary>,
+    /// Constrained scenarios most often short of the next level, most first.
+    pub weakest_constrained: Vec<String>,
+    pub breakdowns: Vec<BreakdownSummary>,
+    pub demand: Vec<DemandSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rounds: Option<RoundsSummary>,
+    /// Peer groups (industry × size) with percentiles, for benchmarks.
+    pub peers: Vec<benchmark::PeerGroup>,
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+fn group_summary(key: String, title: Text, g: &GroupAcc, k: u64) -> GroupSummary {
+    if g.n < k {
+        return GroupSummary {
+            key,
+            title,
+            n: None,
+            suppressed: true,
+            levels: None,
+            share_level2_plus: None,
+            score: None,
+            dimension_means: None,
+        };
+    }
+    GroupSummary {
+        key,
+        title,
+        n: Some(g.n),
+        suppressed: false,
+        levels: Some(g.levels),
+        share_level2_plus: (g.n > 0).then(|| {
+            round2((g.levels[2] + g.levels[3] + g.levels[4]) as f64 / g.n as f64 * 100.0) / 100.0
+        }),
+        score: Some(g.score.summary()),
+        dimension_means: Some(g.dims.iter().map(|h| h.mean().map(round2)).collect()),
+    }
+}
+
+fn group_title(by: Breakdown, key: &str) -> Text {
+    let r = crate::answers::reference::reference();
+    match by {
+        Breakdown::Province => r
+            .province(key)
+            .map_or_else(|| Text::new(key, key), |p| p.title.clone()),
+        Breakdown::City | Breakdown::County => {
+            let p = r
+                .province(&key[..2.min(key.len())])
+                .map(|p| p.title.clone())
+                .unwrap_or_default();
+            Text::new(&format!("{}{key}", p.zh), &format!("{} {key}", p.en))
+        }
+        Breakdown::Industry => {
+            if key.len() == 3 {
+                r.divisions.iter().find(|d| d.code == key[1..]).map_or_else(
+                    || Text::new(key, key),
+                    |d| {
+                        Text::new(
+                            &format!("{key} {}", d.title.zh),
+                            &format!("{key} {}", d.title.en),
+                        )
+                    },
+                )
+            } else {
+                r.section(key).map_or_else(
+                    || Text::new(key, key),
+                    |s| {
+                        Text::new(
+                            &format!("{key} {}", s.title.zh),
+                            &format!("{key} {}", s.title.en),
+                        )
+                    },
+                )
+            }
+        }
+        Breakdown::Size => SizeClass::parse(key).map_or_else(
+            || Text::new(key, key),
+            |s| {
+                Text::new(
+                    s.label(crate::text::Lang::Zh),
+                    s.label(crate::text::Lang::En),
+                )
+            },
+        ),
+        Breakdown::Tag => Text::new(key, key),
+    }
+}
+
+/// Where solution demand comes from: the catalog (none = no demand figures) and the policies files.
+#[derive(Clone, Copy)]
+pub struct DemandSources<'a> {
+    pub catalog: Option<&'a Catalog>,
+    pub policies: &'a [Policy],
+}
+
+/// Run over every source: records in parallel chunks, bad records reported through `on_error`.
+pub fn aggregate(
+    model: &Model,
+    demand_from: DemandSources,
+    sources: &[Source],
+    previous: &[Source],
+    options: &Options,
+    on_error: &mut dyn FnMut(RecordError),
+    on_progress: &(dyn Fn(u64) + Sync),
+) -> Summary {
+    let (catalog, policies) = (demand_from.catalog, demand_from.policies);
+    let mut skipped = 0u64;
+    // Previous round: only what matching needs.
+    let prev_map: Option<HashMap<String, Previous>> = (!previous.is_empty()).then(|| {
+        let mut map = HashMap::new();
+        input::for_each_chunk(model, previous, &mut |chunk| {
+            let parsed: Vec<Result<Record, RecordError>> = chunk
+                .into_par_iter()
+                .map(|raw| input::parse(model, raw))
+                .collect();
+            for r in parsed {
+                match r {
+                    Ok(r) => {
+                        if let Some(code) = r.credit_code.clone() {
+                            let mut dims = [0f32; 8];
+                            for (i, d) in r.quick.dimensions.iter().enumerate().take(8) {
+                                dims[i] = d.unwrap_or(0.0) as f32;
+                            }
+                            map.insert(
+                                code,
+                                Previous {
+                                    level: r.quick.level,
+                                    score: r.quick.level_score as f32,
+                                    dims,
+                                },
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        skipped += 1;
+                        on_error(e);
+                    }
+                }
+            }
+        });
+        map
+    });
+    let indicator_max: Vec<f64> = model
+        .dimensions
+        .iter()
+        .flat_map(|d| match &d.children {
+            Children::Nodes(n) => n.iter().map(|n| n.points).collect::<Vec<_>>(),
+            Children::Items(_) => Vec::new(),
+        })
+        .collect();
+    let ctx = Ctx {
+        model,
+        options,
+        indicator_max,
+        previous: prev_map.as_ref(),
+    };
+    let catalog_len = catalog.map_or(0, |c| c.entries.len());
+    let mut total = Acc::new(&ctx, catalog_len);
+    let mut records = 0u64;
+    input::for_each_chunk(model, sources, &mut |chunk| {
+        let part = chunk
+            .into_par_iter()
+            .fold(
+                || {
+                    (
+                        Acc::new(&ctx, catalog_len),
+                        catalog.map(|c| DemandTable::new(model, c, policies)),
+                        Vec::new(),
+                    )
+                },
+                |(mut acc, mut table, mut errors), raw| {
+                    match input::parse(model, raw) {
+                        Ok(mut r) => {
+                            if let (Some(t), Some(sheet)) = (table.as_mut(), r.sheet.take()) {
+                                r.demand = t.demand(&sheet, &r.quick);
+                            }
+                            acc.add(&ctx, &r);
+                        }
+                        Err(e) => errors.push(e),
+                    }
+                    (acc, table, errors)
+                },
+            )
+            .map(|(acc, _, errors)| (acc, errors))
+            .reduce(
+                || (Acc::new(&ctx, catalog_len), Vec::new()),
+                |(a, mut ea), (b, eb)| {
+                    ea.extend(eb);
+                    (a.merge(b), ea)
+                },
+            );
+        let (acc, mut errors) = part;
+        errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        records += acc.overall.n;
+        skipped += errors.len() as u64;
+        for e in errors {
+            on_error(e);
+        }
+        total = std::mem::replace(&mut total, Acc::new(&ctx, 0)).merge(acc);
+        on_progress(records + skipped);
+    });
+
+    let k = options.min_group;
+    let level_names: Vec<Text> = (0..=4u8)
+        .map(|l| {
+            model.level_rule(l).map_or_else(
+                || Text::new("未达一级", "Below level 1"),
+                |r| r.name.clone(),
+            )
+        })
+        .collect();
+    let dimensions: Vec<MeasureSummary> = model
+        .dimensions
+        .iter()
+        .zip(&total.overall.dims)
+        .filter(|(d, _)| d.points > 0.0)
+        .map(|(d, h)| MeasureSummary {
+            id: d.id.clone(),
+            title: d.title.clone(),
+            max: d.points,
+            counts_toward_level: d.counts_toward_level,
+            distribution: h.summary(),
+        })
+        .collect();
+    let indicator_nodes: Vec<(&crate::model::Node, bool)> = model
+        .dimensions
+        .iter()
+        .flat_map(|d| match &d.children {
+            Children::Nodes(n) => n
+                .iter()
+                .map(|x| (x, d.counts_toward_level))
+                .collect::<Vec<_>>(),
+            Children::Items(_) => Vec::new(),
+        })
+        .collect();
+    let indicators: Vec<MeasureSummary> = indicator_nodes
+        .iter()
+        .zip(&total.indicators)
+        .filter(|((n, _), _)| n.points > 0.0)
+        .map(|((n, c), h)| MeasureSummary {
+            id: n.id.clone(),
+            title: n.title.clone(),
+            max: n.points,
+            counts_toward_level: *c,
+            distribution: h.summary(),
+        })
+        .collect();
+    let scenarios: Vec<ScenarioSummary> = model
+        .scenarios()
+        .zip(&total.scenario_grades)
+        .zip(&total.constrained_short)
+        .map(|((item, g), short)| {
+            let counted: u64 = g[..5].iter().sum();
+            let weighted: u64 = g[..5].iter().enumerate().map(|(i, c)| i as u64 * c).sum();
+            ScenarioSummary {
+                id: item.id.clone(),
+                title: item.title.clone(),
+                constrained: matches!(
+                    item.spec,
+                    crate::model::ItemSpec::Scenario {
+                        constrained: true,
+                        ..
+                    }
+                ),
+                grades: [g[0], g[1], g[2], g[3], g[4]],
+                not_applicable: g[5],
+                mean_grade: (counted > 0).then(|| round2(weighted as f64 / counted as f64)),
+                short_of_next_level: *short,
+            }
+        })
+        .collect();
+    let mut weakest: Vec<&ScenarioSummary> = scenarios
+        .iter()
+        .filter(|s| s.constrained && s.short_of_next_level > 0)
+        .collect();
+    weakest.sort_by_key(|s| std::cmp::Reverse(s.short_of_next_level));
+    let weakest_constrained: Vec<String> = weakest.iter().map(|s| s.id.clone()).collect();
+    let breakdowns = options
+        .by
+        .iter()
+        .map(|by| BreakdownSummary {
+            by: *by,
+            title: by.title(),
+            groups: total
+                .groups
+                .iter()
+                .filter(|((b, _), _)| b == by)
+                .map(|((b, key), g)| group_summary(key.clone(), group_title(*b, key), g, k))
+                .collect(),
+        })
+        .collect();
+    let mut demand: Vec<DemandSummary> = catalog
+        .map(|c| {
+            c.entries
+                .iter()
+                .zip(&total.demand)
+                .filter(|(_, d)| d.firms > 0)
+                .map(|(e, d)| DemandSummary {
+                    id: e.id.value.clone(),
+                    name: e.name.clone(),
+                    category: e.category.clone(),
+                    cell: if d.firms < k {
+                        DemandCell::default()
+                    } else {
+                        DemandCell {
+                            firms: d.firms,
+                            list: d.list.round(),
+                            platform_discount: d.platform_discount.round(),
+                            subsidy: d.subsidy.round(),
+                            enterprise: d.enterprise.round(),
+                        }
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    demand.sort_by_key(|d| std::cmp::Reverse(d.cell.firms));
+    let rounds = prev_map.as_ref().map(|prev| {
+        let only_previous = prev.len() as u64 - total.matched;
+        let m = total.matched;
+        RoundsSummary {
+            matched: m,
+            only_current: total.overall.n - m,
+            only_previous,
+            transitions: total
+                .transitions
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .map(|c| (*c == 0 || *c >= k).then_some(*c))
+                        .collect()
+                })
+                .collect(),
+            mean_change_score: (m >= k && m > 0).then(|| round2(total.change_score / m as f64)),
+            mean_change_dimensions: total
+                .change_dims
+                .iter()
+                .map(|c| (m >= k && m > 0).then(|| round2(c / m as f64)))
+                .collect(),
+            went_down: total.went_down_count,
+            went_down_firms: options.named.then(|| total.went_down.clone()),
+        }
+    });
+    Summary {
+        model: ModelRef {
+            id: model.id.clone(),
+            version: model.version.clone(),
+            title: model.title.clone(),
+        },
+        min_group: k,
+        records,
+        skipped,
+        synthetic: total.synthetic,
+        level_names,
+        dimension_order: model.dimensions.iter().map(|d| d.id.clone()).collect(),
+        overall: group_summary("all".into(), Text::new("全部", "All"), &total.overall, k),
+        dimensions,
+        indicators,
+        scenarios,
+        weakest_constrained,
+        breakdowns,
+        demand,
+        rounds,
+        peers: total
+            .peers
+            .iter()
+            .map(|((industry, size), g)| benchmark::PeerGroup::of(industry, size, g, model, k))
+            .collect(),
+    }
+}

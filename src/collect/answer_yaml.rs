@@ -1,0 +1,198 @@
+//! Writing an answer sheet as YAML in the format people edit (`network-connectivity: [B, C]`), the
+//! inverse of the loader: what every import writes and what `smedx assess` saves after each answer.
+
+use crate::answers::{Answer, AnswerSheet, AnswerValue, Profile, Trend};
+use crate::model::Model;
+use crate::yaml_value::format_number;
+use std::fmt::Write as _;
+
+/// The sheet as YAML, items in model order, each after a comment with its title. `header` lines
+/// become comments at the top.
+pub fn sheet_yaml(model: &Model, sheet: &AnswerSheet, header: &[String]) -> String {
+    let mut out = String::new();
+    for line in header.iter().flat_map(|h| h.lines()) {
+        let _ = writeln!(out, "# {line}");
+    }
+    let _ = writeln!(out, "model: {}", scalar(&sheet.model));
+    let _ = writeln!(out, "model_version: {}", quoted(&sheet.model_version));
+    out.push_str(&profile_yaml(&sheet.profile));
+    if sheet.answers.is_empty() {
+        out.push_str("answers: {}\n");
+        return out;
+    }
+    out.push_str("answers:\n");
+    for item in &model.items {
+        if let Some(a) = sheet.answers.get(&item.id) {
+            let title = item.title.zh.lines().next().unwrap_or("");
+            let _ = writeln!(out, "  # {title}");
+            let _ = writeln!(out, "  {}: {}", scalar(&item.id), answer_yaml(a));
+        }
+    }
+    out
+}
+
+/// The `profile:` block.
+pub fn profile_yaml(p: &Profile) -> String {
+    let mut out = String::from("profile:\n");
+    let mut line = |key: &str, value: String| {
+        let _ = writeln!(out, "  {key}: {value}");
+    };
+    line("name", quoted(&p.name));
+    let texts = [
+        ("credit_code", &p.credit_code),
+        ("region", &p.region),
+        ("industry", &p.industry),
+    ];
+    for (key, v) in texts {
+        if let Some(v) = v {
+            line(key, quoted(v));
+        }
+    }
+    // A checked sheet keeps a code that fails its check digit only when it was confirmed.
+    if p
+        .credit_code
+        .as_deref()
+        .is_some_and(|c| crate::answers::credit_code::validate(c).is_err())
+    {
+        line("credit_code_verified", "true".into());
+    }
+    let numbers = [
+        ("employees", p.employees),
+        ("revenue", p.revenue),
+        ("assets", p.assets),
+    ];
+    for (key, v) in numbers {
+        if let Some(v) = v {
+            line(key, format_number(v));
+        }
+    }
+    for (key, v) in [("assessed_on", &p.assessed_on), ("assessor", &p.assessor)] {
+        if let Some(v) = v {
+            line(key, quoted(v));
+        }
+    }
+    for (key, v) in [("digital_budget", p.digital_budget), ("it_staff", p.it_staff)] {
+        if let Some(v) = v {
+            line(key, format_number(v));
+        }
+    }
+    for (key, v) in [("existing_systems", &p.existing_systems), ("tags", &p.tags)] {
+        if !v.is_empty() {
+            line(key, list(v.iter().map(|s| quoted(s))));
+        }
+    }
+    if p.synthetic {
+        line("synthetic", "true".into());
+    }
+    out
+}
+
+/// One answer: the short form when there is nothing beside it, else `{answer: …, note: …, data: {…}}`.
+pub fn answer_yaml(a: &Answer) -> String {
+    let value = value_yaml(&a.value);
+    if a.note.is_none() && a.data.is_empty() {
+        return value;
+    }
+    let mut parts = vec![format!("answer: {value}")];
+    if !a.data.is_empty() {
+        let figures: Vec<String> = a
+            .data
+            .iter()
+            .map(|(k, v)| format!("{}: {}", scalar(k), format_number(*v)))
+            .collect();
+        parts.push(format!("data: {{{}}}", figures.join(", ")));
+    }
+    if let Some(note) = &a.note {
+        parts.push(format!("note: {}", quoted(note)));
+    }
+    format!("{{{}}}", parts.join(", "))
+}
+
+fn value_yaml(v: &AnswerValue) -> String {
+    match v {
+        AnswerValue::NotApplicable => "na".into(),
+        AnswerValue::Choice { option } => scalar(option),
+        AnswerValue::Choices { options } => list(options.iter().map(|o| scalar(o))),
+        AnswerValue::Number {
+            numerator: Some(n),
+            denominator: Some(d),
+            ..
+        } => format!(
+            "{{numerator: {}, denominator: {}}}",
+            format_number(*n),
+            format_number(*d)
+        ),
+        AnswerValue::Number { value, .. } => format_number(*value),
+        AnswerValue::Band { band } => scalar(band),
+        AnswerValue::Grade { grade } => grade.to_string(),
+        AnswerValue::Trend { trend } => match trend {
+            Trend::Better => "better",
+            Trend::Flat => "flat",
+            Trend::Worse => "worse",
+        }
+        .into(),
+    }
+}
+
+fn list(items: impl Iterator<Item = String>) -> String {
+    format!("[{}]", items.collect::<Vec<_>>().join(", "))
+}
+
+/// An id written plainly when that is safe (`B`, `network-connectivity`), quoted otherwise.
+fn scalar(s: &str) -> String {
+    let plain = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && !matches!(
+            s.to_ascii_lowercase().as_str(),
+            "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null" | "na"
+        );
+    if plain { s.to_string() } else { quoted(s) }
+}
+
+/// A double-quoted scalar: JSON string syntax is valid YAML.
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source_file::SourceFile;
+
+    #[test]
+    fn samples_survive_a_round_trip() {
+        let m = crate::model::bundled("sme-dx-2024").unwrap();
+        for entry in std::fs::read_dir(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("questionnaires/examples"),
+        )
+        .unwrap()
+        {
+            let path = entry.unwrap().path();
+            let src = SourceFile::read(&path).unwrap();
+            let node = crate::answers::load_sheet(&src).unwrap();
+            let sheet = crate::answers::check_sheet(m, &node, &src).sheet.unwrap();
+            let text = sheet_yaml(m, &sheet, &["written again".into()]);
+            let src2 = SourceFile::from_text("again.yaml", &text);
+            let node2 = crate::answers::load_sheet(&src2).unwrap();
+            let checked = crate::answers::check_sheet(m, &node2, &src2);
+            let again = checked.sheet.unwrap_or_else(|| panic!("{text}\n{:?}", checked.diagnostics));
+            assert_eq!(
+                serde_json::to_value(&sheet).unwrap(),
+                serde_json::to_value(&again).unwrap(),
+                "{}",
+                path.display()
+            );
+        }
+    }
+
+    #[test]
+    fn tricky_strings_are_quoted() {
+        assert_eq!(scalar("B"), "B");
+        assert_eq!(scalar("no"), "\"no\"");
+        assert_eq!(scalar("na"), "\"na\"");
+        assert_eq!(scalar("1"), "\"1\"");
+        assert_eq!(quoted("a: \"b\"\n#c"), "\"a: \\\"b\\\"\\n#c\"");
+    }
+}

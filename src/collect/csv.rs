@@ -1,0 +1,173 @@
+//! CSV batches: one row per enterprise, one column per item. The template has the header and a
+//! second row of titles; reading accepts UTF-8 with or without BOM, comma, semicolon or tab, and
+//! says clearly when a file looks GBK-encoded (what Excel on Chinese Windows writes as "CSV").
+
+use super::cells::CellValue;
+use super::flat::{CellStyle, Column, PROFILE_FIELDS, sheet_cells};
+use super::tabular::{Table, TableRow};
+use crate::answers::AnswerSheet;
+use crate::diag::Diagnostic;
+use crate::model::{ItemSpec, Model};
+use crate::source_file::SourceFile;
+use crate::text::Lang;
+use std::collections::BTreeMap;
+
+/// How answers are written into CSV cells: ids, `B C` for several options.
+pub const CELL_STYLE: CellStyle = CellStyle {
+    ticks: false,
+    labels: None,
+    applicable_column: false,
+};
+
+/// The columns of a CSV template: the profile, then per item its answer, the two counts of a
+/// ratio and the recorded figures.
+pub fn template_columns(model: &Model) -> Vec<Column> {
+    let mut columns: Vec<Column> = PROFILE_FIELDS
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.common)
+        .map(|(i, _)| Column::Profile(i))
+        .collect();
+    for (i, item) in model.items.iter().enumerate() {
+        columns.push(Column::Answer(i));
+        if matches!(item.spec, ItemSpec::Band { ratio: Some(_), .. }) {
+            columns.extend([Column::Numerator(i), Column::Denominator(i)]);
+        }
+        columns.extend((0..item.fields.len()).map(|f| Column::Data(i, f)));
+    }
+    columns
+}
+
+/// A CSV file with the header, a row of titles in `lang`, and one row per sheet. Columns the
+/// template lacks but a sheet uses (notes, flags) are added. Starts with a BOM so that Excel
+/// opens it as UTF-8.
+pub fn write(model: &Model, lang: Lang, sheets: &[AnswerSheet]) -> String {
+    let rows: Vec<BTreeMap<Column, CellValue>> = sheets
+        .iter()
+        .map(|s| sheet_cells(model, s, CELL_STYLE).into_iter().collect())
+        .collect();
+    let mut columns = template_columns(model);
+    let mut extra: Vec<Column> = rows
+        .iter()
+        .flat_map(|r| r.keys().copied())
+        .filter(|c| !columns.contains(c))
+        .collect();
+    extra.sort();
+    extra.dedup();
+    for c in extra {
+        // Keep an item's columns together: after the item's last column.
+        let at = match c.item() {
+            Some(i) => columns
+                .iter()
+                .rposition(|x| x.item() == Some(i))
+                .map_or(columns.len(), |p| p + 1),
+            None => columns
+                .iter()
+                .rposition(|x| matches!(x, Column::Profile(_)))
+                .map_or(0, |p| p + 1),
+        };
+        columns.insert(at, c);
+    }
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let header: Vec<String> = columns.iter().map(|c| c.csv_name(model)).collect();
+    let titles: Vec<String> = columns.iter().map(|c| c.title(model, lang)).collect();
+    // Writing to memory cannot fail.
+    let _ = w.write_record(&header);
+    let _ = w.write_record(&titles);
+    for row in &rows {
+        let cells: Vec<String> = columns
+            .iter()
+            .map(|c| row.get(c).and_then(CellValue::as_text).unwrap_or_default())
+            .collect();
+        let _ = w.write_record(&cells);
+    }
+    let body = String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default();
+    format!("\u{feff}{body}")
+}
+
+/// Read a delimited file into a table.
+pub fn read(name: &str, bytes: Vec<u8>) -> Result<Table, Diagnostic> {
+    let source = SourceFile::decode(name, bytes).map_err(|d| {
+        if d.code == "wrong-encoding" {
+            d.help("save it as UTF-8: Excel 另存为 → “CSV UTF-8（逗号分隔）(*.csv)”; WPS 另存为 → 编码 UTF-8; or convert: iconv -f GBK -t UTF-8 in.csv > out.csv")
+        } else {
+            d
+        }
+    })?;
+    let delimiter = sniff_delimiter(&source.text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(source.text.as_bytes());
+    let mut rows = Vec::new();
+    for result in reader.records() {
+        let record = result.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            Diagnostic::error("csv-syntax", format!("{name} cannot be read as CSV: {e}"))
+                .in_file(name)
+                .at(crate::diag::Pos {
+                    line: u32::try_from(line).unwrap_or(u32::MAX),
+                    column: 1,
+                })
+                .help("check the quotes on this line: a field with a comma or a line break must be in double quotes, and a quote inside is written twice")
+        })?;
+        let line = record
+            .position()
+            .map_or(0, |p| u32::try_from(p.line()).unwrap_or(u32::MAX));
+        rows.push(TableRow {
+            line,
+            cells: record.iter().map(CellValue::text).collect(),
+        });
+    }
+    Ok(Table {
+        file: name.to_string(),
+        sheet: None,
+        rows,
+        decimal_comma: delimiter == b';',
+    })
+}
+
+/// The delimiter of the first line, outside quotes: the most frequent of comma, semicolon and tab.
+fn sniff_delimiter(text: &str) -> u8 {
+    let first = text.lines().next().unwrap_or("");
+    let mut counts = [(b',', 0usize), (b';', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for c in first.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for (d, n) in counts.iter_mut() {
+                if c == char::from(*d) {
+                    *n += 1;
+                }
+            }
+        }
+    }
+    counts
+        .iter()
+        .max_by_key(|(d, n)| (*n, *d == b','))
+        .map_or(b',', |(d, _)| *d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiters_are_sniffed() {
+        assert_eq!(sniff_delimiter("a,b,c\n"), b',');
+        assert_eq!(sniff_delimiter("a;b;\"c,d\"\n"), b';');
+        assert_eq!(sniff_delimiter("a\tb\n"), b'\t');
+        assert_eq!(sniff_delimiter(""), b',');
+    }
+
+    #[test]
+    fn gbk_files_are_named() {
+        let (bytes, _, _) = encoding_rs::GBK.encode("name,industry\n华兴机械,C3670\n");
+        let d = read("b.csv", bytes.into_owned()).unwrap_err();
+        assert_eq!(d.code, "wrong-encoding");
+        assert!(d.message.contains("GBK"), "{}", d.message);
+        assert!(d.help.unwrap().contains("CSV UTF-8"));
+    }
+}

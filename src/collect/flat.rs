@@ -1,0 +1,1061 @@
+//! One enterprise's answers as flat cells — the shape shared by a workbook's answer cells, a CSV row
+//! and an ODK/Kobo submission — and the conversions both ways: cells → the value tree that
+//! [`crate::answers::check_sheet`] checks, and a checked [`AnswerSheet`] → cells for the writers.
+
+use super::cells::{CellValue, Place, Places};
+use crate::answers::{AnswerSheet, AnswerValue, Profile, Trend};
+use crate::diag::Diagnostic;
+use crate::model::{Item, ItemSpec, Model};
+use crate::text::{Lang, Text, tr};
+use crate::yaml_value::{Key, Node, Value, format_number};
+
+/// How a profile field is typed in a cell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    /// A code kept exactly as written (leading zeros, long digit strings).
+    Code,
+    Number,
+    Date,
+    /// Several values in one cell, separated by `、` `,` or `;`.
+    List,
+    /// Yes or no.
+    Flag,
+}
+
+/// A field of the enterprise profile as collected in forms.
+#[derive(Debug, Clone, Copy)]
+pub struct ProfileField {
+    /// The key in the answer sheet's `profile:`.
+    pub key: &'static str,
+    pub title: (&'static str, &'static str),
+    pub help: (&'static str, &'static str),
+    pub kind: FieldKind,
+    /// Asked in every form; the rest are for round trips of sheets that have them.
+    pub common: bool,
+}
+
+impl ProfileField {
+    pub fn title(&self, lang: Lang) -> &'static str {
+        tr(lang, self.title.0, self.title.1)
+    }
+
+    pub fn help(&self, lang: Lang) -> &'static str {
+        tr(lang, self.help.0, self.help.1)
+    }
+}
+
+/// Every profile field a form collects, in the order forms ask them.
+pub const PROFILE_FIELDS: &[ProfileField] = &[
+    ProfileField {
+        key: "name",
+        title: ("企业名称", "Enterprise name"),
+        help: (
+            "营业执照上的全称（必填）",
+            "Registered name on the business licence (required)",
+        ),
+        kind: FieldKind::Text,
+        common: true,
+    },
+    ProfileField {
+        key: "credit_code",
+        title: ("统一社会信用代码", "Unified social credit code"),
+        help: (
+            "18 位，营业执照上可查",
+            "18 characters, on the business licence",
+        ),
+        kind: FieldKind::Code,
+        common: true,
+    },
+    ProfileField {
+        key: "region",
+        title: ("行政区划代码", "Region code"),
+        help: (
+            "6 位县级代码，如 330106",
+            "6-digit county-level code, e.g. 330106",
+        ),
+        kind: FieldKind::Code,
+        common: true,
+    },
+    ProfileField {
+        key: "industry",
+        title: ("行业代码", "Industry code"),
+        help: (
+            "GB/T 4754-2017 国民经济行业代码，如 C2110",
+            "GB/T 4754-2017 industry code, e.g. C2110",
+        ),
+        kind: FieldKind::Code,
+        common: true,
+    },
+    ProfileField {
+        key: "employees",
+        title: ("从业人员（人）", "Employees (people)"),
+        help: ("上年末从业人员数", "Headcount at the end of last year"),
+        kind: FieldKind::Number,
+        common: true,
+    },
+    ProfileField {
+        key: "revenue",
+        title: ("营业收入（万元）", "Revenue (10k CNY)"),
+        help: ("上年营业收入", "Revenue last year"),
+        kind: FieldKind::Number,
+        common: true,
+    },
+    ProfileField {
+        key: "assets",
+        title: ("资产总额（万元）", "Total assets (10k CNY)"),
+        help: (
+            "建筑业、房地产、租赁和商务服务业划型需要",
+            "Needed to size construction, real-estate and leasing firms",
+        ),
+        kind: FieldKind::Number,
+        common: true,
+    },
+    ProfileField {
+        key: "assessed_on",
+        title: ("评估日期", "Assessment date"),
+        help: ("YYYY-MM-DD，如 2026-05-12", "YYYY-MM-DD, e.g. 2026-05-12"),
+        kind: FieldKind::Date,
+        common: true,
+    },
+    ProfileField {
+        key: "assessor",
+        title: ("评估人", "Assessor"),
+        help: ("填写人或服务机构", "Who filled in the questionnaire"),
+        kind: FieldKind::Text,
+        common: true,
+    },
+    ProfileField {
+        key: "digital_budget",
+        title: ("数字化预算（万元/年）", "Digital budget (10k CNY/year)"),
+        help: ("每年可用于数字化的预算", "Yearly budget for digitalisation"),
+        kind: FieldKind::Number,
+        common: true,
+    },
+    ProfileField {
+        key: "it_staff",
+        title: ("信息化人员（人）", "IT staff (people)"),
+        help: ("专职或兼职", "Full-time or part-time"),
+        kind: FieldKind::Number,
+        common: true,
+    },
+    ProfileField {
+        key: "existing_systems",
+        title: ("已有系统", "Existing systems"),
+        help: (
+            "用顿号分隔，如 财务软件、钉钉",
+            "Separated by commas, e.g. accounting software, DingTalk",
+        ),
+        kind: FieldKind::List,
+        common: true,
+    },
+    ProfileField {
+        key: "tags",
+        title: ("标签", "Tags"),
+        help: ("用顿号分隔，如 专精特新", "Separated by commas"),
+        kind: FieldKind::List,
+        common: true,
+    },
+    ProfileField {
+        key: "credit_code_verified",
+        title: ("信用代码已核实", "Credit code verified"),
+        help: (
+            "校验位不符但已与营业执照核对无误时填“是”",
+            "yes when the code fails the check digit but matches the licence",
+        ),
+        kind: FieldKind::Flag,
+        common: false,
+    },
+    ProfileField {
+        key: "synthetic",
+        title: ("演示数据", "Demo data"),
+        help: ("虚构企业填“是”", "yes for a fictional firm"),
+        kind: FieldKind::Flag,
+        common: false,
+    },
+];
+
+/// The profile field with this key.
+pub fn profile_field(key: &str) -> Option<&'static ProfileField> {
+    PROFILE_FIELDS.iter().find(|f| f.key == key)
+}
+
+/// What a cell holds, in terms of the answer sheet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Column {
+    Model,
+    ModelVersion,
+    /// A profile field, by index into [`PROFILE_FIELDS`].
+    Profile(usize),
+    /// The answer to an item (by index into the model's items).
+    Answer(usize),
+    /// A tick beside one option of a multi item (item, option index).
+    Tick(usize, usize),
+    /// Whether the item applies (XLSForm: `no` = answered `na`).
+    Applicable(usize),
+    Numerator(usize),
+    Denominator(usize),
+    Note(usize),
+    /// A recorded figure (item, field index).
+    Data(usize, usize),
+}
+
+impl Column {
+    /// The item a column belongs to, if any.
+    pub fn item(self) -> Option<usize> {
+        match self {
+            Column::Answer(i)
+            | Column::Tick(i, _)
+            | Column::Applicable(i)
+            | Column::Numerator(i)
+            | Column::Denominator(i)
+            | Column::Note(i)
+            | Column::Data(i, _) => Some(i),
+            Column::Model | Column::ModelVersion | Column::Profile(_) => None,
+        }
+    }
+
+    /// The column's name in smedx CSV files: `name`, `funding`, `funding.note`, `funding.data.digital-investment`.
+    pub fn csv_name(self, model: &Model) -> String {
+        let item = |i: usize| model.items[i].id.as_str();
+        match self {
+            Column::Model => "model".into(),
+            Column::ModelVersion => "model_version".into(),
+            Column::Profile(f) => PROFILE_FIELDS[f].key.into(),
+            Column::Answer(i) => item(i).into(),
+            Column::Tick(i, o) => match &model.items[i].spec {
+                ItemSpec::Multi { options, .. } => format!("{}.{}", item(i), options[o].id),
+                _ => format!("{}.{o}", item(i)),
+            },
+            Column::Applicable(i) => format!("{}.applicable", item(i)),
+            Column::Numerator(i) => format!("{}.numerator", item(i)),
+            Column::Denominator(i) => format!("{}.denominator", item(i)),
+            Column::Note(i) => format!("{}.note", item(i)),
+            Column::Data(i, f) => format!("{}.data.{}", item(i), model.items[i].fields[f].id),
+        }
+    }
+
+    /// A title for people: the second header row of a CSV template.
+    pub fn title(self, model: &Model, lang: Lang) -> String {
+        match self {
+            Column::Model => tr(lang, "模型", "Model").into(),
+            Column::ModelVersion => tr(lang, "模型版本", "Model version").into(),
+            Column::Profile(f) => PROFILE_FIELDS[f].title(lang).into(),
+            Column::Answer(i) => model.items[i].title.get(lang).into(),
+            Column::Tick(i, o) => match &model.items[i].spec {
+                ItemSpec::Multi { options, .. } => options[o].label.get(lang).into(),
+                _ => String::new(),
+            },
+            Column::Applicable(_) => tr(lang, "是否适用", "Applies").into(),
+            Column::Numerator(i) | Column::Denominator(i) => match &model.items[i].spec {
+                ItemSpec::Band { ratio: Some(r), .. } => {
+                    let t = if matches!(self, Column::Numerator(_)) {
+                        &r.numerator
+                    } else {
+                        &r.denominator
+                    };
+                    t.get(lang).into()
+                }
+                _ => String::new(),
+            },
+            Column::Note(_) => tr(lang, "备注", "Note").into(),
+            Column::Data(i, f) => {
+                let field = &model.items[i].fields[f];
+                match &field.unit {
+                    Some(u) => format!("{}（{u}）", field.label.get(lang)),
+                    None => field.label.get(lang).into(),
+                }
+            }
+        }
+    }
+}
+
+/// A cell with its place.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cell {
+    pub value: CellValue,
+    pub place: Place,
+}
+
+/// One enterprise's cells, ready to become an answer sheet.
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub cells: Vec<(Column, Cell)>,
+    /// Where problems of the record as a whole are reported (the row, the workbook).
+    pub anchor: Place,
+    /// Items whose cells are not in the input at all (a deleted sheet, a missing column), with the
+    /// place that stands for them. They are reported once by the reader, not item by item.
+    pub absent: Vec<(usize, Place)>,
+    /// Numbers may be written with a decimal comma (`12,5`), as in semicolon-separated files.
+    pub decimal_comma: bool,
+}
+
+impl Record {
+    pub fn new(anchor: Place) -> Record {
+        Record {
+            cells: Vec::new(),
+            anchor,
+            absent: Vec::new(),
+            decimal_comma: false,
+        }
+    }
+
+    pub fn push(&mut self, column: Column, value: CellValue, place: Place) {
+        self.cells.push((column, Cell { value, place }));
+    }
+
+    /// The model the record names in a `model` cell.
+    pub fn model_named(&self) -> Option<String> {
+        self.cells
+            .iter()
+            .find(|(c, _)| *c == Column::Model)
+            .and_then(|(_, cell)| cell.value.as_text())
+    }
+
+    /// Is every cell empty?
+    pub fn is_blank(&self) -> bool {
+        self.cells.iter().all(|(_, c)| c.value.is_empty())
+    }
+
+    /// The firm's name, when the record has one.
+    pub fn firm_name(&self) -> Option<String> {
+        self.cells
+            .iter()
+            .find(|(c, _)| *c == Column::Profile(0))
+            .and_then(|(_, cell)| cell.value.as_text())
+    }
+}
+
+/// Words that tick an option, and words that leave it unticked.
+pub fn tick_word(text: &str) -> Option<bool> {
+    match text.trim().to_lowercase().as_str() {
+        "✓" | "✔" | "√" | "☑" | "x" | "是" | "对" | "选" | "选中" | "yes" | "y" | "1" | "true" => {
+            Some(true)
+        }
+        "" | "否" | "不选" | "no" | "n" | "0" | "false" | "☐" => Some(false),
+        _ => None,
+    }
+}
+
+/// Words meaning "does not apply" (the checker's `na`).
+pub fn is_na(text: &str) -> bool {
+    matches!(
+        text.trim().to_lowercase().as_str(),
+        "na" | "n/a" | "不适用"
+    )
+}
+
+/// The option id a cell text stands for: the id itself (any case), `B. label`, or the label.
+pub fn resolve_choice<'a>(
+    choices: impl Iterator<Item = (&'a str, Option<&'a Text>)> + Clone,
+    text: &str,
+) -> Option<&'a str> {
+    let t = text.trim();
+    if let Some((id, _)) = choices.clone().find(|(id, _)| *id == t) {
+        return Some(id);
+    }
+    let folded: Vec<&str> = choices
+        .clone()
+        .filter(|(id, _)| id.eq_ignore_ascii_case(t))
+        .map(|(id, _)| id)
+        .collect();
+    if folded.len() == 1 {
+        return Some(folded[0]);
+    }
+    let prefixed = choices
+        .clone()
+        .filter(|(id, _)| {
+            t.strip_prefix(id).is_some_and(|rest| {
+                rest.starts_with(['.', '．', '、', ' ', ':', '：', ')', '）', '-', '—', '级'])
+            })
+        })
+        .max_by_key(|(id, _)| id.len());
+    if let Some((id, _)) = prefixed {
+        return Some(id);
+    }
+    choices
+        .filter_map(|(id, label)| label.map(|l| (id, l)))
+        .find(|(_, l)| l.zh.trim() == t || l.en.trim() == t)
+        .map(|(id, _)| id)
+}
+
+/// Split a cell holding several option ids: `B C`, `B,C`, `B、C`, `B;C`.
+pub fn split_choices(text: &str) -> Vec<&str> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；'))
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Split a list cell of the profile (`财务软件、钉钉`).
+fn split_list(text: &str) -> Vec<String> {
+    text.split(['、', ',', '，', ';', '；', '\n'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Builds value trees from records, giving every node a ticket to its cell.
+struct Builder<'a> {
+    places: &'a mut Places,
+    diags: Vec<Diagnostic>,
+    decimal_comma: bool,
+}
+
+impl Builder<'_> {
+    fn node(&mut self, place: &Place, value: Value) -> Node {
+        Node {
+            pos: self.places.pos(place.clone()),
+            value,
+        }
+    }
+
+    fn key(&mut self, place: &Place, name: &str) -> Key {
+        Key {
+            pos: self.places.pos(place.clone()),
+            name: name.to_string(),
+        }
+    }
+
+    /// A cell as a plain value: numbers stay numbers, text stays text.
+    fn scalar(&mut self, cell: &Cell) -> Value {
+        match &cell.value {
+            CellValue::Empty => Value::Null,
+            CellValue::Text(s) | CellValue::Date(s) => Value::String(s.clone()),
+            CellValue::Number(n) => Value::Number(*n),
+            CellValue::Bool(b) => Value::Bool(*b),
+            CellValue::Error(e) => {
+                let pos = self.places.pos(cell.place.clone());
+                self.diags.push(
+                    Diagnostic::error(
+                        "cell-error",
+                        format!("the cell holds the spreadsheet error `{e}`"),
+                    )
+                    .at(pos)
+                    .help("type the value itself instead of a formula that fails"),
+                );
+                Value::Null
+            }
+        }
+    }
+
+    /// A cell where a number is expected: `35`, `35%`, `12,5` in decimal-comma files.
+    fn number(&mut self, cell: &Cell) -> Value {
+        match &cell.value {
+            CellValue::Text(s) => {
+                let t = s.trim().trim_end_matches(['%', '％']).trim();
+                let t = if self.decimal_comma && t.matches(',').count() == 1 && !t.contains('.') {
+                    t.replace(',', ".")
+                } else {
+                    t.to_string()
+                };
+                match t.parse::<f64>() {
+                    Ok(n) if n.is_finite() => Value::Number(n),
+                    _ => Value::String(s.clone()),
+                }
+            }
+            _ => self.scalar(cell),
+        }
+    }
+
+    fn profile(&mut self, field: &ProfileField, cell: &Cell) -> Value {
+        match field.kind {
+            FieldKind::Text => self.scalar(cell),
+            // A code typed into a number cell (330106) is still a code.
+            FieldKind::Code => match &cell.value {
+                CellValue::Number(n) => Value::String(format_number(*n)),
+                _ => self.scalar(cell),
+            },
+            FieldKind::Number => self.number(cell),
+            FieldKind::Date => match &cell.value {
+                CellValue::Number(n) => match super::cells::date_from_serial(*n, false) {
+                    Some(d) => Value::String(d),
+                    None => Value::Number(*n),
+                },
+                // 2026/5/12 and 2026.5.12 are how people type dates.
+                CellValue::Text(s) => Value::String(normalise_date(s)),
+                _ => self.scalar(cell),
+            },
+            FieldKind::List => match &cell.value {
+                CellValue::Text(s) => {
+                    let pos = self.places.pos(cell.place.clone());
+                    Value::List(
+                        split_list(s)
+                            .into_iter()
+                            .map(|v| Node {
+                                pos,
+                                value: Value::String(v),
+                            })
+                            .collect(),
+                    )
+                }
+                _ => self.scalar(cell),
+            },
+            FieldKind::Flag => match &cell.value {
+                CellValue::Text(s) => match tick_word(s) {
+                    Some(b) => Value::Bool(b),
+                    None => Value::String(s.clone()),
+                },
+                CellValue::Number(n) => Value::Bool(*n != 0.0),
+                _ => self.scalar(cell),
+            },
+        }
+    }
+
+    /// The answer value of one item from its cells.
+    fn answer(&mut self, item: &Item, cells: &ItemCells) -> Node {
+        let main_place = cells.main_place();
+        if let Some(a) = &cells.applicable
+            && let Some(text) = a.value.as_text()
+        {
+            let no = is_na(&text) || tick_word(&text) == Some(false);
+            if no {
+                return self.node(&a.place, Value::String("na".into()));
+            }
+            if tick_word(&text).is_none() && !matches!(text.as_str(), "适用") {
+                let pos = self.places.pos(a.place.clone());
+                self.diags.push(
+                    Diagnostic::error(
+                        "wrong-type",
+                        format!("`{text}` does not say whether `{}` applies", item.id),
+                    )
+                    .at(pos)
+                    .help("write yes or no (是 / 否)"),
+                );
+            }
+        }
+        let answer = cells.answer.as_ref().filter(|c| !c.value.is_empty());
+        if let Some(cell) = answer
+            && let Some(text) = cell.value.as_text()
+            && is_na(&text)
+        {
+            return self.node(&cell.place, Value::String("na".into()));
+        }
+        match &item.spec {
+            ItemSpec::Single { options } => match answer {
+                None => self.node(&main_place, Value::Null),
+                Some(cell) => {
+                    let value = match cell.value.as_text() {
+                        Some(text) if !matches!(cell.value, CellValue::Error(_)) => {
+                            let id = resolve_choice(
+                                options.iter().map(|o| (o.id.as_str(), Some(&o.label))),
+                                &text,
+                            );
+                            Value::String(id.map_or(text.clone(), str::to_string))
+                        }
+                        _ => self.scalar(cell),
+                    };
+                    self.node(&cell.place, value)
+                }
+            },
+            ItemSpec::Multi { options, .. } => {
+                let choices = || options.iter().map(|o| (o.id.as_str(), Some(&o.label)));
+                if let Some(cell) = answer {
+                    let text = cell.value.as_text().unwrap_or_default();
+                    let ids: Vec<String> = match resolve_choice(choices(), &text) {
+                        Some(id) => vec![id.to_string()],
+                        None => split_choices(&text)
+                            .into_iter()
+                            .map(|t| resolve_choice(choices(), t).unwrap_or(t).to_string())
+                            .collect(),
+                    };
+                    let list = ids
+                        .into_iter()
+                        .map(|id| self.node(&cell.place, Value::String(id)))
+                        .collect();
+                    return self.node(&cell.place, Value::List(list));
+                }
+                let mut chosen = Vec::new();
+                for (o, cell) in &cells.ticks {
+                    let Some(text) = cell.value.as_text() else {
+                        continue;
+                    };
+                    match tick_word(&text) {
+                        Some(true) => {
+                            let id = options[*o].id.clone();
+                            chosen.push(self.node(&cell.place, Value::String(id)));
+                        }
+                        Some(false) => {}
+                        None => {
+                            let pos = self.places.pos(cell.place.clone());
+                            self.diags.push(
+                                Diagnostic::error(
+                                    "unknown-option",
+                                    format!(
+                                        "`{text}` is not a tick for option `{}` of `{}`",
+                                        options[*o].id, item.id
+                                    ),
+                                )
+                                .at(pos)
+                                .help("tick a chosen option with ✓ (or 是 / yes) and leave the others empty"),
+                            );
+                        }
+                    }
+                }
+                if chosen.is_empty() {
+                    self.node(&main_place, Value::Null)
+                } else {
+                    self.node(&main_place, Value::List(chosen))
+                }
+            }
+            ItemSpec::Band { ratio, bands, .. } => {
+                let filled = |c: &Option<Cell>| c.clone().filter(|c| !c.value.is_empty());
+                let (num, den) = (filled(&cells.numerator), filled(&cells.denominator));
+                if ratio.is_some() && (num.is_some() || den.is_some()) {
+                    let mut entries = Vec::new();
+                    for (name, cell) in [("numerator", num), ("denominator", den)] {
+                        if let Some(cell) = cell {
+                            let key = self.key(&cell.place, name);
+                            let value = self.number(&cell);
+                            let node = self.node(&cell.place, value);
+                            entries.push((key, node));
+                        }
+                    }
+                    let place = cells
+                        .numerator
+                        .as_ref()
+                        .or(cells.denominator.as_ref())
+                        .map_or(main_place, |c| c.place.clone());
+                    return self.node(&place, Value::Map(entries));
+                }
+                match answer {
+                    None => self.node(&main_place, Value::Null),
+                    Some(cell) => {
+                        let band = cell.value.as_text().and_then(|t| {
+                            resolve_choice(
+                                bands.iter().map(|b| (b.id.as_str(), b.label.as_ref())),
+                                &t,
+                            )
+                            .filter(|_| !matches!(cell.value, CellValue::Number(_)))
+                        });
+                        let value = match band {
+                            Some(id) => Value::String(id.to_string()),
+                            None => self.number(cell),
+                        };
+                        self.node(&cell.place, value)
+                    }
+                }
+            }
+            ItemSpec::Scenario { .. } => match answer {
+                None => self.node(&main_place, Value::Null),
+                Some(cell) => {
+                    // `2`, or a label such as `2 级：…` picked from a list.
+                    let value = match &cell.value {
+                        CellValue::Text(s) => {
+                            let digits: String =
+                                s.trim().chars().take_while(char::is_ascii_digit).collect();
+                            let rest = s.trim()[digits.len()..].trim_start();
+                            match digits.parse::<f64>() {
+                                Ok(n) if rest.is_empty() || !rest.starts_with(['.', ',']) => {
+                                    Value::Number(n)
+                                }
+                                _ => self.number(cell),
+                            }
+                        }
+                        _ => self.scalar(cell),
+                    };
+                    self.node(&cell.place, value)
+                }
+            },
+            ItemSpec::Trend { .. } => match answer {
+                None => self.node(&main_place, Value::Null),
+                Some(cell) => {
+                    let value = self.scalar(cell);
+                    self.node(&cell.place, value)
+                }
+            },
+        }
+    }
+}
+
+/// `2026/5/12` or `2026.5.12` → `2026-05-12`; anything else unchanged.
+fn normalise_date(s: &str) -> String {
+    let t = s.trim();
+    let parts: Vec<&str> = t.split(['/', '.', '-']).collect();
+    if parts.len() == 3
+        && parts[0].len() == 4
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.len() <= 4 && p.chars().all(|c| c.is_ascii_digit()))
+        && parts[1].len() <= 2
+        && parts[2].len() <= 2
+    {
+        format!("{}-{:0>2}-{:0>2}", parts[0], parts[1], parts[2])
+    } else {
+        t.to_string()
+    }
+}
+
+/// The cells of one item in a record.
+#[derive(Default)]
+struct ItemCells {
+    answer: Option<Cell>,
+    ticks: Vec<(usize, Cell)>,
+    applicable: Option<Cell>,
+    numerator: Option<Cell>,
+    denominator: Option<Cell>,
+    note: Option<Cell>,
+    data: Vec<(usize, Cell)>,
+    absent: Option<Place>,
+}
+
+impl ItemCells {
+    /// Where the item as a whole is: its answer cell, else its first cell.
+    fn main_place(&self) -> Place {
+        self.answer
+            .as_ref()
+            .map(|c| c.place.clone())
+            .or_else(|| self.ticks.first().map(|(_, c)| c.place.clone()))
+            .or_else(|| self.applicable.as_ref().map(|c| c.place.clone()))
+            .or_else(|| self.denominator.as_ref().map(|c| c.place.clone()))
+            .or_else(|| self.numerator.as_ref().map(|c| c.place.clone()))
+            .or_else(|| self.absent.clone())
+            .unwrap_or(Place::File)
+    }
+
+    fn is_present(&self) -> bool {
+        self.answer.is_some()
+            || !self.ticks.is_empty()
+            || self.applicable.is_some()
+            || self.numerator.is_some()
+            || self.denominator.is_some()
+            || self.note.is_some()
+            || !self.data.is_empty()
+            || self.absent.is_some()
+    }
+}
+
+/// The value tree of a record (the same shape the YAML loader produces), and the problems found
+/// in cells the checker never sees (spreadsheet errors, unreadable ticks).
+pub fn record_to_node(model: &Model, record: &Record, places: &mut Places) -> (Node, Vec<Diagnostic>) {
+    let mut b = Builder {
+        places,
+        diags: Vec::new(),
+        decimal_comma: record.decimal_comma,
+    };
+    let anchor = record.anchor.clone();
+    let mut top: Vec<(Key, Node)> = Vec::new();
+    let mut profile: Vec<(Key, Node)> = Vec::new();
+    let mut items: Vec<ItemCells> = (0..model.items.len()).map(|_| ItemCells::default()).collect();
+    for (column, cell) in &record.cells {
+        match *column {
+            Column::Model | Column::ModelVersion => {
+                if cell.value.is_empty() {
+                    continue;
+                }
+                let name = if *column == Column::Model {
+                    "model"
+                } else {
+                    "model_version"
+                };
+                let key = b.key(&cell.place, name);
+                let value = match cell.value.as_text() {
+                    Some(t) => Value::String(t),
+                    None => Value::Null,
+                };
+                let node = b.node(&cell.place, value);
+                top.push((key, node));
+            }
+            Column::Profile(f) => {
+                if cell.value.is_empty() {
+                    continue;
+                }
+                let field = &PROFILE_FIELDS[f];
+                let key = b.key(&cell.place, field.key);
+                let value = b.profile(field, cell);
+                let node = b.node(&cell.place, value);
+                profile.push((key, node));
+            }
+            Column::Answer(i) => items[i].answer = Some(cell.clone()),
+            Column::Tick(i, o) => items[i].ticks.push((o, cell.clone())),
+            Column::Applicable(i) => items[i].applicable = Some(cell.clone()),
+            Column::Numerator(i) => items[i].numerator = Some(cell.clone()),
+            Column::Denominator(i) => items[i].denominator = Some(cell.clone()),
+            Column::Note(i) => items[i].note = Some(cell.clone()),
+            Column::Data(i, f) => items[i].data.push((f, cell.clone())),
+        }
+    }
+    for (i, place) in &record.absent {
+        items[*i].absent = Some(place.clone());
+    }
+    let mut answers: Vec<(Key, Node)> = Vec::new();
+    for (item, cells) in model.items.iter().zip(&items) {
+        if !cells.is_present() {
+            continue;
+        }
+        let main = cells.main_place();
+        let key = b.key(&main, &item.id);
+        let value = b.answer(item, cells);
+        let note = cells
+            .note
+            .as_ref()
+            .filter(|c| !c.value.is_empty())
+            .cloned();
+        let data: Vec<(usize, Cell)> = cells
+            .data
+            .iter()
+            .filter(|(_, c)| !c.value.is_empty())
+            .cloned()
+            .collect();
+        if note.is_none() && data.is_empty() {
+            answers.push((key, value));
+            continue;
+        }
+        // Long form: {answer: …, note: …, data: {…}}.
+        let mut entries = Vec::new();
+        if value.value != Value::Null {
+            let k = Key {
+                pos: value.pos,
+                name: "answer".into(),
+            };
+            entries.push((k, value));
+        }
+        if let Some(cell) = note {
+            let k = b.key(&cell.place, "note");
+            let text = cell.value.as_text().unwrap_or_default();
+            let v = b.node(&cell.place, Value::String(text));
+            entries.push((k, v));
+        }
+        if !data.is_empty() {
+            let mut figures = Vec::new();
+            for (f, cell) in &data {
+                let k = b.key(&cell.place, &item.fields[*f].id);
+                let value = b.number(cell);
+                let v = b.node(&cell.place, value);
+                figures.push((k, v));
+            }
+            let place = data[0].1.place.clone();
+            let k = b.key(&place, "data");
+            let v = b.node(&place, Value::Map(figures));
+            entries.push((k, v));
+        }
+        let node = b.node(&main, Value::Map(entries));
+        answers.push((key, node));
+    }
+    let profile_place = record
+        .cells
+        .iter()
+        .find(|(c, _)| *c == Column::Profile(0))
+        .map_or(anchor.clone(), |(_, c)| c.place.clone());
+    let k = b.key(&profile_place, "profile");
+    let v = b.node(&profile_place, Value::Map(profile));
+    top.push((k, v));
+    let k = b.key(&anchor, "answers");
+    let v = b.node(&anchor, Value::Map(answers));
+    top.push((k, v));
+    let root = b.node(&anchor, Value::Map(top));
+    (root, b.diags)
+}
+
+/// How a writer puts answers into cells.
+#[derive(Debug, Clone, Copy)]
+pub struct CellStyle {
+    /// Multi items as one tick per option (workbooks), else ids in one cell (`B C`).
+    pub ticks: bool,
+    /// Labels for people in this language (`B. 车间已建成…`, `改善`, `不适用`), else bare ids.
+    pub labels: Option<Lang>,
+    /// `na` of band and multi items as `Applicable = no` (XLSForm), else in the answer cell.
+    pub applicable_column: bool,
+}
+
+/// The text a workbook drop-down shows for an option: `B. 车间已建成工业控制网络…`.
+pub fn option_label(id: &str, label: &Text, lang: Lang) -> String {
+    format!("{id}. {}", label.get(lang))
+}
+
+/// How `na` is written.
+pub fn na_word(labels: Option<Lang>) -> &'static str {
+    match labels {
+        Some(Lang::Zh) => "不适用",
+        Some(Lang::En) => "n/a",
+        None => "na",
+    }
+}
+
+/// How a trend answer is written.
+pub fn trend_word(trend: Trend, labels: Option<Lang>) -> &'static str {
+    let zh = labels == Some(Lang::Zh);
+    match trend {
+        Trend::Better if zh => "改善",
+        Trend::Flat if zh => "持平",
+        Trend::Worse if zh => "恶化",
+        Trend::Better => "better",
+        Trend::Flat => "flat",
+        Trend::Worse => "worse",
+    }
+}
+
+/// A checked sheet as cells (the inverse of [`record_to_node`] for what a writer needs).
+pub fn sheet_cells(model: &Model, sheet: &AnswerSheet, style: CellStyle) -> Vec<(Column, CellValue)> {
+    let mut out = profile_cells(&sheet.profile);
+    for (i, item) in model.items.iter().enumerate() {
+        let Some(answer) = sheet.answers.get(&item.id) else {
+            continue;
+        };
+        let text = |s: &str| CellValue::Text(s.to_string());
+        match &answer.value {
+            AnswerValue::NotApplicable => {
+                let applicable = style.applicable_column
+                    && matches!(item.spec, ItemSpec::Band { .. } | ItemSpec::Multi { .. });
+                if applicable {
+                    out.push((Column::Applicable(i), text("no")));
+                } else {
+                    out.push((Column::Answer(i), text(na_word(style.labels))));
+                }
+            }
+            AnswerValue::Choice { option } => {
+                let value = match (&item.spec, style.labels) {
+                    (ItemSpec::Single { options }, Some(lang)) => options
+                        .iter()
+                        .find(|o| o.id == *option)
+                        .map_or(option.clone(), |o| option_label(&o.id, &o.label, lang)),
+                    _ => option.clone(),
+                };
+                out.push((Column::Answer(i), CellValue::Text(value)));
+            }
+            AnswerValue::Choices { options: chosen } => {
+                if style.applicable_column && item.allow_na {
+                    out.push((Column::Applicable(i), text("yes")));
+                }
+                match (&item.spec, style.ticks) {
+                    (ItemSpec::Multi { options, .. }, true) => {
+                        for (o, opt) in options.iter().enumerate() {
+                            if chosen.contains(&opt.id) {
+                                out.push((Column::Tick(i, o), text("✓")));
+                            }
+                        }
+                    }
+                    _ => out.push((Column::Answer(i), CellValue::Text(chosen.join(" ")))),
+                }
+            }
+            AnswerValue::Number {
+                value,
+                numerator,
+                denominator,
+            } => {
+                if style.applicable_column && item.allow_na {
+                    out.push((Column::Applicable(i), text("yes")));
+                }
+                match (numerator, denominator) {
+                    (Some(n), Some(d)) => {
+                        out.push((Column::Numerator(i), CellValue::Number(*n)));
+                        out.push((Column::Denominator(i), CellValue::Number(*d)));
+                    }
+                    _ => out.push((Column::Answer(i), CellValue::Number(*value))),
+                }
+            }
+            AnswerValue::Band { band } => {
+                if style.applicable_column && item.allow_na {
+                    out.push((Column::Applicable(i), text("yes")));
+                }
+                out.push((Column::Answer(i), CellValue::Text(band.clone())));
+            }
+            AnswerValue::Grade { grade } => {
+                out.push((Column::Answer(i), CellValue::Number(f64::from(*grade))));
+            }
+            AnswerValue::Trend { trend } => {
+                out.push((Column::Answer(i), text(trend_word(*trend, style.labels))));
+            }
+        }
+        if let Some(note) = &answer.note {
+            out.push((Column::Note(i), CellValue::Text(note.clone())));
+        }
+        for (f, field) in item.fields.iter().enumerate() {
+            if let Some(v) = answer.data.get(&field.id) {
+                out.push((Column::Data(i, f), CellValue::Number(*v)));
+            }
+        }
+    }
+    out
+}
+
+/// The profile as cells.
+pub fn profile_cells(p: &Profile) -> Vec<(Column, CellValue)> {
+    let mut out = Vec::new();
+    for (f, field) in PROFILE_FIELDS.iter().enumerate() {
+        let text = |s: &Option<String>| s.clone().map_or(CellValue::Empty, CellValue::Text);
+        let num = |n: Option<f64>| n.map_or(CellValue::Empty, CellValue::Number);
+        let list = |l: &Vec<String>| {
+            if l.is_empty() {
+                CellValue::Empty
+            } else {
+                CellValue::Text(l.join("、"))
+            }
+        };
+        let value = match field.key {
+            "name" => CellValue::text(&p.name),
+            "credit_code" => text(&p.credit_code),
+            "region" => text(&p.region),
+            "industry" => text(&p.industry),
+            "employees" => num(p.employees),
+            "revenue" => num(p.revenue),
+            "assets" => num(p.assets),
+            "assessed_on" => text(&p.assessed_on),
+            "assessor" => text(&p.assessor),
+            "digital_budget" => num(p.digital_budget),
+            "it_staff" => num(p.it_staff),
+            "existing_systems" => list(&p.existing_systems),
+            "tags" => list(&p.tags),
+            "synthetic" if p.synthetic => CellValue::Text("yes".into()),
+            "credit_code_verified"
+                if p
+                    .credit_code
+                    .as_deref()
+                    .is_some_and(|c| crate::answers::credit_code::validate(c).is_err()) =>
+            {
+                CellValue::Text("yes".into())
+            }
+            _ => CellValue::Empty,
+        };
+        if !value.is_empty() {
+            out.push((Column::Profile(f), value));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choices_resolve_from_ids_prefixes_and_labels() {
+        let b = Text::new("车间网络", "Shop-floor network");
+        let c = Text::new("应用网络", "Application network");
+        let opts = [("B", Some(&b)), ("C", Some(&c))];
+        let r = |t: &str| resolve_choice(opts.iter().copied(), t);
+        assert_eq!(r("B"), Some("B"));
+        assert_eq!(r("c"), Some("C"));
+        assert_eq!(r("B. 车间网络"), Some("B"));
+        assert_eq!(r("C、应用网络"), Some("C"));
+        assert_eq!(r("Application network"), Some("C"));
+        assert_eq!(r("Banana"), None);
+        assert_eq!(split_choices("B, C、D;E  F"), ["B", "C", "D", "E", "F"]);
+    }
+
+    #[test]
+    fn dates_typed_by_people() {
+        assert_eq!(normalise_date("2026/5/12"), "2026-05-12");
+        assert_eq!(normalise_date("2026.05.12"), "2026-05-12");
+        assert_eq!(normalise_date("12/5/2026"), "12/5/2026");
+    }
+
+    #[test]
+    fn profile_fields_are_profile_keys_of_the_checker() {
+        use crate::source_file::SourceFile;
+        let m = crate::model::bundled("sme-dx-2024").unwrap();
+        let mut text = String::from("profile:\n  name: x\n");
+        for f in PROFILE_FIELDS.iter().skip(1) {
+            text.push_str(&format!("  {}: \n", f.key));
+        }
+        text.push_str("answers: {}\n");
+        let src = SourceFile::from_text("t.yaml", &text);
+        let node = crate::answers::load_sheet(&src).unwrap();
+        let checked = crate::answers::check_sheet(m, &node, &src);
+        assert!(
+            !checked.diagnostics.iter().any(|d| d.code == "unknown-field"),
+            "{:?}",
+            checked.diagnostics
+        );
+    }
+}

@@ -1,0 +1,368 @@
+//! Tables with one enterprise per row — a smedx CSV batch, an ODK Central or KoboToolbox export
+//! (CSV or XLSX) — turned into records: headers are matched to profile fields and items, a row of
+//! titles under the header is skipped, blank rows are skipped.
+//!
+//! Header names accepted: the smedx CSV names (`name`, `network-connectivity`,
+//! `funding.note`, `equipment-digitisation-rate.numerator`, `funding.data.digital-investment`) and
+//! the XLSForm names ([`super::xlsform::FormNames`]), with any group path in front as the exports
+//! write it (`foundation/network_connectivity_grp/network_connectivity` from Kobo,
+//! `foundation-network_connectivity_grp-network_connectivity` from ODK Central). Kobo's extra
+//! columns for each choice of a multiple choice (`…/network_connectivity/B`, 1 or 0) are read as ticks.
+
+use super::cells::{CellValue, Place, location};
+use super::flat::{Column, Record};
+use super::xlsform::FormNames;
+use crate::diag::Diagnostic;
+use crate::model::{ItemSpec, Model};
+use crate::text::Lang;
+use std::collections::HashMap;
+
+/// A row of a table; `line` is 1-based (the line in a CSV file, the row number in a sheet).
+#[derive(Debug, Clone)]
+pub struct TableRow {
+    pub line: u32,
+    pub cells: Vec<CellValue>,
+}
+
+/// A table read from a CSV file or a workbook sheet.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub file: String,
+    /// The sheet, for a workbook.
+    pub sheet: Option<String>,
+    pub rows: Vec<TableRow>,
+    /// Numbers may be written `12,5` (semicolon-separated files).
+    pub decimal_comma: bool,
+}
+
+/// The records of a table and the problems of its header.
+#[derive(Debug)]
+pub struct Batch {
+    pub records: Vec<Record>,
+    /// The 1-based line of each record.
+    pub lines: Vec<u32>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Columns of exports that are not answers: ODK Central's and Kobo's metadata, our calculation.
+const META_COLUMNS: &[&str] = &[
+    "SubmissionDate",
+    "KEY",
+    "SubmitterID",
+    "SubmitterName",
+    "AttachmentsPresent",
+    "AttachmentsExpected",
+    "Status",
+    "ReviewState",
+    "DeviceID",
+    "Edits",
+    "FormVersion",
+    "start",
+    "end",
+    "today",
+    "deviceid",
+    "username",
+    "instanceID",
+    "instanceName",
+    "industry_group",
+];
+
+impl Table {
+    /// A table from a sheet's non-empty cells (row, col 0-based).
+    pub fn from_cells(file: &str, sheet: &str, cells: &[(u32, u32, CellValue)]) -> Table {
+        let mut rows: Vec<TableRow> = Vec::new();
+        for (r, c, v) in cells {
+            if rows.last().is_none_or(|last| last.line != r + 1) {
+                rows.push(TableRow {
+                    line: r + 1,
+                    cells: Vec::new(),
+                });
+            }
+            let row = rows.last_mut().expect("pushed above");
+            let c = *c as usize;
+            if row.cells.len() <= c {
+                row.cells.resize(c + 1, CellValue::Empty);
+            }
+            row.cells[c] = v.clone();
+        }
+        Table {
+            file: file.to_string(),
+            sheet: Some(sheet.to_string()),
+            rows,
+            decimal_comma: false,
+        }
+    }
+
+    /// Where a cell is.
+    pub fn place(&self, line: u32, col: usize) -> Place {
+        let col = u32::try_from(col).unwrap_or(u32::MAX);
+        match &self.sheet {
+            Some(sheet) => Place::Cell {
+                sheet: sheet.clone(),
+                row: line.saturating_sub(1),
+                col,
+            },
+            None => Place::Field {
+                line,
+                column: col.saturating_add(1),
+            },
+        }
+    }
+
+    fn diag(&self, d: Diagnostic, place: &Place) -> Diagnostic {
+        let mut d = d.in_file(&location(&self.file, place));
+        if let Place::Field { line, column } = place {
+            d.line = *line;
+            d.column = *column;
+        }
+        d
+    }
+
+    /// The model named in a `model` column of the first data row.
+    pub fn model_named(&self) -> Option<String> {
+        let header = self.rows.first()?;
+        let col = header
+            .cells
+            .iter()
+            .position(|c| c.as_text().as_deref() == Some("model"))?;
+        self.rows.get(1)?.cells.get(col)?.as_text()
+    }
+
+    /// Match the header to the model and make one record per non-blank row.
+    pub fn records(&self, model: &Model) -> Batch {
+        let mut batch = Batch {
+            records: Vec::new(),
+            lines: Vec::new(),
+            diagnostics: Vec::new(),
+        };
+        let Some(header) = self.rows.first() else {
+            batch.diagnostics.push(
+                Diagnostic::error("empty-file", format!("{} has no rows", self.file))
+                    .in_file(&self.file)
+                    .help("start from `smedx template --format csv`"),
+            );
+            return batch;
+        };
+        let names = ColumnNames::new(model);
+        let mut columns: Vec<Option<Column>> = Vec::new();
+        let mut seen: HashMap<Column, usize> = HashMap::new();
+        for (c, cell) in header.cells.iter().enumerate() {
+            let h = cell.as_text().unwrap_or_default();
+            let h = h.trim_start_matches('\u{feff}').trim();
+            let column = names.resolve(model, h);
+            let place = self.place(header.line, c);
+            match column {
+                Some(col) => {
+                    if let Some(first) = seen.get(&col) {
+                        batch.diagnostics.push(self.diag(
+                            Diagnostic::error(
+                                "duplicate-column",
+                                format!(
+                                    "column `{h}` says the same as column {}; only the first is read",
+                                    first + 1
+                                ),
+                            )
+                            .help("remove one of the two columns"),
+                            &place,
+                        ));
+                        columns.push(None);
+                        continue;
+                    }
+                    seen.insert(col, c);
+                }
+                None if h.is_empty() || is_meta(h) => {}
+                None => {
+                    let near = crate::answers::check::closest(
+                        h,
+                        model.items.iter().map(|i| i.id.as_str()),
+                    );
+                    batch.diagnostics.push(self.diag(
+                        Diagnostic::warning(
+                            "unknown-column",
+                            format!("column `{h}` is no profile field or item of model `{}`; it is ignored", model.id),
+                        )
+                        .help(near.map_or_else(
+                            || "`smedx template --format csv` writes the header smedx reads".to_string(),
+                            |n| format!("did you mean `{n}`?"),
+                        )),
+                        &place,
+                    ));
+                }
+            }
+            columns.push(column);
+        }
+        if columns.iter().all(Option::is_none) {
+            batch.diagnostics.push(self.diag(
+                Diagnostic::error(
+                    "unknown-header",
+                    format!("the first row of {} names no profile field and no item", self.file),
+                )
+                .help("the first row must be the header: `smedx template --format csv` writes it; an ODK/Kobo export must come from `smedx export --format xlsform`"),
+                &self.place(header.line, 0),
+            ));
+            return batch;
+        }
+        let missing: Vec<&str> = model
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(i, item)| {
+                item.required
+                    && !columns.iter().flatten().any(|c| {
+                        c.item() == Some(*i)
+                            && !matches!(c, Column::Note(_) | Column::Data(..))
+                    })
+            })
+            .map(|(_, item)| item.id.as_str())
+            .collect();
+        if !missing.is_empty() {
+            batch.diagnostics.push(self.diag(
+                Diagnostic::warning(
+                    "missing-column",
+                    format!(
+                        "the header has no column for {} required item(s): {}",
+                        missing.len(),
+                        missing.join(", ")
+                    ),
+                )
+                .help("rows of firms these items apply to cannot be complete; add the columns (smedx template --format csv)"),
+                &self.place(header.line, 0),
+            ));
+        }
+        let mut data = &self.rows[1..];
+        if let Some(second) = data.first()
+            && is_title_row(model, &columns, second)
+        {
+            data = &data[1..];
+        }
+        for row in data {
+            let mut record = Record::new(self.place(row.line, 0));
+            record.decimal_comma = self.decimal_comma;
+            for (c, column) in columns.iter().enumerate() {
+                let Some(column) = column else { continue };
+                let value = row.cells.get(c).cloned().unwrap_or(CellValue::Empty);
+                let value = names.translate_choices(model, *column, value);
+                record.push(*column, value, self.place(row.line, c));
+            }
+            if record.is_blank() {
+                continue;
+            }
+            batch.lines.push(row.line);
+            batch.records.push(record);
+        }
+        batch
+    }
+}
+
+fn is_meta(h: &str) -> bool {
+    let last = h.rsplit(['/', '-', ':']).next().unwrap_or(h);
+    h.starts_with('_')
+        || h.starts_with("meta")
+        || META_COLUMNS.contains(&h)
+        || META_COLUMNS.contains(&last)
+}
+
+/// Is this row the titles under the header (`smedx template --format csv` writes one)?
+fn is_title_row(model: &Model, columns: &[Option<Column>], row: &TableRow) -> bool {
+    let mut filled = 0;
+    let mut titles = 0;
+    for (c, column) in columns.iter().enumerate() {
+        let Some(text) = row.cells.get(c).and_then(CellValue::as_text) else {
+            continue;
+        };
+        filled += 1;
+        if let Some(column) = column
+            && [Lang::Zh, Lang::En]
+                .iter()
+                .any(|l| column.title(model, *l).trim() == text.trim())
+        {
+            titles += 1;
+        }
+    }
+    filled > 0 && titles * 2 >= filled
+}
+
+/// Every header name smedx reads, for one model.
+struct ColumnNames {
+    names: HashMap<String, Column>,
+    form: FormNames,
+}
+
+impl ColumnNames {
+    fn new(model: &Model) -> ColumnNames {
+        let form = FormNames::new(model);
+        let mut names: HashMap<String, Column> = HashMap::new();
+        for (column, name) in form.all(model) {
+            names.insert(name, column);
+        }
+        let mut csv = vec![Column::Model, Column::ModelVersion];
+        csv.extend((0..super::flat::PROFILE_FIELDS.len()).map(Column::Profile));
+        for (i, item) in model.items.iter().enumerate() {
+            csv.extend([
+                Column::Answer(i),
+                Column::Note(i),
+                Column::Applicable(i),
+                Column::Numerator(i),
+                Column::Denominator(i),
+            ]);
+            csv.extend((0..item.fields.len()).map(|f| Column::Data(i, f)));
+        }
+        for c in csv {
+            names.insert(c.csv_name(model), c);
+        }
+        ColumnNames { names, form }
+    }
+
+    /// The column a header names: the whole name, else its longest known tail after a group path.
+    fn resolve(&self, model: &Model, header: &str) -> Option<Column> {
+        if let Some(c) = self.names.get(header) {
+            return Some(*c);
+        }
+        let tails = header
+            .char_indices()
+            .filter(|(_, c)| matches!(c, '/' | '-' | ':'))
+            .map(|(at, _)| &header[at + 1..]);
+        for tail in tails {
+            if let Some(c) = self.names.get(tail) {
+                return Some(*c);
+            }
+        }
+        // Kobo: one column per choice of a multiple choice, `…/question/choice`.
+        let (question, choice) = header.rsplit_once('/')?;
+        let Some(Column::Answer(i)) = self.resolve(model, question) else {
+            return None;
+        };
+        let ItemSpec::Multi { options, .. } = &model.items[i].spec else {
+            return None;
+        };
+        (0..options.len())
+            .find(|&o| options[o].id == choice || self.form.choice_name(model, i, o) == Some(choice))
+            .map(|o| Column::Tick(i, o))
+    }
+
+    /// XLSForm choice names back to option ids, where they differ.
+    fn translate_choices(&self, model: &Model, column: Column, value: CellValue) -> CellValue {
+        let Column::Answer(i) = column else {
+            return value;
+        };
+        let CellValue::Text(text) = &value else {
+            return value;
+        };
+        let options = match &model.items[i].spec {
+            ItemSpec::Single { options } | ItemSpec::Multi { options, .. } => options,
+            _ => return value,
+        };
+        if (0..options.len()).all(|o| self.form.choice_name(model, i, o) == Some(options[o].id.as_str())) {
+            return value;
+        }
+        let ids: Vec<String> = super::flat::split_choices(text)
+            .into_iter()
+            .map(|t| {
+                (0..options.len())
+                    .find(|&o| self.form.choice_name(model, i, o) == Some(t))
+                    .map_or(t.to_string(), |o| options[o].id.clone())
+            })
+            .collect();
+        CellValue::Text(ids.join(" "))
+    }
+}

@@ -1,0 +1,1117 @@
+//! The questionnaire workbook: written from the model (`smedx template --format xlsx`), read back
+//! (`smedx import 问卷.xlsx`, `smedx score 问卷.xlsx`).
+//!
+//! Layout. A profile sheet, then one sheet per top-level dimension (the scenarios of the bundled
+//! model are the dimension 数字化经营). Every row that holds an answer has its key in column A: a
+//! profile key, an item id, or `item/B` (a tick beside option B of a multi item),
+//! `item/numerator`, `item/denominator`, `item/data/field`. The answer is in column D, a note in
+//! column E; the question, how to answer, the options with their points, the help and the evidence
+//! are beside it. Reading goes by the keys, not by positions, so a workbook saved again by
+//! LibreOffice or WPS (other styles, shared strings, dates as serials) reads the same.
+//!
+//! Answer cells are unlocked and yellow; everything else is locked (sheet protection without a
+//! password) and the workbook structure is locked, so sheets cannot be deleted or renamed by
+//! accident. Choices are drop-downs; a list longer than Excel's 255-character limit for inline
+//! lists is taken from a range on the hidden sheet `_lists`. Number cells are limited to their
+//! ranges. The hidden sheet `_smedx` records the model, its version and the sheets.
+
+use super::cells::{CellValue, Place, cell_ref, date_from_serial, location};
+use super::flat::{self, CellStyle, Column, PROFILE_FIELDS, Record, option_label};
+use super::{Collected, tabular};
+use crate::diag::Diagnostic;
+use crate::model::{BetterWhen, Children, Item, ItemSpec, Model, Node};
+use crate::text::{Lang, tr};
+use crate::yaml_value::format_number;
+use rust_xlsxwriter::{
+    Color, DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder, Formula,
+    ProtectionOptions, Workbook, Worksheet, XlsxError,
+};
+use std::collections::HashMap;
+use std::io::{Cursor, Read, Write};
+
+/// The hidden sheet with the model id, version and the sheets of the workbook.
+pub const META_SHEET: &str = "_smedx";
+/// The hidden sheet with long drop-down lists.
+pub const LISTS_SHEET: &str = "_lists";
+const FORMAT_NAME: &str = "smedx-questionnaire";
+const FORMAT_VERSION: u32 = 1;
+
+const COL_KEY: u16 = 0;
+const COL_QUESTION: u16 = 1;
+const COL_HOW: u16 = 2;
+const COL_ANSWER: u16 = 3;
+const COL_NOTE: u16 = 4;
+const COL_OPTIONS: u16 = 5;
+const COL_HELP: u16 = 6;
+const COL_EVIDENCE: u16 = 7;
+const HEADER_ROW: u32 = 2;
+
+/// How answers are written into a workbook.
+pub fn cell_style(lang: Lang) -> CellStyle {
+    CellStyle {
+        ticks: true,
+        labels: Some(lang),
+        applicable_column: false,
+    }
+}
+
+/// The tick that marks a chosen option.
+pub const TICK: &str = "✓";
+
+struct Formats {
+    title: Format,
+    note: Format,
+    header: Format,
+    heading: Format,
+    key: Format,
+    text: Format,
+    sub: Format,
+    answer: Format,
+    answer_text: Format,
+    locked_hint: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        let border = |f: Format| f.set_border(FormatBorder::Thin).set_border_color(0xBFBFBF);
+        let wrap = Format::new()
+            .set_text_wrap()
+            .set_align(FormatAlign::Top)
+            .set_font_size(10);
+        let answer = border(
+            Format::new()
+                .set_unlocked()
+                .set_background_color(Color::RGB(0xFFF2CC))
+                .set_align(FormatAlign::Top)
+                .set_text_wrap(),
+        );
+        Formats {
+            title: Format::new().set_bold().set_font_size(14),
+            note: Format::new().set_italic().set_font_color(0x595959),
+            header: border(
+                Format::new()
+                    .set_bold()
+                    .set_background_color(Color::RGB(0xD9E1F2))
+                    .set_text_wrap()
+                    .set_align(FormatAlign::Top),
+            ),
+            heading: Format::new()
+                .set_bold()
+                .set_background_color(Color::RGB(0xEDEDED)),
+            key: Format::new()
+                .set_font_color(0x808080)
+                .set_font_size(9)
+                .set_align(FormatAlign::Top),
+            text: border(wrap.clone()),
+            sub: border(wrap.set_indent(2)),
+            answer_text: answer.clone().set_num_format("@"),
+            answer,
+            locked_hint: border(
+                Format::new()
+                    .set_italic()
+                    .set_font_color(0x808080)
+                    .set_text_wrap()
+                    .set_align(FormatAlign::Top),
+            ),
+        }
+    }
+}
+
+/// Write the questionnaire workbook, with `filled` answers already in their cells (none for a blank
+/// template).
+pub fn write(model: &Model, lang: Lang, filled: &[(Column, CellValue)]) -> Result<Vec<u8>, XlsxError> {
+    let mut w = Writer {
+        model,
+        lang,
+        fmt: Formats::new(),
+        filled: filled.iter().cloned().collect(),
+        lists: Vec::new(),
+    };
+    let mut sheets: Vec<(Worksheet, String, String)> = Vec::new();
+    let mut used: Vec<String> = vec![META_SHEET.into(), LISTS_SHEET.into()];
+    let profile_name = unique_sheet_name(tr(lang, "企业信息", "Profile"), &mut used);
+    sheets.push((w.profile_sheet(&profile_name)?, profile_name, "profile".into()));
+    for d in &model.dimensions {
+        let name = unique_sheet_name(d.title.get(lang), &mut used);
+        sheets.push((w.dimension_sheet(d, &name)?, name, d.id.clone()));
+    }
+    let mut wb = Workbook::new();
+    let mut meta = Worksheet::new();
+    meta.set_name(META_SHEET)?;
+    let rows: [(&str, String); 5] = [
+        ("format", FORMAT_NAME.into()),
+        ("format_version", FORMAT_VERSION.to_string()),
+        ("model", model.id.clone()),
+        ("model_version", model.version.clone()),
+        (
+            "lang",
+            match lang {
+                Lang::Zh => "zh".into(),
+                Lang::En => "en".into(),
+            },
+        ),
+    ];
+    for (r, (k, v)) in rows.iter().enumerate() {
+        meta.write_string(r as u32, 0, *k)?;
+        meta.write_string(r as u32, 1, v)?;
+    }
+    for (r, (_, name, role)) in sheets.iter().enumerate() {
+        let r = (rows.len() + r) as u32;
+        meta.write_string(r, 0, "sheet")?;
+        meta.write_string(r, 1, name)?;
+        meta.write_string(r, 2, role)?;
+    }
+    meta.set_hidden(true);
+    meta.protect();
+    let mut lists = Worksheet::new();
+    lists.set_name(LISTS_SHEET)?;
+    for (c, list) in w.lists.iter().enumerate() {
+        for (r, v) in list.iter().enumerate() {
+            lists.write_string(r as u32, c as u16, v)?;
+        }
+    }
+    lists.set_hidden(true);
+    lists.protect();
+    for (ws, _, _) in sheets {
+        wb.push_worksheet(ws);
+    }
+    wb.push_worksheet(lists);
+    wb.push_worksheet(meta);
+    let bytes = wb.save_to_buffer()?;
+    Ok(lock_structure(&bytes).unwrap_or(bytes))
+}
+
+/// Excel sheet names: at most 31 characters, none of `[]:*?/\`, unique ignoring case.
+fn unique_sheet_name(title: &str, used: &mut Vec<String>) -> String {
+    let clean: String = title
+        .chars()
+        .map(|c| {
+            if matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect::<String>()
+        .trim_matches('\'')
+        .trim()
+        .chars()
+        .take(31)
+        .collect();
+    let clean = if clean.is_empty() {
+        "Sheet".to_string()
+    } else {
+        clean
+    };
+    let mut name = clean.clone();
+    let mut n = 2;
+    while used.iter().any(|u| u.eq_ignore_ascii_case(&name)) || name.eq_ignore_ascii_case("history")
+    {
+        let suffix = format!(" {n}");
+        let keep = 31 - suffix.chars().count();
+        name = clean.chars().take(keep).collect::<String>() + &suffix;
+        n += 1;
+    }
+    used.push(name.clone());
+    name
+}
+
+/// Lock the workbook structure (no deleting, renaming or unhiding sheets): rust_xlsxwriter protects
+/// sheets but not the structure, so the element is added to `xl/workbook.xml`.
+fn lock_structure(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).ok()?;
+        let name = file.name().to_string();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).ok()?;
+        if name == "xl/workbook.xml" {
+            let text = String::from_utf8(data).ok()?;
+            let at = text.find("<bookViews")?;
+            data = format!(
+                "{}<workbookProtection lockStructure=\"1\"/>{}",
+                &text[..at],
+                &text[at..]
+            )
+            .into_bytes();
+        }
+        out.start_file(name, options).ok()?;
+        out.write_all(&data).ok()?;
+    }
+    Some(out.finish().ok()?.into_inner())
+}
+
+struct Writer<'a> {
+    model: &'a Model,
+    lang: Lang,
+    fmt: Formats,
+    filled: HashMap<Column, CellValue>,
+    /// Columns of the hidden `_lists` sheet.
+    lists: Vec<Vec<String>>,
+}
+
+impl Writer<'_> {
+    fn t<'t>(&self, zh: &'t str, en: &'t str) -> &'t str {
+        match self.lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+
+    fn new_sheet(&self, name: &str, title: &str, headers: &[&str]) -> Result<Worksheet, XlsxError> {
+        let mut ws = Worksheet::new();
+        ws.set_name(name)?;
+        ws.write_string_with_format(0, COL_QUESTION, title, &self.fmt.title)?;
+        let how = self.t(
+            "黄色单元格为填写区，其余单元格已锁定。填好后：smedx import 本文件 -o answers.yaml，或直接 smedx score 本文件。",
+            "Fill in the yellow cells; the rest is locked. Then: smedx import THIS-FILE -o answers.yaml, or smedx score THIS-FILE.",
+        );
+        ws.write_string_with_format(1, COL_QUESTION, how, &self.fmt.note)?;
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string_with_format(HEADER_ROW, c as u16, *h, &self.fmt.header)?;
+        }
+        let widths = [24.0, 48.0, 22.0, 22.0, 20.0, 48.0, 44.0, 36.0];
+        for (c, w) in widths.iter().take(headers.len()).enumerate() {
+            ws.set_column_width(c as u16, *w)?;
+        }
+        ws.set_freeze_panes(HEADER_ROW + 1, 0)?;
+        ws.protect_with_options(&ProtectionOptions {
+            format_columns: true,
+            format_rows: true,
+            ..ProtectionOptions::default()
+        });
+        Ok(ws)
+    }
+
+    /// Write an answer cell with its prefilled value, if any.
+    fn answer_cell(
+        &self,
+        ws: &mut Worksheet,
+        row: u32,
+        col: u16,
+        column: Column,
+        text_format: bool,
+    ) -> Result<(), XlsxError> {
+        let f = if text_format {
+            &self.fmt.answer_text
+        } else {
+            &self.fmt.answer
+        };
+        match self.filled.get(&column) {
+            Some(CellValue::Number(n)) if !text_format => {
+                ws.write_number_with_format(row, col, *n, f)?;
+            }
+            Some(CellValue::Bool(b)) => {
+                ws.write_boolean_with_format(row, col, *b, f)?;
+            }
+            Some(v) => match v.as_text() {
+                Some(t) => {
+                    ws.write_string_with_format(row, col, t, f)?;
+                }
+                None => {
+                    ws.write_blank(row, col, f)?;
+                }
+            },
+            None => {
+                ws.write_blank(row, col, f)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A drop-down of `entries`: inline when short enough, else from a range on `_lists`.
+    fn list_validation(&mut self, entries: &[String]) -> Result<DataValidation, XlsxError> {
+        let joined: usize = entries
+            .iter()
+            .map(|e| e.encode_utf16().count() + 1)
+            .sum::<usize>();
+        let v = if joined <= 255 && !entries.iter().any(|e| e.contains(',')) {
+            DataValidation::new().allow_list_strings(entries)?
+        } else {
+            let col = self.lists.len() as u16;
+            self.lists.push(entries.to_vec());
+            let range = format!(
+                "='{LISTS_SHEET}'!${}$1:${}${}",
+                super::cells::column_letters(u32::from(col)),
+                super::cells::column_letters(u32::from(col)),
+                entries.len()
+            );
+            DataValidation::new().allow_list_formula(Formula::new(range))
+        };
+        Ok(v.set_error_title(self.t("答案无效", "Invalid answer"))?
+            .set_error_message(self.t(
+                "请从下拉列表中选择一项。",
+                "Choose an entry from the drop-down list.",
+            ))?)
+    }
+
+    fn number_validation(
+        &self,
+        min: Option<f64>,
+        max: Option<f64>,
+        na: bool,
+        cell: &str,
+    ) -> Result<DataValidation, XlsxError> {
+        let range_text = match (min, max) {
+            (Some(a), Some(b)) => format!("{}–{}", format_number(a), format_number(b)),
+            (Some(a), None) => format!("≥ {}", format_number(a)),
+            (None, Some(b)) => format!("≤ {}", format_number(b)),
+            (None, None) => self.t("任意数", "any number").to_string(),
+        };
+        let v = if na {
+            let mut conds = vec![format!("ISNUMBER({cell})")];
+            if let Some(a) = min {
+                conds.push(format!("{cell}>={}", format_number(a)));
+            }
+            if let Some(b) = max {
+                conds.push(format!("{cell}<={}", format_number(b)));
+            }
+            let na_word = flat::na_word(Some(self.lang));
+            DataValidation::new().allow_custom(Formula::new(format!(
+                "=OR({cell}=\"{na_word}\",AND({}))",
+                conds.join(",")
+            )))
+        } else {
+            let rule = match (min, max) {
+                (Some(a), Some(b)) => DataValidationRule::Between(a, b),
+                (Some(a), None) => DataValidationRule::GreaterThanOrEqualTo(a),
+                (None, Some(b)) => DataValidationRule::LessThanOrEqualTo(b),
+                (None, None) => DataValidationRule::Between(-1e15, 1e15),
+            };
+            DataValidation::new().allow_decimal_number(rule)
+        };
+        let msg = match self.lang {
+            Lang::Zh => format!(
+                "请填写数字，范围 {range_text}{}。",
+                if na { "，或“不适用”" } else { "" }
+            ),
+            Lang::En => format!(
+                "Enter a number, {range_text}{}.",
+                if na { ", or n/a" } else { "" }
+            ),
+        };
+        Ok(v.set_error_title(self.t("数值无效", "Invalid number"))?
+            .set_error_message(msg)?)
+    }
+
+    fn profile_sheet(&mut self, name: &str) -> Result<Worksheet, XlsxError> {
+        let title = format!(
+            "{} — {} {}",
+            self.t("企业信息", "Enterprise profile"),
+            self.model.title.get(self.lang),
+            self.model.version
+        );
+        let headers = [
+            self.t("编号", "Key"),
+            self.t("项目", "Field"),
+            self.t("说明", "How to fill"),
+            self.t("填写", "Value"),
+        ];
+        let mut ws = self.new_sheet(name, &title, &headers)?;
+        ws.set_column_width(COL_HOW, 40.0)?;
+        ws.set_column_width(COL_ANSWER, 36.0)?;
+        for (f, field) in PROFILE_FIELDS.iter().enumerate() {
+            let row = HEADER_ROW + 1 + f as u32;
+            ws.write_string_with_format(row, COL_KEY, field.key, &self.fmt.key)?;
+            ws.write_string_with_format(row, COL_QUESTION, field.title(self.lang), &self.fmt.text)?;
+            ws.write_string_with_format(row, COL_HOW, field.help(self.lang), &self.fmt.text)?;
+            let column = Column::Profile(f);
+            let cell = cell_a1(row, COL_ANSWER);
+            use flat::FieldKind;
+            match field.kind {
+                FieldKind::Number => {
+                    self.answer_cell(&mut ws, row, COL_ANSWER, column, false)?;
+                    let v = self.number_validation(Some(0.0), None, false, &cell)?;
+                    ws.add_data_validation(row, COL_ANSWER, row, COL_ANSWER, &v)?;
+                }
+                FieldKind::Flag => {
+                    self.answer_cell(&mut ws, row, COL_ANSWER, column, true)?;
+                    let words = [self.t("是", "yes").to_string(), self.t("否", "no").to_string()];
+                    let v = self.list_validation(&words)?;
+                    ws.add_data_validation(row, COL_ANSWER, row, COL_ANSWER, &v)?;
+                }
+                _ => self.answer_cell(&mut ws, row, COL_ANSWER, column, true)?,
+            }
+        }
+        Ok(ws)
+    }
+
+    fn dimension_sheet(&mut self, d: &Node, name: &str) -> Result<Worksheet, XlsxError> {
+        let points = if d.points > 0.0 {
+            format!(
+                "（{} {}）",
+                format_number(d.points),
+                self.t("分", "points")
+            )
+        } else {
+            String::new()
+        };
+        let separate = if d.counts_toward_level {
+            ""
+        } else {
+            self.t(
+                "（单独计分，不影响等级）",
+                " (scored separately; does not change the level)",
+            )
+        };
+        let title = format!("{}{points}{separate}", d.title.get(self.lang));
+        let headers = [
+            self.t("编号", "Key"),
+            self.t("题目", "Question"),
+            self.t("填写方法", "How to answer"),
+            self.t("答案", "Answer"),
+            self.t("备注", "Note"),
+            self.t("选项与分值", "Options and points"),
+            self.t("说明", "Help"),
+            self.t("佐证材料", "Evidence"),
+        ];
+        let mut ws = self.new_sheet(name, &title, &headers)?;
+        let mut row = HEADER_ROW + 1;
+        self.node_rows(&mut ws, d, &mut Vec::new(), &mut row)?;
+        Ok(ws)
+    }
+
+    fn node_rows(
+        &mut self,
+        ws: &mut Worksheet,
+        node: &Node,
+        path: &mut Vec<String>,
+        row: &mut u32,
+    ) -> Result<(), XlsxError> {
+        match &node.children {
+            Children::Nodes(children) => {
+                for c in children {
+                    path.push(c.title.get(self.lang).to_string());
+                    self.node_rows(ws, c, path, row)?;
+                    path.pop();
+                }
+            }
+            Children::Items(items) => {
+                if !path.is_empty() {
+                    let heading = format!(
+                        "{}{}",
+                        path.join(" › "),
+                        if node.points > 0.0 {
+                            format!(
+                                "（{} {}）",
+                                format_number(node.points),
+                                self.t("分", "points")
+                            )
+                        } else {
+                            String::new()
+                        }
+                    );
+                    for c in COL_KEY..=COL_EVIDENCE {
+                        ws.write_blank(*row, c, &self.fmt.heading)?;
+                    }
+                    ws.write_string_with_format(*row, COL_QUESTION, heading, &self.fmt.heading)?;
+                    *row += 1;
+                }
+                for &i in items {
+                    self.item_rows(ws, i, row)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn item_rows(&mut self, ws: &mut Worksheet, i: usize, row: &mut u32) -> Result<(), XlsxError> {
+        let model = self.model;
+        let item = &model.items[i];
+        let lang = self.lang;
+        let r = *row;
+        let pts = |fraction: f64| format_number((fraction * item.points * 1000.0).round() / 1000.0);
+        let points = if item.points > 0.0 {
+            format!("（{} {}）", format_number(item.points), self.t("分", "points"))
+        } else {
+            String::new()
+        };
+        ws.write_string_with_format(r, COL_KEY, &item.id, &self.fmt.key)?;
+        ws.write_string_with_format(
+            r,
+            COL_QUESTION,
+            format!("{}{points}", item.title.get(lang)),
+            &self.fmt.text,
+        )?;
+        let help = item.help.as_ref().map_or("", |h| h.get(lang));
+        let mut help = help.to_string();
+        if let Some(groups) = &item.applies_to.industry_groups {
+            let names: Vec<&str> = groups
+                .iter()
+                .map(|g| model.industry_group(g).map_or(g.as_str(), |x| x.title.get(lang)))
+                .collect();
+            let line = format!("{}{}", self.t("适用行业：", "Applies to: "), names.join(self.t("、", ", ")));
+            help = if help.is_empty() { line } else { format!("{help}\n{line}") };
+        }
+        ws.write_string_with_format(r, COL_HELP, help, &self.fmt.text)?;
+        let evidence: Vec<String> = item
+            .evidence
+            .iter()
+            .map(|e| format!("• {}", e.get(lang)))
+            .collect();
+        ws.write_string_with_format(r, COL_EVIDENCE, evidence.join("\n"), &self.fmt.text)?;
+        self.answer_cell(ws, r, COL_NOTE, Column::Note(i), true)?;
+        let na_word = flat::na_word(Some(lang)).to_string();
+        let na_hint = if item.allow_na {
+            match lang {
+                Lang::Zh => format!("；不适用时选“{na_word}”"),
+                Lang::En => format!("; {na_word} if it does not apply"),
+            }
+        } else {
+            String::new()
+        };
+        let answer = cell_a1(r, COL_ANSWER);
+        let mut sub_rows: Vec<(String, String, Column, Option<DataValidation>)> = Vec::new();
+        let (how, options) = match &item.spec {
+            ItemSpec::Single { options } => {
+                let mut entries: Vec<String> =
+                    options.iter().map(|o| option_label(&o.id, &o.label, lang)).collect();
+                if item.allow_na {
+                    entries.push(na_word.clone());
+                }
+                self.answer_cell(ws, r, COL_ANSWER, Column::Answer(i), true)?;
+                let v = self.list_validation(&entries)?;
+                ws.add_data_validation(r, COL_ANSWER, r, COL_ANSWER, &v)?;
+                let lines: Vec<String> = options
+                    .iter()
+                    .map(|o| format!("{}. {}  [{}]", o.id, o.label.get(lang), pts(o.fraction)))
+                    .collect();
+                (
+                    format!("{}{na_hint}", self.t("单选：从下拉列表选择", "Choose one from the list")),
+                    lines.join("\n"),
+                )
+            }
+            ItemSpec::Multi { options, .. } => {
+                if item.allow_na {
+                    self.answer_cell(ws, r, COL_ANSWER, Column::Answer(i), true)?;
+                    let v = self.list_validation(std::slice::from_ref(&na_word))?;
+                    ws.add_data_validation(r, COL_ANSWER, r, COL_ANSWER, &v)?;
+                } else {
+                    ws.write_string_with_format(
+                        r,
+                        COL_ANSWER,
+                        self.t("↓ 在下列选项打 ✓", "↓ tick the options below"),
+                        &self.fmt.locked_hint,
+                    )?;
+                }
+                for (o, opt) in options.iter().enumerate() {
+                    let alone = if opt.exclusive {
+                        self.t("（只能单独选）", " (alone only)")
+                    } else {
+                        ""
+                    };
+                    let tick = self.list_validation(&[TICK.to_string()])?;
+                    sub_rows.push((
+                        format!("{}/{}", item.id, opt.id),
+                        format!("{}{alone}", option_label(&opt.id, &opt.label, lang)),
+                        Column::Tick(i, o),
+                        Some(tick),
+                    ));
+                }
+                let lines: Vec<String> = options
+                    .iter()
+                    .map(|o| format!("{}. {}  [{}]", o.id, o.label.get(lang), pts(o.fraction)))
+                    .collect();
+                (
+                    format!(
+                        "{}{na_hint}",
+                        self.t("多选：在选中的选项右侧打 ✓", "Tick (✓) every option that applies")
+                    ),
+                    lines.join("\n"),
+                )
+            }
+            ItemSpec::Band {
+                unit,
+                min,
+                max,
+                ratio,
+                bands,
+                ..
+            } => {
+                self.answer_cell(ws, r, COL_ANSWER, Column::Answer(i), false)?;
+                let v = self.number_validation(*min, *max, item.allow_na, &answer)?;
+                ws.add_data_validation(r, COL_ANSWER, r, COL_ANSWER, &v)?;
+                let unit = unit.as_deref().unwrap_or("");
+                let mut how = match lang {
+                    Lang::Zh => format!("填数值{}", if unit.is_empty() { String::new() } else { format!("（{unit}）") }),
+                    Lang::En => format!("A number{}", if unit.is_empty() { String::new() } else { format!(" ({unit})") }),
+                };
+                if let Some(ratio) = ratio {
+                    how.push_str(self.t("；或在下面两行填数量，由系统计算", "; or the two counts below, and smedx computes it"));
+                    for (label, column) in [
+                        (&ratio.numerator, Column::Numerator(i)),
+                        (&ratio.denominator, Column::Denominator(i)),
+                    ] {
+                        let key = if matches!(column, Column::Numerator(_)) {
+                            "numerator"
+                        } else {
+                            "denominator"
+                        };
+                        let cell = cell_a1(*row + 1 + sub_rows.len() as u32, COL_ANSWER);
+                        let v = self.number_validation(Some(0.0), None, false, &cell)?;
+                        sub_rows.push((
+                            format!("{}/{key}", item.id),
+                            label.get(lang).to_string(),
+                            column,
+                            Some(v),
+                        ));
+                    }
+                }
+                how.push_str(&na_hint);
+                let lines: Vec<String> = bands
+                    .iter()
+                    .map(|b| format!("{} {}{unit}  [{}]", b.id, b.range, pts(b.fraction)))
+                    .collect();
+                (how, lines.join("\n"))
+            }
+            ItemSpec::Scenario {
+                constrained,
+                levels,
+                ..
+            } => {
+                let mut entries: Vec<String> = (0..=4).map(|g: u8| g.to_string()).collect();
+                if item.allow_na {
+                    entries.push(na_word.clone());
+                }
+                self.answer_cell(ws, r, COL_ANSWER, Column::Answer(i), false)?;
+                let v = self.list_validation(&entries)?;
+                ws.add_data_validation(r, COL_ANSWER, r, COL_ANSWER, &v)?;
+                let star = if *constrained {
+                    self.t("★ 约束性场景。", "★ Constrained scenario. ")
+                } else {
+                    ""
+                };
+                let mut lines = vec![self
+                    .t("0 = 尚未开展", "0 = not started")
+                    .to_string()];
+                lines.extend(
+                    levels
+                        .iter()
+                        .map(|l| format!("{} = {}", l.level, l.description.get(lang))),
+                );
+                (
+                    format!(
+                        "{star}{}{na_hint}",
+                        self.t("填等级 0–4：符合描述的最高等级", "Grade 0–4: the highest level whose description fits")
+                    ),
+                    lines.join("\n"),
+                )
+            }
+            ItemSpec::Trend { better_when } => {
+                let words: Vec<String> = [
+                    crate::answers::Trend::Better,
+                    crate::answers::Trend::Flat,
+                    crate::answers::Trend::Worse,
+                ]
+                .iter()
+                .map(|t| flat::trend_word(*t, Some(lang)).to_string())
+                .chain(item.allow_na.then(|| na_word.clone()))
+                .collect();
+                self.answer_cell(ws, r, COL_ANSWER, Column::Answer(i), true)?;
+                let v = self.list_validation(&words)?;
+                ws.add_data_validation(r, COL_ANSWER, r, COL_ANSWER, &v)?;
+                let direction = match better_when {
+                    BetterWhen::Lower => self.t("（下降为改善）", " (lower is better)"),
+                    BetterWhen::Higher => self.t("（上升为改善）", " (higher is better)"),
+                };
+                (
+                    format!(
+                        "{}{direction}{na_hint}",
+                        self.t("选择：改善 / 持平 / 恶化", "Choose: better / flat / worse")
+                    ),
+                    format!(
+                        "{} [{}]\n{} [{}]\n{} [{}]",
+                        words[0],
+                        pts(1.0),
+                        words[1],
+                        pts(0.5),
+                        words[2],
+                        pts(0.0)
+                    ),
+                )
+            }
+        };
+        ws.write_string_with_format(r, COL_HOW, how, &self.fmt.text)?;
+        ws.write_string_with_format(r, COL_OPTIONS, options, &self.fmt.text)?;
+        for (f, field) in item.fields.iter().enumerate() {
+            let cell = cell_a1(*row + 1 + sub_rows.len() as u32, COL_ANSWER);
+            let v = self.number_validation(None, None, false, &cell)?;
+            let label = match &field.unit {
+                Some(u) => format!("{}（{u}）", field.label.get(lang)),
+                None => field.label.get(lang).to_string(),
+            };
+            sub_rows.push((
+                format!("{}/data/{}", item.id, field.id),
+                format!("{}{label}", self.t("记录：", "Record: ")),
+                Column::Data(i, f),
+                Some(v),
+            ));
+        }
+        *row += 1;
+        for (key, label, column, validation) in sub_rows {
+            ws.write_string_with_format(*row, COL_KEY, key, &self.fmt.key)?;
+            ws.write_string_with_format(*row, COL_QUESTION, label, &self.fmt.sub)?;
+            let text = matches!(column, Column::Tick(..));
+            self.answer_cell(ws, *row, COL_ANSWER, column, text)?;
+            if let Some(v) = validation {
+                ws.add_data_validation(*row, COL_ANSWER, *row, COL_ANSWER, &v)?;
+            }
+            *row += 1;
+        }
+        Ok(())
+    }
+}
+
+/// `D7` for row 6, column 3.
+fn cell_a1(row: u32, col: u16) -> String {
+    format!("{}{}", super::cells::column_letters(u32::from(col)), row + 1)
+}
+
+/// A row with a key in column A.
+#[derive(Debug, Clone)]
+struct KeyRow {
+    sheet: String,
+    row: u32,
+    key: String,
+    answer: CellValue,
+    note: CellValue,
+}
+
+/// A questionnaire workbook as read, before it is matched with a model.
+#[derive(Debug, Clone)]
+pub struct Questionnaire {
+    pub file: String,
+    /// The model id recorded in the workbook.
+    pub model_named: Option<String>,
+    model_version: Option<String>,
+    /// Sheets the workbook was written with: (name, `profile` or a dimension id).
+    expected: Vec<(String, String)>,
+    present: Vec<String>,
+    rows: Vec<KeyRow>,
+    has_meta: bool,
+}
+
+impl Questionnaire {
+    fn place(&self, sheet: &str, row: u32, col: u16) -> Place {
+        Place::Cell {
+            sheet: sheet.to_string(),
+            row,
+            col: u32::from(col),
+        }
+    }
+
+    fn profile_sheet(&self) -> Option<&str> {
+        self.expected
+            .iter()
+            .find(|(_, role)| role == "profile")
+            .map(|(n, _)| n.as_str())
+            .or_else(|| self.present.first().map(String::as_str))
+    }
+
+    /// The workbook's cells as a record for `model`, and the problems of the workbook as a whole
+    /// (missing sheets, rows of another model).
+    pub fn record(&self, model: &Model) -> (Record, Vec<Diagnostic>) {
+        let mut record = Record::new(Place::File);
+        let mut diags = Vec::new();
+        let file = &self.file;
+        let meta = META_SHEET;
+        if let Some(id) = &self.model_named {
+            record.push(Column::Model, CellValue::Text(id.clone()), self.place(meta, 2, 1));
+        }
+        if let Some(v) = &self.model_version {
+            record.push(Column::ModelVersion, CellValue::Text(v.clone()), self.place(meta, 3, 1));
+        }
+        let profile_sheet = self.profile_sheet().map(str::to_string);
+        let mut found = vec![false; model.items.len()];
+        for r in &self.rows {
+            let answer_place = self.place(&r.sheet, r.row, COL_ANSWER);
+            if Some(&r.sheet) == profile_sheet.as_ref()
+                && let Some(f) = PROFILE_FIELDS.iter().position(|f| f.key == r.key)
+            {
+                record.push(Column::Profile(f), r.answer.clone(), answer_place);
+                continue;
+            }
+            match item_key(model, &r.key) {
+                Some((i, rest)) => {
+                    found[i] = true;
+                    let item = &model.items[i];
+                    let column = match rest {
+                        None => {
+                            record.push(
+                                Column::Note(i),
+                                r.note.clone(),
+                                self.place(&r.sheet, r.row, COL_NOTE),
+                            );
+                            Some(Column::Answer(i))
+                        }
+                        Some("numerator") => Some(Column::Numerator(i)),
+                        Some("denominator") => Some(Column::Denominator(i)),
+                        Some(rest) => match rest.strip_prefix("data/") {
+                            Some(field) => item
+                                .fields
+                                .iter()
+                                .position(|f| f.id == field)
+                                .map(|f| Column::Data(i, f)),
+                            None => match &item.spec {
+                                ItemSpec::Multi { options, .. } => options
+                                    .iter()
+                                    .position(|o| o.id == rest)
+                                    .map(|o| Column::Tick(i, o)),
+                                _ => None,
+                            },
+                        },
+                    };
+                    match column {
+                        Some(c) => record.push(c, r.answer.clone(), answer_place),
+                        None => diags.push(self.unknown_row(r, model)),
+                    }
+                }
+                None if self.has_meta && !r.key.is_empty() => {
+                    diags.push(self.unknown_row(r, model));
+                }
+                None => {}
+            }
+        }
+        // Sheets the workbook was written with and no longer has.
+        for (name, role) in &self.expected {
+            if self.present.iter().any(|p| p == name) {
+                continue;
+            }
+            let place = Place::Sheet(name.clone());
+            let what = if role == "profile" {
+                "the enterprise profile".to_string()
+            } else {
+                let n = model
+                    .items
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, it)| it.dimension == *role && !found[*i])
+                    .count();
+                format!("{n} question(s)")
+            };
+            diags.push(
+                Diagnostic::error(
+                    "missing-sheet",
+                    format!("the sheet `{name}` is missing from the workbook; it held {what}"),
+                )
+                .in_file(&location(file, &Place::File))
+                .help(format!(
+                    "copy the sheet `{name}` back from the template (smedx template --format xlsx), or answer its questions there"
+                )),
+            );
+            for (i, item) in model.items.iter().enumerate() {
+                if item.dimension == *role && !found[i] {
+                    record.absent.push((i, place.clone()));
+                    found[i] = true;
+                }
+            }
+        }
+        // Rows deleted from a sheet that is still there: the item is reported unanswered at the sheet.
+        for (i, item) in model.items.iter().enumerate() {
+            if found[i] {
+                continue;
+            }
+            if let Some((name, _)) = self.expected.iter().find(|(_, role)| *role == item.dimension) {
+                record.push(Column::Answer(i), CellValue::Empty, Place::Sheet(name.clone()));
+            }
+        }
+        (record, diags)
+    }
+
+    fn unknown_row(&self, r: &KeyRow, model: &Model) -> Diagnostic {
+        Diagnostic::warning(
+            "unknown-item",
+            format!("`{}` is not an item of model `{}`; the row is ignored", r.key, model.id),
+        )
+        .in_file(&format!("{}:{}", self.file, cell_ref(&r.sheet, r.row, u32::from(COL_KEY))))
+        .help("the workbook may be made for another model or version: pass it with --model, or copy the answers into a fresh template")
+    }
+}
+
+/// The item a key names and what follows it: `funding` → (funding, None), `funding/data/x` →
+/// (funding, Some("data/x")). The longest item id wins, so ids may contain `/`.
+fn item_key<'k>(model: &Model, key: &'k str) -> Option<(usize, Option<&'k str>)> {
+    if let Some(i) = model.item_index(key) {
+        return Some((i, None));
+    }
+    key.char_indices()
+        .rev()
+        .filter(|(_, c)| *c == '/')
+        .find_map(|(at, _)| model.item_index(&key[..at]).map(|i| (i, Some(&key[at + 1..]))))
+}
+
+/// A spreadsheet cell as a [`CellValue`].
+pub fn cell_value(d: &calamine::Data) -> CellValue {
+    use calamine::Data;
+    match d {
+        Data::Int(i) => CellValue::Number(*i as f64),
+        Data::Float(f) => CellValue::Number(*f),
+        Data::String(s) => CellValue::text(s),
+        Data::Bool(b) => CellValue::Bool(*b),
+        Data::DateTime(dt) if dt.is_datetime() => {
+            let (y, m, d, ..) = dt.to_ymd_hms_milli();
+            CellValue::Date(format!("{y:04}-{m:02}-{d:02}"))
+        }
+        Data::DateTime(dt) => CellValue::Number(dt.as_f64()),
+        Data::DateTimeIso(s) => CellValue::Date(s.chars().take(10).collect()),
+        Data::DurationIso(s) => CellValue::text(s),
+        Data::Error(e) => CellValue::Error(e.to_string()),
+        Data::Empty => CellValue::Empty,
+    }
+}
+
+/// Every sheet's cells: name, visible, and (row, col, value) of the non-empty cells.
+type Sheets = Vec<(String, bool, Vec<(u32, u32, CellValue)>)>;
+
+fn load_sheets(bytes: &[u8]) -> Result<Sheets, String> {
+    use calamine::Reader;
+    let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
+        .map_err(|e| e.to_string())?;
+    let metas: Vec<(String, bool)> = wb
+        .sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == calamine::SheetType::WorkSheet)
+        .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
+        .collect();
+    let mut out = Vec::new();
+    for (name, visible) in metas {
+        let range = wb
+            .worksheet_range(&name)
+            .map_err(|e| format!("sheet `{name}`: {e}"))?;
+        let (r0, c0) = range.start().unwrap_or((0, 0));
+        let cells = range
+            .used_cells()
+            .map(|(r, c, d)| (r0 + r as u32, c0 + c as u32, cell_value(d)))
+            .filter(|(_, _, v)| !v.is_empty())
+            .collect();
+        out.push((name, visible, cells));
+    }
+    Ok(out)
+}
+
+/// Read a workbook: a questionnaire written by smedx, or a table of one enterprise per row (an
+/// ODK/KoboToolbox export, a batch kept in Excel).
+pub fn read(file: &str, bytes: &[u8]) -> Result<Collected, Diagnostic> {
+    // A reader panic on a malformed file must not take the program down.
+    let loaded = std::panic::catch_unwind(|| load_sheets(bytes))
+        .unwrap_or_else(|_| Err("the file is malformed".into()));
+    let sheets = loaded.map_err(|e| {
+        Diagnostic::error(
+            "workbook-unreadable",
+            format!("{file} cannot be read as a workbook: {e}"),
+        )
+        .in_file(file)
+        .help("open it in Excel, WPS or LibreOffice and save it again as .xlsx")
+    })?;
+    let get = |cells: &[(u32, u32, CellValue)], r: u32, c: u32| -> CellValue {
+        cells
+            .iter()
+            .find(|(rr, cc, _)| *rr == r && *cc == c)
+            .map_or(CellValue::Empty, |(_, _, v)| v.clone())
+    };
+    let meta = sheets.iter().find(|(n, _, _)| n == META_SHEET);
+    let mut q = Questionnaire {
+        file: file.to_string(),
+        model_named: None,
+        model_version: None,
+        expected: Vec::new(),
+        present: Vec::new(),
+        rows: Vec::new(),
+        has_meta: meta.is_some(),
+    };
+    if let Some((_, _, cells)) = meta {
+        let mut rows: Vec<u32> = cells.iter().map(|(r, _, _)| *r).collect();
+        rows.dedup();
+        for r in rows {
+            let key = get(cells, r, 0).as_text().unwrap_or_default();
+            let value = get(cells, r, 1).as_text();
+            match key.as_str() {
+                "model" => q.model_named = value,
+                "model_version" => q.model_version = value,
+                "sheet" => {
+                    if let (Some(name), Some(role)) = (value, get(cells, r, 2).as_text()) {
+                        q.expected.push((name, role));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    let data_sheets: Vec<&(String, bool, Vec<(u32, u32, CellValue)>)> = sheets
+        .iter()
+        .filter(|(n, _, _)| n != META_SHEET && n != LISTS_SHEET)
+        .collect();
+    if meta.is_none() {
+        // Without smedx's hidden sheet: a questionnaire has profile keys down column A; anything
+        // else is a table with a header row.
+        let looks_like_form = data_sheets.first().is_some_and(|(_, _, cells)| {
+            cells
+                .iter()
+                .any(|(_, c, v)| *c == 0 && v.as_text().as_deref() == Some("name"))
+                && !cells
+                    .iter()
+                    .any(|(r, c, v)| *r == 0 && *c > 0 && v.as_text().as_deref() == Some("name"))
+        });
+        if !looks_like_form {
+            let Some((name, _, cells)) = data_sheets.iter().find(|(_, visible, _)| *visible) else {
+                return Err(Diagnostic::error("workbook-empty", format!("{file} has no visible sheet"))
+                    .in_file(file)
+                    .help("export the submissions again, or give the CSV export"));
+            };
+            return Ok(Collected::Table(tabular::Table::from_cells(file, name, cells)));
+        }
+    }
+    for (name, _, cells) in data_sheets {
+        q.present.push(name.clone());
+        for (r, c, v) in cells {
+            if *c != u32::from(COL_KEY) || *r <= HEADER_ROW && q.has_meta {
+                continue;
+            }
+            let Some(key) = v.as_text() else { continue };
+            q.rows.push(KeyRow {
+                sheet: name.clone(),
+                row: *r,
+                key: key.trim().to_string(),
+                answer: get(cells, *r, u32::from(COL_ANSWER)),
+                note: get(cells, *r, u32::from(COL_NOTE)),
+            });
+        }
+    }
+    Ok(Collected::Questionnaire(q))
+}
+
+/// Read the first sheet's date cell as text, for tests of readers: `2026-05-12`.
+pub fn serial_date(serial: f64) -> Option<String> {
+    date_from_serial(serial, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_are_excel_safe_and_unique() {
+        let mut used = vec![];
+        assert_eq!(unique_sheet_name("设备系统", &mut used), "设备系统");
+        assert_eq!(unique_sheet_name("设备系统", &mut used), "设备系统 2");
+        assert_eq!(unique_sheet_name("a/b:c", &mut used), "a-b-c");
+        let long = unique_sheet_name(&"x".repeat(40), &mut used);
+        assert_eq!(long.chars().count(), 31);
+        assert_eq!(unique_sheet_name("History", &mut used), "History 2");
+    }
+
+    #[test]
+    fn item_keys_split_at_the_longest_item_id() {
+        let m = crate::model::bundled("sme-dx-2024").unwrap();
+        let i = m.item_index("funding").unwrap();
+        assert_eq!(item_key(m, "funding"), Some((i, None)));
+        assert_eq!(
+            item_key(m, "funding/data/digital-investment"),
+            Some((i, Some("data/digital-investment")))
+        );
+        assert_eq!(item_key(m, "nothing/B"), None);
+    }
+}

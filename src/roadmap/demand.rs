@@ -1,0 +1,205 @@
+//! Solution demand for many firms at once: a light version of the planner that, for each firm,
+//! picks the cheapest catalog chain lifting the scenarios its next level lacks (no re-scoring), so a
+//! region of a million firms is summed in seconds. `smedx report` uses the full planner.
+
+use super::catalog::{Catalog, LiftTarget};
+use super::planner::CostSplit;
+use super::policies::{Policies, Policy};
+use crate::answers::{AnswerSheet, SizeClass};
+use crate::model::{ItemSpec, Model};
+use crate::score::{QuickScore, shortfall_quick};
+use std::collections::HashMap;
+
+/// Scenario index, current grade, needed grade, industry group, size class.
+type ChainKey = (usize, u8, u8, String, Option<SizeClass>);
+
+/// Precomputed choices: scenario × current grade × needed grade × group × size → catalog entries.
+pub struct DemandTable<'a> {
+    model: &'a Model,
+    catalog: &'a Catalog,
+    /// Scenario item indices in model order (parallel to `QuickScore::scenarios`).
+    scenario_items: Vec<usize>,
+    chains: HashMap<ChainKey, Vec<usize>>,
+    files: &'a [Policy],
+    policies: HashMap<Vec<usize>, Policies>,
+}
+
+impl<'a> DemandTable<'a> {
+    pub fn new(model: &'a Model, catalog: &'a Catalog, files: &'a [Policy]) -> DemandTable<'a> {
+        let scenario_items = model
+            .items
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| matches!(i.spec, ItemSpec::Scenario { .. }))
+            .map(|(k, _)| k)
+            .collect();
+        DemandTable {
+            model,
+            catalog,
+            scenario_items,
+            chains: HashMap::new(),
+            files,
+            policies: HashMap::new(),
+        }
+    }
+
+    fn suits(&self, e: usize, group: &str, size: Option<SizeClass>) -> bool {
+        let e = &self.catalog.entries[e];
+        (e.industries.is_empty() || e.industries.iter().any(|g| g == group))
+            && (e.sizes.is_empty()
+                || size.is_none_or(|s| e.sizes.iter().any(|x| SizeClass::parse(x) == Some(s))))
+    }
+
+    fn mid_cost(&self, e: usize, size: Option<SizeClass>) -> f64 {
+        let r = self.catalog.entries[e].cost.for_size(size);
+        (r[0] + r[1]) / 2.0
+    }
+
+    /// The grade entry `e` lifts scenario `id` to, if it does.
+    fn lifts_to(&self, e: usize, id: &str) -> Option<u8> {
+        self.catalog.entries[e]
+            .lifts
+            .iter()
+            .filter(|l| l.scenario.as_deref() == Some(id))
+            .filter_map(|l| match l.to {
+                Some(LiftTarget::Number(g)) => Some(g as u8),
+                _ => None,
+            })
+            .max()
+    }
+
+    /// Entries that take scenario `s` from grade `from` to `to`: highest reachable step first, cheapest.
+    fn chain(
+        &mut self,
+        s: usize,
+        from: u8,
+        to: u8,
+        group: &str,
+        size: Option<SizeClass>,
+    ) -> &[usize] {
+        let key = (s, from, to, group.to_string(), size);
+        if !self.chains.contains_key(&key) {
+            let id = self.model.items[self.scenario_items[s]].id.clone();
+            let mut out = Vec::new();
+            let mut cur = from;
+            while cur < to {
+                let best = (0..self.catalog.entries.len())
+                    .filter(|&e| self.suits(e, group, size))
+                    .filter_map(|e| {
+                        self.lifts_to(e, &id)
+                            .filter(|t| *t > cur && *t <= to)
+                            .map(|t| (e, t))
+                    })
+                    .min_by(|(a, ta), (b, tb)| {
+                        tb.cmp(ta)
+                            .then(self.mid_cost(*a, size).total_cmp(&self.mid_cost(*b, size)))
+                    });
+                let Some((e, t)) = best else { break };
+                out.push(e);
+                cur = t;
+            }
+            self.chains.insert(key.clone(), out);
+        }
+        &self.chains[&key]
+    }
+
+    fn policies_for(&mut self, region: Option<&str>) -> &Policies {
+        let key: Vec<usize> = self
+            .files
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| match (&p.region, region) {
+                (None, _) => true,
+                (Some(prefix), Some(r)) => r.starts_with(prefix.as_str()),
+                _ => false,
+            })
+            .map(|(i, _)| i)
+            .collect();
+        let files = self.files;
+        self.policies.entry(key.clone()).or_insert_with(|| {
+            Policies::for_region(
+                &key.iter().map(|&i| files[i].clone()).collect::<Vec<_>>(),
+                region,
+            )
+        })
+    }
+
+    /// Catalog entries (by index) a firm needs for its next level, with their cost split.
+    pub fn demand(&mut self, sheet: &AnswerSheet, quick: &QuickScore) -> Vec<(usize, CostSplit)> {
+        let group = sheet.profile.industry_group.clone();
+        let size = sheet.profile.size_class;
+        let target = quick.level + 1;
+        let Some(rule) = self.model.level_rule(target) else {
+            return Vec::new();
+        };
+        let Some(cond) = rule.effective(&group).1 else {
+            return Vec::new();
+        };
+        let Some((_, short, constrained_short)) = shortfall_quick(
+            self.model,
+            target,
+            &group,
+            quick.level_score,
+            &quick.scenarios,
+        ) else {
+            return Vec::new();
+        };
+        let g = cond.at_or_above;
+        // Nearest first: the highest grade below the needed one.
+        let mut below: Vec<(usize, bool, u8)> = quick
+            .scenarios
+            .iter()
+            .enumerate()
+            .filter_map(|(i, (c, grade))| grade.filter(|x| *x < g).map(|x| (i, *c, x)))
+            .collect();
+        below.sort_by_key(|(_, _, x)| std::cmp::Reverse(*x));
+        let mut picked: Vec<(usize, u8)> = below
+            .iter()
+            .filter(|(_, c, _)| *c)
+            .take(constrained_short as usize)
+            .map(|(i, _, x)| (*i, *x))
+            .collect();
+        let more = (short as usize).saturating_sub(picked.len());
+        let extra: Vec<(usize, u8)> = below
+            .iter()
+            .filter(|(i, _, _)| !picked.iter().any(|(p, _)| p == i))
+            .take(more)
+            .map(|(i, _, x)| (*i, *x))
+            .collect();
+        picked.extend(extra);
+        let mut entries: Vec<usize> = Vec::new();
+        for (s, from) in picked {
+            for &e in self.chain(s, from, g, &group, size).to_vec().iter() {
+                if !entries.contains(&e) {
+                    entries.push(e);
+                }
+            }
+        }
+        let region = sheet.profile.region.clone();
+        let mids: Vec<(usize, f64, String)> = entries
+            .iter()
+            .map(|&e| {
+                (
+                    e,
+                    self.mid_cost(e, size).round(),
+                    self.catalog.entries[e].subsidy_category.clone(),
+                )
+            })
+            .collect();
+        let policies = self.policies_for(region.as_deref());
+        mids.into_iter()
+            .map(|(e, list, cat)| {
+                let (platform_discount, subsidy, enterprise) = policies.split(&cat, list);
+                (
+                    e,
+                    CostSplit {
+                        list,
+                        platform_discount,
+                        subsidy,
+                        enterprise,
+                    },
+                )
+            })
+            .collect()
+    }
+}
