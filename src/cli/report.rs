@@ -39,6 +39,10 @@ pub struct Args {
     /// Solution catalog file instead of the bundled one.
     #[arg(long)]
     catalog: Option<PathBuf>,
+    /// Peer percentiles written by `smedx aggregate --benchmark`: the report shows the firm against
+    /// firms of its industry and size.
+    #[arg(long)]
+    benchmark: Option<PathBuf>,
     /// Folder of policies files (*.yaml) added to the bundled ones; a file with the same `id` as a
     /// bundled one replaces it (an office adds its region without a rebuild).
     #[arg(long)]
@@ -163,7 +167,46 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         budget: args.budget.map(|w| w * 10_000.0),
     };
     let roadmap = roadmap::plan(&model, &sheet, &assessment, &catalog, &policies, &request);
-    let ctx = report::build_context(&model, &assessment, &roadmap, args.lang);
+    let mut ctx = report::build_context(&model, &assessment, &roadmap, args.lang);
+    if let Some(path) = &args.benchmark {
+        let bench: crate::aggregate::benchmark::Benchmark = match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+        {
+            Ok(b) => b,
+            Err(e) => {
+                diagnostics.extend([Diagnostic::error(
+                    "bad-benchmark",
+                    format!("cannot use {} as a benchmark: {e}", path.display()),
+                )
+                .help("give the JSON file written by `smedx aggregate ... --benchmark FILE`")]);
+                print_report(&diagnostics, DiagFormat::Human);
+                return Ok(Outcome::Invalid);
+            }
+        };
+        if bench.model.id != model.id {
+            diagnostics.extend([Diagnostic::warning(
+                "model-mismatch",
+                format!(
+                    "the benchmark was computed with model `{}`, the report uses `{}`",
+                    bench.model.id, model.id
+                ),
+            )
+            .help("aggregate with the same model")]);
+            print_report(&diagnostics, DiagFormat::Human);
+        }
+        ctx.peers = report::peer_view(&model, &assessment, &bench);
+        if ctx.peers.is_none() {
+            eprintln!(
+                "{}",
+                crate::text::tr(
+                    args.lang,
+                    "提示：基准文件中没有本企业所在行业和规模的同行组（或该组不足最小组而被隐去）。",
+                    "note: the benchmark has no peer group for this firm's industry and size (or it is suppressed)."
+                )
+            );
+        }
+    }
     let text = match report::render(&ctx, args.format, args.templates.as_deref(), args.lang) {
         Ok(t) => t,
         // A template from --templates is the user's input: its mistakes are invalid input.

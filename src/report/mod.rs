@@ -47,6 +47,91 @@ pub struct ReportContext {
     pub industry_group: Text,
     pub size_class: Option<Text>,
     pub model_source: Option<String>,
+    /// The firm against its peers (industry × size), when a benchmark file was given.
+    pub peers: Option<PeerView>,
+}
+
+/// The firm against its peer group.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerView {
+    pub industry: Text,
+    pub size: Text,
+    pub n: u64,
+    pub rows: Vec<PeerRow>,
+}
+
+/// One measure against peer percentiles.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerRow {
+    pub title: Text,
+    pub value: f64,
+    pub max: f64,
+    pub percentiles: crate::aggregate::benchmark::Percentiles,
+    pub standing: Text,
+}
+
+/// Compare a firm with its peers from a benchmark file.
+pub fn peer_view(
+    model: &Model,
+    a: &Assessment,
+    bench: &crate::aggregate::benchmark::Benchmark,
+) -> Option<PeerView> {
+    use crate::aggregate::benchmark::standing;
+    let g = bench.peers_of(a.profile.industry.as_deref(), a.profile.size_class)?;
+    let mut rows = Vec::new();
+    if let Some(p) = &g.level_score {
+        rows.push(PeerRow {
+            title: Text::new("基础分", "Score"),
+            value: a.level_score,
+            max: a.level_score_max,
+            percentiles: p.clone(),
+            standing: standing(a.level_score, p),
+        });
+    }
+    for (id, p) in &g.dimensions {
+        let (Some(d), Some(node)) = (
+            a.dimensions.iter().find(|d| &d.id == id),
+            model.dimensions.iter().find(|d| &d.id == id),
+        ) else {
+            continue;
+        };
+        let Some(v) = d.score else { continue };
+        rows.push(PeerRow {
+            title: node.title.clone(),
+            value: v,
+            max: d.max,
+            percentiles: p.clone(),
+            standing: standing(v, p),
+        });
+    }
+    let r = crate::answers::reference::reference();
+    let industry = if g.industry.len() == 3 {
+        r.divisions
+            .iter()
+            .find(|d| d.code == g.industry[1..])
+            .map(|d| d.title.clone())
+    } else {
+        r.section(&g.industry).map(|x| x.title.clone())
+    }
+    .map_or_else(
+        || Text::new(&g.industry, &g.industry),
+        |t| {
+            Text::new(
+                &format!("{} {}", g.industry, t.zh),
+                &format!("{} {}", g.industry, t.en),
+            )
+        },
+    );
+    let size = crate::answers::SizeClass::parse(&g.size).map_or_else(
+        || Text::new(&g.size, &g.size),
+        |s| Text::new(s.label(Lang::Zh), s.label(Lang::En)),
+    );
+    Some(PeerView {
+        industry,
+        size,
+        n: g.n.unwrap_or(0),
+        rows,
+    })
 }
 
 /// SVG charts, inline.
@@ -240,6 +325,7 @@ pub fn build_context(
             .size_class
             .map(|s| Text::new(s.label(Lang::Zh), s.label(Lang::En))),
         model_source: model.source.clone(),
+        peers: None,
     }
 }
 
