@@ -20,7 +20,7 @@ fn width(s: &str) -> usize {
         .sum()
 }
 
-fn pad(s: &str, cells: usize) -> String {
+pub(crate) fn pad(s: &str, cells: usize) -> String {
     format!("{s}{}", " ".repeat(cells.saturating_sub(width(s))))
 }
 
