@@ -34,31 +34,38 @@ fn text_style(size: f64, color: &'static RGBColor, h: HPos, v: VPos) -> TextStyl
         .pos(Pos::new(h, v))
 }
 
-/// A radar chart of fractions (0–1) with grid rings at 20 % steps.
-pub fn radar(axes: &[Measure], title: &str) -> String {
-    let (w, h) = (560u32, 440u32);
+/// The SVG drawing area all charts share.
+type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
+/// What a chart's drawing can fail with (writing to a string does not fail in practice).
+type DrawResult = Result<(), DrawingAreaErrorKind<std::io::Error>>;
+
+/// Draw on a white `w × h` SVG canvas with the title centred at the top, and return the SVG text.
+fn canvas(w: u32, h: u32, title: &str, draw: impl FnOnce(&Area) -> DrawResult) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        let _ = draw_radar(&root, axes, title, w, h);
+        let framed = root.fill(&WHITE).and_then(|_| {
+            root.draw(&Text::new(
+                title.to_string(),
+                (w as i32 / 2, 10),
+                text_style(16.0, &INK, HPos::Center, VPos::Top),
+            ))
+        });
+        if framed.is_ok() {
+            let _ = draw(&root);
+        }
         let _ = root.present();
     }
     svg
 }
 
-fn draw_radar<DB: DrawingBackend>(
-    root: &DrawingArea<DB, plotters::coord::Shift>,
-    axes: &[Measure],
-    title: &str,
-    w: u32,
-    h: u32,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    root.fill(&WHITE)?;
-    root.draw(&Text::new(
-        title.to_string(),
-        (w as i32 / 2, 14),
-        text_style(16.0, &INK, HPos::Center, VPos::Top),
-    ))?;
+/// A radar chart of fractions (0–1) with grid rings at 20 % steps.
+pub fn radar(axes: &[Measure], title: &str) -> String {
+    let (w, h) = (560u32, 440u32);
+    canvas(w, h, title, |root| draw_radar(root, axes, w, h))
+}
+
+fn draw_radar(root: &Area, axes: &[Measure], w: u32, h: u32) -> DrawResult {
     let n = axes.len();
     if n < 3 {
         return Ok(());
@@ -149,28 +156,10 @@ pub fn bars(measures: &[Measure], title: &str) -> String {
 pub fn hbars(rows: &[(String, f64, String)], title: &str) -> String {
     let row = 28u32;
     let (w, h) = (640u32, 50 + row * rows.len() as u32);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        let _ = draw_bars(&root, rows, title, w, row);
-        let _ = root.present();
-    }
-    svg
+    canvas(w, h, title, |root| draw_bars(root, rows, w, row))
 }
 
-fn draw_bars<DB: DrawingBackend>(
-    root: &DrawingArea<DB, plotters::coord::Shift>,
-    rows: &[(String, f64, String)],
-    title: &str,
-    w: u32,
-    row: u32,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    root.fill(&WHITE)?;
-    root.draw(&Text::new(
-        title.to_string(),
-        (w as i32 / 2, 10),
-        text_style(16.0, &INK, HPos::Center, VPos::Top),
-    ))?;
+fn draw_bars(root: &Area, rows: &[(String, f64, String)], w: u32, row: u32) -> DrawResult {
     let (left, right) = (200i32, w as i32 - 110);
     let span = (right - left) as f64;
     for (i, (label, fraction, value)) in rows.iter().enumerate() {
@@ -201,28 +190,10 @@ fn draw_bars<DB: DrawingBackend>(
 pub fn boxes(rows: &[(String, [f64; 5], f64)], title: &str) -> String {
     let row = 30u32;
     let (w, h) = (640u32, 60 + row * rows.len() as u32);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        let _ = draw_boxes(&root, rows, title, w, row);
-        let _ = root.present();
-    }
-    svg
+    canvas(w, h, title, |root| draw_boxes(root, rows, w, row))
 }
 
-fn draw_boxes<DB: DrawingBackend>(
-    root: &DrawingArea<DB, plotters::coord::Shift>,
-    rows: &[(String, [f64; 5], f64)],
-    title: &str,
-    w: u32,
-    row: u32,
-) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    root.fill(&WHITE)?;
-    root.draw(&Text::new(
-        title.to_string(),
-        (w as i32 / 2, 10),
-        text_style(16.0, &INK, HPos::Center, VPos::Top),
-    ))?;
+fn draw_boxes(root: &Area, rows: &[(String, [f64; 5], f64)], w: u32, row: u32) -> DrawResult {
     let (left, right) = (200i32, w as i32 - 70);
     let span = (right - left) as f64;
     for (i, (label, q, max)) in rows.iter().enumerate() {
@@ -282,63 +253,51 @@ pub fn heatmap(
     let top = 70i32;
     let w = (left + cell_w * cols.len() as i32 + 20).max(400) as u32;
     let h = (top + cell_h * rows.len() as i32 + 20) as u32;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-        let _ = (|| -> Result<(), DrawingAreaErrorKind<_>> {
-            root.fill(&WHITE)?;
+    canvas(w, h, title, |root| {
+        for (j, c) in cols.iter().enumerate() {
             root.draw(&Text::new(
-                title.to_string(),
-                (w as i32 / 2, 10),
-                text_style(16.0, &INK, HPos::Center, VPos::Top),
+                c.clone(),
+                (left + cell_w * j as i32 + cell_w / 2, top - 8),
+                text_style(11.0, &INK, HPos::Center, VPos::Bottom),
             ))?;
-            for (j, c) in cols.iter().enumerate() {
+        }
+        for (i, r) in rows.iter().enumerate() {
+            let y = top + cell_h * i as i32;
+            root.draw(&Text::new(
+                r.clone(),
+                (left - 8, y + cell_h / 2),
+                text_style(11.0, &INK, HPos::Right, VPos::Center),
+            ))?;
+            for j in 0..cols.len() {
+                let x = left + cell_w * j as i32;
+                let v = values.get(i).and_then(|row| row.get(j)).copied().flatten();
+                let color = match v {
+                    Some(f) => RGBColor(
+                        (255.0 - 224.0 * f.clamp(0.0, 1.0)) as u8,
+                        (255.0 - 144.0 * f.clamp(0.0, 1.0)) as u8,
+                        (255.0 - 77.0 * f.clamp(0.0, 1.0)) as u8,
+                    ),
+                    None => RGBColor(0xee, 0xee, 0xee),
+                };
+                root.draw(&Rectangle::new(
+                    [(x + 1, y + 1), (x + cell_w - 1, y + cell_h - 1)],
+                    color.filled(),
+                ))?;
+                let text = v.map_or("—".to_string(), |f| format!("{:.0}%", f * 100.0));
+                let ink: &'static RGBColor = if v.is_some_and(|f| f > 0.6) {
+                    &WHITE
+                } else {
+                    &INK
+                };
                 root.draw(&Text::new(
-                    c.clone(),
-                    (left + cell_w * j as i32 + cell_w / 2, top - 8),
-                    text_style(11.0, &INK, HPos::Center, VPos::Bottom),
+                    text,
+                    (x + cell_w / 2, y + cell_h / 2),
+                    text_style(11.0, ink, HPos::Center, VPos::Center),
                 ))?;
             }
-            for (i, r) in rows.iter().enumerate() {
-                let y = top + cell_h * i as i32;
-                root.draw(&Text::new(
-                    r.clone(),
-                    (left - 8, y + cell_h / 2),
-                    text_style(11.0, &INK, HPos::Right, VPos::Center),
-                ))?;
-                for j in 0..cols.len() {
-                    let x = left + cell_w * j as i32;
-                    let v = values.get(i).and_then(|row| row.get(j)).copied().flatten();
-                    let color = match v {
-                        Some(f) => RGBColor(
-                            (255.0 - 224.0 * f.clamp(0.0, 1.0)) as u8,
-                            (255.0 - 144.0 * f.clamp(0.0, 1.0)) as u8,
-                            (255.0 - 77.0 * f.clamp(0.0, 1.0)) as u8,
-                        ),
-                        None => RGBColor(0xee, 0xee, 0xee),
-                    };
-                    root.draw(&Rectangle::new(
-                        [(x + 1, y + 1), (x + cell_w - 1, y + cell_h - 1)],
-                        color.filled(),
-                    ))?;
-                    let text = v.map_or("—".to_string(), |f| format!("{:.0}%", f * 100.0));
-                    let ink: &'static RGBColor = if v.is_some_and(|f| f > 0.6) {
-                        &WHITE
-                    } else {
-                        &INK
-                    };
-                    root.draw(&Text::new(
-                        text,
-                        (x + cell_w / 2, y + cell_h / 2),
-                        text_style(11.0, ink, HPos::Center, VPos::Center),
-                    ))?;
-                }
-            }
-            Ok(())
-        })();
-        let _ = root.present();
-    }
-    svg
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]
