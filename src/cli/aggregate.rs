@@ -206,7 +206,10 @@ fn text_summary(s: &Summary, lang: Lang) -> String {
     ));
     if let Some(levels) = o.levels {
         for (i, n) in levels.iter().enumerate() {
-            out.push_str(&format!("  {} {n}\n", super::table::pad(s.level_names[i].get(lang), 10)));
+            out.push_str(&format!(
+                "  {} {n}\n",
+                super::table::pad(s.level_names[i].get(lang), 10)
+            ));
         }
     }
     if let Some(share) = o.share_level2_plus {

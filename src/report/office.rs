@@ -105,10 +105,8 @@ pub fn charts(s: &Summary, lang: Lang) -> OfficeCharts {
                         .dimensions
                         .iter()
                         .map(|d| {
-                            let idx = s.dimensions.iter().position(|x| x.id == d.id)?;
-                            let _ = idx;
+                            // dimension_means covers every dimension in model order.
                             let all = g.dimension_means.as_ref()?;
-                            // dimension_means is in model order over every dimension; match by title order.
                             let pos = s.dimension_order.iter().position(|id| *id == d.id)?;
                             all.get(pos).copied().flatten().map(|m| m / d.max)
                         })
