@@ -6,12 +6,14 @@
 pub mod aggregate;
 pub mod answers;
 pub mod cli;
+pub mod collect;
 pub mod diag;
 pub mod model;
 pub mod report;
 pub mod roadmap;
 pub mod schema;
 pub mod score;
+pub mod serve;
 pub mod source_file;
 pub mod text;
 pub mod yaml_value;

@@ -90,7 +90,7 @@ impl Benchmark {
         industry: Option<&str>,
         size: Option<crate::answers::SizeClass>,
     ) -> Option<&PeerGroup> {
-        let industry = industry?;
+        let industry = industry.filter(|c| !c.is_empty() && c.is_ascii())?;
         let key = if industry.starts_with('C') && industry.len() >= 3 {
             &industry[..3]
         } else {

@@ -24,6 +24,8 @@ pub struct RawRecord {
     pub file: Arc<str>,
     pub line: u64,
     pub text: String,
+    /// A row of a CSV batch or a workbook, already read and checked by `collect`.
+    pub checked: Option<Result<AnswerSheet, (String, String)>>,
 }
 
 /// A record that could not be used.
@@ -106,6 +108,15 @@ pub fn for_each_chunk(model: &Model, sources: &[Source], f: &mut dyn FnMut(Vec<R
             for_each_chunk(model, &subs, f);
             continue;
         }
+        if crate::collect::FileKind::of(path).is_some() {
+            for record in collected_records(model, path, &name) {
+                chunk.push(record);
+            }
+            if chunk.len() >= CHUNK {
+                flush(&mut chunk, f);
+            }
+            continue;
+        }
         if is_lines(path) {
             let file = match std::fs::File::open(path) {
                 Ok(file) => file,
@@ -114,6 +125,7 @@ pub fn for_each_chunk(model: &Model, sources: &[Source], f: &mut dyn FnMut(Vec<R
                         file: name.clone(),
                         line: 0,
                         text: format!("\u{0}{}", io_error(&name, e).message),
+                        checked: None,
                     });
                     continue;
                 }
@@ -121,8 +133,9 @@ pub fn for_each_chunk(model: &Model, sources: &[Source], f: &mut dyn FnMut(Vec<R
             let reader = std::io::BufReader::with_capacity(1 << 20, file);
             for (i, line) in reader.split(b'\n').enumerate() {
                 let text = match line {
-                    Ok(bytes) => String::from_utf8(bytes)
-                        .unwrap_or_else(|_| "\u{0}this line is not UTF-8 text".into()),
+                    Ok(bytes) => String::from_utf8(bytes).unwrap_or_else(|_| {
+                        "\u{1}this line is not UTF-8 text (save the file as UTF-8)".into()
+                    }),
                     Err(e) => format!("\u{0}read error: {e}"),
                 };
                 if text.trim().is_empty() {
@@ -132,6 +145,7 @@ pub fn for_each_chunk(model: &Model, sources: &[Source], f: &mut dyn FnMut(Vec<R
                     file: name.clone(),
                     line: i as u64 + 1,
                     text,
+                    checked: None,
                 });
                 if chunk.len() >= CHUNK {
                     flush(&mut chunk, f);
@@ -146,6 +160,7 @@ pub fn for_each_chunk(model: &Model, sources: &[Source], f: &mut dyn FnMut(Vec<R
                 file: name.clone(),
                 line: 0,
                 text,
+                checked: None,
             });
             if chunk.len() >= 256 {
                 flush(&mut chunk, f);
@@ -153,6 +168,65 @@ pub fn for_each_chunk(model: &Model, sources: &[Source], f: &mut dyn FnMut(Vec<R
         }
     }
     flush(&mut chunk, f);
+}
+
+/// The rows of a CSV batch (or the one firm of a questionnaire workbook), checked by `collect`.
+fn collected_records(model: &Model, path: &Path, name: &Arc<str>) -> Vec<RawRecord> {
+    use crate::collect::{self, Collected};
+    let first_error = |diags: &[crate::diag::Diagnostic]| {
+        diags.iter().find(|d| d.is_error()).map(|d| {
+            let n = diags.iter().filter(|x| x.is_error()).count();
+            let more = if n > 1 {
+                format!(" (and {} more)", n - 1)
+            } else {
+                String::new()
+            };
+            (
+                d.code.to_string(),
+                format!("{}: {}{more}", d.location(), d.message),
+            )
+        })
+    };
+    let record = |line: u64, checked: Result<AnswerSheet, (String, String)>| RawRecord {
+        file: name.clone(),
+        line,
+        text: String::new(),
+        checked: Some(checked),
+    };
+    match collect::read(path) {
+        Err(d) => vec![record(0, Err((d.code.to_string(), d.message)))],
+        Ok(Collected::Questionnaire(q)) => {
+            let (r, reader) = q.record(model);
+            let checked = collect::check_record(model, &r, name);
+            let all: Vec<_> = reader.into_iter().chain(checked.diagnostics).collect();
+            vec![record(
+                0,
+                checked
+                    .sheet
+                    .filter(|_| first_error(&all).is_none())
+                    .ok_or_else(|| first_error(&all).unwrap_or_default()),
+            )]
+        }
+        Ok(Collected::Table(t)) => {
+            let batch = t.records(model);
+            let mut out = Vec::new();
+            if let Some(e) = first_error(&batch.diagnostics) {
+                out.push(record(0, Err(e)));
+            }
+            for (r, line) in batch.records.iter().zip(&batch.lines) {
+                let checked = collect::check_record(model, r, name);
+                let result =
+                    match (checked.sheet, first_error(&checked.diagnostics)) {
+                        (Some(sheet), None) => Ok(sheet),
+                        (_, e) => Err(e.unwrap_or_else(|| {
+                            ("invalid".into(), "the row could not be read".into())
+                        })),
+                    };
+                out.push(record(u64::from(*line), result));
+            }
+            out
+        }
+    }
 }
 
 /// Parse, check and score one record.
@@ -163,8 +237,21 @@ pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
         code: code.to_string(),
         message,
     };
+    if let Some(checked) = raw.checked {
+        let sheet = checked.map_err(|(code, message)| RecordError {
+            file: raw.file.to_string(),
+            line: raw.line,
+            code,
+            message,
+        })?;
+        let quick = quick_score(model, &sheet);
+        return Ok(record_of(model, sheet, quick));
+    }
     if let Some(msg) = raw.text.strip_prefix('\u{0}') {
         return Err(err("file-unreadable", msg.to_string()));
+    }
+    if let Some(msg) = raw.text.strip_prefix('\u{1}') {
+        return Err(err("wrong-encoding", msg.to_string()));
     }
     let source = SourceFile::from_text(&raw.file, &raw.text);
     let node: Node = if raw.line > 0 {
@@ -268,6 +355,12 @@ fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, R
     let num = |n: Option<&Node>| n.and_then(|x| x.value.as_number());
     let level_score =
         num(node.get("level_score")).ok_or_else(|| err("`level_score` is not a number".into()))?;
+    if !(0.0..=model.score_points).contains(&level_score) {
+        return Err(err(format!(
+            "`level_score` {level_score} is outside 0–{}",
+            model.score_points
+        )));
+    }
     let level = num(node.get("level"))
         .filter(|l| (0.0..=4.0).contains(l))
         .ok_or_else(|| err("`level` is not 0–4".into()))? as u8;

@@ -62,12 +62,19 @@ impl Breakdown {
 
     /// The group keys a record falls into for this breakdown.
     fn keys(self, r: &Record) -> Vec<String> {
-        let region = r.region.as_deref().filter(|x| x.len() == 6);
+        let region = r
+            .region
+            .as_deref()
+            .filter(|x| x.len() == 6 && x.bytes().all(|b| b.is_ascii_digit()));
         match self {
             Breakdown::Province => region.map(|x| x[..2].to_string()).into_iter().collect(),
             Breakdown::City => region.map(|x| x[..4].to_string()).into_iter().collect(),
             Breakdown::County => region.map(str::to_string).into_iter().collect(),
-            Breakdown::Industry => match r.industry.as_deref() {
+            Breakdown::Industry => match r
+                .industry
+                .as_deref()
+                .filter(|c| !c.is_empty() && c.is_ascii())
+            {
                 Some(code) if code.starts_with('C') && code.len() >= 3 => {
                     vec![code[..3].to_string()]
                 }
@@ -79,7 +86,15 @@ impl Breakdown {
                 .map(|s| format!("{s:?}").to_lowercase())
                 .into_iter()
                 .collect(),
-            Breakdown::Tag => r.tags.clone(),
+            Breakdown::Tag => {
+                let mut tags: Vec<String> = Vec::new();
+                for t in &r.tags {
+                    if !tags.contains(t) {
+                        tags.push(t.clone());
+                    }
+                }
+                tags
+            }
         }
     }
 }
@@ -141,11 +156,20 @@ pub struct DemandCell {
 }
 
 /// A firm seen in the previous round (compact: a million fit in a few tens of MB).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 struct Previous {
     level: u8,
     score: f32,
     dims: [f32; 8],
+    /// Set when a current record matched it (each previous firm matches once).
+    matched: std::sync::atomic::AtomicBool,
+}
+
+/// A 统一社会信用代码 as a fixed array: a million keys without a million heap strings.
+type CodeKey = [u8; 18];
+
+fn code_key(code: &str) -> Option<CodeKey> {
+    code.as_bytes().try_into().ok()
 }
 
 /// Partial results of a part of the input; merged exactly.
@@ -166,6 +190,8 @@ struct Acc {
     matched: u64,
     went_down: Vec<FirmRef>,
     went_down_count: u64,
+    /// Current records whose credit code had already matched.
+    duplicates: u64,
 }
 
 /// A firm named in a list (only with `--named`).
@@ -181,7 +207,7 @@ struct Ctx<'a> {
     model: &'a Model,
     options: &'a Options,
     indicator_max: Vec<f64>,
-    previous: Option<&'a HashMap<String, Previous>>,
+    previous: Option<&'a HashMap<CodeKey, Previous>>,
 }
 
 impl Acc {
@@ -202,6 +228,7 @@ impl Acc {
             matched: 0,
             went_down: Vec::new(),
             went_down_count: 0,
+            duplicates: 0,
         }
     }
 
@@ -249,9 +276,15 @@ impl Acc {
             }
         }
         self.synthetic += u64::from(r.synthetic);
-        if let (Some(prev), Some(code)) = (ctx.previous, &r.credit_code)
-            && let Some(p) = prev.get(code)
+        if let (Some(prev), Some(code)) =
+            (ctx.previous, r.credit_code.as_deref().and_then(code_key))
+            && let Some(p) = prev.get(&code)
         {
+            if p.matched.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                // The same firm twice in this round: counted once.
+                self.duplicates += 1;
+                return;
+            }
             self.matched += 1;
             self.transitions[usize::from(p.level.min(4))][usize::from(r.quick.level.min(4))] += 1;
             self.change_score += r.quick.level_score - f64::from(p.score);
@@ -323,6 +356,7 @@ impl Acc {
         self.matched += o.matched;
         self.went_down.extend(o.went_down);
         self.went_down_count += o.went_down_count;
+        self.duplicates += o.duplicates;
         self
     }
 }
@@ -377,6 +411,8 @@ pub struct ScenarioSummary {
 /// Demand for one kind of product.
 #[derive(Debug, Clone, Serialize)]
 pub struct DemandSummary {
+    /// Fewer firms than the minimum group: no figures.
+    pub suppressed: bool,
     pub id: String,
     pub name: Text,
     pub category: String,
@@ -395,6 +431,8 @@ pub struct RoundsSummary {
     pub mean_change_score: Option<f64>,
     pub mean_change_dimensions: Vec<Option<f64>>,
     pub went_down: u64,
+    /// Records of this round whose credit code appeared before in this round (counted once).
+    pub duplicate_codes: u64,
     /// Only with `--named`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub went_down_firms: Option<Vec<FirmRef>>,
@@ -454,6 +492,30 @@ fn group_summary(key: String, title: Text, g: &GroupAcc, k: u64) -> GroupSummary
         score: Some(g.score.summary()),
         dimension_means: Some(g.dims.iter().map(|h| h.mean().map(round2)).collect()),
     }
+}
+
+/// When a breakdown hides exactly one group, its figures could be recovered by subtracting the others
+/// from the total: hide the smallest other group too.
+fn secondary_suppression(mut b: BreakdownSummary) -> BreakdownSummary {
+    if b.groups.iter().filter(|g| g.suppressed).count() == 1
+        && let Some(smallest) = b
+            .groups
+            .iter_mut()
+            .filter(|g| !g.suppressed)
+            .min_by_key(|g| g.n.unwrap_or(0))
+    {
+        *smallest = GroupSummary {
+            key: smallest.key.clone(),
+            title: smallest.title.clone(),
+            n: None,
+            suppressed: true,
+            levels: None,
+            share_level2_plus: None,
+            score: None,
+            dimension_means: None,
+        };
+    }
+    b
 }
 
 fn group_title(by: Breakdown, key: &str) -> Text {
@@ -525,7 +587,7 @@ pub fn aggregate(
     let (catalog, policies) = (demand_from.catalog, demand_from.policies);
     let mut skipped = 0u64;
     // Previous round: only what matching needs.
-    let prev_map: Option<HashMap<String, Previous>> = (!previous.is_empty()).then(|| {
+    let prev_map: Option<HashMap<CodeKey, Previous>> = (!previous.is_empty()).then(|| {
         let mut map = HashMap::new();
         input::for_each_chunk(model, previous, &mut |chunk| {
             let parsed: Vec<Result<Record, RecordError>> = chunk
@@ -535,7 +597,7 @@ pub fn aggregate(
             for r in parsed {
                 match r {
                     Ok(r) => {
-                        if let Some(code) = r.credit_code.clone() {
+                        if let Some(code) = r.credit_code.as_deref().and_then(code_key) {
                             let mut dims = [0f32; 8];
                             for (i, d) in r.quick.dimensions.iter().enumerate().take(8) {
                                 dims[i] = d.unwrap_or(0.0) as f32;
@@ -546,6 +608,7 @@ pub fn aggregate(
                                     level: r.quick.level,
                                     score: r.quick.level_score as f32,
                                     dims,
+                                    matched: std::sync::atomic::AtomicBool::new(false),
                                 },
                             );
                         }
@@ -707,6 +770,7 @@ pub fn aggregate(
                 .map(|((b, key), g)| group_summary(key.clone(), group_title(*b, key), g, k))
                 .collect(),
         })
+        .map(secondary_suppression)
         .collect();
     let mut demand: Vec<DemandSummary> = catalog
         .map(|c| {
@@ -715,6 +779,7 @@ pub fn aggregate(
                 .zip(&total.demand)
                 .filter(|(_, d)| d.firms > 0)
                 .map(|(e, d)| DemandSummary {
+                    suppressed: d.firms < k,
                     id: e.id.value.clone(),
                     name: e.name.clone(),
                     category: e.category.clone(),
@@ -735,11 +800,14 @@ pub fn aggregate(
         .unwrap_or_default();
     demand.sort_by_key(|d| std::cmp::Reverse(d.cell.firms));
     let rounds = prev_map.as_ref().map(|prev| {
-        let only_previous = prev.len() as u64 - total.matched;
+        let only_previous = prev
+            .values()
+            .filter(|p| !p.matched.load(std::sync::atomic::Ordering::Relaxed))
+            .count() as u64;
         let m = total.matched;
         RoundsSummary {
             matched: m,
-            only_current: total.overall.n - m,
+            only_current: total.overall.n.saturating_sub(m + total.duplicates),
             only_previous,
             transitions: total
                 .transitions
@@ -757,9 +825,22 @@ pub fn aggregate(
                 .map(|c| (m >= k && m > 0).then(|| round2(c / m as f64)))
                 .collect(),
             went_down: total.went_down_count,
+            duplicate_codes: total.duplicates,
             went_down_firms: options.named.then(|| total.went_down.clone()),
         }
     });
+    // With fewer firms in all than the minimum group, no figure may describe them.
+    let (dimensions, indicators, scenarios, weakest_constrained, demand) = if total.overall.n < k {
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new())
+    } else {
+        (
+            dimensions,
+            indicators,
+            scenarios,
+            weakest_constrained,
+            demand,
+        )
+    };
     Summary {
         model: ModelRef {
             id: model.id.clone(),

@@ -116,8 +116,16 @@ pub fn simulate(
         let revenue = (f64::from(employees) * per_head).round();
         let size_bonus = (f64::from(employees).ln() - 3.5) * 0.06;
         let mut maturity = ((rng.f() + rng.f() + rng.f()) / 3.0 + size_bonus).clamp(0.02, 0.98);
+        // Unique per firm: the index scrambled by a bijection of 0..31^7 (the multiplier is prime
+        // to 31), written in the 31-character code alphabet.
+        const SPACE: u64 = 27_512_614_111; // 31^7
+        let mut n = (i.wrapping_mul(1_000_003) + seed) % SPACE;
         let mut body: String = (0..7)
-            .map(|_| alphabet[(rng.next() % 31) as usize])
+            .map(|_| {
+                let c = alphabet[(n % 31) as usize];
+                n /= 31;
+                c
+            })
             .collect();
         body.insert_str(0, "MA");
         let code = credit_code::with_check_digit(&format!("91{region}{body}")).unwrap_or_default();
@@ -186,6 +194,8 @@ pub fn simulate(
         profile.insert("industry".into(), json!(industry.code));
         profile.insert("employees".into(), json!(employees));
         profile.insert("revenue".into(), json!(revenue));
+        // Some sectors' size classes need total assets (建筑业, 房地产, 租赁和商务服务业).
+        profile.insert("assets".into(), json!((revenue * (0.6 + rng.f())).round()));
         profile.insert(
             "assessed_on".into(),
             json!(if round > 1 {

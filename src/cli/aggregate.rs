@@ -70,8 +70,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let policies = roadmap::bundled_policies().0;
     let sources: Vec<Source> = args.inputs.iter().cloned().map(Source).collect();
     let previous: Vec<Source> = args.previous.iter().cloned().map(Source).collect();
+    let mut by = args.by.clone();
+    by.sort();
+    by.dedup();
     let options = Options {
-        by: args.by.clone(),
+        by,
         min_group: args.min_group,
         named: args.named,
     };
@@ -80,6 +83,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Some(o) => PathBuf::from(format!("{}.errors.txt", o.display())),
         None => PathBuf::from("aggregate-errors.txt"),
     });
+    // A previous run's errors file must not survive a clean run.
+    if errors_path.is_file() {
+        std::fs::remove_file(&errors_path)
+            .with_context(|| format!("cannot replace {}", errors_path.display()))?;
+    }
     let mut errors: Vec<RecordError> = Vec::new();
     let mut errors_file: Option<std::io::BufWriter<std::fs::File>> = None;
     let mut write_error = |e: RecordError| {

@@ -1,12 +1,19 @@
 //! Command-line interface: one file per subcommand, each with its arguments and `run`.
 
 mod aggregate;
+mod assess;
+mod dump;
+mod export;
+mod import;
 mod init;
 mod report;
 mod schema;
 mod score;
+mod serve;
 mod simulate;
 mod table;
+mod template;
+mod user;
 mod validate;
 
 use crate::answers::{self, AnswerSheet};
@@ -45,6 +52,20 @@ enum Command {
     Aggregate(aggregate::Args),
     /// Write synthetic answer sheets (JSON Lines) for demos and benchmarks.
     Simulate(simulate::Args),
+    /// Write a questionnaire to fill outside smedx: an Excel workbook or a CSV batch.
+    Template(template::Args),
+    /// Turn a filled workbook, a CSV batch or an ODK/Kobo export into answer sheets.
+    Import(import::Args),
+    /// Answer the questionnaire in the terminal, question by question (saved after every answer).
+    Assess(assess::Args),
+    /// Export the model for field-survey tools: XLSForm for ODK Collect and KoboToolbox.
+    Export(export::Args),
+    /// Serve the web self-assessment for firms and the dashboard for offices (SQLite storage).
+    Serve(serve::Args),
+    /// Manage office users of `smedx serve` (each scoped to a region).
+    User(user::Args),
+    /// Write the submissions stored by `smedx serve` as JSON Lines for `smedx aggregate`.
+    Dump(dump::Args),
 }
 
 /// How a command ended, when it did not fail internally.
@@ -54,6 +75,8 @@ pub enum Outcome {
     Ok,
     /// The input had errors (exit status 2).
     Invalid,
+    /// Stopped before the end, progress saved (exit status 130, as for Ctrl-C).
+    Interrupted,
 }
 
 /// Diagnostic output format.
@@ -70,6 +93,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Invalid) => ExitCode::from(2),
+        Ok(Outcome::Interrupted) => ExitCode::from(130),
         Err(err) => {
             let mut msg = format!("error: {err}");
             for cause in err.chain().skip(1) {
@@ -91,6 +115,13 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Report(a) => report::run(a),
         Command::Aggregate(a) => aggregate::run(a),
         Command::Simulate(a) => simulate::run(a),
+        Command::Template(a) => template::run(a),
+        Command::Import(a) => import::run(a),
+        Command::Assess(a) => assess::run(a),
+        Command::Export(a) => export::run(a),
+        Command::Serve(a) => serve::run(a),
+        Command::User(a) => user::run(a),
+        Command::Dump(a) => dump::run(a),
     }
 }
 
@@ -129,6 +160,12 @@ pub(crate) fn load_checked_sheet(
     model_arg: Option<&str>,
     report: &mut Report,
 ) -> Option<LoadedSheet> {
+    // Workbooks and CSV files are converted to the same value tree and checked the same way;
+    // their diagnostics name the cell (`问卷.xlsx:设备系统!D7`, `batch.csv:4:9`).
+    if crate::collect::FileKind::of(path).is_some() {
+        let (model, sheet) = crate::collect::load_checked(path, model_arg, report)?;
+        return Some(LoadedSheet { model, sheet });
+    }
     let source = match SourceFile::read(path) {
         Ok(s) => s,
         Err(d) => {

@@ -26,6 +26,21 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let mut summaries = Vec::new();
     for path in &args.files {
         let before = report.error_count();
+        // Workbooks and CSV batches are answer sheets read by `collect`.
+        if crate::collect::FileKind::of(path).is_some() {
+            if let Some(loaded) = load_checked_sheet(path, args.model.as_deref(), &mut report)
+                && loaded.sheet.is_some()
+                && report.error_count() == before
+            {
+                summaries.push(format!(
+                    "ok: {} — answer sheet for {} {}",
+                    path.display(),
+                    loaded.model.id,
+                    loaded.model.version
+                ));
+            }
+            continue;
+        }
         let source = match SourceFile::read(path) {
             Ok(s) => s,
             Err(d) => {

@@ -49,8 +49,7 @@ pub fn profile_yaml(p: &Profile) -> String {
         }
     }
     // A checked sheet keeps a code that fails its check digit only when it was confirmed.
-    if p
-        .credit_code
+    if p.credit_code
         .as_deref()
         .is_some_and(|c| crate::answers::credit_code::validate(c).is_err())
     {
@@ -71,7 +70,10 @@ pub fn profile_yaml(p: &Profile) -> String {
             line(key, quoted(v));
         }
     }
-    for (key, v) in [("digital_budget", p.digital_budget), ("it_staff", p.it_staff)] {
+    for (key, v) in [
+        ("digital_budget", p.digital_budget),
+        ("it_staff", p.it_staff),
+    ] {
         if let Some(v) = v {
             line(key, format_number(v));
         }
@@ -141,8 +143,7 @@ fn list(items: impl Iterator<Item = String>) -> String {
 /// An id written plainly when that is safe (`B`, `network-connectivity`), quoted otherwise.
 fn scalar(s: &str) -> String {
     let plain = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && !matches!(
             s.to_ascii_lowercase().as_str(),
@@ -177,7 +178,9 @@ mod tests {
             let src2 = SourceFile::from_text("again.yaml", &text);
             let node2 = crate::answers::load_sheet(&src2).unwrap();
             let checked = crate::answers::check_sheet(m, &node2, &src2);
-            let again = checked.sheet.unwrap_or_else(|| panic!("{text}\n{:?}", checked.diagnostics));
+            let again = checked
+                .sheet
+                .unwrap_or_else(|| panic!("{text}\n{:?}", checked.diagnostics));
             assert_eq!(
                 serde_json::to_value(&sheet).unwrap(),
                 serde_json::to_value(&again).unwrap(),

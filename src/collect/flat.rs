@@ -262,7 +262,11 @@ impl Column {
             Column::Data(i, f) => {
                 let field = &model.items[i].fields[f];
                 match &field.unit {
-                    Some(u) => format!("{}（{u}）", field.label.get(lang)),
+                    Some(u) => format!(
+                        "{}{}",
+                        field.label.get(lang),
+                        super::xlsx::unit_suffix(u, lang)
+                    ),
                     None => field.label.get(lang).into(),
                 }
             }
@@ -339,10 +343,7 @@ pub fn tick_word(text: &str) -> Option<bool> {
 
 /// Words meaning "does not apply" (the checker's `na`).
 pub fn is_na(text: &str) -> bool {
-    matches!(
-        text.trim().to_lowercase().as_str(),
-        "na" | "n/a" | "不适用"
-    )
+    matches!(text.trim().to_lowercase().as_str(), "na" | "n/a" | "不适用")
 }
 
 /// The option id a cell text stands for: the id itself (any case), `B. label`, or the label.
@@ -362,11 +363,17 @@ pub fn resolve_choice<'a>(
     if folded.len() == 1 {
         return Some(folded[0]);
     }
+    // `B. label` as a drop-down shows it: punctuation after the id, or a space and the label.
     let prefixed = choices
         .clone()
-        .filter(|(id, _)| {
+        .filter(|(id, label)| {
             t.strip_prefix(id).is_some_and(|rest| {
-                rest.starts_with(['.', '．', '、', ' ', ':', '：', ')', '）', '-', '—', '级'])
+                rest.starts_with(['.', '．', '、', ':', '：', ')', '）', '—', '级'])
+                    || rest.starts_with(' ')
+                        && label.is_some_and(|l| {
+                            let rest = rest.trim();
+                            rest == l.zh.trim() || rest == l.en.trim()
+                        })
             })
         })
         .max_by_key(|(id, _)| id.len());
@@ -386,13 +393,44 @@ pub fn split_choices(text: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Split a list cell of the profile (`财务软件、钉钉`).
-fn split_list(text: &str) -> Vec<String> {
-    text.split(['、', ',', '，', ';', '；', '\n'])
-        .map(str::trim)
+/// Split a list cell of the profile: one per line when the cell has several lines, else at
+/// `、` `,` `;` outside brackets (`用友U8（财务、存货核算）、钉钉` is two systems).
+pub fn split_list(text: &str) -> Vec<String> {
+    let parts: Vec<String> = if text.contains('\n') {
+        text.lines().map(str::to_string).collect()
+    } else {
+        let mut parts = vec![String::new()];
+        let mut depth = 0i32;
+        for c in text.chars() {
+            match c {
+                '(' | '（' | '[' | '【' | '《' => depth += 1,
+                ')' | '）' | ']' | '】' | '》' => depth -= 1,
+                _ => {}
+            }
+            if depth <= 0 && matches!(c, '、' | ',' | '，' | ';' | '；') {
+                parts.push(String::new());
+            } else if let Some(last) = parts.last_mut() {
+                last.push(c);
+            }
+        }
+        parts
+    };
+    parts
+        .iter()
+        .map(|s| s.trim())
         .filter(|s| !s.is_empty())
         .map(str::to_string)
         .collect()
+}
+
+/// A profile list in one cell; one per line when an entry would not split back as it is.
+pub fn join_list(items: &[String]) -> String {
+    let joined = items.join("、");
+    if split_list(&joined) == items {
+        joined
+    } else {
+        items.join("\n")
+    }
 }
 
 /// Builds value trees from records, giving every node a ticket to its cell.
@@ -552,12 +590,22 @@ impl Builder<'_> {
                 let choices = || options.iter().map(|o| (o.id.as_str(), Some(&o.label)));
                 if let Some(cell) = answer {
                     let text = cell.value.as_text().unwrap_or_default();
-                    let ids: Vec<String> = match resolve_choice(choices(), &text) {
-                        Some(id) => vec![id.to_string()],
-                        None => split_choices(&text)
-                            .into_iter()
+                    // `B C` (ids), else one option written out (`B. label`), else as written.
+                    let tokens = split_choices(&text);
+                    let is_id = |t: &str| options.iter().any(|o| o.id.eq_ignore_ascii_case(t));
+                    let ids: Vec<String> = if tokens.iter().all(|t| is_id(t)) {
+                        tokens
+                            .iter()
                             .map(|t| resolve_choice(choices(), t).unwrap_or(t).to_string())
-                            .collect(),
+                            .collect()
+                    } else {
+                        match resolve_choice(choices(), &text) {
+                            Some(id) => vec![id.to_string()],
+                            None => tokens
+                                .into_iter()
+                                .map(|t| resolve_choice(choices(), t).unwrap_or(t).to_string())
+                                .collect(),
+                        }
                     };
                     let list = ids
                         .into_iter()
@@ -727,7 +775,11 @@ impl ItemCells {
 
 /// The value tree of a record (the same shape the YAML loader produces), and the problems found
 /// in cells the checker never sees (spreadsheet errors, unreadable ticks).
-pub fn record_to_node(model: &Model, record: &Record, places: &mut Places) -> (Node, Vec<Diagnostic>) {
+pub fn record_to_node(
+    model: &Model,
+    record: &Record,
+    places: &mut Places,
+) -> (Node, Vec<Diagnostic>) {
     let mut b = Builder {
         places,
         diags: Vec::new(),
@@ -736,7 +788,9 @@ pub fn record_to_node(model: &Model, record: &Record, places: &mut Places) -> (N
     let anchor = record.anchor.clone();
     let mut top: Vec<(Key, Node)> = Vec::new();
     let mut profile: Vec<(Key, Node)> = Vec::new();
-    let mut items: Vec<ItemCells> = (0..model.items.len()).map(|_| ItemCells::default()).collect();
+    let mut items: Vec<ItemCells> = (0..model.items.len())
+        .map(|_| ItemCells::default())
+        .collect();
     for (column, cell) in &record.cells {
         match *column {
             Column::Model | Column::ModelVersion => {
@@ -786,11 +840,7 @@ pub fn record_to_node(model: &Model, record: &Record, places: &mut Places) -> (N
         let main = cells.main_place();
         let key = b.key(&main, &item.id);
         let value = b.answer(item, cells);
-        let note = cells
-            .note
-            .as_ref()
-            .filter(|c| !c.value.is_empty())
-            .cloned();
+        let note = cells.note.as_ref().filter(|c| !c.value.is_empty()).cloned();
         let data: Vec<(usize, Cell)> = cells
             .data
             .iter()
@@ -886,7 +936,11 @@ pub fn trend_word(trend: Trend, labels: Option<Lang>) -> &'static str {
 }
 
 /// A checked sheet as cells (the inverse of [`record_to_node`] for what a writer needs).
-pub fn sheet_cells(model: &Model, sheet: &AnswerSheet, style: CellStyle) -> Vec<(Column, CellValue)> {
+pub fn sheet_cells(
+    model: &Model,
+    sheet: &AnswerSheet,
+    style: CellStyle,
+) -> Vec<(Column, CellValue)> {
     let mut out = profile_cells(&sheet.profile);
     for (i, item) in model.items.iter().enumerate() {
         let Some(answer) = sheet.answers.get(&item.id) else {
@@ -979,7 +1033,7 @@ pub fn profile_cells(p: &Profile) -> Vec<(Column, CellValue)> {
             if l.is_empty() {
                 CellValue::Empty
             } else {
-                CellValue::Text(l.join("、"))
+                CellValue::Text(join_list(l))
             }
         };
         let value = match field.key {
@@ -998,8 +1052,7 @@ pub fn profile_cells(p: &Profile) -> Vec<(Column, CellValue)> {
             "tags" => list(&p.tags),
             "synthetic" if p.synthetic => CellValue::Text("yes".into()),
             "credit_code_verified"
-                if p
-                    .credit_code
+                if p.credit_code
                     .as_deref()
                     .is_some_and(|c| crate::answers::credit_code::validate(c).is_err()) =>
             {
@@ -1030,7 +1083,15 @@ mod tests {
         assert_eq!(r("C、应用网络"), Some("C"));
         assert_eq!(r("Application network"), Some("C"));
         assert_eq!(r("Banana"), None);
+        assert_eq!(r("B C"), None, "two ids are no single choice");
+        assert_eq!(r("B 车间网络"), Some("B"));
         assert_eq!(split_choices("B, C、D;E  F"), ["B", "C", "D", "E", "F"]);
+        assert_eq!(
+            split_list("用友U8（财务、存货核算）、钉钉"),
+            ["用友U8（财务、存货核算）", "钉钉"]
+        );
+        let odd = vec!["a、b".to_string(), "c".to_string()];
+        assert_eq!(split_list(&join_list(&odd)), odd);
     }
 
     #[test]
@@ -1053,7 +1114,10 @@ mod tests {
         let node = crate::answers::load_sheet(&src).unwrap();
         let checked = crate::answers::check_sheet(m, &node, &src);
         assert!(
-            !checked.diagnostics.iter().any(|d| d.code == "unknown-field"),
+            !checked
+                .diagnostics
+                .iter()
+                .any(|d| d.code == "unknown-field"),
             "{:?}",
             checked.diagnostics
         );

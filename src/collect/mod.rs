@@ -21,7 +21,7 @@ use crate::answers::{AnswerSheet, check_sheet};
 use crate::diag::{Diagnostic, Report};
 use crate::model::{self, Model};
 use crate::source_file::{MAX_FILE_BYTES, SourceFile};
-use cells::{Place, Places};
+use cells::Places;
 use std::path::Path;
 
 /// A record checked against a model: the sheet when it has no error, and its diagnostics, located.
@@ -74,7 +74,7 @@ pub fn check_record(model: &Model, record: &Record, file: &str) -> CheckedRecord
 pub enum FileKind {
     /// `.xlsx`, `.xlsm`, `.xls`, `.ods`.
     Workbook,
-    /// `.csv`, `.tsv`, `.txt`.
+    /// `.csv`, `.tsv`.
     Delimited,
 }
 
@@ -83,7 +83,7 @@ impl FileKind {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "xlsx" | "xlsm" | "xls" | "ods" => Some(FileKind::Workbook),
-            "csv" | "tsv" | "txt" => Some(FileKind::Delimited),
+            "csv" | "tsv" => Some(FileKind::Delimited),
             _ => None,
         }
     }
@@ -241,8 +241,7 @@ pub fn sheet_file_name(index: usize, firm: Option<&str>) -> String {
         .unwrap_or("")
         .chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|')
-            {
+            if c.is_control() || matches!(c, '/' | '\\' | ':' | '*' | '?' | '"' | '<' | '>' | '|') {
                 '_'
             } else {
                 c
@@ -261,11 +260,6 @@ pub fn sheet_file_name(index: usize, firm: Option<&str>) -> String {
     } else {
         format!("{index:03}-{name}.yaml")
     }
-}
-
-/// The place of a whole file, for readers.
-pub(crate) fn file_place() -> Place {
-    Place::File
 }
 
 #[cfg(test)]

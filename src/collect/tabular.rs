@@ -64,33 +64,58 @@ const META_COLUMNS: &[&str] = &[
     "username",
     "instanceID",
     "instanceName",
+    "industry_code",
     "industry_group",
 ];
 
 impl Table {
-    /// A table from a sheet's non-empty cells (row, col 0-based).
-    pub fn from_cells(file: &str, sheet: &str, cells: &[(u32, u32, CellValue)]) -> Table {
+    /// A table from a sheet's non-empty cells (row, col 0-based, in row order). Columns right of
+    /// the header's last name are ignored, and the grid is refused when it would be far larger than
+    /// any real batch (a few cells spread over a million rows and columns).
+    pub fn from_cells(
+        file: &str,
+        sheet: &str,
+        cells: &[(u32, u32, CellValue)],
+    ) -> Result<Table, Diagnostic> {
+        let first_row = cells.first().map_or(0, |(r, _, _)| *r);
+        let width = cells
+            .iter()
+            .filter(|(r, _, _)| *r == first_row)
+            .map(|(_, c, _)| *c as usize + 1)
+            .max()
+            .unwrap_or(0);
         let mut rows: Vec<TableRow> = Vec::new();
         for (r, c, v) in cells {
+            let c = *c as usize;
+            if c >= width {
+                continue;
+            }
             if rows.last().is_none_or(|last| last.line != r + 1) {
+                if rows.len().saturating_mul(width) > super::xlsx::MAX_CELLS * 4 {
+                    return Err(Diagnostic::error(
+                        "workbook-too-large",
+                        format!("{file}: the sheet `{sheet}` is too large to read as a batch"),
+                    )
+                    .in_file(file)
+                    .help("split the batch into several files"));
+                }
                 rows.push(TableRow {
                     line: r + 1,
                     cells: Vec::new(),
                 });
             }
             let row = rows.last_mut().expect("pushed above");
-            let c = *c as usize;
             if row.cells.len() <= c {
                 row.cells.resize(c + 1, CellValue::Empty);
             }
             row.cells[c] = v.clone();
         }
-        Table {
+        Ok(Table {
             file: file.to_string(),
             sheet: Some(sheet.to_string()),
             rows,
             decimal_comma: false,
-        }
+        })
     }
 
     /// Where a cell is.
@@ -209,8 +234,7 @@ impl Table {
             .filter(|(i, item)| {
                 item.required
                     && !columns.iter().flatten().any(|c| {
-                        c.item() == Some(*i)
-                            && !matches!(c, Column::Note(_) | Column::Data(..))
+                        c.item() == Some(*i) && !matches!(c, Column::Note(_) | Column::Data(..))
                     })
             })
             .map(|(_, item)| item.id.as_str())
@@ -336,7 +360,9 @@ impl ColumnNames {
             return None;
         };
         (0..options.len())
-            .find(|&o| options[o].id == choice || self.form.choice_name(model, i, o) == Some(choice))
+            .find(|&o| {
+                options[o].id == choice || self.form.choice_name(model, i, o) == Some(choice)
+            })
             .map(|o| Column::Tick(i, o))
     }
 
@@ -352,7 +378,9 @@ impl ColumnNames {
             ItemSpec::Single { options } | ItemSpec::Multi { options, .. } => options,
             _ => return value,
         };
-        if (0..options.len()).all(|o| self.form.choice_name(model, i, o) == Some(options[o].id.as_str())) {
+        if (0..options.len())
+            .all(|o| self.form.choice_name(model, i, o) == Some(options[o].id.as_str()))
+        {
             return value;
         }
         let ids: Vec<String> = super::flat::split_choices(text)

@@ -39,7 +39,13 @@ pub struct FormNames {
 fn xml_name(id: &str) -> String {
     let mut s: String = id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if !s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
         s.insert_str(0, "q_");
@@ -67,7 +73,13 @@ impl FormNames {
         }
         for item in &model.items {
             let base = n.claim(&xml_name(&item.id));
-            for suffix in ["_grp", "__applicable", "__numerator", "__denominator", "__note"] {
+            for suffix in [
+                "_grp",
+                "__applicable",
+                "__numerator",
+                "__denominator",
+                "__note",
+            ] {
                 n.taken.insert(format!("{base}{suffix}"));
             }
             for f in &item.fields {
@@ -79,11 +91,16 @@ impl FormNames {
                 ItemSpec::Single { options } | ItemSpec::Multi { options, .. } => options
                     .iter()
                     .map(|o| {
-                        let mut c: String = o
-                            .id
-                            .chars()
-                            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') { c } else { '_' })
-                            .collect();
+                        let mut c: String =
+                            o.id.chars()
+                                .map(|c| {
+                                    if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                                        c
+                                    } else {
+                                        '_'
+                                    }
+                                })
+                                .collect();
                         while !seen.insert(c.clone()) {
                             c.push('_');
                         }
@@ -250,7 +267,9 @@ pub fn write(model: &Model, lang: Lang) -> Result<Vec<u8>, XlsxError> {
                     "Section letter and 2–4 digits, e.g. C2110",
                 )),
             ),
-            ("employees" | "it_staff", _) => ("integer", ". >= 0", Some(t("不能为负", "Not negative"))),
+            ("employees" | "it_staff", _) => {
+                ("integer", ". >= 0", Some(t("不能为负", "Not negative")))
+            }
             (_, FieldKind::Number) => ("decimal", ". >= 0", Some(t("不能为负", "Not negative"))),
             (_, FieldKind::Date) => ("date", "", None),
             _ => ("text", "", None),
@@ -292,7 +311,8 @@ pub fn write(model: &Model, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     survey.push(SurveyRow {
         kind: "calculate".into(),
         name: "industry_code".into(),
-        calculation: "translate(${industry}, 'abcdefghijklmnopqrst', 'ABCDEFGHIJKLMNOPQRST')".into(),
+        calculation: "translate(${industry}, 'abcdefghijklmnopqrst', 'ABCDEFGHIJKLMNOPQRST')"
+            .into(),
         ..SurveyRow::default()
     });
     survey.push(SurveyRow {
@@ -309,7 +329,14 @@ pub fn write(model: &Model, lang: Lang) -> Result<Vec<u8>, XlsxError> {
             label: Some(dim.title.clone()),
             ..SurveyRow::default()
         });
-        node_rows(model, &names, dim, &mut Vec::new(), &mut survey, &mut choices);
+        node_rows(
+            model,
+            &names,
+            dim,
+            &mut Vec::new(),
+            &mut survey,
+            &mut choices,
+        );
         survey.push(SurveyRow {
             kind: "end_group".into(),
             ..SurveyRow::default()
@@ -323,7 +350,10 @@ pub fn write(model: &Model, lang: Lang) -> Result<Vec<u8>, XlsxError> {
         let mut c = 0u16;
         let mut header: Vec<(&str, Option<Lang>)> = Vec::new();
         for col in SURVEY_COLUMNS {
-            if matches!(*col, "label" | "hint" | "required_message" | "constraint_message") {
+            if matches!(
+                *col,
+                "label" | "hint" | "required_message" | "constraint_message"
+            ) {
                 for (l, name) in LANGS {
                     ws.write_string_with_format(0, c, format!("{col}::{name}"), &bold)?;
                     header.push((col, Some(l)));
@@ -344,7 +374,8 @@ pub fn write(model: &Model, lang: Lang) -> Result<Vec<u8>, XlsxError> {
                         _ => x.zh.clone(),
                     })
                 };
-                let required_message = (row.required == "yes").then(|| Text::new("必答", "Required"));
+                let required_message =
+                    (row.required == "yes").then(|| Text::new("必答", "Required"));
                 let value = match *col {
                     "type" => row.kind.clone(),
                     "name" => row.name.clone(),
@@ -378,7 +409,15 @@ pub fn write(model: &Model, lang: Lang) -> Result<Vec<u8>, XlsxError> {
             ws.write_string(r, 0, list)?;
             ws.write_string(r, 1, name)?;
             ws.write_string(r, 2, &label.zh)?;
-            ws.write_string(r, 3, if label.en.is_empty() { &label.zh } else { &label.en })?;
+            ws.write_string(
+                r,
+                3,
+                if label.en.is_empty() {
+                    &label.zh
+                } else {
+                    &label.en
+                },
+            )?;
         }
     }
     {
@@ -392,7 +431,10 @@ pub fn write(model: &Model, lang: Lang) -> Result<Vec<u8>, XlsxError> {
             ("form_id", xml_name(&model.id)),
             ("version", model.version.clone()),
             ("default_language", default.to_string()),
-            ("instance_name", "concat(${name}, ' ', ${assessed_on})".to_string()),
+            (
+                "instance_name",
+                "concat(${name}, ' ', ${assessed_on})".to_string(),
+            ),
         ];
         for (c, (k, v)) in rows.iter().enumerate() {
             ws.write_string_with_format(0, c as u16, *k, &bold)?;
@@ -490,25 +532,24 @@ fn item_rows(
         }
     };
     let hint = Text::new(
-        &format!(
+        format!(
             "{}{}",
             item.help.as_ref().map_or("", |h| h.zh.as_str()),
             evidence(Lang::Zh)
         )
-        .trim()
-        .to_string(),
-        &format!(
+        .trim(),
+        format!(
             "{}{}",
             item.help.as_ref().map_or("", |h| h.get(Lang::En)),
             evidence(Lang::En)
         )
-        .trim()
-        .to_string(),
+        .trim(),
     );
     let hint = (!hint.zh.is_empty()).then_some(hint);
     let required = if item.required { "yes" } else { "" }.to_string();
     // Band and multi items that allow N/A ask first whether the item applies.
-    let asks_applies = item.allow_na && matches!(item.spec, ItemSpec::Band { .. } | ItemSpec::Multi { .. });
+    let asks_applies =
+        item.allow_na && matches!(item.spec, ItemSpec::Band { .. } | ItemSpec::Multi { .. });
     let applies = if asks_applies {
         let n = name(Column::Applicable(i));
         survey.push(SurveyRow {
@@ -532,14 +573,21 @@ fn item_rows(
     };
     let na_choice = |list: &str, choices: &mut Vec<(String, String, Text)>| {
         if item.allow_na {
-            choices.push((list.into(), "na".into(), Text::new("不适用", "Not applicable")));
+            choices.push((
+                list.into(),
+                "na".into(),
+                Text::new("不适用", "Not applicable"),
+            ));
         }
     };
     match &item.spec {
         ItemSpec::Single { options } | ItemSpec::Multi { options, .. } => {
             let multi = matches!(item.spec, ItemSpec::Multi { .. });
             for (o, opt) in options.iter().enumerate() {
-                let c = names.choice_name(model, i, o).unwrap_or(&opt.id).to_string();
+                let c = names
+                    .choice_name(model, i, o)
+                    .unwrap_or(&opt.id)
+                    .to_string();
                 choices.push((
                     base.clone(),
                     c.clone(),
@@ -568,10 +616,21 @@ fn item_rows(
             } else {
                 String::new()
             };
-            let message = (!constraint.is_empty())
-                .then(|| Text::new("“无”不能与其他选项同选", "\"None\" cannot be combined with other options"));
+            let message = (!constraint.is_empty()).then(|| {
+                Text::new(
+                    "“无”不能与其他选项同选",
+                    "\"None\" cannot be combined with other options",
+                )
+            });
             survey.push(SurveyRow {
-                kind: format!("{} {base}", if multi { "select_multiple" } else { "select_one" }),
+                kind: format!(
+                    "{} {base}",
+                    if multi {
+                        "select_multiple"
+                    } else {
+                        "select_one"
+                    }
+                ),
                 name: base.clone(),
                 label: Some(title),
                 hint,
@@ -582,7 +641,13 @@ fn item_rows(
                 ..SurveyRow::default()
             });
         }
-        ItemSpec::Band { min, max, ratio, unit, .. } => {
+        ItemSpec::Band {
+            min,
+            max,
+            ratio,
+            unit,
+            ..
+        } => {
             let mut range = Vec::new();
             if let Some(a) = min {
                 range.push(format!(". >= {}", format_number(*a)));
@@ -612,7 +677,9 @@ fn item_rows(
                     name: num.clone(),
                     label: Some(r.numerator.clone()),
                     relevant: applies.clone(),
-                    constraint: format!(". >= 0 and (string-length(${{{den}}}) = 0 or . <= ${{{den}}})"),
+                    constraint: format!(
+                        ". >= 0 and (string-length(${{{den}}}) = 0 or . <= ${{{den}}})"
+                    ),
                     constraint_message: Some(Text::new("不能大于总数", "Cannot exceed the total")),
                     ..SurveyRow::default()
                 });
@@ -625,17 +692,36 @@ fn item_rows(
             let how = Text::new(
                 &format!(
                     "填数值{}{}",
-                    if unit.is_empty() { String::new() } else { format!("（{unit}）") },
-                    if ratio.is_some() { "；已填上面两个数量时不用填" } else { "" }
+                    if unit.is_empty() {
+                        String::new()
+                    } else {
+                        format!("（{unit}）")
+                    },
+                    if ratio.is_some() {
+                        "；已填上面两个数量时不用填"
+                    } else {
+                        ""
+                    }
                 ),
                 &format!(
                     "A number{}{}",
-                    if unit.is_empty() { String::new() } else { format!(" ({unit})") },
-                    if ratio.is_some() { "; not needed when both counts above are given" } else { "" }
+                    if unit.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({unit})")
+                    },
+                    if ratio.is_some() {
+                        "; not needed when both counts above are given"
+                    } else {
+                        ""
+                    }
                 ),
             );
             let hint = match hint {
-                Some(h) => Text::new(&format!("{}\n{}", how.zh, h.zh), &format!("{}\n{}", how.en, h.en)),
+                Some(h) => Text::new(
+                    &format!("{}\n{}", how.zh, h.zh),
+                    &format!("{}\n{}", how.en, h.en),
+                ),
                 None => how,
             };
             survey.push(SurveyRow {
@@ -647,13 +733,24 @@ fn item_rows(
                 relevant: value_relevant,
                 constraint: range.join(" and "),
                 constraint_message: (!range.is_empty()).then(|| {
-                    Text::new(&format!("范围 {range_text}"), &format!("Range {range_text}"))
+                    Text::new(
+                        &format!("范围 {range_text}"),
+                        &format!("Range {range_text}"),
+                    )
                 }),
                 ..SurveyRow::default()
             });
         }
-        ItemSpec::Scenario { levels, constrained, .. } => {
-            choices.push((base.clone(), "0".into(), Text::new("0 级：尚未开展", "0: not started")));
+        ItemSpec::Scenario {
+            levels,
+            constrained,
+            ..
+        } => {
+            choices.push((
+                base.clone(),
+                "0".into(),
+                Text::new("0 级：尚未开展", "0: not started"),
+            ));
             for l in levels {
                 choices.push((
                     base.clone(),
@@ -691,7 +788,11 @@ fn item_rows(
         }
     }
     for (f, field) in item.fields.iter().enumerate() {
-        let unit = field.unit.as_deref().map(|u| format!("（{u}）")).unwrap_or_default();
+        let unit = field
+            .unit
+            .as_deref()
+            .map(|u| format!("（{u}）"))
+            .unwrap_or_default();
         survey.push(SurveyRow {
             kind: "decimal".into(),
             name: name(Column::Data(i, f)),
@@ -726,7 +827,11 @@ pub enum ExportStyle {
 
 /// The columns an ODK Central or KoboToolbox export has for one submission of this sheet: what a
 /// field team sends back. Used by tests and to make demo exports.
-pub fn submission_row(model: &Model, sheet: &AnswerSheet, style: ExportStyle) -> Vec<(String, String)> {
+pub fn submission_row(
+    model: &Model,
+    sheet: &AnswerSheet,
+    style: ExportStyle,
+) -> Vec<(String, String)> {
     let names = FormNames::new(model);
     let sep = match style {
         ExportStyle::Kobo => "/",
@@ -737,45 +842,88 @@ pub fn submission_row(model: &Model, sheet: &AnswerSheet, style: ExportStyle) ->
             ("start".into(), "2026-05-12T09:00:00.000+08:00".into()),
             ("end".into(), "2026-05-12T09:40:00.000+08:00".into()),
         ],
-        ExportStyle::OdkCentral => vec![("SubmissionDate".into(), "2026-05-12T01:40:00.000Z".into())],
+        ExportStyle::OdkCentral => {
+            vec![("SubmissionDate".into(), "2026-05-12T01:40:00.000Z".into())]
+        }
     };
     let style_cells = CellStyle {
         ticks: false,
         labels: None,
         applicable_column: true,
     };
-    for (column, value) in super::flat::sheet_cells(model, sheet, style_cells) {
-        let Some(name) = names.name(model, column) else {
-            continue;
-        };
-        let path = match column.item() {
-            Some(i) => names.item_path(model, i),
-            None => vec!["profile".to_string()],
-        };
-        let header = format!("{}{sep}{name}", path.join(sep));
-        let text = value.as_text().unwrap_or_default();
-        if style == ExportStyle::Kobo
-            && let Column::Answer(i) = column
-            && let ItemSpec::Multi { options, .. } = &model.items[i].spec
-        {
-            let chosen: Vec<&str> = text.split(' ').collect();
-            for (o, opt) in options.iter().enumerate() {
-                let c = names.choice_name(model, i, o).unwrap_or(&opt.id);
-                let tick = if chosen.contains(&opt.id.as_str()) { "1" } else { "0" };
-                out.push((format!("{header}/{c}"), tick.into()));
-            }
+    let values: std::collections::HashMap<Column, String> =
+        super::flat::sheet_cells(model, sheet, style_cells)
+            .into_iter()
+            .map(|(c, v)| (c, v.as_text().unwrap_or_default()))
+            .collect();
+    let value = |c: Column| values.get(&c).cloned().unwrap_or_default();
+    // Every question of the form, in its order, as the exports have them (empty when not relevant).
+    for (f, field) in PROFILE_FIELDS.iter().enumerate().filter(|(_, f)| f.common) {
+        out.push((
+            format!("profile{sep}{}", field.key),
+            value(Column::Profile(f)),
+        ));
+    }
+    let industry = sheet.profile.industry.clone().unwrap_or_default();
+    out.push(("industry_code".into(), industry));
+    out.push((
+        "industry_group".into(),
+        sheet.profile.industry_group.clone(),
+    ));
+    for (i, item) in model.items.iter().enumerate() {
+        let path = names.item_path(model, i).join(sep);
+        let mut columns = Vec::new();
+        if item.allow_na && matches!(item.spec, ItemSpec::Band { .. } | ItemSpec::Multi { .. }) {
+            columns.push(Column::Applicable(i));
         }
-        out.push((header, text));
+        if matches!(item.spec, ItemSpec::Band { ratio: Some(_), .. }) {
+            columns.extend([Column::Denominator(i), Column::Numerator(i)]);
+        }
+        columns.push(Column::Answer(i));
+        columns.extend((0..item.fields.len()).map(|f| Column::Data(i, f)));
+        columns.push(Column::Note(i));
+        for column in columns {
+            let Some(name) = names.name(model, column) else {
+                continue;
+            };
+            let header = format!("{path}{sep}{name}");
+            let text = value(column);
+            if style == ExportStyle::Kobo
+                && let Column::Answer(i) = column
+                && let ItemSpec::Multi { options, .. } = &model.items[i].spec
+            {
+                let chosen: Vec<&str> = text.split(' ').collect();
+                for (o, opt) in options.iter().enumerate() {
+                    let c = names.choice_name(model, i, o).unwrap_or(&opt.id);
+                    let tick = match (text.is_empty(), chosen.contains(&opt.id.as_str())) {
+                        (true, _) => "",
+                        (false, true) => "1",
+                        (false, false) => "0",
+                    };
+                    out.push((format!("{header}/{c}"), tick.into()));
+                }
+            }
+            out.push((header, text));
+        }
     }
     match style {
         ExportStyle::Kobo => {
             out.push(("_id".into(), "101".into()));
-            out.push(("_uuid".into(), "6d1f0a7e-1111-4a5b-9c3d-2e4f5a6b7c8d".into()));
+            out.push((
+                "_uuid".into(),
+                "6d1f0a7e-1111-4a5b-9c3d-2e4f5a6b7c8d".into(),
+            ));
             out.push(("__version__".into(), "vabc".into()));
         }
         ExportStyle::OdkCentral => {
-            out.push(("meta-instanceID".into(), "uuid:6d1f0a7e-1111-4a5b-9c3d-2e4f5a6b7c8d".into()));
-            out.push(("KEY".into(), "uuid:6d1f0a7e-1111-4a5b-9c3d-2e4f5a6b7c8d".into()));
+            out.push((
+                "meta-instanceID".into(),
+                "uuid:6d1f0a7e-1111-4a5b-9c3d-2e4f5a6b7c8d".into(),
+            ));
+            out.push((
+                "KEY".into(),
+                "uuid:6d1f0a7e-1111-4a5b-9c3d-2e4f5a6b7c8d".into(),
+            ));
         }
     }
     out
@@ -794,8 +942,9 @@ mod tests {
         let all = names.all(m);
         let unique: HashSet<&String> = all.iter().map(|(_, n)| n).collect();
         assert_eq!(unique.len(), all.len());
-        assert!(all.iter().all(|(_, n)| n
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_')));
+        assert!(
+            all.iter()
+                .all(|(_, n)| n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        );
     }
 }

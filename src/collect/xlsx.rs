@@ -15,11 +15,11 @@
 //! lists is taken from a range on the hidden sheet `_lists`. Number cells are limited to their
 //! ranges. The hidden sheet `_smedx` records the model, its version and the sheets.
 
-use super::cells::{CellValue, Place, cell_ref, date_from_serial, location};
+use super::cells::{CellValue, Place, cell_ref, location};
 use super::flat::{self, CellStyle, Column, PROFILE_FIELDS, Record, option_label};
 use super::{Collected, tabular};
 use crate::diag::Diagnostic;
-use crate::model::{BetterWhen, Children, Item, ItemSpec, Model, Node};
+use crate::model::{BetterWhen, Children, ItemSpec, Model, Node};
 use crate::text::{Lang, tr};
 use crate::yaml_value::format_number;
 use rust_xlsxwriter::{
@@ -119,7 +119,11 @@ impl Formats {
 
 /// Write the questionnaire workbook, with `filled` answers already in their cells (none for a blank
 /// template).
-pub fn write(model: &Model, lang: Lang, filled: &[(Column, CellValue)]) -> Result<Vec<u8>, XlsxError> {
+pub fn write(
+    model: &Model,
+    lang: Lang,
+    filled: &[(Column, CellValue)],
+) -> Result<Vec<u8>, XlsxError> {
     let mut w = Writer {
         model,
         lang,
@@ -130,7 +134,11 @@ pub fn write(model: &Model, lang: Lang, filled: &[(Column, CellValue)]) -> Resul
     let mut sheets: Vec<(Worksheet, String, String)> = Vec::new();
     let mut used: Vec<String> = vec![META_SHEET.into(), LISTS_SHEET.into()];
     let profile_name = unique_sheet_name(tr(lang, "企业信息", "Profile"), &mut used);
-    sheets.push((w.profile_sheet(&profile_name)?, profile_name, "profile".into()));
+    sheets.push((
+        w.profile_sheet(&profile_name)?,
+        profile_name,
+        "profile".into(),
+    ));
     for d in &model.dimensions {
         let name = unique_sheet_name(d.title.get(lang), &mut used);
         sheets.push((w.dimension_sheet(d, &name)?, name, d.id.clone()));
@@ -225,7 +233,7 @@ fn lock_structure(bytes: &[u8]) -> Option<Vec<u8>> {
         .compression_method(zip::CompressionMethod::Deflated);
     for i in 0..archive.len() {
         let mut file = archive.by_index(i).ok()?;
-        let name = file.name().to_string();
+        let name = file.name().ok()?.to_string();
         let mut data = Vec::new();
         file.read_to_end(&mut data).ok()?;
         if name == "xl/workbook.xml" {
@@ -273,11 +281,15 @@ impl Writer<'_> {
         for (c, h) in headers.iter().enumerate() {
             ws.write_string_with_format(HEADER_ROW, c as u16, *h, &self.fmt.header)?;
         }
-        let widths = [24.0, 48.0, 22.0, 22.0, 20.0, 48.0, 44.0, 36.0];
-        for (c, w) in widths.iter().take(headers.len()).enumerate() {
+        for (c, w) in WIDTHS.iter().take(headers.len()).enumerate() {
             ws.set_column_width(c as u16, *w)?;
         }
         ws.set_freeze_panes(HEADER_ROW + 1, 0)?;
+        // Printed on site: landscape, all columns on one page width, the header on every page.
+        ws.set_landscape();
+        ws.set_paper_size(9);
+        ws.set_print_fit_to_pages(1, 0);
+        ws.set_repeat_rows(HEADER_ROW, HEADER_ROW)?;
         ws.protect_with_options(&ProtectionOptions {
             format_columns: true,
             format_rows: true,
@@ -341,11 +353,11 @@ impl Writer<'_> {
             );
             DataValidation::new().allow_list_formula(Formula::new(range))
         };
-        Ok(v.set_error_title(self.t("答案无效", "Invalid answer"))?
+        v.set_error_title(self.t("答案无效", "Invalid answer"))?
             .set_error_message(self.t(
                 "请从下拉列表中选择一项。",
                 "Choose an entry from the drop-down list.",
-            ))?)
+            ))
     }
 
     fn number_validation(
@@ -393,8 +405,8 @@ impl Writer<'_> {
                 if na { ", or n/a" } else { "" }
             ),
         };
-        Ok(v.set_error_title(self.t("数值无效", "Invalid number"))?
-            .set_error_message(msg)?)
+        v.set_error_title(self.t("数值无效", "Invalid number"))?
+            .set_error_message(msg)
     }
 
     fn profile_sheet(&mut self, name: &str) -> Result<Worksheet, XlsxError> {
@@ -411,13 +423,20 @@ impl Writer<'_> {
             self.t("填写", "Value"),
         ];
         let mut ws = self.new_sheet(name, &title, &headers)?;
-        ws.set_column_width(COL_HOW, 40.0)?;
         ws.set_column_width(COL_ANSWER, 36.0)?;
         for (f, field) in PROFILE_FIELDS.iter().enumerate() {
             let row = HEADER_ROW + 1 + f as u32;
             ws.write_string_with_format(row, COL_KEY, field.key, &self.fmt.key)?;
             ws.write_string_with_format(row, COL_QUESTION, field.title(self.lang), &self.fmt.text)?;
             ws.write_string_with_format(row, COL_HOW, field.help(self.lang), &self.fmt.text)?;
+            fit_height(
+                &mut ws,
+                row,
+                &[
+                    (field.help(self.lang), COL_HOW),
+                    (field.title(self.lang), COL_QUESTION),
+                ],
+            )?;
             let column = Column::Profile(f);
             let cell = cell_a1(row, COL_ANSWER);
             use flat::FieldKind;
@@ -429,7 +448,10 @@ impl Writer<'_> {
                 }
                 FieldKind::Flag => {
                     self.answer_cell(&mut ws, row, COL_ANSWER, column, true)?;
-                    let words = [self.t("是", "yes").to_string(), self.t("否", "no").to_string()];
+                    let words = [
+                        self.t("是", "yes").to_string(),
+                        self.t("否", "no").to_string(),
+                    ];
                     let v = self.list_validation(&words)?;
                     ws.add_data_validation(row, COL_ANSWER, row, COL_ANSWER, &v)?;
                 }
@@ -440,15 +462,7 @@ impl Writer<'_> {
     }
 
     fn dimension_sheet(&mut self, d: &Node, name: &str) -> Result<Worksheet, XlsxError> {
-        let points = if d.points > 0.0 {
-            format!(
-                "（{} {}）",
-                format_number(d.points),
-                self.t("分", "points")
-            )
-        } else {
-            String::new()
-        };
+        let points = points_suffix(d.points, self.lang);
         let separate = if d.counts_toward_level {
             ""
         } else {
@@ -494,15 +508,7 @@ impl Writer<'_> {
                     let heading = format!(
                         "{}{}",
                         path.join(" › "),
-                        if node.points > 0.0 {
-                            format!(
-                                "（{} {}）",
-                                format_number(node.points),
-                                self.t("分", "points")
-                            )
-                        } else {
-                            String::new()
-                        }
+                        points_suffix(node.points, self.lang)
                     );
                     for c in COL_KEY..=COL_EVIDENCE {
                         ws.write_blank(*row, c, &self.fmt.heading)?;
@@ -524,11 +530,7 @@ impl Writer<'_> {
         let lang = self.lang;
         let r = *row;
         let pts = |fraction: f64| format_number((fraction * item.points * 1000.0).round() / 1000.0);
-        let points = if item.points > 0.0 {
-            format!("（{} {}）", format_number(item.points), self.t("分", "points"))
-        } else {
-            String::new()
-        };
+        let points = points_suffix(item.points, lang);
         ws.write_string_with_format(r, COL_KEY, &item.id, &self.fmt.key)?;
         ws.write_string_with_format(
             r,
@@ -541,11 +543,24 @@ impl Writer<'_> {
         if let Some(groups) = &item.applies_to.industry_groups {
             let names: Vec<&str> = groups
                 .iter()
-                .map(|g| model.industry_group(g).map_or(g.as_str(), |x| x.title.get(lang)))
+                .map(|g| {
+                    model
+                        .industry_group(g)
+                        .map_or(g.as_str(), |x| x.title.get(lang))
+                })
                 .collect();
-            let line = format!("{}{}", self.t("适用行业：", "Applies to: "), names.join(self.t("、", ", ")));
-            help = if help.is_empty() { line } else { format!("{help}\n{line}") };
+            let line = format!(
+                "{}{}",
+                self.t("适用行业：", "Applies to: "),
+                names.join(self.t("、", ", "))
+            );
+            help = if help.is_empty() {
+                line
+            } else {
+                format!("{help}\n{line}")
+            };
         }
+        let help_text = help.clone();
         ws.write_string_with_format(r, COL_HELP, help, &self.fmt.text)?;
         let evidence: Vec<String> = item
             .evidence
@@ -567,8 +582,10 @@ impl Writer<'_> {
         let mut sub_rows: Vec<(String, String, Column, Option<DataValidation>)> = Vec::new();
         let (how, options) = match &item.spec {
             ItemSpec::Single { options } => {
-                let mut entries: Vec<String> =
-                    options.iter().map(|o| option_label(&o.id, &o.label, lang)).collect();
+                let mut entries: Vec<String> = options
+                    .iter()
+                    .map(|o| option_label(&o.id, &o.label, lang))
+                    .collect();
                 if item.allow_na {
                     entries.push(na_word.clone());
                 }
@@ -580,7 +597,10 @@ impl Writer<'_> {
                     .map(|o| format!("{}. {}  [{}]", o.id, o.label.get(lang), pts(o.fraction)))
                     .collect();
                 (
-                    format!("{}{na_hint}", self.t("单选：从下拉列表选择", "Choose one from the list")),
+                    format!(
+                        "{}{na_hint}",
+                        self.t("单选：从下拉列表选择", "Choose one from the list")
+                    ),
                     lines.join("\n"),
                 )
             }
@@ -590,12 +610,8 @@ impl Writer<'_> {
                     let v = self.list_validation(std::slice::from_ref(&na_word))?;
                     ws.add_data_validation(r, COL_ANSWER, r, COL_ANSWER, &v)?;
                 } else {
-                    ws.write_string_with_format(
-                        r,
-                        COL_ANSWER,
-                        self.t("↓ 在下列选项打 ✓", "↓ tick the options below"),
-                        &self.fmt.locked_hint,
-                    )?;
+                    // Locked and empty: the answer is the ticks below (a hint here would be read as one).
+                    ws.write_blank(r, COL_ANSWER, &self.fmt.locked_hint)?;
                 }
                 for (o, opt) in options.iter().enumerate() {
                     let alone = if opt.exclusive {
@@ -604,23 +620,28 @@ impl Writer<'_> {
                         ""
                     };
                     let tick = self.list_validation(&[TICK.to_string()])?;
+                    let points = if item.points > 0.0 {
+                        format!("  [{}]", pts(opt.fraction))
+                    } else {
+                        String::new()
+                    };
                     sub_rows.push((
                         format!("{}/{}", item.id, opt.id),
-                        format!("{}{alone}", option_label(&opt.id, &opt.label, lang)),
+                        format!("{}{alone}{points}", option_label(&opt.id, &opt.label, lang)),
                         Column::Tick(i, o),
                         Some(tick),
                     ));
                 }
-                let lines: Vec<String> = options
-                    .iter()
-                    .map(|o| format!("{}. {}  [{}]", o.id, o.label.get(lang), pts(o.fraction)))
-                    .collect();
+                // The options are the rows below, each with its points.
                 (
                     format!(
                         "{}{na_hint}",
-                        self.t("多选：在选中的选项右侧打 ✓", "Tick (✓) every option that applies")
+                        self.t(
+                            "多选：在下列选中的选项右侧打 ✓",
+                            "Tick (✓) every option below that applies"
+                        )
                     ),
-                    lines.join("\n"),
+                    String::new(),
                 )
             }
             ItemSpec::Band {
@@ -636,11 +657,28 @@ impl Writer<'_> {
                 ws.add_data_validation(r, COL_ANSWER, r, COL_ANSWER, &v)?;
                 let unit = unit.as_deref().unwrap_or("");
                 let mut how = match lang {
-                    Lang::Zh => format!("填数值{}", if unit.is_empty() { String::new() } else { format!("（{unit}）") }),
-                    Lang::En => format!("A number{}", if unit.is_empty() { String::new() } else { format!(" ({unit})") }),
+                    Lang::Zh => format!(
+                        "填数值{}",
+                        if unit.is_empty() {
+                            String::new()
+                        } else {
+                            unit_suffix(unit, Lang::Zh)
+                        }
+                    ),
+                    Lang::En => format!(
+                        "A number{}",
+                        if unit.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({unit})")
+                        }
+                    ),
                 };
                 if let Some(ratio) = ratio {
-                    how.push_str(self.t("；或在下面两行填数量，由系统计算", "; or the two counts below, and smedx computes it"));
+                    how.push_str(self.t(
+                        "；或在下面两行填数量，由系统计算",
+                        "; or the two counts below, and smedx computes it",
+                    ));
                     for (label, column) in [
                         (&ratio.numerator, Column::Numerator(i)),
                         (&ratio.denominator, Column::Denominator(i)),
@@ -684,9 +722,7 @@ impl Writer<'_> {
                 } else {
                     ""
                 };
-                let mut lines = vec![self
-                    .t("0 = 尚未开展", "0 = not started")
-                    .to_string()];
+                let mut lines = vec![self.t("0 = 尚未开展", "0 = not started").to_string()];
                 lines.extend(
                     levels
                         .iter()
@@ -695,7 +731,10 @@ impl Writer<'_> {
                 (
                     format!(
                         "{star}{}{na_hint}",
-                        self.t("填等级 0–4：符合描述的最高等级", "Grade 0–4: the highest level whose description fits")
+                        self.t(
+                            "填等级 0–4：符合描述的最高等级",
+                            "Grade 0–4: the highest level whose description fits"
+                        )
                     ),
                     lines.join("\n"),
                 )
@@ -734,13 +773,30 @@ impl Writer<'_> {
                 )
             }
         };
+        let title = format!("{}{points}", item.title.get(lang));
+        let evidence_text: Vec<String> = item
+            .evidence
+            .iter()
+            .map(|e| format!("• {}", e.get(lang)))
+            .collect();
+        fit_height(
+            ws,
+            r,
+            &[
+                (&title, COL_QUESTION),
+                (&how, COL_HOW),
+                (&options, COL_OPTIONS),
+                (&help_text, COL_HELP),
+                (&evidence_text.join("\n"), COL_EVIDENCE),
+            ],
+        )?;
         ws.write_string_with_format(r, COL_HOW, how, &self.fmt.text)?;
         ws.write_string_with_format(r, COL_OPTIONS, options, &self.fmt.text)?;
         for (f, field) in item.fields.iter().enumerate() {
             let cell = cell_a1(*row + 1 + sub_rows.len() as u32, COL_ANSWER);
             let v = self.number_validation(None, None, false, &cell)?;
             let label = match &field.unit {
-                Some(u) => format!("{}（{u}）", field.label.get(lang)),
+                Some(u) => format!("{}{}", field.label.get(lang), unit_suffix(u, lang)),
                 None => field.label.get(lang).to_string(),
             };
             sub_rows.push((
@@ -753,6 +809,7 @@ impl Writer<'_> {
         *row += 1;
         for (key, label, column, validation) in sub_rows {
             ws.write_string_with_format(*row, COL_KEY, key, &self.fmt.key)?;
+            fit_height(ws, *row, &[(&label, COL_QUESTION)])?;
             ws.write_string_with_format(*row, COL_QUESTION, label, &self.fmt.sub)?;
             let text = matches!(column, Column::Tick(..));
             self.answer_cell(ws, *row, COL_ANSWER, column, text)?;
@@ -765,9 +822,56 @@ impl Writer<'_> {
     }
 }
 
+/// `（7.5 分）` or ` (7.5 points)`; nothing for an item without points.
+fn points_suffix(points: f64, lang: Lang) -> String {
+    match (points > 0.0, lang) {
+        (false, _) => String::new(),
+        (true, Lang::Zh) => format!("（{} 分）", format_number(points)),
+        (true, Lang::En) => format!(" ({} points)", format_number(points)),
+    }
+}
+
+/// `（万元）` or ` (10k CNY)`-style unit after a label.
+pub(crate) fn unit_suffix(unit: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("（{unit}）"),
+        Lang::En => format!(" ({unit})"),
+    }
+}
+
+/// Column widths (in characters of the default font).
+const WIDTHS: [f64; 8] = [24.0, 48.0, 22.0, 22.0, 20.0, 48.0, 44.0, 36.0];
+
+/// Rows tall enough for their wrapped text: spreadsheet programs do not grow rows on opening a file.
+fn fit_height(ws: &mut Worksheet, row: u32, texts: &[(&str, u16)]) -> Result<(), XlsxError> {
+    let lines = texts
+        .iter()
+        .map(|(text, col)| {
+            let width = WIDTHS.get(usize::from(*col)).copied().unwrap_or(20.0);
+            text.lines()
+                .map(|line| {
+                    let cells: usize = line
+                        .chars()
+                        .map(|c| if (c as u32) >= 0x2E80 { 2 } else { 1 })
+                        .sum();
+                    (cells as f64 / (width * 1.05)).ceil().max(1.0)
+                })
+                .sum::<f64>()
+        })
+        .fold(1.0_f64, f64::max);
+    if lines > 1.0 {
+        ws.set_row_height(row, (lines * 13.0 + 2.0).min(409.0))?;
+    }
+    Ok(())
+}
+
 /// `D7` for row 6, column 3.
 fn cell_a1(row: u32, col: u16) -> String {
-    format!("{}{}", super::cells::column_letters(u32::from(col)), row + 1)
+    format!(
+        "{}{}",
+        super::cells::column_letters(u32::from(col)),
+        row + 1
+    )
 }
 
 /// A row with a key in column A.
@@ -819,10 +923,18 @@ impl Questionnaire {
         let file = &self.file;
         let meta = META_SHEET;
         if let Some(id) = &self.model_named {
-            record.push(Column::Model, CellValue::Text(id.clone()), self.place(meta, 2, 1));
+            record.push(
+                Column::Model,
+                CellValue::Text(id.clone()),
+                self.place(meta, 2, 1),
+            );
         }
         if let Some(v) = &self.model_version {
-            record.push(Column::ModelVersion, CellValue::Text(v.clone()), self.place(meta, 3, 1));
+            record.push(
+                Column::ModelVersion,
+                CellValue::Text(v.clone()),
+                self.place(meta, 3, 1),
+            );
         }
         let profile_sheet = self.profile_sheet().map(str::to_string);
         let mut found = vec![false; model.items.len()];
@@ -914,8 +1026,16 @@ impl Questionnaire {
             if found[i] {
                 continue;
             }
-            if let Some((name, _)) = self.expected.iter().find(|(_, role)| *role == item.dimension) {
-                record.push(Column::Answer(i), CellValue::Empty, Place::Sheet(name.clone()));
+            if let Some((name, _)) = self
+                .expected
+                .iter()
+                .find(|(_, role)| *role == item.dimension)
+            {
+                record.push(
+                    Column::Answer(i),
+                    CellValue::Empty,
+                    Place::Sheet(name.clone()),
+                );
             }
         }
         (record, diags)
@@ -940,7 +1060,11 @@ fn item_key<'k>(model: &Model, key: &'k str) -> Option<(usize, Option<&'k str>)>
     key.char_indices()
         .rev()
         .filter(|(_, c)| *c == '/')
-        .find_map(|(at, _)| model.item_index(&key[..at]).map(|i| (i, Some(&key[at + 1..]))))
+        .find_map(|(at, _)| {
+            model
+                .item_index(&key[..at])
+                .map(|i| (i, Some(&key[at + 1..])))
+        })
 }
 
 /// A spreadsheet cell as a [`CellValue`].
@@ -964,30 +1088,95 @@ pub fn cell_value(d: &calamine::Data) -> CellValue {
 }
 
 /// Every sheet's cells: name, visible, and (row, col, value) of the non-empty cells.
-type Sheets = Vec<(String, bool, Vec<(u32, u32, CellValue)>)>;
+type Sheets = Vec<SheetCells>;
+
+/// A sheet's name, whether it is visible, and its non-empty cells (row, col 0-based).
+type SheetCells = (String, bool, Vec<(u32, u32, CellValue)>);
+
+/// Most non-empty cells read from one workbook: a questionnaire has about a thousand, a batch of
+/// ten thousand firms with a hundred columns a million.
+pub const MAX_CELLS: usize = 2_000_000;
+
+/// Most bytes the parts of a workbook may unpack to (a zip bomb is refused before it is read).
+pub const MAX_UNPACKED_BYTES: u64 = 512 * 1024 * 1024;
 
 fn load_sheets(bytes: &[u8]) -> Result<Sheets, String> {
     use calamine::Reader;
+    if let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) {
+        let mut unpacked = 0u64;
+        for i in 0..archive.len() {
+            let size = archive.by_index_raw(i).map_or(0, |f| f.size());
+            unpacked = unpacked.saturating_add(size);
+        }
+        if unpacked > MAX_UNPACKED_BYTES {
+            return Err(format!(
+                "its parts unpack to {unpacked} bytes, more than the {MAX_UNPACKED_BYTES} a workbook may have"
+            ));
+        }
+    }
+    let too_many = || format!("it has more than {MAX_CELLS} filled cells");
+    let visible = |s: &calamine::Sheet| s.visible == calamine::SheetVisible::Visible;
+    // .xlsx is read cell by cell: a lone cell at XFD1048576 must not make a dense grid of 17
+    // billion cells, as a whole-sheet range would.
+    if let Ok(mut wb) = calamine::Xlsx::new(Cursor::new(bytes.to_vec())) {
+        let metas: Vec<(String, bool)> = wb
+            .sheets_metadata()
+            .iter()
+            .filter(|s| s.typ == calamine::SheetType::WorkSheet)
+            .map(|s| (s.name.clone(), visible(s)))
+            .collect();
+        let mut out = Vec::new();
+        let mut total = 0usize;
+        for (name, shown) in metas {
+            let mut reader = wb
+                .worksheet_cells_reader(&name)
+                .map_err(|e| format!("sheet `{name}`: {e}"))?;
+            let mut cells = Vec::new();
+            while let Some(cell) = reader
+                .next_cell()
+                .map_err(|e| format!("sheet `{name}`: {e}"))?
+            {
+                let (r, c) = cell.get_position();
+                let value = cell_value(&calamine::Data::from(cell.get_value().clone()));
+                if value.is_empty() {
+                    continue;
+                }
+                total += 1;
+                if total > MAX_CELLS {
+                    return Err(too_many());
+                }
+                cells.push((r, c, value));
+            }
+            out.push((name, shown, cells));
+        }
+        return Ok(out);
+    }
+    // .ods, .xls: whole-sheet ranges, within calamine's own limits on repeated rows and cells.
     let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
         .map_err(|e| e.to_string())?;
     let metas: Vec<(String, bool)> = wb
         .sheets_metadata()
         .iter()
         .filter(|s| s.typ == calamine::SheetType::WorkSheet)
-        .map(|s| (s.name.clone(), s.visible == calamine::SheetVisible::Visible))
+        .map(|s| (s.name.clone(), visible(s)))
         .collect();
     let mut out = Vec::new();
-    for (name, visible) in metas {
+    let mut total = 0usize;
+    for (name, shown) in metas {
         let range = wb
             .worksheet_range(&name)
             .map_err(|e| format!("sheet `{name}`: {e}"))?;
         let (r0, c0) = range.start().unwrap_or((0, 0));
-        let cells = range
+        let cells: Vec<(u32, u32, CellValue)> = range
             .used_cells()
             .map(|(r, c, d)| (r0 + r as u32, c0 + c as u32, cell_value(d)))
             .filter(|(_, _, v)| !v.is_empty())
             .collect();
-        out.push((name, visible, cells));
+        total += cells.len();
+        if total > MAX_CELLS {
+            return Err(too_many());
+        }
+        out.push((name, shown, cells));
     }
     Ok(out)
 }
@@ -1006,11 +1195,14 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Collected, Diagnostic> {
         .in_file(file)
         .help("open it in Excel, WPS or LibreOffice and save it again as .xlsx")
     })?;
-    let get = |cells: &[(u32, u32, CellValue)], r: u32, c: u32| -> CellValue {
-        cells
-            .iter()
-            .find(|(rr, cc, _)| *rr == r && *cc == c)
-            .map_or(CellValue::Empty, |(_, _, v)| v.clone())
+    let index: HashMap<(&str, u32, u32), &CellValue> = sheets
+        .iter()
+        .flat_map(|(n, _, cells)| cells.iter().map(move |(r, c, v)| ((n.as_str(), *r, *c), v)))
+        .collect();
+    let get = |sheet: &str, r: u32, c: u32| -> CellValue {
+        index
+            .get(&(sheet, r, c))
+            .map_or(CellValue::Empty, |v| (*v).clone())
     };
     let meta = sheets.iter().find(|(n, _, _)| n == META_SHEET);
     let mut q = Questionnaire {
@@ -1026,13 +1218,13 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Collected, Diagnostic> {
         let mut rows: Vec<u32> = cells.iter().map(|(r, _, _)| *r).collect();
         rows.dedup();
         for r in rows {
-            let key = get(cells, r, 0).as_text().unwrap_or_default();
-            let value = get(cells, r, 1).as_text();
+            let key = get(META_SHEET, r, 0).as_text().unwrap_or_default();
+            let value = get(META_SHEET, r, 1).as_text();
             match key.as_str() {
                 "model" => q.model_named = value,
                 "model_version" => q.model_version = value,
                 "sheet" => {
-                    if let (Some(name), Some(role)) = (value, get(cells, r, 2).as_text()) {
+                    if let (Some(name), Some(role)) = (value, get(META_SHEET, r, 2).as_text()) {
                         q.expected.push((name, role));
                     }
                 }
@@ -1040,28 +1232,28 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Collected, Diagnostic> {
             }
         }
     }
-    let data_sheets: Vec<&(String, bool, Vec<(u32, u32, CellValue)>)> = sheets
+    let data_sheets: Vec<&SheetCells> = sheets
         .iter()
         .filter(|(n, _, _)| n != META_SHEET && n != LISTS_SHEET)
         .collect();
     if meta.is_none() {
-        // Without smedx's hidden sheet: a questionnaire has profile keys down column A; anything
-        // else is a table with a header row.
+        // Without smedx's hidden sheet: a questionnaire has the profile keys down column A, below
+        // its title rows; anything else is a table whose first row is the header.
         let looks_like_form = data_sheets.first().is_some_and(|(_, _, cells)| {
             cells
                 .iter()
-                .any(|(_, c, v)| *c == 0 && v.as_text().as_deref() == Some("name"))
-                && !cells
-                    .iter()
-                    .any(|(r, c, v)| *r == 0 && *c > 0 && v.as_text().as_deref() == Some("name"))
+                .any(|(r, c, v)| *r > 0 && *c == 0 && v.as_text().as_deref() == Some("name"))
         });
         if !looks_like_form {
             let Some((name, _, cells)) = data_sheets.iter().find(|(_, visible, _)| *visible) else {
-                return Err(Diagnostic::error("workbook-empty", format!("{file} has no visible sheet"))
-                    .in_file(file)
-                    .help("export the submissions again, or give the CSV export"));
+                return Err(Diagnostic::error(
+                    "workbook-empty",
+                    format!("{file} has no visible sheet"),
+                )
+                .in_file(file)
+                .help("export the submissions again, or give the CSV export"));
             };
-            return Ok(Collected::Table(tabular::Table::from_cells(file, name, cells)));
+            return tabular::Table::from_cells(file, name, cells).map(Collected::Table);
         }
     }
     for (name, _, cells) in data_sheets {
@@ -1075,17 +1267,12 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Collected, Diagnostic> {
                 sheet: name.clone(),
                 row: *r,
                 key: key.trim().to_string(),
-                answer: get(cells, *r, u32::from(COL_ANSWER)),
-                note: get(cells, *r, u32::from(COL_NOTE)),
+                answer: get(name, *r, u32::from(COL_ANSWER)),
+                note: get(name, *r, u32::from(COL_NOTE)),
             });
         }
     }
     Ok(Collected::Questionnaire(q))
-}
-
-/// Read the first sheet's date cell as text, for tests of readers: `2026-05-12`.
-pub fn serial_date(serial: f64) -> Option<String> {
-    date_from_serial(serial, false)
 }
 
 #[cfg(test)]
@@ -1101,6 +1288,64 @@ mod tests {
         let long = unique_sheet_name(&"x".repeat(40), &mut used);
         assert_eq!(long.chars().count(), 31);
         assert_eq!(unique_sheet_name("History", &mut used), "History 2");
+    }
+
+    #[test]
+    fn long_lists_come_from_the_hidden_sheet() {
+        let long = "很长的选项说明，".repeat(12);
+        let mut text = String::from(
+            "id: long\nversion: \"1\"\ntitle: {zh: 长选项, en: Long options}\ndimensions:\n  - id: d\n    title: {zh: 维度, en: Dimension}\n    points: 4\n    items:\n      - id: q\n        kind: single\n        points: 4\n        title: {zh: 问题, en: Question}\n        options:\n",
+        );
+        for (k, id) in ["A", "B", "C", "D"].iter().enumerate() {
+            text.push_str(&format!(
+                "          - {{id: {id}, label: {{zh: \"{id}{long}\", en: \"{id} long, with a comma\"}}, fraction: {}}}\n",
+                k as f64 / 3.0
+            ));
+        }
+        text.push_str(
+            "levels:\n  - level: 1\n    name: {zh: 一级, en: Level 1}\n    min_score: 1\n",
+        );
+        let loaded = crate::model::load_model(&crate::source_file::SourceFile::from_text(
+            "long.yaml",
+            &text,
+        ));
+        let m = loaded
+            .model
+            .unwrap_or_else(|| panic!("{:?}", loaded.diagnostics));
+        for lang in [Lang::Zh, Lang::En] {
+            let ItemSpec::Single { options } = &m.items[0].spec else {
+                panic!("a single item")
+            };
+            let label = option_label("C", &options[2].label, lang);
+            let filled = vec![
+                (Column::Profile(0), CellValue::Text("x".into())),
+                (Column::Answer(0), CellValue::Text(label)),
+            ];
+            let bytes = write(&m, lang, &filled).unwrap();
+            let mut archive = zip::ZipArchive::new(Cursor::new(&bytes)).unwrap();
+            let mut sheet = String::new();
+            archive
+                .by_name("xl/worksheets/sheet2.xml")
+                .unwrap()
+                .read_to_string(&mut sheet)
+                .unwrap();
+            assert!(
+                sheet.contains("<formula1>'_lists'!$A$1:$A$4</formula1>"),
+                "{sheet}"
+            );
+            let Ok(Collected::Questionnaire(q)) = read("long.xlsx", &bytes) else {
+                panic!("not read back")
+            };
+            let (record, _) = q.record(&m);
+            let checked = super::super::check_record(&m, &record, "long.xlsx");
+            let sheet = checked
+                .sheet
+                .unwrap_or_else(|| panic!("{:?}", checked.diagnostics));
+            assert_eq!(
+                sheet.answers["q"].value,
+                crate::answers::AnswerValue::Choice { option: "C".into() }
+            );
+        }
     }
 
     #[test]

@@ -28,6 +28,42 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("style.css", include_str!("../../templates/style.css")),
     ("header.html", include_str!("../../templates/header.html")),
     ("office.html", include_str!("../../templates/office.html")),
+    (
+        "serve_base.html",
+        include_str!("../../templates/serve_base.html"),
+    ),
+    (
+        "serve_start.html",
+        include_str!("../../templates/serve_start.html"),
+    ),
+    (
+        "serve_profile.html",
+        include_str!("../../templates/serve_profile.html"),
+    ),
+    (
+        "serve_page.html",
+        include_str!("../../templates/serve_page.html"),
+    ),
+    (
+        "serve_review.html",
+        include_str!("../../templates/serve_review.html"),
+    ),
+    (
+        "serve_done.html",
+        include_str!("../../templates/serve_done.html"),
+    ),
+    (
+        "serve_login.html",
+        include_str!("../../templates/serve_login.html"),
+    ),
+    (
+        "serve_office.html",
+        include_str!("../../templates/serve_office.html"),
+    ),
+    (
+        "serve_error.html",
+        include_str!("../../templates/serve_error.html"),
+    ),
 ];
 
 /// Everything a report shows, computed once; templates only lay it out.

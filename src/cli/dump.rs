@@ -1,0 +1,43 @@
+//! `smedx dump`: every stored submission as JSON Lines, the format `smedx aggregate` reads.
+
+use super::Outcome;
+use crate::serve::storage::{SqliteStorage, Storage, SubmissionFilter};
+use std::path::PathBuf;
+
+/// Write the submissions of a `smedx serve` database as JSON Lines (one answer sheet per line).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// SQLite database of `smedx serve`.
+    #[arg(long, default_value = "smedx.db")]
+    db: PathBuf,
+    /// Write to this file (default: standard output).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Every version of every firm, not only each firm's latest (which is what aggregation wants).
+    #[arg(long)]
+    all_versions: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    if !args.db.is_file() {
+        eprintln!(
+            "error[file-unreadable]: no database at {}\n  = help: give the --db of `smedx serve`",
+            args.db.display()
+        );
+        return Ok(Outcome::Invalid);
+    }
+    let storage = SqliteStorage::open(&args.db)?;
+    let subs = storage.submissions(&SubmissionFilter {
+        all_versions: args.all_versions,
+        ..Default::default()
+    })?;
+    let mut text = String::new();
+    for s in &subs {
+        // Stored compact, so one sheet is one line.
+        text.push_str(&s.sheet);
+        text.push('\n');
+    }
+    super::write_output(args.output.as_deref(), &text)?;
+    eprintln!("{} submissions written", subs.len());
+    Ok(Outcome::Ok)
+}

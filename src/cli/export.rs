@@ -1,0 +1,64 @@
+//! `smedx export`: the model in another tool's format — XLSForm for ODK Collect and KoboToolbox.
+
+use super::template::{output_exists, write_binary};
+use super::{DiagFormat, Outcome, print_report};
+use crate::collect::xlsform;
+use crate::diag::Report;
+use crate::model;
+use crate::text::Lang;
+use anyhow::Context;
+use std::path::PathBuf;
+
+/// Target format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// XLSForm (survey / choices / settings), for ODK Collect, ODK Central and KoboToolbox.
+    Xlsform,
+}
+
+/// Export the model as a form for field-survey tools.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Format of the export.
+    #[arg(long, short, value_enum)]
+    format: ExportFormat,
+    /// Write to this file, e.g. form.xlsx (default: standard output when it is not a terminal).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Model: a bundled id or a model file.
+    #[arg(long, short, default_value = model::DEFAULT_MODEL_ID)]
+    model: String,
+    /// The form's default language (both Chinese and English labels are always written).
+    #[arg(long, value_enum, default_value_t)]
+    lang: Lang,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let mut report = Report::default();
+    let model = match model::resolve(&args.model) {
+        Ok((m, _, _)) => m,
+        Err(diags) => {
+            report.extend(diags);
+            print_report(&report, DiagFormat::Human);
+            return Ok(Outcome::Invalid);
+        }
+    };
+    if let Some(path) = &args.output
+        && path.exists()
+        && !args.force
+    {
+        report.extend([output_exists(path)]);
+        print_report(&report, DiagFormat::Human);
+        return Ok(Outcome::Invalid);
+    }
+    match args.format {
+        ExportFormat::Xlsform => {
+            let bytes = xlsform::write(&model, args.lang).context("cannot write the XLSForm")?;
+            write_binary(args.output.as_deref(), &bytes, "xlsx")?;
+        }
+    }
+    Ok(Outcome::Ok)
+}

@@ -1,0 +1,252 @@
+//! `smedx import`: answers collected elsewhere back into answer sheets — a questionnaire workbook,
+//! a CSV batch, or an ODK Central / KoboToolbox export (CSV or XLSX).
+
+use super::template::output_exists;
+use super::{DiagFormat, Outcome, print_report, write_output};
+use crate::collect::{self, Collected, answer_yaml};
+use crate::diag::{Diagnostic, Report};
+use crate::model::Model;
+use crate::text::{Lang, tr};
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+
+/// Turn a workbook or a CSV file into answer sheets.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A questionnaire workbook (.xlsx, .xls, .ods), a CSV batch, or an ODK/Kobo export.
+    input: PathBuf,
+    /// Write the answer sheet to this file (one enterprise; default: standard output).
+    #[arg(long, short, conflicts_with = "out_dir")]
+    output: Option<PathBuf>,
+    /// Write one answer sheet per enterprise into this folder (batches).
+    #[arg(long)]
+    out_dir: Option<PathBuf>,
+    /// Model: a bundled id or a model file (default: the one the file names, else sme-dx-2024).
+    #[arg(long, short)]
+    model: Option<String>,
+    /// Language of the summary.
+    #[arg(long, value_enum, default_value_t)]
+    lang: Lang,
+    /// Format of diagnostics (printed to standard error).
+    #[arg(long, value_enum, default_value_t)]
+    diagnostics: DiagFormat,
+    /// Overwrite answer sheets that exist.
+    #[arg(long)]
+    force: bool,
+}
+
+/// Where sheets go.
+enum Target<'a> {
+    File(Option<&'a Path>),
+    Dir(&'a Path),
+}
+
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let mut report = Report::default();
+    let name = args.input.display().to_string();
+    let lang = args.lang;
+    let collected = match collect::read(&args.input) {
+        Ok(c) => c,
+        Err(d) => {
+            report.extend([d]);
+            print_report(&report, args.diagnostics);
+            return Ok(Outcome::Invalid);
+        }
+    };
+    if let Some(p) = &args.output
+        && p.exists()
+        && !args.force
+    {
+        report.extend([output_exists(p)]);
+        print_report(&report, args.diagnostics);
+        return Ok(Outcome::Invalid);
+    }
+    let target = match (&args.out_dir, &args.output) {
+        (Some(dir), _) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            Target::Dir(dir)
+        }
+        (None, out) => Target::File(out.as_deref()),
+    };
+    let named = match &collected {
+        Collected::Questionnaire(q) => q.model_named.clone(),
+        Collected::Table(t) => t.model_named(),
+    };
+    let Some(model) =
+        collect::choose_model(args.model.as_deref(), named.as_deref(), &name, &mut report)
+    else {
+        print_report(&report, args.diagnostics);
+        return Ok(Outcome::Invalid);
+    };
+    let outcome = match collected {
+        Collected::Questionnaire(q) => {
+            let (record, diags) = q.record(&model);
+            report.extend(diags);
+            let checked = collect::check_record(&model, &record, &name);
+            report.extend(checked.diagnostics);
+            match checked.sheet.filter(|_| !report.has_errors()) {
+                Some(sheet) => {
+                    let header = vec![format!(
+                        "{} {name}",
+                        tr(lang, "由 smedx import 导入自", "Imported by smedx from")
+                    )];
+                    let text = answer_yaml::sheet_yaml(&model, &sheet, &header);
+                    let written = write_sheet(
+                        &target,
+                        1,
+                        Some(&sheet.profile.name),
+                        &text,
+                        args.force,
+                        &mut report,
+                    )?;
+                    print_report(&report, args.diagnostics);
+                    if let Written::File(path) = written {
+                        eprintln!("{} {}", tr(lang, "已写入", "Wrote"), path.display());
+                    }
+                    if report.has_errors() {
+                        Outcome::Invalid
+                    } else {
+                        Outcome::Ok
+                    }
+                }
+                None => {
+                    print_report(&report, args.diagnostics);
+                    Outcome::Invalid
+                }
+            }
+        }
+        Collected::Table(table) => import_batch(&model, &table, &target, &args, &mut report)?,
+    };
+    Ok(outcome)
+}
+
+fn import_batch(
+    model: &Model,
+    table: &collect::tabular::Table,
+    target: &Target,
+    args: &Args,
+    report: &mut Report,
+) -> anyhow::Result<Outcome> {
+    let lang = args.lang;
+    let name = &table.file;
+    let batch = table.records(model);
+    report.extend(batch.diagnostics);
+    if let Target::File(_) = target
+        && batch.records.len() > 1
+    {
+        report.extend([Diagnostic::error(
+            "batch-file",
+            format!(
+                "{name} holds {} enterprises; -o takes one",
+                batch.records.len()
+            ),
+        )
+        .in_file(name)
+        .help(format!(
+            "write one sheet per firm: smedx import {name} --out-dir answers/"
+        ))]);
+        print_report(report, args.diagnostics);
+        return Ok(Outcome::Invalid);
+    }
+    let mut written = 0;
+    let mut skipped: Vec<String> = Vec::new();
+    for (record, line) in batch.records.iter().zip(&batch.lines) {
+        let checked = collect::check_record(model, record, name);
+        let codes = checked.error_codes();
+        let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
+        report.extend(checked.diagnostics);
+        let firm = record.firm_name();
+        let label = match (&lang, &firm) {
+            (Lang::Zh, Some(f)) => format!("第 {line} 行（{f}）"),
+            (Lang::Zh, None) => format!("第 {line} 行"),
+            (Lang::En, Some(f)) => format!("row {line} ({f})"),
+            (Lang::En, None) => format!("row {line}"),
+        };
+        match checked.sheet {
+            Some(sheet) => {
+                let header = vec![format!(
+                    "{} {name} {}",
+                    tr(lang, "由 smedx import 导入自", "Imported by smedx from"),
+                    match lang {
+                        Lang::Zh => format!("第 {line} 行"),
+                        Lang::En => format!("row {line}"),
+                    }
+                )];
+                let text = answer_yaml::sheet_yaml(model, &sheet, &header);
+                let index = usize::try_from(*line).unwrap_or(0);
+                match write_sheet(target, index, firm.as_deref(), &text, args.force, report)? {
+                    Written::Refused => skipped.push(format!("{label}: output-exists")),
+                    Written::Stdout | Written::File(_) => written += 1,
+                }
+            }
+            None => skipped.push(match lang {
+                Lang::Zh => format!("{label}：{errors} 个错误（{}）", codes.join(", ")),
+                Lang::En => format!("{label}: {errors} error(s) ({})", codes.join(", ")),
+            }),
+        }
+    }
+    print_report(report, args.diagnostics);
+    let dest = match target {
+        Target::Dir(d) => d.display().to_string(),
+        Target::File(Some(p)) => p.display().to_string(),
+        Target::File(None) => tr(lang, "标准输出", "standard output").to_string(),
+    };
+    match lang {
+        Lang::Zh => eprintln!(
+            "已写入 {written} 份答卷到 {dest}；跳过 {} 行。",
+            skipped.len()
+        ),
+        Lang::En => eprintln!(
+            "Wrote {written} answer sheet(s) to {dest}; skipped {} row(s).",
+            skipped.len()
+        ),
+    }
+    for s in &skipped {
+        eprintln!("  {s}");
+    }
+    Ok(if skipped.is_empty() && !report.has_errors() {
+        Outcome::Ok
+    } else {
+        Outcome::Invalid
+    })
+}
+
+/// What became of a sheet.
+enum Written {
+    Stdout,
+    File(PathBuf),
+    /// The file exists and --force was not given (the refusal is in the report).
+    Refused,
+}
+
+/// Write one sheet to its target.
+fn write_sheet(
+    target: &Target,
+    index: usize,
+    firm: Option<&str>,
+    text: &str,
+    force: bool,
+    report: &mut Report,
+) -> anyhow::Result<Written> {
+    match target {
+        Target::File(None) => {
+            write_output(None, text)?;
+            Ok(Written::Stdout)
+        }
+        Target::File(Some(path)) => {
+            write_output(Some(path), text)?;
+            Ok(Written::File(path.to_path_buf()))
+        }
+        Target::Dir(dir) => {
+            let path = dir.join(collect::sheet_file_name(index, firm));
+            if path.exists() && !force {
+                report.extend([output_exists(&path)]);
+                return Ok(Written::Refused);
+            }
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            Ok(Written::File(path))
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! `smedx template`: a questionnaire to fill outside smedx — an Excel workbook for one enterprise,
+//! or a CSV batch with one row per enterprise — blank or filled from answer sheets.
+
+use super::{DiagFormat, Outcome, load_checked_sheet, print_report, write_output};
+use crate::collect::{csv, xlsx};
+use crate::diag::{Diagnostic, Report};
+use crate::model;
+use crate::text::Lang;
+use anyhow::Context;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Kind of questionnaire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TemplateFormat {
+    /// An Excel workbook for one enterprise: drop-downs, number ranges, help and evidence beside each question.
+    Xlsx,
+    /// A CSV batch: a header, a row of titles, one row per enterprise.
+    Csv,
+}
+
+/// Write a questionnaire workbook (xlsx) or a CSV batch template.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// xlsx (one enterprise, to fill in Excel, WPS or LibreOffice) or csv (one row per enterprise).
+    #[arg(long, short, value_enum)]
+    format: TemplateFormat,
+    /// Write to this file (default: standard output, when it is not a terminal for xlsx).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Model: a bundled id or a model file.
+    #[arg(long, short, default_value = model::DEFAULT_MODEL_ID)]
+    model: String,
+    /// Language of the questions, labels and drop-down entries.
+    #[arg(long, value_enum, default_value_t)]
+    lang: Lang,
+    /// Fill in from these answer sheets (a workbook takes one; a CSV batch gets one row each).
+    #[arg(long = "answers", num_args = 1..)]
+    answers: Vec<PathBuf>,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let mut report = Report::default();
+    let model = match model::resolve(&args.model) {
+        Ok((m, diags, _)) => {
+            report.extend(diags);
+            m
+        }
+        Err(diags) => {
+            report.extend(diags);
+            print_report(&report, DiagFormat::Human);
+            return Ok(Outcome::Invalid);
+        }
+    };
+    if let Some(path) = &args.output
+        && path.exists()
+        && !args.force
+    {
+        report.extend([output_exists(path)]);
+        print_report(&report, DiagFormat::Human);
+        return Ok(Outcome::Invalid);
+    }
+    if args.format == TemplateFormat::Xlsx && args.answers.len() > 1 {
+        report.extend([Diagnostic::error(
+            "too-many-sheets",
+            format!(
+                "a workbook holds one enterprise; {} answer sheets were given",
+                args.answers.len()
+            ),
+        )
+        .help("give one --answers file, or use --format csv for a batch")]);
+        print_report(&report, DiagFormat::Human);
+        return Ok(Outcome::Invalid);
+    }
+    let mut sheets = Vec::new();
+    for path in &args.answers {
+        let loaded = load_checked_sheet(path, Some(&args.model), &mut report);
+        if let Some(sheet) = loaded.and_then(|l| l.sheet) {
+            sheets.push(sheet);
+        }
+    }
+    if report.has_errors() {
+        print_report(&report, DiagFormat::Human);
+        return Ok(Outcome::Invalid);
+    }
+    print_report(&report, DiagFormat::Human);
+    match args.format {
+        TemplateFormat::Csv => {
+            write_output(
+                args.output.as_deref(),
+                &csv::write(&model, args.lang, &sheets),
+            )?;
+        }
+        TemplateFormat::Xlsx => {
+            let filled = sheets
+                .first()
+                .map(|s| crate::collect::flat::sheet_cells(&model, s, xlsx::cell_style(args.lang)))
+                .unwrap_or_default();
+            let bytes =
+                xlsx::write(&model, args.lang, &filled).context("cannot write the workbook")?;
+            write_binary(args.output.as_deref(), &bytes, "xlsx")?;
+        }
+    }
+    Ok(Outcome::Ok)
+}
+
+/// The diagnostic for an output file that exists.
+pub(crate) fn output_exists(path: &Path) -> Diagnostic {
+    Diagnostic::error(
+        "output-exists",
+        format!(
+            "{} exists already; smedx will not overwrite it",
+            path.display()
+        ),
+    )
+    .help("choose another file name, or pass --force to overwrite it")
+}
+
+/// Write a binary file, or to standard output when it is not a terminal.
+pub(crate) fn write_binary(path: Option<&Path>, bytes: &[u8], what: &str) -> anyhow::Result<()> {
+    match path {
+        Some(p) => {
+            std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            if out.is_terminal() {
+                anyhow::bail!("an {what} file is not for the terminal: give -o FILE.{what}");
+            }
+            match out.write_all(bytes).and_then(|_| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write to standard output"),
+            }
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! Office users' passwords (argon2id), unguessable tokens, and region scopes.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+
+/// 128 random bits as 32 lowercase hex digits: draft links, sessions, CSRF tokens.
+pub fn random_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Does `s` look like a token we issue? Checked before any database look-up.
+pub fn is_token(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Hash a password as an argon2id PHC string with a random salt.
+pub fn hash_password(password: &str) -> anyhow::Result<String> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
+}
+
+/// Does `password` match the stored PHC string? A malformed hash never matches.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// Compare secrets in time that does not depend on where they differ.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The code prefix a region code covers: trailing `00` pairs name the whole province or city
+/// (510100 → 5101, 510000 → 51, 000000 → everything). Only digits, at most six.
+pub fn region_scope(code: &str) -> Option<String> {
+    let code = code.trim();
+    if code.len() > 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut scope = code;
+    while scope.len() >= 2 && scope.len().is_multiple_of(2) && scope.ends_with("00") {
+        scope = &scope[..scope.len() - 2];
+    }
+    Some(scope.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_codes_cover_their_subdivisions() {
+        assert_eq!(region_scope("510100").as_deref(), Some("5101"));
+        assert_eq!(region_scope("510000").as_deref(), Some("51"));
+        assert_eq!(region_scope("510104").as_deref(), Some("510104"));
+        assert_eq!(region_scope("000000").as_deref(), Some(""));
+        assert_eq!(region_scope("5101").as_deref(), Some("5101"));
+        assert_eq!(region_scope("51%"), None);
+        assert_eq!(region_scope("5101001"), None);
+    }
+
+    #[test]
+    fn tokens_are_128_bit_hex_and_distinct() {
+        let (a, b) = (random_token().unwrap(), random_token().unwrap());
+        assert!(is_token(&a) && is_token(&b) && a != b);
+        assert!(!is_token("../etc/passwd") && !is_token(&a.to_uppercase()));
+    }
+
+    #[test]
+    fn passwords_verify_only_themselves() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("correct hors", &h));
+        assert!(!verify_password("x", "not a hash"));
+        assert!(same_secret("abc", "abc") && !same_secret("abc", "abd") && !same_secret("a", "ab"));
+    }
+}

@@ -1,0 +1,517 @@
+//! The firm's path: start → profile → one page per dimension → review → submit → report and
+//! downloads. No account: the draft link (128 random bits) is the firm's key.
+
+use super::auth::{is_token, random_token};
+use super::guard::CsrfToken;
+use super::questionnaire as q;
+use super::storage::{NewSubmission, StoredSubmission};
+use super::{AppState, blocking, internal, lang_of, now};
+use crate::answers::AnswerSheet;
+use crate::report::{self, ReportFormat};
+use crate::roadmap::{self, PlanRequest, Policies};
+use crate::text::{Lang, Text};
+use axum::Extension;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use minijinja::context;
+use serde::Serialize;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+type St = State<Arc<AppState>>;
+
+/// Any serializable value for a template context.
+fn val<T: Serialize>(x: T) -> minijinja::Value {
+    minijinja::Value::from(minijinja::value::Serde(x))
+}
+type FormPairs = axum::Form<Vec<(String, String)>>;
+
+fn lang_code(lang: Lang) -> &'static str {
+    match lang {
+        Lang::Zh => "zh",
+        Lang::En => "en",
+    }
+}
+
+/// The steps of the questionnaire, for the navigation bar.
+#[derive(Serialize)]
+struct Step {
+    href: String,
+    title: Text,
+    current: bool,
+}
+
+fn steps(st: &AppState, token: &str, current: &str) -> Vec<Step> {
+    let mut out = vec![Step {
+        href: format!("/d/{token}/profile"),
+        title: Text::new("企业信息", "Profile"),
+        current: current == "profile",
+    }];
+    for (i, d) in st.model.dimensions.iter().enumerate() {
+        let n = (i + 1).to_string();
+        out.push(Step {
+            href: format!("/d/{token}/page/{n}"),
+            title: d.title.clone(),
+            current: current == n,
+        });
+    }
+    out.push(Step {
+        href: format!("/d/{token}/review"),
+        title: Text::new("检查并提交", "Review and submit"),
+        current: current == "review",
+    });
+    out
+}
+
+fn not_found(st: &AppState, lang: Lang) -> Response {
+    st.fail(
+        lang,
+        StatusCode::NOT_FOUND,
+        "找不到该链接：请检查地址是否完整。",
+        "No such link: check that the address is complete.",
+    )
+}
+
+fn too_many(st: &AppState, lang: Lang) -> Response {
+    let mut r = st.fail(
+        lang,
+        StatusCode::TOO_MANY_REQUESTS,
+        "提交过于频繁，请一分钟后再试。",
+        "Too many submissions from your network: try again in a minute.",
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    r
+}
+
+/// The draft behind a link, or the response to send instead.
+async fn load_draft(st: &Arc<AppState>, token: &str, lang: Lang) -> Result<Value, Response> {
+    if !is_token(token) {
+        return Err(not_found(st, lang));
+    }
+    let (s, t) = (st.clone(), token.to_string());
+    match blocking(move || s.storage.draft(&t)).await {
+        Ok(Some(text)) => serde_json::from_str(&text).map_err(|e| internal(e.into())),
+        Ok(None) => Err(not_found(st, lang)),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+async fn save_draft(st: &Arc<AppState>, token: &str, draft: &Value) -> Result<(), Response> {
+    let (s, t, text) = (st.clone(), token.to_string(), draft.to_string());
+    match blocking(move || s.storage.save_draft(&t, &text, now())).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(StatusCode::NOT_FOUND.into_response()),
+        Err(e) => Err(internal(e)),
+    }
+}
+
+pub async fn start_page(
+    State(st): St,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Response {
+    let lang = lang_of(&headers);
+    st.page(
+        lang,
+        "serve_start.html",
+        context! { csrf => csrf.0, lang => lang_code(lang), here => "/", model => context! {
+            title => val(&st.model.title), version => st.model.version.clone(),
+        }, dimensions => val(st.model.dimensions.iter().map(|d| &d.title).collect::<Vec<_>>()) },
+    )
+}
+
+/// Create a draft and go to its first page.
+pub async fn start(
+    State(st): St,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&headers);
+    if !st.limiter.allow(peer.ip()) {
+        return too_many(&st, lang);
+    }
+    let token = match random_token() {
+        Ok(t) => t,
+        Err(e) => return internal(e),
+    };
+    let draft = q::new_draft(&st.model, &crate::collect::cells::today()).to_string();
+    let (s, t) = (st.clone(), token.clone());
+    match blocking(move || s.storage.create_draft(&t, &draft, now())).await {
+        Ok(()) => Redirect::to(&format!("/d/{token}/profile")).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub struct Next {
+    next: Option<String>,
+}
+
+/// Switch the language and go back where the visitor was (a local path only).
+pub async fn set_lang(Path(lang): Path<String>, Query(q): Query<Next>) -> Response {
+    let code = if lang == "en" { "en" } else { "zh" };
+    let next = q
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains(['\\', '\r', '\n']))
+        .unwrap_or_else(|| "/".into());
+    let mut r = Redirect::to(&next).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "smedx_lang={code}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
+    )) {
+        r.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    r
+}
+
+pub async fn profile_page(
+    State(st): St,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let draft = match load_draft(&st, &token, lang).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let fields: Vec<_> = q::PROFILE_FIELDS
+        .iter()
+        .map(|(key, zh, en, kind)| {
+            let value = match draft.pointer(&format!("/profile/{key}")) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Number(n)) => {
+                    crate::yaml_value::format_number(n.as_f64().unwrap_or(0.0))
+                }
+                _ => String::new(),
+            };
+            context! { key => *key, title => val(Text::new(zh, en)), kind => *kind, value }
+        })
+        .collect();
+    st.page(
+        lang,
+        "serve_profile.html",
+        context! { csrf => csrf.0, lang => lang_code(lang), here => format!("/d/{token}/profile"),
+        fields, steps => val(steps(&st, &token, "profile")), token },
+    )
+}
+
+fn go_to(form: &[(String, String)], token: &str, back: &str, next: &str) -> Response {
+    let go = form
+        .iter()
+        .find(|(k, _)| k == "go")
+        .map_or("next", |(_, v)| v.as_str());
+    let to = match go {
+        "back" => back.to_string(),
+        "review" => format!("/d/{token}/review"),
+        "stay" => String::new(),
+        _ => next.to_string(),
+    };
+    Redirect::to(if to.is_empty() { next } else { &to }).into_response()
+}
+
+pub async fn save_profile(
+    State(st): St,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    axum::Form(form): FormPairs,
+) -> Response {
+    let lang = lang_of(&headers);
+    let mut draft = match load_draft(&st, &token, lang).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    q::apply_profile(&mut draft, &form);
+    if let Err(r) = save_draft(&st, &token, &draft).await {
+        return r;
+    }
+    go_to(&form, &token, "/", &format!("/d/{token}/page/1"))
+}
+
+fn page_index(st: &AppState, n: &str) -> Option<usize> {
+    n.parse::<usize>()
+        .ok()
+        .filter(|n| (1..=st.model.dimensions.len()).contains(n))
+}
+
+pub async fn dimension_page(
+    State(st): St,
+    Path((token, n)): Path<(String, String)>,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some(i) = page_index(&st, &n) else {
+        return not_found(&st, lang);
+    };
+    let draft = match load_draft(&st, &token, lang).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let dim = &st.model.dimensions[i - 1];
+    let groups = q::dimension_view(&st.model, dim, &draft);
+    st.page(
+        lang,
+        "serve_page.html",
+        context! { csrf => csrf.0, lang => lang_code(lang), here => format!("/d/{token}/page/{i}"),
+            n => i, count => st.model.dimensions.len(), title => val(&dim.title), help => val(&dim.help),
+            groups => val(groups), steps => val(steps(&st, &token, &i.to_string())), token },
+    )
+}
+
+pub async fn save_dimension(
+    State(st): St,
+    Path((token, n)): Path<(String, String)>,
+    headers: HeaderMap,
+    axum::Form(form): FormPairs,
+) -> Response {
+    let lang = lang_of(&headers);
+    let Some(i) = page_index(&st, &n) else {
+        return not_found(&st, lang);
+    };
+    let mut draft = match load_draft(&st, &token, lang).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    q::apply_dimension(&st.model, &st.model.dimensions[i - 1], &mut draft, &form);
+    if let Err(r) = save_draft(&st, &token, &draft).await {
+        return r;
+    }
+    let back = if i == 1 {
+        format!("/d/{token}/profile")
+    } else {
+        format!("/d/{token}/page/{}", i - 1)
+    };
+    let next = if i == st.model.dimensions.len() {
+        format!("/d/{token}/review")
+    } else {
+        format!("/d/{token}/page/{}", i + 1)
+    };
+    go_to(&form, &token, &back, &next)
+}
+
+#[derive(Serialize)]
+struct Problem {
+    error: bool,
+    message: String,
+    help: Option<String>,
+}
+
+fn review_page(
+    st: &AppState,
+    lang: Lang,
+    token: &str,
+    csrf: &str,
+    draft: &Value,
+    status: StatusCode,
+) -> Response {
+    let (sheet, diags) = q::check(&st.model, draft);
+    let problems: Vec<Problem> = diags
+        .iter()
+        .map(|d| Problem {
+            error: d.is_error(),
+            message: d.message.clone(),
+            help: d.help.clone(),
+        })
+        .collect();
+    let preview = sheet.as_ref().map(|s| {
+        let a = crate::score::score(&st.model, s);
+        context! { level_name => val(&a.level_name), score => crate::text::points(a.level_score), max => crate::text::points(a.level_score_max) }
+    });
+    let mut r = st.page(
+        lang,
+        "serve_review.html",
+        context! { csrf, lang => lang_code(lang), here => format!("/d/{token}/review"), token,
+            problems => val(problems), ok => sheet.is_some(), preview, steps => val(steps(st, token, "review")) },
+    );
+    *r.status_mut() = status;
+    r
+}
+
+pub async fn review(
+    State(st): St,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Response {
+    let lang = lang_of(&headers);
+    match load_draft(&st, &token, lang).await {
+        Ok(draft) => review_page(&st, lang, &token, &csrf.0, &draft, StatusCode::OK),
+        Err(r) => r,
+    }
+}
+
+/// Check the draft and store it as a new version; the redirect to the report is sent only after
+/// the transaction has committed.
+pub async fn submit(
+    State(st): St,
+    Path(token): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
+) -> Response {
+    let lang = lang_of(&headers);
+    if !st.limiter.allow(peer.ip()) {
+        return too_many(&st, lang);
+    }
+    let draft = match load_draft(&st, &token, lang).await {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
+    let Some(sheet) = q::check(&st.model, &draft).0 else {
+        return review_page(
+            &st,
+            lang,
+            &token,
+            &csrf.0,
+            &draft,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    let size = sheet
+        .profile
+        .size_class
+        .and_then(|s| serde_json::to_value(s).ok())
+        .and_then(|v| v.as_str().map(str::to_string));
+    let new = NewSubmission {
+        model_id: st.model.id.clone(),
+        model_version: st.model.version.clone(),
+        region: sheet.profile.region.clone(),
+        industry: sheet.profile.industry.clone(),
+        size,
+        sheet: draft.to_string(),
+    };
+    let (s, t) = (st.clone(), token.clone());
+    match blocking(move || s.storage.submit(&t, &new, now())).await {
+        Ok(_) => Redirect::to(&format!("/r/{token}")).into_response(),
+        Err(e) => internal(e),
+    }
+}
+
+/// The latest submission behind a link, checked again.
+async fn load_submission(
+    st: &Arc<AppState>,
+    token: &str,
+    lang: Lang,
+) -> Result<(StoredSubmission, AnswerSheet), Response> {
+    if !is_token(token) {
+        return Err(not_found(st, lang));
+    }
+    let (s, t) = (st.clone(), token.to_string());
+    let stored = match blocking(move || s.storage.latest(&t)).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return Err(not_found(st, lang)),
+        Err(e) => return Err(internal(e)),
+    };
+    let draft: Value = serde_json::from_str(&stored.sheet).map_err(|e| internal(e.into()))?;
+    match q::check(&st.model, &draft).0 {
+        Some(sheet) => Ok((stored, sheet)),
+        None => Err(internal(anyhow::anyhow!(
+            "stored submission {token} v{} no longer passes the checks",
+            stored.version
+        ))),
+    }
+}
+
+/// The same HTML report as `smedx report`.
+fn report_html(st: &AppState, sheet: &AnswerSheet, lang: Lang) -> anyhow::Result<String> {
+    let assessment = crate::score::score(&st.model, sheet);
+    let policies = Policies::for_region(&st.policies, sheet.profile.region.as_deref());
+    let request = PlanRequest {
+        target: None,
+        budget: None,
+    };
+    let plan = roadmap::plan(
+        &st.model,
+        sheet,
+        &assessment,
+        &st.catalog,
+        &policies,
+        &request,
+    );
+    let ctx = report::build_context(&st.model, &assessment, &plan, lang);
+    Ok(report::render(
+        &ctx,
+        ReportFormat::Html,
+        st.templates.as_deref(),
+        lang,
+    )?)
+}
+
+pub async fn done(State(st): St, Path(token): Path<String>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&headers);
+    let (stored, sheet) = match load_submission(&st, &token, lang).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let a = crate::score::score(&st.model, &sheet);
+    st.page(
+        lang,
+        "serve_done.html",
+        context! { lang => lang_code(lang), here => format!("/r/{token}"), token,
+        name => sheet.profile.name, version => stored.version,
+        level_name => val(&a.level_name), score => crate::text::points(a.level_score),
+        max => crate::text::points(a.level_score_max) },
+    )
+}
+
+/// Report and answer downloads of the latest submission.
+pub async fn download(
+    State(st): St,
+    Path((token, file)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&headers);
+    let (stored, sheet) = match load_submission(&st, &token, lang).await {
+        Ok(x) => x,
+        Err(r) => return r,
+    };
+    let s = st.clone();
+    let made = blocking(move || -> anyhow::Result<(&'static str, Vec<u8>, bool)> {
+        use crate::collect::{answer_yaml, flat, xlsx};
+        Ok(match file.as_str() {
+            "report.html" => (
+                "text/html; charset=utf-8",
+                report_html(&s, &sheet, lang)?.into_bytes(),
+                false,
+            ),
+            "answers.yaml" => (
+                "text/yaml; charset=utf-8",
+                answer_yaml::sheet_yaml(&s.model, &sheet, &[]).into_bytes(),
+                true,
+            ),
+            "answers.json" => {
+                let v: Value = serde_json::from_str(&stored.sheet)?;
+                ("application/json", serde_json::to_vec_pretty(&v)?, true)
+            }
+            "answers.xlsx" => {
+                let cells = flat::sheet_cells(&s.model, &sheet, xlsx::cell_style(lang));
+                (
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    xlsx::write(&s.model, lang, &cells)?,
+                    true,
+                )
+            }
+            _ => ("", Vec::new(), false),
+        })
+    })
+    .await;
+    match made {
+        Ok(("", _, _)) => not_found(&st, lang),
+        Ok((mime, bytes, attachment)) => {
+            let mut r = bytes.into_response();
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+            if attachment {
+                r.headers_mut().insert(
+                    header::CONTENT_DISPOSITION,
+                    HeaderValue::from_static("attachment"),
+                );
+            }
+            r
+        }
+        Err(e) => internal(e),
+    }
+}

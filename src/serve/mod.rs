@@ -1,0 +1,199 @@
+//! `smedx serve`: the web self-assessment for firms and the dashboard for offices, over a
+//! [`storage::Storage`] (SQLite by default). Pages are minijinja templates and work without
+//! JavaScript.
+
+pub mod auth;
+mod firm;
+pub mod guard;
+mod office;
+pub mod questionnaire;
+pub mod storage;
+
+use crate::model::Model;
+use crate::roadmap::{self, Catalog, Policy};
+use crate::text::Lang;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use minijinja::Environment;
+use serde::Serialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use storage::Storage;
+
+/// How long an office session lasts, in seconds.
+pub const SESSION_SECONDS: i64 = 8 * 3600;
+
+/// Everything `smedx serve` is started with.
+pub struct Config {
+    pub addr: SocketAddr,
+    pub model: Model,
+    /// Templates that replace the bundled ones file by file.
+    pub templates: Option<PathBuf>,
+    /// Submissions, new drafts and logins per minute per client IP (0 = no limit).
+    pub rate_per_minute: u32,
+    /// Mark cookies `Secure` (when served behind HTTPS).
+    pub secure_cookies: bool,
+    /// Smallest group shown in office views.
+    pub min_group: u64,
+}
+
+/// Shared by every handler.
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+    pub model: Model,
+    pub catalog: Catalog,
+    pub policies: Vec<Policy>,
+    pub templates: Option<PathBuf>,
+    envs: [Environment<'static>; 2],
+    pub limiter: guard::RateLimiter,
+    pub secure_cookies: bool,
+    pub min_group: u64,
+    /// Verified when a login names an unknown user, so both cases take the same time.
+    dummy_hash: String,
+}
+
+impl AppState {
+    /// Prepare the state; fails when the bundled catalog does not fit the model.
+    pub fn new(config: &Config, storage: Arc<dyn Storage>) -> anyhow::Result<AppState> {
+        let catalog = roadmap::bundled_catalog(&config.model).0.ok_or_else(|| {
+            anyhow::anyhow!(
+                "the bundled solution catalog does not fit model `{}`",
+                config.model.id
+            )
+        })?;
+        let env = |lang| crate::report::environment(config.templates.clone(), lang);
+        Ok(AppState {
+            storage,
+            model: config.model.clone(),
+            catalog,
+            policies: roadmap::bundled_policies().0,
+            templates: config.templates.clone(),
+            envs: [env(Lang::Zh), env(Lang::En)],
+            limiter: guard::RateLimiter::new(config.rate_per_minute),
+            secure_cookies: config.secure_cookies,
+            min_group: config.min_group,
+            dummy_hash: auth::hash_password("no such user")?,
+        })
+    }
+
+    /// Render page template `name` in `lang`.
+    pub fn page(&self, lang: Lang, name: &str, ctx: impl Serialize) -> Response {
+        let env = &self.envs[usize::from(lang == Lang::En)];
+        match env
+            .get_template(name)
+            .and_then(|t| t.render(minijinja::value::Serde(ctx)))
+        {
+            Ok(html) => Html(html).into_response(),
+            Err(e) => {
+                eprintln!("smedx serve: template {name}: {e:#}");
+                (StatusCode::INTERNAL_SERVER_ERROR, "page template error").into_response()
+            }
+        }
+    }
+
+    /// An error page with a status.
+    pub fn fail(&self, lang: Lang, status: StatusCode, zh: &str, en: &str) -> Response {
+        let mut r = self.page(
+            lang,
+            "serve_error.html",
+            minijinja::context! {
+                status => status.as_u16(),
+                message => if lang == Lang::En { en } else { zh },
+                lang => if lang == Lang::En { "en" } else { "zh" },
+                here => "/",
+            },
+        );
+        *r.status_mut() = status;
+        r
+    }
+}
+
+/// The language the visitor chose (cookie `smedx_lang`), Chinese by default.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    match guard::cookie(headers, "smedx_lang").as_deref() {
+        Some("en") => Lang::En,
+        _ => Lang::Zh,
+    }
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Run blocking work (storage, scoring, argon2) off the async workers.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| anyhow::anyhow!("worker failed: {e}"))?
+}
+
+/// An internal error: logged, and a plain 500 for the browser.
+pub fn internal(e: anyhow::Error) -> Response {
+    eprintln!("smedx serve: {e:#}");
+    (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+}
+
+/// Every route, with the guards around them.
+pub fn router(state: Arc<AppState>) -> Router {
+    let secure = state.secure_cookies;
+    Router::new()
+        .route("/", get(firm::start_page))
+        .route("/start", post(firm::start))
+        .route("/lang/{lang}", get(firm::set_lang))
+        .route(
+            "/d/{token}/profile",
+            get(firm::profile_page).post(firm::save_profile),
+        )
+        .route(
+            "/d/{token}/page/{n}",
+            get(firm::dimension_page).post(firm::save_dimension),
+        )
+        .route("/d/{token}/review", get(firm::review))
+        .route("/d/{token}/submit", post(firm::submit))
+        .route("/r/{token}", get(firm::done))
+        .route("/r/{token}/{file}", get(firm::download))
+        .route("/office/login", get(office::login_page).post(office::login))
+        .route("/office/logout", post(office::logout))
+        .route("/office", get(office::dashboard))
+        .route("/office/summary.{ext}", get(office::summary))
+        .layer(axum::middleware::from_fn(move |req, next| {
+            guard::csrf(secure, req, next)
+        }))
+        .layer(DefaultBodyLimit::max(guard::MAX_BODY))
+        .layer(axum::middleware::from_fn(guard::security_headers))
+        .with_state(state)
+}
+
+/// Open the database, bind, print the address and serve until the process ends.
+pub fn run(config: Config, storage: Arc<dyn Storage>) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    let state = Arc::new(AppState::new(&config, storage)?);
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(config.addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.addr))?;
+        let addr = listener.local_addr()?;
+        println!("smedx serve: listening on http://{addr}");
+        std::io::stdout().flush().ok();
+        axum::serve(
+            listener,
+            router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .context("server failed")
+    })
+}

@@ -1,0 +1,457 @@
+//! The questionnaire in the browser: a draft is an answer sheet as JSON (the format `smedx score`
+//! reads); form posts update it page by page, and pages are views of it.
+
+use crate::answers::{self, AnswerSheet};
+use crate::diag::Diagnostic;
+use crate::model::{Children, Item, ItemSpec, Model, Node};
+use crate::source_file::SourceFile;
+use crate::text::Text;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+/// Fields of the profile page: sheet key, zh/en title, input type.
+pub const PROFILE_FIELDS: &[(&str, &str, &str, &str)] = &[
+    ("name", "企业名称", "Enterprise name", "text"),
+    (
+        "credit_code",
+        "统一社会信用代码",
+        "Unified social credit code",
+        "text",
+    ),
+    (
+        "region",
+        "行政区划代码（6位）",
+        "Region code (6 digits)",
+        "text",
+    ),
+    (
+        "industry",
+        "行业代码（GB/T 4754，如 C3670）",
+        "Industry code (GB/T 4754, e.g. C3670)",
+        "text",
+    ),
+    ("employees", "从业人员（人）", "Employees", "number"),
+    ("revenue", "营业收入（万元）", "Revenue (10k CNY)", "number"),
+    (
+        "assets",
+        "资产总额（万元）",
+        "Total assets (10k CNY)",
+        "number",
+    ),
+    (
+        "digital_budget",
+        "每年数字化预算（万元）",
+        "Yearly digital budget (10k CNY)",
+        "number",
+    ),
+];
+
+/// A blank draft for `model`, dated `today`.
+pub fn new_draft(model: &Model, today: &str) -> Value {
+    json!({
+        "model": model.id,
+        "model_version": model.version,
+        "profile": {"assessed_on": today},
+        "answers": {},
+    })
+}
+
+fn section<'a>(draft: &'a mut Value, key: &str) -> &'a mut Map<String, Value> {
+    if !draft.is_object() {
+        *draft = json!({});
+    }
+    let Value::Object(top) = draft else {
+        unreachable!("made an object above")
+    };
+    let entry = top.entry(key).or_insert_with(|| json!({}));
+    if !entry.is_object() {
+        *entry = json!({});
+    }
+    match entry {
+        Value::Object(m) => m,
+        _ => unreachable!("made an object above"),
+    }
+}
+
+/// A number when the text is one, else the text (the checker then names the mistake).
+fn number_or_text(s: &str) -> Value {
+    let t = s.trim();
+    match t.parse::<f64>() {
+        Ok(n) if n.is_finite() => json!(n),
+        _ => json!(t),
+    }
+}
+
+fn values<'a>(form: &'a [(String, String)], name: &str) -> impl Iterator<Item = &'a str> {
+    let name = name.to_string();
+    form.iter()
+        .filter(move |(k, _)| *k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn first<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    values(form, name).map(str::trim).find(|v| !v.is_empty())
+}
+
+/// Save the profile page into the draft.
+pub fn apply_profile(draft: &mut Value, form: &[(String, String)]) {
+    let profile = section(draft, "profile");
+    for (key, _, _, kind) in PROFILE_FIELDS {
+        match first(form, key) {
+            None => {
+                profile.remove(*key);
+            }
+            Some(v) if *kind == "number" => {
+                profile.insert((*key).into(), number_or_text(v));
+            }
+            // Codes stay text: a region or industry code is never a number.
+            Some(v) => {
+                profile.insert((*key).into(), json!(v));
+            }
+        }
+    }
+}
+
+/// Every item of a dimension, in model order.
+pub fn dimension_items(model: &Model, dim: &Node) -> Vec<usize> {
+    fn walk(n: &Node, out: &mut Vec<usize>) {
+        match &n.children {
+            Children::Items(items) => out.extend(items.iter().copied()),
+            Children::Nodes(nodes) => nodes.iter().for_each(|c| walk(c, out)),
+        }
+    }
+    let _ = model;
+    let mut out = Vec::new();
+    walk(dim, &mut out);
+    out
+}
+
+/// Save one dimension page into the draft: an item left blank is removed (unanswered).
+pub fn apply_dimension(model: &Model, dim: &Node, draft: &mut Value, form: &[(String, String)]) {
+    let answers = section(draft, "answers");
+    for i in dimension_items(model, dim) {
+        let item = &model.items[i];
+        let name = format!("a:{}", item.id);
+        let answer = if values(form, &name).any(|v| v == "na") && item.allow_na {
+            Some(json!("na"))
+        } else {
+            match &item.spec {
+                ItemSpec::Multi { .. } => {
+                    let chosen: Vec<&str> = values(form, &name).filter(|v| !v.is_empty()).collect();
+                    (!chosen.is_empty()).then(|| json!(chosen))
+                }
+                ItemSpec::Band { ratio, .. } => {
+                    let num = first(form, &format!("n:{}", item.id));
+                    let den = first(form, &format!("d:{}", item.id));
+                    match (ratio, num, den) {
+                        (Some(_), Some(n), Some(d)) => Some(
+                            json!({"numerator": number_or_text(n), "denominator": number_or_text(d)}),
+                        ),
+                        _ => first(form, &name).map(number_or_text),
+                    }
+                }
+                ItemSpec::Scenario { .. } => first(form, &name).map(number_or_text),
+                ItemSpec::Single { .. } | ItemSpec::Trend { .. } => {
+                    first(form, &name).map(|v| json!(v))
+                }
+            }
+        };
+        match answer {
+            Some(a) => {
+                answers.insert(item.id.clone(), a);
+            }
+            None => {
+                answers.remove(&item.id);
+            }
+        }
+    }
+}
+
+/// Check the draft as `smedx validate` would: the sheet when it has no error, and every diagnostic.
+pub fn check(model: &Model, draft: &Value) -> (Option<AnswerSheet>, Vec<Diagnostic>) {
+    let text = serde_json::to_string_pretty(draft).unwrap_or_default();
+    let source = SourceFile::from_text("draft.json", &text);
+    match answers::load_sheet(&source) {
+        Ok(node) => {
+            let checked = answers::check_sheet(model, &node, &source);
+            (checked.sheet, checked.diagnostics)
+        }
+        Err(d) => (None, vec![d]),
+    }
+}
+
+/// One choice shown on a page.
+#[derive(Debug, Serialize)]
+pub struct OptionView {
+    pub value: String,
+    pub label: Text,
+    pub help: Option<Text>,
+    pub checked: bool,
+}
+
+/// One question shown on a page.
+#[derive(Debug, Serialize)]
+pub struct ItemView {
+    pub id: String,
+    pub title: Text,
+    pub help: Option<Text>,
+    pub evidence: Vec<Text>,
+    /// single, multi, band, scenario, trend.
+    pub kind: &'static str,
+    pub constrained: bool,
+    pub allow_na: bool,
+    pub na: bool,
+    pub options: Vec<OptionView>,
+    pub unit: Option<String>,
+    /// Band: the number entered, and the raw figures when the item takes them.
+    pub value: String,
+    pub ratio: Option<(Text, Text)>,
+    pub numerator: String,
+    pub denominator: String,
+}
+
+/// A titled group of questions (an indicator, or a scenario group).
+#[derive(Debug, Serialize)]
+pub struct GroupView {
+    pub title: Text,
+    pub help: Option<Text>,
+    pub items: Vec<ItemView>,
+}
+
+fn text_of(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) => crate::yaml_value::format_number(n.as_f64().unwrap_or(0.0)),
+        _ => String::new(),
+    }
+}
+
+fn item_view(item: &Item, answer: Option<&Value>) -> ItemView {
+    let na = matches!(answer, Some(Value::String(s)) if s == "na");
+    let chosen: Vec<String> = match answer {
+        Some(Value::Array(list)) => list.iter().map(|v| text_of(Some(v))).collect(),
+        Some(v) => vec![text_of(Some(v))],
+        None => Vec::new(),
+    };
+    let opt = |value: String, label: Text, help: Option<Text>| OptionView {
+        checked: chosen.contains(&value),
+        value,
+        label,
+        help,
+    };
+    let mut view = ItemView {
+        id: item.id.clone(),
+        title: item.title.clone(),
+        help: item.help.clone(),
+        evidence: item.evidence.clone(),
+        kind: "single",
+        constrained: false,
+        allow_na: item.allow_na,
+        na,
+        options: Vec::new(),
+        unit: None,
+        value: String::new(),
+        ratio: None,
+        numerator: String::new(),
+        denominator: String::new(),
+    };
+    match &item.spec {
+        ItemSpec::Single { options } | ItemSpec::Multi { options, .. } => {
+            view.kind = if matches!(item.spec, ItemSpec::Multi { .. }) {
+                "multi"
+            } else {
+                "single"
+            };
+            view.options = options
+                .iter()
+                .map(|c| opt(c.id.clone(), c.label.clone(), c.help.clone()))
+                .collect();
+        }
+        ItemSpec::Band {
+            unit, ratio, bands, ..
+        } => {
+            view.kind = "band";
+            view.unit = unit.clone();
+            if !na && let Some(v) = answer {
+                match v {
+                    Value::Object(m) => {
+                        view.numerator = text_of(m.get("numerator"));
+                        view.denominator = text_of(m.get("denominator"));
+                    }
+                    other => view.value = text_of(Some(other)),
+                }
+            }
+            view.ratio = ratio
+                .as_ref()
+                .map(|r| (r.numerator.clone(), r.denominator.clone()));
+            // The bands, so the firm sees which range its number falls in.
+            view.options = bands
+                .iter()
+                .map(|b| OptionView {
+                    value: b.range.to_string(),
+                    label: b.label.clone().unwrap_or_default(),
+                    help: None,
+                    checked: false,
+                })
+                .collect();
+        }
+        ItemSpec::Scenario {
+            constrained,
+            levels,
+            ..
+        } => {
+            view.kind = "scenario";
+            view.constrained = *constrained;
+            if !levels.iter().any(|l| l.level == 0) {
+                view.options
+                    .push(opt("0".into(), Text::new("尚未开展", "Not started"), None));
+            }
+            for l in levels {
+                view.options.push(opt(
+                    l.level.to_string(),
+                    l.description.clone(),
+                    (!l.evidence.is_empty()).then(|| Text {
+                        zh: l
+                            .evidence
+                            .iter()
+                            .map(|e| e.zh.as_str())
+                            .collect::<Vec<_>>()
+                            .join("；"),
+                        en: l
+                            .evidence
+                            .iter()
+                            .map(|e| e.en.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    }),
+                ));
+            }
+        }
+        ItemSpec::Trend { .. } => {
+            view.kind = "trend";
+            view.options = vec![
+                opt("better".into(), Text::new("改善", "Better"), None),
+                opt("flat".into(), Text::new("持平", "Unchanged"), None),
+                opt("worse".into(), Text::new("变差", "Worse"), None),
+            ];
+        }
+    }
+    view
+}
+
+/// The questions of one dimension that apply to the draft's firm, grouped by indicator.
+pub fn dimension_view(model: &Model, dim: &Node, draft: &Value) -> Vec<GroupView> {
+    // The code as typed (`C3670`); the checker normalises other spellings at review.
+    let industry = draft
+        .pointer("/profile/industry")
+        .and_then(Value::as_str)
+        .map(|c| c.trim().to_ascii_uppercase());
+    let group = model.industry_group_of(industry.as_deref()).to_string();
+    let answers = draft.get("answers");
+    let view_of = |indices: &[usize]| -> Vec<ItemView> {
+        indices
+            .iter()
+            .map(|&i| &model.items[i])
+            .filter(|item| item.applies_to.applies(&group, None))
+            .map(|item| item_view(item, answers.and_then(|a| a.get(&item.id))))
+            .collect()
+    };
+    let groups: Vec<GroupView> = match &dim.children {
+        Children::Items(items) => vec![GroupView {
+            title: dim.title.clone(),
+            help: dim.help.clone(),
+            items: view_of(items),
+        }],
+        Children::Nodes(nodes) => nodes
+            .iter()
+            .map(|n| GroupView {
+                title: n.title.clone(),
+                help: n.help.clone(),
+                items: view_of(&dimension_items(model, n)),
+            })
+            .collect(),
+    };
+    groups.into_iter().filter(|g| !g.items.is_empty()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_filled_sample_round_trips_through_the_pages() {
+        let model = crate::model::bundled("sme-dx-2024").unwrap();
+        let mut draft = new_draft(model, "2026-05-12");
+        apply_profile(
+            &mut draft,
+            &form(&[
+                ("name", "测试<b>企业</b>"),
+                ("region", "510104"),
+                ("industry", "C3670"),
+                ("employees", "85"),
+                ("revenue", "6000"),
+            ]),
+        );
+        // Answer every applicable item with its first choice (or a number) on its page.
+        for dim in &model.dimensions {
+            let mut f = Vec::new();
+            for g in dimension_view(model, dim, &draft) {
+                for it in g.items {
+                    let v = match it.kind {
+                        "band" => "50".to_string(),
+                        "scenario" => "2".to_string(),
+                        _ => it.options[0].value.clone(),
+                    };
+                    f.push((format!("a:{}", it.id), v));
+                }
+            }
+            apply_dimension(model, dim, &mut draft, &f);
+        }
+        let (sheet, diags) = check(model, &draft);
+        let errors: Vec<_> = diags.iter().filter(|d| d.is_error()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        let sheet = sheet.unwrap();
+        assert_eq!(sheet.profile.name, "测试<b>企业</b>");
+        assert_eq!(sheet.profile.region.as_deref(), Some("510104"));
+        // The page shows what was saved.
+        let dim = &model.dimensions[0];
+        let shown = dimension_view(model, dim, &draft);
+        let first = &shown[0].items[0];
+        assert!(first.options.iter().any(|o| o.checked) || !first.value.is_empty());
+        // Clearing a page removes its answers.
+        apply_dimension(model, dim, &mut draft, &[]);
+        let (sheet, _) = check(model, &draft);
+        assert!(sheet.is_none(), "unanswered required items are errors");
+    }
+
+    #[test]
+    fn na_and_ratio_answers() {
+        let model = crate::model::bundled("sme-dx-2024").unwrap();
+        let dim = &model.dimensions[0];
+        let mut draft = new_draft(model, "2026-01-01");
+        apply_dimension(
+            model,
+            dim,
+            &mut draft,
+            &form(&[
+                ("a:equipment-digitisation-rate", ""),
+                ("n:equipment-digitisation-rate", "36"),
+                ("d:equipment-digitisation-rate", "62"),
+                ("a:equipment-networking-rate", "na"),
+            ]),
+        );
+        let a = &draft["answers"];
+        assert_eq!(
+            a["equipment-digitisation-rate"],
+            json!({"numerator": 36.0, "denominator": 62.0})
+        );
+        assert_eq!(a["equipment-networking-rate"], json!("na"));
+    }
+}
