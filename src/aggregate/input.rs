@@ -130,27 +130,45 @@ pub fn for_each_chunk(model: &Model, sources: &[Source], f: &mut dyn FnMut(Vec<R
                     continue;
                 }
             };
-            let reader = std::io::BufReader::with_capacity(1 << 20, file);
-            for (i, line) in reader.split(b'\n').enumerate() {
-                let text = match line {
-                    Ok(bytes) => String::from_utf8(bytes).unwrap_or_else(|_| {
-                        "\u{1}this line is not UTF-8 text (save the file as UTF-8)".into()
-                    }),
-                    Err(e) => format!("\u{0}read error: {e}"),
-                };
-                if text.trim().is_empty() {
-                    continue;
+            // A reader thread splits lines while the workers score the previous chunk.
+            flush(&mut chunk, f);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRecord>>(2);
+            let file_name = name.clone();
+            let reader = std::thread::spawn(move || {
+                let reader = std::io::BufReader::with_capacity(1 << 20, file);
+                let mut chunk = Vec::with_capacity(CHUNK);
+                for (i, line) in reader.split(b'\n').enumerate() {
+                    let text = match line {
+                        Ok(bytes) => String::from_utf8(bytes).unwrap_or_else(|_| {
+                            "\u{1}this line is not UTF-8 text (save the file as UTF-8)".into()
+                        }),
+                        Err(e) => format!("\u{0}read error: {e}"),
+                    };
+                    if text.trim().is_empty() {
+                        continue;
+                    }
+                    chunk.push(RawRecord {
+                        file: file_name.clone(),
+                        line: i as u64 + 1,
+                        text,
+                        checked: None,
+                    });
+                    if chunk.len() >= CHUNK
+                        && tx
+                            .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
+                            .is_err()
+                    {
+                        return;
+                    }
                 }
-                chunk.push(RawRecord {
-                    file: name.clone(),
-                    line: i as u64 + 1,
-                    text,
-                    checked: None,
-                });
-                if chunk.len() >= CHUNK {
-                    flush(&mut chunk, f);
+                if !chunk.is_empty() {
+                    let _ = tx.send(chunk);
                 }
+            });
+            for part in rx {
+                f(part);
             }
+            let _ = reader.join();
         } else {
             let text = match SourceFile::read(path) {
                 Ok(s) => s.text,
@@ -227,6 +245,25 @@ fn collected_records(model: &Model, path: &Path, name: &Arc<str>) -> Vec<RawReco
             out
         }
     }
+}
+
+/// Lines in the JSON Lines sources (to size the previous round's map once).
+pub fn count_lines(sources: &[Source]) -> usize {
+    use std::io::Read;
+    let mut n = 0;
+    for Source(path) in sources.iter().filter(|s| is_lines(&s.0)) {
+        let Ok(mut file) = std::fs::File::open(path) else {
+            continue;
+        };
+        let mut buf = vec![0u8; 1 << 20];
+        while let Ok(k) = file.read(&mut buf) {
+            if k == 0 {
+                break;
+            }
+            n += buf[..k].iter().filter(|b| **b == b'\n').count();
+        }
+    }
+    n
 }
 
 /// Parse, check and score one record.

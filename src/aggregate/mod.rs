@@ -160,7 +160,8 @@ pub struct DemandCell {
 struct Previous {
     level: u8,
     score: f32,
-    dims: [f32; 8],
+    /// Dimension scores in hundredths of a point (compact: a million firms fit in ~100 MB).
+    dims: [u16; 8],
     /// Set when a current record matched it (each previous firm matches once).
     matched: std::sync::atomic::AtomicBool,
 }
@@ -290,7 +291,7 @@ impl Acc {
             self.change_score += r.quick.level_score - f64::from(p.score);
             for (i, d) in r.quick.dimensions.iter().enumerate().take(8) {
                 if let (Some(c), Some(slot)) = (d, self.change_dims.get_mut(i)) {
-                    *slot += c - f64::from(p.dims[i]);
+                    *slot += c - f64::from(p.dims[i]) / 100.0;
                 }
             }
             if r.quick.level < p.level {
@@ -588,31 +589,37 @@ pub fn aggregate(
     let mut skipped = 0u64;
     // Previous round: only what matching needs.
     let prev_map: Option<HashMap<CodeKey, Previous>> = (!previous.is_empty()).then(|| {
-        let mut map = HashMap::new();
+        let mut map = HashMap::with_capacity(input::count_lines(previous));
         input::for_each_chunk(model, previous, &mut |chunk| {
-            let parsed: Vec<Result<Record, RecordError>> = chunk
+            // Keep only what matching needs, as soon as a record is scored.
+            let parsed: Vec<Result<Option<(CodeKey, Previous)>, RecordError>> = chunk
                 .into_par_iter()
-                .map(|raw| input::parse(model, raw))
+                .map(|raw| {
+                    input::parse(model, raw).map(|r| {
+                        let code = r.credit_code.as_deref().and_then(code_key)?;
+                        let mut dims = [0u16; 8];
+                        for (i, d) in r.quick.dimensions.iter().enumerate().take(8) {
+                            dims[i] =
+                                (d.unwrap_or(0.0) * 100.0).round().clamp(0.0, 65_535.0) as u16;
+                        }
+                        Some((
+                            code,
+                            Previous {
+                                level: r.quick.level,
+                                score: r.quick.level_score as f32,
+                                dims,
+                                matched: std::sync::atomic::AtomicBool::new(false),
+                            },
+                        ))
+                    })
+                })
                 .collect();
             for r in parsed {
                 match r {
-                    Ok(r) => {
-                        if let Some(code) = r.credit_code.as_deref().and_then(code_key) {
-                            let mut dims = [0f32; 8];
-                            for (i, d) in r.quick.dimensions.iter().enumerate().take(8) {
-                                dims[i] = d.unwrap_or(0.0) as f32;
-                            }
-                            map.insert(
-                                code,
-                                Previous {
-                                    level: r.quick.level,
-                                    score: r.quick.level_score as f32,
-                                    dims,
-                                    matched: std::sync::atomic::AtomicBool::new(false),
-                                },
-                            );
-                        }
+                    Ok(Some((code, p))) => {
+                        map.insert(code, p);
                     }
+                    Ok(None) => {}
                     Err(e) => {
                         skipped += 1;
                         on_error(e);
