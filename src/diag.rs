@@ -134,7 +134,7 @@ impl Diagnostic {
 }
 
 /// Terminal cells a character takes: CJK and full-width forms take two.
-fn display_width(c: char) -> usize {
+pub(crate) fn display_width(c: char) -> usize {
     match c as u32 {
         0x1100..=0x115F
         | 0x2E80..=0xA4CF

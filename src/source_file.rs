@@ -26,32 +26,8 @@ impl SourceFile {
 
     /// Read a file, refusing huge files and text that is not UTF-8.
     pub fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
-        let name = path.display().to_string();
-        let fail = |code, msg: String| Diagnostic::error(code, msg).in_file(&name);
-        let meta = std::fs::metadata(path).map_err(|e| {
-            fail("file-unreadable", format!("cannot read {name}: {e}"))
-                .help("check the path and that you may read the file")
-        })?;
-        if meta.is_dir() {
-            return Err(
-                fail("file-unreadable", format!("{name} is a folder, not a file"))
-                    .help("name a file inside it"),
-            );
-        }
-        if meta.len() > MAX_FILE_BYTES {
-            return Err(fail(
-                "file-too-large",
-                format!(
-                    "{name} is {} bytes; the limit is {} bytes",
-                    meta.len(),
-                    MAX_FILE_BYTES
-                ),
-            )
-            .help("a model or answer sheet is far smaller; split batches into one file per firm"));
-        }
-        let bytes = std::fs::read(path)
-            .map_err(|e| fail("file-unreadable", format!("cannot read {name}: {e}")))?;
-        Self::decode(&name, bytes)
+        let bytes = read_limited(path)?;
+        Self::decode(&path.display().to_string(), bytes)
     }
 
     /// Decode bytes as UTF-8 (BOM allowed), with a clear message for GBK and UTF-16 files.
@@ -114,6 +90,36 @@ impl SourceFile {
         serde_saphyr::from_str_with_options(&self.text, yaml_options())
             .map_err(|e| yaml_error(&self.name, &e))
     }
+}
+
+/// The bytes of a file, refusing folders and files over [`MAX_FILE_BYTES`] with a clear diagnostic.
+pub fn read_limited(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    let name = path.display().to_string();
+    let fail = |code, msg: String| Diagnostic::error(code, msg).in_file(&name);
+    let meta = std::fs::metadata(path).map_err(|e| {
+        fail("file-unreadable", format!("cannot read {name}: {e}"))
+            .help("check the path and that you may read the file")
+    })?;
+    if meta.is_dir() {
+        return Err(
+            fail("file-unreadable", format!("{name} is a folder, not a file"))
+                .help("name a file inside it"),
+        );
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(fail(
+            "file-too-large",
+            format!(
+                "{name} is {} bytes; the limit is {} bytes",
+                meta.len(),
+                MAX_FILE_BYTES
+            ),
+        )
+        .help(
+            "a model, answer sheet or batch is far smaller; split large batches into several files",
+        ));
+    }
+    std::fs::read(path).map_err(|e| fail("file-unreadable", format!("cannot read {name}: {e}")))
 }
 
 /// Parser options: YAML 1.2 booleans only (so an option id `no` stays a string), default budgets.

@@ -2,7 +2,6 @@
 
 use super::{Outcome, write_output};
 use crate::aggregate::{self, Breakdown, Options, RecordError, Source, Summary};
-use crate::diag::Report;
 use crate::model;
 use crate::roadmap;
 use crate::text::{Lang, tr};
@@ -53,14 +52,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    let model = match model::resolve(&args.model) {
-        Ok((m, _, _)) => m,
-        Err(diags) => {
-            let mut report = Report::default();
-            report.extend(diags);
-            super::print_report(&report, super::DiagFormat::Human);
-            return Ok(Outcome::Invalid);
-        }
+    let Some(model) = super::resolve_model(&args.model) else {
+        return Ok(Outcome::Invalid);
     };
     let catalog = if args.no_demand {
         None

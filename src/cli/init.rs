@@ -25,14 +25,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    let model = match model::resolve(&args.model) {
-        Ok((m, _, _)) => m,
-        Err(diags) => {
-            let mut report = crate::diag::Report::default();
-            report.extend(diags);
-            super::print_report(&report, super::DiagFormat::Human);
-            return Ok(Outcome::Invalid);
-        }
+    let Some(model) = super::resolve_model(&args.model) else {
+        return Ok(Outcome::Invalid);
     };
     if let Some(path) = &args.output
         && path.exists()

@@ -125,6 +125,26 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     }
 }
 
+/// Resolve `--model` (a bundled id or a file), printing its diagnostics; `None` when it is unusable.
+pub(crate) fn resolve_model(spec: &str) -> Option<crate::model::Model> {
+    let mut report = Report::default();
+    let model = match model::resolve(spec) {
+        Ok((m, diags, source)) => {
+            if let Some(s) = source {
+                report.add_source(&s.name, &s.text);
+            }
+            report.extend(diags);
+            Some(m)
+        }
+        Err(diags) => {
+            report.extend(diags);
+            None
+        }
+    };
+    print_report(&report, DiagFormat::Human);
+    model
+}
+
 /// Write `text` to `path`, or to standard output when there is none.
 pub(crate) fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
     use anyhow::Context;

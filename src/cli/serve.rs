@@ -1,7 +1,6 @@
 //! `smedx serve`: the web self-assessment and office dashboard.
 
 use super::Outcome;
-use crate::diag::Report;
 use crate::model;
 use crate::serve::{self, storage::SqliteStorage};
 use std::net::SocketAddr;
@@ -35,14 +34,8 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    let model = match model::resolve(&args.model) {
-        Ok((m, _, _)) => m,
-        Err(diags) => {
-            let mut report = Report::default();
-            report.extend(diags);
-            super::print_report(&report, super::DiagFormat::Human);
-            return Ok(Outcome::Invalid);
-        }
+    let Some(model) = super::resolve_model(&args.model) else {
+        return Ok(Outcome::Invalid);
     };
     let storage = Arc::new(SqliteStorage::open(&args.db)?);
     serve::run(

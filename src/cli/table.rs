@@ -6,18 +6,7 @@ use std::fmt::Write as _;
 
 /// Terminal cells a string takes (CJK characters take two).
 fn width(s: &str) -> usize {
-    s.chars()
-        .map(|c| match c as u32 {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6 => 2,
-            _ => 1,
-        })
-        .sum()
+    s.chars().map(crate::diag::display_width).sum()
 }
 
 pub(crate) fn pad(s: &str, cells: usize) -> String {

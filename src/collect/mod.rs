@@ -20,7 +20,7 @@ pub use flat::{Column, Record};
 use crate::answers::{AnswerSheet, check_sheet};
 use crate::diag::{Diagnostic, Report};
 use crate::model::{self, Model};
-use crate::source_file::{MAX_FILE_BYTES, SourceFile};
+use crate::source_file::SourceFile;
 use cells::Places;
 use std::path::Path;
 
@@ -120,29 +120,7 @@ pub fn read(path: &Path) -> Result<Collected, Diagnostic> {
 }
 
 fn read_bytes(path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    let name = path.display().to_string();
-    let fail = |code, msg: String| Diagnostic::error(code, msg).in_file(&name);
-    let meta = std::fs::metadata(path).map_err(|e| {
-        fail("file-unreadable", format!("cannot read {name}: {e}"))
-            .help("check the path and that you may read the file")
-    })?;
-    if meta.is_dir() {
-        return Err(
-            fail("file-unreadable", format!("{name} is a folder, not a file"))
-                .help("name a file inside it"),
-        );
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(fail(
-            "file-too-large",
-            format!(
-                "{name} is {} bytes; the limit is {MAX_FILE_BYTES} bytes",
-                meta.len()
-            ),
-        )
-        .help("split the batch into several files"));
-    }
-    std::fs::read(path).map_err(|e| fail("file-unreadable", format!("cannot read {name}: {e}")))
+    crate::source_file::read_limited(path)
 }
 
 /// The model collected answers are checked against: `--model`, else the model the file names when
