@@ -109,17 +109,19 @@ impl<'de> Deserialize<'de> for Key {
 
 impl<'de> Deserialize<'de> for Value {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(ValueVisitor)
+        d.deserialize_any(ValueVisitor::<false>)
     }
 }
 
-struct ValueVisitor;
+/// Builds a [`Value`]; children keep their positions (YAML through serde-saphyr), or, when `PLAIN`,
+/// are read without (JSON Lines through serde_json, which has none to give).
+struct ValueVisitor<const PLAIN: bool>;
 
-impl<'de> Visitor<'de> for ValueVisitor {
+impl<'de, const PLAIN: bool> Visitor<'de> for ValueVisitor<PLAIN> {
     type Value = Value;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any YAML value")
+        f.write_str("any YAML or JSON value")
     }
     fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
         Ok(Value::Bool(v))
@@ -152,22 +154,43 @@ impl<'de> Visitor<'de> for ValueVisitor {
         Ok(Value::Null)
     }
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        Value::deserialize(d)
+        d.deserialize_any(self)
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
         let mut out = Vec::new();
-        while let Some(node) = seq.next_element::<Node>()? {
-            out.push(node);
+        loop {
+            let next = if PLAIN {
+                seq.next_element::<PlainNode>()?.map(|p| p.0)
+            } else {
+                seq.next_element::<Node>()?
+            };
+            match next {
+                Some(node) => out.push(node),
+                None => return Ok(Value::List(out)),
+            }
         }
-        Ok(Value::List(out))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut out: Vec<(Key, Node)> = Vec::new();
-        while let Some(key) = map.next_key::<Key>()? {
-            let value = map.next_value::<Node>()?;
+        loop {
+            let key = if PLAIN {
+                map.next_key::<String>()?.map(|name| Key {
+                    pos: Pos::UNKNOWN,
+                    name,
+                })
+            } else {
+                map.next_key::<Key>()?
+            };
+            let Some(key) = key else {
+                return Ok(Value::Map(out));
+            };
+            let value = if PLAIN {
+                map.next_value::<PlainNode>()?.0
+            } else {
+                map.next_value::<Node>()?
+            };
             out.push((key, value));
         }
-        Ok(Value::Map(out))
     }
 }
 
@@ -177,70 +200,12 @@ pub struct PlainNode(pub Node);
 
 impl<'de> Deserialize<'de> for PlainNode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(PlainVisitor).map(|value| {
+        d.deserialize_any(ValueVisitor::<true>).map(|value| {
             PlainNode(Node {
                 pos: Pos::UNKNOWN,
                 value,
             })
         })
-    }
-}
-
-struct PlainVisitor;
-
-impl<'de> Visitor<'de> for PlainVisitor {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
-        Ok(Value::Bool(v))
-    }
-    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
-        Ok(Value::Number(v as f64))
-    }
-    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
-        Ok(Value::Number(v as f64))
-    }
-    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
-        Ok(Value::Number(v))
-    }
-    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
-        Ok(Value::String(v.to_string()))
-    }
-    fn visit_string<E>(self, v: String) -> Result<Value, E> {
-        Ok(Value::String(v))
-    }
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(PlainVisitor)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut out = Vec::new();
-        while let Some(PlainNode(node)) = seq.next_element::<PlainNode>()? {
-            out.push(node);
-        }
-        Ok(Value::List(out))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut out: Vec<(Key, Node)> = Vec::new();
-        while let Some(name) = map.next_key::<String>()? {
-            let PlainNode(value) = map.next_value::<PlainNode>()?;
-            out.push((
-                Key {
-                    pos: Pos::UNKNOWN,
-                    name,
-                },
-                value,
-            ));
-        }
-        Ok(Value::Map(out))
     }
 }
 
