@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""End-to-end check of `smedx serve` in headless Chromium (Selenium + Debian's chromedriver).
+
+Usage: serve_e2e.py BASE_URL     e.g. serve_e2e.py http://127.0.0.1:41234
+
+Starts nothing itself: the server must already listen at BASE_URL (tests/serve_browser.rs starts one).
+Walks the firm's whole path as a person would, by clicking the controls the pages render: start, the
+enterprise profile, every questionnaire page (every item answered), review, submit, the report.
+
+Exit status: 0 passed; 1 a check failed (the message says which, on stderr); 77 Selenium, chromedriver
+or Chromium is missing (the message names the install step).
+"""
+
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+
+SKIP = 77
+INSTALL = "run `bash .ci/install-browser-test.sh` (as root)"
+
+# A name that would create a <b> element (and run a script, were the page to let it) if it were not
+# escaped. The credit code is the fictional one of questionnaires/examples/auto-parts-machining.yaml.
+NAME = "测试<b>企业</b><script>document.title='XSS'</script>"
+PROFILE = {
+    "name": NAME,
+    "credit_code": "91330381MA2H8C3NXF",
+    "region": "330381",
+    "industry": "C3670",
+    "employees": "85",
+    "revenue": "6000",
+    "assets": "4800",
+    "digital_budget": "90",
+}
+LEVEL = re.compile(r"^(未达一级|[一二三四五六七八九]级)$")
+
+
+class Failure(Exception):
+    pass
+
+
+def check(cond, message):
+    if not cond:
+        raise Failure(message)
+
+
+def find_executable(env, *candidates):
+    path = os.environ.get(env)
+    if path:
+        return path if os.access(path, os.X_OK) else None
+    for c in candidates:
+        p = c if os.path.isabs(c) else shutil.which(c)
+        if p and os.access(p, os.X_OK):
+            return p
+    return None
+
+
+def main():
+    if len(sys.argv) != 2 or not sys.argv[1].startswith("http"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    base = sys.argv[1].rstrip("/")
+
+    try:
+        from selenium import webdriver  # noqa: F401  (checked here, used in run)
+    except ImportError:
+        print(f"SKIP: Python package selenium is missing: {INSTALL}", file=sys.stderr)
+        return SKIP
+    driver_path = find_executable("CHROMEDRIVER", "/usr/bin/chromedriver", "chromedriver")
+    if not driver_path:
+        print(f"SKIP: chromedriver is missing (Debian package chromium-driver): {INSTALL}", file=sys.stderr)
+        return SKIP
+    browser_path = find_executable("CHROMIUM", "/usr/bin/chromium", "chromium")
+    if not browser_path:
+        print(f"SKIP: chromium is missing (Debian package chromium): {INSTALL}", file=sys.stderr)
+        return SKIP
+
+    profile_dir = tempfile.mkdtemp(prefix="smedx-e2e-chromium-")
+    driver = None
+    started = time.monotonic()
+    try:
+        driver = open_browser(driver_path, browser_path, profile_dir)
+        run(driver, base)
+        print(f"serve_e2e: passed in {time.monotonic() - started:.1f} s")
+        return 0
+    except Failure as e:
+        report_failure(driver, str(e))
+        return 1
+    except Exception as e:  # a Selenium error (element not found, timeout...) is a failure too
+        report_failure(driver, f"{type(e).__name__}: {e}".strip())
+        return 1
+    finally:
+        if driver is not None:
+            try:
+                driver.quit()
+            except Exception:
+                pass
+        shutil.rmtree(profile_dir, ignore_errors=True)
+
+
+def open_browser(driver_path, browser_path, profile_dir):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = browser_path
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--window-size=1280,1024",
+        "--lang=zh-CN",
+        f"--user-data-dir={profile_dir}",
+    ]:
+        options.add_argument(arg)
+    # An explicit driver path: Selenium Manager (which would go to the network) is not used.
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+def report_failure(driver, message):
+    print(f"FAIL: {message}", file=sys.stderr)
+    if driver is None:
+        return
+    try:
+        print(f"  at {driver.current_url}", file=sys.stderr)
+        text = driver.find_element("tag name", "body").text
+        print("  page text (start):\n    " + text[:1500].replace("\n", "\n    "), file=sys.stderr)
+        out = os.environ.get("E2E_ARTIFACTS")
+        if out:
+            os.makedirs(out, exist_ok=True)
+            driver.save_screenshot(os.path.join(out, "failure.png"))
+            with open(os.path.join(out, "failure.html"), "w", encoding="utf-8") as f:
+                f.write(driver.page_source)
+            print(f"  screenshot and HTML in {out}", file=sys.stderr)
+    except Exception:
+        pass
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def css(root, selector):
+    return root.find_elements("css selector", selector)
+
+
+def one(root, selector, what):
+    found = css(root, selector)
+    check(len(found) == 1, f"expected one {what} ({selector}), found {len(found)}")
+    return found[0]
+
+
+def click_and_load(driver, element, what):
+    """Click a control that submits a form or follows a link, and wait for the next page."""
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old = driver.find_element("tag name", "html")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+    element.click()
+    try:
+        WebDriverWait(driver, 30).until(ec.staleness_of(old))
+        WebDriverWait(driver, 30).until(
+            lambda d: d.execute_script("return document.readyState") == "complete"
+        )
+    except Exception:
+        raise Failure(f"{what}: no new page within 30 s")
+    status_like = css(driver, "main h1")
+    if status_like and re.fullmatch(r"[45]\d\d", status_like[0].text.strip()):
+        raise Failure(f"{what}: error page {status_like[0].text.strip()}")
+
+
+def button(driver, go, what):
+    """The submit button with name=go and value `go` (保存，下一页 / 保存，上一页 / 保存，去检查)."""
+    return one(driver, f"main form button[type=submit][name=go][value={go}]:not(.default-submit)", what)
+
+
+def click_control(driver, control):
+    """Tick a radio button or check box through its label, as a person would."""
+    if control.is_selected():
+        return
+    label = control.find_element("xpath", "./ancestor::label[1]")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", label)
+    label.click()
+    check(control.is_selected(), f"clicking the label of {control.get_attribute('name')}="
+          f"{control.get_attribute('value')} did not select it")
+
+
+def type_into(field, text):
+    field.clear()
+    field.send_keys(text)
+    check(field.get_attribute("value") == text,
+          f"field {field.get_attribute('name')} holds {field.get_attribute('value')!r}, typed {text!r}")
+
+
+# --- the firm's path -----------------------------------------------------------------------------
+
+
+def run(driver, base):
+    # Start page.
+    driver.get(base + "/")
+    check("中小企业数字化水平自评" in driver.title, f"start page title is {driver.title!r}")
+    start = one(driver, "form[action='/start'] button[type=submit]", "start button")
+    check(start.text.strip() == "开始自评", f"start button reads {start.text!r}")
+    click_and_load(driver, start, "start")
+    check(re.search(r"/d/[0-9a-f]{32}/profile$", driver.current_url),
+          f"after start: expected the profile page, at {driver.current_url}")
+    token = driver.current_url.split("/d/")[1].split("/")[0]
+
+    # Profile: every field found through its visible label.
+    labels = {lab.text.strip(): lab for lab in css(driver, "main form fieldset label")}
+    check("企业名称" in labels and "统一社会信用代码" in labels,
+          f"profile labels: {sorted(labels)}")
+    for key, value in PROFILE.items():
+        field = one(driver, f"main form input[name={key}]", f"profile field {key}")
+        type_into(field, value)
+    click_and_load(driver, button(driver, "next", "profile next"), "profile: 保存，下一页")
+
+    # Questionnaire pages, until the review page.
+    pages = 0
+    items_total = 0
+    saved = {}
+    while "/page/" in driver.current_url:
+        n = int(driver.current_url.rsplit("/", 1)[1])
+        heading = one(driver, "main h1", "page heading").text
+        m = re.match(r"(\d+) / (\d+) · ", heading)
+        check(m and int(m.group(1)) == n, f"page {n}: heading {heading!r}")
+        count = int(m.group(2))
+        items = answer_page(driver, n)
+        check(items > 0, f"page {n}: no questions")
+        items_total += items
+        pages += 1
+        saved[n] = snapshot(driver)
+        if n == 2:
+            # Drafts are saved page by page: go back and forth and find the answers still there.
+            click_and_load(driver, button(driver, "back", "back"), "page 2: 保存，上一页")
+            check(driver.current_url.endswith(f"/d/{token}/page/1"), f"back went to {driver.current_url}")
+            check(snapshot(driver) == saved[1], "page 1: answers not shown again after going back")
+            click_and_load(driver, button(driver, "next", "next"), "page 1: 保存，下一页")
+            check(snapshot(driver) == saved[2], "page 2: answers not shown again after going back and forth")
+        if n == 1:
+            # Enter in a text field submits the form: it must go forward, not back.
+            field = css(driver, "main form input[type=text]")
+            check(field, "page 1: no text field to press Enter in")
+            from selenium.webdriver.common.keys import Keys
+            old = driver.find_element("tag name", "html")
+            field[0].send_keys(Keys.ENTER)
+            from selenium.webdriver.support import expected_conditions as ec
+            from selenium.webdriver.support.ui import WebDriverWait
+            WebDriverWait(driver, 30).until(ec.staleness_of(old))
+            WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+            check(driver.current_url.endswith(f"/d/{token}/page/2"), f"Enter on page 1 went to {driver.current_url}")
+            continue
+        click_and_load(driver, button(driver, "next", f"page {n} next"), f"page {n}: 保存，下一页")
+    check(pages == count, f"walked {pages} pages, the headings say {count}")
+    check(driver.current_url.endswith(f"/d/{token}/review"),
+          f"after the last page: expected the review page, at {driver.current_url}")
+
+    # Review: no problem in red, a preview of the level, a submit button.
+    errors = [e.text for e in css(driver, "main li.error")]
+    check(not errors, "review lists errors:\n  " + "\n  ".join(errors))
+    warnings = [e.text for e in css(driver, "main li.warning")]
+    preview = one(driver, "main p .big", "expected level on the review page").text.strip()
+    check(LEVEL.match(preview), f"review: expected level reads {preview!r}")
+    submit = one(driver, "main form[action$='/submit'] button[type=submit]", "submit button")
+    check(submit.text.strip() == "提交", f"submit button reads {submit.text!r}")
+    click_and_load(driver, submit, "review: 提交")
+
+    # The report page.
+    check(driver.current_url.endswith(f"/r/{token}"), f"after submit: at {driver.current_url}")
+    check_name_is_text(driver, "report page")
+    level = one(driver, "main .big", "level on the report page").text.strip()
+    check(LEVEL.match(level), f"report page: level reads {level!r}")
+    check(level == preview, f"report page says {level}, the review said {preview}")
+    body = driver.find_element("tag name", "body").text
+    check(re.search(r"已提交第\s*1\s*版", body), "report page: no 'submission version 1'")
+
+    # The full HTML report (same as `smedx report`).
+    link = one(driver, f"main a[href='/r/{token}/report.html']", "link to the full report")
+    click_and_load(driver, link, "查看诊断报告")
+    text = driver.find_element("tag name", "body").text
+    check(level in text, f"full report: level {level} not shown")
+    check(NAME in text, "full report: the company name is not shown as typed")
+    check(not [b for b in css(driver, "b") if b.text == "企业"],
+          "full report: the company name created a <b> element")
+    check(driver.execute_script("return document.title") != "XSS", "full report: script ran")
+    check(css(driver, "svg"), "full report: no chart")
+
+    print(f"serve_e2e: {pages} pages, {items_total} questions answered by clicking and typing; "
+          f"level {level}; {len(warnings)} review warning(s)")
+    for w in warnings:
+        print(f"  warning: {w}")
+
+
+def check_name_is_text(driver, where):
+    h1 = one(driver, "main h1", f"{where} heading")
+    check(h1.text == NAME, f"{where}: heading shows {h1.text!r}, expected the name as typed {NAME!r}")
+    check(not css(h1, "b"), f"{where}: the company name created a <b> element")
+    check(not css(driver, "script"), f"{where}: the page has a <script> element")
+    check(driver.title != "XSS", f"{where}: a script from the company name ran")
+
+
+def snapshot(driver):
+    """What the controls of the page hold: the ticked choices and the typed values."""
+    state = []
+    for inp in css(driver, "main form .item input"):
+        kind = inp.get_attribute("type")
+        if kind in ("radio", "checkbox"):
+            if inp.is_selected():
+                state.append((inp.get_attribute("name"), inp.get_attribute("value")))
+        elif inp.get_attribute("value"):
+            state.append((inp.get_attribute("name"), inp.get_attribute("value")))
+    return state
+
+
+def answer_page(driver, n):
+    """Answer every question of the current page through its controls; returns how many."""
+    items = css(driver, "main form .item")
+    used_ratio = False
+    opened_help = False
+    for item in items:
+        iid = item.get_attribute("id")
+        name = f"a:{iid}"
+        radios = css(item, f"input[type=radio][name='{name}']")
+        boxes = css(item, f"input[type=checkbox][name='{name}']")
+        texts = css(item, f"input[type=text][name='{name}']")
+        if not opened_help:
+            summaries = css(item, "details > summary")
+            if summaries:
+                opened_help = True
+                details = summaries[0].find_element("xpath", "..")
+                summaries[0].click()
+                check(details.get_attribute("open") is not None, f"{iid}: help does not open")
+        if texts:
+            num = css(item, f"input[name='n:{iid}']")
+            den = css(item, f"input[name='d:{iid}']")
+            if num and den and not used_ratio:
+                # One ratio item per page answered with its two figures, the rest with the value.
+                used_ratio = True
+                type_into(num[0], "36")
+                type_into(den[0], "62")
+            else:
+                type_into(texts[0], "50")
+        elif radios:
+            values = [r.get_attribute("value") for r in radios]
+            real = [r for r in radios if r.get_attribute("value") != "na"]
+            check(real, f"{iid}: only 不适用 offered")
+            if "2" in values:  # a scenario: level 2
+                choice = radios[values.index("2")]
+            elif "better" in values:  # a trend
+                choice = radios[values.index("better")]
+            else:  # a single choice: the middle option
+                choice = real[len(real) // 2]
+            click_control(driver, choice)
+        elif boxes:
+            real = [b for b in boxes if b.get_attribute("value") != "na"]
+            # The first option is "无" (none), which excludes the others: tick the second and third.
+            picks = real[1:3] if len(real) > 2 else real[:1]
+            check(picks, f"{iid}: no options")
+            for b in picks:
+                click_control(driver, b)
+        else:
+            raise Failure(f"page {n}: question {iid} has no control this test knows")
+        answered = (
+            any(r.is_selected() for r in radios)
+            or any(b.is_selected() for b in boxes)
+            or any(t.get_attribute("value") for t in css(item, "input[type=text]"))
+        )
+        check(answered, f"page {n}: question {iid} still unanswered")
+    return len(items)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
