@@ -141,7 +141,7 @@ pub fn peer_view(
         });
     }
     let r = crate::answers::reference::reference();
-    let industry = if g.industry.len() == 3 {
+    let industry = if g.industry.len() == 3 && g.industry.is_ascii() {
         r.divisions
             .iter()
             .find(|d| d.code == g.industry[1..])
