@@ -169,21 +169,23 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let roadmap = roadmap::plan(&model, &sheet, &assessment, &catalog, &policies, &request);
     let mut ctx = report::build_context(&model, &assessment, &roadmap, args.lang);
     if let Some(path) = &args.benchmark {
-        let bench: crate::aggregate::benchmark::Benchmark = match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
-        {
-            Ok(b) => b,
-            Err(e) => {
-                diagnostics.extend([Diagnostic::error(
-                    "bad-benchmark",
-                    format!("cannot use {} as a benchmark: {e}", path.display()),
-                )
-                .help("give the JSON file written by `smedx aggregate ... --benchmark FILE`")]);
-                print_report(&diagnostics, DiagFormat::Human);
-                return Ok(Outcome::Invalid);
-            }
-        };
+        let bench: crate::aggregate::benchmark::Benchmark =
+            match crate::source_file::read_limited(path)
+                .map_err(|d| d.message)
+                .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
+                .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+            {
+                Ok(b) => b,
+                Err(e) => {
+                    diagnostics.extend([Diagnostic::error(
+                        "bad-benchmark",
+                        format!("cannot use {} as a benchmark: {e}", path.display()),
+                    )
+                    .help("give the JSON file written by `smedx aggregate ... --benchmark FILE`")]);
+                    print_report(&diagnostics, DiagFormat::Human);
+                    return Ok(Outcome::Invalid);
+                }
+            };
         if bench.model.id != model.id {
             diagnostics.extend([Diagnostic::warning(
                 "model-mismatch",
