@@ -1998,3 +1998,39 @@ fn csv_batches_are_aggregated_and_bad_rows_listed() {
     assert_eq!(s["overall"], s2["overall"]);
     assert_eq!(s["dimensions"], s2["dimensions"]);
 }
+
+#[test]
+fn an_overlong_line_is_refused_without_stopping_the_run() {
+    let dir = TempDir::new("long-line");
+    let path = dir.path("f.jsonl");
+    smedx(&["simulate", "--count", "6", "--seed", "3", "-o", &path], 0);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines.insert(3, format!("{{\"x\": \"{}\"}}", "a".repeat(3 << 20)));
+    let file = dir.write("g.jsonl", &(lines.join("\n") + "\n"));
+    let out = dir.path("s.json");
+    let errors = dir.path("e.txt");
+    smedx(
+        &[
+            "aggregate",
+            &file,
+            "--min-group",
+            "1",
+            "-o",
+            &out,
+            "--errors",
+            &errors,
+        ],
+        0,
+    );
+    let s = read_json(&out);
+    assert_eq!(
+        (s["records"].as_u64(), s["skipped"].as_u64()),
+        (Some(6), Some(1))
+    );
+    let listed = std::fs::read_to_string(&errors).unwrap();
+    assert!(
+        listed.contains("g.jsonl:4:") && listed.contains("bytes long"),
+        "{listed}"
+    );
+}

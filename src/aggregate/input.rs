@@ -15,6 +15,36 @@ use std::sync::Arc;
 /// keep memory flat.
 const CHUNK: usize = 8192;
 
+/// The longest JSON Lines record read (an answer sheet is a few KiB); longer lines are refused.
+const MAX_LINE: usize = 1 << 20;
+
+/// The next line without its newline: `None` at the end, `Err(length)` for a line over [`MAX_LINE`]
+/// (skipped to its end without holding it in memory).
+fn read_line_limited(reader: &mut impl BufRead) -> std::io::Result<Option<Result<Vec<u8>, usize>>> {
+    let mut line = Vec::new();
+    let mut total = 0usize;
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok((total > 0).then(|| if total > MAX_LINE { Err(total) } else { Ok(line) }));
+        }
+        let (take, done) = match buf.iter().position(|b| *b == b'\n') {
+            Some(p) => (p, true),
+            None => (buf.len(), false),
+        };
+        if total + take <= MAX_LINE {
+            line.extend_from_slice(&buf[..take]);
+        } else {
+            line.clear();
+        }
+        total += take;
+        reader.consume(take + usize::from(done));
+        if done {
+            return Ok(Some(if total > MAX_LINE { Err(total) } else { Ok(line) }));
+        }
+    }
+}
+
 /// An input named on the command line.
 #[derive(Debug, Clone)]
 pub struct Source(pub PathBuf);
@@ -135,21 +165,29 @@ pub fn for_each_chunk(model: &Model, sources: &[Source], f: &mut dyn FnMut(Vec<R
             let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRecord>>(2);
             let file_name = name.clone();
             let reader = std::thread::spawn(move || {
-                let reader = std::io::BufReader::with_capacity(1 << 20, file);
+                let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
                 let mut chunk = Vec::with_capacity(CHUNK);
-                for (i, line) in reader.split(b'\n').enumerate() {
+                let mut i = 0usize;
+                loop {
+                    let line = read_line_limited(&mut reader);
                     let text = match line {
-                        Ok(bytes) => String::from_utf8(bytes).unwrap_or_else(|_| {
+                        Ok(None) => break,
+                        Ok(Some(Ok(bytes))) => String::from_utf8(bytes).unwrap_or_else(|_| {
                             "\u{1}this line is not UTF-8 text (save the file as UTF-8)".into()
                         }),
-                        Err(e) => format!("\u{0}read error: {e}"),
+                        Ok(Some(Err(len))) => format!("\u{0}this line is {len} bytes long; one answer sheet is far shorter (limit {MAX_LINE} bytes)"),
+                        Err(e) => {
+                            let _ = tx.send(vec![RawRecord { file: file_name.clone(), line: i as u64 + 1, text: format!("\u{0}read error: {e}"), checked: None }]);
+                            break;
+                        }
                     };
+                    i += 1;
                     if text.trim().is_empty() {
                         continue;
                     }
                     chunk.push(RawRecord {
                         file: file_name.clone(),
-                        line: i as u64 + 1,
+                        line: i as u64,
                         text,
                         checked: None,
                     });
