@@ -26,7 +26,13 @@ fn read_line_limited(reader: &mut impl BufRead) -> std::io::Result<Option<Result
     loop {
         let buf = reader.fill_buf()?;
         if buf.is_empty() {
-            return Ok((total > 0).then(|| if total > MAX_LINE { Err(total) } else { Ok(line) }));
+            return Ok((total > 0).then(|| {
+                if total > MAX_LINE {
+                    Err(total)
+                } else {
+                    Ok(line)
+                }
+            }));
         }
         let (take, done) = match buf.iter().position(|b| *b == b'\n') {
             Some(p) => (p, true),
@@ -40,7 +46,11 @@ fn read_line_limited(reader: &mut impl BufRead) -> std::io::Result<Option<Result
         total += take;
         reader.consume(take + usize::from(done));
         if done {
-            return Ok(Some(if total > MAX_LINE { Err(total) } else { Ok(line) }));
+            return Ok(Some(if total > MAX_LINE {
+                Err(total)
+            } else {
+                Ok(line)
+            }));
         }
     }
 }
@@ -175,9 +185,16 @@ pub fn for_each_chunk(model: &Model, sources: &[Source], f: &mut dyn FnMut(Vec<R
                         Ok(Some(Ok(bytes))) => String::from_utf8(bytes).unwrap_or_else(|_| {
                             "\u{1}this line is not UTF-8 text (save the file as UTF-8)".into()
                         }),
-                        Ok(Some(Err(len))) => format!("\u{0}this line is {len} bytes long; one answer sheet is far shorter (limit {MAX_LINE} bytes)"),
+                        Ok(Some(Err(len))) => format!(
+                            "\u{0}this line is {len} bytes long; one answer sheet is far shorter (limit {MAX_LINE} bytes)"
+                        ),
                         Err(e) => {
-                            let _ = tx.send(vec![RawRecord { file: file_name.clone(), line: i as u64 + 1, text: format!("\u{0}read error: {e}"), checked: None }]);
+                            let _ = tx.send(vec![RawRecord {
+                                file: file_name.clone(),
+                                line: i as u64 + 1,
+                                text: format!("\u{0}read error: {e}"),
+                                checked: None,
+                            }]);
                             break;
                         }
                     };
