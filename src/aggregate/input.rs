@@ -26,12 +26,13 @@ fn read_line_limited(reader: &mut impl BufRead) -> std::io::Result<Option<Result
     loop {
         let buf = reader.fill_buf()?;
         if buf.is_empty() {
-            return Ok((total > 0).then(|| {
-                if total > MAX_LINE {
-                    Err(total)
-                } else {
-                    Ok(line)
-                }
+            if total == 0 {
+                return Ok(None);
+            }
+            return Ok(Some(if total > MAX_LINE {
+                Err(total)
+            } else {
+                Ok(line)
             }));
         }
         let (take, done) = match buf.iter().position(|b| *b == b'\n') {
