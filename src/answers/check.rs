@@ -526,7 +526,8 @@ impl SheetChecker<'_> {
 }
 
 fn is_na(s: &str) -> bool {
-    matches!(s.trim().to_lowercase().as_str(), "na" | "n/a" | "不适用")
+    let t = s.trim();
+    t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("n/a") || t == "不适用"
 }
 
 fn describe(v: &Value) -> String {

@@ -443,12 +443,19 @@ pub fn quick_score(model: &Model, sheet: &AnswerSheet) -> QuickScore {
     let group = sheet.profile.industry_group.as_str();
     let size = sheet.profile.size_class;
     let mut scenarios = Vec::new();
+    // One pass over the answers (sorted by id) instead of a search per item.
+    let mut by_item: Vec<Option<&AnswerValue>> = vec![None; model.items.len()];
+    for (id, a) in &sheet.answers {
+        if let Some(i) = model.item_index(id) {
+            by_item[i] = Some(&a.value);
+        }
+    }
     let fractions: Vec<Option<f64>> = model
         .items
         .iter()
-        .map(|item| {
+        .zip(by_item)
+        .map(|(item, answer)| {
             let applies = item.applies_to.applies(group, size);
-            let answer = sheet.answers.get(&item.id).map(|a| &a.value);
             let fraction = match (applies, answer) {
                 (false, _) | (true, Some(AnswerValue::NotApplicable)) => None,
                 (true, Some(v)) => Some(item_fraction(item, v).unwrap_or(0.0)),
