@@ -167,16 +167,25 @@ def click_and_load(driver, element, what):
     old = driver.find_element("tag name", "html")
     driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
     element.click()
-    try:
-        WebDriverWait(driver, 30).until(ec.staleness_of(old))
-        WebDriverWait(driver, 30).until(
-            lambda d: d.execute_script("return document.readyState") == "complete"
-        )
-    except Exception:
-        raise Failure(f"{what}: no new page within 30 s")
+    wait_for_new_page(driver, old, what)
     status_like = css(driver, "main h1")
     if status_like and re.fullmatch(r"[45]\d\d", status_like[0].text.strip()):
         raise Failure(f"{what}: error page {status_like[0].text.strip()}")
+
+
+def wait_for_new_page(driver, old, what):
+    """Wait until `old` (the previous <html>) is gone and the new document has loaded. Scripts run
+    while a page unloads may fail; those errors are retried, not reported."""
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    try:
+        wait = WebDriverWait(driver, 30, ignored_exceptions=(WebDriverException,))
+        wait.until(ec.staleness_of(old))
+        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
+    except Exception as e:
+        raise Failure(f"{what}: no new page within 30 s ({type(e).__name__})")
 
 
 def button(driver, go, what):
@@ -254,10 +263,7 @@ def run(driver, base):
             from selenium.webdriver.common.keys import Keys
             old = driver.find_element("tag name", "html")
             field[0].send_keys(Keys.ENTER)
-            from selenium.webdriver.support import expected_conditions as ec
-            from selenium.webdriver.support.ui import WebDriverWait
-            WebDriverWait(driver, 30).until(ec.staleness_of(old))
-            WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+            wait_for_new_page(driver, old, "page 1: Enter")
             check(driver.current_url.endswith(f"/d/{token}/page/2"), f"Enter on page 1 went to {driver.current_url}")
             continue
         click_and_load(driver, button(driver, "next", f"page {n} next"), f"page {n}: 保存，下一页")
