@@ -21,6 +21,16 @@ pub enum Lang {
     En,
 }
 
+impl Lang {
+    /// "zh" or "en": the key of a [`Text`] and the code templates receive.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+}
+
 impl Text {
     pub fn new(zh: &str, en: &str) -> Text {
         Text {

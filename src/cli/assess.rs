@@ -79,13 +79,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         .clone()
         .or(named)
         .unwrap_or_else(|| model::DEFAULT_MODEL_ID.to_string());
-    let model = match model::resolve(&spec) {
-        Ok((m, _, _)) => m,
-        Err(diags) => {
-            report.extend(diags);
-            print_report(&report, DiagFormat::Human);
-            return Ok(Outcome::Invalid);
-        }
+    let Some(model) = model::resolve_into(&spec, &mut report) else {
+        print_report(&report, DiagFormat::Human);
+        return Ok(Outcome::Invalid);
     };
     let stdin = std::io::stdin();
     let stdout = std::io::stdout();

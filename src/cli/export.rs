@@ -1,6 +1,7 @@
 //! `smedx export`: the model in another tool's format — XLSForm for ODK Collect and KoboToolbox.
 
-use super::template::{output_exists, write_binary};
+use super::output_exists;
+use super::template::write_binary;
 use super::{DiagFormat, Outcome, print_report};
 use crate::collect::xlsform;
 use crate::diag::Report;
@@ -38,13 +39,9 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let mut report = Report::default();
-    let model = match model::resolve(&args.model) {
-        Ok((m, _, _)) => m,
-        Err(diags) => {
-            report.extend(diags);
-            print_report(&report, DiagFormat::Human);
-            return Ok(Outcome::Invalid);
-        }
+    let Some(model) = model::resolve_into(&args.model, &mut report) else {
+        print_report(&report, DiagFormat::Human);
+        return Ok(Outcome::Invalid);
     };
     if let Some(path) = &args.output
         && path.exists()

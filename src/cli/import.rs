@@ -1,7 +1,7 @@
 //! `smedx import`: answers collected elsewhere back into answer sheets — a questionnaire workbook,
 //! a CSV batch, or an ODK Central / KoboToolbox export (CSV or XLSX).
 
-use super::template::output_exists;
+use super::output_exists;
 use super::{DiagFormat, Outcome, print_report, write_output};
 use crate::collect::{self, Collected, answer_yaml};
 use crate::diag::{Diagnostic, Report};
@@ -73,9 +73,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Collected::Questionnaire(q) => q.model_named.clone(),
         Collected::Table(t) => t.model_named(),
     };
-    let Some(model) =
-        collect::choose_model(args.model.as_deref(), named.as_deref(), &name, &mut report)
-    else {
+    let Some(model) = collect::choose_model(
+        args.model.as_deref(),
+        named.as_deref(),
+        &name,
+        crate::diag::Pos::UNKNOWN,
+        &mut report,
+    ) else {
         print_report(&report, args.diagnostics);
         return Ok(Outcome::Invalid);
     };

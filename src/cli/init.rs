@@ -33,14 +33,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         && !args.force
     {
         let mut report = crate::diag::Report::default();
-        report.extend([crate::diag::Diagnostic::error(
-            "output-exists",
-            format!(
-                "{} exists already; smedx will not overwrite answers",
-                path.display()
-            ),
-        )
-        .help("choose another file name, or pass --force to overwrite it")]);
+        report.extend([super::output_exists(path)]);
         super::print_report(&report, super::DiagFormat::Human);
         return Ok(Outcome::Invalid);
     }

@@ -128,21 +128,21 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
 /// Resolve `--model` (a bundled id or a file), printing its diagnostics; `None` when it is unusable.
 pub(crate) fn resolve_model(spec: &str) -> Option<crate::model::Model> {
     let mut report = Report::default();
-    let model = match model::resolve(spec) {
-        Ok((m, diags, source)) => {
-            if let Some(s) = source {
-                report.add_source(&s.name, &s.text);
-            }
-            report.extend(diags);
-            Some(m)
-        }
-        Err(diags) => {
-            report.extend(diags);
-            None
-        }
-    };
+    let model = model::resolve_into(spec, &mut report);
     print_report(&report, DiagFormat::Human);
     model
+}
+
+/// The diagnostic for an output file that exists (answers are never overwritten silently).
+pub(crate) fn output_exists(path: &Path) -> Diagnostic {
+    Diagnostic::error(
+        "output-exists",
+        format!(
+            "{} exists already; smedx will not overwrite it",
+            path.display()
+        ),
+    )
+    .help("choose another file name, or pass --force to overwrite it")
 }
 
 /// Write `text` to `path`, or to standard output when there is none.
@@ -202,35 +202,9 @@ pub(crate) fn load_checked_sheet(
         }
     };
     let named = answers::check::model_named(&node);
-    let spec = model_arg
-        .map(str::to_string)
-        .or_else(|| named.clone().filter(|id| model::bundled(id).is_some()))
-        .unwrap_or_else(|| model::DEFAULT_MODEL_ID.to_string());
-    if model_arg.is_none()
-        && let Some(id) = named.filter(|id| model::bundled(id).is_none())
-    {
-        report.extend([Diagnostic::error(
-            "unknown-model",
-            format!("the sheet names model `{id}`, which is not bundled"),
-        )
-        .in_file(&source.name)
-        .at(node.get("model").map_or(node.pos, |n| n.pos))
-        .help("pass the model file with --model path/to/model.yaml")]);
-        return None;
-    }
-    let model = match model::resolve(&spec) {
-        Ok((m, diags, msrc)) => {
-            if let Some(s) = msrc {
-                report.add_source(&s.name, &s.text);
-            }
-            report.extend(diags);
-            m
-        }
-        Err(diags) => {
-            report.extend(diags);
-            return None;
-        }
-    };
+    let at = node.get("model").map_or(node.pos, |n| n.pos);
+    let model =
+        crate::collect::choose_model(model_arg, named.as_deref(), &source.name, at, report)?;
     let checked = answers::check_sheet(&model, &node, &source);
     report.extend(checked.diagnostics);
     Some(LoadedSheet {

@@ -1,7 +1,6 @@
 //! `smedx schema`: print the JSON Schema (draft-07) of model files or answer sheets.
 
 use super::{Outcome, write_output};
-use crate::model;
 use anyhow::Context;
 use std::path::PathBuf;
 
@@ -38,14 +37,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Kind::Policies => crate::schema::policies_schema(),
         Kind::Answers => {
             let model = match &args.model {
-                Some(spec) => match model::resolve(spec) {
-                    Ok((m, _, _)) => Some(m),
-                    Err(diags) => {
-                        let mut report = crate::diag::Report::default();
-                        report.extend(diags);
-                        super::print_report(&report, super::DiagFormat::Human);
-                        return Ok(Outcome::Invalid);
-                    }
+                Some(spec) => match super::resolve_model(spec) {
+                    Some(m) => Some(m),
+                    None => return Ok(Outcome::Invalid),
                 },
                 None => None,
             };

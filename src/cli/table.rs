@@ -13,13 +13,6 @@ pub(crate) fn pad(s: &str, cells: usize) -> String {
     format!("{s}{}", " ".repeat(cells.saturating_sub(width(s))))
 }
 
-/// Title of a bundled model's industry group, else the id.
-fn group_title(id: &str, lang: Lang) -> String {
-    crate::model::bundled(crate::model::DEFAULT_MODEL_ID)
-        .and_then(|m| m.industry_group(id))
-        .map_or_else(|| id.to_string(), |g| g.title.get(lang).to_string())
-}
-
 /// Points with at most two decimals.
 pub fn pts(x: f64) -> String {
     crate::text::points(x)
@@ -65,8 +58,7 @@ pub fn render(a: &Assessment, lang: Lang) -> String {
     if let Some(s) = p.size_class {
         facts.push(s.label(lang).to_string());
     }
-    // The group's title is not in the assessment; its id is shown in the JSON output.
-    facts.push(group_title(&p.industry_group, lang));
+    facts.push(a.industry_group.get(lang).to_string());
     let _ = writeln!(
         out,
         "{} {}  ({})",

@@ -44,22 +44,15 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let mut report = Report::default();
-    let model = match model::resolve(&args.model) {
-        Ok((m, diags, _)) => {
-            report.extend(diags);
-            m
-        }
-        Err(diags) => {
-            report.extend(diags);
-            print_report(&report, DiagFormat::Human);
-            return Ok(Outcome::Invalid);
-        }
+    let Some(model) = model::resolve_into(&args.model, &mut report) else {
+        print_report(&report, DiagFormat::Human);
+        return Ok(Outcome::Invalid);
     };
     if let Some(path) = &args.output
         && path.exists()
         && !args.force
     {
-        report.extend([output_exists(path)]);
+        report.extend([super::output_exists(path)]);
         print_report(&report, DiagFormat::Human);
         return Ok(Outcome::Invalid);
     }
@@ -105,18 +98,6 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
     }
     Ok(Outcome::Ok)
-}
-
-/// The diagnostic for an output file that exists.
-pub(crate) fn output_exists(path: &Path) -> Diagnostic {
-    Diagnostic::error(
-        "output-exists",
-        format!(
-            "{} exists already; smedx will not overwrite it",
-            path.display()
-        ),
-    )
-    .help("choose another file name, or pass --force to overwrite it")
 }
 
 /// Write a binary file, or to standard output when it is not a terminal.

@@ -103,11 +103,11 @@ pub fn read(path: &Path) -> Result<Collected, Diagnostic> {
     let name = path.display().to_string();
     match FileKind::of(path) {
         Some(FileKind::Workbook) => {
-            let bytes = read_bytes(path)?;
+            let bytes = crate::source_file::read_limited(path)?;
             xlsx::read(&name, &bytes)
         }
         Some(FileKind::Delimited) => {
-            let bytes = read_bytes(path)?;
+            let bytes = crate::source_file::read_limited(path)?;
             csv::read(&name, bytes).map(Collected::Table)
         }
         None => Err(Diagnostic::error(
@@ -119,16 +119,14 @@ pub fn read(path: &Path) -> Result<Collected, Diagnostic> {
     }
 }
 
-fn read_bytes(path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    crate::source_file::read_limited(path)
-}
-
-/// The model collected answers are checked against: `--model`, else the model the file names when
-/// it is bundled, else the default. Diagnostics of a model file go into `report`.
+/// The model answers are checked against: `--model`, else the model the file names when it is
+/// bundled, else the default. A named model that is not bundled is an error at `at` (the `model:`
+/// key, when the file has positions). Diagnostics of a model file go into `report`.
 pub fn choose_model(
     model_arg: Option<&str>,
     named: Option<&str>,
     file: &str,
+    at: crate::diag::Pos,
     report: &mut Report,
 ) -> Option<Model> {
     if model_arg.is_none()
@@ -139,6 +137,7 @@ pub fn choose_model(
             format!("{file} names model `{id}`, which is not bundled"),
         )
         .in_file(file)
+        .at(at)
         .help("pass the model file with --model path/to/model.yaml")]);
         return None;
     }
@@ -146,19 +145,7 @@ pub fn choose_model(
         .or(named)
         .unwrap_or(model::DEFAULT_MODEL_ID)
         .to_string();
-    match model::resolve(&spec) {
-        Ok((m, diags, source)) => {
-            if let Some(s) = source {
-                report.add_source(&s.name, &s.text);
-            }
-            report.extend(diags);
-            Some(m)
-        }
-        Err(diags) => {
-            report.extend(diags);
-            None
-        }
-    }
+    model::resolve_into(&spec, report)
 }
 
 /// Load one enterprise's answers from a workbook or a one-row CSV file and check them, for
@@ -178,7 +165,13 @@ pub fn load_checked(
     };
     match collected {
         Collected::Questionnaire(q) => {
-            let model = choose_model(model_arg, q.model_named.as_deref(), &name, report)?;
+            let model = choose_model(
+                model_arg,
+                q.model_named.as_deref(),
+                &name,
+                crate::diag::Pos::UNKNOWN,
+                report,
+            )?;
             let (record, reader_diags) = q.record(&model);
             report.extend(reader_diags);
             let checked = check_record(&model, &record, &name);
@@ -187,7 +180,13 @@ pub fn load_checked(
             Some((model, sheet))
         }
         Collected::Table(table) => {
-            let model = choose_model(model_arg, table.model_named().as_deref(), &name, report)?;
+            let model = choose_model(
+                model_arg,
+                table.model_named().as_deref(),
+                &name,
+                crate::diag::Pos::UNKNOWN,
+                report,
+            )?;
             let batch = table.records(&model);
             report.extend(batch.diagnostics);
             match batch.records.as_slice() {

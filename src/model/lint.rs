@@ -96,7 +96,12 @@ impl Linter<'_> {
                 format!("{what} has fraction {v}, outside 0–1"),
                 "a fraction is the share of the item's points: 0.25 means a quarter",
             );
-            return 0.0;
+            // Clamped, so the one mistake does not also trip the reachability checks.
+            return if v.is_finite() {
+                v.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
         }
         v
     }

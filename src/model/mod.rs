@@ -450,6 +450,24 @@ pub fn bundled(id: &str) -> Option<&'static Model> {
         .and_then(|(_, m)| m.as_ref())
 }
 
+/// Resolve `--model` into `report`: its diagnostics (and the model file's text, to quote lines)
+/// are added; `None` when the model is unusable.
+pub fn resolve_into(spec: &str, report: &mut crate::diag::Report) -> Option<Model> {
+    match resolve(spec) {
+        Ok((m, diags, source)) => {
+            if let Some(s) = source {
+                report.add_source(&s.name, &s.text);
+            }
+            report.extend(diags);
+            Some(m)
+        }
+        Err(diags) => {
+            report.extend(diags);
+            None
+        }
+    }
+}
+
 /// Resolve `--model`: a bundled id, or a path to a model file.
 pub fn resolve(
     spec: &str,

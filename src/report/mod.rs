@@ -332,22 +332,9 @@ pub fn build_context(
         }
     }
     let evidence = evidence_checklist(model, roadmap);
-    let industry_group = model
-        .industry_group(&assessment.profile.industry_group)
-        .map_or_else(
-            || {
-                Text::new(
-                    &assessment.profile.industry_group,
-                    &assessment.profile.industry_group,
-                )
-            },
-            |g| g.title.clone(),
-        );
+    let industry_group = assessment.industry_group.clone();
     ReportContext {
-        lang: match lang {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        },
+        lang: lang.code(),
         assessment: assessment.clone(),
         roadmap: roadmap.clone(),
         charts,
@@ -450,10 +437,7 @@ pub fn environment(dir: Option<PathBuf>, lang: Lang) -> Environment<'static> {
         }
     });
     env.add_filter("tx", move |v: Value| -> String {
-        let key = match lang {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        };
+        let key = lang.code();
         let pick = |k: &str| {
             v.get_attr(k)
                 .ok()

@@ -205,10 +205,7 @@ pub fn charts(s: &Summary, lang: Lang) -> OfficeCharts {
 pub fn render_html(s: &Summary, lang: Lang) -> anyhow::Result<String> {
     let env = super::environment(None, lang);
     let ctx = OfficeContext {
-        lang: match lang {
-            Lang::Zh => "zh",
-            Lang::En => "en",
-        },
+        lang: lang.code(),
         summary: s,
         charts: charts(s, lang),
         total_subsidy: s.demand.iter().map(|d| d.cell.subsidy).sum(),

@@ -14,6 +14,8 @@ use serde::Serialize;
 pub struct Assessment {
     pub model: ModelRef,
     pub profile: Profile,
+    /// Title of the firm's industry group (the id is `profile.industry_group`).
+    pub industry_group: Text,
     /// The level score (基础分): dimensions that count toward the level, combined.
     pub level_score: f64,
     pub level_score_max: f64,
@@ -391,6 +393,9 @@ pub fn score(model: &Model, sheet: &AnswerSheet) -> Assessment {
             title: model.title.clone(),
         },
         profile: sheet.profile.clone(),
+        industry_group: model
+            .industry_group(group)
+            .map_or_else(|| Text::new(group, group), |g| g.title.clone()),
         level_score,
         level_score_max: model.score_points,
         level,

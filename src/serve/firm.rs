@@ -28,13 +28,6 @@ fn val<T: Serialize>(x: T) -> minijinja::Value {
 }
 type FormPairs = axum::Form<Vec<(String, String)>>;
 
-fn lang_code(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => "zh",
-        Lang::En => "en",
-    }
-}
-
 /// The steps of the questionnaire, for the navigation bar.
 #[derive(Serialize)]
 struct Step {
@@ -117,7 +110,7 @@ pub async fn start_page(
     st.page(
         lang,
         "serve_start.html",
-        context! { csrf => csrf.0, lang => lang_code(lang), here => "/", model => context! {
+        context! { csrf => csrf.0, lang => lang.code(), here => "/", model => context! {
             title => val(&st.model.title), version => st.model.version.clone(),
         }, dimensions => val(st.model.dimensions.iter().map(|d| &d.title).collect::<Vec<_>>()) },
     )
@@ -193,7 +186,7 @@ pub async fn profile_page(
     st.page(
         lang,
         "serve_profile.html",
-        context! { csrf => csrf.0, lang => lang_code(lang), here => format!("/d/{token}/profile"),
+        context! { csrf => csrf.0, lang => lang.code(), here => format!("/d/{token}/profile"),
         fields, steps => val(steps(&st, &token, "profile")), token },
     )
 }
@@ -255,7 +248,7 @@ pub async fn dimension_page(
     st.page(
         lang,
         "serve_page.html",
-        context! { csrf => csrf.0, lang => lang_code(lang), here => format!("/d/{token}/page/{i}"),
+        context! { csrf => csrf.0, lang => lang.code(), here => format!("/d/{token}/page/{i}"),
             n => i, count => st.model.dimensions.len(), title => val(&dim.title), help => val(&dim.help),
             groups => val(groups), steps => val(steps(&st, &token, &i.to_string())), token },
     )
@@ -323,7 +316,7 @@ fn review_page(
     let mut r = st.page(
         lang,
         "serve_review.html",
-        context! { csrf, lang => lang_code(lang), here => format!("/d/{token}/review"), token,
+        context! { csrf, lang => lang.code(), here => format!("/d/{token}/review"), token,
             problems => val(problems), ok => sheet.is_some(), preview, steps => val(steps(st, token, "review")) },
     );
     *r.status_mut() = status;
@@ -450,7 +443,7 @@ pub async fn done(State(st): St, Path(token): Path<String>, headers: HeaderMap) 
     st.page(
         lang,
         "serve_done.html",
-        context! { lang => lang_code(lang), here => format!("/r/{token}"), token,
+        context! { lang => lang.code(), here => format!("/r/{token}"), token,
         name => sheet.profile.name, version => stored.version,
         level_name => val(&a.level_name), score => crate::text::points(a.level_score),
         max => crate::text::points(a.level_score_max) },

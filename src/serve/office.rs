@@ -6,7 +6,6 @@ use super::guard::{CsrfToken, cookie, set_cookie};
 use super::storage::{OfficeUser, SubmissionFilter};
 use super::{AppState, SESSION_SECONDS, blocking, internal, lang_of, now};
 use crate::aggregate::{self, Breakdown, Options, Source, Summary};
-use crate::text::Lang;
 use axum::Extension;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -19,10 +18,6 @@ type St = State<Arc<AppState>>;
 
 const SESSION_COOKIE: &str = "smedx_session";
 
-fn lang_code(lang: Lang) -> &'static str {
-    if lang == Lang::En { "en" } else { "zh" }
-}
-
 pub async fn login_page(
     State(st): St,
     headers: HeaderMap,
@@ -32,7 +27,7 @@ pub async fn login_page(
     st.page(
         lang,
         "serve_login.html",
-        context! { csrf => csrf.0, lang => lang_code(lang), here => "/office/login", failed => false },
+        context! { csrf => csrf.0, lang => lang.code(), here => "/office/login", failed => false },
     )
 }
 
@@ -93,7 +88,7 @@ pub async fn login(
             let mut r = st.page(
                 lang,
                 "serve_login.html",
-                context! { csrf => csrf.0, lang => lang_code(lang), here => "/office/login", failed => true },
+                context! { csrf => csrf.0, lang => lang.code(), here => "/office/login", failed => true },
             );
             *r.status_mut() = StatusCode::UNAUTHORIZED;
             r
@@ -256,7 +251,7 @@ pub async fn dashboard(
     st.page(
         lang,
         "serve_office.html",
-        context! { csrf => csrf.0, lang => lang_code(lang), here => "/office",
+        context! { csrf => csrf.0, lang => lang.code(), here => "/office",
             user => user.name, scope => user.region_prefix, filters => minijinja::Value::from(minijinja::value::Serde(&f)), query,
             region => filter.region_prefix, summary => minijinja::Value::from(minijinja::value::Serde(&summary)) },
     )

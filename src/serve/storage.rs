@@ -303,13 +303,7 @@ impl Storage for SqliteStorage {
             .query_row(
                 "SELECT name, region_prefix, password_hash FROM users WHERE name = ?1",
                 [name],
-                |r| {
-                    Ok(OfficeUser {
-                        name: r.get(0)?,
-                        region_prefix: r.get(1)?,
-                        password_hash: r.get(2)?,
-                    })
-                },
+                office_user,
             )
             .optional()?)
     }
@@ -334,13 +328,7 @@ impl Storage for SqliteStorage {
                 "SELECT u.name, u.region_prefix, u.password_hash FROM sessions s
                  JOIN users u ON u.name = s.user WHERE s.token = ?1 AND s.expires_at > ?2",
                 params![token, now],
-                |r| {
-                    Ok(OfficeUser {
-                        name: r.get(0)?,
-                        region_prefix: r.get(1)?,
-                        password_hash: r.get(2)?,
-                    })
-                },
+                office_user,
             )
             .optional()?)
     }
@@ -350,6 +338,15 @@ impl Storage for SqliteStorage {
             .execute("DELETE FROM sessions WHERE token = ?1", [token])?;
         Ok(())
     }
+}
+
+/// An office user from a row of (name, region_prefix, password_hash).
+fn office_user(r: &rusqlite::Row) -> rusqlite::Result<OfficeUser> {
+    Ok(OfficeUser {
+        name: r.get(0)?,
+        region_prefix: r.get(1)?,
+        password_hash: r.get(2)?,
+    })
 }
 
 #[cfg(test)]
