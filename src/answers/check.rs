@@ -707,15 +707,13 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
             answers.insert(item.id.clone(), a);
         }
     }
-    for item in &model.items {
+    for (index, item) in model.items.iter().enumerate() {
         if item.required
             && item.applies_to.applies(&group, size)
             && !answers.contains_key(&item.id)
             && !suggested.contains(&item.id.as_str())
-            && !c
-                .diags
-                .iter()
-                .any(|d| d.is_error() && d.message.contains(&format!("`{}`", item.id)))
+            // Given but invalid: already reported where it stands.
+            && (!seen[index] || blank.contains_key(item.id.as_str()))
         {
             let na = if item.allow_na {
                 " (or `na` if it does not apply)"

@@ -86,8 +86,6 @@ pub struct ItemScore {
     /// Recorded-not-scored figures.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub data: std::collections::BTreeMap<String, f64>,
-    #[serde(skip)]
-    weight_cache: f64,
 }
 
 /// A scenario's grade, for level rules and the scenario grid.
@@ -238,13 +236,13 @@ fn combine(parts: &[Part], how: Combine) -> Option<f64> {
     })
 }
 
-fn score_node(node: &Node, items: &[ItemScore]) -> (Option<f64>, NodeScore) {
+fn score_node(model: &Model, node: &Node, items: &[ItemScore]) -> (Option<f64>, NodeScore) {
     let (parts, children, item_ids) = match &node.children {
         Children::Nodes(nodes) => {
             let scored: Vec<(Option<f64>, NodeScore, &Node)> = nodes
                 .iter()
                 .map(|n| {
-                    let (f, s) = score_node(n, items);
+                    let (f, s) = score_node(model, n, items);
                     (f, s, n)
                 })
                 .collect();
@@ -268,7 +266,7 @@ fn score_node(node: &Node, items: &[ItemScore]) -> (Option<f64>, NodeScore) {
                 .map(|&i| Part {
                     fraction: items[i].fraction,
                     max: items[i].max,
-                    weight: items[i].weight(),
+                    weight: model.items[i].weight,
                 })
                 .collect();
             (
@@ -289,12 +287,6 @@ fn score_node(node: &Node, items: &[ItemScore]) -> (Option<f64>, NodeScore) {
         items: item_ids,
     };
     (fraction, score)
-}
-
-impl ItemScore {
-    fn weight(&self) -> f64 {
-        self.weight_cache
-    }
 }
 
 /// Score an answer sheet against its model. Pure: same inputs, same result.
@@ -337,7 +329,6 @@ pub fn score(model: &Model, sheet: &AnswerSheet) -> Assessment {
                     .get(&item.id)
                     .map(|a| a.data.clone())
                     .unwrap_or_default(),
-                weight_cache: item.weight,
             }
         })
         .collect();
@@ -345,7 +336,7 @@ pub fn score(model: &Model, sheet: &AnswerSheet) -> Assessment {
         .dimensions
         .iter()
         .map(|d| {
-            let (f, s) = score_node(d, &items);
+            let (f, s) = score_node(model, d, &items);
             (f, s, d)
         })
         .collect();
