@@ -173,9 +173,7 @@ fn yaml_error(name: &str, e: &serde_saphyr::Error) -> Diagnostic {
             .map(|x| x.trim_matches(|c| c == '`' || c == ' '))
             .filter(|x| !x.is_empty())
             .collect();
-        let hint = match found
-            .and_then(|f| crate::answers::check::closest(f, expected.iter().copied()))
-        {
+        let hint = match found.and_then(|f| crate::text::closest(f, expected.iter().copied())) {
             Some(c) => format!("did you mean `{c}`?"),
             None if !expected.is_empty() => format!("allowed keys here: {}", expected.join(", ")),
             None => {

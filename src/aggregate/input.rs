@@ -1,7 +1,8 @@
 //! Reading many answer sheets: JSON Lines streamed in chunks, folders of YAML/JSON files, single files.
 //! Each record is checked like `smedx validate` would; a bad record is an error with file and line.
 
-use crate::answers::{self, AnswerSheet, SizeClass};
+use crate::answers::{self, AnswerSheet};
+use crate::model::SizeClass;
 use crate::model::{Children, Model};
 use crate::score::{QuickScore, quick_score};
 use crate::source_file::SourceFile;

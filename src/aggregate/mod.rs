@@ -8,7 +8,7 @@ pub mod stats;
 
 pub use input::{Record, RecordError, Source};
 
-use crate::answers::SizeClass;
+use crate::model::SizeClass;
 use crate::model::{Children, Model};
 use crate::roadmap::demand::DemandTable;
 use crate::roadmap::{Catalog, Policy};

@@ -5,6 +5,7 @@ use super::{Answer, AnswerSheet, AnswerValue, Trend};
 use crate::diag::{Diagnostic, Pos};
 use crate::model::{BetterWhen, Item, ItemSpec, Model};
 use crate::source_file::SourceFile;
+use crate::text::closest;
 use crate::yaml_value::{Key, Node, Value, format_number};
 use std::collections::BTreeMap;
 
@@ -31,29 +32,6 @@ pub fn load_sheet(source: &SourceFile) -> Result<Node, Diagnostic> {
 /// The model id a sheet names, if any (to pick the model before checking).
 pub fn model_named(sheet: &Node) -> Option<String> {
     sheet.get("model").and_then(|n| n.value.as_text())
-}
-
-/// The closest known name, for "did you mean" hints.
-pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    known
-        .map(|k| (k, edit_distance(name, k)))
-        .filter(|(k, d)| *d <= (k.chars().count() / 3).max(2))
-        .min_by_key(|(_, d)| *d)
-        .map(|(k, _)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 struct SheetChecker<'a> {

@@ -8,40 +8,10 @@ pub mod check;
 pub use check::{Checked, check_sheet, load_sheet};
 pub use profile::Profile;
 
+pub use crate::model::SizeClass;
+
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// 企业规模 per 工信部联企业〔2011〕300号.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SizeClass {
-    Medium,
-    Small,
-    Micro,
-    Large,
-}
-
-impl SizeClass {
-    pub fn parse(s: &str) -> Option<SizeClass> {
-        match s.trim() {
-            "medium" | "中型" => Some(SizeClass::Medium),
-            "small" | "小型" => Some(SizeClass::Small),
-            "micro" | "微型" => Some(SizeClass::Micro),
-            "large" | "大型" => Some(SizeClass::Large),
-            _ => None,
-        }
-    }
-
-    pub fn label(self, lang: crate::text::Lang) -> &'static str {
-        use crate::text::tr;
-        match self {
-            SizeClass::Medium => tr(lang, "中型", "medium"),
-            SizeClass::Small => tr(lang, "小型", "small"),
-            SizeClass::Micro => tr(lang, "微型", "micro"),
-            SizeClass::Large => tr(lang, "大型", "large"),
-        }
-    }
-}
 
 /// A checked answer sheet: every answer refers to an item of the model and fits its kind.
 #[derive(Debug, Clone, Serialize)]

@@ -211,7 +211,7 @@ impl ProfileReader<'_> {
                 "tags" => p.tags = self.list(value, "tags"),
                 "synthetic" => p.synthetic = value.value == Value::Bool(true),
                 other => {
-                    let hint = crate::answers::check::closest(other, PROFILE_KEYS.iter().copied())
+                    let hint = crate::text::closest(other, PROFILE_KEYS.iter().copied())
                         .map_or_else(
                             || format!("allowed keys: {}", PROFILE_KEYS.join(", ")),
                             |c| format!("did you mean `{c}`?"),

@@ -197,10 +197,7 @@ impl Table {
                 }
                 None if h.is_empty() || is_meta(h) => {}
                 None => {
-                    let near = crate::answers::check::closest(
-                        h,
-                        model.items.iter().map(|i| i.id.as_str()),
-                    );
+                    let near = crate::text::closest(h, model.items.iter().map(|i| i.id.as_str()));
                     batch.diagnostics.push(self.diag(
                         Diagnostic::warning(
                             "unknown-column",

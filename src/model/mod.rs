@@ -5,10 +5,11 @@ pub mod raw;
 
 pub use raw::{BetterWhen, Combine, ItemKind};
 
-use crate::answers::SizeClass;
+mod size_class;
 use crate::diag::Diagnostic;
 use crate::source_file::SourceFile;
 use crate::text::Text;
+pub use size_class::SizeClass;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::OnceLock;

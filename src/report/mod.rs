@@ -6,6 +6,7 @@ pub mod office;
 use crate::model::{ItemSpec, Model};
 use crate::roadmap::{LiftTarget, Roadmap, Step};
 use crate::score::{Assessment, NodeScore};
+use crate::text::format_yuan;
 use crate::text::{Lang, Text};
 use charts::Measure;
 use minijinja::{AutoEscape, Environment, Error, ErrorKind, Value};
@@ -456,20 +457,6 @@ pub fn environment(dir: Option<PathBuf>, lang: Lang) -> Environment<'static> {
         Lang::En => en,
     });
     env
-}
-
-/// CNY with thousands separators: 12,500.
-pub fn format_yuan(x: f64) -> String {
-    let n = x.round() as i64;
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
 }
 
 /// Text from an answer file must not become Markdown or HTML structure.

@@ -1,7 +1,7 @@
 //! The solution catalog: kinds of 小快轻准 products, what each lifts, costs and prerequisites.
 
-use crate::answers::SizeClass;
 use crate::diag::{Diagnostic, Pos};
+use crate::model::SizeClass;
 use crate::model::{ItemSpec, Model};
 use crate::source_file::SourceFile;
 use crate::text::Text;

@@ -5,7 +5,8 @@
 use super::catalog::{Catalog, LiftTarget};
 use super::planner::CostSplit;
 use super::policies::{Policies, Policy};
-use crate::answers::{AnswerSheet, SizeClass};
+use crate::answers::AnswerSheet;
+use crate::model::SizeClass;
 use crate::model::{ItemSpec, Model};
 use crate::score::{QuickScore, shortfall_quick};
 use std::collections::HashMap;

@@ -3,7 +3,8 @@
 
 use super::catalog::{Catalog, Effort, Lift, LiftTarget, Solution};
 use super::policies::Policies;
-use crate::answers::{Answer, AnswerSheet, AnswerValue, SizeClass};
+use crate::answers::{Answer, AnswerSheet, AnswerValue};
+use crate::model::SizeClass;
 use crate::model::{ItemSpec, Model};
 use crate::score::{Assessment, LevelGap, QuickScore, quick_score, score, shortfall_quick};
 use crate::text::Text;
@@ -630,13 +631,13 @@ fn plan_for(
             Text::new(
                 &format!(
                     "在每年 {} 元的预算内无法达到{}；路线图给出预算内可达的最好结果。",
-                    crate::report::format_yuan(budget.unwrap_or(0.0)),
+                    crate::text::format_yuan(budget.unwrap_or(0.0)),
                     target_name.zh
                 ),
                 &format!(
                     "{} cannot be reached within the yearly budget of CNY {}; the roadmap shows the best reachable.",
                     target_name.en,
-                    crate::report::format_yuan(budget.unwrap_or(0.0))
+                    crate::text::format_yuan(budget.unwrap_or(0.0))
                 ),
             )
         } else {
