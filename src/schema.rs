@@ -80,6 +80,7 @@ struct ProfileShape {
     /// IT staff (people)
     it_staff: Option<f64>,
     existing_systems: Option<Vec<String>>,
+    pain_points: Option<Vec<String>>,
     tags: Option<Vec<String>>,
     synthetic: Option<bool>,
 }

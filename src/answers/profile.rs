@@ -39,6 +39,9 @@ pub struct Profile {
     pub it_staff: Option<f64>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub existing_systems: Vec<String>,
+    /// Stated pain points (痛点), as written; the roadmap matches them against its vocabulary.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pain_points: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
     /// Generated data, not a real firm.
@@ -66,6 +69,7 @@ pub const PROFILE_KEYS: &[&str] = &[
     "digital_budget",
     "it_staff",
     "existing_systems",
+    "pain_points",
     "tags",
     "synthetic",
 ];
@@ -208,6 +212,7 @@ impl ProfileReader<'_> {
                 }
                 "it_staff" => p.it_staff = self.number(value, "it_staff", "people"),
                 "existing_systems" => p.existing_systems = self.list(value, "existing_systems"),
+                "pain_points" => p.pain_points = self.list(value, "pain_points"),
                 "tags" => p.tags = self.list(value, "tags"),
                 "synthetic" => p.synthetic = value.value == Value::Bool(true),
                 other => {
