@@ -1,10 +1,11 @@
-//! Property tests: better answers never lower a score, scores stay within their maximum,
-//! and no text fed to the loaders makes them panic.
+//! Property tests of the scoring engine: better answers never lower a score, scores stay within
+//! their maximum, the level agrees with the gap to the next one; and no text fed to the loaders
+//! makes them panic.
 
 use proptest::prelude::*;
 use smedx::answers::{Answer, AnswerSheet, AnswerValue, Profile, Trend};
 use smedx::model::{self, Item, ItemSpec, Model};
-use smedx::score::{Assessment, NodeScore, score};
+use smedx::score::{Assessment, NodeScore, evaluate, score, shortfall};
 use smedx::source_file::SourceFile;
 use std::collections::BTreeMap;
 
@@ -179,15 +180,45 @@ proptest! {
     }
 
     #[test]
-    fn quick_score_agrees_with_score(seeds in prop::collection::vec(any::<u32>(), 36), g in 0usize..3) {
+    fn the_level_is_the_highest_whose_rule_is_met_and_the_gap_says_why(seeds in prop::collection::vec(any::<u32>(), 36), g in 0usize..3) {
+        let m = bundled();
+        let a = score(m, &sheet(m, GROUPS[g], random_answers(m, &seeds)));
+        let states: Vec<(bool, Option<u8>)> = a.scenarios.iter().map(|s| (s.constrained, s.grade)).collect();
+        let met = |level: u8| shortfall(m, level, GROUPS[g], a.level_score, &states).is_some_and(|s| s.is_met());
+        prop_assert!(a.level == 0 || met(a.level), "level {} is not met", a.level);
+        for r in m.levels.iter().filter(|r| r.level > a.level) {
+            prop_assert!(!met(r.level), "level {} is met but {} was given", r.level, a.level);
+        }
+        let top = m.levels.last().unwrap().level;
+        prop_assert_eq!(a.next_level.is_none(), a.level == top);
+        if let Some(gap) = &a.next_level {
+            // The gap names what is missing: points, or scenarios with as many named below the grade.
+            prop_assert_eq!(gap.level, a.level + 1);
+            let lacking = gap.scenarios.as_ref().is_some_and(|s| s.short > 0 || s.constrained_short > 0);
+            prop_assert!(gap.points_short > 0.0 || lacking);
+            if let Some(s) = &gap.scenarios {
+                prop_assert_eq!(s.have + s.below.len() as u32, states.iter().filter(|(_, g)| g.is_some()).count() as u32);
+                prop_assert!(s.constrained_below.iter().all(|r| r.constrained && r.grade < s.condition.at_or_above));
+            }
+            if let Some(min) = gap.min_score {
+                prop_assert!((gap.points_short - (min - a.level_score).max(0.0)).abs() < 1e-6);
+            }
+        }
+    }
+
+    #[test]
+    fn the_assessment_shows_the_engines_numbers(seeds in prop::collection::vec(any::<u32>(), 36), g in 0usize..3) {
         let m = bundled();
         let sheet = sheet(m, GROUPS[g], random_answers(m, &seeds));
-        let full = score(m, &sheet);
-        let quick = smedx::score::quick_score(m, &sheet);
-        prop_assert_eq!(quick.level_score, full.level_score);
-        prop_assert_eq!(quick.level, full.level);
-        let grades: Vec<(bool, Option<u8>)> = full.scenarios.iter().map(|s| (s.constrained, s.grade)).collect();
-        prop_assert_eq!(quick.scenarios, grades);
+        let numbers = evaluate(m, &sheet);
+        let a = score(m, &sheet);
+        prop_assert_eq!((numbers.level_score, numbers.level), (a.level_score, a.level));
+        let shown: Vec<Option<f64>> = node_scores(&a).into_iter().map(|(_, s, _)| s).collect();
+        prop_assert_eq!(&numbers.nodes, &shown);
+        for (i, (status, fraction)) in a.items.iter().zip(&numbers.items) {
+            prop_assert_eq!(i.status, *status);
+            prop_assert_eq!(i.fraction, fraction.map(|f| (f * 1e6).round() / 1e6));
+        }
     }
 
     #[test]

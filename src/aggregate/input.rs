@@ -4,7 +4,7 @@
 use crate::answers::{self, AnswerSheet};
 use crate::model::SizeClass;
 use crate::model::{Children, Model};
-use crate::score::{QuickScore, quick_score};
+use crate::score::{Scores, evaluate};
 use crate::source_file::SourceFile;
 use crate::yaml_value::{Node, Value};
 use serde::Serialize;
@@ -90,7 +90,7 @@ pub struct Record {
     pub size: Option<SizeClass>,
     pub tags: Vec<String>,
     pub synthetic: bool,
-    pub quick: QuickScore,
+    pub scores: Scores,
     /// Scenario indices (model order) among the constrained ones short of the next level.
     pub constrained_short: Vec<usize>,
     /// Catalog entries the firm needs, with their cost split.
@@ -338,8 +338,8 @@ pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
             code,
             message,
         })?;
-        let quick = quick_score(model, &sheet);
-        return Ok(record_of(model, sheet, quick));
+        let scores = evaluate(model, &sheet);
+        return Ok(record_of(model, sheet, scores));
     }
     if let Some(msg) = raw.text.strip_prefix('\u{0}') {
         return Err(err("file-unreadable", msg.to_string()));
@@ -378,13 +378,13 @@ pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
             format!("{first}{more}"),
         ));
     };
-    let quick = quick_score(model, &sheet);
-    Ok(record_of(model, sheet, quick))
+    let scores = evaluate(model, &sheet);
+    Ok(record_of(model, sheet, scores))
 }
 
-fn record_of(model: &Model, sheet: AnswerSheet, quick: QuickScore) -> Record {
+fn record_of(model: &Model, sheet: AnswerSheet, scores: Scores) -> Record {
     let p = &sheet.profile;
-    let constrained_short = constrained_short(model, &p.industry_group, &quick);
+    let constrained_short = constrained_short(model, &p.industry_group, &scores);
     Record {
         name: p.name.clone(),
         credit_code: p.credit_code.clone(),
@@ -393,7 +393,7 @@ fn record_of(model: &Model, sheet: AnswerSheet, quick: QuickScore) -> Record {
         size: p.size_class,
         tags: p.tags.clone(),
         synthetic: p.synthetic,
-        quick,
+        scores,
         constrained_short,
         demand: Vec::new(),
         sheet: Some(sheet),
@@ -401,8 +401,8 @@ fn record_of(model: &Model, sheet: AnswerSheet, quick: QuickScore) -> Record {
 }
 
 /// Constrained scenarios below the grade the next level counts, when constrained ones are short.
-fn constrained_short(model: &Model, group: &str, q: &QuickScore) -> Vec<usize> {
-    let Some(rule) = model.level_rule(q.level + 1) else {
+fn constrained_short(model: &Model, group: &str, q: &Scores) -> Vec<usize> {
+    let Some(rule) = model.level_rule(q.level.saturating_add(1)) else {
         return Vec::new();
     };
     let Some(c) = rule.effective(group).1 else {
@@ -455,41 +455,35 @@ fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, R
             model.score_points
         )));
     }
+    let top = model.levels.last().map_or(0, |r| r.level);
     let level = num(node.get("level"))
-        .filter(|l| (0.0..=4.0).contains(l))
-        .ok_or_else(|| err("`level` is not 0–4".into()))? as u8;
-    let dim_scores = |id: &str| -> Option<f64> {
-        match &node.get("dimensions")?.value {
-            Value::List(ds) => ds
+        .filter(|l| (0.0..=f64::from(top)).contains(l))
+        .ok_or_else(|| err(format!("`level` is not 0–{top}")))? as u8;
+    fn list<'a>(n: Option<&'a Node>, key: &str) -> Vec<(String, &'a Node)> {
+        match n.and_then(|n| n.get(key)).map(|l| &l.value) {
+            Some(Value::List(xs)) => xs
                 .iter()
-                .find(|d| d.get("id").and_then(|x| x.value.as_text()).as_deref() == Some(id))
-                .and_then(|d| num(d.get("score"))),
-            _ => None,
+                .filter_map(|x| Some((x.get("id")?.value.as_text()?, x)))
+                .collect(),
+            _ => Vec::new(),
         }
-    };
-    let dimensions: Vec<Option<f64>> = model.dimensions.iter().map(|d| dim_scores(&d.id)).collect();
-    let child = |dim: &str, id: &str| -> Option<f64> {
-        let Value::List(ds) = &node.get("dimensions")?.value else {
-            return None;
-        };
-        let d = ds
-            .iter()
-            .find(|d| d.get("id").and_then(|x| x.value.as_text()).as_deref() == Some(dim))?;
-        let Value::List(cs) = &d.get("children")?.value else {
-            return None;
-        };
-        cs.iter()
-            .find(|c| c.get("id").and_then(|x| x.value.as_text()).as_deref() == Some(id))
-            .and_then(|c| num(c.get("score")))
-    };
-    let indicators: Vec<Option<f64>> = model
-        .dimensions
-        .iter()
-        .flat_map(|d| match &d.children {
-            Children::Nodes(n) => n.iter().map(|c| child(&d.id, &c.id)).collect::<Vec<_>>(),
-            Children::Items(_) => Vec::new(),
-        })
-        .collect();
+    }
+    // The dimensions and indicators a result lists, at the engine's positions.
+    let at = crate::score::engine::Positions::of(model);
+    let mut nodes = vec![None; at.nodes];
+    let listed = list(Some(&node), "dimensions");
+    let mut indicators = at.indicators.iter();
+    for (d, &pos) in model.dimensions.iter().zip(&at.dimensions) {
+        let found = listed.iter().find(|(id, _)| *id == d.id).map(|(_, n)| *n);
+        nodes[pos] = num(found.and_then(|n| n.get("score")));
+        if let Children::Nodes(cs) = &d.children {
+            let children = list(found, "children");
+            for (c, &pos) in cs.iter().zip(indicators.by_ref()) {
+                let found = children.iter().find(|(id, _)| *id == c.id);
+                nodes[pos] = found.and_then(|(_, n)| num(n.get("score")));
+            }
+        }
+    }
     let grade_of = |id: &str| -> Option<u8> {
         let Value::List(ss) = &node.get("scenarios")?.value else {
             return None;
@@ -514,12 +508,12 @@ fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, R
             )
         })
         .collect();
-    let quick = QuickScore {
+    let scores = Scores {
         level_score,
         level,
+        items: Vec::new(),
+        nodes,
         scenarios,
-        dimensions,
-        indicators,
     };
     let profile = node.get("profile");
     let text = |k: &str| {
@@ -528,7 +522,7 @@ fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, R
             .and_then(|v| v.value.as_text())
     };
     let group = text("industry_group").unwrap_or_default();
-    let constrained_short = constrained_short(model, &group, &quick);
+    let constrained_short = constrained_short(model, &group, &scores);
     Ok(Record {
         name: text("name").unwrap_or_default(),
         credit_code: text("credit_code"),
@@ -542,7 +536,7 @@ fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, R
         synthetic: profile
             .and_then(|p| p.get("synthetic"))
             .is_some_and(|v| v.value == Value::Bool(true)),
-        quick,
+        scores,
         constrained_short,
         demand: Vec::new(),
         sheet: None,

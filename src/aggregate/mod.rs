@@ -13,6 +13,7 @@ use crate::model::{Children, Model};
 use crate::roadmap::demand::DemandTable;
 use crate::roadmap::{Catalog, Policy};
 use crate::score::ModelRef;
+use crate::score::engine::Positions;
 use crate::text::Text;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -99,11 +100,26 @@ impl Breakdown {
     }
 }
 
+/// Firms are counted by level 0 (未达一级) up to the model's top level.
+fn level_slots(model: &Model) -> usize {
+    model.levels.last().map_or(0, |r| usize::from(r.level)) + 1
+}
+
+/// A record's score of each dimension, in model order.
+fn dimension_scores<'a>(
+    r: &'a Record,
+    at: &'a Positions,
+) -> impl Iterator<Item = Option<f64>> + 'a {
+    at.dimensions
+        .iter()
+        .map(|&p| r.scores.nodes.get(p).copied().flatten())
+}
+
 /// Per-group accumulator.
 #[derive(Debug, Clone)]
 pub(crate) struct GroupAcc {
     n: u64,
-    levels: [u64; 5],
+    levels: Vec<u64>,
     score: Hist,
     dims: Vec<Hist>,
 }
@@ -112,7 +128,7 @@ impl GroupAcc {
     fn new(model: &Model) -> GroupAcc {
         GroupAcc {
             n: 0,
-            levels: [0; 5],
+            levels: vec![0; level_slots(model)],
             score: Hist::new(model.score_points),
             dims: model
                 .dimensions
@@ -122,20 +138,22 @@ impl GroupAcc {
         }
     }
 
-    fn add(&mut self, r: &Record) {
+    fn add(&mut self, r: &Record, at: &Positions) {
         self.n += 1;
-        self.levels[usize::from(r.quick.level.min(4))] += 1;
-        self.score.add(r.quick.level_score);
-        for (h, d) in self.dims.iter_mut().zip(&r.quick.dimensions) {
+        if let Some(c) = self.levels.get_mut(usize::from(r.scores.level)) {
+            *c += 1;
+        }
+        self.score.add(r.scores.level_score);
+        for (h, d) in self.dims.iter_mut().zip(dimension_scores(r, at)) {
             if let Some(d) = d {
-                h.add(*d);
+                h.add(d);
             }
         }
     }
 
     fn merge(&mut self, o: &GroupAcc) {
         self.n += o.n;
-        for (a, b) in self.levels.iter_mut().zip(o.levels) {
+        for (a, b) in self.levels.iter_mut().zip(&o.levels) {
             *a += b;
         }
         self.score.merge(&o.score);
@@ -160,10 +178,17 @@ pub struct DemandCell {
 struct Previous {
     level: u8,
     score: f32,
-    /// Dimension scores in hundredths of a point (compact: a million firms fit in ~100 MB).
-    dims: [u16; 8],
+    /// Where its dimension scores start in [`PreviousRound::dims`].
+    dims: usize,
     /// Set when a current record matched it (each previous firm matches once).
     matched: std::sync::atomic::AtomicBool,
+}
+
+/// The previous round: firms by credit code, and their dimension scores in hundredths of a point
+/// (u16: lint warns about a dimension over 655.35 points), one run of the model's dimensions each.
+struct PreviousRound {
+    firms: HashMap<CodeKey, Previous>,
+    dims: Vec<u16>,
 }
 
 /// A 统一社会信用代码 as a fixed array: a million keys without a million heap strings.
@@ -185,7 +210,8 @@ struct Acc {
     peers: BTreeMap<(String, String), GroupAcc>,
     demand: Vec<DemandCell>,
     synthetic: u64,
-    transitions: [[u64; 5]; 5],
+    /// Firms by previous level × current level.
+    transitions: Vec<Vec<u64>>,
     change_score: f64,
     change_dims: Vec<f64>,
     matched: u64,
@@ -207,8 +233,9 @@ pub struct FirmRef {
 struct Ctx<'a> {
     model: &'a Model,
     options: &'a Options,
+    at: Positions,
     indicator_max: Vec<f64>,
-    previous: Option<&'a HashMap<CodeKey, Previous>>,
+    previous: Option<&'a PreviousRound>,
 }
 
 impl Acc {
@@ -223,7 +250,7 @@ impl Acc {
             peers: BTreeMap::new(),
             demand: vec![DemandCell::default(); catalog_len],
             synthetic: 0,
-            transitions: [[0; 5]; 5],
+            transitions: vec![vec![0; level_slots(ctx.model)]; level_slots(ctx.model)],
             change_score: 0.0,
             change_dims: vec![0.0; ctx.model.dimensions.len()],
             matched: 0,
@@ -234,13 +261,13 @@ impl Acc {
     }
 
     fn add(&mut self, ctx: &Ctx, r: &Record) {
-        self.overall.add(r);
-        for (h, v) in self.indicators.iter_mut().zip(&r.quick.indicators) {
-            if let Some(v) = v {
-                h.add(*v);
+        self.overall.add(r, &ctx.at);
+        for (h, &p) in self.indicators.iter_mut().zip(&ctx.at.indicators) {
+            if let Some(v) = r.scores.nodes.get(p).copied().flatten() {
+                h.add(v);
             }
         }
-        for (i, (_, g)) in r.quick.scenarios.iter().enumerate() {
+        for (i, (_, g)) in r.scores.scenarios.iter().enumerate() {
             if let Some(slot) = self.scenario_grades.get_mut(i) {
                 slot[g.map_or(5, |g| usize::from(g.min(4)))] += 1;
             }
@@ -255,7 +282,7 @@ impl Acc {
                 self.groups
                     .entry((*by, key))
                     .or_insert_with(|| GroupAcc::new(ctx.model))
-                    .add(r);
+                    .add(r, &ctx.at);
             }
         }
         if let (Some(industry), Some(size)) = (
@@ -265,7 +292,7 @@ impl Acc {
             self.peers
                 .entry((industry, size))
                 .or_insert_with(|| GroupAcc::new(ctx.model))
-                .add(r);
+                .add(r, &ctx.at);
         }
         for (e, cost) in &r.demand {
             if let Some(d) = self.demand.get_mut(*e) {
@@ -279,7 +306,7 @@ impl Acc {
         self.synthetic += u64::from(r.synthetic);
         if let (Some(prev), Some(code)) =
             (ctx.previous, r.credit_code.as_deref().and_then(code_key))
-            && let Some(p) = prev.get(&code)
+            && let Some(p) = prev.firms.get(&code)
         {
             if p.matched.swap(true, std::sync::atomic::Ordering::Relaxed) {
                 // The same firm twice in this round: counted once.
@@ -287,21 +314,33 @@ impl Acc {
                 return;
             }
             self.matched += 1;
-            self.transitions[usize::from(p.level.min(4))][usize::from(r.quick.level.min(4))] += 1;
-            self.change_score += r.quick.level_score - f64::from(p.score);
-            for (i, d) in r.quick.dimensions.iter().enumerate().take(8) {
-                if let (Some(c), Some(slot)) = (d, self.change_dims.get_mut(i)) {
-                    *slot += c - f64::from(p.dims[i]) / 100.0;
+            if let Some(c) = self
+                .transitions
+                .get_mut(usize::from(p.level))
+                .and_then(|row| row.get_mut(usize::from(r.scores.level)))
+            {
+                *c += 1;
+            }
+            self.change_score += r.scores.level_score - f64::from(p.score);
+            let before = &prev.dims[p.dims..p.dims + self.change_dims.len()];
+            for ((slot, d), b) in self
+                .change_dims
+                .iter_mut()
+                .zip(dimension_scores(r, &ctx.at))
+                .zip(before)
+            {
+                if let Some(c) = d {
+                    *slot += c - f64::from(*b) / 100.0;
                 }
             }
-            if r.quick.level < p.level {
+            if r.scores.level < p.level {
                 self.went_down_count += 1;
                 if ctx.options.named {
                     self.went_down.push(FirmRef {
                         name: r.name.clone(),
                         credit_code: r.credit_code.clone(),
                         from: p.level,
-                        to: r.quick.level,
+                        to: r.scores.level,
                     });
                 }
             }
@@ -345,7 +384,7 @@ impl Acc {
             a.enterprise += b.enterprise;
         }
         self.synthetic += o.synthetic;
-        for (a, b) in self.transitions.iter_mut().zip(o.transitions) {
+        for (a, b) in self.transitions.iter_mut().zip(&o.transitions) {
             for (x, y) in a.iter_mut().zip(b) {
                 *x += y;
             }
@@ -369,7 +408,8 @@ pub struct GroupSummary {
     pub title: Text,
     pub n: Option<u64>,
     pub suppressed: bool,
-    pub levels: Option<[u64; 5]>,
+    /// Firms at each level, from 0 (未达一级) to the model's top level.
+    pub levels: Option<Vec<u64>>,
     /// Share at 二级 (level 2) and above.
     pub share_level2_plus: Option<f64>,
     pub score: Option<Distribution>,
@@ -486,9 +526,9 @@ fn group_summary(key: String, title: Text, g: &GroupAcc, k: u64) -> GroupSummary
         title,
         n: Some(g.n),
         suppressed: false,
-        levels: Some(g.levels),
+        levels: Some(g.levels.clone()),
         share_level2_plus: (g.n > 0).then(|| {
-            round2((g.levels[2] + g.levels[3] + g.levels[4]) as f64 / g.n as f64 * 100.0) / 100.0
+            round2(g.levels.iter().skip(2).sum::<u64>() as f64 / g.n as f64 * 100.0) / 100.0
         }),
         score: Some(g.score.summary()),
         dimension_means: Some(g.dims.iter().map(|h| h.mean().map(round2)).collect()),
@@ -588,35 +628,35 @@ pub fn aggregate(
     let (catalog, policies) = (demand_from.catalog, demand_from.policies);
     let mut skipped = 0u64;
     // Previous round: only what matching needs.
-    let prev_map: Option<HashMap<CodeKey, Previous>> = (!previous.is_empty()).then(|| {
+    let at = Positions::of(model);
+    let prev_map: Option<PreviousRound> = (!previous.is_empty()).then(|| {
         let mut map = HashMap::with_capacity(input::count_lines(previous));
+        let mut all_dims: Vec<u16> = Vec::new();
         input::for_each_chunk(model, previous, &mut |chunk| {
             // Keep only what matching needs, as soon as a record is scored.
-            let parsed: Vec<Result<Option<(CodeKey, Previous)>, RecordError>> = chunk
+            type Seen = (CodeKey, u8, f32, Vec<u16>);
+            let parsed: Vec<Result<Option<Seen>, RecordError>> = chunk
                 .into_par_iter()
                 .map(|raw| {
                     input::parse(model, raw).map(|r| {
                         let code = r.credit_code.as_deref().and_then(code_key)?;
-                        let mut dims = [0u16; 8];
-                        for (i, d) in r.quick.dimensions.iter().enumerate().take(8) {
-                            dims[i] =
-                                (d.unwrap_or(0.0) * 100.0).round().clamp(0.0, 65_535.0) as u16;
-                        }
-                        Some((
-                            code,
-                            Previous {
-                                level: r.quick.level,
-                                score: r.quick.level_score as f32,
-                                dims,
-                                matched: std::sync::atomic::AtomicBool::new(false),
-                            },
-                        ))
+                        let dims: Vec<u16> = dimension_scores(&r, &at)
+                            .map(|d| (d.unwrap_or(0.0) * 100.0).round().clamp(0.0, 65_535.0) as u16)
+                            .collect();
+                        Some((code, r.scores.level, r.scores.level_score as f32, dims))
                     })
                 })
                 .collect();
             for r in parsed {
                 match r {
-                    Ok(Some((code, p))) => {
+                    Ok(Some((code, level, score, dims))) => {
+                        let p = Previous {
+                            level,
+                            score,
+                            dims: all_dims.len(),
+                            matched: std::sync::atomic::AtomicBool::new(false),
+                        };
+                        all_dims.extend(dims);
                         map.insert(code, p);
                     }
                     Ok(None) => {}
@@ -627,7 +667,10 @@ pub fn aggregate(
                 }
             }
         });
-        map
+        PreviousRound {
+            firms: map,
+            dims: all_dims,
+        }
     });
     let indicator_max: Vec<f64> = model
         .dimensions
@@ -640,6 +683,7 @@ pub fn aggregate(
     let ctx = Ctx {
         model,
         options,
+        at,
         indicator_max,
         previous: prev_map.as_ref(),
     };
@@ -661,7 +705,7 @@ pub fn aggregate(
                     match input::parse(model, raw) {
                         Ok(mut r) => {
                             if let (Some(t), Some(sheet)) = (table.as_mut(), r.sheet.take()) {
-                                r.demand = t.demand(&sheet, &r.quick);
+                                r.demand = t.demand(&sheet, &r.scores);
                             }
                             acc.add(&ctx, &r);
                         }
@@ -690,12 +734,11 @@ pub fn aggregate(
     });
 
     let k = options.min_group;
-    let level_names: Vec<Text> = (0..=4u8)
-        .map(|l| {
-            model.level_rule(l).map_or_else(
-                || Text::new("未达一级", "Below level 1"),
-                |r| r.name.clone(),
-            )
+    let level_names: Vec<Text> = (0..level_slots(model))
+        .map(|l| match model.level_rule(l as u8) {
+            Some(r) => r.name.clone(),
+            None if l == 0 => Text::new("未达一级", "Below level 1"),
+            None => Text::new(&format!("{l} 级"), &format!("Level {l}")),
         })
         .collect();
     let dimensions: Vec<MeasureSummary> = model
@@ -808,6 +851,7 @@ pub fn aggregate(
     demand.sort_by_key(|d| std::cmp::Reverse(d.cell.firms));
     let rounds = prev_map.as_ref().map(|prev| {
         let only_previous = prev
+            .firms
             .values()
             .filter(|p| !p.matched.load(std::sync::atomic::Ordering::Relaxed))
             .count() as u64;

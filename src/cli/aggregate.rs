@@ -205,7 +205,7 @@ fn text_summary(s: &Summary, lang: Lang) -> String {
         tr(lang, "跳过：", "skipped:"),
         s.skipped
     ));
-    if let Some(levels) = o.levels {
+    if let Some(levels) = &o.levels {
         for (i, n) in levels.iter().enumerate() {
             out.push_str(&format!(
                 "  {} {n}\n",

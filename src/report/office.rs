@@ -52,6 +52,7 @@ pub fn charts(s: &Summary, lang: Lang) -> OfficeCharts {
     let levels: Vec<(String, f64, String)> = s
         .overall
         .levels
+        .as_ref()
         .map(|l| {
             l.iter()
                 .enumerate()
@@ -251,7 +252,7 @@ pub fn write_xlsx(s: &Summary, lang: Lang, path: &Path) -> anyhow::Result<()> {
             ),
             s.min_group.to_string(),
         )?;
-        if let Some(levels) = s.overall.levels {
+        if let Some(levels) = &s.overall.levels {
             for (i, c) in levels.iter().enumerate() {
                 put(s.level_names[i].get(lang).to_string(), c.to_string())?;
             }
@@ -295,7 +296,7 @@ pub fn write_xlsx(s: &Summary, lang: Lang, path: &Path) -> anyhow::Result<()> {
                     ws.write_number(r, 4, m)?;
                 }
             }
-            if let Some(levels) = g.levels {
+            if let Some(levels) = &g.levels {
                 for (j, c) in levels.iter().enumerate() {
                     ws.write_number(r, 5 + j as u16, *c as f64)?;
                 }
@@ -423,7 +424,8 @@ pub fn write_xlsx(s: &Summary, lang: Lang, path: &Path) -> anyhow::Result<()> {
                 };
             }
         }
-        let r = 8;
+        // Below the matrix (a header row and a row per level) and one blank row.
+        let r = s.level_names.len() as u32 + 3;
         ws.write_string(r, 0, t("两轮均有", "Matched"))?;
         ws.write_number(r, 1, rounds.matched as f64)?;
         ws.write_string(r + 1, 0, t("仅本轮", "Only current"))?;

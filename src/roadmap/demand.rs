@@ -8,7 +8,7 @@ use super::policies::{Policies, Policy};
 use crate::answers::AnswerSheet;
 use crate::model::SizeClass;
 use crate::model::{ItemSpec, Model};
-use crate::score::{QuickScore, shortfall_quick};
+use crate::score::{Scores, shortfall};
 use std::collections::HashMap;
 
 /// Scenario index, current grade, needed grade, industry group, size class.
@@ -18,7 +18,7 @@ type ChainKey = (usize, u8, u8, String, Option<SizeClass>);
 pub struct DemandTable<'a> {
     model: &'a Model,
     catalog: &'a Catalog,
-    /// Scenario item indices in model order (parallel to `QuickScore::scenarios`).
+    /// Scenario item indices in model order (parallel to `Scores::scenarios`).
     scenario_items: Vec<usize>,
     chains: HashMap<ChainKey, Vec<usize>>,
     files: &'a [Policy],
@@ -126,7 +126,7 @@ impl<'a> DemandTable<'a> {
     }
 
     /// Catalog entries (by index) a firm needs for its next level, with their cost split.
-    pub fn demand(&mut self, sheet: &AnswerSheet, quick: &QuickScore) -> Vec<(usize, CostSplit)> {
+    pub fn demand(&mut self, sheet: &AnswerSheet, quick: &Scores) -> Vec<(usize, CostSplit)> {
         let group = sheet.profile.industry_group.clone();
         let size = sheet.profile.size_class;
         let target = quick.level + 1;
@@ -136,7 +136,7 @@ impl<'a> DemandTable<'a> {
         let Some(cond) = rule.effective(&group).1 else {
             return Vec::new();
         };
-        let Some((_, short, constrained_short)) = shortfall_quick(
+        let Some(lack) = shortfall(
             self.model,
             target,
             &group,
@@ -157,10 +157,10 @@ impl<'a> DemandTable<'a> {
         let mut picked: Vec<(usize, u8)> = below
             .iter()
             .filter(|(_, c, _)| *c)
-            .take(constrained_short as usize)
+            .take(lack.constrained_short as usize)
             .map(|(i, _, x)| (*i, *x))
             .collect();
-        let more = (short as usize).saturating_sub(picked.len());
+        let more = (lack.short as usize).saturating_sub(picked.len());
         let extra: Vec<(usize, u8)> = below
             .iter()
             .filter(|(i, _, _)| !picked.iter().any(|(p, _)| p == i))

@@ -6,7 +6,7 @@ use super::policies::Policies;
 use crate::answers::{Answer, AnswerSheet, AnswerValue};
 use crate::model::SizeClass;
 use crate::model::{ItemSpec, Model};
-use crate::score::{Assessment, LevelGap, QuickScore, quick_score, score, shortfall_quick};
+use crate::score::{Assessment, LevelGap, Scores, evaluate, score, shortfall};
 use crate::text::Text;
 use serde::Serialize;
 
@@ -247,16 +247,13 @@ struct Candidate<'a> {
 }
 
 /// How far a firm is from the target: lower is closer. Points count one each, scenarios more.
-fn quick_distance(model: &Model, q: &QuickScore, group: &str, target: u8) -> f64 {
+fn quick_distance(model: &Model, q: &Scores, group: &str, target: u8) -> f64 {
     if q.level >= target {
         return 0.0;
     }
-    shortfall_quick(model, target, group, q.level_score, &q.scenarios).map_or(
-        0.0,
-        |(points, short, constrained)| {
-            points + f64::from(short) * 6.0 + f64::from(constrained) * 8.0
-        },
-    )
+    shortfall(model, target, group, q.level_score, &q.scenarios).map_or(0.0, |s| {
+        s.points + f64::from(s.short) * 6.0 + f64::from(s.constrained_short) * 8.0
+    })
 }
 
 fn gap_to(model: &Model, a: &Assessment, target: u8) -> Option<LevelGap> {
@@ -419,7 +416,7 @@ fn plan_for(
     };
 
     let mut state = sheet.clone();
-    let mut now = quick_score(model, &state);
+    let mut now = evaluate(model, &state);
     let mut chosen: Vec<(usize, u8)> = Vec::new(); // candidate index, phase
     let mut spent = 0.0;
     let mut note = Text::default();
@@ -431,7 +428,7 @@ fn plan_for(
             break;
         }
         let dist_now = quick_distance(model, &now, group, target);
-        let mut best: Option<(f64, Vec<usize>, AnswerSheet, QuickScore)> = None;
+        let mut best: Option<(f64, Vec<usize>, AnswerSheet, Scores)> = None;
         for i in 0..candidates.len() {
             if chosen.iter().any(|(j, _)| *j == i) {
                 continue;
@@ -458,7 +455,7 @@ fn plan_for(
             if !ok {
                 continue;
             }
-            let after = quick_score(model, &trial);
+            let after = evaluate(model, &trial);
             let dist_after = quick_distance(model, &after, group, target);
             let gain = dist_now - dist_after + 0.05 * (after.level_score - now.level_score);
             if gain <= 1e-9 {

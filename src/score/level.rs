@@ -46,18 +46,74 @@ pub struct ScenarioRef {
     pub constrained: bool,
 }
 
-impl LevelGap {
+/// What one level's rule still lacks, as counts: the core of [`gap`] and of [`reached`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shortfall {
+    /// Points missing (0 when the threshold is met or there is none).
+    pub points: f64,
+    /// Scenarios graded at or above the rule's grade, and how many more are needed.
+    pub have: u32,
+    pub short: u32,
+    /// The same for constrained scenarios.
+    pub constrained_have: u32,
+    pub constrained_short: u32,
+}
+
+impl Shortfall {
     /// Every condition met.
     pub fn is_met(&self) -> bool {
-        self.points_short <= 0.0
-            && self
-                .scenarios
-                .as_ref()
-                .is_none_or(|s| s.short == 0 && s.constrained_short == 0)
+        self.points <= 0.0 && self.short == 0 && self.constrained_short == 0
     }
 }
 
-/// Measure a firm against one level's rule.
+/// Measure (constrained, grade) scenarios and a level score against one level's rule.
+pub fn shortfall(
+    model: &Model,
+    level: u8,
+    group: &str,
+    score: f64,
+    scenarios: &[(bool, Option<u8>)],
+) -> Option<Shortfall> {
+    let (min_score, condition) = model.level_rule(level)?.effective(group);
+    let points = min_score.map_or(0.0, |m| {
+        let short = m - score;
+        if short > EPS {
+            super::round6(short)
+        } else {
+            0.0
+        }
+    });
+    let (mut have, mut constrained_have) = (0, 0);
+    if let Some(c) = condition {
+        for (constrained, grade) in scenarios {
+            if grade.is_some_and(|g| g >= c.at_or_above) {
+                have += 1;
+                constrained_have += u32::from(*constrained);
+            }
+        }
+    }
+    Some(Shortfall {
+        points,
+        have,
+        short: condition.map_or(0, |c| c.at_least.saturating_sub(have)),
+        constrained_have,
+        constrained_short: condition.map_or(0, |c| {
+            c.constrained_at_least.saturating_sub(constrained_have)
+        }),
+    })
+}
+
+/// The level reached (0 = none): the highest level whose rule is met.
+pub fn reached(model: &Model, group: &str, score: f64, scenarios: &[(bool, Option<u8>)]) -> u8 {
+    model
+        .levels
+        .iter()
+        .rev()
+        .find(|r| shortfall(model, r.level, group, score, scenarios).is_some_and(|s| s.is_met()))
+        .map_or(0, |r| r.level)
+}
+
+/// Measure a firm against one level's rule, naming the scenarios that fall short.
 pub fn gap(
     model: &Model,
     level: u8,
@@ -67,31 +123,17 @@ pub fn gap(
 ) -> Option<LevelGap> {
     let rule = model.level_rule(level)?;
     let (min_score, condition) = rule.effective(group);
-    let points_short = min_score.map_or(0.0, |m| {
-        let short = m - score;
-        if short > EPS {
-            super::round6(short)
-        } else {
-            0.0
-        }
-    });
+    let states: Vec<(bool, Option<u8>)> =
+        scenarios.iter().map(|s| (s.constrained, s.grade)).collect();
+    let short = shortfall(model, level, group, score, &states)?;
     let scenarios = condition.map(|c| {
-        let graded: Vec<(&ScenarioGrade, u8)> = scenarios
+        let mut below: Vec<ScenarioRef> = scenarios
             .iter()
-            .filter_map(|s| s.grade.map(|g| (s, g)))
-            .collect();
-        let have = graded.iter().filter(|(_, g)| *g >= c.at_or_above).count() as u32;
-        let constrained_have = graded
-            .iter()
-            .filter(|(s, g)| s.constrained && *g >= c.at_or_above)
-            .count() as u32;
-        let mut below: Vec<ScenarioRef> = graded
-            .iter()
-            .filter(|(_, g)| *g < c.at_or_above)
+            .filter_map(|s| s.grade.filter(|g| *g < c.at_or_above).map(|g| (s, g)))
             .map(|(s, g)| ScenarioRef {
                 id: s.id.clone(),
                 title: s.title.clone(),
-                grade: *g,
+                grade: g,
                 constrained: s.constrained,
             })
             .collect();
@@ -99,10 +141,10 @@ pub fn gap(
         below.sort_by_key(|r| (std::cmp::Reverse(r.grade), !r.constrained));
         ScenarioShortfall {
             condition: c,
-            have,
-            short: c.at_least.saturating_sub(have),
-            constrained_have,
-            constrained_short: c.constrained_at_least.saturating_sub(constrained_have),
+            have: short.have,
+            short: short.short,
+            constrained_have: short.constrained_have,
+            constrained_short: short.constrained_short,
             constrained_below: below.iter().filter(|r| r.constrained).cloned().collect(),
             below,
         }
@@ -111,74 +153,7 @@ pub fn gap(
         level,
         name: rule.name.clone(),
         min_score,
-        points_short,
+        points_short: short.points,
         scenarios,
     })
-}
-
-/// The level reached (0 = none) and the gap to the next level (`None` at the top).
-pub fn determine(
-    model: &Model,
-    group: &str,
-    score: f64,
-    scenarios: &[ScenarioGrade],
-) -> (u8, Option<LevelGap>) {
-    let reached = model
-        .levels
-        .iter()
-        .rev()
-        .find(|r| gap(model, r.level, group, score, scenarios).is_some_and(|g| g.is_met()))
-        .map_or(0, |r| r.level);
-    let next = model
-        .levels
-        .iter()
-        .find(|r| r.level > reached)
-        .and_then(|r| gap(model, r.level, group, score, scenarios));
-    (reached, next)
-}
-
-/// Shortfall of one level's rule from counts alone: (points short, scenarios short, constrained short).
-pub fn shortfall_quick(
-    model: &Model,
-    level: u8,
-    group: &str,
-    score: f64,
-    scenarios: &[(bool, Option<u8>)],
-) -> Option<(f64, u32, u32)> {
-    let rule = model.level_rule(level)?;
-    let (min_score, condition) = rule.effective(group);
-    let points = min_score.map_or(0.0, |m| if m - score > EPS { m - score } else { 0.0 });
-    let (short, constrained_short) = condition.map_or((0, 0), |c| {
-        let have = scenarios
-            .iter()
-            .filter(|(_, g)| g.is_some_and(|g| g >= c.at_or_above))
-            .count() as u32;
-        let constrained = scenarios
-            .iter()
-            .filter(|(k, g)| *k && g.is_some_and(|g| g >= c.at_or_above))
-            .count() as u32;
-        (
-            c.at_least.saturating_sub(have),
-            c.constrained_at_least.saturating_sub(constrained),
-        )
-    });
-    Some((points, short, constrained_short))
-}
-
-/// The level reached, from counts alone (same rule as [`determine`]).
-pub fn reached_quick(
-    model: &Model,
-    group: &str,
-    score: f64,
-    scenarios: &[(bool, Option<u8>)],
-) -> u8 {
-    model
-        .levels
-        .iter()
-        .rev()
-        .find(|r| {
-            shortfall_quick(model, r.level, group, score, scenarios)
-                .is_some_and(|(p, s, c)| p <= 0.0 && s == 0 && c == 0)
-        })
-        .map_or(0, |r| r.level)
 }

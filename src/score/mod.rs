@@ -1,11 +1,13 @@
 //! Scoring (pure): points per item, indicator and dimension; the level; what is short of the next one.
 
+pub mod engine;
 mod level;
 
-pub use level::{LevelGap, ScenarioRef, ScenarioShortfall, gap as level_gap, shortfall_quick};
+pub use engine::{Scores, evaluate};
+pub use level::{LevelGap, ScenarioRef, ScenarioShortfall, Shortfall, gap as level_gap, shortfall};
 
 use crate::answers::{AnswerSheet, AnswerValue, Profile};
-use crate::model::{Children, Combine, Item, ItemKind, ItemSpec, Model, Node};
+use crate::model::{Children, Item, ItemKind, ItemSpec, Model, Node};
 use crate::text::Text;
 use serde::Serialize;
 
@@ -204,110 +206,47 @@ pub(crate) fn describe_answer(item: &Item, value: Option<&AnswerValue>) -> Text 
     }
 }
 
-/// One child's contribution to its parent: fraction (None = leaves the denominator), scale, weight.
-struct Part {
-    fraction: Option<f64>,
-    max: f64,
-    weight: f64,
-}
-
-fn combine(parts: &[Part], how: Combine) -> Option<f64> {
-    let live: Vec<&Part> = parts
+/// Build the tree of node scores from the engine's pre-order list.
+fn node_scores(
+    model: &Model,
+    nodes: &[Node],
+    scores: &mut impl Iterator<Item = Option<f64>>,
+) -> Vec<NodeScore> {
+    nodes
         .iter()
-        .filter(|p| p.fraction.is_some() && p.max > 0.0)
-        .collect();
-    if live.is_empty() {
-        return None;
-    }
-    let f = |p: &Part| p.fraction.unwrap_or(0.0);
-    Some(match how {
-        Combine::Sum => {
-            let max: f64 = live.iter().map(|p| p.max).sum();
-            live.iter().map(|p| f(p) * p.max).sum::<f64>() / max
-        }
-        Combine::Mean => live.iter().map(|p| f(p)).sum::<f64>() / live.len() as f64,
-        Combine::WeightedMean => {
-            let w: f64 = live.iter().map(|p| p.weight).sum();
-            if w <= 0.0 {
-                return None;
+        .map(|node| {
+            let score = scores.next().flatten();
+            let (children, items) = match &node.children {
+                Children::Nodes(ns) => (node_scores(model, ns, scores), Vec::new()),
+                Children::Items(idx) => (
+                    Vec::new(),
+                    idx.iter().map(|&i| model.items[i].id.clone()).collect(),
+                ),
+            };
+            NodeScore {
+                id: node.id.clone(),
+                title: node.title.clone(),
+                score,
+                max: node.points,
+                counts_toward_level: node.counts_toward_level,
+                children,
+                items,
             }
-            live.iter().map(|p| f(p) * p.weight).sum::<f64>() / w
-        }
-    })
+        })
+        .collect()
 }
 
-fn score_node(model: &Model, node: &Node, items: &[ItemScore]) -> (Option<f64>, NodeScore) {
-    let (parts, children, item_ids) = match &node.children {
-        Children::Nodes(nodes) => {
-            let scored: Vec<(Option<f64>, NodeScore, &Node)> = nodes
-                .iter()
-                .map(|n| {
-                    let (f, s) = score_node(model, n, items);
-                    (f, s, n)
-                })
-                .collect();
-            let parts = scored
-                .iter()
-                .map(|(f, _, n)| Part {
-                    fraction: *f,
-                    max: n.points,
-                    weight: n.weight,
-                })
-                .collect::<Vec<_>>();
-            (
-                parts,
-                scored.into_iter().map(|(_, s, _)| s).collect(),
-                Vec::new(),
-            )
-        }
-        Children::Items(idx) => {
-            let parts = idx
-                .iter()
-                .map(|&i| Part {
-                    fraction: items[i].fraction,
-                    max: items[i].max,
-                    weight: model.items[i].weight,
-                })
-                .collect();
-            (
-                parts,
-                Vec::new(),
-                idx.iter().map(|&i| items[i].id.clone()).collect(),
-            )
-        }
-    };
-    let fraction = combine(&parts, node.combine);
-    let score = NodeScore {
-        id: node.id.clone(),
-        title: node.title.clone(),
-        score: fraction.map(|f| round6(f * node.points)),
-        max: node.points,
-        counts_toward_level: node.counts_toward_level,
-        children,
-        items: item_ids,
-    };
-    (fraction, score)
-}
-
-/// Score an answer sheet against its model. Pure: same inputs, same result.
+/// Score an answer sheet against its model, with every text a report shows. Pure: same inputs,
+/// same result. The numbers come from [`engine::evaluate`].
 pub fn score(model: &Model, sheet: &AnswerSheet) -> Assessment {
+    let numbers = engine::evaluate(model, sheet);
     let group = sheet.profile.industry_group.as_str();
-    let size = sheet.profile.size_class;
     let items: Vec<ItemScore> = model
         .items
         .iter()
-        .map(|item| {
-            let applies = item.applies_to.applies(group, size);
-            let answer = sheet.answers.get(&item.id).map(|a| &a.value);
-            let (status, fraction) = match (applies, answer) {
-                (false, _) => (ItemStatus::NotApplicable, None),
-                (true, Some(AnswerValue::NotApplicable)) => (ItemStatus::NotApplicableAnswer, None),
-                (true, Some(v)) => (
-                    ItemStatus::Answered,
-                    Some(item_fraction(item, v).unwrap_or(0.0)),
-                ),
-                (true, None) => (ItemStatus::Unanswered, Some(0.0)),
-            };
+        .zip(&numbers.items)
+        .map(|(item, &(status, fraction))| {
+            let answer = sheet.answers.get(&item.id);
             ItemScore {
                 id: item.id.clone(),
                 title: item.title.clone(),
@@ -318,61 +257,36 @@ pub fn score(model: &Model, sheet: &AnswerSheet) -> Assessment {
                 score: round6(fraction.unwrap_or(0.0) * item.points),
                 max: item.points,
                 fraction: fraction.map(round6),
-                answer: if applies {
-                    describe_answer(item, answer)
-                } else {
+                answer: if status == ItemStatus::NotApplicable {
                     Text::new("不适用于本企业", "does not apply to this firm")
+                } else {
+                    describe_answer(item, answer.map(|a| &a.value))
                 },
-                note: sheet.answers.get(&item.id).and_then(|a| a.note.clone()),
-                data: sheet
-                    .answers
-                    .get(&item.id)
-                    .map(|a| a.data.clone())
-                    .unwrap_or_default(),
+                note: answer.and_then(|a| a.note.clone()),
+                data: answer.map(|a| a.data.clone()).unwrap_or_default(),
             }
         })
         .collect();
-    let scored: Vec<(Option<f64>, NodeScore, &Node)> = model
-        .dimensions
-        .iter()
-        .map(|d| {
-            let (f, s) = score_node(model, d, &items);
-            (f, s, d)
-        })
-        .collect();
-    let counted: Vec<Part> = scored
-        .iter()
-        .filter(|(_, _, d)| d.counts_toward_level)
-        .map(|(f, _, d)| Part {
-            fraction: *f,
-            max: d.points,
-            weight: d.weight,
-        })
-        .collect();
-    let level_score =
-        round6(combine(&counted, model.score_combine).unwrap_or(0.0) * model.score_points);
     let scenarios: Vec<ScenarioGrade> = model
-        .items
-        .iter()
-        .zip(&items)
-        .filter_map(|(item, s)| match &item.spec {
-            ItemSpec::Scenario {
-                group, constrained, ..
-            } => Some(ScenarioGrade {
-                id: item.id.clone(),
-                title: item.title.clone(),
-                group: group.clone(),
-                constrained: *constrained,
-                grade: match (s.status, sheet.answers.get(&item.id).map(|a| &a.value)) {
-                    (ItemStatus::Answered, Some(AnswerValue::Grade { grade })) => Some(*grade),
-                    (ItemStatus::Unanswered, _) => Some(0),
-                    _ => None,
-                },
-            }),
-            _ => None,
+        .scenarios()
+        .zip(&numbers.scenarios)
+        .map(|(item, &(constrained, grade))| ScenarioGrade {
+            id: item.id.clone(),
+            title: item.title.clone(),
+            group: match &item.spec {
+                ItemSpec::Scenario { group, .. } => group.clone(),
+                _ => None,
+            },
+            constrained,
+            grade,
         })
         .collect();
-    let (level, next_level) = level::determine(model, group, level_score, &scenarios);
+    let level = numbers.level;
+    let next_level = model
+        .levels
+        .iter()
+        .find(|r| r.level > level)
+        .and_then(|r| level::gap(model, r.level, group, numbers.level_score, &scenarios));
     let level_name = model
         .level_rule(level)
         .map(|r| r.name.clone())
@@ -387,114 +301,13 @@ pub fn score(model: &Model, sheet: &AnswerSheet) -> Assessment {
         industry_group: model
             .industry_group(group)
             .map_or_else(|| Text::new(group, group), |g| g.title.clone()),
-        level_score,
+        level_score: numbers.level_score,
         level_score_max: model.score_points,
         level,
         level_name,
         next_level,
-        dimensions: scored.into_iter().map(|(_, s, _)| s).collect(),
+        dimensions: node_scores(model, &model.dimensions, &mut numbers.nodes.iter().copied()),
         items,
         scenarios,
-    }
-}
-
-/// The level-relevant part of a result, computed without building texts: for planners that
-/// re-score many variants of the same sheet.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QuickScore {
-    pub level_score: f64,
-    pub level: u8,
-    /// (constrained, grade) of every scenario, in model order; `None` = not counted.
-    pub scenarios: Vec<(bool, Option<u8>)>,
-    /// Score of every dimension, in model order (`None` = nothing applies).
-    pub dimensions: Vec<Option<f64>>,
-    /// Score of every child node of every dimension, in model order.
-    pub indicators: Vec<Option<f64>>,
-}
-
-fn quick_node(node: &Node, fractions: &[Option<f64>], model: &Model) -> Option<f64> {
-    let parts: Vec<Part> = match &node.children {
-        Children::Nodes(nodes) => nodes
-            .iter()
-            .map(|n| Part {
-                fraction: quick_node(n, fractions, model),
-                max: n.points,
-                weight: n.weight,
-            })
-            .collect(),
-        Children::Items(idx) => idx
-            .iter()
-            .map(|&i| Part {
-                fraction: fractions[i],
-                max: model.items[i].points,
-                weight: model.items[i].weight,
-            })
-            .collect(),
-    };
-    combine(&parts, node.combine)
-}
-
-/// Level score, level and scenario grades; the same numbers as [`score`], faster.
-pub fn quick_score(model: &Model, sheet: &AnswerSheet) -> QuickScore {
-    let group = sheet.profile.industry_group.as_str();
-    let size = sheet.profile.size_class;
-    let mut scenarios = Vec::new();
-    // One pass over the answers (sorted by id) instead of a search per item.
-    let mut by_item: Vec<Option<&AnswerValue>> = vec![None; model.items.len()];
-    for (id, a) in &sheet.answers {
-        if let Some(i) = model.item_index(id) {
-            by_item[i] = Some(&a.value);
-        }
-    }
-    let fractions: Vec<Option<f64>> = model
-        .items
-        .iter()
-        .zip(by_item)
-        .map(|(item, answer)| {
-            let applies = item.applies_to.applies(group, size);
-            let fraction = match (applies, answer) {
-                (false, _) | (true, Some(AnswerValue::NotApplicable)) => None,
-                (true, Some(v)) => Some(item_fraction(item, v).unwrap_or(0.0)),
-                (true, None) => Some(0.0),
-            };
-            if let ItemSpec::Scenario { constrained, .. } = &item.spec {
-                let grade = match (applies, answer) {
-                    (true, Some(AnswerValue::Grade { grade })) => Some(*grade),
-                    (true, None) => Some(0),
-                    _ => None,
-                };
-                scenarios.push((*constrained, grade));
-            }
-            fraction
-        })
-        .collect();
-    let mut dimensions = Vec::with_capacity(model.dimensions.len());
-    let mut indicators = Vec::new();
-    let mut counted: Vec<Part> = Vec::new();
-    for d in &model.dimensions {
-        let f = quick_node(d, &fractions, model);
-        dimensions.push(f.map(|f| round6(f * d.points)));
-        if let Children::Nodes(nodes) = &d.children {
-            for n in nodes {
-                indicators.push(quick_node(n, &fractions, model).map(|f| round6(f * n.points)));
-            }
-        }
-        if d.counts_toward_level {
-            counted.push(Part {
-                fraction: f,
-                max: d.points,
-                weight: d.weight,
-            });
-        }
-    }
-    let level_score =
-        round6(combine(&counted, model.score_combine).unwrap_or(0.0) * model.score_points);
-    let level = level::reached_quick(model, group, level_score, &scenarios);
-    QuickScore {
-        level_score,
-        level,
-        scenarios,
-        dimensions,
-        indicators,
     }
 }

@@ -1,0 +1,179 @@
+//! The scoring engine: the numbers of a result, no texts. Scoring, the planner's re-scoring and
+//! aggregation all call [`evaluate`]; the full [`Assessment`](super::Assessment) is built from it.
+
+use super::{ItemStatus, item_fraction, round6};
+use crate::answers::{AnswerSheet, AnswerValue};
+use crate::model::{Children, Combine, ItemSpec, Model, Node};
+
+/// The numbers of one firm's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scores {
+    /// The level score (基础分).
+    pub level_score: f64,
+    /// 0 = no level (未达一级).
+    pub level: u8,
+    /// Status and share of points earned of every item, in model order (`None`: does not count).
+    pub items: Vec<(ItemStatus, Option<f64>)>,
+    /// Points of every node, in pre-order: a dimension, then its descendants (`None`: nothing applies).
+    pub nodes: Vec<Option<f64>>,
+    /// (constrained, grade) of every scenario item, in model order; `None` = not counted.
+    pub scenarios: Vec<(bool, Option<u8>)>,
+}
+
+/// Where the dimensions and their direct children (indicators) sit in [`Scores::nodes`].
+#[derive(Debug, Clone)]
+pub struct Positions {
+    pub dimensions: Vec<usize>,
+    pub indicators: Vec<usize>,
+    /// Nodes in all.
+    pub nodes: usize,
+}
+
+impl Positions {
+    pub fn of(model: &Model) -> Positions {
+        fn size(n: &Node) -> usize {
+            match &n.children {
+                Children::Nodes(ns) => 1 + ns.iter().map(size).sum::<usize>(),
+                Children::Items(_) => 1,
+            }
+        }
+        let mut p = Positions {
+            dimensions: Vec::new(),
+            indicators: Vec::new(),
+            nodes: 0,
+        };
+        for d in &model.dimensions {
+            p.dimensions.push(p.nodes);
+            if let Children::Nodes(ns) = &d.children {
+                let mut at = p.nodes + 1;
+                for n in ns {
+                    p.indicators.push(at);
+                    at += size(n);
+                }
+            }
+            p.nodes += size(d);
+        }
+        p
+    }
+}
+
+/// Children combined in one pass, without collecting them.
+#[derive(Default)]
+struct Combined {
+    sum: f64,
+    scale: f64,
+    live: bool,
+}
+
+impl Combined {
+    /// A child's share (`None` leaves the denominator), its points and its weight.
+    fn add(&mut self, how: Combine, fraction: Option<f64>, max: f64, weight: f64) {
+        let Some(f) = fraction.filter(|_| max > 0.0) else {
+            return;
+        };
+        let (x, w) = match how {
+            Combine::Sum => (f * max, max),
+            Combine::Mean => (f, 1.0),
+            Combine::WeightedMean => (f * weight, weight),
+        };
+        self.sum += x;
+        self.scale += w;
+        self.live = true;
+    }
+
+    fn share(&self, how: Combine) -> Option<f64> {
+        (self.live && !(how == Combine::WeightedMean && self.scale <= 0.0))
+            .then(|| self.sum / self.scale)
+    }
+}
+
+/// Score `node` into `out` (pre-order); its share of points.
+fn node(
+    model: &Model,
+    node: &Node,
+    items: &[(ItemStatus, Option<f64>)],
+    out: &mut Vec<Option<f64>>,
+) -> Option<f64> {
+    let at = out.len();
+    out.push(None);
+    let mut c = Combined::default();
+    match &node.children {
+        Children::Nodes(nodes) => {
+            for n in nodes {
+                let f = self::node(model, n, items, out);
+                c.add(node.combine, f, n.points, n.weight);
+            }
+        }
+        Children::Items(idx) => {
+            for &i in idx {
+                let item = &model.items[i];
+                c.add(
+                    node.combine,
+                    items[i].1.map(round6),
+                    item.points,
+                    item.weight,
+                );
+            }
+        }
+    }
+    let share = c.share(node.combine);
+    out[at] = share.map(|f| round6(f * node.points));
+    share
+}
+
+/// Score an answer sheet: pure and allocation-light, for callers that score many sheets.
+pub fn evaluate(model: &Model, sheet: &AnswerSheet) -> Scores {
+    let group = sheet.profile.industry_group.as_str();
+    let size = sheet.profile.size_class;
+    // One pass over the answers (sorted by id) instead of a search per item.
+    let mut by_item: Vec<Option<&AnswerValue>> = vec![None; model.items.len()];
+    for (id, a) in &sheet.answers {
+        if let Some(i) = model.item_index(id) {
+            by_item[i] = Some(&a.value);
+        }
+    }
+    let mut scenarios = Vec::new();
+    let items: Vec<(ItemStatus, Option<f64>)> = model
+        .items
+        .iter()
+        .zip(by_item)
+        .map(|(item, answer)| {
+            let status = match (item.applies_to.applies(group, size), answer) {
+                (false, _) => (ItemStatus::NotApplicable, None),
+                (true, Some(AnswerValue::NotApplicable)) => (ItemStatus::NotApplicableAnswer, None),
+                (true, Some(v)) => (
+                    ItemStatus::Answered,
+                    Some(item_fraction(item, v).unwrap_or(0.0)),
+                ),
+                (true, None) => (ItemStatus::Unanswered, Some(0.0)),
+            };
+            if let ItemSpec::Scenario { constrained, .. } = &item.spec {
+                let grade = match (status.0, answer) {
+                    (ItemStatus::Answered, Some(AnswerValue::Grade { grade })) => Some(*grade),
+                    (ItemStatus::Unanswered, _) => Some(0),
+                    _ => None,
+                };
+                scenarios.push((*constrained, grade));
+            }
+            status
+        })
+        .collect();
+    let mut nodes = Vec::with_capacity(model.dimensions.len() * 8);
+    let mut counted = Combined::default();
+    for d in &model.dimensions {
+        let f = node(model, d, &items, &mut nodes);
+        if d.counts_toward_level {
+            counted.add(model.score_combine, f, d.points, d.weight);
+        }
+    }
+    let level_score =
+        round6(counted.share(model.score_combine).unwrap_or(0.0) * model.score_points);
+    let level = super::level::reached(model, group, level_score, &scenarios);
+    Scores {
+        level_score,
+        level,
+        items,
+        nodes,
+        scenarios,
+    }
+}
