@@ -641,7 +641,12 @@ pub fn aggregate(
                     input::parse(model, raw).map(|r| {
                         let code = r.credit_code.as_deref().and_then(code_key)?;
                         let dims: Vec<u16> = dimension_scores(&r, &at)
-                            .map(|d| (d.unwrap_or(0.0) * 100.0).round().clamp(0.0, 65_535.0) as u16)
+                            .map(|d| {
+                                (d.unwrap_or(0.0) * 100.0)
+                                    .round()
+                                    .clamp(0.0, f64::from(u16::MAX))
+                                    as u16
+                            })
                             .collect();
                         Some((code, r.scores.level, r.scores.level_score as f32, dims))
                     })

@@ -1,24 +1,31 @@
 //! Streaming statistics: counts, level distributions and quantiles from fixed-resolution histograms,
 //! so memory does not grow with the number of firms and partial results merge exactly.
+//! The resolution is 0.1 point up to a 0–1000 scale; a larger scale gets at most 10,000 bins.
 
 use serde::Serialize;
 
 /// Values are kept at 0.1-point resolution: quartiles are exact to the precision reports show.
 const STEP: f64 = 0.1;
 
-/// A histogram of values in [0, max] at 0.1 resolution.
+/// The most bins a histogram has (a scale above 0–1000 gets coarser steps).
+const MAX_BINS: f64 = 10_000.0;
+
+/// A histogram of values in [0, max] at 0.1 resolution (coarser above 1000).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hist {
     bins: Vec<u32>,
+    step: f64,
     sum: f64,
     n: u64,
 }
 
 impl Hist {
     pub fn new(max: f64) -> Hist {
-        let len = (max.max(0.0) / STEP).round() as usize + 1;
+        let max = if max.is_finite() { max.max(0.0) } else { 0.0 };
+        let step = STEP.max(max / MAX_BINS);
         Hist {
-            bins: vec![0; len],
+            bins: vec![0; (max / step).round() as usize + 1],
+            step,
             sum: 0.0,
             n: 0,
         }
@@ -26,7 +33,7 @@ impl Hist {
 
     pub fn add(&mut self, x: f64) {
         let last = self.bins.len() - 1;
-        let i = ((x / STEP).round().max(0.0) as usize).min(last);
+        let i = ((x / self.step).round().max(0.0) as usize).min(last);
         self.bins[i] += 1;
         self.sum += x;
         self.n += 1;
@@ -58,7 +65,7 @@ impl Hist {
         for (i, c) in self.bins.iter().enumerate() {
             seen += u64::from(*c);
             if seen >= rank {
-                return Some((i as f64 * STEP * 10.0).round() / 10.0);
+                return Some((i as f64 * self.step * 10.0).round() / 10.0);
             }
         }
         None
@@ -121,6 +128,16 @@ mod tests {
         }
         a.merge(&b);
         assert_eq!(a, all);
+    }
+
+    #[test]
+    fn a_large_scale_has_coarser_bins_not_more() {
+        let mut h = Hist::new(1e9);
+        assert_eq!(h.bins.len(), 10_001);
+        h.add(123_456_789.0);
+        // Bins of 100,000 points: the value is shown at its bin.
+        assert_eq!(h.quantile(0.5), Some(123_500_000.0));
+        assert_eq!(Hist::new(1000.0).bins.len(), 10_001);
     }
 
     #[test]

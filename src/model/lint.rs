@@ -279,6 +279,14 @@ impl Linter<'_> {
                 0.0
             }
         };
+        if dimension.is_none() && points > MAX_COMPARED_POINTS {
+            self.warn(
+                "points-too-large",
+                raw.points.as_ref().map_or(pos, |s| Pos::of(s.referenced)),
+                format!("dimension `{id}` has {points} points; `smedx aggregate --previous` keeps a firm's previous dimension scores in hundredths of a point up to {MAX_COMPARED_POINTS}, so larger scores are compared as {MAX_COMPARED_POINTS}"),
+                "give the dimension at most 655.35 points (e.g. a 0–100 scale), or do not compare rounds",
+            );
+        }
         if combine == Combine::WeightedMean {
             let total_weight: f64 = match &children {
                 Children::Nodes(n) => n.iter().map(|n| n.weight).sum(),
@@ -890,6 +898,9 @@ impl Linter<'_> {
         out
     }
 }
+
+/// The largest dimension score the two-round comparison of `aggregate` stores (u16 hundredths).
+const MAX_COMPARED_POINTS: f64 = u16::MAX as f64 / 100.0;
 
 fn round(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
