@@ -389,3 +389,11 @@ fn lint_says_when_a_dimension_is_too_large_for_the_two_round_comparison() {
     assert_eq!(warned[0].line, 7);
     assert!(warned[0].message.contains("`wide`") && warned[0].message.contains("655.35"));
 }
+
+#[test]
+fn a_large_scale_gets_coarser_histogram_bins() {
+    // 0–1e9 points: at most 10,000 bins, i.e. bins of 100,000 points; a value shows at its bin.
+    let mut h = smedx::aggregate::stats::Hist::new(1e9);
+    h.add(123_456_789.0);
+    assert_eq!(h.quantile(0.5), Some(123_500_000.0));
+}

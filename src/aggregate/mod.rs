@@ -105,16 +105,6 @@ fn level_slots(model: &Model) -> usize {
     model.levels.last().map_or(0, |r| usize::from(r.level)) + 1
 }
 
-/// A record's score of each dimension, in model order.
-fn dimension_scores<'a>(
-    r: &'a Record,
-    at: &'a Positions,
-) -> impl Iterator<Item = Option<f64>> + 'a {
-    at.dimensions
-        .iter()
-        .map(|&p| r.scores.nodes.get(p).copied().flatten())
-}
-
 /// Per-group accumulator.
 #[derive(Debug, Clone)]
 pub(crate) struct GroupAcc {
@@ -140,11 +130,10 @@ impl GroupAcc {
 
     fn add(&mut self, r: &Record, at: &Positions) {
         self.n += 1;
-        if let Some(c) = self.levels.get_mut(usize::from(r.scores.level)) {
-            *c += 1;
-        }
+        // A level is one of the model's (a scored result's is checked when read).
+        self.levels[usize::from(r.scores.level)] += 1;
         self.score.add(r.scores.level_score);
-        for (h, d) in self.dims.iter_mut().zip(dimension_scores(r, at)) {
+        for (h, d) in self.dims.iter_mut().zip(r.scores.at(&at.dimensions)) {
             if let Some(d) = d {
                 h.add(d);
             }
@@ -178,17 +167,10 @@ pub struct DemandCell {
 struct Previous {
     level: u8,
     score: f32,
-    /// Where its dimension scores start in [`PreviousRound::dims`].
-    dims: usize,
+    /// Dimension scores in hundredths of a point (u16: lint warns about a dimension over 655.35).
+    dims: Box<[u16]>,
     /// Set when a current record matched it (each previous firm matches once).
     matched: std::sync::atomic::AtomicBool,
-}
-
-/// The previous round: firms by credit code, and their dimension scores in hundredths of a point
-/// (u16: lint warns about a dimension over 655.35 points), one run of the model's dimensions each.
-struct PreviousRound {
-    firms: HashMap<CodeKey, Previous>,
-    dims: Vec<u16>,
 }
 
 /// A 统一社会信用代码 as a fixed array: a million keys without a million heap strings.
@@ -235,7 +217,7 @@ struct Ctx<'a> {
     options: &'a Options,
     at: Positions,
     indicator_max: Vec<f64>,
-    previous: Option<&'a PreviousRound>,
+    previous: Option<&'a HashMap<CodeKey, Previous>>,
 }
 
 impl Acc {
@@ -262,8 +244,12 @@ impl Acc {
 
     fn add(&mut self, ctx: &Ctx, r: &Record) {
         self.overall.add(r, &ctx.at);
-        for (h, &p) in self.indicators.iter_mut().zip(&ctx.at.indicators) {
-            if let Some(v) = r.scores.nodes.get(p).copied().flatten() {
+        for (h, v) in self
+            .indicators
+            .iter_mut()
+            .zip(r.scores.at(&ctx.at.indicators))
+        {
+            if let Some(v) = v {
                 h.add(v);
             }
         }
@@ -306,7 +292,7 @@ impl Acc {
         self.synthetic += u64::from(r.synthetic);
         if let (Some(prev), Some(code)) =
             (ctx.previous, r.credit_code.as_deref().and_then(code_key))
-            && let Some(p) = prev.firms.get(&code)
+            && let Some(p) = prev.get(&code)
         {
             if p.matched.swap(true, std::sync::atomic::Ordering::Relaxed) {
                 // The same firm twice in this round: counted once.
@@ -314,20 +300,13 @@ impl Acc {
                 return;
             }
             self.matched += 1;
-            if let Some(c) = self
-                .transitions
-                .get_mut(usize::from(p.level))
-                .and_then(|row| row.get_mut(usize::from(r.scores.level)))
-            {
-                *c += 1;
-            }
+            self.transitions[usize::from(p.level)][usize::from(r.scores.level)] += 1;
             self.change_score += r.scores.level_score - f64::from(p.score);
-            let before = &prev.dims[p.dims..p.dims + self.change_dims.len()];
             for ((slot, d), b) in self
                 .change_dims
                 .iter_mut()
-                .zip(dimension_scores(r, &ctx.at))
-                .zip(before)
+                .zip(r.scores.at(&ctx.at.dimensions))
+                .zip(&p.dims)
             {
                 if let Some(c) = d {
                     *slot += c - f64::from(*b) / 100.0;
@@ -629,39 +608,33 @@ pub fn aggregate(
     let mut skipped = 0u64;
     // Previous round: only what matching needs.
     let at = Positions::of(model);
-    let prev_map: Option<PreviousRound> = (!previous.is_empty()).then(|| {
+    let prev_map: Option<HashMap<CodeKey, Previous>> = (!previous.is_empty()).then(|| {
         let mut map = HashMap::with_capacity(input::count_lines(previous));
-        let mut all_dims: Vec<u16> = Vec::new();
         input::for_each_chunk(model, previous, &mut |chunk| {
             // Keep only what matching needs, as soon as a record is scored.
-            type Seen = (CodeKey, u8, f32, Vec<u16>);
-            let parsed: Vec<Result<Option<Seen>, RecordError>> = chunk
+            let parsed: Vec<Result<Option<(CodeKey, Previous)>, RecordError>> = chunk
                 .into_par_iter()
                 .map(|raw| {
                     input::parse(model, raw).map(|r| {
                         let code = r.credit_code.as_deref().and_then(code_key)?;
-                        let dims: Vec<u16> = dimension_scores(&r, &at)
-                            .map(|d| {
-                                (d.unwrap_or(0.0) * 100.0)
-                                    .round()
-                                    .clamp(0.0, f64::from(u16::MAX))
-                                    as u16
-                            })
-                            .collect();
-                        Some((code, r.scores.level, r.scores.level_score as f32, dims))
+                        let hundredths = |d: Option<f64>| {
+                            (d.unwrap_or(0.0) * 100.0).round().clamp(0.0, 65_535.0) as u16
+                        };
+                        Some((
+                            code,
+                            Previous {
+                                level: r.scores.level,
+                                score: r.scores.level_score as f32,
+                                dims: r.scores.at(&at.dimensions).map(hundredths).collect(),
+                                matched: std::sync::atomic::AtomicBool::new(false),
+                            },
+                        ))
                     })
                 })
                 .collect();
             for r in parsed {
                 match r {
-                    Ok(Some((code, level, score, dims))) => {
-                        let p = Previous {
-                            level,
-                            score,
-                            dims: all_dims.len(),
-                            matched: std::sync::atomic::AtomicBool::new(false),
-                        };
-                        all_dims.extend(dims);
+                    Ok(Some((code, p))) => {
                         map.insert(code, p);
                     }
                     Ok(None) => {}
@@ -672,10 +645,7 @@ pub fn aggregate(
                 }
             }
         });
-        PreviousRound {
-            firms: map,
-            dims: all_dims,
-        }
+        map
     });
     let indicator_max: Vec<f64> = model
         .dimensions
@@ -856,7 +826,6 @@ pub fn aggregate(
     demand.sort_by_key(|d| std::cmp::Reverse(d.cell.firms));
     let rounds = prev_map.as_ref().map(|prev| {
         let only_previous = prev
-            .firms
             .values()
             .filter(|p| !p.matched.load(std::sync::atomic::Ordering::Relaxed))
             .count() as u64;

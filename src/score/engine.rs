@@ -21,7 +21,7 @@ pub struct Scores {
 }
 
 /// Where the dimensions and their direct children (indicators) sit in [`Scores::nodes`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Positions {
     pub dimensions: Vec<usize>,
     pub indicators: Vec<usize>,
@@ -31,29 +31,29 @@ pub struct Positions {
 
 impl Positions {
     pub fn of(model: &Model) -> Positions {
-        fn size(n: &Node) -> usize {
-            match &n.children {
-                Children::Nodes(ns) => 1 + ns.iter().map(size).sum::<usize>(),
-                Children::Items(_) => 1,
+        fn walk(n: &Node, depth: usize, p: &mut Positions) {
+            match depth {
+                0 => p.dimensions.push(p.nodes),
+                1 => p.indicators.push(p.nodes),
+                _ => {}
+            }
+            p.nodes += 1;
+            if let Children::Nodes(ns) = &n.children {
+                ns.iter().for_each(|c| walk(c, depth + 1, p));
             }
         }
-        let mut p = Positions {
-            dimensions: Vec::new(),
-            indicators: Vec::new(),
-            nodes: 0,
-        };
-        for d in &model.dimensions {
-            p.dimensions.push(p.nodes);
-            if let Children::Nodes(ns) = &d.children {
-                let mut at = p.nodes + 1;
-                for n in ns {
-                    p.indicators.push(at);
-                    at += size(n);
-                }
-            }
-            p.nodes += size(d);
-        }
+        let mut p = Positions::default();
+        model.dimensions.iter().for_each(|d| walk(d, 0, &mut p));
         p
+    }
+}
+
+impl Scores {
+    /// The scores of the nodes at `positions` (e.g. [`Positions::dimensions`]).
+    pub fn at<'a>(&'a self, positions: &'a [usize]) -> impl Iterator<Item = Option<f64>> + 'a {
+        positions
+            .iter()
+            .map(|&p| self.nodes.get(p).copied().flatten())
     }
 }
 
