@@ -185,6 +185,7 @@ fn code_key(code: &str) -> Option<CodeKey> {
 struct Acc {
     overall: GroupAcc,
     indicators: Vec<Hist>,
+    /// Firms at grade 0–4 and not applicable, per scenario (lint holds scenarios to grades 1–4).
     scenario_grades: Vec<[u64; 6]>,
     constrained_short: Vec<u64>,
     groups: BTreeMap<(Breakdown, String), GroupAcc>,
