@@ -32,14 +32,30 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Ok);
     }
     // Close codes: those containing what was typed, else the nearest spelling.
-    let mut near: Vec<&str> = codes.keys().map(String::as_str).filter(|k| id.len() >= 3 && k.contains(id)).collect();
+    let mut near: Vec<&str> = codes
+        .keys()
+        .map(String::as_str)
+        .filter(|k| id.len() >= 3 && k.contains(id))
+        .collect();
     near.extend(closest(id, codes.keys().map(String::as_str)).filter(|c| !near.contains(c)));
     let lang = args.lang;
     let help = match near.as_slice() {
-        [] => tr(lang, "`smedx explain` 列出全部代码", "`smedx explain` lists every code").to_string(),
-        _ => format!("{}{}", tr(lang, "相近的代码：", "close codes: "), near.join(", ")),
+        [] => tr(
+            lang,
+            "`smedx explain` 列出全部代码",
+            "`smedx explain` lists every code",
+        )
+        .to_string(),
+        _ => format!(
+            "{}{}",
+            tr(lang, "相近的代码：", "close codes: "),
+            near.join(", ")
+        ),
     };
-    let message = format!("{}`{id}`", tr(lang, "没有这个诊断代码：", "no diagnostic code "));
+    let message = format!(
+        "{}`{id}`",
+        tr(lang, "没有这个诊断代码：", "no diagnostic code ")
+    );
     let mut report = Report::default();
     report.extend([Diagnostic::error("unknown-code", message).help(help)]);
     print_report(&report, DiagFormat::Human);

@@ -53,14 +53,25 @@ pub fn registry() -> &'static BTreeMap<String, Code> {
 impl Code {
     /// The entry as `smedx explain` prints it.
     pub fn explain(&self, id: &str, lang: Lang) -> String {
-        let indent = |s: &str| s.trim_end().lines().map(|l| format!("    {l}\n")).collect::<String>();
+        let indent = |s: &str| {
+            s.trim_end()
+                .lines()
+                .map(|l| format!("    {l}\n"))
+                .collect::<String>()
+        };
         let mut out = format!("{id}: {}\n\n", self.title.get(lang));
         let sections = [
             (tr(lang, "消息", "Message"), indent(self.message.get(lang))),
-            (tr(lang, "含义", "What it means"), indent(self.meaning.get(lang))),
+            (
+                tr(lang, "含义", "What it means"),
+                indent(self.meaning.get(lang)),
+            ),
             (tr(lang, "错误示例", "Wrong"), indent(self.wrong.get(lang))),
             (tr(lang, "正确示例", "Right"), indent(self.right.get(lang))),
-            (tr(lang, "如何修改", "How to fix"), indent(self.fix.get(lang))),
+            (
+                tr(lang, "如何修改", "How to fix"),
+                indent(self.fix.get(lang)),
+            ),
         ];
         for (heading, body) in sections {
             let _ = write!(out, "{heading}\n{body}\n");
