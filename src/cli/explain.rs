@@ -26,7 +26,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         super::write_output(None, &list)?;
         return Ok(Outcome::Ok);
     };
-    let id = id.trim().trim_start_matches("error[").trim_end_matches(']');
+    let id = id
+        .trim()
+        .trim_start_matches("error[")
+        .trim_start_matches("warning[")
+        .trim_end_matches(']');
     if let Some(code) = codes.get(id) {
         super::write_output(None, &code.explain(id, args.lang))?;
         return Ok(Outcome::Ok);
