@@ -283,7 +283,7 @@ impl Linter<'_> {
             self.warn(
                 "points-too-large",
                 raw.points.as_ref().map_or(pos, |s| Pos::of(s.referenced)),
-                format!("dimension `{id}` has {points} points; `smedx aggregate --previous` keeps a firm's previous dimension scores in hundredths of a point up to {MAX_COMPARED_POINTS}, so larger scores are compared as {MAX_COMPARED_POINTS}"),
+                format!("dimension `{id}` has {points} points; `smedx aggregate --previous` keeps a firm's previous dimension scores in hundredths of a point up to {limit}, so larger scores are compared as {limit}", limit = MAX_COMPARED_POINTS),
                 "give the dimension at most 655.35 points (e.g. a 0–100 scale), or do not compare rounds",
             );
         }
