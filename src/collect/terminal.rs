@@ -10,10 +10,12 @@
 
 use super::answer_yaml;
 use super::cells::{CellValue, Place, today};
-use super::flat::{Column, FieldKind, PROFILE_FIELDS, Record, split_choices};
+use super::flat::{Column, FieldKind, PROFILE_FIELDS, Record};
 use crate::answers::{Answer, AnswerSheet, AnswerValue, check_sheet, load_sheet};
 use crate::diag::Diagnostic;
-use crate::model::{Item, ItemSpec, Model};
+use crate::model::item::split_choices;
+use crate::model::item::{Words, na_word};
+use crate::model::{Item, ItemSpec, Model, Written, WrittenValue};
 use crate::source_file::SourceFile;
 use crate::text::{Lang, tr};
 use crate::yaml_value::{Node, Value, format_number};
@@ -289,7 +291,11 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         out.push_str("answers:\n");
         for item in &self.model.items {
             if let Some(a) = self.answers.get(&item.id) {
-                out.push_str(&format!("  {}: {}\n", item.id, answer_yaml::answer_yaml(a)));
+                out.push_str(&format!(
+                    "  {}: {}\n",
+                    item.id,
+                    answer_yaml::answer_yaml(item, a)
+                ));
             }
         }
         out
@@ -1010,26 +1016,44 @@ pub fn display_answer(item: &Item, a: &Answer, lang: Lang) -> String {
         ItemSpec::Band { unit: Some(u), .. } => u.as_str(),
         _ => "",
     };
-    let value = match &a.value {
-        AnswerValue::NotApplicable => tr(lang, "不适用", "n/a").to_string(),
-        AnswerValue::Choice { option } => option.clone(),
-        AnswerValue::Choices { options } => options.join(" "),
-        AnswerValue::Number {
-            value,
-            numerator: Some(n),
-            denominator: Some(d),
+    let words = Words::Short(lang);
+    let number = |w: &Option<Box<Written>>| match w.as_deref() {
+        Some(Written {
+            value: WrittenValue::Number(n),
+            ..
+        }) => format_number(*n),
+        _ => String::new(),
+    };
+    let value = match item.written(&a.value, words) {
+        WrittenValue::NotApplicable => na_word(words).to_string(),
+        WrittenValue::Text(s) => s,
+        WrittenValue::List(l) => {
+            let ids: Vec<String> = l
+                .iter()
+                .filter_map(|w| match &w.value {
+                    WrittenValue::Text(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
+            ids.join(" ")
+        }
+        WrittenValue::Number(n) => format!("{}{unit}", format_number(n)),
+        WrittenValue::Ratio {
+            numerator,
+            denominator,
         } => {
+            let value = match a.value {
+                AnswerValue::Number { value, .. } => value,
+                _ => 0.0,
+            };
             format!(
                 "{}/{} = {}{unit}",
-                format_number(*n),
-                format_number(*d),
-                crate::text::points(*value)
+                number(&numerator),
+                number(&denominator),
+                crate::text::points(value)
             )
         }
-        AnswerValue::Number { value, .. } => format!("{}{unit}", format_number(*value)),
-        AnswerValue::Band { band } => band.clone(),
-        AnswerValue::Grade { grade } => grade.to_string(),
-        AnswerValue::Trend { trend } => super::flat::trend_word(*trend, Some(lang)).to_string(),
+        WrittenValue::Other(_) => String::new(),
     };
     match &a.note {
         Some(n) => format!("{value} # {n}"),

@@ -19,6 +19,7 @@ use super::cells::{CellValue, Place, cell_ref, location};
 use super::flat::{self, CellStyle, Column, PROFILE_FIELDS, Record, option_label};
 use super::{Collected, tabular};
 use crate::diag::Diagnostic;
+use crate::model::item::Words;
 use crate::model::{BetterWhen, Children, ItemSpec, Model, Node};
 use crate::text::{Lang, tr};
 use crate::yaml_value::format_number;
@@ -381,7 +382,7 @@ impl Writer<'_> {
             if let Some(b) = max {
                 conds.push(format!("{cell}<={}", format_number(b)));
             }
-            let na_word = flat::na_word(Some(self.lang));
+            let na_word = flat::na_word(Words::Labels(self.lang));
             DataValidation::new().allow_custom(Formula::new(format!(
                 "=OR({cell}=\"{na_word}\",AND({}))",
                 conds.join(",")
@@ -569,7 +570,7 @@ impl Writer<'_> {
             .collect();
         ws.write_string_with_format(r, COL_EVIDENCE, evidence.join("\n"), &self.fmt.text)?;
         self.answer_cell(ws, r, COL_NOTE, Column::Note(i), true)?;
-        let na_word = flat::na_word(Some(lang)).to_string();
+        let na_word = flat::na_word(Words::Labels(lang)).to_string();
         let na_hint = if item.allow_na {
             match lang {
                 Lang::Zh => format!("；不适用时选“{na_word}”"),
@@ -740,15 +741,12 @@ impl Writer<'_> {
                 )
             }
             ItemSpec::Trend { better_when } => {
-                let words: Vec<String> = [
-                    crate::answers::Trend::Better,
-                    crate::answers::Trend::Flat,
-                    crate::answers::Trend::Worse,
-                ]
-                .iter()
-                .map(|t| flat::trend_word(*t, Some(lang)).to_string())
-                .chain(item.allow_na.then(|| na_word.clone()))
-                .collect();
+                let words: Vec<String> = item
+                    .words()
+                    .iter()
+                    .map(|w| w.label.get(lang).to_string())
+                    .chain(item.allow_na.then(|| na_word.clone()))
+                    .collect();
                 self.answer_cell(ws, r, COL_ANSWER, Column::Answer(i), true)?;
                 let v = self.list_validation(&words)?;
                 ws.add_data_validation(r, COL_ANSWER, r, COL_ANSWER, &v)?;

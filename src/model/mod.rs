@@ -1,8 +1,10 @@
 //! Assessment models: validated types, loading from YAML, and the bundled models.
 
+pub mod item;
 mod lint;
 pub mod raw;
 
+pub use item::{AnswerValue, Trend, Written, WrittenValue};
 pub use raw::{BetterWhen, Combine, ItemKind};
 
 mod size_class;

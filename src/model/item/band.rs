@@ -1,0 +1,312 @@
+//! `band`: a number (a percentage, a count) mapped to a fraction by declared intervals, with the raw
+//! figures kept when they were given.
+
+use super::{AnswerValue, Check, Word, Written, WrittenValue, resolve_choice};
+use crate::diag::Pos;
+use crate::model::{Band, ItemSpec};
+use crate::text::Text;
+use crate::yaml_value::format_number;
+
+pub(super) fn check(c: &mut Check, w: &Written) -> Option<AnswerValue> {
+    let ItemSpec::Band {
+        unit, ratio, bands, ..
+    } = &c.item.spec
+    else {
+        return None;
+    };
+    if let (WrittenValue::Ratio { .. }, Some(ratio)) = (&w.value, ratio) {
+        return ratio_answer(c, w, ratio.scale);
+    }
+    if let WrittenValue::Text(s) = &w.value
+        && let Some(b) = bands.iter().find(|b| b.id == *s)
+    {
+        return Some(AnswerValue::Band { band: b.id.clone() });
+    }
+    let Some(value) = w.as_number() else {
+        let hint = if ratio.is_some() {
+            " or {numerator: .., denominator: ..}"
+        } else {
+            ""
+        };
+        let unit = unit
+            .as_deref()
+            .map(|u| format!(" in {u}"))
+            .unwrap_or_default();
+        let msg = format!(
+            "`{}` is {}, expected a number{unit}",
+            c.item.id,
+            w.describe()
+        );
+        let ids: Vec<&str> = bands.iter().map(|b| b.id.as_str()).collect();
+        let help = format!(
+            "write a number{hint}, or one of the band ids {}",
+            ids.join(", ")
+        );
+        c.err("wrong-type", w.at, msg, help);
+        return None;
+    };
+    in_bands(c, w.at, value)?;
+    Some(AnswerValue::Number {
+        value,
+        numerator: None,
+        denominator: None,
+    })
+}
+
+fn ratio_answer(c: &mut Check, w: &Written, scale: f64) -> Option<AnswerValue> {
+    let WrittenValue::Ratio {
+        numerator: Some(num),
+        denominator: Some(den),
+    } = &w.value
+    else {
+        let msg = format!(
+            "raw figures of `{}` need both `numerator` and `denominator`",
+            c.item.id
+        );
+        c.err(
+            "missing-field",
+            w.at,
+            msg,
+            "write {numerator: 12, denominator: 40}",
+        );
+        return None;
+    };
+    let (Some(n), Some(d)) = (num.as_number(), den.as_number()) else {
+        let msg = format!("raw figures of `{}` must be numbers", c.item.id);
+        c.err(
+            "wrong-type",
+            w.at,
+            msg,
+            "write {numerator: 12, denominator: 40}",
+        );
+        return None;
+    };
+    if d <= 0.0 || n < 0.0 {
+        let msg = format!(
+            "raw figures of `{}` are {n}/{d}; the denominator must be above 0 and the numerator 0 or more",
+            c.item.id
+        );
+        let help = "a firm with no such devices answers `na` where allowed";
+        c.err("out-of-range", den.at, msg, help);
+        return None;
+    }
+    if n > d {
+        let msg = format!(
+            "`{}`: numerator {} is larger than denominator {}",
+            c.item.id,
+            format_number(n),
+            format_number(d)
+        );
+        let help = "the part cannot exceed the whole; check the counts";
+        c.err("out-of-range", num.at, msg, help);
+        return None;
+    }
+    let value = n / d * scale;
+    in_bands(c, w.at, value)?;
+    Some(AnswerValue::Number {
+        value,
+        numerator: Some(n),
+        denominator: Some(d),
+    })
+}
+
+/// Within the item's `min`–`max`, and in some band.
+fn in_bands(c: &mut Check, at: Pos, value: f64) -> Option<()> {
+    let ItemSpec::Band {
+        min, max, bands, ..
+    } = &c.item.spec
+    else {
+        return None;
+    };
+    if min.is_some_and(|m| value < m) || max.is_some_and(|m| value > m) {
+        let range = format!(
+            "{}–{}",
+            min.map_or("".into(), format_number),
+            max.map_or("".into(), format_number)
+        );
+        let msg = format!(
+            "`{}` is {}, outside {range}",
+            c.item.id,
+            format_number(value)
+        );
+        c.err(
+            "out-of-range",
+            at,
+            msg,
+            format!("give a number within {range}"),
+        );
+        return None;
+    }
+    if !bands.iter().any(|b| b.range.contains(value)) {
+        let msg = format!(
+            "`{}` is {}, which no band of the model covers",
+            c.item.id,
+            format_number(value)
+        );
+        let ranges: Vec<String> = bands.iter().map(|b| b.range.to_string()).collect();
+        c.err(
+            "out-of-range",
+            at,
+            msg,
+            format!("bands: {}", ranges.join(", ")),
+        );
+        return None;
+    }
+    Some(())
+}
+
+pub(super) fn fraction(bands: &[Band], v: &AnswerValue) -> Option<f64> {
+    let band = match v {
+        AnswerValue::Number { value, .. } => bands.iter().find(|b| b.range.contains(*value)),
+        AnswerValue::Band { band } => bands.iter().find(|b| &b.id == band),
+        _ => None,
+    };
+    Some(band?.fraction)
+}
+
+pub(super) fn display(unit: &Option<String>, bands: &[Band], v: &AnswerValue) -> Option<Text> {
+    match v {
+        AnswerValue::Number {
+            value,
+            numerator,
+            denominator,
+        } => {
+            let unit = unit.as_deref().unwrap_or("");
+            let n = format_number(crate::score::round6((value * 100.0).round() / 100.0));
+            let raw = match (numerator, denominator) {
+                (Some(a), Some(b)) => format!(" ({}/{})", format_number(*a), format_number(*b)),
+                _ => String::new(),
+            };
+            let s = format!("{n}{unit}{raw}");
+            Some(Text::new(&s, &s))
+        }
+        AnswerValue::Band { band } => bands.iter().find(|b| &b.id == band).map(|b| {
+            let s = format!("{} {}", b.id, b.range);
+            Text::new(&s, &s)
+        }),
+        _ => None,
+    }
+}
+
+/// The bands, labelled by their range when the model gives no label.
+pub(super) fn words(bands: &[Band]) -> Vec<Word> {
+    bands
+        .iter()
+        .map(|b| Word {
+            id: b.id.clone(),
+            label: b.label.clone().unwrap_or_else(|| {
+                let r = b.range.to_string();
+                Text::new(&r, &r)
+            }),
+            fraction: b.fraction,
+            exclusive: false,
+            help: None,
+        })
+        .collect()
+}
+
+/// A band's id or label typed into a cell.
+pub(super) fn read_cell(bands: &[Band], text: &str) -> Option<WrittenValue> {
+    let id = resolve_choice(
+        bands.iter().map(|b| (b.id.as_str(), b.label.as_ref())),
+        text,
+    )?;
+    Some(WrittenValue::Text(id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{check, item_of, number, text};
+    use super::*;
+    use crate::model::ItemKind;
+
+    #[test]
+    fn answers_checks_fractions_and_words() {
+        let m = crate::model::bundled("sme-dx-2024").unwrap();
+        let item = m
+            .items
+            .iter()
+            .find(|i| matches!(i.spec, ItemSpec::Band { ratio: Some(_), .. }))
+            .unwrap_or_else(|| item_of(ItemKind::Band));
+        let ItemSpec::Band {
+            bands, ratio, max, ..
+        } = &item.spec
+        else {
+            unreachable!()
+        };
+        let scale = ratio.as_ref().map_or(1.0, |r| r.scale);
+        let figures = |n: f64, d: f64| {
+            Written::new(
+                Pos { line: 2, column: 1 },
+                WrittenValue::Ratio {
+                    numerator: Some(Box::new(number(n))),
+                    denominator: Some(Box::new(number(d))),
+                },
+            )
+        };
+        let num = |value: f64| AnswerValue::Number {
+            value,
+            numerator: None,
+            denominator: None,
+        };
+        let top = max.unwrap_or(100.0);
+        let cases: &[(Written, Result<AnswerValue, Vec<&str>>)] = &[
+            (number(top), Ok(num(top))),
+            (text(&format_number(top)), Ok(num(top))),
+            (
+                text(&bands[0].id),
+                Ok(AnswerValue::Band {
+                    band: bands[0].id.clone(),
+                }),
+            ),
+            (text("lots"), Err(vec!["wrong-type"])),
+            (number(top + 1.0), Err(vec!["out-of-range"])),
+            (
+                figures(1.0, 4.0),
+                Ok(AnswerValue::Number {
+                    value: 0.25 * scale,
+                    numerator: Some(1.0),
+                    denominator: Some(4.0),
+                }),
+            ),
+            (figures(5.0, 4.0), Err(vec!["out-of-range"])),
+            (figures(1.0, 0.0), Err(vec!["out-of-range"])),
+            (
+                Written::new(
+                    Pos::UNKNOWN,
+                    WrittenValue::Ratio {
+                        numerator: None,
+                        denominator: Some(Box::new(number(3.0))),
+                    },
+                ),
+                Err(vec!["missing-field"]),
+            ),
+        ];
+        for (w, want) in cases {
+            assert_eq!(&check(item, w), want, "{w:?}");
+        }
+        let last = bands.last().unwrap();
+        assert_eq!(item.fraction(&num(top)), Some(last.fraction));
+        assert_eq!(
+            item.fraction(&AnswerValue::Band {
+                band: bands[0].id.clone()
+            }),
+            Some(bands[0].fraction)
+        );
+        let shown = item.display(Some(&AnswerValue::Number {
+            value: 58.064516,
+            numerator: Some(36.0),
+            denominator: Some(62.0),
+        }));
+        assert!(
+            shown.zh.starts_with("58.06") && shown.zh.ends_with(" (36/62)"),
+            "{shown:?}"
+        );
+        assert_eq!(item.words().len(), bands.len());
+        assert_eq!(
+            item.read_cell("12", true),
+            None,
+            "a typed number stays a number"
+        );
+    }
+}

@@ -1,0 +1,114 @@
+//! `scenario`: a business scenario graded 0–4, each level with a description and its evidence.
+
+use super::{AnswerValue, Check, Word, Written, WrittenValue};
+use crate::model::ScenarioLevel;
+use crate::text::Text;
+
+pub(super) fn check(c: &mut Check, w: &Written) -> Option<AnswerValue> {
+    let grade = w
+        .as_number()
+        .filter(|g| g.fract() == 0.0 && (0.0..=4.0).contains(g));
+    if let Some(g) = grade {
+        return Some(AnswerValue::Grade { grade: g as u8 });
+    }
+    let msg = format!(
+        "scenario `{}` is graded {}, expected a whole number 0–4",
+        c.item.id,
+        w.describe()
+    );
+    let help =
+        "0 = not started, 1–4 = the level whose description fits (see `smedx init` comments)";
+    c.err("out-of-range", w.at, msg, help);
+    None
+}
+
+pub(super) fn fraction(v: &AnswerValue) -> Option<f64> {
+    match v {
+        AnswerValue::Grade { grade } => Some(f64::from(*grade) / 4.0),
+        _ => None,
+    }
+}
+
+pub(super) fn display(v: &AnswerValue) -> Option<Text> {
+    match v {
+        AnswerValue::Grade { grade } => {
+            Some(Text::new(&format!("{grade} 级"), &format!("grade {grade}")))
+        }
+        _ => None,
+    }
+}
+
+/// Grade 0 (not started) unless the model describes it, then each level with its evidence.
+pub(super) fn words(levels: &[ScenarioLevel]) -> Vec<Word> {
+    let not_started = Word {
+        id: "0".into(),
+        label: Text::new("尚未开展", "Not started"),
+        fraction: 0.0,
+        exclusive: false,
+        help: None,
+    };
+    let zero = (!levels.iter().any(|l| l.level == 0)).then_some(not_started);
+    let join = |sep: &str, get: fn(&Text) -> &String, l: &ScenarioLevel| {
+        l.evidence
+            .iter()
+            .map(get)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    zero.into_iter()
+        .chain(levels.iter().map(|l| Word {
+            id: l.level.to_string(),
+            label: l.description.clone(),
+            fraction: f64::from(l.level) / 4.0,
+            exclusive: false,
+            help: (!l.evidence.is_empty()).then(|| Text {
+                zh: join("；", |t| &t.zh, l),
+                en: join("; ", |t| &t.en, l),
+            }),
+        }))
+        .collect()
+}
+
+/// `2`, or a label such as `2 级：…` picked from a list.
+pub(super) fn read_cell(text: &str) -> Option<WrittenValue> {
+    let t = text.trim();
+    let digits: String = t.chars().take_while(char::is_ascii_digit).collect();
+    let rest = t[digits.len()..].trim_start();
+    let n = digits.parse::<f64>().ok()?;
+    (rest.is_empty() || !rest.starts_with(['.', ','])).then_some(WrittenValue::Number(n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{check, item_of, number, text};
+    use super::*;
+    use crate::model::ItemKind;
+
+    #[test]
+    fn answers_checks_fractions_and_words() {
+        let item = item_of(ItemKind::Scenario);
+        let grade = |g: u8| AnswerValue::Grade { grade: g };
+        let cases: &[(Written, Result<AnswerValue, Vec<&str>>)] = &[
+            (number(0.0), Ok(grade(0))),
+            (number(4.0), Ok(grade(4))),
+            (text("3"), Ok(grade(3))),
+            (number(5.0), Err(vec!["out-of-range"])),
+            (number(2.5), Err(vec!["out-of-range"])),
+            (text("high"), Err(vec!["out-of-range"])),
+        ];
+        for (w, want) in cases {
+            assert_eq!(&check(item, w), want, "{w:?}");
+        }
+        for (g, f) in [(0, 0.0), (1, 0.25), (4, 1.0)] {
+            assert_eq!(item.fraction(&grade(g)), Some(f));
+        }
+        assert_eq!(item.display(Some(&grade(2))), Text::new("2 级", "grade 2"));
+        let words = item.words();
+        assert_eq!(words[0].id, "0");
+        assert_eq!(words.last().unwrap().fraction, 1.0);
+        assert_eq!(read_cell("2 级：已上线"), Some(WrittenValue::Number(2.0)));
+        assert_eq!(read_cell("2.5"), None);
+        assert_eq!(read_cell("高"), None);
+    }
+}

@@ -1,0 +1,129 @@
+//! `single`: one option; each option carries a fraction of the item's points.
+
+use super::{AnswerValue, Check, Word, Words, Written, WrittenValue, resolve_choice};
+use crate::model::Choice;
+use crate::text::Text;
+
+pub(super) fn check(c: &mut Check, options: &[Choice], w: &Written) -> Option<AnswerValue> {
+    let text = c.scalar(w, "one option id")?;
+    if options.iter().any(|o| o.id == text) {
+        return Some(AnswerValue::Choice { option: text });
+    }
+    c.unknown_option(w.at, &text, options.iter().map(|o| o.id.as_str()));
+    None
+}
+
+pub(super) fn fraction(options: &[Choice], v: &AnswerValue) -> Option<f64> {
+    let AnswerValue::Choice { option } = v else {
+        return None;
+    };
+    Some(options.iter().find(|o| &o.id == option)?.fraction)
+}
+
+/// `B 车间已建成…` (id and label).
+pub(super) fn labelled(o: &Choice) -> Text {
+    Text::new(
+        &format!("{} {}", o.id, o.label.zh),
+        &format!("{} {}", o.id, o.label.en),
+    )
+}
+
+pub(super) fn display(options: &[Choice], v: &AnswerValue) -> Option<Text> {
+    let AnswerValue::Choice { option } = v else {
+        return None;
+    };
+    options.iter().find(|o| &o.id == option).map(labelled)
+}
+
+pub(super) fn written(options: &[Choice], option: &str, words: Words) -> WrittenValue {
+    let label = match words {
+        Words::Labels(lang) => options
+            .iter()
+            .find(|o| o.id == option)
+            .map(|o| option_label(&o.id, &o.label, lang)),
+        _ => None,
+    };
+    WrittenValue::Text(label.unwrap_or_else(|| option.to_string()))
+}
+
+/// The text a drop-down shows for an option: `B. 车间已建成工业控制网络…`.
+pub fn option_label(id: &str, label: &Text, lang: crate::text::Lang) -> String {
+    format!("{id}. {}", label.get(lang))
+}
+
+/// The options as words (also those of a multi item).
+pub(super) fn words(options: &[Choice]) -> Vec<Word> {
+    options
+        .iter()
+        .map(|o| Word {
+            id: o.id.clone(),
+            label: o.label.clone(),
+            fraction: o.fraction,
+            exclusive: o.exclusive,
+            help: o.help.clone(),
+        })
+        .collect()
+}
+
+pub(super) fn read_cell(options: &[Choice], text: &str) -> WrittenValue {
+    let id = resolve_choice(
+        options.iter().map(|o| (o.id.as_str(), Some(&o.label))),
+        text,
+    );
+    WrittenValue::Text(id.unwrap_or(text).to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{check, item_of, number, text};
+    use super::*;
+    use crate::model::ItemKind;
+    use crate::text::Lang;
+
+    #[test]
+    fn answers_checks_fractions_and_words() {
+        let item = item_of(ItemKind::Single);
+        let crate::model::ItemSpec::Single { options } = &item.spec else {
+            unreachable!()
+        };
+        let (first, last) = (&options[0], options.last().unwrap());
+        let choice = |id: &str| AnswerValue::Choice { option: id.into() };
+        let cases: &[(Written, Result<AnswerValue, Vec<&str>>)] = &[
+            (text(&first.id), Ok(choice(&first.id))),
+            (text(&format!(" {} ", last.id)), Ok(choice(&last.id))),
+            (text("ZZ"), Err(vec!["unknown-option"])),
+            (number(7.0), Err(vec!["unknown-option"])),
+            (
+                Written::new(first_pos(), WrittenValue::List(vec![])),
+                Err(vec!["wrong-type"]),
+            ),
+        ];
+        for (w, want) in cases {
+            assert_eq!(&check(item, w), want, "{w:?}");
+        }
+        assert_eq!(item.fraction(&choice(&last.id)), Some(last.fraction));
+        assert_eq!(item.fraction(&choice("ZZ")), None);
+        assert_eq!(
+            item.display(Some(&choice(&first.id))).zh,
+            format!("{} {}", first.id, first.label.zh)
+        );
+        assert_eq!(
+            item.written(&choice(&first.id), Words::Labels(Lang::Zh)),
+            WrittenValue::Text(format!("{}. {}", first.id, first.label.zh))
+        );
+        assert_eq!(
+            item.written(&choice(&first.id), Words::Ids),
+            WrittenValue::Text(first.id.clone())
+        );
+        let label = option_label(&first.id, &first.label, Lang::Zh);
+        assert_eq!(
+            item.read_cell(&label, false),
+            Some(WrittenValue::Text(first.id.clone()))
+        );
+        assert_eq!(item.words().len(), options.len());
+    }
+
+    fn first_pos() -> crate::diag::Pos {
+        crate::diag::Pos { line: 1, column: 1 }
+    }
+}
