@@ -549,6 +549,19 @@ impl Builder<'_> {
         let value = match read {
             Some(WrittenValue::Text(s)) => Value::String(s),
             Some(WrittenValue::Number(n)) => Value::Number(n),
+            Some(WrittenValue::Ratio {
+                numerator,
+                denominator,
+            }) => {
+                let mut entries = Vec::new();
+                for (name, w) in [("numerator", numerator), ("denominator", denominator)] {
+                    if let Some(WrittenValue::Text(t)) = w.map(|w| w.value) {
+                        let key = self.key(&cell.place, name);
+                        entries.push((key, self.node(&cell.place, Value::String(t))));
+                    }
+                }
+                Value::Map(entries)
+            }
             Some(WrittenValue::List(ids)) => Value::List(
                 ids.into_iter()
                     .filter_map(|w| match w.value {

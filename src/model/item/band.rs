@@ -155,6 +155,33 @@ fn in_bands(c: &mut Check, at: Pos, value: f64) -> Option<()> {
     Some(())
 }
 
+/// `填数值（%，0–100）`.
+pub(super) fn how(input: super::Input) -> Text {
+    let super::Input::Number { unit, min, max, .. } = input else {
+        return Text::default();
+    };
+    let range = match (min, max) {
+        (None, None) => String::new(),
+        _ => format!(
+            "{}–{}",
+            min.map_or(String::new(), format_number),
+            max.map_or(String::new(), format_number)
+        ),
+    };
+    let inside = [unit, range.as_str()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>();
+    if inside.is_empty() {
+        Text::new("填数值", "A number")
+    } else {
+        Text::new(
+            &format!("填数值（{}）", inside.join("，")),
+            &format!("A number ({})", inside.join(", ")),
+        )
+    }
+}
+
 pub(super) fn fraction(bands: &[Band], v: &AnswerValue) -> Option<f64> {
     let band = match v {
         AnswerValue::Number { value, .. } => bands.iter().find(|b| b.range.contains(*value)),
@@ -205,13 +232,21 @@ pub(super) fn words(bands: &[Band]) -> Vec<Word> {
         .collect()
 }
 
-/// A band's id or label typed into a cell.
-pub(super) fn read_cell(bands: &[Band], text: &str) -> Option<WrittenValue> {
-    let id = resolve_choice(
-        bands.iter().map(|b| (b.id.as_str(), b.label.as_ref())),
-        text,
-    )?;
-    Some(WrittenValue::Text(id.to_string()))
+/// A band's id or label typed into a cell, or raw figures as `36/62`.
+pub(super) fn read_cell(bands: &[Band], ratio: bool, text: &str) -> Option<WrittenValue> {
+    let labels = bands.iter().map(|b| (b.id.as_str(), b.label.as_ref()));
+    if let Some(id) = resolve_choice(labels, text) {
+        return Some(WrittenValue::Text(id.to_string()));
+    }
+    let (n, d) = text.split_once('/').filter(|_| ratio)?;
+    let figure = |s: &str| {
+        let w = Written::new(Pos::UNKNOWN, WrittenValue::Text(s.trim().into()));
+        Some(Box::new(w))
+    };
+    Some(WrittenValue::Ratio {
+        numerator: figure(n),
+        denominator: figure(d),
+    })
 }
 
 #[cfg(test)]
@@ -307,6 +342,19 @@ mod tests {
             item.read_cell("12", true),
             None,
             "a typed number stays a number"
+        );
+        let typed = item
+            .read_cell("36/62", false)
+            .map(|v| check(item, &Written::new(Pos::UNKNOWN, v)));
+        assert!(
+            matches!(
+                typed,
+                Some(Ok(AnswerValue::Number {
+                    numerator: Some(36.0),
+                    ..
+                }))
+            ),
+            "{typed:?}"
         );
     }
 }

@@ -308,13 +308,15 @@ impl Item {
         }
     }
 
-    /// A cell's text read the way people fill forms in (`B. label`, `B C`, `2 级：…`, a band's
-    /// label); `None` when the text is to be taken as a number or as it is.
+    /// A cell's text read the way people fill forms in (`B. label`, `B C`, `BC`, `2 级：…`, a band's
+    /// label, `36/62`); `None` when the text is to be taken as a number or as it is.
     pub fn read_cell(&self, text: &str, typed_number: bool) -> Option<WrittenValue> {
         match &self.spec {
             ItemSpec::Single { options } => Some(single::read_cell(options, text)),
             ItemSpec::Multi { options, .. } => Some(multi::read_cell(options, text)),
-            ItemSpec::Band { bands, .. } if !typed_number => band::read_cell(bands, text),
+            ItemSpec::Band { bands, ratio, .. } if !typed_number => {
+                band::read_cell(bands, ratio.is_some(), text)
+            }
             ItemSpec::Scenario { .. } if !typed_number => scenario::read_cell(text),
             _ => None,
         }
@@ -323,6 +325,126 @@ impl Item {
     /// Does `na` need a question of its own in forms (no place for it among the answer words)?
     pub fn na_apart(&self) -> bool {
         matches!(self.spec, ItemSpec::Multi { .. } | ItemSpec::Band { .. })
+    }
+}
+
+/// How a form asks for an item's answer; every writer lays this out in its own medium.
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    /// Pick one of the words (single, scenario, trend).
+    One,
+    /// Tick any of the words (multi).
+    Many,
+    /// Type a number, or the raw figures when the model declares them (band).
+    Number {
+        unit: &'a str,
+        min: Option<f64>,
+        max: Option<f64>,
+        ratio: Option<&'a super::Ratio>,
+    },
+}
+
+impl Item {
+    pub fn input(&self) -> Input<'_> {
+        match &self.spec {
+            ItemSpec::Single { .. } | ItemSpec::Scenario { .. } | ItemSpec::Trend { .. } => {
+                Input::One
+            }
+            ItemSpec::Multi { .. } => Input::Many,
+            ItemSpec::Band {
+                unit,
+                min,
+                max,
+                ratio,
+                ..
+            } => Input::Number {
+                unit: unit.as_deref().unwrap_or(""),
+                min: *min,
+                max: *max,
+                ratio: ratio.as_ref(),
+            },
+        }
+    }
+
+    /// What to answer, in a few words: `单选` / `填等级 0–4：符合描述的最高等级`.
+    pub fn how(&self) -> Text {
+        match &self.spec {
+            ItemSpec::Single { .. } => Text::new("单选", "Choose one"),
+            ItemSpec::Multi { .. } => Text::new("多选", "Choose all that apply"),
+            ItemSpec::Band { .. } => band::how(self.input()),
+            ItemSpec::Scenario { .. } => Text::new(
+                "等级 0–4（符合描述的最高等级）",
+                "Grade 0–4 (the highest level whose description fits)",
+            ),
+            ItemSpec::Trend { .. } => Text::new(
+                "改善 / 持平 / 恶化（或实际变化：下降 / 不变 / 上升）",
+                "better / flat / worse (or the observed change: lower / same / higher)",
+            ),
+        }
+    }
+
+    /// A remark forms show with the question: a constrained scenario, which change is better.
+    pub fn remark(&self) -> Option<Text> {
+        match &self.spec {
+            ItemSpec::Scenario {
+                constrained: true, ..
+            } => Some(Text::new("★ 约束性场景", "★ Constrained scenario")),
+            ItemSpec::Trend { better_when } => Some(trend::direction(*better_when)),
+            _ => None,
+        }
+    }
+
+    /// A word as a list of options shows it: `B. 车间网络`, `2 级：…`, `A [0-10%]`, `改善`.
+    pub fn labelled(&self, w: &Word) -> Text {
+        let both = |zh: String, en: String| Text { zh, en };
+        match &self.spec {
+            ItemSpec::Single { .. } | ItemSpec::Multi { .. } => both(
+                option_label(&w.id, &w.label, Lang::Zh),
+                option_label(&w.id, &w.label, Lang::En),
+            ),
+            ItemSpec::Scenario { .. } => both(
+                format!("{} 级：{}", w.id, w.label.zh),
+                format!("{}: {}", w.id, w.label.en),
+            ),
+            ItemSpec::Band { .. } => both(
+                format!("{} {}", w.id, w.label.zh),
+                format!("{} {}", w.id, w.label.en),
+            ),
+            ItemSpec::Trend { .. } => w.label.clone(),
+        }
+    }
+
+    /// A word as a drop-down cell holds it, read back by [`Item::read_cell`]: short enough for
+    /// a spreadsheet's list (`B. 车间网络`, `2`, `改善`).
+    pub fn entry(&self, w: &Word, lang: Lang) -> String {
+        match &self.spec {
+            ItemSpec::Single { .. } | ItemSpec::Multi { .. } => option_label(&w.id, &w.label, lang),
+            ItemSpec::Trend { .. } => w.label.get(lang).to_string(),
+            ItemSpec::Band { .. } | ItemSpec::Scenario { .. } => w.id.clone(),
+        }
+    }
+
+    /// A constrained scenario (约束性场景): level rules count it apart; forms star it.
+    pub fn constrained(&self) -> bool {
+        matches!(
+            self.spec,
+            ItemSpec::Scenario {
+                constrained: true,
+                ..
+            }
+        )
+    }
+
+    /// The points a word earns, for forms: `[3.5]`; empty when the item scores nothing.
+    pub fn word_points(&self, word: &Word) -> String {
+        if self.points > 0.0 {
+            format!(
+                "  [{}]",
+                format_number((word.fraction * self.points * 1000.0).round() / 1000.0)
+            )
+        } else {
+            String::new()
+        }
     }
 }
 

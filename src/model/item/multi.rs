@@ -99,8 +99,17 @@ pub(super) fn display(options: &[Choice], v: &AnswerValue) -> Option<Text> {
 /// `B C` (ids), else one option written out (`B. label`), else the ids as written.
 pub(super) fn read_cell(options: &[Choice], text: &str) -> WrittenValue {
     let choices = || options.iter().map(|o| (o.id.as_str(), Some(&o.label)));
-    let tokens = split_choices(text);
     let is_id = |t: &str| options.iter().any(|o| o.id.eq_ignore_ascii_case(t));
+    let letters: Vec<String> = text.trim().chars().map(String::from).collect();
+    // `BC` for B and C, when every option id is one letter.
+    let tokens: Vec<&str> = if letters.len() > 1
+        && options.iter().all(|o| o.id.chars().count() == 1)
+        && letters.iter().all(|l| is_id(l))
+    {
+        letters.iter().map(String::as_str).collect()
+    } else {
+        split_choices(text)
+    };
     let resolve = |t: &str| resolve_choice(choices(), t).unwrap_or(t).to_string();
     let ids: Vec<String> = if tokens.iter().all(|t| is_id(t)) {
         tokens.iter().map(|t| resolve(t)).collect()
@@ -186,6 +195,8 @@ mod tests {
                 .unwrap()),
             [t(a), t(b)]
         );
+        let joined = format!("{a}{b}").to_lowercase();
+        assert_eq!(ids(item.read_cell(&joined, false).unwrap()), [t(a), t(b)]);
         let one = format!("{a}. {}", plain[0].label.zh);
         assert_eq!(ids(item.read_cell(&one, false).unwrap()), [t(a)]);
         assert_eq!(split_choices("B, C、D;E  F"), ["B", "C", "D", "E", "F"]);

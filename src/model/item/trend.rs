@@ -91,6 +91,14 @@ pub(super) fn check(c: &mut Check, better_when: BetterWhen, w: &Written) -> Opti
     None
 }
 
+/// Which observed change is the improvement.
+pub(super) fn direction(better_when: BetterWhen) -> Text {
+    match better_when {
+        BetterWhen::Lower => Text::new("下降为改善", "lower is better"),
+        BetterWhen::Higher => Text::new("上升为改善", "higher is better"),
+    }
+}
+
 pub(super) fn fraction(v: &AnswerValue) -> Option<f64> {
     match v {
         AnswerValue::Trend { trend } => Some(trend.fraction()),
