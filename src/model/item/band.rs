@@ -5,7 +5,7 @@ use super::{AnswerValue, Check, Word, Written, WrittenValue, resolve_choice};
 use crate::diag::Pos;
 use crate::model::{Band, ItemSpec};
 use crate::text::Text;
-use crate::yaml_value::format_number;
+use crate::text::format_number;
 
 pub(super) fn check(c: &mut Check, w: &Written) -> Option<AnswerValue> {
     let ItemSpec::Band {
@@ -199,7 +199,7 @@ pub(super) fn display(unit: &Option<String>, bands: &[Band], v: &AnswerValue) ->
             denominator,
         } => {
             let unit = unit.as_deref().unwrap_or("");
-            let n = format_number(crate::score::round6((value * 100.0).round() / 100.0));
+            let n = format_number(((value * 100.0).round() / 100.0 * 1e6).round() / 1e6);
             let raw = match (numerator, denominator) {
                 (Some(a), Some(b)) => format!(" ({}/{})", format_number(*a), format_number(*b)),
                 _ => String::new(),

@@ -17,7 +17,7 @@ mod trend;
 use super::{Item, ItemSpec};
 use crate::diag::{Diagnostic, Pos};
 use crate::text::{Lang, Text};
-use crate::yaml_value::format_number;
+use crate::text::format_number;
 use serde::Serialize;
 
 /// The answer itself, shaped by the item's kind.
