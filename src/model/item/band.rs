@@ -251,88 +251,51 @@ pub(super) fn read_cell(bands: &[Band], ratio: bool, text: &str) -> Option<Writt
 
 #[cfg(test)]
 mod tests {
-    use super::super::tests::{check, item_of, number, text};
+    use super::super::tests::{check, item_of};
     use super::*;
-    use crate::model::ItemKind;
 
     #[test]
     fn answers_checks_fractions_and_words() {
-        let m = crate::model::bundled("sme-dx-2024").unwrap();
-        let item = m
-            .items
-            .iter()
-            .find(|i| matches!(i.spec, ItemSpec::Band { ratio: Some(_), .. }))
-            .unwrap_or_else(|| item_of(ItemKind::Band));
+        let item = item_of(crate::model::ItemKind::Band);
         let ItemSpec::Band {
-            bands, ratio, max, ..
+            bands,
+            ratio: Some(ratio),
+            max: Some(top),
+            ..
         } = &item.spec
         else {
-            unreachable!()
+            panic!("a band item with raw figures and a maximum")
         };
-        let scale = ratio.as_ref().map_or(1.0, |r| r.scale);
-        let figures = |n: f64, d: f64| {
-            Written::new(
-                Pos { line: 2, column: 1 },
-                WrittenValue::Ratio {
-                    numerator: Some(Box::new(number(n))),
-                    denominator: Some(Box::new(number(d))),
-                },
-            )
-        };
-        let num = |value: f64| AnswerValue::Number {
+        let num = |value: f64, n: Option<f64>, d: Option<f64>| AnswerValue::Number {
             value,
-            numerator: None,
-            denominator: None,
+            numerator: n,
+            denominator: d,
         };
-        let top = max.unwrap_or(100.0);
-        let cases: &[(Written, Result<AnswerValue, Vec<&str>>)] = &[
-            (number(top), Ok(num(top))),
-            (text(&format_number(top)), Ok(num(top))),
+        let a = AnswerValue::Band {
+            band: bands[0].id.clone(),
+        };
+        let cases = [
+            (format_number(*top), Ok(num(*top, None, None))),
+            (bands[0].id.clone(), Ok(a.clone())),
+            ("lots".into(), Err("wrong-type")),
+            (format_number(top + 1.0), Err("out-of-range")),
             (
-                text(&bands[0].id),
-                Ok(AnswerValue::Band {
-                    band: bands[0].id.clone(),
-                }),
+                "1/4".into(),
+                Ok(num(0.25 * ratio.scale, Some(1.0), Some(4.0))),
             ),
-            (text("lots"), Err(vec!["wrong-type"])),
-            (number(top + 1.0), Err(vec!["out-of-range"])),
-            (
-                figures(1.0, 4.0),
-                Ok(AnswerValue::Number {
-                    value: 0.25 * scale,
-                    numerator: Some(1.0),
-                    denominator: Some(4.0),
-                }),
-            ),
-            (figures(5.0, 4.0), Err(vec!["out-of-range"])),
-            (figures(1.0, 0.0), Err(vec!["out-of-range"])),
-            (
-                Written::new(
-                    Pos::UNKNOWN,
-                    WrittenValue::Ratio {
-                        numerator: None,
-                        denominator: Some(Box::new(number(3.0))),
-                    },
-                ),
-                Err(vec!["missing-field"]),
-            ),
+            ("5/4".into(), Err("out-of-range")),
+            ("1/0".into(), Err("out-of-range")),
+            ("/3".into(), Err("missing-field")),
         ];
-        for (w, want) in cases {
-            assert_eq!(&check(item, w), want, "{w:?}");
+        for (written, want) in cases {
+            assert_eq!(check(item, &written), want, "{written}");
         }
-        let last = bands.last().unwrap();
-        assert_eq!(item.fraction(&num(top)), Some(last.fraction));
         assert_eq!(
-            item.fraction(&AnswerValue::Band {
-                band: bands[0].id.clone()
-            }),
-            Some(bands[0].fraction)
+            item.fraction(&num(*top, None, None)),
+            Some(bands.last().unwrap().fraction)
         );
-        let shown = item.display(Some(&AnswerValue::Number {
-            value: 58.064516,
-            numerator: Some(36.0),
-            denominator: Some(62.0),
-        }));
+        assert_eq!(item.fraction(&a), Some(bands[0].fraction));
+        let shown = item.display(Some(&num(58.064516, Some(36.0), Some(62.0))));
         assert!(
             shown.zh.starts_with("58.06") && shown.zh.ends_with(" (36/62)"),
             "{shown:?}"
@@ -343,18 +306,14 @@ mod tests {
             None,
             "a typed number stays a number"
         );
-        let typed = item
-            .read_cell("36/62", false)
-            .map(|v| check(item, &Written::new(Pos::UNKNOWN, v)));
-        assert!(
-            matches!(
-                typed,
-                Some(Ok(AnswerValue::Number {
-                    numerator: Some(36.0),
-                    ..
-                }))
-            ),
-            "{typed:?}"
-        );
+        let typed = item.read_cell("36/62", false).unwrap();
+        let checked = item.check(&Written::new(Pos::UNKNOWN, typed), &mut Vec::new());
+        assert!(matches!(
+            checked,
+            Some(AnswerValue::Number {
+                numerator: Some(36.0),
+                ..
+            })
+        ));
     }
 }

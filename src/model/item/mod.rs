@@ -16,8 +16,8 @@ mod trend;
 
 use super::{Item, ItemSpec};
 use crate::diag::{Diagnostic, Pos};
-use crate::text::{Lang, Text};
 use crate::text::format_number;
+use crate::text::{Lang, Text};
 use serde::Serialize;
 
 /// The answer itself, shaped by the item's kind.
@@ -492,25 +492,47 @@ pub fn resolve_choice<'a>(
 mod tests {
     use super::*;
 
-    /// The bundled model's first item of `kind`.
+    /// The bundled model's first item of `kind` (and with raw figures, for a band).
     pub(super) fn item_of(kind: crate::model::ItemKind) -> &'static Item {
         let m = crate::model::bundled("sme-dx-2024").unwrap();
-        m.items.iter().find(|i| i.spec.kind() == kind).unwrap()
+        let ratio = |i: &Item| matches!(i.spec, ItemSpec::Band { ratio: Some(_), .. });
+        let mut of_kind = m.items.iter().filter(|i| i.spec.kind() == kind);
+        of_kind
+            .clone()
+            .find(|i| ratio(i))
+            .or_else(|| of_kind.next())
+            .unwrap()
     }
 
-    pub(super) fn text(s: &str) -> Written {
-        Written::new(Pos { line: 3, column: 5 }, WrittenValue::Text(s.into()))
+    /// An answer as a test writes it: `[B, C]` a list, `36/62` raw figures, a number, else text.
+    pub(super) fn w(s: &str) -> Written {
+        let at = Pos { line: 3, column: 5 };
+        let figure = |s: &str| (!s.is_empty()).then(|| Box::new(w(s)));
+        let value = if let Some(list) = s.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+            WrittenValue::List(
+                list.split(',')
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| w(s.trim()))
+                    .collect(),
+            )
+        } else if let Some((n, d)) = s.split_once('/').filter(|_| s != "n/a") {
+            WrittenValue::Ratio {
+                numerator: figure(n),
+                denominator: figure(d),
+            }
+        } else if let Ok(n) = s.parse::<f64>() {
+            WrittenValue::Number(n)
+        } else {
+            WrittenValue::Text(s.into())
+        };
+        Written::new(at, value)
     }
 
-    pub(super) fn number(n: f64) -> Written {
-        Written::new(Pos { line: 3, column: 5 }, WrittenValue::Number(n))
-    }
-
-    /// The check's answer, or the codes of its diagnostics.
-    pub(super) fn check(item: &Item, w: &Written) -> Result<AnswerValue, Vec<&'static str>> {
+    /// The check's answer, or the code of its first diagnostic.
+    pub(super) fn check(item: &Item, s: &str) -> Result<AnswerValue, &'static str> {
         let mut diags = Vec::new();
-        item.check(w, &mut diags)
-            .ok_or_else(|| diags.iter().map(|d| d.code).collect())
+        item.check(&w(s), &mut diags)
+            .ok_or_else(|| diags.first().map_or("", |d| d.code))
     }
 
     #[test]
@@ -522,8 +544,8 @@ mod tests {
         let m = crate::model::bundled("sme-dx-2024").unwrap();
         let allowed = m.items.iter().find(|i| i.allow_na).unwrap();
         let denied = m.items.iter().find(|i| !i.allow_na).unwrap();
-        assert_eq!(check(allowed, &text("na")), Ok(AnswerValue::NotApplicable));
-        assert_eq!(check(denied, &text("n/a")), Err(vec!["na-not-allowed"]));
+        assert_eq!(check(allowed, "na"), Ok(AnswerValue::NotApplicable));
+        assert_eq!(check(denied, "n/a"), Err("na-not-allowed"));
         assert_eq!(allowed.fraction(&AnswerValue::NotApplicable), None);
         assert_eq!(allowed.display(None), Text::new("未作答", "not answered"));
         assert_eq!(
