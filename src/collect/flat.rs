@@ -5,9 +5,9 @@
 use super::cells::{CellValue, Place, Places};
 use crate::answers::{AnswerSheet, Profile};
 use crate::diag::Diagnostic;
-use crate::model::item::Words;
+use crate::model::item::{Input, Words};
 pub use crate::model::item::{is_na, na_word, option_label, resolve_choice, split_choices};
-use crate::model::{Item, ItemSpec, Model, Written, WrittenValue};
+use crate::model::{Item, Model, Written, WrittenValue};
 use crate::text::{Lang, tr};
 use crate::yaml_value::{Key, Node, Value, format_number};
 
@@ -225,10 +225,7 @@ impl Column {
             Column::ModelVersion => "model_version".into(),
             Column::Profile(f) => PROFILE_FIELDS[f].key.into(),
             Column::Answer(i) => item(i).into(),
-            Column::Tick(i, o) => match &model.items[i].spec {
-                ItemSpec::Multi { options, .. } => format!("{}.{}", item(i), options[o].id),
-                _ => format!("{}.{o}", item(i)),
-            },
+            Column::Tick(i, o) => format!("{}.{}", item(i), model.items[i].words()[o].id),
             Column::Applicable(i) => format!("{}.applicable", item(i)),
             Column::Numerator(i) => format!("{}.numerator", item(i)),
             Column::Denominator(i) => format!("{}.denominator", item(i)),
@@ -244,20 +241,13 @@ impl Column {
             Column::ModelVersion => tr(lang, "模型版本", "Model version").into(),
             Column::Profile(f) => PROFILE_FIELDS[f].title(lang).into(),
             Column::Answer(i) => model.items[i].title.get(lang).into(),
-            Column::Tick(i, o) => match &model.items[i].spec {
-                ItemSpec::Multi { options, .. } => options[o].label.get(lang).into(),
-                _ => String::new(),
-            },
+            Column::Tick(i, o) => model.items[i].words()[o].label.get(lang).into(),
             Column::Applicable(_) => tr(lang, "是否适用", "Applies").into(),
-            Column::Numerator(i) | Column::Denominator(i) => match &model.items[i].spec {
-                ItemSpec::Band { ratio: Some(r), .. } => {
-                    let t = if matches!(self, Column::Numerator(_)) {
-                        &r.numerator
-                    } else {
-                        &r.denominator
-                    };
-                    t.get(lang).into()
+            Column::Numerator(i) | Column::Denominator(i) => match model.items[i].input() {
+                Input::Number { ratio: Some(r), .. } if matches!(self, Column::Numerator(_)) => {
+                    r.numerator.get(lang).into()
                 }
+                Input::Number { ratio: Some(r), .. } => r.denominator.get(lang).into(),
                 _ => String::new(),
             },
             Column::Note(_) => tr(lang, "备注", "Note").into(),
@@ -840,22 +830,17 @@ pub fn sheet_cells(
             }
             WrittenValue::Text(s) => out.push((Column::Answer(i), CellValue::Text(s))),
             WrittenValue::Number(n) => out.push((Column::Answer(i), CellValue::Number(n))),
+            list @ WrittenValue::List(_) if !style.ticks => {
+                out.push((Column::Answer(i), CellValue::Text(list.to_string())));
+            }
             WrittenValue::List(chosen) => {
-                let ids: Vec<String> = chosen
-                    .into_iter()
-                    .filter_map(|w| match w.value {
-                        WrittenValue::Text(id) => Some(id),
-                        _ => None,
-                    })
-                    .collect();
-                if style.ticks {
-                    for (o, word) in item.words().iter().enumerate() {
-                        if ids.contains(&word.id) {
-                            out.push((Column::Tick(i, o), CellValue::text("✓")));
-                        }
+                for (o, word) in item.words().iter().enumerate() {
+                    if chosen
+                        .iter()
+                        .any(|w| w.value == WrittenValue::Text(word.id.clone()))
+                    {
+                        out.push((Column::Tick(i, o), CellValue::text("✓")));
                     }
-                } else {
-                    out.push((Column::Answer(i), CellValue::Text(ids.join(" "))));
                 }
             }
             WrittenValue::Ratio {

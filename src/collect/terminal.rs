@@ -14,7 +14,7 @@ use super::flat::{Column, FieldKind, PROFILE_FIELDS, Record};
 use crate::answers::{Answer, AnswerSheet, AnswerValue, check_sheet, load_sheet};
 use crate::diag::Diagnostic;
 use crate::model::item::{Input, Words, na_word};
-use crate::model::{Item, ItemSpec, Model, Written, WrittenValue};
+use crate::model::{Item, ItemSpec, Model, WrittenValue};
 use crate::source_file::SourceFile;
 use crate::text::{Lang, tr};
 use crate::yaml_value::{Node, Value, format_number};
@@ -918,48 +918,19 @@ fn quoted(s: &str) -> String {
 
 /// An answer as shown in the review: `B, C`, `36/62 = 58.06 %`, `改善`, `不适用`, with its note.
 pub fn display_answer(item: &Item, a: &Answer, lang: Lang) -> String {
-    let unit = match &item.spec {
-        ItemSpec::Band { unit: Some(u), .. } => u.as_str(),
+    let unit = match item.input() {
+        Input::Number { unit, .. } => unit,
         _ => "",
     };
     let words = Words::Short(lang);
-    let number = |w: &Option<Box<Written>>| match w.as_deref() {
-        Some(Written {
-            value: WrittenValue::Number(n),
-            ..
-        }) => format_number(*n),
-        _ => String::new(),
-    };
-    let value = match item.written(&a.value, words) {
-        WrittenValue::NotApplicable => na_word(words).to_string(),
-        WrittenValue::Text(s) => s,
-        WrittenValue::List(l) => {
-            let ids: Vec<String> = l
-                .iter()
-                .filter_map(|w| match &w.value {
-                    WrittenValue::Text(s) => Some(s.clone()),
-                    _ => None,
-                })
-                .collect();
-            ids.join(" ")
+    let written = item.written(&a.value, words);
+    let value = match (&written, &a.value) {
+        (WrittenValue::NotApplicable, _) => na_word(words).to_string(),
+        (WrittenValue::Ratio { .. }, AnswerValue::Number { value, .. }) => {
+            format!("{written} = {}{unit}", crate::text::points(*value))
         }
-        WrittenValue::Number(n) => format!("{}{unit}", format_number(n)),
-        WrittenValue::Ratio {
-            numerator,
-            denominator,
-        } => {
-            let value = match a.value {
-                AnswerValue::Number { value, .. } => value,
-                _ => 0.0,
-            };
-            format!(
-                "{}/{} = {}{unit}",
-                number(&numerator),
-                number(&denominator),
-                crate::text::points(value)
-            )
-        }
-        WrittenValue::Other(_) => String::new(),
+        (WrittenValue::Number(_), _) => format!("{written}{unit}"),
+        _ => written.to_string(),
     };
     match &a.note {
         Some(n) => format!("{value} # {n}"),

@@ -20,7 +20,7 @@ use super::flat::{self, CellStyle, Column, PROFILE_FIELDS, Record};
 use super::{Collected, tabular};
 use crate::diag::Diagnostic;
 use crate::model::item::{Input, Words};
-use crate::model::{Children, ItemSpec, Model, Node};
+use crate::model::{Children, Model, Node};
 use crate::text::{Lang, tr};
 use crate::yaml_value::format_number;
 use rust_xlsxwriter::{
@@ -868,13 +868,12 @@ impl Questionnaire {
                                 .iter()
                                 .position(|f| f.id == field)
                                 .map(|f| Column::Data(i, f)),
-                            None => match &item.spec {
-                                ItemSpec::Multi { options, .. } => options
-                                    .iter()
-                                    .position(|o| o.id == rest)
-                                    .map(|o| Column::Tick(i, o)),
-                                _ => None,
-                            },
+                            None if matches!(item.input(), Input::Many) => item
+                                .words()
+                                .iter()
+                                .position(|o| o.id == rest)
+                                .map(|o| Column::Tick(i, o)),
+                            None => None,
                         },
                     };
                     match column {
@@ -1214,7 +1213,7 @@ mod tests {
             .model
             .unwrap_or_else(|| panic!("{:?}", loaded.diagnostics));
         for lang in [Lang::Zh, Lang::En] {
-            let ItemSpec::Single { options } = &m.items[0].spec else {
+            let crate::model::ItemSpec::Single { options } = &m.items[0].spec else {
                 panic!("a single item")
             };
             let label = crate::model::item::option_label("C", &options[2].label, lang);

@@ -110,6 +110,28 @@ impl Written {
     }
 }
 
+/// As people type it: `B C`, `36/62`, `better`, `na`.
+impl std::fmt::Display for WrittenValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let one =
+            |w: &Option<Box<Written>>| w.as_ref().map_or(String::new(), |w| w.value.to_string());
+        match self {
+            WrittenValue::Text(s) => f.write_str(s),
+            WrittenValue::Number(n) => f.write_str(&format_number(*n)),
+            WrittenValue::List(l) => {
+                let items: Vec<String> = l.iter().map(|w| w.value.to_string()).collect();
+                f.write_str(&items.join(" "))
+            }
+            WrittenValue::Ratio {
+                numerator,
+                denominator,
+            } => write!(f, "{}/{}", one(numerator), one(denominator)),
+            WrittenValue::NotApplicable => f.write_str("na"),
+            WrittenValue::Other(_) => Ok(()),
+        }
+    }
+}
+
 /// One word an item may be answered with: an option, a band, a grade, a trend.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Word {
