@@ -3,9 +3,109 @@
 
 use super::{AnswerValue, Check, Word, Written, WrittenValue, resolve_choice};
 use crate::diag::Pos;
-use crate::model::{Band, ItemSpec};
-use crate::text::Text;
-use crate::text::format_number;
+use crate::model::ItemSpec;
+use crate::text::{Text, format_number};
+
+/// An interval of a band item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    pub id: String,
+    pub label: Option<Text>,
+    pub range: Interval,
+    pub fraction: f64,
+}
+
+/// A closed, open or half-open interval of numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    pub lo: f64,
+    pub lo_closed: bool,
+    pub hi: f64,
+    pub hi_closed: bool,
+}
+
+impl Interval {
+    pub fn contains(&self, x: f64) -> bool {
+        let above = if self.lo_closed {
+            x >= self.lo
+        } else {
+            x > self.lo
+        };
+        let below = if self.hi_closed {
+            x <= self.hi
+        } else {
+            x < self.hi
+        };
+        above && below
+    }
+
+    /// Parse "[0, 10]", "(10, 20]", "(60,100]"; a `%` after numbers is allowed.
+    pub fn parse(text: &str) -> Option<Interval> {
+        let t = text.trim();
+        let lo_closed = match t.chars().next()? {
+            '[' => true,
+            '(' => false,
+            _ => return None,
+        };
+        let hi_closed = match t.chars().last()? {
+            ']' => true,
+            ')' => false,
+            _ => return None,
+        };
+        let inner = &t[1..t.len() - 1];
+        let (a, b) = inner.split_once(',')?;
+        let num = |s: &str| -> Option<f64> {
+            let s = s.trim().trim_end_matches('%').trim();
+            match s {
+                "-inf" | "-∞" => Some(f64::NEG_INFINITY),
+                "inf" | "+inf" | "∞" | "+∞" => Some(f64::INFINITY),
+                _ => s.parse::<f64>().ok().filter(|x| x.is_finite()),
+            }
+        };
+        let (lo, hi) = (num(a)?, num(b)?);
+        (lo <= hi).then_some(Interval {
+            lo,
+            lo_closed,
+            hi,
+            hi_closed,
+        })
+    }
+
+    /// Do two intervals share a point?
+    pub fn overlaps(&self, other: &Interval) -> bool {
+        let (first, second) = if self.lo <= other.lo {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        if first.hi > second.lo {
+            return true;
+        }
+        first.hi == second.lo && first.hi_closed && second.lo_closed
+    }
+}
+
+impl std::fmt::Display for Interval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::text::format_number as n;
+        write!(
+            f,
+            "{}{}, {}{}",
+            if self.lo_closed { '[' } else { '(' },
+            n(self.lo),
+            n(self.hi),
+            if self.hi_closed { ']' } else { ')' }
+        )
+    }
+}
+
+/// Raw figures accepted by a band item.
+#[derive(Debug, Clone)]
+pub struct Ratio {
+    pub numerator: Text,
+    pub denominator: Text,
+    pub scale: f64,
+}
 
 pub(super) fn check(c: &mut Check, w: &Written) -> Option<AnswerValue> {
     let ItemSpec::Band {
@@ -253,6 +353,26 @@ pub(super) fn read_cell(bands: &[Band], ratio: bool, text: &str) -> Option<Writt
 mod tests {
     use super::super::tests::{check, item_of};
     use super::*;
+
+    #[test]
+    fn intervals_parse_and_contain() {
+        let i = Interval::parse("(10%, 20%]").unwrap();
+        assert!(!i.contains(10.0) && i.contains(10.0001) && i.contains(20.0) && !i.contains(20.1));
+        let j = Interval::parse("[0,10]").unwrap();
+        assert!(j.contains(0.0) && j.contains(10.0));
+        assert!(
+            !i.overlaps(&j),
+            "(10,20] and [0,10] touch but do not overlap"
+        );
+        assert!(
+            Interval::parse("[0, 10]")
+                .unwrap()
+                .overlaps(&Interval::parse("[10, 20]").unwrap())
+        );
+        assert!(Interval::parse("[20, 10]").is_none());
+        assert!(Interval::parse("0-10").is_none());
+        assert_eq!(i.to_string(), "(10, 20]");
+    }
 
     #[test]
     fn answers_checks_fractions_and_words() {

@@ -14,10 +14,9 @@ mod scenario;
 mod single;
 mod trend;
 
-use super::{Item, ItemSpec};
+use super::{BetterWhen, Item, ItemKind};
 use crate::diag::{Diagnostic, Pos};
-use crate::text::format_number;
-use crate::text::{Lang, Text};
+use crate::text::{Lang, Text, format_number};
 use serde::Serialize;
 
 /// The answer itself, shaped by the item's kind.
@@ -46,9 +45,51 @@ pub enum AnswerValue {
     Trend { trend: Trend },
 }
 
+pub use band::{Band, Interval, Ratio};
 pub use multi::split_choices;
-pub use single::option_label;
+pub use scenario::ScenarioLevel;
+pub use single::{Choice, option_label};
 pub use trend::{TREND_WORDS, Trend};
+
+/// What a kind of item needs to be answered and scored.
+#[derive(Debug, Clone)]
+pub enum ItemSpec {
+    Single {
+        options: Vec<Choice>,
+    },
+    Multi {
+        options: Vec<Choice>,
+        cap: f64,
+    },
+    Band {
+        unit: Option<String>,
+        min: Option<f64>,
+        max: Option<f64>,
+        ratio: Option<Ratio>,
+        descending: bool,
+        bands: Vec<Band>,
+    },
+    Scenario {
+        group: Option<String>,
+        constrained: bool,
+        levels: Vec<ScenarioLevel>,
+    },
+    Trend {
+        better_when: BetterWhen,
+    },
+}
+
+impl ItemSpec {
+    pub fn kind(&self) -> ItemKind {
+        match self {
+            ItemSpec::Single { .. } => ItemKind::Single,
+            ItemSpec::Multi { .. } => ItemKind::Multi,
+            ItemSpec::Band { .. } => ItemKind::Band,
+            ItemSpec::Scenario { .. } => ItemKind::Scenario,
+            ItemSpec::Trend { .. } => ItemKind::Trend,
+        }
+    }
+}
 
 /// An answer as written, before it is checked against its item: what a YAML sheet, a workbook
 /// cell, a CSV field or a web form holds, with where it stands (for diagnostics).

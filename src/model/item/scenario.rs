@@ -1,8 +1,15 @@
 //! `scenario`: a business scenario graded 0–4, each level with a description and its evidence.
 
 use super::{AnswerValue, Check, Word, Written, WrittenValue};
-use crate::model::ScenarioLevel;
 use crate::text::Text;
+
+/// One grade of a scenario.
+#[derive(Debug, Clone)]
+pub struct ScenarioLevel {
+    pub level: u8,
+    pub description: Text,
+    pub evidence: Vec<Text>,
+}
 
 pub(super) fn check(c: &mut Check, w: &Written) -> Option<AnswerValue> {
     let grade = w

@@ -1,8 +1,17 @@
 //! `single`: one option; each option carries a fraction of the item's points.
 
 use super::{AnswerValue, Check, Word, Words, Written, WrittenValue, resolve_choice};
-use crate::model::Choice;
 use crate::text::Text;
+
+/// An option of a single or multi item.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub id: String,
+    pub label: Text,
+    pub fraction: f64,
+    pub exclusive: bool,
+    pub help: Option<Text>,
+}
 
 pub(super) fn check(c: &mut Check, options: &[Choice], w: &Written) -> Option<AnswerValue> {
     let text = c.scalar(w, "one option id")?;
