@@ -230,7 +230,9 @@ fn item_block(out: &mut String, item: &crate::model::Item, lang: Lang) {
             ),
         );
     }
-    let remark = item.remark().map(|r| format!("{}。", t(&r)));
+    let remark = item
+        .remark()
+        .map(|r| format!("{}{}", t(&r), tr(lang, "。", ". ")));
     let syntax = match item.input() {
         Input::One => tr(lang, "，填一个：", ", one of:"),
         Input::Many => tr(lang, "，写成列表，如 [B, C]：", ", as a list, e.g. [B, C]:"),
@@ -244,12 +246,13 @@ fn item_block(out: &mut String, item: &crate::model::Item, lang: Lang) {
         } else {
             ""
         };
-        let line = format!(
-            "  {} = {}{alone}{}",
-            w.id,
-            t(&w.label),
-            item.word_points(&w)
-        );
+        let label = t(&w.label);
+        let label = if label == w.id {
+            String::new()
+        } else {
+            format!(" = {label}")
+        };
+        let line = format!("  {}{label}{alone}{}", w.id, item.word_points(&w));
         comment(out, "  ", &line);
     }
     if let Input::Number { ratio: Some(r), .. } = item.input() {
