@@ -4,7 +4,10 @@
 use super::{AnswerValue, Check, Word, Written, WrittenValue, resolve_choice};
 use crate::diag::Pos;
 use crate::model::ItemSpec;
+use crate::model::lint::EPS;
+use crate::model::raw::RawItem;
 use crate::text::{Text, format_number};
+use std::collections::HashSet;
 
 /// An interval of a band item.
 #[derive(Debug, Clone, PartialEq)]
@@ -347,6 +350,129 @@ pub(super) fn read_cell(bands: &[Band], ratio: bool, text: &str) -> Option<Writt
         numerator: figure(n),
         denominator: figure(d),
     })
+}
+
+/// Lint of a raw band item into its spec.
+impl crate::model::lint::Linter<'_> {
+    pub(in crate::model) fn band_spec(&mut self, raw: &RawItem, id: &str, pos: Pos) -> ItemSpec {
+        let min = raw.min.as_ref().map(|s| s.value);
+        let max = raw.max.as_ref().map(|s| s.value);
+        if let (Some(lo), Some(hi)) = (min, max)
+            && lo > hi
+        {
+            self.err(
+                "bad-range",
+                pos,
+                format!("`{id}` has min {lo} above max {hi}"),
+                "swap min and max",
+            );
+        }
+        let mut bands: Vec<(Band, Pos)> = Vec::new();
+        let mut seen = HashSet::new();
+        let list = raw.bands.as_deref().unwrap_or_default();
+        if list.is_empty() {
+            self.err(
+                "missing-bands",
+                pos,
+                format!("band item `{id}` has no `bands`"),
+                "list the intervals, e.g. {id: A, range: \"[0, 10]\", fraction: 0}",
+            );
+        }
+        for b in list {
+            let bpos = Pos::of(b.id.referenced);
+            if !seen.insert(b.id.value.clone()) {
+                self.err(
+                    "duplicate-option",
+                    bpos,
+                    format!("band `{}` appears twice in `{id}`", b.id.value),
+                    "give every band its own id",
+                );
+            }
+            if let Some(l) = &b.label {
+                self.check_text(l, bpos, &format!("label of band `{}`", b.id.value));
+            }
+            let fraction =
+                self.check_fraction(&b.fraction, &format!("band `{}` of `{id}`", b.id.value));
+            let Some(range) = Interval::parse(&b.range.value) else {
+                self.err("bad-range", Pos::of(b.range.referenced), format!("`{}` is not an interval", b.range.value), "write it like \"[0, 10]\" or \"(10, 20]\": brackets include the end, parentheses exclude it, low end first");
+                continue;
+            };
+            if min.is_some_and(|m| range.lo < m) || max.is_some_and(|m| range.hi > m) {
+                self.warn(
+                    "band-outside-range",
+                    Pos::of(b.range.referenced),
+                    format!("band {range} of `{id}` reaches outside the item's min/max"),
+                    "keep the bands within min and max",
+                );
+            }
+            bands.push((
+                Band {
+                    id: b.id.value.clone(),
+                    label: b.label.clone(),
+                    range,
+                    fraction,
+                },
+                Pos::of(b.range.referenced),
+            ));
+        }
+        for pair in bands.windows(2) {
+            let ((a, _), (b, bpos)) = (&pair[0], &pair[1]);
+            if a.range.overlaps(&b.range) {
+                self.err(
+                    "bands-overlap",
+                    *bpos,
+                    format!("band {} of `{id}` overlaps band {}", b.range, a.range),
+                    "make each number fall in exactly one band, e.g. [0, 10] then (10, 20]",
+                );
+            } else if b.range.lo < a.range.lo {
+                self.err(
+                    "bands-not-ascending",
+                    *bpos,
+                    format!(
+                        "band {} of `{id}` comes after {} but starts lower",
+                        b.range, a.range
+                    ),
+                    "list the bands from the lowest numbers to the highest",
+                );
+            } else {
+                if a.range.hi < b.range.lo
+                    || (a.range.hi == b.range.lo && !a.range.hi_closed && !b.range.lo_closed)
+                {
+                    self.warn(
+                        "bands-gap",
+                        *bpos,
+                        format!(
+                            "no band of `{id}` covers the numbers between {} and {}",
+                            a.range, b.range
+                        ),
+                        "close the gap so every valid number scores",
+                    );
+                }
+                let rising = b.fraction + EPS >= a.fraction;
+                let falling = b.fraction <= a.fraction + EPS;
+                if (raw.descending && !falling) || (!raw.descending && !rising) {
+                    self.err("bands-not-monotonic", *bpos, format!("band {} of `{id}` has fraction {} after {} with {}", b.range, b.fraction, a.range, a.fraction), "fractions must not fall as numbers rise; set `descending: true` when a lower number is better");
+                }
+            }
+        }
+        let ratio = raw.ratio.as_ref().map(|r| {
+            self.check_text(&r.numerator, pos, &format!("ratio numerator of `{id}`"));
+            self.check_text(&r.denominator, pos, &format!("ratio denominator of `{id}`"));
+            Ratio {
+                numerator: r.numerator.clone(),
+                denominator: r.denominator.clone(),
+                scale: r.scale.unwrap_or(100.0),
+            }
+        });
+        ItemSpec::Band {
+            unit: raw.unit.clone(),
+            min,
+            max,
+            ratio,
+            descending: raw.descending,
+            bands: bands.into_iter().map(|(b, _)| b).collect(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -1,10 +1,12 @@
 //! Item kinds: one file per kind (`single`, `multi`, `band`, `scenario`, `trend`), each owning its
-//! answer words, the check of an answer as written, its score fraction and its display text.
+//! spec type and its lint from the raw model, its answer words, the check of an answer as written,
+//! its score fraction and its display text.
 //!
 //! The kinds are an enum ([`ItemSpec`]) with methods here that dispatch to the kind's file, not a
 //! trait object: the set is closed and built by the linter, an exhaustive `match` makes the compiler
 //! list every place a new kind must answer, and scoring stays free of boxing and virtual calls.
-//! A new kind is one new file, one variant and one arm per method below.
+//! A new kind is one new file plus its tests, one variant of `ItemSpec` and of `raw::ItemKind`,
+//! and one arm per method below and in the linter's dispatch.
 //! Every route (YAML, workbook, CSV, XLSForm, terminal, web, `init`) reads the words and checks
 //! here; writers only lay them out.
 

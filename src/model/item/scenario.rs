@@ -1,6 +1,9 @@
 //! `scenario`: a business scenario graded 0–4, each level with a description and its evidence.
 
 use super::{AnswerValue, Check, Word, Written, WrittenValue};
+use crate::diag::Pos;
+use crate::model::ItemSpec;
+use crate::model::raw::RawItem;
 use crate::text::Text;
 
 /// One grade of a scenario.
@@ -84,6 +87,52 @@ pub(super) fn read_cell(text: &str) -> Option<WrittenValue> {
     let rest = t[digits.len()..].trim_start();
     let n = digits.parse::<f64>().ok()?;
     (rest.is_empty() || !rest.starts_with(['.', ','])).then_some(WrittenValue::Number(n))
+}
+
+/// Lint of a raw scenario item into its spec.
+impl crate::model::lint::Linter<'_> {
+    pub(in crate::model) fn scenario_spec(
+        &mut self,
+        raw: &RawItem,
+        id: &str,
+        pos: Pos,
+    ) -> ItemSpec {
+        let mut levels: Vec<ScenarioLevel> = Vec::new();
+        for l in raw.levels.iter().flatten() {
+            let lpos = Pos::of(l.level.referenced);
+            self.check_text(
+                &l.description,
+                lpos,
+                &format!("level {} of `{id}`", l.level.value),
+            );
+            for e in &l.evidence {
+                self.check_text(
+                    e,
+                    lpos,
+                    &format!("evidence of level {} of `{id}`", l.level.value),
+                );
+            }
+            levels.push(ScenarioLevel {
+                level: l.level.value,
+                description: l.description.clone(),
+                evidence: l.evidence.clone(),
+            });
+        }
+        let numbers: Vec<u8> = levels.iter().map(|l| l.level).collect();
+        if numbers != [1, 2, 3, 4] {
+            self.err(
+                "scenario-levels",
+                pos,
+                format!("scenario `{id}` lists levels {numbers:?}; it needs exactly levels 1, 2, 3 and 4 in order"),
+                "describe each of the four grades; grade 0 (not started) needs no description",
+            );
+        }
+        ItemSpec::Scenario {
+            group: raw.group.as_ref().map(|g| g.value.clone()),
+            constrained: raw.constrained,
+            levels,
+        }
+    }
 }
 
 #[cfg(test)]

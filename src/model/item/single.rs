@@ -1,7 +1,12 @@
 //! `single`: one option; each option carries a fraction of the item's points.
 
 use super::{AnswerValue, Check, Word, Words, Written, WrittenValue, resolve_choice};
+use crate::diag::Pos;
+use crate::model::lint::{EPS, round};
+use crate::model::raw::RawItem;
+use crate::model::{ItemKind, ItemSpec};
 use crate::text::Text;
+use std::collections::HashSet;
 
 /// An option of a single or multi item.
 #[derive(Debug, Clone)]
@@ -80,6 +85,103 @@ pub(super) fn read_cell(options: &[Choice], text: &str) -> WrittenValue {
         text,
     );
     WrittenValue::Text(id.unwrap_or(text).to_string())
+}
+
+/// Lint of a raw single or multi item into its spec.
+impl crate::model::lint::Linter<'_> {
+    pub(in crate::model) fn choice_spec(
+        &mut self,
+        raw: &RawItem,
+        kind: ItemKind,
+        id: &str,
+        pos: Pos,
+    ) -> ItemSpec {
+        let mut options = Vec::new();
+        let mut seen = HashSet::new();
+        match &raw.options {
+            None => self.err(
+                "missing-options",
+                pos,
+                format!("{kind:?} item `{id}` has no `options`"),
+                "list the options with an id, a label and a fraction",
+            ),
+            Some(list) if list.is_empty() => self.err(
+                "missing-options",
+                pos,
+                format!("`{id}` has an empty option list"),
+                "list at least one option",
+            ),
+            Some(_) => {}
+        }
+        for o in raw.options.iter().flatten() {
+            let opos = Pos::of(o.id.referenced);
+            if !seen.insert(o.id.value.clone()) {
+                self.err(
+                    "duplicate-option",
+                    opos,
+                    format!("option `{}` appears twice in `{id}`", o.id.value),
+                    "give every option of an item its own id",
+                );
+            }
+            self.check_text(
+                &o.label,
+                opos,
+                &format!("label of option `{}` of `{id}`", o.id.value),
+            );
+            let fraction =
+                self.check_fraction(&o.fraction, &format!("option `{}` of `{id}`", o.id.value));
+            if o.exclusive && kind == ItemKind::Single {
+                self.warn(
+                    "key-not-for-kind",
+                    opos,
+                    format!(
+                        "`exclusive` has no effect on option `{}` of single item `{id}`",
+                        o.id.value
+                    ),
+                    "only multi items have exclusive options",
+                );
+            }
+            options.push(Choice {
+                id: o.id.value.clone(),
+                label: o.label.clone(),
+                fraction,
+                exclusive: o.exclusive,
+                help: o.help.clone(),
+            });
+        }
+        match kind {
+            ItemKind::Single => {
+                let top = options.iter().map(|o| o.fraction).fold(0.0, f64::max);
+                if !options.is_empty() && (top - 1.0).abs() > EPS {
+                    self.warn("cannot-reach-points", pos, format!("no option of `{id}` has fraction 1, so the item can never reach its points"), "give the best option fraction 1, or lower the item's points");
+                }
+                ItemSpec::Single { options }
+            }
+            _ => {
+                let cap = raw
+                    .cap
+                    .as_ref()
+                    .map_or(1.0, |c| self.check_fraction(c, &format!("cap of `{id}`")));
+                let reachable: f64 = options
+                    .iter()
+                    .filter(|o| !o.exclusive)
+                    .map(|o| o.fraction)
+                    .sum();
+                if !options.is_empty() && reachable + EPS < cap {
+                    self.warn(
+                        "cannot-reach-points",
+                        pos,
+                        format!(
+                            "the options of `{id}` add up to {} only, below its cap {cap}",
+                            round(reachable)
+                        ),
+                        "check the fractions: choosing every option usually gives the full points",
+                    );
+                }
+                ItemSpec::Multi { options, cap }
+            }
+        }
+    }
 }
 
 #[cfg(test)]

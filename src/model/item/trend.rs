@@ -2,7 +2,10 @@
 //! same, higher) read against the item's `better_when`.
 
 use super::{AnswerValue, Check, Word, Written};
+use crate::diag::Pos;
 use crate::model::BetterWhen;
+use crate::model::ItemSpec;
+use crate::model::raw::RawItem;
 use crate::text::{Lang, Text};
 use serde::Serialize;
 
@@ -128,6 +131,22 @@ pub(super) fn words() -> Vec<Word> {
             help: None,
         })
         .collect()
+}
+
+/// Lint of a raw trend item into its spec.
+impl crate::model::lint::Linter<'_> {
+    pub(in crate::model) fn trend_spec(&mut self, raw: &RawItem, id: &str, pos: Pos) -> ItemSpec {
+        let better_when = raw.better_when.unwrap_or_else(|| {
+            self.err(
+                "missing-better-when",
+                pos,
+                format!("trend item `{id}` does not say which change is better"),
+                "add `better_when: lower` (e.g. energy per revenue) or `better_when: higher` (e.g. pass rate)",
+            );
+            BetterWhen::Higher
+        });
+        ItemSpec::Trend { better_when }
+    }
 }
 
 #[cfg(test)]
