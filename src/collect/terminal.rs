@@ -588,13 +588,11 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
             } else {
                 ""
             };
-            let label = w.label.get(lang);
-            writeln!(
-                self.out,
-                "  {}. {label}{alone}{}",
-                w.id,
-                item.word_points(&w)
-            )?;
+            let label = match w.label.get(lang) {
+                same if same == w.id => String::new(),
+                label => format!(". {label}"),
+            };
+            writeln!(self.out, "  {}{label}{alone}{}", w.id, item.word_points(&w))?;
         }
         let how = item.how();
         let syntax = match item.input() {
