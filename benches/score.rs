@@ -15,6 +15,9 @@ fn bench_score(c: &mut Criterion) {
         .sheet
         .expect("valid sample");
 
+    c.bench_function("evaluate (numbers only, checked sheet)", |b| {
+        b.iter(|| smedx::score::evaluate(black_box(model), black_box(&sheet)))
+    });
     c.bench_function("score (checked sheet)", |b| {
         b.iter(|| smedx::score::score(black_box(model), black_box(&sheet)))
     });

@@ -1,7 +1,7 @@
 //! `smedx aggregate` and `smedx simulate` end to end, against figures computed independently here.
 //!
-//! Every firm of a fixture is scored by the library (`smedx::assess`, i.e. the full `score::score`),
-//! never by the aggregation's own fast path; counts, level distributions, the share at 二级 and above,
+//! Every firm of a fixture is scored by the library (`smedx::assess`: the `Assessment` a firm's report
+//! shows, not the aggregation's records); counts, level distributions, the share at 二级 and above,
 //! means and nearest-rank quartiles (at the 0.1 resolution `src/aggregate/stats.rs` documents) are
 //! then recomputed in this file and compared with what the real binary writes.
 //!
