@@ -11,23 +11,29 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 const EXAMPLES: &str = "questionnaires/examples";
 
-/// The six section headings of a Chinese report, in order.
-const SECTIONS_ZH: [&str; 6] = [
-    "一、评估结论",
-    "二、维度与指标得分",
-    "三、场景等级",
-    "四、转型路线图",
-    "五、下次现场复核佐证材料清单",
-    "六、方法说明",
+/// The section headings of a Chinese report, in order.
+const SECTIONS_ZH: &[&str] = &[
+    "一、企业现状",
+    "二、评估结论",
+    "三、维度与指标得分",
+    "四、场景等级",
+    "五、问题清单",
+    "六、转型路线图",
+    "七、保障措施与风险",
+    "八、下次现场复核佐证材料清单",
+    "九、方法说明",
 ];
 
-const SECTIONS_EN: [&str; 6] = [
-    "1. Summary",
-    "2. Dimensions and indicators",
-    "3. Scenario grades",
-    "4. Roadmap",
-    "5. Evidence checklist for the next on-site review",
-    "6. Method",
+const SECTIONS_EN: &[&str] = &[
+    "1. The firm today",
+    "2. Summary",
+    "3. Dimensions and indicators",
+    "4. Scenario grades",
+    "5. Problems found",
+    "6. Roadmap",
+    "7. Safeguards and risks",
+    "8. Evidence checklist for the next on-site review",
+    "9. Method",
 ];
 
 struct Run {
@@ -239,7 +245,7 @@ fn svg_fragments(html: &str) -> Vec<&str> {
 }
 
 /// Everything the reports must satisfy, whatever the sample or language.
-fn check_html(label: &str, html: &str, lang: &str, sections: &[&str; 6], roadmap: &Value) {
+fn check_html(label: &str, html: &str, lang: &str, sections: &[&str], roadmap: &Value) {
     let doc = Html::parse_document(html);
     assert!(
         html.starts_with("<!DOCTYPE html>"),
@@ -261,7 +267,7 @@ fn check_html(label: &str, html: &str, lang: &str, sections: &[&str; 6], roadmap
         "{label}: no <meta charset>"
     );
 
-    // Six sections, in order.
+    // Every section, in order.
     let h2: Vec<String> = doc
         .select(&sel("h2"))
         .map(|e| text_of(e).trim().to_string())
@@ -399,7 +405,7 @@ fn html_of_every_sample_is_self_contained_and_complete() {
         let explicit = report(&[&path, "--format", "html"]);
         assert_eq!(html, explicit, "{stem}: HTML is the default format");
         let json = json_report(&path, &[]);
-        check_html(&stem, &html, "zh-CN", &SECTIONS_ZH, &json["roadmap"]);
+        check_html(&stem, &html, "zh-CN", SECTIONS_ZH, &json["roadmap"]);
         // The company is named in the title and the heading.
         let name = json["assessment"]["profile"]["name"].as_str().unwrap();
         let doc = Html::parse_document(&html);
@@ -415,7 +421,7 @@ fn html_in_english() {
     let path = "questionnaires/examples/food-processor.yaml";
     let html = report(&[path, "--lang", "en"]);
     let json = json_report(path, &[]);
-    check_html("en", &html, "en", &SECTIONS_EN, &json["roadmap"]);
+    check_html("en", &html, "en", SECTIONS_EN, &json["roadmap"]);
 }
 
 /// The radar's ring labels and axis labels are text, and every axis has a label.
@@ -430,11 +436,13 @@ fn radar_labels_every_indicator() {
             .map(|n| n.text().unwrap_or_default().trim().to_string())
             .collect();
         let doc = Html::parse_document(&html);
-        // The indicator table: one row per indicator (minus its header).
-        let table = doc.select(&sel("table")).next().unwrap();
+        // The indicator table: one row per indicator (minus its header); a not-applicable one has
+        // no axis.
+        let table = doc.select(&sel("table.indicators")).next().unwrap();
         let indicators: Vec<String> = table
             .select(&sel("tr"))
             .skip(1)
+            .filter(|r| !text_of(*r).contains("不适用"))
             .map(|r| text_of(r.select(&sel("td")).nth(1).unwrap()))
             .collect();
         for ind in &indicators {
@@ -522,7 +530,7 @@ fn hostile_text_stays_text() {
         );
     }
     let json = json_report(&path, &[]);
-    check_html("hostile", &html, "zh-CN", &SECTIONS_ZH, &json["roadmap"]);
+    check_html("hostile", &html, "zh-CN", SECTIONS_ZH, &json["roadmap"]);
 
     // Markdown: no raw tag, the pipe and emphasis escaped, tables intact.
     let md = report(&[&path, "--format", "md"]);
@@ -592,7 +600,7 @@ fn custom_header_replaces_only_the_header() {
             "{stem}: the bundled header is still there"
         );
         let json = json_report(&path, &[]);
-        check_html(&stem, &html, "zh-CN", &SECTIONS_ZH, &json["roadmap"]);
+        check_html(&stem, &html, "zh-CN", SECTIONS_ZH, &json["roadmap"]);
         let doc = Html::parse_document(&html);
         assert_eq!(doc.select(&sel("header")).count(), 1, "{stem}");
         assert_eq!(doc.select(&sel("footer")).count(), 1, "{stem}");
@@ -758,4 +766,80 @@ fn bad_options_are_refused() {
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert!(run.stdout.is_empty(), "{args:?}");
     }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Shape from the model: a model with six levels and nine dimensions, through the library's pipeline
+
+#[test]
+fn a_model_with_six_levels_and_nine_dimensions_sizes_the_report() {
+    use smedx::pipeline::Pipeline;
+    use smedx::report::ReportFormat;
+    use smedx::roadmap::{Catalog, PlanRequest};
+    use smedx::source_file::SourceFile;
+    use smedx::text::Lang;
+
+    let fixtures = crate_root().join("tests/fixtures");
+    let loaded = smedx::model::load_model(
+        &SourceFile::read(&fixtures.join("models/report-six-by-nine.yaml")).unwrap(),
+    );
+    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    let model = loaded.model.unwrap();
+    assert_eq!((model.levels.len(), model.dimensions.len()), (6, 9));
+    let (catalog, diags) = Catalog::load(
+        &SourceFile::from_text("empty.yaml", "entries: []\n"),
+        &model,
+    );
+    assert!(diags.is_empty(), "{diags:#?}");
+    let catalog = catalog.unwrap();
+    let pipeline = Pipeline {
+        model: &model,
+        catalog: &catalog,
+        policies: &[],
+        templates: None,
+    };
+    let source = SourceFile::read(&fixtures.join("answers/report-six-by-nine.yaml")).unwrap();
+    let (sheet, diags) = pipeline.check(&source);
+    assert!(diags.is_empty(), "{diags:#?}");
+    let sheet = sheet.unwrap();
+    let ctx = pipeline.context(&sheet, &PlanRequest::default(), Lang::Zh);
+    // Nine dimensions: two indicators each, but the scenario dimension has one node.
+    assert_eq!(ctx.indicators.len(), 17);
+    let na: Vec<&str> = ctx
+        .indicators
+        .iter()
+        .filter(|r| r.score.is_none())
+        .map(|r| r.title.zh.as_str())
+        .collect();
+    assert_eq!(na, ["数据乙"]);
+    assert_eq!(ctx.assessment.level_name.zh, "二级");
+
+    let html = pipeline.render(&ctx, ReportFormat::Html, Lang::Zh).unwrap();
+    let svgs = svg_fragments(&html);
+    assert_eq!(svgs.len(), 2);
+    // The radar has an axis (a point) per applicable indicator, none for the one not applicable.
+    let radar = roxmltree::Document::parse(svgs[0]).unwrap();
+    let points = radar
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .count();
+    assert_eq!(points, 16, "one point per applicable indicator");
+    assert!(!svgs[0].contains("数据乙"));
+    // The bars list all seventeen, the one not applicable as words, not as an empty bar.
+    for r in &ctx.indicators {
+        assert!(svgs[1].contains(&r.title.zh), "no bar for {}", r.title.zh);
+    }
+    assert!(svgs[1].contains("不适用"));
+    let doc = Html::parse_document(&html);
+    let rows = doc.select(&sel("table.indicators tr")).count();
+    assert_eq!(rows, 17 + 1, "indicator rows plus the header");
+    // The gap names the model's next level and the scenario grid has the model's three scenarios.
+    assert!(html.contains("距三级还差"), "the gap to the next level");
+    assert_eq!(doc.select(&sel(".grid .cell")).count(), 3);
+    let h2: Vec<String> = doc.select(&sel("h2")).map(text_of).collect();
+    assert_eq!(h2, SECTIONS_ZH);
+
+    let md = pipeline.render(&ctx, ReportFormat::Md, Lang::Zh).unwrap();
+    check_md_tables("six-by-nine", &md);
+    assert_eq!(md.matches("\n| 数据维度 |").count(), 2);
 }
