@@ -684,13 +684,31 @@ fn templates_cannot_reach_outside_their_folder() {
 // (e) JSON
 
 #[test]
-fn json_has_the_assessment_and_the_roadmap_with_projections() {
+fn json_has_the_sections_and_the_roadmap_with_projections() {
     for (stem, path) in samples() {
         let json = json_report(&path, &[]);
         let obj = json.as_object().expect("a JSON object");
         let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["assessment", "roadmap"], "{stem}");
+        assert_eq!(
+            keys,
+            ["assessment", "firm", "problems", "risks", "roadmap"],
+            "{stem}"
+        );
+        // 企业现状 names the industry, not only its code; 问题清单 and the risks are there.
+        let industry = json["firm"]["industry"]["zh"].as_str().unwrap_or_default();
+        assert!(
+            industry.chars().any(|c| !c.is_ascii()),
+            "{stem}: {industry}"
+        );
+        assert!(
+            json["problems"].as_array().is_some_and(|p| !p.is_empty()),
+            "{stem}"
+        );
+        assert!(
+            json["risks"].as_array().is_some_and(|r| r.len() >= 3),
+            "{stem}"
+        );
         let a = &json["assessment"];
         let level = a["level"].as_u64().expect("assessment.level");
         assert!(

@@ -24,8 +24,8 @@ pub struct Args {
     /// Report language.
     #[arg(long, value_enum, default_value_t)]
     lang: Lang,
-    /// Folder of templates that replace the bundled ones file by file (report.html, report.md,
-    /// style.css, header.html).
+    /// Folder of templates that replace the bundled ones file by file (report.html, report.md, one
+    /// section such as section_problems.html, style.css, header.html; see docs/report.md).
     #[arg(long)]
     templates: Option<PathBuf>,
     /// Target level of the roadmap (default: the next level).
@@ -157,7 +157,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             "file-unreadable",
             format!("--templates {}: no such folder", dir.display()),
         )
-        .help("give a folder holding report.html, report.md, style.css or header.html")]);
+        .help("give a folder holding report.html, report.md, section_*.html|md, style.css or header.html")]);
         print_report(&diagnostics, DiagFormat::Human);
         return Ok(Outcome::Invalid);
     }

@@ -218,7 +218,7 @@ pub fn problems(a: &Assessment) -> Vec<Problem> {
                 detail: Text::new(
                     &format!("目前 {} 级；{}要求 {need} 级及以上", r.grade, gap.name.zh),
                     &format!(
-                        "now grade {}; {} needs grade {need} or above",
+                        "Now grade {}; {} needs grade {need} or above",
                         r.grade, gap.name.en
                     ),
                 ),
