@@ -341,6 +341,29 @@ fn check_html(label: &str, html: &str, lang: &str, sections: &[&str], roadmap: &
         );
     }
 
+    // No text twice in a step's row (the reason, what it lifts, why).
+    for row in step_table.select(&sel("tr")).skip(1) {
+        let pieces: Vec<String> = row
+            .select(&sel("td"))
+            .flat_map(|td| {
+                td.inner_html()
+                    .split("<br>")
+                    .map(strip_tags)
+                    .collect::<Vec<_>>()
+            })
+            .map(|p| p.trim().to_string())
+            .filter(|p| p.chars().count() > 8)
+            .collect();
+        for (i, a) in pieces.iter().enumerate() {
+            for (j, b) in pieces.iter().enumerate() {
+                assert!(
+                    i == j || !a.contains(b.as_str()),
+                    "{label}: `{b}` repeated in a step row"
+                );
+            }
+        }
+    }
+
     // Self-contained: no script, no external stylesheet, no remote resource.
     assert_eq!(doc.select(&sel("script")).count(), 0, "{label}: <script>");
     assert_eq!(
@@ -390,6 +413,21 @@ fn check_html(label: &str, html: &str, lang: &str, sections: &[&str], roadmap: &
         1,
         "{label}: <style>"
     );
+}
+
+/// The text of an HTML fragment (tags dropped; entities left as they are).
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
 }
 
 fn json_report(path: &str, extra: &[&str]) -> Value {
@@ -625,6 +663,49 @@ fn custom_header_replaces_only_the_header() {
     }
 }
 
+/// One section replaced from `--templates`: the rest of the report is the bundled one, numbering included.
+#[test]
+fn one_section_can_be_replaced_alone() {
+    let dir = TempDir::new("section");
+    dir.write(
+        "section_safeguards.md",
+        "{%- set sec.n = sec.n + 1 -%}\n## {{ numbered(sec.n) }}实施保障（本机构版本）\n\n由本机构驻场顾问按月回访。\n",
+    );
+    let path = "questionnaires/examples/furniture-workshop.yaml";
+    let custom = report(&[path, "--format", "md", "--templates", dir.path()]);
+    let bundled = report(&[path, "--format", "md"]);
+    assert!(
+        custom.contains("\n## 七、实施保障（本机构版本）\n"),
+        "{custom}"
+    );
+    assert!(!custom.contains("避免被单一服务商锁定"));
+    let cut = |s: &str, from: &str, to: &str| {
+        let a = s.find(from).unwrap();
+        let b = s.find(to).unwrap();
+        format!("{}{}", &s[..a], &s[b..])
+    };
+    assert_eq!(
+        cut(&custom, "## 七、", "## 八、"),
+        cut(&bundled, "## 七、", "## 八、"),
+        "more than the one section changed"
+    );
+}
+
+/// The client's copy says the level is a self-assessment forecast and carries no note on how sure the
+/// level rule is (that is in docs/report.md).
+#[test]
+fn method_text_is_for_the_client() {
+    for (stem, path) in samples() {
+        for format in ["html", "md"] {
+            let text = report(&[&path, "--format", format]);
+            assert!(text.contains("自评预判，以现场评定为准"), "{stem} {format}");
+            for internal in ["重构", "待与官方附件核对", "[T]", "medium confidence"] {
+                assert!(!text.contains(internal), "{stem} {format}: `{internal}`");
+            }
+        }
+    }
+}
+
 #[test]
 fn templates_cannot_reach_outside_their_folder() {
     let sample = "questionnaires/examples/auto-parts-machining.yaml";
@@ -697,10 +778,7 @@ fn json_has_the_sections_and_the_roadmap_with_projections() {
         );
         // 企业现状 names the industry, not only its code; 问题清单 and the risks are there.
         let industry = json["firm"]["industry"]["zh"].as_str().unwrap_or_default();
-        assert!(
-            industry.chars().any(|c| !c.is_ascii()),
-            "{stem}: {industry}"
-        );
+        assert!(!industry.is_ascii(), "{stem}: {industry}");
         assert!(
             json["problems"].as_array().is_some_and(|p| !p.is_empty()),
             "{stem}"

@@ -14,6 +14,8 @@ const MUTED: RGBColor = RGBColor(0x5b, 0x66, 0x75);
 
 /// The smallest text on a chart, in px at the chart's own size (the size it prints at).
 const SMALL: f64 = 12.0;
+/// The widest a radar label may be before it wraps, in px.
+const LABEL_MAX: f64 = 150.0;
 
 /// One axis or bar: a label, a score (`None` when nothing below applies) and its maximum.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -43,6 +45,51 @@ fn text_width(text: &str, size: f64) -> f64 {
 
 /// plotters' SVG backend writes `font-size` as the given size / 1.24 (points to pixels); `size` here is
 /// the pixel size that ends up in the SVG.
+/// Break `text` into lines no wider than `max` px at font `size`: between words for Latin text, between
+/// characters for CJK. A single word wider than `max` keeps its own line.
+fn wrap(text: &str, max: f64, size: f64) -> Vec<String> {
+    let mut tokens: Vec<String> = Vec::new();
+    for c in text.chars() {
+        match tokens.last_mut() {
+            Some(t) if c.is_ascii() && c != ' ' && !t.ends_with(' ') && t.is_ascii() => t.push(c),
+            Some(t) if c == ' ' && t.is_ascii() && !t.ends_with(' ') => t.push(c),
+            _ => tokens.push(c.to_string()),
+        }
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for t in tokens {
+        if !line.is_empty() && text_width(&format!("{line}{}", t.trim_end()), size) > max {
+            lines.push(line.trim_end().to_string());
+            line = String::new();
+        }
+        line.push_str(&t);
+    }
+    if !line.trim().is_empty() {
+        lines.push(line.trim_end().to_string());
+    }
+    lines
+}
+
+/// Draw `lines` as one label anchored at `at`: `v` places the block, as it would a single line.
+fn draw_lines(root: &Area, lines: &[String], at: (i32, i32), h: HPos, v: VPos) -> DrawResult {
+    let step = (SMALL * 1.25).round() as i32;
+    let n = lines.len() as i32;
+    let first = match v {
+        VPos::Top => at.1,
+        VPos::Bottom => at.1 - (n - 1) * step,
+        VPos::Center => at.1 - (n - 1) * step / 2,
+    };
+    for (i, line) in lines.iter().enumerate() {
+        root.draw(&Text::new(
+            line.clone(),
+            (at.0, first + i as i32 * step),
+            text_style(SMALL, &INK, h, v),
+        ))?;
+    }
+    Ok(())
+}
+
 fn text_style(size: f64, color: &'static RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
     TextStyle::from((FONT, size * 1.24).into_font())
         .color(color)
@@ -79,19 +126,24 @@ fn canvas(w: u32, h: u32, title: &str, draw: impl FnOnce(&Area) -> DrawResult) -
 /// longest label needs, so no label is cut off however small the chart is shown.
 pub fn radar(axes: &[Measure], title: &str) -> String {
     let axes: Vec<&Measure> = axes.iter().filter(|m| m.score.is_some()).collect();
-    let labels: Vec<String> = axes
+    // Long labels wrap, so the chart keeps to the width of an A4 page (about 700 px) at full size.
+    let labels: Vec<Vec<String>> = axes
         .iter()
-        .map(|a| format!("{} {:.0}%", a.label, a.fraction() * 100.0))
+        .map(|a| {
+            let text = format!("{} {:.0}%", a.label, a.fraction() * 100.0);
+            wrap(&text, LABEL_MAX, SMALL)
+        })
         .collect();
     let widest = labels
         .iter()
+        .flatten()
         .map(|l| text_width(l, SMALL))
         .fold(0.0, f64::max);
     let r = 150.0;
     let w = (2.0 * (r + widest + 30.0))
         .max(text_width(title, 16.0) + 40.0)
         .ceil() as u32;
-    let h = (2.0 * r + 140.0) as u32;
+    let h = (2.0 * r + 150.0) as u32;
     canvas(w, h, title, |root| {
         draw_radar(root, &labels, &axes, w, h, r)
     })
@@ -99,7 +151,7 @@ pub fn radar(axes: &[Measure], title: &str) -> String {
 
 fn draw_radar(
     root: &Area,
-    labels: &[String],
+    labels: &[Vec<String>],
     axes: &[&Measure],
     w: u32,
     h: u32,
@@ -162,11 +214,7 @@ fn draw_radar(
         } else {
             VPos::Center
         };
-        root.draw(&Text::new(
-            label.clone(),
-            (x, y),
-            text_style(SMALL, &INK, h, v),
-        ))?;
+        draw_lines(root, label, (x, y), h, v)?;
     }
     Ok(())
 }
@@ -202,44 +250,50 @@ pub fn hbars(rows: &[(String, f64, String)], title: &str) -> String {
 
 /// Bars sized by their rows: as tall as there are rows, the label column as wide as the longest label.
 fn draw_hbars(rows: &[(String, Option<f64>, String)], title: &str) -> String {
-    let row = 28u32;
-    let widest = |texts: &mut dyn Iterator<Item = &String>| {
-        texts.map(|t| text_width(t, SMALL)).fold(0.0, f64::max)
-    };
-    let left = (widest(&mut rows.iter().map(|r| &r.0)) + 20.0).max(120.0) as i32;
-    let value_w = (widest(&mut rows.iter().map(|r| &r.2)) + 16.0).max(60.0) as i32;
-    let w = ((left + 300 + value_w) as f64).max(text_width(title, 16.0) + 40.0) as u32;
+    let labels: Vec<Vec<String>> = rows.iter().map(|r| wrap(&r.0, 200.0, SMALL)).collect();
+    let lines = labels.iter().map(Vec::len).max().unwrap_or(1) as u32;
+    let row = 24u32.max(lines * 15 + 4);
+    let left = (labels
+        .iter()
+        .flatten()
+        .map(|l| text_width(l, SMALL))
+        .fold(0.0, f64::max)
+        + 20.0)
+        .max(120.0) as i32;
+    let value_w = (rows
+        .iter()
+        .map(|r| text_width(&r.2, SMALL))
+        .fold(0.0, f64::max)
+        + 16.0)
+        .max(60.0) as i32;
+    let w = ((left + 260 + value_w) as f64).max(text_width(title, 16.0) + 40.0) as u32;
     let h = 50 + row * rows.len() as u32;
     canvas(w, h, title, |root| {
         let right = w as i32 - value_w;
         let span = (right - left) as f64;
-        for (i, (label, fraction, value)) in rows.iter().enumerate() {
+        for (i, ((_, fraction, value), label)) in rows.iter().zip(&labels).enumerate() {
             let y = 42 + (i as u32 * row) as i32;
-            root.draw(&Text::new(
-                label.clone(),
-                (left - 10, y + 9),
-                text_style(SMALL, &INK, HPos::Right, VPos::Center),
-            ))?;
+            draw_lines(root, label, (left - 10, y + 8), HPos::Right, VPos::Center)?;
             let Some(fraction) = fraction else {
                 // Not applicable: no track, no bar, only the word.
                 root.draw(&Text::new(
                     value.clone(),
-                    (left, y + 9),
+                    (left, y + 8),
                     text_style(SMALL, &MUTED, HPos::Left, VPos::Center),
                 ))?;
                 continue;
             };
             root.draw(&Rectangle::new(
-                [(left, y), (right, y + 18)],
+                [(left, y), (right, y + 16)],
                 GRID.mix(0.5).filled(),
             ))?;
             let end = left + (span * fraction.clamp(0.0, 1.0)).round() as i32;
             if end > left {
-                root.draw(&Rectangle::new([(left, y), (end, y + 18)], ACCENT.filled()))?;
+                root.draw(&Rectangle::new([(left, y), (end, y + 16)], ACCENT.filled()))?;
             }
             root.draw(&Text::new(
                 value.clone(),
-                (right + 8, y + 9),
+                (right + 8, y + 8),
                 text_style(SMALL, &INK, HPos::Left, VPos::Center),
             ))?;
         }
@@ -423,8 +477,8 @@ mod tests {
     }
 
     #[test]
-    fn text_is_at_least_12px_and_labels_fit_the_canvas() {
-        let long = "Ecosystem participation (scored separately) and more words";
+    fn text_is_at_least_12px_and_charts_fit_an_a4_page() {
+        let long = "Joining the digital ecosystem (scored separately from the level)";
         let axes = [
             m(long, 1.0, 5.0),
             m("乙", 2.0, 5.0),
@@ -443,11 +497,25 @@ mod tests {
                 .and_then(|r| r.split('"').next())
                 .and_then(|w| w.parse().ok())
                 .unwrap();
-            // The long label on the right-hand axis (index 1 of 4 is at 3 o'clock) ends inside.
-            assert!(
-                width >= text_width(long, 12.0) + 300.0,
-                "canvas {width} too narrow"
-            );
+            // Printed at its own size on A4 (186 mm ≈ 703 px between the margins): never scaled down.
+            assert!(width <= 703.0, "canvas {width} wider than the page");
+            // The long label is all there, wrapped over lines.
+            for word in long.split(' ') {
+                assert!(svg.contains(word), "{word} missing");
+            }
         }
+    }
+
+    #[test]
+    fn labels_wrap_between_words_or_characters() {
+        assert_eq!(
+            wrap("Joining the digital ecosystem", 100.0, 12.0),
+            ["Joining the", "digital", "ecosystem"]
+        );
+        assert_eq!(
+            wrap("融入数字化生态（单独计分） 16%", 100.0, 12.0),
+            ["融入数字化生态（", "单独计分） 16%"]
+        );
+        assert_eq!(wrap("短", 100.0, 12.0), ["短"]);
     }
 }
