@@ -30,7 +30,7 @@ pub struct AnswerNote {
 
 /// Where a problem comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
     /// The firm said so (profile `pain_points`).
     PainPoint,
@@ -64,7 +64,7 @@ pub struct RiskNote {
 
 /// When a risk note is shown.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "kebab-case")]
+#[serde(rename_all = "snake_case")]
 pub enum RiskWhen {
     #[default]
     Always,
