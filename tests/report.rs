@@ -364,6 +364,27 @@ fn check_html(label: &str, html: &str, lang: &str, sections: &[&str], roadmap: &
         }
     }
 
+    // 目标等级要求 is filled for every row of the evidence checklist, items as well as scenarios.
+    let evidence = doc
+        .select(&sel("table"))
+        .find(|t| {
+            t.select(&sel("th")).any(|h| {
+                matches!(
+                    text_of(h).as_str(),
+                    "目标等级要求" | "What the target grade means"
+                )
+            })
+        })
+        .unwrap_or_else(|| panic!("{label}: no evidence table"));
+    for row in evidence.select(&sel("tr")).skip(1) {
+        let cells: Vec<String> = row.select(&sel("td")).map(text_of).collect();
+        assert!(
+            cells.get(1).is_some_and(|c| !c.trim().is_empty()),
+            "{label}: no target for {:?}",
+            cells.first()
+        );
+    }
+
     // Self-contained: no script, no external stylesheet, no remote resource.
     assert_eq!(doc.select(&sel("script")).count(), 0, "{label}: <script>");
     assert_eq!(
