@@ -888,8 +888,12 @@ fn bad_options_are_refused() {
 // ------------------------------------------------------------------------------------------------
 // Shape from the model: a model with six levels and nine dimensions, through the library's pipeline
 
-#[test]
-fn a_model_with_six_levels_and_nine_dimensions_sizes_the_report() {
+/// Score and plan a fixture model's answers through the library's pipeline (an empty catalog: the
+/// bundled one is written for sme-dx-2024), and render the report.
+fn fixture_report(
+    model_file: &str,
+    answers_file: &str,
+) -> (smedx::report::ReportContext, String, String) {
     use smedx::pipeline::Pipeline;
     use smedx::report::ReportFormat;
     use smedx::roadmap::{Catalog, PlanRequest};
@@ -898,11 +902,10 @@ fn a_model_with_six_levels_and_nine_dimensions_sizes_the_report() {
 
     let fixtures = crate_root().join("tests/fixtures");
     let loaded = smedx::model::load_model(
-        &SourceFile::read(&fixtures.join("models/report-six-by-nine.yaml")).unwrap(),
+        &SourceFile::read(&fixtures.join("models").join(model_file)).unwrap(),
     );
     assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
     let model = loaded.model.unwrap();
-    assert_eq!((model.levels.len(), model.dimensions.len()), (6, 9));
     let (catalog, diags) = Catalog::load(
         &SourceFile::from_text("empty.yaml", "entries: []\n"),
         &model,
@@ -915,11 +918,21 @@ fn a_model_with_six_levels_and_nine_dimensions_sizes_the_report() {
         policies: &[],
         templates: None,
     };
-    let source = SourceFile::read(&fixtures.join("answers/report-six-by-nine.yaml")).unwrap();
+    let source = SourceFile::read(&fixtures.join("answers").join(answers_file)).unwrap();
     let (sheet, diags) = pipeline.check(&source);
     assert!(diags.is_empty(), "{diags:#?}");
     let sheet = sheet.unwrap();
     let ctx = pipeline.context(&sheet, &PlanRequest::default(), Lang::Zh);
+    let html = pipeline.render(&ctx, ReportFormat::Html, Lang::Zh).unwrap();
+    let md = pipeline.render(&ctx, ReportFormat::Md, Lang::Zh).unwrap();
+    (ctx, html, md)
+}
+
+#[test]
+fn a_model_with_six_levels_and_nine_dimensions_sizes_the_report() {
+    let (ctx, html, md) = fixture_report("report-six-by-nine.yaml", "report-six-by-nine.yaml");
+    assert_eq!(ctx.assessment.dimensions.len(), 9);
+    assert_eq!(ctx.assessment.next_level.as_ref().map(|g| g.level), Some(3));
     // Nine dimensions: two indicators each, but the scenario dimension has one node.
     assert_eq!(ctx.indicators.len(), 17);
     let na: Vec<&str> = ctx
@@ -931,7 +944,6 @@ fn a_model_with_six_levels_and_nine_dimensions_sizes_the_report() {
     assert_eq!(na, ["数据乙"]);
     assert_eq!(ctx.assessment.level_name.zh, "二级");
 
-    let html = pipeline.render(&ctx, ReportFormat::Html, Lang::Zh).unwrap();
     let svgs = svg_fragments(&html);
     assert_eq!(svgs.len(), 2);
     // The radar has an axis (a point) per applicable indicator, none for the one not applicable.
@@ -956,7 +968,26 @@ fn a_model_with_six_levels_and_nine_dimensions_sizes_the_report() {
     let h2: Vec<String> = doc.select(&sel("h2")).map(text_of).collect();
     assert_eq!(h2, SECTIONS_ZH);
 
-    let md = pipeline.render(&ctx, ReportFormat::Md, Lang::Zh).unwrap();
     check_md_tables("six-by-nine", &md);
     assert_eq!(md.matches("\n| 数据维度 |").count(), 2);
+}
+
+/// A model without scenarios (the EDIH DMA fixture): no scenario grid, no scenario problem, the report
+/// still complete.
+#[test]
+fn a_model_without_scenarios_renders_every_section() {
+    let (ctx, html, md) = fixture_report("edih-dma.yaml", "edih-example.yaml");
+    assert!(ctx.scenario_groups.is_empty());
+    assert!(
+        ctx.problems
+            .iter()
+            .all(|p| p.kind != smedx::report::sections::ProblemKind::Scenario)
+    );
+    assert!(!ctx.problems.is_empty(), "weak answers are listed");
+    let doc = Html::parse_document(&html);
+    let h2: Vec<String> = doc.select(&sel("h2")).map(text_of).collect();
+    assert_eq!(h2, SECTIONS_ZH);
+    assert_eq!(doc.select(&sel(".grid .cell")).count(), 0);
+    assert_eq!(svg_fragments(&html).len(), 2);
+    check_md_tables("edih", &md);
 }
