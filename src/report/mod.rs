@@ -23,113 +23,46 @@ pub enum ReportFormat {
     Json,
 }
 
+/// A bundled template: its name and its text, compiled in from `templates/`.
+macro_rules! bundled {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
 /// Templates compiled into the binary; a `--templates` folder replaces them one file at a time.
-pub const TEMPLATES: &[(&str, &str)] = &[
-    ("report.html", include_str!("../../templates/report.html")),
-    ("report.md", include_str!("../../templates/report.md")),
-    ("style.css", include_str!("../../templates/style.css")),
-    ("header.html", include_str!("../../templates/header.html")),
-    (
-        "section_profile.html",
-        include_str!("../../templates/section_profile.html"),
-    ),
-    (
-        "section_profile.md",
-        include_str!("../../templates/section_profile.md"),
-    ),
-    (
-        "section_summary.html",
-        include_str!("../../templates/section_summary.html"),
-    ),
-    (
-        "section_summary.md",
-        include_str!("../../templates/section_summary.md"),
-    ),
-    (
-        "section_scores.html",
-        include_str!("../../templates/section_scores.html"),
-    ),
-    (
-        "section_scores.md",
-        include_str!("../../templates/section_scores.md"),
-    ),
-    (
-        "section_scenarios.html",
-        include_str!("../../templates/section_scenarios.html"),
-    ),
-    (
-        "section_scenarios.md",
-        include_str!("../../templates/section_scenarios.md"),
-    ),
-    (
-        "section_problems.html",
-        include_str!("../../templates/section_problems.html"),
-    ),
-    (
-        "section_problems.md",
-        include_str!("../../templates/section_problems.md"),
-    ),
-    (
-        "section_safeguards.html",
-        include_str!("../../templates/section_safeguards.html"),
-    ),
-    (
-        "section_safeguards.md",
-        include_str!("../../templates/section_safeguards.md"),
-    ),
-    (
-        "section_evidence.html",
-        include_str!("../../templates/section_evidence.html"),
-    ),
-    (
-        "section_evidence.md",
-        include_str!("../../templates/section_evidence.md"),
-    ),
-    (
-        "section_method.html",
-        include_str!("../../templates/section_method.html"),
-    ),
-    (
-        "section_method.md",
-        include_str!("../../templates/section_method.md"),
-    ),
-    ("office.html", include_str!("../../templates/office.html")),
-    (
-        "serve_base.html",
-        include_str!("../../templates/serve_base.html"),
-    ),
-    (
-        "serve_start.html",
-        include_str!("../../templates/serve_start.html"),
-    ),
-    (
-        "serve_profile.html",
-        include_str!("../../templates/serve_profile.html"),
-    ),
-    (
-        "serve_page.html",
-        include_str!("../../templates/serve_page.html"),
-    ),
-    (
-        "serve_review.html",
-        include_str!("../../templates/serve_review.html"),
-    ),
-    (
-        "serve_done.html",
-        include_str!("../../templates/serve_done.html"),
-    ),
-    (
-        "serve_login.html",
-        include_str!("../../templates/serve_login.html"),
-    ),
-    (
-        "serve_office.html",
-        include_str!("../../templates/serve_office.html"),
-    ),
-    (
-        "serve_error.html",
-        include_str!("../../templates/serve_error.html"),
-    ),
+/// Each report section is its own file (`section_*.html|md`), included by `report.html|md` in one line.
+pub const TEMPLATES: &[(&str, &str)] = bundled![
+    "report.html",
+    "report.md",
+    "style.css",
+    "header.html",
+    "section_profile.html",
+    "section_profile.md",
+    "section_summary.html",
+    "section_summary.md",
+    "section_scores.html",
+    "section_scores.md",
+    "section_scenarios.html",
+    "section_scenarios.md",
+    "section_problems.html",
+    "section_problems.md",
+    "section_safeguards.html",
+    "section_safeguards.md",
+    "section_evidence.html",
+    "section_evidence.md",
+    "section_method.html",
+    "section_method.md",
+    "office.html",
+    "serve_base.html",
+    "serve_start.html",
+    "serve_profile.html",
+    "serve_page.html",
+    "serve_review.html",
+    "serve_done.html",
+    "serve_login.html",
+    "serve_office.html",
+    "serve_error.html",
 ];
 
 /// Everything a report shows, computed once; templates only lay it out.
