@@ -578,4 +578,30 @@ mod tests {
         assert!(env.get_template("/etc/passwd").is_err());
         assert!(env.get_template("report.md").is_ok());
     }
+
+    /// 保障措施 shows the roadmap's organisational measures when the plan has them (title or name, and why).
+    #[test]
+    fn safeguards_show_the_roadmap_measures() {
+        let env = environment(None, Lang::Zh);
+        let ctx = serde_json::json!({
+            "roadmap": {"measures": [{"name": {"zh": "成立数字化领导小组"}, "why": {"zh": "统筹各部门"}}]},
+            "risks": [{"id": "lock-in", "title": {"zh": "避免锁定"}, "text": {"zh": "数据可导出"}}],
+        });
+        let md = env
+            .render_str(
+                "{% set sec = namespace(n=6) %}{% include \"section_safeguards.md\" %}",
+                minijinja::value::Serde(&ctx),
+            )
+            .unwrap();
+        assert!(md.starts_with("## 七、保障措施与风险"), "{md}");
+        assert!(md.contains("- **成立数字化领导小组**：统筹各部门"), "{md}");
+        assert!(md.contains("- **避免锁定**：数据可导出"), "{md}");
+        let without = env
+            .render_str(
+                "{% set sec = namespace(n=0) %}{% include \"section_safeguards.html\" %}",
+                minijinja::value::Serde(serde_json::json!({"roadmap": {}, "risks": []})),
+            )
+            .unwrap();
+        assert!(!without.contains("<h3>保障措施</h3>"), "{without}");
+    }
 }
