@@ -991,3 +991,57 @@ fn a_model_without_scenarios_renders_every_section() {
     assert_eq!(svg_fragments(&html).len(), 2);
     check_md_tables("edih", &md);
 }
+
+/// 问题清单 starts with what the firm said hurts, then weak answers, then scenarios (constrained first);
+/// a firm without IT staff gets the talent note written for it, not the general one as well.
+#[test]
+fn problems_start_with_the_stated_pain_points() {
+    let dir = TempDir::new("pain");
+    let text = std::fs::read_to_string(crate_root().join(EXAMPLES).join("furniture-workshop.yaml"))
+        .unwrap()
+        .replace(
+            "  it_staff: 0\n",
+            "  it_staff: 0\n  pain_points: [交期不准, 老师傅退休后没人会排料]\n",
+        );
+    assert!(
+        text.contains("pain_points"),
+        "the sample still has `it_staff: 0`"
+    );
+    let path = dir.write("pain.yaml", &text);
+    let json = json_report(&path, &[]);
+    let problems = json["problems"].as_array().unwrap();
+    let kinds: Vec<&str> = problems
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(&kinds[..2], ["pain_point", "pain_point"]);
+    assert_eq!(problems[1]["title"]["zh"], "老师傅退休后没人会排料");
+    let first_scenario = kinds.iter().position(|k| *k == "scenario").unwrap();
+    assert!(
+        kinds[2..first_scenario].iter().all(|k| *k == "weak_item"),
+        "{kinds:?}"
+    );
+    let constrained: Vec<bool> = problems[first_scenario..]
+        .iter()
+        .map(|p| p["constrained"].as_bool().unwrap())
+        .collect();
+    assert!(
+        constrained.windows(2).all(|w| w[0] >= w[1]),
+        "constrained first: {constrained:?}"
+    );
+    let risks: Vec<&str> = json["risks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        risks.contains(&"talent") && !risks.contains(&"talent-general"),
+        "{risks:?}"
+    );
+    let md = report(&[&path, "--format", "md"]);
+    assert!(
+        md.contains("| 企业自述痛点 | 交期不准、老师傅退休后没人会排料 |"),
+        "{md}"
+    );
+}
