@@ -47,6 +47,20 @@ pub struct Args {
     /// bundled one replaces it (an office adds its region without a rebuild).
     #[arg(long)]
     policies: Option<PathBuf>,
+    /// Report date (YYYY-MM-DD): only policies valid on this date are quoted (default: today).
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<String>,
+    /// Planner tuning file (weights, capacity per phase, phases) instead of the bundled one.
+    #[arg(long)]
+    tuning: Option<PathBuf>,
+}
+
+fn parse_date(s: &str) -> Result<String, String> {
+    if roadmap::policies::is_date(s.trim()) {
+        Ok(s.trim().to_string())
+    } else {
+        Err(format!("`{s}` is not a date: write YYYY-MM-DD, e.g. 2026-10-15"))
+    }
 }
 
 /// A budget is a finite number of 万元, zero or more.
@@ -161,12 +175,35 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Invalid);
     }
     let assessment = crate::score::score(&model, &sheet);
-    let policies = Policies::for_region(&policies, sheet.profile.region.as_deref());
+    let tuning = match &args.tuning {
+        None => roadmap::Tuning::bundled(),
+        Some(p) => match SourceFile::read(p).and_then(|s| roadmap::Tuning::load(&s)) {
+            Ok(t) => t,
+            Err(d) => {
+                diagnostics.extend([d]);
+                print_report(&diagnostics, DiagFormat::Human);
+                return Ok(Outcome::Invalid);
+            }
+        },
+    };
+    let as_of = args
+        .as_of
+        .clone()
+        .unwrap_or_else(crate::collect::cells::today);
+    let policies = Policies::for_region(&policies, sheet.profile.region.as_deref(), &as_of);
     let request = PlanRequest {
         target: args.target,
         budget: args.budget.map(|w| w * 10_000.0),
     };
-    let roadmap = roadmap::plan(&model, &sheet, &assessment, &catalog, &policies, &request);
+    let roadmap = roadmap::plan_with(
+        &model,
+        &sheet,
+        &assessment,
+        &catalog,
+        &policies,
+        &request,
+        &tuning,
+    );
     let mut ctx = report::build_context(&model, &assessment, &roadmap, args.lang);
     if let Some(path) = &args.benchmark {
         let bench: crate::aggregate::benchmark::Benchmark =

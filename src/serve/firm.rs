@@ -411,7 +411,11 @@ async fn load_submission(
 /// The same HTML report as `smedx report`.
 fn report_html(st: &AppState, sheet: &AnswerSheet, lang: Lang) -> anyhow::Result<String> {
     let assessment = crate::score::score(&st.model, sheet);
-    let policies = Policies::for_region(&st.policies, sheet.profile.region.as_deref());
+    let policies = Policies::for_region(
+        &st.policies,
+        sheet.profile.region.as_deref(),
+        &crate::collect::cells::today(),
+    );
     let request = PlanRequest {
         target: None,
         budget: None,
