@@ -147,7 +147,8 @@ fn check_prerequisites(
     let m = model();
     let cat = catalog();
     let vocab = roadmap::vocabulary::bundled();
-    let runs = roadmap::vocabulary::match_terms(&sheet.profile.existing_systems, &vocab.systems).ids;
+    let runs =
+        roadmap::vocabulary::match_terms(&sheet.profile.existing_systems, &vocab.systems).ids;
     let has_system = |id: &str| {
         cat.get(id)
             .and_then(|e| e.system.as_ref())
@@ -638,7 +639,10 @@ fn hangzhou_policy_applies_to_3301_only() {
     }
     for region in [Some("510104"), Some("330381"), Some("330523"), None] {
         let p = Policies::for_region(&files, region, AS_OF);
-        assert!(p.applied.iter().all(|a| a != "hangzhou-330100"), "{region:?}");
+        assert!(
+            p.applied.iter().all(|a| a != "hangzhou-330100"),
+            "{region:?}"
+        );
         assert_eq!(p.shares["software"].subsidy, 0.3, "{region:?}");
         assert_eq!(p.split("software", 10_000.0, 10_000.0), (1_000.0, 3_000.0));
         assert!(
@@ -817,11 +821,11 @@ fn every_target_and_many_budgets_give_consistent_roadmaps() {
                     );
                 }
                 if target <= current.level {
+                    // Past the target, only steps for the firm's stated pains or industry remain.
                     ensure!(
                         problems,
-                        r.steps.is_empty() && r.reaches_target,
-                        "{label}: already at the target, yet {} steps",
-                        r.steps.len()
+                        r.reaches_target && r.measures.is_empty(),
+                        "{label}: already at the target, yet not reached or measures added"
                     );
                 }
                 cases += 1;
@@ -834,4 +838,310 @@ fn every_target_and_many_budgets_give_consistent_roadmaps() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// The ids after `key` in a sample's comments ("# roadmap-first-three: a, b").
+fn expectation(file: &str, key: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(EXAMPLES)
+            .join(file),
+    )
+    .unwrap();
+    text.lines()
+        .filter_map(|l| l.strip_prefix(&format!("# {key}:")))
+        .flat_map(|l| l.split(','))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Every sample states what a consultant expects among its first three steps and what must never
+/// appear; no heavy product reaches a micro firm; measures never rank among the steps.
+#[test]
+fn samples_meet_the_consultants_expectations() {
+    let req = PlanRequest {
+        target: None,
+        budget: None,
+    };
+    let heavy = [
+        "agv-amr",
+        "product-digital-twin",
+        "visual-inspection",
+        "industrial-network-5g",
+    ];
+    let mut problems = Vec::new();
+    let files = samples();
+    assert!(
+        files.len() >= 11,
+        "five samples and six new firms: {files:?}"
+    );
+    for file in files {
+        let first = expectation(&file, "roadmap-first-three");
+        let never = expectation(&file, "roadmap-never");
+        assert!(
+            !first.is_empty() && !never.is_empty(),
+            "{file}: no expectations in its comments"
+        );
+        let s = sheet(&file);
+        let (_, r) = plan_for(&s, &req);
+        let ids: Vec<&str> = r.steps.iter().map(|x| x.id.as_str()).collect();
+        for id in &first {
+            ensure!(
+                problems,
+                ids.iter().take(3).any(|x| x == id),
+                "{file}: `{id}` not among the first three of {ids:?}"
+            );
+        }
+        for id in &never {
+            ensure!(
+                problems,
+                !ids.contains(&id.as_str()),
+                "{file}: `{id}` proposed: {ids:?}"
+            );
+        }
+        for st in &r.steps {
+            ensure!(
+                problems,
+                st.kind == roadmap::StepKind::Product,
+                "{file}: measure `{}` among the steps",
+                st.id
+            );
+            let entry = catalog().get(&st.id);
+            ensure!(
+                problems,
+                entry.is_some_and(|e| !e.measure),
+                "{file}: `{}` is a measure",
+                st.id
+            );
+        }
+        if s.profile.size_class == Some(smedx::model::SizeClass::Micro) {
+            for h in heavy {
+                ensure!(
+                    problems,
+                    !ids.contains(&h),
+                    "{file}: heavy `{h}` for a micro firm"
+                );
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Steps that only change an answer (visits, plans, meetings) never rank in the first three, for any
+/// sample, target or budget.
+#[test]
+fn measures_never_rank_in_the_first_three() {
+    for file in samples() {
+        let s = sheet(&file);
+        let a = score(model(), &s);
+        for (label, req) in requests(a.level) {
+            let (_, r) = plan_for(&s, &req);
+            for st in r.steps.iter().take(3) {
+                let e = catalog().get(&st.id).expect("a catalog product");
+                assert!(
+                    !e.measure,
+                    "{file} {label}: measure `{}` in the first three",
+                    st.id
+                );
+            }
+        }
+    }
+}
+
+/// `--target 4` on the auto-parts sample: the catalog's ceiling, not the budget, is the limit, and
+/// the note gives the highest reachable score and level.
+#[test]
+fn auto_parts_target_4_names_the_catalog_ceiling() {
+    let s = sheet("auto-parts-machining.yaml");
+    let (_, r) = plan_for(
+        &s,
+        &PlanRequest {
+            target: Some(4),
+            budget: None,
+        },
+    );
+    assert!(!r.reaches_target);
+    assert!(
+        r.note.zh.contains("目录") && r.note.zh.contains(&format!("{:.2}", r.ceiling_score)),
+        "{}",
+        r.note.zh
+    );
+    assert!(!r.note.zh.contains("预算"), "{}", r.note.zh);
+}
+
+/// A policy fact past its period is not quoted; a region's note reaches only that region's firms.
+#[test]
+fn expired_policy_is_not_quoted() {
+    let s = sheet("it-services.yaml");
+    let files = policy_files();
+    let note = |as_of: &str, region: &str| {
+        Policies::for_region(&files, Some(region), as_of)
+            .conditions
+            .iter()
+            .any(|c| c.source.contains("执行期限至2024年12月31日"))
+    };
+    assert!(
+        note("2024-10-01", "510107"),
+        "in force in 2024 for a Sichuan firm"
+    );
+    assert!(!note("2026-10-15", "510107"), "expired in 2026");
+    assert!(!note("2024-10-01", "330381"), "never for a Zhejiang firm");
+    let (_, r) = plan_for(
+        &s,
+        &PlanRequest {
+            target: None,
+            budget: None,
+        },
+    );
+    assert!(
+        r.conditions
+            .iter()
+            .all(|c| !c.zh.contains("2024年12月31日")),
+        "{:?}",
+        r.conditions
+    );
+}
+
+/// No subsidy exceeds its cap per step or per firm, and every total adds up when recomputed.
+#[test]
+fn subsidies_stay_within_caps_and_totals_add_up() {
+    let files = policy_files();
+    for file in samples() {
+        let s = sheet(&file);
+        let p = Policies::for_region(&files, s.profile.region.as_deref(), AS_OF);
+        for target in [None, Some(3), Some(4)] {
+            let (_, r) = plan_for(
+                &s,
+                &PlanRequest {
+                    target,
+                    budget: None,
+                },
+            );
+            let mut sum = roadmap::CostSplit::default();
+            for st in r.steps.iter().chain(&r.measures) {
+                let granted = st.cost.subsidy + st.cost.subsidy_conditional;
+                if let Some(cap) = catalog()
+                    .get(&st.id)
+                    .and_then(|e| p.shares.get(&e.subsidy_category))
+                    .and_then(|sh| sh.subsidy_cap)
+                {
+                    assert!(
+                        granted <= cap + EPS,
+                        "{file}: `{}` subsidy {granted} over its cap {cap}",
+                        st.id
+                    );
+                }
+                assert!(
+                    (st.cost.list
+                        - st.cost.platform_discount
+                        - st.cost.subsidy
+                        - st.cost.enterprise)
+                        .abs()
+                        < EPS
+                );
+                sum.list += st.cost.list;
+                sum.subsidy += st.cost.subsidy;
+                sum.subsidy_conditional += st.cost.subsidy_conditional;
+                sum.enterprise += st.cost.enterprise;
+            }
+            assert!((sum.list - r.total.list).abs() < 1e-3, "{file}: list total");
+            assert!(
+                (sum.enterprise - r.total.enterprise).abs() < 1e-3,
+                "{file}: enterprise total"
+            );
+            assert!(
+                (sum.subsidy - r.total.subsidy).abs() < 1e-3,
+                "{file}: subsidy total"
+            );
+            let product_subsidy: f64 = r
+                .steps
+                .iter()
+                .chain(
+                    r.measures
+                        .iter()
+                        .filter(|m| m.kind != roadmap::StepKind::Talent),
+                )
+                .map(|m| m.cost.subsidy + m.cost.subsidy_conditional)
+                .sum();
+            if let Some(cap) = r.investment.firm_cap {
+                assert!(
+                    product_subsidy <= cap + EPS,
+                    "{file}: {product_subsidy} over the per-firm cap {cap}"
+                );
+            }
+            if let Some(last) = r.phases.last() {
+                assert!(
+                    (last.cumulative.enterprise - r.total.enterprise).abs() < 1e-3,
+                    "{file}: cumulative"
+                );
+            }
+        }
+    }
+}
+
+/// 中山 caps the firm's total by the level reached (二级 ≤ 30万): the electronics firm moved there
+/// never receives more, whatever it buys.
+#[test]
+fn zhongshan_caps_the_firm_by_the_level_reached() {
+    let mut s = sheet("electronics-assembler.yaml");
+    s.profile.region = Some("442000".into());
+    let (_, r) = plan_for(
+        &s,
+        &PlanRequest {
+            target: Some(4),
+            budget: None,
+        },
+    );
+    assert!(r.policies.contains(&"zhongshan-442000".to_string()));
+    let cap = match r.final_level {
+        4 => 1_000_000.0,
+        3 => 600_000.0,
+        2 => 300_000.0,
+        _ => 0.0,
+    };
+    assert_eq!(r.investment.firm_cap, Some(cap));
+    assert!(r.total.subsidy <= cap + EPS, "{}", r.total.subsidy);
+}
+
+/// Training lines cite 财社〔2023〕181号 and say who qualifies.
+#[test]
+fn training_lines_cite_181_and_name_who_qualifies() {
+    let mut seen = 0;
+    for file in samples() {
+        let s = sheet(&file);
+        for target in [None, Some(4)] {
+            let (_, r) = plan_for(
+                &s,
+                &PlanRequest {
+                    target,
+                    budget: None,
+                },
+            );
+            for m in r
+                .measures
+                .iter()
+                .filter(|m| m.kind == roadmap::StepKind::Talent)
+            {
+                if m.id == "manager-digital-training" || m.id == "benchmark-visits" {
+                    continue;
+                }
+                seen += 1;
+                assert!(
+                    m.subsidy_source.contains("181号"),
+                    "{file}: `{}` cites {}",
+                    m.id,
+                    m.subsidy_source
+                );
+                let q = m.qualifies.as_ref().expect("who qualifies");
+                assert!(q.zh.contains("六类人员"), "{file}: {}", q.zh);
+                assert!(
+                    m.subsidy_note.zh.contains("181号"),
+                    "{file}: {}",
+                    m.subsidy_note.zh
+                );
+            }
+        }
+    }
+    assert!(seen > 0, "no training line in any sample");
 }

@@ -59,7 +59,9 @@ fn parse_date(s: &str) -> Result<String, String> {
     if roadmap::policies::is_date(s.trim()) {
         Ok(s.trim().to_string())
     } else {
-        Err(format!("`{s}` is not a date: write YYYY-MM-DD, e.g. 2026-10-15"))
+        Err(format!(
+            "`{s}` is not a date: write YYYY-MM-DD, e.g. 2026-10-15"
+        ))
     }
 }
 

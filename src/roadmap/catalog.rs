@@ -19,7 +19,6 @@ pub enum Effort {
     High,
 }
 
-
 /// What adopting a product makes true of the answers.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -199,7 +198,9 @@ impl Catalog {
                     err(
                         pos,
                         "unknown-pain-point",
-                        format!("`{id}` relieves `{p}`, which is not a pain point of the profile vocabulary"),
+                        format!(
+                            "`{id}` relieves `{p}`, which is not a pain point of the profile vocabulary"
+                        ),
                         "use an id of questionnaires/reference/profile-vocabulary.yaml",
                     );
                 }
@@ -209,7 +210,9 @@ impl Catalog {
                     err(
                         pos,
                         "unknown-system",
-                        format!("`{id}` names system `{sys}`, which is not in the profile vocabulary"),
+                        format!(
+                            "`{id}` names system `{sys}`, which is not in the profile vocabulary"
+                        ),
                         "use an id of questionnaires/reference/profile-vocabulary.yaml",
                     );
                 }

@@ -97,8 +97,11 @@ impl<'a> DemandTable<'a> {
                             .map(|t| (e, t))
                     })
                     .min_by(|(a, ta), (b, tb)| {
-                        tb.cmp(ta)
-                            .then(self.mid_cost(*a, size).0.total_cmp(&self.mid_cost(*b, size).0))
+                        tb.cmp(ta).then(
+                            self.mid_cost(*a, size)
+                                .0
+                                .total_cmp(&self.mid_cost(*b, size).0),
+                        )
                     });
                 let Some((e, t)) = best else { break };
                 out.push(e);

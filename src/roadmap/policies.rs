@@ -129,7 +129,11 @@ impl Pilot {
     /// Does a firm of `industry` (C3670) fall in a pilot sub-industry? Unknown lists count as yes.
     pub fn covers(&self, industry: Option<&str>) -> bool {
         self.sub_industries.is_empty()
-            || industry.is_some_and(|i| self.sub_industries.iter().any(|s| i.starts_with(s.as_str())))
+            || industry.is_some_and(|i| {
+                self.sub_industries
+                    .iter()
+                    .any(|s| i.starts_with(s.as_str()))
+            })
     }
 }
 
@@ -342,14 +346,26 @@ pub fn load(sources: &[SourceFile]) -> (Vec<Policy>, Vec<Diagnostic>) {
                     .shares
                     .values()
                     .flat_map(|x| [&x.valid_from, &x.valid_until])
-                    .chain(p.conditions.iter().flat_map(|x| [&x.valid_from, &x.valid_until]))
-                    .chain(p.talent.iter().flat_map(|x| [&x.valid_from, &x.valid_until]))
+                    .chain(
+                        p.conditions
+                            .iter()
+                            .flat_map(|x| [&x.valid_from, &x.valid_until]),
+                    )
+                    .chain(
+                        p.talent
+                            .iter()
+                            .flat_map(|x| [&x.valid_from, &x.valid_until]),
+                    )
                     .chain(
                         p.training_subsidies
                             .values()
                             .flat_map(|x| [&x.valid_from, &x.valid_until]),
                     )
-                    .chain(p.subsidy_rule.iter().flat_map(|x| [&x.valid_from, &x.valid_until]))
+                    .chain(
+                        p.subsidy_rule
+                            .iter()
+                            .flat_map(|x| [&x.valid_from, &x.valid_until]),
+                    )
                     .chain(p.pilot.iter().flat_map(|x| [&x.valid_from, &x.valid_until]))
                     .flatten();
                 for d in dates {
@@ -433,7 +449,10 @@ mod tests {
         let p = Policies::for_region(&files, Some("510104"), "2024-06-01");
         assert_eq!(p.split("software", 10_000.0, 10_000.0), (1000.0, 3000.0));
         // The per-step cap holds.
-        assert_eq!(p.split("software", 100_000.0, 100_000.0), (10_000.0, 5000.0));
+        assert_eq!(
+            p.split("software", 100_000.0, 100_000.0),
+            (10_000.0, 5000.0)
+        );
         // Unknown category: the firm pays all.
         assert_eq!(p.split("other", 100.0, 100.0), (0.0, 0.0));
     }
@@ -455,9 +474,18 @@ mod tests {
         let rule = SubsidyRule {
             pays_at_level: Some(2),
             firm_caps: vec![
-                LevelCap { level: 2, cap: 300_000.0 },
-                LevelCap { level: 3, cap: 600_000.0 },
-                LevelCap { level: 4, cap: 1_000_000.0 },
+                LevelCap {
+                    level: 2,
+                    cap: 300_000.0,
+                },
+                LevelCap {
+                    level: 3,
+                    cap: 600_000.0,
+                },
+                LevelCap {
+                    level: 4,
+                    cap: 1_000_000.0,
+                },
             ],
             firm_cap: None,
             condition: Text::default(),

@@ -30,7 +30,8 @@ impl Term {
     /// A written name such as "TMS 运输管理系统" or "金蝶KIS" contains one of the words.
     fn contained_in(&self, written: &str) -> bool {
         let w = written.trim().to_lowercase();
-        self.words().any(|x| x.chars().count() >= 2 && w.contains(&x))
+        self.words()
+            .any(|x| x.chars().count() >= 2 && w.contains(&x))
     }
 }
 
@@ -106,11 +107,17 @@ mod tests {
             ],
             &v.pain_points,
         );
-        assert_eq!(m.ids, ["high-energy-cost", "late-delivery", "slow-receivables"]);
+        assert_eq!(
+            m.ids,
+            ["high-energy-cost", "late-delivery", "slow-receivables"]
+        );
         assert_eq!(m.free, ["老板太忙"]);
         let s = match_terms(&["用友".into(), "钉钉".into(), "mes".into()], &v.systems);
         assert_eq!(s.ids, ["finance", "oa", "mes"]);
-        let s = match_terms(&["TMS 运输管理系统".into(), "北斗车辆监控平台".into()], &v.systems);
+        let s = match_terms(
+            &["TMS 运输管理系统".into(), "北斗车辆监控平台".into()],
+            &v.systems,
+        );
         assert_eq!(s.ids, ["tms", "gps-tracking"]);
     }
 }

@@ -96,4 +96,3 @@ pub fn apply_lifts(model: &Model, sheet: &mut AnswerSheet, lifts: &[Lift]) -> bo
     }
     changed
 }
-

@@ -223,7 +223,12 @@ mod tests {
 
     #[test]
     fn a_system_the_firm_runs_is_not_offered_again() {
-        let with = ids(&sheet("C3670", "manufacturing", SizeClass::Small, &["用友", "MES"]));
+        let with = ids(&sheet(
+            "C3670",
+            "manufacturing",
+            SizeClass::Small,
+            &["用友", "MES"],
+        ));
         assert!(!with.contains(&"cloud-mes".into()));
         assert!(!with.contains(&"cloud-finance".into()));
         assert!(with.contains(&"cloud-erp".into()));
@@ -232,7 +237,12 @@ mod tests {
     #[test]
     fn heavy_products_never_reach_a_micro_firm() {
         let micro = ids(&sheet("C3670", "manufacturing", SizeClass::Micro, &[]));
-        for heavy in ["agv-amr", "product-digital-twin", "visual-inspection", "industrial-network-5g"] {
+        for heavy in [
+            "agv-amr",
+            "product-digital-twin",
+            "visual-inspection",
+            "industrial-network-5g",
+        ] {
             assert!(!micro.contains(&heavy.to_string()), "{heavy}");
         }
     }

@@ -348,7 +348,11 @@ pub(crate) fn explain(
             _ => StepKind::Product,
         };
         let (qualifies, claim_condition, subsidy_source) = match c.talent {
-            Some(tal) => (tal.qualifies.clone(), tal.condition.clone(), tal.source.clone()),
+            Some(tal) => (
+                tal.qualifies.clone(),
+                tal.condition.clone(),
+                tal.source.clone(),
+            ),
             None => (
                 None,
                 None,
@@ -449,7 +453,9 @@ pub(crate) fn explain(
     } else {
         rule.and_then(|r| r.pays_at_level).unwrap_or(last.level)
     };
-    let firm_cap = rule.map(|r| r.firm_cap_at(cap_level)).filter(|c| c.is_finite());
+    let firm_cap = rule
+        .map(|r| r.firm_cap_at(cap_level))
+        .filter(|c| c.is_finite());
     let mut left = firm_cap.unwrap_or(f64::INFINITY);
     let cond = rule.map(|r| r.condition.clone());
     for s in measures.iter_mut().chain(steps.iter_mut()) {
@@ -493,7 +499,10 @@ pub(crate) fn explain(
                 &format!("{}{}", c.en, capped.en),
             ),
             Some(c) => Text::new(
-                &format!("有条件：{}；按本路线图尚未达到该条件，补贴未计入企业承担{}", c.zh, capped.zh),
+                &format!(
+                    "有条件：{}；按本路线图尚未达到该条件，补贴未计入企业承担{}",
+                    c.zh, capped.zh
+                ),
                 &format!(
                     "Conditional: {}; this roadmap does not reach the condition, so the subsidy is not counted{}",
                     c.en, capped.en
@@ -501,9 +510,6 @@ pub(crate) fn explain(
             ),
             None => capped,
         };
-        if let Some(r) = rule {
-            s.subsidy_source = format!("{}；{}", s.subsidy_source, r.source);
-        }
     }
 
     // Costs per phase, cumulative, total.
@@ -583,11 +589,15 @@ pub(crate) fn explain(
     } else {
         Text::new(
             &format!(
-                "按企业的实施能力，24 个月内排不下达到{}所需的全部项目；可增加实施力量或延长周期。",
+                "目录中适合本企业的产品全部实施最多可达 {:.2}（{}），但按企业的实施能力，24 个月内排不下达到{}所需的全部项目；可增加实施力量或延长周期。",
+                ceiling.score,
+                level_name(ceiling.level).zh,
                 target_name.zh
             ),
             &format!(
-                "Within the firm's capacity, the projects {} needs do not fit in 24 months; add implementation capacity or allow more time.",
+                "Everything fitting in the catalog could reach {:.2} ({}), but within the firm's capacity the projects {} needs do not fit in 24 months; add implementation capacity or allow more time.",
+                ceiling.score,
+                level_name(ceiling.level).en,
                 target_name.en
             ),
         )
@@ -702,7 +712,12 @@ pub(crate) fn explain(
         conditions: policies
             .conditions
             .iter()
-            .map(|c| Text::new(&format!("{}（{}）", c.zh, c.source), &format!("{} ({})", c.en, c.source)))
+            .map(|c| {
+                Text::new(
+                    &format!("{}（{}）", c.zh, c.source),
+                    &format!("{} ({})", c.en, c.source),
+                )
+            })
             .collect(),
         note,
         notes,

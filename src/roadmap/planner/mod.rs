@@ -74,7 +74,10 @@ pub(crate) fn choose_target(
     let top = model.levels.last().map_or(0, |r| r.level).max(1);
     if let Some(t) = requested {
         let t = t.clamp(1, top);
-        return (t, Text::new("按指定目标等级规划。", "Planned for the requested level."));
+        return (
+            t,
+            Text::new("按指定目标等级规划。", "Planned for the requested level."),
+        );
     }
     let next = (current.level + 1).min(top);
     if let Some(p) = policies
@@ -142,9 +145,7 @@ pub fn plan_with(
         .or(sheet.profile.digital_budget.map(|w| w * 10_000.0));
     let cands = candidates::candidates(model, sheet, catalog, policies);
     let costs = explain::list_costs(&cands, sheet, policies, tuning);
-    let chosen = select::select(
-        model, sheet, &cands, &costs, tuning, target, budget,
-    );
+    let chosen = select::select(model, sheet, &cands, &costs, tuning, target, budget);
     let phased = phase::phase(&cands, &chosen.steps, tuning, sheet.profile.size_class);
     explain::explain(
         model,

@@ -99,11 +99,20 @@ mod tests {
         assert!(micro.iter().any(|(_, p)| *p == deferred), "{micro:?}");
         let medium = phase(&cands, &steps, &t, Some(SizeClass::Medium));
         for p in 1..=deferred {
-            let here: Vec<usize> = medium.iter().filter(|(_, x)| *x == p).map(|(i, _)| *i).collect();
+            let here: Vec<usize> = medium
+                .iter()
+                .filter(|(_, x)| *x == p)
+                .map(|(i, _)| *i)
+                .collect();
             if p < deferred {
                 assert!(here.len() <= t.capacity.medium);
             }
-            assert!(here.iter().filter(|&&i| cands[i].effort == Effort::High).count() <= t.heavy_per_phase);
+            assert!(
+                here.iter()
+                    .filter(|&&i| cands[i].effort == Effort::High)
+                    .count()
+                    <= t.heavy_per_phase
+            );
         }
         // A dependant comes after its prerequisite's phase.
         let pa = medium.iter().find(|(i, _)| *i == 0).unwrap().1;

@@ -20,13 +20,17 @@ pub(crate) struct Selection {
 }
 
 /// Missing prerequisites of `i` (depth first), then `i`; false if one cannot be had.
-fn bundle(i: usize, cands: &[Candidate], chosen: &[usize], out: &mut Vec<usize>, depth: usize) -> bool {
+fn bundle(
+    i: usize,
+    cands: &[Candidate],
+    chosen: &[usize],
+    out: &mut Vec<usize>,
+    depth: usize,
+) -> bool {
     if depth > 8 {
         return false;
     }
-    let have = |id: &str, out: &[usize]| {
-        chosen.iter().chain(out).any(|&j| cands[j].id == id)
-    };
+    let have = |id: &str, out: &[usize]| chosen.iter().chain(out).any(|&j| cands[j].id == id);
     for r in &cands[i].requires {
         if have(r, out) {
             continue;
@@ -217,14 +221,20 @@ mod tests {
         let mut sheet = firm();
         sheet.profile.existing_systems.clear();
         let cands = candidates(model, &sheet, &catalog, &policies);
-        let bi = cands.iter().position(|c| c.id == "bi-analytics").expect("BI suits");
+        let bi = cands
+            .iter()
+            .position(|c| c.id == "bi-analytics")
+            .expect("BI suits");
         let mut b = Vec::new();
         assert!(bundle(bi, &cands, &[], &mut b, 0));
         assert_eq!(b.len(), 2, "BI comes with a system that produces its data");
         assert_eq!(b[1], bi);
         sheet.profile.existing_systems = vec!["ERP".into()];
         let cands = candidates(model, &sheet, &catalog, &policies);
-        let bi = cands.iter().position(|c| c.id == "bi-analytics").expect("BI suits");
+        let bi = cands
+            .iter()
+            .position(|c| c.id == "bi-analytics")
+            .expect("BI suits");
         let mut b = Vec::new();
         assert!(bundle(bi, &cands, &[], &mut b, 0));
         assert_eq!(b, [bi], "a running ERP gives BI its data");
