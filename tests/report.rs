@@ -12,22 +12,28 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 const EXAMPLES: &str = "questionnaires/examples";
 
 /// The six section headings of a Chinese report, in order.
-const SECTIONS_ZH: [&str; 6] = [
+const SECTIONS_ZH: [&str; 9] = [
     "一、评估结论",
     "二、维度与指标得分",
     "三、场景等级",
-    "四、转型路线图",
-    "五、下次现场复核佐证材料清单",
-    "六、方法说明",
+    "四、分阶段实施方案",
+    "五、投资估算",
+    "六、预期成效",
+    "七、服务商对接",
+    "八、下次现场复核佐证材料清单",
+    "九、方法说明",
 ];
 
-const SECTIONS_EN: [&str; 6] = [
+const SECTIONS_EN: [&str; 9] = [
     "1. Summary",
     "2. Dimensions and indicators",
     "3. Scenario grades",
-    "4. Roadmap",
-    "5. Evidence checklist for the next on-site review",
-    "6. Method",
+    "4. Phased implementation plan",
+    "5. Investment estimate",
+    "6. Expected outcomes",
+    "7. Providers to look for",
+    "8. Evidence checklist for the next on-site review",
+    "9. Method",
 ];
 
 struct Run {
@@ -239,7 +245,7 @@ fn svg_fragments(html: &str) -> Vec<&str> {
 }
 
 /// Everything the reports must satisfy, whatever the sample or language.
-fn check_html(label: &str, html: &str, lang: &str, sections: &[&str; 6], roadmap: &Value) {
+fn check_html(label: &str, html: &str, lang: &str, sections: &[&str; 9], roadmap: &Value) {
     let doc = Html::parse_document(html);
     assert!(
         html.starts_with("<!DOCTYPE html>"),
@@ -312,17 +318,17 @@ fn check_html(label: &str, html: &str, lang: &str, sections: &[&str; 6], roadmap
         "{label}: the bar chart has no bars"
     );
 
-    // A table of steps: a row per step plus header and total.
+    // A table of steps (分阶段实施方案): a row per step plus the header.
     let steps = roadmap["steps"].as_array().expect("roadmap.steps").len();
     let step_table = doc
         .select(&sel("table"))
         .find(|t| {
             let head: Vec<String> = t.select(&sel("th")).map(text_of).collect();
-            head.iter().any(|h| h == "#") && head.len() >= 8
+            head.iter().any(|h| h == "#") && head.len() >= 4
         })
         .unwrap_or_else(|| panic!("{label}: no table of steps"));
     let rows = step_table.select(&sel("tr")).count();
-    assert_eq!(rows, steps + 2, "{label}: rows of the step table");
+    assert_eq!(rows, steps + 1, "{label}: rows of the step table");
     for (i, s) in roadmap["steps"].as_array().unwrap().iter().enumerate() {
         let name = s["name"][if lang == "en" { "en" } else { "zh" }]
             .as_str()
@@ -725,13 +731,25 @@ fn target_and_budget_options_reach_the_roadmap() {
     let r = &json["roadmap"];
     assert_eq!(r["target_level"], 3);
     assert_eq!(r["budget"].as_f64(), Some(50_000.0));
-    let spent: f64 = r["steps"]
+    let items: Vec<&serde_json::Value> = r["steps"]
         .as_array()
         .unwrap()
         .iter()
+        .chain(r["measures"].as_array().unwrap())
+        .collect();
+    // The budget is per year; before subsidies the outlay over the plan's years stays within it.
+    let outlay: f64 = items
+        .iter()
+        .map(|s| {
+            s["cost"]["list"].as_f64().unwrap() - s["cost"]["platform_discount"].as_f64().unwrap()
+        })
+        .sum();
+    let years = r["investment"]["years"].as_f64().unwrap();
+    assert!(outlay <= 50_000.0 * years + 1e-6, "{outlay}");
+    let spent: f64 = items
+        .iter()
         .map(|s| s["cost"]["enterprise"].as_f64().unwrap())
         .sum();
-    assert!(spent <= 50_000.0 + 1e-6, "{spent}");
     assert!(
         (r["total"]["enterprise"].as_f64().unwrap() - spent).abs() < 1e-6,
         "total"

@@ -69,7 +69,7 @@ fn in_division(divisions: &[String], industry: Option<&str>) -> bool {
 /// Does this catalog entry suit the firm at all?
 pub(crate) fn suits(e: &Solution, sheet: &AnswerSheet, systems: &Matched) -> bool {
     let p = &sheet.profile;
-    (e.industries.is_empty() || e.industries.iter().any(|g| *g == p.industry_group))
+    (e.industries.is_empty() || e.industries.contains(&p.industry_group))
         && (e.divisions.is_empty() || in_division(&e.divisions, p.industry.as_deref()))
         && size_ok(&e.sizes, p.size_class)
         && e.system.as_ref().is_none_or(|s| !systems.ids.contains(s))

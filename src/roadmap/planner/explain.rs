@@ -416,7 +416,7 @@ pub(crate) fn explain(
     let mut phases: Vec<Phase> = Vec::new();
     for index in 1..=n + 1 {
         let in_phase: Vec<&Step> = steps.iter().filter(|s| s.phase == index).collect();
-        if in_phase.is_empty() && !(index == 1 && !measures.is_empty()) {
+        if in_phase.is_empty() && (index != 1 || measures.is_empty()) {
             continue;
         }
         for s in &in_phase {

@@ -141,7 +141,7 @@ pub(crate) fn select(
                 // Past the target only what relieves a stated pain or suits the division is added.
                 let fit: f64 = fit(&cands[i], t);
                 let reached = now.level >= target;
-                if progress <= 1e-9 && fit <= 0.0 || reached && fit <= 0.0 {
+                if fit <= 0.0 && (progress <= 1e-9 || reached) {
                     continue;
                 }
                 let cost: f64 = b.iter().map(|&k| costs[k]).sum();
