@@ -461,6 +461,10 @@ pub(crate) fn explain(
     for s in measures.iter_mut().chain(steps.iter_mut()) {
         if s.kind == StepKind::Talent {
             s.subsidy_note = match &s.qualifies {
+                None => Text::new(
+                    "不属于职业培训补贴范围，无补贴。",
+                    "Not a vocational training subsidy; no subsidy.",
+                ),
                 _ if s.cost.subsidy > 0.0 => Text::new(
                     &format!(
                         "仅符合条件人员可领，取得证书后申领，每人累计最多3次（财社〔2023〕181号）；金额：{}",
