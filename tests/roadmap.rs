@@ -824,8 +824,17 @@ fn every_target_and_many_budgets_give_consistent_roadmaps() {
                     // Past the target, only steps for the firm's stated pains or industry remain.
                     ensure!(
                         problems,
-                        r.reaches_target && r.measures.is_empty(),
-                        "{label}: already at the target, yet not reached or measures added"
+                        r.reaches_target
+                            && r.steps
+                                .iter()
+                                .chain(&r.measures)
+                                .all(|m| !m.relieves.is_empty()
+                                    || r.steps.iter().any(|d| d.requires.contains(&m.id))
+                                    || catalog()
+                                        .get(&m.id)
+                                        .is_some_and(|e| !e.favoured_divisions.is_empty()
+                                            || !e.divisions.is_empty())),
+                        "{label}: already at the target, yet not reached or a step that relieves no stated pain"
                     );
                 }
                 cases += 1;
