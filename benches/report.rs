@@ -20,10 +20,11 @@ fn bench_report(c: &mut Criterion) {
     let assessment = smedx::score::score(model, &sheet);
     let catalog = roadmap::bundled_catalog(model).0.expect("catalog");
     let files = roadmap::bundled_policies().0;
-    let policies = Policies::for_region(&files, sheet.profile.region.as_deref());
+    let policies = Policies::for_region(&files, sheet.profile.region.as_deref(), "2026-10-15");
     let request = PlanRequest {
         target: None,
         budget: None,
+        as_of: None,
     };
 
     c.bench_function("plan roadmap", |b| {

@@ -5,19 +5,20 @@ use crate::answers::AnswerSheet;
 use crate::diag::Diagnostic;
 use crate::model::Model;
 use crate::report::{self, ReportContext, ReportFormat};
-use crate::roadmap::{self, Catalog, PlanRequest, Policies, Policy, Roadmap};
+use crate::roadmap::{self, Catalog, PlanRequest, Policies, Policy, Roadmap, Tuning};
 use crate::score::Assessment;
 use crate::source_file::SourceFile;
 use crate::text::Lang;
 use std::path::Path;
 
-/// What a report is made from: the model, the solution catalog, the policies files and (optionally) a
-/// folder of templates that replace the bundled ones file by file.
+/// What a report is made from: the model, the solution catalog, the policies files, the planner's
+/// tuning and (optionally) a folder of templates that replace the bundled ones file by file.
 #[derive(Debug, Clone, Copy)]
 pub struct Pipeline<'a> {
     pub model: &'a Model,
     pub catalog: &'a Catalog,
     pub policies: &'a [Policy],
+    pub tuning: &'a Tuning,
     pub templates: Option<&'a Path>,
 }
 
@@ -43,21 +44,26 @@ impl Pipeline<'_> {
         crate::score::score(self.model, sheet)
     }
 
-    /// Plan the roadmap with the policies of the firm's region.
+    /// Plan the roadmap with the policies of the firm's region valid on the request's date.
     pub fn plan(
         &self,
         sheet: &AnswerSheet,
         assessment: &Assessment,
         options: &PlanRequest,
     ) -> Roadmap {
-        let policies = Policies::for_region(self.policies, sheet.profile.region.as_deref());
-        roadmap::plan(
+        let as_of = options
+            .as_of
+            .clone()
+            .unwrap_or_else(crate::collect::cells::today);
+        let policies = Policies::for_region(self.policies, sheet.profile.region.as_deref(), &as_of);
+        roadmap::plan_with(
             self.model,
             sheet,
             assessment,
             self.catalog,
             &policies,
             options,
+            self.tuning,
         )
     }
 

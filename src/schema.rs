@@ -25,6 +25,16 @@ pub fn policies_schema() -> Value {
     v
 }
 
+/// Schema of the planner tuning file (questionnaires/roadmap/tuning.yaml).
+pub fn tuning_schema() -> Value {
+    let mut v = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<crate::roadmap::Tuning>()
+        .to_value();
+    v["title"] = json!("smedx roadmap tuning (路线图规划参数)");
+    v
+}
+
 /// Schema of a model file.
 pub fn model_schema() -> Value {
     let schema = schemars::generate::SchemaSettings::draft07()

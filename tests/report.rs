@@ -18,10 +18,13 @@ const SECTIONS_ZH: &[&str] = &[
     "三、维度与指标得分",
     "四、场景等级",
     "五、问题清单",
-    "六、转型路线图",
-    "七、保障措施与风险",
-    "八、下次现场复核佐证材料清单",
-    "九、方法说明",
+    "六、分阶段实施方案",
+    "七、投资估算",
+    "八、预期成效",
+    "九、保障措施与风险",
+    "十、服务商对接",
+    "十一、下次现场复核佐证材料清单",
+    "十二、方法说明",
 ];
 
 const SECTIONS_EN: &[&str] = &[
@@ -30,10 +33,13 @@ const SECTIONS_EN: &[&str] = &[
     "3. Dimensions and indicators",
     "4. Scenario grades",
     "5. Problems found",
-    "6. Roadmap",
-    "7. Safeguards and risks",
-    "8. Evidence checklist for the next on-site review",
-    "9. Method",
+    "6. Phased implementation plan",
+    "7. Investment estimate",
+    "8. Expected outcomes",
+    "9. Safeguards and risks",
+    "10. Providers to look for",
+    "11. Evidence checklist for the next on-site review",
+    "12. Method",
 ];
 
 struct Run {
@@ -318,17 +324,20 @@ fn check_html(label: &str, html: &str, lang: &str, sections: &[&str], roadmap: &
         "{label}: the bar chart has no bars"
     );
 
-    // A table of steps: a row per step plus header and total.
+    // A table of steps (分阶段实施方案): a row per step plus the header.
     let steps = roadmap["steps"].as_array().expect("roadmap.steps").len();
     let step_table = doc
         .select(&sel("table"))
         .find(|t| {
             let head: Vec<String> = t.select(&sel("th")).map(text_of).collect();
-            head.iter().any(|h| h == "#") && head.len() >= 8
+            head.iter().any(|h| h == "#")
+                && head
+                    .iter()
+                    .any(|h| h == "理由与提升" || h == "Why and what it lifts")
         })
         .unwrap_or_else(|| panic!("{label}: no table of steps"));
     let rows = step_table.select(&sel("tr")).count();
-    assert_eq!(rows, steps + 2, "{label}: rows of the step table");
+    assert_eq!(rows, steps + 1, "{label}: rows of the step table");
     for (i, s) in roadmap["steps"].as_array().unwrap().iter().enumerate() {
         let name = s["name"][if lang == "en" { "en" } else { "zh" }]
             .as_str()
@@ -696,7 +705,7 @@ fn one_section_can_be_replaced_alone() {
     let custom = report(&[path, "--format", "md", "--templates", dir.path()]);
     let bundled = report(&[path, "--format", "md"]);
     assert!(
-        custom.contains("\n## 七、实施保障（本机构版本）\n"),
+        custom.contains("\n## 九、实施保障（本机构版本）\n"),
         "{custom}"
     );
     assert!(!custom.contains("避免被单一服务商锁定"));
@@ -706,8 +715,8 @@ fn one_section_can_be_replaced_alone() {
         format!("{}{}", &s[..a], &s[b..])
     };
     assert_eq!(
-        cut(&custom, "## 七、", "## 八、"),
-        cut(&bundled, "## 七、", "## 八、"),
+        cut(&custom, "## 九、", "## 十、"),
+        cut(&bundled, "## 九、", "## 十、"),
         "more than the one section changed"
     );
 }
@@ -850,13 +859,25 @@ fn target_and_budget_options_reach_the_roadmap() {
     let r = &json["roadmap"];
     assert_eq!(r["target_level"], 3);
     assert_eq!(r["budget"].as_f64(), Some(50_000.0));
-    let spent: f64 = r["steps"]
+    let items: Vec<&serde_json::Value> = r["steps"]
         .as_array()
         .unwrap()
         .iter()
+        .chain(r["measures"].as_array().unwrap())
+        .collect();
+    // The budget is per year; before subsidies the outlay over the plan's years stays within it.
+    let outlay: f64 = items
+        .iter()
+        .map(|s| {
+            s["cost"]["list"].as_f64().unwrap() - s["cost"]["platform_discount"].as_f64().unwrap()
+        })
+        .sum();
+    let years = r["investment"]["years"].as_f64().unwrap();
+    assert!(outlay <= 50_000.0 * years + 1e-6, "{outlay}");
+    let spent: f64 = items
+        .iter()
         .map(|s| s["cost"]["enterprise"].as_f64().unwrap())
         .sum();
-    assert!(spent <= 50_000.0 + 1e-6, "{spent}");
     assert!(
         (r["total"]["enterprise"].as_f64().unwrap() - spent).abs() < 1e-6,
         "total"
@@ -916,6 +937,7 @@ fn fixture_report(
         model: &model,
         catalog: &catalog,
         policies: &[],
+        tuning: &smedx::roadmap::Tuning::bundled(),
         templates: None,
     };
     let source = SourceFile::read(&fixtures.join("answers").join(answers_file)).unwrap();
@@ -1000,12 +1022,12 @@ fn problems_start_with_the_stated_pain_points() {
     let text = std::fs::read_to_string(crate_root().join(EXAMPLES).join("furniture-workshop.yaml"))
         .unwrap()
         .replace(
-            "  it_staff: 0\n",
-            "  it_staff: 0\n  pain_points: [交期不准, 老师傅退休后没人会排料]\n",
+            "  pain_points: [交期不准, 成本核算不清, 库存积压]",
+            "  pain_points: [交期不准, 老师傅退休后没人会排料]",
         );
     assert!(
-        text.contains("pain_points"),
-        "the sample still has `it_staff: 0`"
+        text.contains("老师傅退休后没人会排料"),
+        "the sample still states its pain points on one line"
     );
     let path = dir.write("pain.yaml", &text);
     let json = json_report(&path, &[]);

@@ -36,7 +36,16 @@ fn render(stem: &str, format: &str) -> String {
     let out = Command::cargo_bin("smedx")
         .expect("the smedx binary is built")
         .current_dir(crate_root())
-        .args(["report", &path, "--format", format, "--lang", "zh"])
+        .args([
+            "report",
+            &path,
+            "--format",
+            format,
+            "--lang",
+            "zh",
+            "--as-of",
+            "2026-10-20",
+        ])
         .output()
         .expect("smedx runs");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -32,6 +32,8 @@ use std::sync::OnceLock;
 
 const EXAMPLES: &str = "questionnaires/examples";
 const EPS: f64 = 1e-6;
+/// The report date of the tests (the samples were assessed in October 2026).
+const AS_OF: &str = "2026-10-15";
 
 fn model() -> &'static Model {
     smedx::model::bundled("sme-dx-2024").expect("the bundled model loads")
@@ -88,7 +90,7 @@ fn sheet(file: &str) -> AnswerSheet {
 fn plan_for(sheet: &AnswerSheet, req: &PlanRequest) -> (Assessment, Roadmap) {
     let m = model();
     let assessment = score(m, sheet);
-    let policies = Policies::for_region(&policy_files(), sheet.profile.region.as_deref());
+    let policies = Policies::for_region(&policy_files(), sheet.profile.region.as_deref(), AS_OF);
     let roadmap = plan(m, sheet, &assessment, catalog(), &policies, req);
     (assessment, roadmap)
 }
@@ -107,6 +109,7 @@ fn requests(current: u8) -> Vec<(String, PlanRequest)> {
                 PlanRequest {
                     target: t,
                     budget: b,
+                    as_of: None,
                 },
             ));
         }
@@ -144,8 +147,39 @@ fn check_prerequisites(
 ) {
     let m = model();
     let cat = catalog();
+    let vocab = roadmap::vocabulary::bundled();
+    let runs =
+        roadmap::vocabulary::match_terms(&sheet.profile.existing_systems, &vocab.systems).ids;
+    let has_system = |id: &str| {
+        cat.get(id)
+            .and_then(|e| e.system.as_ref())
+            .is_some_and(|s| runs.contains(s))
+    };
     for (k, step) in r.steps.iter().enumerate() {
-        for req_id in &step.requires {
+        let Some(entry) = cat.get(&step.id) else {
+            continue;
+        };
+        // A data prerequisite: one of `requires_any` listed in an earlier phase, or a system running.
+        if !entry.requires_any.is_empty() {
+            let met = entry.or_systems.iter().any(|s| runs.contains(s))
+                || entry.requires_any.iter().any(|id| {
+                    has_system(id)
+                        || r.steps[..k]
+                            .iter()
+                            .any(|s| &s.id == id && s.phase < step.phase)
+                });
+            ensure!(
+                problems,
+                met,
+                "{label}: `{}` needs data from one of {:?}, none listed before it or running",
+                step.id,
+                entry.requires_any
+            );
+        }
+        for req_id in &entry.requires {
+            if has_system(req_id) {
+                continue;
+            }
             let before = r.steps[..k]
                 .iter()
                 .find(|s| &s.id == req_id && s.phase <= step.phase);
@@ -183,14 +217,22 @@ fn check_roadmap(
 ) {
     let m = model();
 
-    // Target: the request's, else the next level.
-    let expected_target = req.target.unwrap_or(current.level + 1).clamp(1, 4);
-    ensure_eq!(
-        problems,
-        r.target_level,
-        expected_target,
-        "{label}: target level"
-    );
+    // Target: the request's, else the next level (二级 in a pilot region that pays at 二级).
+    match req.target {
+        Some(t) => {
+            ensure_eq!(problems, r.target_level, t, "{label}: target level");
+        }
+        None => {
+            ensure!(
+                problems,
+                r.target_level == (current.level + 1).min(4)
+                    || r.target_level == 2 && current.level == 0,
+                "{label}: target level {} for a firm at {}",
+                r.target_level,
+                current.level
+            );
+        }
+    }
 
     // Steps are listed by phase, each at most once.
     ensure!(
@@ -213,17 +255,28 @@ fn check_roadmap(
         .budget
         .or(sheet.profile.digital_budget.map(|w| w * 10_000.0));
     ensure_eq!(problems, r.budget, budget, "{label}: budget in the roadmap");
-    let enterprise: f64 = r.steps.iter().map(|s| s.cost.enterprise).sum();
+    // Before any subsidy (it is paid after acceptance), the firm's outlay stays within the budget
+    // over the plan's years.
+    let outlay: f64 = r
+        .steps
+        .iter()
+        .chain(&r.measures)
+        .map(|s| s.cost.list - s.cost.platform_discount)
+        .sum();
     if let Some(b) = budget {
+        let years = f64::from(r.investment.years);
         ensure!(
             problems,
-            enterprise <= b + EPS,
-            "{label}: the enterprise pays {enterprise} a year, over the budget {b}"
+            outlay <= b * years + EPS,
+            "{label}: the enterprise lays out {outlay} over {years} years, over the budget {b} a year"
         );
     }
 
-    // (c) re-score phase by phase.
+    // (c) re-score phase by phase (measures start at once).
     let mut projected = sheet.clone();
+    for s in &r.measures {
+        apply_lifts(m, &mut projected, &s.lift_specs);
+    }
     let mut last = current.clone();
     let mut phase_steps = 0;
     for ph in &r.phases {
@@ -237,7 +290,7 @@ fn check_roadmap(
         );
         ensure!(
             problems,
-            !in_phase.is_empty(),
+            !in_phase.is_empty() || ph.index == 1 && !r.measures.is_empty(),
             "{label}: empty phase {}",
             ph.index
         );
@@ -350,15 +403,23 @@ fn check_roadmap(
             "{label}: {what}: {c:?} does not add up"
         );
     };
-    for s in &r.steps {
+    for s in r.steps.iter().chain(&r.measures) {
         split_ok(problems, &format!("step `{}`", s.id), &s.cost);
         ensure!(
             problems,
-            s.cost_range[0] <= s.cost.list + EPS && s.cost.list <= s.cost_range[1] + EPS,
-            "{label}: step `{}` list cost {} outside its range {:?}",
+            (s.cost.list - (s.cost.one_off + s.cost.yearly * s.years)).abs() < EPS
+                && s.one_off_range[0] <= s.cost.one_off + EPS
+                && s.cost.one_off <= s.one_off_range[1] + EPS
+                && s.yearly_range[0] <= s.cost.yearly + EPS
+                && s.cost.yearly <= s.yearly_range[1] + EPS,
+            "{label}: step `{}` list {} is not one-off {} + yearly {} × {} within {:?} / {:?}",
             s.id,
             s.cost.list,
-            s.cost_range
+            s.cost.one_off,
+            s.cost.yearly,
+            s.years,
+            s.one_off_range,
+            s.yearly_range
         );
     }
     let mut total = roadmap::CostSplit::default();
@@ -368,6 +429,7 @@ fn check_roadmap(
             .steps
             .iter()
             .filter(|s| s.phase == ph.index)
+            .chain(r.measures.iter().filter(|_| ph.index == 1))
             .map(|s| s.cost.enterprise)
             .sum();
         ensure!(
@@ -435,6 +497,7 @@ fn planning_is_deterministic() {
         let req = PlanRequest {
             target: None,
             budget: None,
+            as_of: None,
         };
         let a = serde_json::to_value(plan_for(&s, &req).1).unwrap();
         let b = serde_json::to_value(plan_for(&s, &req).1).unwrap();
@@ -452,6 +515,7 @@ fn auto_parts_roadmap_lifts_a_constrained_scenario_and_reaches_level_2() {
         &PlanRequest {
             target: None,
             budget: None,
+            as_of: None,
         },
     );
     assert_eq!(a.level, 1);
@@ -542,7 +606,11 @@ fn a_firm_at_level_4_gets_an_empty_roadmap() {
         assert_eq!(a.level, 4, "{file}: the crafted sheet is at 四级");
         for target in [None, Some(4), Some(3)] {
             for budget in [None, Some(0.0)] {
-                let req = PlanRequest { target, budget };
+                let req = PlanRequest {
+                    target,
+                    budget,
+                    as_of: None,
+                };
                 let label = format!("{file} at 四级 (target {target:?}, budget {budget:?})");
                 let (a, r) = plan_for(&s, &req);
                 assert!(r.steps.is_empty(), "{label}: steps {:?}", r.steps);
@@ -563,12 +631,12 @@ fn a_firm_at_level_4_gets_an_empty_roadmap() {
 fn hangzhou_policy_applies_to_3301_only() {
     let files = policy_files();
     for region in ["330106", "330100", "330110"] {
-        let p = Policies::for_region(&files, Some(region));
+        let p = Policies::for_region(&files, Some(region), AS_OF);
         assert_eq!(p.applied, ["national", "hangzhou-330100"], "{region}");
         let sw = &p.shares["software"];
         assert_eq!(sw.subsidy, 0.4, "{region}");
         assert_eq!(sw.platform_discount, 0.0, "{region}");
-        assert_eq!(p.split("software", 10_000.0), (0.0, 4_000.0, 6_000.0));
+        assert_eq!(p.split("software", 10_000.0, 10_000.0), (0.0, 4_000.0));
         // Categories Hangzhou does not name stay national.
         assert_eq!(p.shares["service"].subsidy, 0.5, "{region}");
         assert!(
@@ -577,10 +645,13 @@ fn hangzhou_policy_applies_to_3301_only() {
         );
     }
     for region in [Some("510104"), Some("330381"), Some("330523"), None] {
-        let p = Policies::for_region(&files, region);
-        assert_eq!(p.applied, ["national"], "{region:?}");
+        let p = Policies::for_region(&files, region, AS_OF);
+        assert!(
+            p.applied.iter().all(|a| a != "hangzhou-330100"),
+            "{region:?}"
+        );
         assert_eq!(p.shares["software"].subsidy, 0.3, "{region:?}");
-        assert_eq!(p.split("software", 10_000.0), (1_000.0, 3_000.0, 6_000.0));
+        assert_eq!(p.split("software", 10_000.0, 10_000.0), (1_000.0, 3_000.0));
         assert!(
             !p.conditions.iter().any(|c| c.zh.starts_with("杭州")),
             "{region:?}"
@@ -595,6 +666,7 @@ fn hangzhou_subsidy_reaches_the_roadmap() {
     let req = PlanRequest {
         target: Some(3),
         budget: None,
+        as_of: None,
     };
     let mut hz = sheet("auto-parts-machining.yaml");
     hz.profile.region = Some("330106".into());
@@ -603,7 +675,7 @@ fn hangzhou_subsidy_reaches_the_roadmap() {
     let (_, r_hz) = plan_for(&hz, &req);
     let (_, r_cd) = plan_for(&cd, &req);
     assert_eq!(r_hz.policies, ["national", "hangzhou-330100"]);
-    assert_eq!(r_cd.policies, ["national"]);
+    assert_eq!(r_cd.policies, ["national", "sichuan-510000"]);
     let cat = catalog();
     let mut checked = 0;
     for (r, subsidy, discount) in [(&r_hz, 0.4, 0.0), (&r_cd, 0.3, 0.1)] {
@@ -613,11 +685,11 @@ fn hangzhou_subsidy_reaches_the_roadmap() {
                 continue;
             }
             let list = s.cost.list;
+            let granted = s.cost.subsidy + s.cost.subsidy_conditional;
             assert!(
-                (s.cost.subsidy - (subsidy * list).min(300_000.0).round()).abs() < 0.5001,
-                "{}: subsidy {} of list {list}, expected share {subsidy}",
+                granted <= subsidy * (s.cost.one_off + s.cost.yearly) + 0.5001,
+                "{}: subsidy {granted} over share {subsidy} of the first year's spend",
                 s.id,
-                s.cost.subsidy
             );
             assert!(
                 (s.cost.platform_discount - (discount * list).round()).abs() < 0.5001,
@@ -744,6 +816,7 @@ fn every_target_and_many_budgets_give_consistent_roadmaps() {
                 let req = PlanRequest {
                     target: Some(target),
                     budget: Some(budget),
+                    as_of: None,
                 };
                 let label = format!("{file} (target {target}, budget {budget})");
                 let (a, r) = plan_for(&s, &req);
@@ -757,11 +830,20 @@ fn every_target_and_many_budgets_give_consistent_roadmaps() {
                     );
                 }
                 if target <= current.level {
+                    // Past the target, only steps for the firm's stated pains or industry remain.
                     ensure!(
                         problems,
-                        r.steps.is_empty() && r.reaches_target,
-                        "{label}: already at the target, yet {} steps",
-                        r.steps.len()
+                        r.reaches_target
+                            && r.steps
+                                .iter()
+                                .chain(&r.measures)
+                                .all(|m| !m.relieves.is_empty()
+                                    || r.steps.iter().any(|d| d.requires.contains(&m.id))
+                                    || catalog()
+                                        .get(&m.id)
+                                        .is_some_and(|e| !e.favoured_divisions.is_empty()
+                                            || !e.divisions.is_empty())),
+                        "{label}: already at the target, yet not reached or a step that relieves no stated pain"
                     );
                 }
                 cases += 1;
@@ -774,4 +856,316 @@ fn every_target_and_many_budgets_give_consistent_roadmaps() {
         problems.len(),
         problems.join("\n")
     );
+}
+
+/// The ids after `key` in a sample's comments ("# roadmap-first-three: a, b").
+fn expectation(file: &str, key: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(EXAMPLES)
+            .join(file),
+    )
+    .unwrap();
+    text.lines()
+        .filter_map(|l| l.strip_prefix(&format!("# {key}:")))
+        .flat_map(|l| l.split(','))
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+/// Every sample states what a consultant expects among its first three steps and what must never
+/// appear; no heavy product reaches a micro firm; measures never rank among the steps.
+#[test]
+fn samples_meet_the_consultants_expectations() {
+    let req = PlanRequest {
+        target: None,
+        budget: None,
+        as_of: None,
+    };
+    let heavy = [
+        "agv-amr",
+        "product-digital-twin",
+        "visual-inspection",
+        "industrial-network-5g",
+    ];
+    let mut problems = Vec::new();
+    let files = samples();
+    assert!(
+        files.len() >= 11,
+        "five samples and six new firms: {files:?}"
+    );
+    for file in files {
+        let first = expectation(&file, "roadmap-first-three");
+        let never = expectation(&file, "roadmap-never");
+        assert!(
+            !first.is_empty() && !never.is_empty(),
+            "{file}: no expectations in its comments"
+        );
+        let s = sheet(&file);
+        let (_, r) = plan_for(&s, &req);
+        let ids: Vec<&str> = r.steps.iter().map(|x| x.id.as_str()).collect();
+        for id in &first {
+            ensure!(
+                problems,
+                ids.iter().take(3).any(|x| x == id),
+                "{file}: `{id}` not among the first three of {ids:?}"
+            );
+        }
+        for id in &never {
+            ensure!(
+                problems,
+                !ids.contains(&id.as_str()),
+                "{file}: `{id}` proposed: {ids:?}"
+            );
+        }
+        for st in &r.steps {
+            ensure!(
+                problems,
+                st.kind == roadmap::StepKind::Product,
+                "{file}: measure `{}` among the steps",
+                st.id
+            );
+            let entry = catalog().get(&st.id);
+            ensure!(
+                problems,
+                entry.is_some_and(|e| !e.measure),
+                "{file}: `{}` is a measure",
+                st.id
+            );
+        }
+        if s.profile.size_class == Some(smedx::model::SizeClass::Micro) {
+            for h in heavy {
+                ensure!(
+                    problems,
+                    !ids.contains(&h),
+                    "{file}: heavy `{h}` for a micro firm"
+                );
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Steps that only change an answer (visits, plans, meetings) never rank in the first three, for any
+/// sample, target or budget.
+#[test]
+fn measures_never_rank_in_the_first_three() {
+    for file in samples() {
+        let s = sheet(&file);
+        let a = score(model(), &s);
+        for (label, req) in requests(a.level) {
+            let (_, r) = plan_for(&s, &req);
+            for st in r.steps.iter().take(3) {
+                let e = catalog().get(&st.id).expect("a catalog product");
+                assert!(
+                    !e.measure,
+                    "{file} {label}: measure `{}` in the first three",
+                    st.id
+                );
+            }
+        }
+    }
+}
+
+/// `--target 4` on the auto-parts sample: the catalog's ceiling, not the budget, is the limit, and
+/// the note gives the highest reachable score and level.
+#[test]
+fn auto_parts_target_4_names_the_catalog_ceiling() {
+    let s = sheet("auto-parts-machining.yaml");
+    let (_, r) = plan_for(
+        &s,
+        &PlanRequest {
+            target: Some(4),
+            budget: None,
+            as_of: None,
+        },
+    );
+    assert!(!r.reaches_target);
+    assert!(
+        r.note.zh.contains("目录") && r.note.zh.contains(&format!("{:.2}", r.ceiling_score)),
+        "{}",
+        r.note.zh
+    );
+    assert!(!r.note.zh.contains("预算"), "{}", r.note.zh);
+}
+
+/// A policy fact past its period is not quoted; a region's note reaches only that region's firms.
+#[test]
+fn expired_policy_is_not_quoted() {
+    let s = sheet("it-services.yaml");
+    let files = policy_files();
+    let note = |as_of: &str, region: &str| {
+        Policies::for_region(&files, Some(region), as_of)
+            .conditions
+            .iter()
+            .any(|c| c.source.contains("执行期限至2024年12月31日"))
+    };
+    assert!(
+        note("2024-10-01", "510107"),
+        "in force in 2024 for a Sichuan firm"
+    );
+    assert!(!note("2026-10-15", "510107"), "expired in 2026");
+    assert!(!note("2024-10-01", "330381"), "never for a Zhejiang firm");
+    let (_, r) = plan_for(
+        &s,
+        &PlanRequest {
+            target: None,
+            budget: None,
+            as_of: None,
+        },
+    );
+    assert!(
+        r.conditions
+            .iter()
+            .all(|c| !c.zh.contains("2024年12月31日")),
+        "{:?}",
+        r.conditions
+    );
+}
+
+/// No subsidy exceeds its cap per step or per firm, and every total adds up when recomputed.
+#[test]
+fn subsidies_stay_within_caps_and_totals_add_up() {
+    let files = policy_files();
+    for file in samples() {
+        let s = sheet(&file);
+        let p = Policies::for_region(&files, s.profile.region.as_deref(), AS_OF);
+        for target in [None, Some(3), Some(4)] {
+            let (_, r) = plan_for(
+                &s,
+                &PlanRequest {
+                    target,
+                    budget: None,
+                    as_of: None,
+                },
+            );
+            let mut sum = roadmap::CostSplit::default();
+            for st in r.steps.iter().chain(&r.measures) {
+                let granted = st.cost.subsidy + st.cost.subsidy_conditional;
+                if let Some(cap) = catalog()
+                    .get(&st.id)
+                    .and_then(|e| p.shares.get(&e.subsidy_category))
+                    .and_then(|sh| sh.subsidy_cap)
+                {
+                    assert!(
+                        granted <= cap + EPS,
+                        "{file}: `{}` subsidy {granted} over its cap {cap}",
+                        st.id
+                    );
+                }
+                assert!(
+                    (st.cost.list
+                        - st.cost.platform_discount
+                        - st.cost.subsidy
+                        - st.cost.enterprise)
+                        .abs()
+                        < EPS
+                );
+                sum.list += st.cost.list;
+                sum.subsidy += st.cost.subsidy;
+                sum.subsidy_conditional += st.cost.subsidy_conditional;
+                sum.enterprise += st.cost.enterprise;
+            }
+            assert!((sum.list - r.total.list).abs() < 1e-3, "{file}: list total");
+            assert!(
+                (sum.enterprise - r.total.enterprise).abs() < 1e-3,
+                "{file}: enterprise total"
+            );
+            assert!(
+                (sum.subsidy - r.total.subsidy).abs() < 1e-3,
+                "{file}: subsidy total"
+            );
+            let product_subsidy: f64 = r
+                .steps
+                .iter()
+                .chain(
+                    r.measures
+                        .iter()
+                        .filter(|m| m.kind != roadmap::StepKind::Talent),
+                )
+                .map(|m| m.cost.subsidy + m.cost.subsidy_conditional)
+                .sum();
+            if let Some(cap) = r.investment.firm_cap {
+                assert!(
+                    product_subsidy <= cap + EPS,
+                    "{file}: {product_subsidy} over the per-firm cap {cap}"
+                );
+            }
+            if let Some(last) = r.phases.last() {
+                assert!(
+                    (last.cumulative.enterprise - r.total.enterprise).abs() < 1e-3,
+                    "{file}: cumulative"
+                );
+            }
+        }
+    }
+}
+
+/// 中山 caps the firm's total by the level reached (二级 ≤ 30万): the electronics firm moved there
+/// never receives more, whatever it buys.
+#[test]
+fn zhongshan_caps_the_firm_by_the_level_reached() {
+    let mut s = sheet("electronics-assembler.yaml");
+    s.profile.region = Some("442000".into());
+    let (_, r) = plan_for(
+        &s,
+        &PlanRequest {
+            target: Some(4),
+            budget: None,
+            as_of: None,
+        },
+    );
+    assert!(r.policies.contains(&"zhongshan-442000".to_string()));
+    let cap = match r.final_level {
+        4 => 1_000_000.0,
+        3 => 600_000.0,
+        2 => 300_000.0,
+        _ => 0.0,
+    };
+    assert_eq!(r.investment.firm_cap, Some(cap));
+    assert!(r.total.subsidy <= cap + EPS, "{}", r.total.subsidy);
+}
+
+/// Training lines cite 财社〔2023〕181号 and say who qualifies.
+#[test]
+fn training_lines_cite_181_and_name_who_qualifies() {
+    let mut seen = 0;
+    for file in samples() {
+        let s = sheet(&file);
+        for target in [None, Some(4)] {
+            let (_, r) = plan_for(
+                &s,
+                &PlanRequest {
+                    target,
+                    budget: None,
+                    as_of: None,
+                },
+            );
+            for m in r
+                .measures
+                .iter()
+                .filter(|m| m.kind == roadmap::StepKind::Talent)
+            {
+                if m.id == "manager-digital-training" || m.id == "benchmark-visits" {
+                    continue;
+                }
+                seen += 1;
+                assert!(
+                    m.subsidy_source.contains("181号"),
+                    "{file}: `{}` cites {}",
+                    m.id,
+                    m.subsidy_source
+                );
+                let q = m.qualifies.as_ref().expect("who qualifies");
+                assert!(q.zh.contains("六类人员"), "{file}: {}", q.zh);
+                assert!(
+                    m.subsidy_note.zh.contains("181号"),
+                    "{file}: {}",
+                    m.subsidy_note.zh
+                );
+            }
+        }
+    }
+    assert!(seen > 0, "no training line in any sample");
 }

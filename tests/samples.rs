@@ -40,12 +40,28 @@ const EXPECTED: &[Expected] = &[
         dimensions: [21.05, 11.25, 18.5, 8.0],
     },
     Expected {
+        file: "coatings-chemicals.yaml",
+        group: "manufacturing",
+        size: SizeClass::Medium,
+        level: 1,
+        level_score: 50.8,
+        dimensions: [21.05, 11.25, 18.5, 8.0],
+    },
+    Expected {
         file: "electronics-assembler.yaml",
         group: "manufacturing",
         size: SizeClass::Medium,
         level: 3,
         level_score: 75.6,
         dimensions: [41.35, 15.75, 18.5, 13.0],
+    },
+    Expected {
+        file: "food-cold-chain.yaml",
+        group: "manufacturing",
+        size: SizeClass::Small,
+        level: 1,
+        level_score: 50.8,
+        dimensions: [21.05, 11.25, 18.5, 8.0],
     },
     Expected {
         // energy-per-revenue na: outcomes = 11.5 / 13 × 20; eco-cross-border na: ecosystem = 5.25 / 18 × 20.
@@ -65,6 +81,22 @@ const EXPECTED: &[Expected] = &[
         dimensions: [12.4, 3.0, 10.0, 3.25],
     },
     Expected {
+        file: "garment-oem.yaml",
+        group: "manufacturing",
+        size: SizeClass::Small,
+        level: 1,
+        level_score: 50.8,
+        dimensions: [21.05, 11.25, 18.5, 8.0],
+    },
+    Expected {
+        file: "it-services.yaml",
+        group: "producer-services",
+        size: SizeClass::Micro,
+        level: 1,
+        level_score: 49.992308,
+        dimensions: [21.05, 11.25, 17.692308, 8.0],
+    },
+    Expected {
         // product-pass-rate na: outcomes = 10 / 13 × 20.
         file: "logistics-services.yaml",
         group: "producer-services",
@@ -72,6 +104,22 @@ const EXPECTED: &[Expected] = &[
         level: 2,
         level_score: 55.584615,
         dimensions: [28.95, 11.25, 15.384615, 9.5],
+    },
+    Expected {
+        file: "plastics-moulding.yaml",
+        group: "manufacturing",
+        size: SizeClass::Small,
+        level: 1,
+        level_score: 50.8,
+        dimensions: [21.05, 11.25, 18.5, 8.0],
+    },
+    Expected {
+        file: "textile-dyeing.yaml",
+        group: "manufacturing",
+        size: SizeClass::Medium,
+        level: 1,
+        level_score: 50.8,
+        dimensions: [21.05, 11.25, 18.5, 8.0],
     },
 ];
 

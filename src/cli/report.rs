@@ -48,6 +48,22 @@ pub struct Args {
     /// bundled one replaces it (an office adds its region without a rebuild).
     #[arg(long)]
     policies: Option<PathBuf>,
+    /// Report date (YYYY-MM-DD): only policies valid on this date are quoted (default: today).
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<String>,
+    /// Planner tuning file (weights, capacity per phase, phases) instead of the bundled one.
+    #[arg(long)]
+    tuning: Option<PathBuf>,
+}
+
+fn parse_date(s: &str) -> Result<String, String> {
+    if roadmap::policies::is_date(s.trim()) {
+        Ok(s.trim().to_string())
+    } else {
+        Err(format!(
+            "`{s}` is not a date: write YYYY-MM-DD, e.g. 2026-10-15"
+        ))
+    }
 }
 
 /// A budget is a finite number of 万元, zero or more.
@@ -161,15 +177,28 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         print_report(&diagnostics, DiagFormat::Human);
         return Ok(Outcome::Invalid);
     }
+    let tuning = match &args.tuning {
+        None => roadmap::Tuning::bundled(),
+        Some(p) => match SourceFile::read(p).and_then(|s| roadmap::Tuning::load(&s)) {
+            Ok(t) => t,
+            Err(d) => {
+                diagnostics.extend([d]);
+                print_report(&diagnostics, DiagFormat::Human);
+                return Ok(Outcome::Invalid);
+            }
+        },
+    };
     let pipeline = Pipeline {
         model: &model,
         catalog: &catalog,
         policies: &policies,
+        tuning: &tuning,
         templates: args.templates.as_deref(),
     };
     let options = PlanRequest {
         target: args.target,
         budget: args.budget.map(|w| w * 10_000.0),
+        as_of: args.as_of.clone(),
     };
     let mut ctx = pipeline.context(&sheet, &options, args.lang);
     if let Some(path) = &args.benchmark {

@@ -15,6 +15,8 @@ enum Kind {
     Catalog,
     /// Cost-sharing policies (questionnaires/policies/*.yaml).
     Policies,
+    /// Roadmap planner tuning (questionnaires/roadmap/tuning.yaml).
+    Tuning,
 }
 
 /// Print a JSON Schema (draft-07) that yaml-language-server and other editors understand.
@@ -35,6 +37,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Kind::Model => crate::schema::model_schema(),
         Kind::Catalog => crate::schema::catalog_schema(),
         Kind::Policies => crate::schema::policies_schema(),
+        Kind::Tuning => crate::schema::tuning_schema(),
         Kind::Answers => {
             let model = match &args.model {
                 Some(spec) => match super::resolve_model(spec) {

@@ -79,7 +79,11 @@ pub fn profile_yaml(p: &Profile) -> String {
             line(key, format_number(v));
         }
     }
-    for (key, v) in [("existing_systems", &p.existing_systems), ("tags", &p.tags)] {
+    for (key, v) in [
+        ("existing_systems", &p.existing_systems),
+        ("pain_points", &p.pain_points),
+        ("tags", &p.tags),
+    ] {
         if !v.is_empty() {
             line(key, list(v.iter().map(|s| quoted(s))));
         }

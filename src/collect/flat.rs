@@ -152,6 +152,16 @@ pub const PROFILE_FIELDS: &[ProfileField] = &[
         common: true,
     },
     ProfileField {
+        key: "pain_points",
+        title: ("痛点", "Pain points"),
+        help: (
+            "用顿号分隔，如 交期不准、库存积压",
+            "Separated by commas, e.g. unreliable delivery dates, excess inventory",
+        ),
+        kind: FieldKind::List,
+        common: true,
+    },
+    ProfileField {
         key: "tags",
         title: ("标签", "Tags"),
         help: ("用顿号分隔，如 专精特新", "Separated by commas"),
@@ -890,6 +900,7 @@ pub fn profile_cells(p: &Profile) -> Vec<(Column, CellValue)> {
             "digital_budget" => num(p.digital_budget),
             "it_staff" => num(p.it_staff),
             "existing_systems" => list(&p.existing_systems),
+            "pain_points" => list(&p.pain_points),
             "tags" => list(&p.tags),
             "synthetic" if p.synthetic => CellValue::Text("yes".into()),
             "credit_code_verified"

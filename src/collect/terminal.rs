@@ -422,7 +422,11 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         if !self.profile.contains_key("assessed_on") {
             self.profile.insert("assessed_on", today());
         }
-        for field in PROFILE_FIELDS.iter().filter(|f| f.common) {
+        // Pain points are not asked in the terminal yet (the profile-field table's owner adds them).
+        for field in PROFILE_FIELDS
+            .iter()
+            .filter(|f| f.common && f.key != "pain_points")
+        {
             loop {
                 let current = self.profile.get(field.key).cloned();
                 let required = field.key == "name";

@@ -19,17 +19,6 @@ pub enum Effort {
     High,
 }
 
-impl Effort {
-    /// Feasibility factor used in ranking.
-    pub fn feasibility(self) -> f64 {
-        match self {
-            Effort::Low => 1.0,
-            Effort::Medium => 0.7,
-            Effort::High => 0.45,
-        }
-    }
-}
-
 /// What adopting a product makes true of the answers.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -55,8 +44,8 @@ pub enum LiftTarget {
     Option(String),
 }
 
-/// Indicative yearly cost range in CNY by size class.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
+/// Indicative cost range in CNY by size class.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CostBySize {
     pub micro: [f64; 2],
@@ -66,6 +55,7 @@ pub struct CostBySize {
 
 impl CostBySize {
     /// The range for a size class; a large or unknown firm uses the medium range.
+    /// (`CostBySize::default()` is zero everywhere.)
     pub fn for_size(&self, size: Option<SizeClass>) -> [f64; 2] {
         match size {
             Some(SizeClass::Micro) => self.micro,
@@ -94,7 +84,12 @@ pub struct Solution {
     pub requires_grade: BTreeMap<String, u8>,
     /// saas | private | hybrid | hardware | service
     pub deployment: String,
-    pub cost: CostBySize,
+    /// Paid once: implementation, hardware, a consulting engagement.
+    #[serde(default)]
+    pub one_off: CostBySize,
+    /// Paid every year: subscription, platform fee, rent.
+    #[serde(default)]
+    pub yearly: CostBySize,
     pub cost_year: u16,
     pub cost_basis: Text,
     pub weeks_to_value: u32,
@@ -106,6 +101,33 @@ pub struct Solution {
     pub industries: Vec<String>,
     #[serde(default)]
     pub sizes: Vec<String>,
+    /// GB/T 4754 门类 letters or 大类 codes (C13, G54): when given, the firm's industry must start with one.
+    #[serde(default)]
+    pub divisions: Vec<String>,
+    /// Divisions where this product is a first choice (ranked up).
+    #[serde(default)]
+    pub favoured_divisions: Vec<String>,
+    /// Pain-point ids of the profile vocabulary this product relieves.
+    #[serde(default)]
+    pub pain_points: Vec<String>,
+    /// The vocabulary system this product is: a firm running it is not offered it again.
+    #[serde(default)]
+    pub system: Option<String>,
+    /// Data prerequisites: one of these entries in the plan first …
+    #[serde(default)]
+    pub requires_any: Vec<String>,
+    /// … or one of these vocabulary systems already running.
+    #[serde(default)]
+    pub or_systems: Vec<String>,
+    /// An organisational measure (保障措施), never a roadmap step.
+    #[serde(default)]
+    pub measure: bool,
+    /// Measurable outcomes (预期成效).
+    #[serde(default)]
+    pub kpis: Vec<Text>,
+    /// Kinds of provider to look for (服务商类型), never vendor names.
+    #[serde(default)]
+    pub providers: Vec<Text>,
     /// software | cloud | hardware | service | training | platform
     pub subsidy_category: String,
     /// Why it is 小/快/轻/准.
@@ -170,7 +192,45 @@ impl Catalog {
                 );
             }
             seen.push(id);
-            for r in &e.requires {
+            let vocab = super::vocabulary::bundled();
+            for p in &e.pain_points {
+                if !vocab.pain_points.iter().any(|t| &t.id == p) {
+                    err(
+                        pos,
+                        "unknown-pain-point",
+                        format!(
+                            "`{id}` relieves `{p}`, which is not a pain point of the profile vocabulary"
+                        ),
+                        "use an id of questionnaires/reference/profile-vocabulary.yaml",
+                    );
+                }
+            }
+            for sys in e.system.iter().chain(&e.or_systems) {
+                if !vocab.systems.iter().any(|t| &t.id == sys) {
+                    err(
+                        pos,
+                        "unknown-system",
+                        format!(
+                            "`{id}` names system `{sys}`, which is not in the profile vocabulary"
+                        ),
+                        "use an id of questionnaires/reference/profile-vocabulary.yaml",
+                    );
+                }
+            }
+            for d in e.divisions.iter().chain(&e.favoured_divisions) {
+                let ok = d.len() <= 5
+                    && d.starts_with(|c: char| c.is_ascii_uppercase())
+                    && d[1..].chars().all(|c| c.is_ascii_digit());
+                if !ok {
+                    err(
+                        pos,
+                        "bad-division",
+                        format!("`{id}` names division `{d}`"),
+                        "write a GB/T 4754 门类 letter or a code with its letter: C, C13, G54",
+                    );
+                }
+            }
+            for r in e.requires.iter().chain(&e.requires_any) {
                 if self.get(r).is_none() {
                     err(
                         pos,
@@ -238,7 +298,10 @@ impl Catalog {
                     );
                 }
             }
-            for range in [e.cost.micro, e.cost.small, e.cost.medium] {
+            for range in [&e.one_off, &e.yearly]
+                .into_iter()
+                .flat_map(|c| [c.micro, c.small, c.medium])
+            {
                 if range[0] < 0.0 || range[0] > range[1] {
                     err(
                         pos,

@@ -1,6 +1,7 @@
 //! Solution demand for many firms at once: a light version of the planner that, for each firm,
 //! picks the cheapest catalog chain lifting the scenarios its next level lacks (no re-scoring), so a
-//! region of a million firms is summed in seconds. `smedx report` uses the full planner.
+//! region of a million firms is summed in seconds. `smedx report` uses the full planner. Costs are
+//! over three years (one-off + 3 × yearly), policies those valid today.
 
 use super::catalog::{Catalog, LiftTarget};
 use super::planner::CostSplit;
@@ -46,14 +47,18 @@ impl<'a> DemandTable<'a> {
 
     fn suits(&self, e: usize, group: &str, size: Option<SizeClass>) -> bool {
         let e = &self.catalog.entries[e];
-        (e.industries.is_empty() || e.industries.iter().any(|g| g == group))
+        !e.measure
+            && (e.industries.is_empty() || e.industries.iter().any(|g| g == group))
             && (e.sizes.is_empty()
                 || size.is_none_or(|s| e.sizes.iter().any(|x| SizeClass::parse(x) == Some(s))))
     }
 
-    fn mid_cost(&self, e: usize, size: Option<SizeClass>) -> f64 {
-        let r = self.catalog.entries[e].cost.for_size(size);
-        (r[0] + r[1]) / 2.0
+    /// (list over three years, subsidised part: one-off and the first year), middle of the ranges.
+    fn mid_cost(&self, e: usize, size: Option<SizeClass>) -> (f64, f64) {
+        let mid = |r: [f64; 2]| (r[0] + r[1]) / 2.0;
+        let e = &self.catalog.entries[e];
+        let (one_off, yearly) = (mid(e.one_off.for_size(size)), mid(e.yearly.for_size(size)));
+        (one_off + 3.0 * yearly, one_off + yearly)
     }
 
     /// The grade entry `e` lifts scenario `id` to, if it does.
@@ -92,8 +97,11 @@ impl<'a> DemandTable<'a> {
                             .map(|t| (e, t))
                     })
                     .min_by(|(a, ta), (b, tb)| {
-                        tb.cmp(ta)
-                            .then(self.mid_cost(*a, size).total_cmp(&self.mid_cost(*b, size)))
+                        tb.cmp(ta).then(
+                            self.mid_cost(*a, size)
+                                .0
+                                .total_cmp(&self.mid_cost(*b, size).0),
+                        )
                     });
                 let Some((e, t)) = best else { break };
                 out.push(e);
@@ -121,6 +129,7 @@ impl<'a> DemandTable<'a> {
             Policies::for_region(
                 &key.iter().map(|&i| files[i].clone()).collect::<Vec<_>>(),
                 region,
+                &crate::collect::cells::today(),
             )
         })
     }
@@ -177,27 +186,29 @@ impl<'a> DemandTable<'a> {
             }
         }
         let region = sheet.profile.region.clone();
-        let mids: Vec<(usize, f64, String)> = entries
+        let mids: Vec<(usize, (f64, f64), String)> = entries
             .iter()
             .map(|&e| {
                 (
                     e,
-                    self.mid_cost(e, size).round(),
+                    self.mid_cost(e, size),
                     self.catalog.entries[e].subsidy_category.clone(),
                 )
             })
             .collect();
         let policies = self.policies_for(region.as_deref());
         mids.into_iter()
-            .map(|(e, list, cat)| {
-                let (platform_discount, subsidy, enterprise) = policies.split(&cat, list);
+            .map(|(e, (list, subsidised), cat)| {
+                let list = list.round();
+                let (platform_discount, subsidy) = policies.split(&cat, list, subsidised.round());
                 (
                     e,
                     CostSplit {
                         list,
                         platform_discount,
                         subsidy,
-                        enterprise,
+                        enterprise: list - platform_discount - subsidy,
+                        ..CostSplit::default()
                     },
                 )
             })

@@ -4,10 +4,16 @@ pub mod catalog;
 pub mod demand;
 mod planner;
 pub mod policies;
+pub mod tuning;
+pub mod vocabulary;
 
 pub use catalog::{Catalog, Lift, LiftTarget, Solution};
-pub use planner::{CostSplit, Phase, PlanRequest, Roadmap, Step, StepKind, apply_lifts, plan};
+pub use planner::{
+    CostSplit, Investment, Phase, PlanRequest, Roadmap, Step, StepKind, apply_lifts, plan,
+    plan_with,
+};
 pub use policies::{Policies, Policy};
+pub use tuning::Tuning;
 
 use crate::diag::Diagnostic;
 use crate::model::Model;

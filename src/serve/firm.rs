@@ -410,10 +410,12 @@ async fn load_submission(
 
 /// The same HTML report as `smedx report`.
 fn report_html(st: &AppState, sheet: &AnswerSheet, lang: Lang) -> anyhow::Result<String> {
+    let tuning = crate::roadmap::Tuning::bundled();
     let pipeline = crate::pipeline::Pipeline {
         model: &st.model,
         catalog: &st.catalog,
         policies: &st.policies,
+        tuning: &tuning,
         templates: st.templates.as_deref(),
     };
     Ok(pipeline.report(sheet, &PlanRequest::default(), ReportFormat::Html, lang)?)
