@@ -503,7 +503,8 @@ impl SheetChecker<'_> {
     }
 }
 
-fn is_na(s: &str) -> bool {
+/// Words meaning "does not apply".
+pub fn is_na(s: &str) -> bool {
     let t = s.trim();
     t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("n/a") || t == "不适用"
 }

@@ -2,14 +2,19 @@
 
 use super::SizeClass;
 use super::credit_code;
+use super::profile_fields::{FieldKind, ProfileField, profile_field, profile_fields, split_list};
 use super::reference::{Metrics, reference};
 use crate::diag::{Diagnostic, Pos};
 use crate::model::Model;
 use crate::yaml_value::{Node, Value};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value as JsonValue;
+use std::collections::BTreeMap;
 
 /// Who was assessed. Derived fields (`size_class`, `industry_group`) come from the data files.
-#[derive(Debug, Clone, Default, Serialize)]
+/// Read from the fields of [`profile_fields`]; a field no code reads stays in `other`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Profile {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,32 +52,24 @@ pub struct Profile {
     /// Generated data, not a real firm.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub synthetic: bool,
+    /// Fields of the table that no code reads by name, as written.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, JsonValue>,
     /// Derived from industry, employees, revenue, assets (2011 划型 rules).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", skip_deserializing)]
     pub size_class: Option<SizeClass>,
     /// Derived from the industry code by the model's `industry_groups`.
+    #[serde(skip_deserializing)]
     pub industry_group: String,
 }
 
-/// Keys a profile may have.
-pub const PROFILE_KEYS: &[&str] = &[
-    "name",
-    "credit_code",
-    "credit_code_verified",
-    "region",
-    "industry",
-    "employees",
-    "revenue",
-    "assets",
-    "assessed_on",
-    "assessor",
-    "digital_budget",
-    "it_staff",
-    "existing_systems",
-    "pain_points",
-    "tags",
-    "synthetic",
-];
+impl Profile {
+    /// The value of a profile field, as the sheet would hold it (`Null` when not given).
+    pub fn get(&self, id: &str) -> JsonValue {
+        let mut all = serde_json::to_value(self).unwrap_or_default();
+        all.get_mut(id).map(JsonValue::take).unwrap_or_default()
+    }
+}
 
 pub(super) struct ProfileReader<'a> {
     pub file: &'a str,
@@ -119,41 +116,63 @@ impl ProfileReader<'_> {
         }
     }
 
-    fn number(&mut self, node: &Node, key: &str, unit: &str) -> Option<f64> {
-        match &node.value {
-            Value::Null => None,
-            v => match v.as_number() {
-                Some(n) if n >= 0.0 => Some(n),
+    /// One field's value as written, checked against its kind; `None` when blank or wrong.
+    fn field(&mut self, field: &ProfileField, node: &Node) -> Option<JsonValue> {
+        let key = field.id.as_str();
+        match field.kind {
+            FieldKind::Text | FieldKind::Code | FieldKind::Date => {
+                self.text(node, key).map(JsonValue::from)
+            }
+            FieldKind::Number => match node.value.as_number() {
+                _ if node.value == Value::Null => None,
+                Some(n) if field.min.is_none_or(|m| n >= m) => Some(JsonValue::from(n)),
                 _ => {
+                    let unit = field.unit.as_ref().map_or("", |u| u.en.as_str());
                     self.err(
                         "wrong-type",
                         node.pos,
                         format!(
                             "`profile.{key}` is {}, expected a number of {unit} (0 or more)",
-                            describe(v)
+                            describe(&node.value)
                         ),
                         &format!("write a plain number of {unit}, e.g. {key}: 120"),
                     );
                     None
                 }
             },
-        }
-    }
-
-    fn list(&mut self, node: &Node, key: &str) -> Vec<String> {
-        match &node.value {
-            Value::Null => Vec::new(),
-            Value::List(items) => items.iter().filter_map(|i| self.text(i, key)).collect(),
-            Value::String(s) => vec![s.clone()],
-            other => {
-                self.err(
-                    "wrong-type",
-                    node.pos,
-                    format!("`profile.{key}` is {}, expected a list", other.kind()),
-                    "write a list: [财务软件, 钉钉]",
-                );
-                Vec::new()
-            }
+            FieldKind::List => match &node.value {
+                Value::Null => None,
+                Value::List(items) => Some(
+                    items
+                        .iter()
+                        .filter_map(|i| self.text(i, key))
+                        .collect::<Vec<_>>()
+                        .into(),
+                ),
+                Value::String(s) => Some(split_list(s).into()),
+                other => {
+                    self.err(
+                        "wrong-type",
+                        node.pos,
+                        format!("`profile.{key}` is {}, expected a list", other.kind()),
+                        "write a list: [财务软件, 钉钉]",
+                    );
+                    None
+                }
+            },
+            FieldKind::Flag => match node.value {
+                Value::Bool(b) => Some(b.into()),
+                Value::Null => None,
+                _ => {
+                    self.err(
+                        "wrong-type",
+                        node.pos,
+                        format!("`{key}` must be true or false"),
+                        "write true or false",
+                    );
+                    None
+                }
+            },
         }
     }
 
@@ -175,61 +194,26 @@ impl ProfileReader<'_> {
             p.industry_group = model.industry_group_of(None).to_string();
             return p;
         };
-        let verified = node
-            .get("credit_code_verified")
-            .is_some_and(|v| v.value == Value::Bool(true));
-        let mut industry_pos = node.pos;
-        let mut credit_pos = node.pos;
+        let mut values = serde_json::Map::new();
         for (key, value) in entries {
-            match key.name.as_str() {
-                "name" => p.name = self.text(value, "name").unwrap_or_default(),
-                "credit_code" => {
-                    credit_pos = value.pos;
-                    p.credit_code = self.text(value, "credit_code");
-                }
-                "credit_code_verified" => {
-                    if !matches!(value.value, Value::Bool(_)) {
-                        self.err(
-                            "wrong-type",
-                            value.pos,
-                            "`credit_code_verified` must be true or false".into(),
-                            "write true or false",
-                        );
-                    }
-                }
-                "region" => p.region = self.text(value, "region"),
-                "industry" => {
-                    industry_pos = value.pos;
-                    p.industry = self.text(value, "industry");
-                }
-                "employees" => p.employees = self.number(value, "employees", "people"),
-                "revenue" => p.revenue = self.number(value, "revenue", "万元"),
-                "assets" => p.assets = self.number(value, "assets", "万元"),
-                "assessed_on" => p.assessed_on = self.text(value, "assessed_on"),
-                "assessor" => p.assessor = self.text(value, "assessor"),
-                "digital_budget" => {
-                    p.digital_budget = self.number(value, "digital_budget", "万元 per year")
-                }
-                "it_staff" => p.it_staff = self.number(value, "it_staff", "people"),
-                "existing_systems" => p.existing_systems = self.list(value, "existing_systems"),
-                "pain_points" => p.pain_points = self.list(value, "pain_points"),
-                "tags" => p.tags = self.list(value, "tags"),
-                "synthetic" => p.synthetic = value.value == Value::Bool(true),
-                other => {
-                    let hint = crate::text::closest(other, PROFILE_KEYS.iter().copied())
-                        .map_or_else(
-                            || format!("allowed keys: {}", PROFILE_KEYS.join(", ")),
-                            |c| format!("did you mean `{c}`?"),
-                        );
-                    self.err(
-                        "unknown-field",
-                        key.pos,
-                        format!("`profile.{other}` is not a profile field"),
-                        &hint,
-                    );
-                }
+            let Some(field) = profile_field(&key.name) else {
+                let ids = profile_fields().iter().map(|f| f.id.as_str());
+                let hint = crate::text::closest(&key.name, ids.clone()).map_or_else(
+                    || format!("allowed keys: {}", ids.collect::<Vec<_>>().join(", ")),
+                    |c| format!("did you mean `{c}`?"),
+                );
+                let msg = format!("`profile.{}` is not a profile field", key.name);
+                self.err("unknown-field", key.pos, msg, &hint);
+                continue;
+            };
+            if let Some(v) = self.field(field, value) {
+                values.insert(field.id.clone(), v);
             }
         }
+        let verified = values.remove("credit_code_verified") == Some(JsonValue::Bool(true));
+        p = serde_json::from_value(JsonValue::Object(values)).unwrap_or_default();
+        let pos_of = |key: &str| node.get(key).map_or(node.pos, |n| n.pos);
+        let (industry_pos, credit_pos) = (pos_of("industry"), pos_of("credit_code"));
         if p.name.is_empty() {
             self.err(
                 "missing-field",
@@ -264,7 +248,7 @@ impl ProfileReader<'_> {
         // Region.
         if let Some(region) = &p.region {
             let ok = region.len() == 6 && region.chars().all(|c| c.is_ascii_digit());
-            let pos = node.get("region").map_or(node.pos, |n| n.pos);
+            let pos = pos_of("region");
             if !ok {
                 self.err(
                     "bad-region",
@@ -332,7 +316,7 @@ impl ProfileReader<'_> {
         if let Some(date) = &p.assessed_on
             && !valid_date(date)
         {
-            let pos = node.get("assessed_on").map_or(node.pos, |n| n.pos);
+            let pos = pos_of("assessed_on");
             self.err(
                 "bad-date",
                 pos,

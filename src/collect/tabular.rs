@@ -316,8 +316,12 @@ impl ColumnNames {
         for (column, name) in form.all(model) {
             names.insert(name, column);
         }
+        // The free text beside a multiple choice of the profile (XLSForm `…_other`).
+        for (f, field) in crate::answers::profile_fields().iter().enumerate() {
+            names.insert(format!("{}_other", field.id), Column::Profile(f));
+        }
         let mut csv = vec![Column::Model, Column::ModelVersion];
-        csv.extend((0..super::flat::PROFILE_FIELDS.len()).map(Column::Profile));
+        csv.extend((0..crate::answers::profile_fields().len()).map(Column::Profile));
         for (i, item) in model.items.iter().enumerate() {
             csv.extend([
                 Column::Answer(i),

@@ -10,7 +10,8 @@
 
 use super::answer_yaml;
 use super::cells::{CellValue, Place, today};
-use super::flat::{Column, FieldKind, PROFILE_FIELDS, Record, split_choices};
+use super::flat::{Column, Record, split_choices};
+use crate::answers::{FieldKind, profile_fields};
 use crate::answers::{Answer, AnswerSheet, AnswerValue, check_sheet, load_sheet};
 use crate::diag::Diagnostic;
 use crate::model::{Item, ItemSpec, Model};
@@ -104,7 +105,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         }) = node.get("profile")
         {
             for (k, v) in entries {
-                let Some(field) = PROFILE_FIELDS.iter().find(|f| f.key == k.name) else {
+                let Some(field) = profile_fields().iter().find(|f| f.id == k.name) else {
                     continue;
                 };
                 let text = match &v.value {
@@ -118,8 +119,8 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
                         .join("、"),
                     _ => continue,
                 };
-                if !text.trim().is_empty() && self.check_profile_field(field.key, &text).is_ok() {
-                    self.profile.insert(field.key, text);
+                if !text.trim().is_empty() && self.check_profile_field(field.id.as_str(), &text).is_ok() {
+                    self.profile.insert(field.id.as_str(), text);
                 }
             }
         }
@@ -264,8 +265,8 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
             "model: {}\nmodel_version: {:?}\nprofile:\n",
             self.model.id, self.model.version
         ));
-        for field in PROFILE_FIELDS {
-            let Some(text) = self.profile.get(field.key) else {
+        for field in profile_fields() {
+            let Some(text) = self.profile.get(field.id.as_str()) else {
                 continue;
             };
             let value = match field.kind {
@@ -284,7 +285,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
                 FieldKind::Flag => (super::flat::tick_word(text) == Some(true)).to_string(),
                 _ => quoted(text),
             };
-            out.push_str(&format!("  {}: {value}\n", field.key));
+            out.push_str(&format!("  {}: {value}\n", field.id.as_str()));
         }
         out.push_str("answers:\n");
         for item in &self.model.items {
@@ -302,8 +303,8 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         if !has_name {
             record.push(Column::Profile(0), CellValue::Text("-".into()), Place::File);
         }
-        for (f, field) in PROFILE_FIELDS.iter().enumerate() {
-            if let Some(text) = self.profile.get(field.key) {
+        for (f, field) in profile_fields().iter().enumerate() {
+            if let Some(text) = self.profile.get(field.id.as_str()) {
                 record.push(Column::Profile(f), CellValue::text(text), Place::File);
             }
         }
@@ -329,9 +330,9 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         if !fields.contains_key("name") {
             fields.insert("name", "-".into());
         }
-        for (f, field) in PROFILE_FIELDS.iter().enumerate() {
-            if let Some(t) = fields.get(field.key) {
-                let line = if field.key == key { 2 } else { 1 };
+        for (f, field) in profile_fields().iter().enumerate() {
+            if let Some(t) = fields.get(field.id.as_str()) {
+                let line = if field.id.as_str() == key { 2 } else { 1 };
                 record.push(
                     Column::Profile(f),
                     CellValue::text(t),
@@ -362,8 +363,8 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         cells: Vec<(Column, CellValue)>,
     ) -> Result<(Option<Answer>, Vec<Diagnostic>), Vec<Diagnostic>> {
         let mut record = Record::new(Place::Field { line: 9, column: 1 });
-        for (f, field) in PROFILE_FIELDS.iter().enumerate() {
-            if let Some(t) = self.profile.get(field.key) {
+        for (f, field) in profile_fields().iter().enumerate() {
+            if let Some(t) = self.profile.get(field.id.as_str()) {
                 record.push(
                     Column::Profile(f),
                     CellValue::text(t),
@@ -417,10 +418,16 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         if !self.profile.contains_key("assessed_on") {
             self.profile.insert("assessed_on", today());
         }
-        for field in PROFILE_FIELDS.iter().filter(|f| f.common) {
+        for field in profile_fields().iter().filter(|f| f.asked) {
             loop {
-                let current = self.profile.get(field.key).cloned();
-                let required = field.key == "name";
+                let current = self.profile.get(field.id.as_str()).cloned();
+                let required = field.required;
+                for (n, w) in field.choices().iter().enumerate() {
+                    write!(self.out, "  {}. {}", n + 1, w.title.get(self.lang))?;
+                }
+                if !field.choices().is_empty() {
+                    writeln!(self.out)?;
+                }
                 // The help of a required field says so.
                 write!(
                     self.out,
@@ -445,14 +452,15 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
                     }
                     Reply::Text(text) => {
                         let text = if text == "-" { String::new() } else { text };
+                        let text = picked_words(field, &text);
                         if text.is_empty() {
-                            self.profile.remove(field.key);
+                            self.profile.remove(field.id.as_str());
                             break;
                         }
-                        match self.check_profile_field(field.key, &text) {
+                        match self.check_profile_field(field.id.as_str(), &text) {
                             Ok(warnings) => {
                                 self.show_problems(&warnings)?;
-                                self.profile.insert(field.key, text);
+                                self.profile.insert(field.id.as_str(), text);
                                 self.save()?;
                                 break;
                             }
@@ -490,8 +498,8 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
     /// The industry group and size class of the profile so far.
     fn checked_profile(&self) -> (String, Option<crate::answers::SizeClass>) {
         let mut record = Record::new(Place::File);
-        for (f, field) in PROFILE_FIELDS.iter().enumerate() {
-            if let Some(t) = self.profile.get(field.key) {
+        for (f, field) in profile_fields().iter().enumerate() {
+            if let Some(t) = self.profile.get(field.id.as_str()) {
                 record.push(Column::Profile(f), CellValue::text(t), Place::File);
             }
         }
@@ -852,7 +860,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         let mut cells = Vec::new();
         match &item.spec {
             ItemSpec::Band { ratio: Some(_), .. }
-                if answer.contains('/') && !super::flat::is_na(answer) =>
+                if answer.contains('/') && !crate::answers::check::is_na(answer) =>
             {
                 let (n, d) = answer.split_once('/').unwrap_or((answer, ""));
                 cells.push((Column::Numerator(i), CellValue::text(n)));
@@ -1035,4 +1043,21 @@ pub fn display_answer(item: &Item, a: &Answer, lang: Lang) -> String {
         Some(n) => format!("{value} # {n}"),
         None => value,
     }
+}
+
+/// A reply to a list field with offered words: numbers (`1 3`, `1、3`) pick words, the rest is kept.
+fn picked_words(field: &crate::answers::ProfileField, text: &str) -> String {
+    let word = |t: &str| {
+        let n = t.parse::<usize>().ok()?.checked_sub(1)?;
+        field.choices().get(n).map(|w| w.title.zh.clone())
+    };
+    let numbers: Vec<&str> = text.split_whitespace().collect();
+    if field.choices().is_empty() || numbers.is_empty() {
+        return text.to_string();
+    }
+    if numbers.iter().all(|t| word(t).is_some()) {
+        return numbers.iter().filter_map(|t| word(t)).collect::<Vec<_>>().join("、");
+    }
+    let parts = super::flat::split_list(text);
+    parts.into_iter().map(|t| word(&t).unwrap_or(t)).collect::<Vec<_>>().join("、")
 }

@@ -16,7 +16,8 @@
 //! ranges. The hidden sheet `_smedx` records the model, its version and the sheets.
 
 use super::cells::{CellValue, Place, cell_ref, location};
-use super::flat::{self, CellStyle, Column, PROFILE_FIELDS, Record, option_label};
+use super::flat::{self, CellStyle, Column, Record, option_label};
+use crate::answers::profile_fields;
 use super::{Collected, tabular};
 use crate::diag::Diagnostic;
 use crate::model::{BetterWhen, Children, ItemSpec, Model, Node};
@@ -424,22 +425,23 @@ impl Writer<'_> {
         ];
         let mut ws = self.new_sheet(name, &title, &headers)?;
         ws.set_column_width(COL_ANSWER, 36.0)?;
-        for (f, field) in PROFILE_FIELDS.iter().enumerate() {
+        for (f, field) in profile_fields().iter().enumerate() {
             let row = HEADER_ROW + 1 + f as u32;
-            ws.write_string_with_format(row, COL_KEY, field.key, &self.fmt.key)?;
+            ws.write_string_with_format(row, COL_KEY, &field.id, &self.fmt.key)?;
             ws.write_string_with_format(row, COL_QUESTION, field.title(self.lang), &self.fmt.text)?;
-            ws.write_string_with_format(row, COL_HOW, field.help(self.lang), &self.fmt.text)?;
+            let how = field.how(self.lang);
+            ws.write_string_with_format(row, COL_HOW, &how, &self.fmt.text)?;
             fit_height(
                 &mut ws,
                 row,
                 &[
-                    (field.help(self.lang), COL_HOW),
+                    (&how, COL_HOW),
                     (field.title(self.lang), COL_QUESTION),
                 ],
             )?;
             let column = Column::Profile(f);
             let cell = cell_a1(row, COL_ANSWER);
-            use flat::FieldKind;
+            use crate::answers::FieldKind;
             match field.kind {
                 FieldKind::Number => {
                     self.answer_cell(&mut ws, row, COL_ANSWER, column, false)?;
@@ -941,7 +943,7 @@ impl Questionnaire {
         for r in &self.rows {
             let answer_place = self.place(&r.sheet, r.row, COL_ANSWER);
             if Some(&r.sheet) == profile_sheet.as_ref()
-                && let Some(f) = PROFILE_FIELDS.iter().position(|f| f.key == r.key)
+                && let Some(f) = profile_fields().iter().position(|f| f.id == r.key)
             {
                 record.push(Column::Profile(f), r.answer.clone(), answer_place);
                 continue;

@@ -1,50 +1,13 @@
 //! The questionnaire in the browser: a draft is an answer sheet as JSON (the format `smedx score`
 //! reads); form posts update it page by page, and pages are views of it.
 
-use crate::answers::{self, AnswerSheet};
+use crate::answers::{self, AnswerSheet, FieldKind};
 use crate::diag::Diagnostic;
 use crate::model::{Children, Item, ItemSpec, Model, Node};
 use crate::source_file::SourceFile;
 use crate::text::Text;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-
-/// Fields of the profile page: sheet key, zh/en title, input type.
-pub const PROFILE_FIELDS: &[(&str, &str, &str, &str)] = &[
-    ("name", "企业名称", "Enterprise name", "text"),
-    (
-        "credit_code",
-        "统一社会信用代码",
-        "Unified social credit code",
-        "text",
-    ),
-    (
-        "region",
-        "行政区划代码（6位）",
-        "Region code (6 digits)",
-        "text",
-    ),
-    (
-        "industry",
-        "行业代码（GB/T 4754，如 C3670）",
-        "Industry code (GB/T 4754, e.g. C3670)",
-        "text",
-    ),
-    ("employees", "从业人员（人）", "Employees", "number"),
-    ("revenue", "营业收入（万元）", "Revenue (10k CNY)", "number"),
-    (
-        "assets",
-        "资产总额（万元）",
-        "Total assets (10k CNY)",
-        "number",
-    ),
-    (
-        "digital_budget",
-        "每年数字化预算（万元）",
-        "Yearly digital budget (10k CNY)",
-        "number",
-    ),
-];
 
 /// A blank draft for `model`, dated `today`.
 pub fn new_draft(model: &Model, today: &str) -> Value {
@@ -93,22 +56,27 @@ fn first<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     values(form, name).map(str::trim).find(|v| !v.is_empty())
 }
 
-/// Save the profile page into the draft.
+/// Save the profile page into the draft: the asked fields of the profile table.
 pub fn apply_profile(draft: &mut Value, form: &[(String, String)]) {
     let profile = section(draft, "profile");
-    for (key, _, _, kind) in PROFILE_FIELDS {
-        match first(form, key) {
-            None => {
-                profile.remove(*key);
+    for f in answers::profile_fields().iter().filter(|f| f.asked) {
+        let key = f.id.as_str();
+        let value = match f.kind {
+            FieldKind::List => {
+                let other = format!("{key}_other");
+                let mut words: Vec<String> = values(form, key).map(|w| f.entries(w).concat()).collect();
+                words.extend(first(form, &other).map(crate::collect::flat::split_list).unwrap_or_default());
+                words.retain(|w| !w.trim().is_empty());
+                (!words.is_empty()).then(|| json!(words))
             }
-            Some(v) if *kind == "number" => {
-                profile.insert((*key).into(), number_or_text(v));
-            }
+            FieldKind::Number => first(form, key).map(number_or_text),
             // Codes stay text: a region or industry code is never a number.
-            Some(v) => {
-                profile.insert((*key).into(), json!(v));
-            }
-        }
+            _ => first(form, key).map(|v| json!(v)),
+        };
+        match value {
+            Some(v) => profile.insert(key.into(), v),
+            None => profile.remove(key),
+        };
     }
 }
 
