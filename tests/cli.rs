@@ -576,7 +576,10 @@ fn a_sheet_naming_an_unbundled_model_exits_2_with_unknown_model() {
     let d = &json(&run.stdout)[0];
     assert_eq!(d["code"], "unknown-model");
     assert_eq!(
-        (d["line"].as_u64(), d["column"].as_u64()),
+        (
+            d["location"]["line"].as_u64(),
+            d["location"]["column"].as_u64()
+        ),
         (Some(1), Some(8)),
         "{d}"
     );

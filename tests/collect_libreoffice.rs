@@ -9,8 +9,8 @@
 mod collect_support;
 
 use collect_support::{TempDir, Typed, assert_same, check_yaml, model, sample, smedx, type_into};
-use smedx::collect::cells::CellValue;
 use smedx::answers::profile_fields;
+use smedx::collect::cells::CellValue;
 use smedx::collect::flat::{Column, sheet_cells};
 use smedx::collect::xlsx;
 use smedx::text::Lang;

@@ -65,7 +65,11 @@ fn profile_replies(pr: &smedx::answers::Profile) -> Vec<(String, String)> {
             let value = match pr.get(&f.id) {
                 J::String(s) => s,
                 J::Number(n) => format!("{}", n.as_f64().unwrap()),
-                J::Array(l) => l.iter().filter_map(J::as_str).collect::<Vec<_>>().join("、"),
+                J::Array(l) => l
+                    .iter()
+                    .filter_map(J::as_str)
+                    .collect::<Vec<_>>()
+                    .join("、"),
                 _ => String::new(),
             };
             (f.title.zh.clone(), value)

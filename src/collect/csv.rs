@@ -4,9 +4,9 @@
 
 use super::cells::CellValue;
 use super::flat::{CellStyle, Column, sheet_cells};
-use crate::answers::profile_fields;
 use super::tabular::{Table, TableRow};
 use crate::answers::AnswerSheet;
+use crate::answers::profile_fields;
 use crate::diag::Diagnostic;
 use crate::model::{ItemSpec, Model};
 use crate::source_file::SourceFile;

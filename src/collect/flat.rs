@@ -824,7 +824,10 @@ pub fn profile_cells(p: &Profile) -> Vec<(Column, CellValue)> {
             serde_json::Value::Number(n) => n.as_f64().map_or(CellValue::Empty, CellValue::Number),
             serde_json::Value::Bool(true) => CellValue::Text("yes".into()),
             serde_json::Value::Array(l) if !l.is_empty() => {
-                let l: Vec<String> = l.iter().filter_map(|v| v.as_str().map(Into::into)).collect();
+                let l: Vec<String> = l
+                    .iter()
+                    .filter_map(|v| v.as_str().map(Into::into))
+                    .collect();
                 CellValue::Text(join_list(&l))
             }
             _ => CellValue::Empty,

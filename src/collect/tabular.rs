@@ -9,7 +9,7 @@
 //! `foundation-network_connectivity_grp-network_connectivity` from ODK Central). Kobo's extra
 //! columns for each choice of a multiple choice (`…/network_connectivity/B`, 1 or 0) are read as ticks.
 
-use super::cells::{CellValue, Place, location};
+use super::cells::{CellValue, Place};
 use super::flat::{Column, Record};
 use super::xlsform::FormNames;
 use crate::diag::Diagnostic;
@@ -135,12 +135,7 @@ impl Table {
     }
 
     fn diag(&self, d: Diagnostic, place: &Place) -> Diagnostic {
-        let mut d = d.in_file(&location(&self.file, place));
-        if let Place::Field { line, column } = place {
-            d.line = *line;
-            d.column = *column;
-        }
-        d
+        d.located(place.location(&self.file))
     }
 
     /// The model named in a `model` column of the first data row.

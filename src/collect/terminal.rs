@@ -11,8 +11,8 @@
 use super::answer_yaml;
 use super::cells::{CellValue, Place, today};
 use super::flat::{Column, Record, split_choices};
-use crate::answers::{FieldKind, profile_fields};
 use crate::answers::{Answer, AnswerSheet, AnswerValue, check_sheet, load_sheet};
+use crate::answers::{FieldKind, profile_fields};
 use crate::diag::Diagnostic;
 use crate::model::{Item, ItemSpec, Model};
 use crate::source_file::SourceFile;
@@ -119,7 +119,9 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
                         .join("、"),
                     _ => continue,
                 };
-                if !text.trim().is_empty() && self.check_profile_field(field.id.as_str(), &text).is_ok() {
+                if !text.trim().is_empty()
+                    && self.check_profile_field(field.id.as_str(), &text).is_ok()
+                {
                     self.profile.insert(field.id.as_str(), text);
                 }
             }
@@ -346,7 +348,8 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
             .diagnostics
             .into_iter()
             .filter(|d| {
-                d.line == 2 && (d.is_error() || !matches!(d.code, "missing-field" | "size-unknown"))
+                d.line() == 2
+                    && (d.is_error() || !matches!(d.code, "missing-field" | "size-unknown"))
             })
             .collect();
         if mine.iter().any(Diagnostic::is_error) {
@@ -379,7 +382,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         let mine: Vec<Diagnostic> = checked
             .diagnostics
             .into_iter()
-            .filter(|d| d.line == 2)
+            .filter(|d| d.line() == 2)
             .collect();
         if mine.iter().any(Diagnostic::is_error) {
             return Err(mine);
@@ -1056,8 +1059,16 @@ fn picked_words(field: &crate::answers::ProfileField, text: &str) -> String {
         return text.to_string();
     }
     if numbers.iter().all(|t| word(t).is_some()) {
-        return numbers.iter().filter_map(|t| word(t)).collect::<Vec<_>>().join("、");
+        return numbers
+            .iter()
+            .filter_map(|t| word(t))
+            .collect::<Vec<_>>()
+            .join("、");
     }
     let parts = super::flat::split_list(text);
-    parts.into_iter().map(|t| word(&t).unwrap_or(t)).collect::<Vec<_>>().join("、")
+    parts
+        .into_iter()
+        .map(|t| word(&t).unwrap_or(t))
+        .collect::<Vec<_>>()
+        .join("、")
 }

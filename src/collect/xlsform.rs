@@ -12,8 +12,8 @@
 //! a yes/no question in front of number and multiple-choice items.
 
 use super::flat::{CellStyle, Column};
-use crate::answers::{FieldKind, profile_fields};
 use crate::answers::AnswerSheet;
+use crate::answers::{FieldKind, profile_fields};
 use crate::model::{Children, ItemSpec, Model, Node};
 use crate::text::{Lang, Text};
 use crate::yaml_value::format_number;
@@ -270,7 +270,11 @@ pub fn write(model: &Model, lang: Lang) -> Result<Vec<u8>, XlsxError> {
                 (format!("select_multiple {list}"), String::new(), None)
             }
             _ => match &f.pattern {
-                Some(p) => ("text".into(), format!("regex(., '{p}')"), Some(f.help.clone())),
+                Some(p) => (
+                    "text".into(),
+                    format!("regex(., '{p}')"),
+                    Some(f.help.clone()),
+                ),
                 None => ("text".into(), String::new(), None),
             },
         };
@@ -294,7 +298,10 @@ pub fn write(model: &Model, lang: Lang) -> Result<Vec<u8>, XlsxError> {
             survey.push(SurveyRow {
                 kind: "text".into(),
                 name: format!("{}_other", f.id),
-                label: Some(t(&format!("其他{}", f.title.zh), &format!("Other: {}", f.title.en))),
+                label: Some(t(
+                    &format!("其他{}", f.title.zh),
+                    &format!("Other: {}", f.title.en),
+                )),
                 ..SurveyRow::default()
             });
         }

@@ -15,10 +15,10 @@
 //! lists is taken from a range on the hidden sheet `_lists`. Number cells are limited to their
 //! ranges. The hidden sheet `_smedx` records the model, its version and the sheets.
 
-use super::cells::{CellValue, Place, cell_ref, location};
+use super::cells::{CellValue, Place};
 use super::flat::{self, CellStyle, Column, Record, option_label};
-use crate::answers::profile_fields;
 use super::{Collected, tabular};
+use crate::answers::profile_fields;
 use crate::diag::Diagnostic;
 use crate::model::{BetterWhen, Children, ItemSpec, Model, Node};
 use crate::text::{Lang, tr};
@@ -434,10 +434,7 @@ impl Writer<'_> {
             fit_height(
                 &mut ws,
                 row,
-                &[
-                    (&how, COL_HOW),
-                    (field.title(self.lang), COL_QUESTION),
-                ],
+                &[(&how, COL_HOW), (field.title(self.lang), COL_QUESTION)],
             )?;
             let column = Column::Profile(f);
             let cell = cell_a1(row, COL_ANSWER);
@@ -1011,7 +1008,7 @@ impl Questionnaire {
                     "missing-sheet",
                     format!("the sheet `{name}` is missing from the workbook; it held {what}"),
                 )
-                .in_file(&location(file, &Place::File))
+                .in_file(file)
                 .help(format!(
                     "copy the sheet `{name}` back from the template (smedx template --format xlsx), or answer its questions there"
                 )),
@@ -1048,7 +1045,10 @@ impl Questionnaire {
             "unknown-item",
             format!("`{}` is not an item of model `{}`; the row is ignored", r.key, model.id),
         )
-        .in_file(&format!("{}:{}", self.file, cell_ref(&r.sheet, r.row, u32::from(COL_KEY))))
+        .located(
+            Place::Cell { sheet: r.sheet.clone(), row: r.row, col: u32::from(COL_KEY) }
+                .location(&self.file),
+        )
         .help("the workbook may be made for another model or version: pass it with --model, or copy the answers into a fresh template")
     }
 }

@@ -64,8 +64,13 @@ pub fn apply_profile(draft: &mut Value, form: &[(String, String)]) {
         let value = match f.kind {
             FieldKind::List => {
                 let other = format!("{key}_other");
-                let mut words: Vec<String> = values(form, key).map(|w| f.entries(w).concat()).collect();
-                words.extend(first(form, &other).map(crate::collect::flat::split_list).unwrap_or_default());
+                let mut words: Vec<String> =
+                    values(form, key).map(|w| f.entries(w).concat()).collect();
+                words.extend(
+                    first(form, &other)
+                        .map(crate::collect::flat::split_list)
+                        .unwrap_or_default(),
+                );
                 words.retain(|w| !w.trim().is_empty());
                 (!words.is_empty()).then(|| json!(words))
             }
