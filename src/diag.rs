@@ -99,7 +99,8 @@ pub struct Diagnostic {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
-    pub location: Location,
+    /// Boxed: most diagnostics travel in `Result`s, which stay small.
+    pub location: Box<Location>,
 }
 
 impl Diagnostic {
@@ -109,7 +110,7 @@ impl Diagnostic {
             code,
             message: message.into(),
             help: None,
-            location: Location::Nowhere,
+            location: Box::default(),
         }
     }
 
@@ -123,7 +124,7 @@ impl Diagnostic {
     /// At a line and column of the diagnostic's text file (of its file when given before or after).
     pub fn at(mut self, pos: Pos) -> Self {
         let file = self.file().to_string();
-        self.location = if pos.is_known() {
+        *self.location = if pos.is_known() {
             Location::Text {
                 file,
                 line: pos.line,
@@ -139,7 +140,7 @@ impl Diagnostic {
 
     /// In `file`: keeps a line and column already given.
     pub fn in_file(mut self, file: &str) -> Self {
-        self.location = match self.location {
+        *self.location = match *self.location {
             Location::Text { line, column, .. } => Location::Text {
                 file: file.to_string(),
                 line,
@@ -154,7 +155,7 @@ impl Diagnostic {
 
     /// At `location`.
     pub fn located(mut self, location: Location) -> Self {
-        self.location = location;
+        *self.location = location;
         self
     }
 
@@ -179,7 +180,7 @@ impl Diagnostic {
 
     /// `file:line:col`, `file:Sheet!D7`, a form field, or the file; leaving out what is unknown.
     pub fn location(&self) -> String {
-        match &self.location {
+        match &*self.location {
             Location::Nowhere => String::from("(command line)"),
             Location::File { file } => file.clone(),
             Location::Text { file, line, column }
@@ -212,7 +213,7 @@ impl Diagnostic {
             self.message,
             self.location()
         );
-        let Pos { line, column } = match self.location {
+        let Pos { line, column } = match *self.location {
             Location::Text { .. } => self.location.pos(),
             _ => Pos::UNKNOWN,
         };
