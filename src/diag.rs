@@ -1,5 +1,7 @@
 //! Diagnostics: stable codes, `file:line:col`, human and JSON output from the same data.
 
+pub mod code;
+
 use serde::Serialize;
 use std::fmt::Write as _;
 

@@ -60,7 +60,16 @@ pub fn tr(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
 
 /// Points with at most two decimals: 7.5, 21.05, 40.
 pub fn points(x: f64) -> String {
-    crate::yaml_value::format_number((x * 100.0).round() / 100.0)
+    format_number((x * 100.0).round() / 100.0)
+}
+
+/// `12` for 12.0, `12.5` otherwise.
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
 }
 
 /// The closest known name, for "did you mean" hints.

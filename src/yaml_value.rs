@@ -62,14 +62,7 @@ impl Value {
     }
 }
 
-/// `12` for 12.0, `12.5` otherwise.
-pub fn format_number(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
-    }
-}
+pub use crate::text::format_number;
 
 impl Node {
     /// Look a key up in a mapping.

@@ -498,11 +498,11 @@ fn a_file_over_16_mib_is_refused() {
     assert!(!run.stderr.contains("file-too-large"), "{}", run.stderr);
 }
 
-// ---- known defects -------------------------------------------------------------------------------
-// Each test states the behaviour that is expected; they fail today and are ignored so the suite
-// stays green. Run them with `cargo test --test diagnostics -- --ignored`.
+// ---- regressions ---------------------------------------------------------------------------------
+// Defects found while writing these tests, all fixed since; each `defect_…` test states the behaviour
+// expected now, so the defect cannot come back. None is ignored: they run with the rest.
 
-/// A valid sheet, as a template for the defect tests below.
+/// A valid sheet, as a template for the regression tests below.
 fn valid_sheet() -> String {
     let text = std::fs::read_to_string(
         crate_root()

@@ -3,6 +3,7 @@
 mod aggregate;
 mod assess;
 mod dump;
+mod explain;
 mod export;
 mod import;
 mod init;
@@ -66,6 +67,8 @@ enum Command {
     User(user::Args),
     /// Write the submissions stored by `smedx serve` as JSON Lines for `smedx aggregate`.
     Dump(dump::Args),
+    /// Explain a diagnostic code (`smedx explain wrong-type`); without one, list every code.
+    Explain(explain::Args),
 }
 
 /// How a command ended, when it did not fail internally.
@@ -122,6 +125,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Serve(a) => serve::run(a),
         Command::User(a) => user::run(a),
         Command::Dump(a) => dump::run(a),
+        Command::Explain(a) => explain::run(a),
     }
 }
 

@@ -1,0 +1,67 @@
+//! `smedx explain`: what a diagnostic code means and how to fix it, as `rustc --explain` does.
+
+use super::{DiagFormat, Outcome, print_report};
+use crate::diag::code::registry;
+use crate::diag::{Diagnostic, Report};
+use crate::text::{Lang, closest, tr};
+
+/// Explain a diagnostic code; without one, list every code with its title.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The code shown in brackets, e.g. `wrong-type` in `error[wrong-type]`.
+    code: Option<String>,
+    /// Language of the explanation.
+    #[arg(long, value_enum, default_value_t)]
+    lang: Lang,
+}
+
+pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let codes = registry();
+    let Some(id) = args.code else {
+        let width = codes.keys().map(String::len).max().unwrap_or(0);
+        let list: String = codes
+            .iter()
+            .map(|(id, c)| format!("{id:width$}  {}\n", c.title.get(args.lang)))
+            .collect();
+        super::write_output(None, &list)?;
+        return Ok(Outcome::Ok);
+    };
+    let id = id
+        .trim()
+        .trim_start_matches("error[")
+        .trim_start_matches("warning[")
+        .trim_end_matches(']');
+    if let Some(code) = codes.get(id) {
+        super::write_output(None, &code.explain(id, args.lang))?;
+        return Ok(Outcome::Ok);
+    }
+    // Close codes: those containing what was typed, else the nearest spelling.
+    let mut near: Vec<&str> = codes
+        .keys()
+        .map(String::as_str)
+        .filter(|k| id.len() >= 3 && k.contains(id))
+        .collect();
+    near.extend(closest(id, codes.keys().map(String::as_str)).filter(|c| !near.contains(c)));
+    let lang = args.lang;
+    let help = match near.as_slice() {
+        [] => tr(
+            lang,
+            "`smedx explain` 列出全部代码",
+            "`smedx explain` lists every code",
+        )
+        .to_string(),
+        _ => format!(
+            "{}{}",
+            tr(lang, "相近的代码：", "close codes: "),
+            near.join(", ")
+        ),
+    };
+    let message = format!(
+        "{}`{id}`",
+        tr(lang, "没有这个诊断代码：", "no diagnostic code ")
+    );
+    let mut report = Report::default();
+    report.extend([Diagnostic::error("unknown-code", message).help(help)]);
+    print_report(&report, DiagFormat::Human);
+    Ok(Outcome::Invalid)
+}

@@ -1,0 +1,240 @@
+//! The diagnostic code registry (`src/diag/codes.yaml`) against the sources, and `smedx explain`.
+
+use assert_cmd::Command;
+use smedx::diag::code::registry;
+use smedx::text::Lang;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Kebab-case string literals in src/ that are not diagnostic codes.
+const NOT_CODES: &[&str] = &[
+    "field-list",          // an XLSForm appearance
+    "no-referrer",         // HTTP header values
+    "no-store",            //
+    "sme-dx-2024",         // the bundled model's id
+    "smedx-questionnaire", // the workbook's format name
+];
+
+/// Every kebab-case string literal in the non-test code of src/, with the files it is in.
+fn kebab_literals() -> BTreeMap<String, BTreeSet<String>> {
+    fn walk(dir: &Path, out: &mut BTreeMap<String, BTreeSet<String>>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                // Test modules sit at the end of a file; codes in their assertions do not count.
+                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                for literal in code.split('"').skip(1).step_by(2) {
+                    let kebab = literal.contains('-')
+                        && literal.split('-').all(|w| {
+                            !w.is_empty()
+                                && w.chars()
+                                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                        })
+                        && literal.starts_with(|c: char| c.is_ascii_lowercase());
+                    if kebab {
+                        out.entry(literal.to_string())
+                            .or_default()
+                            .insert(path.display().to_string());
+                    }
+                }
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut out);
+    out
+}
+
+#[test]
+fn every_code_used_in_src_is_registered() {
+    let missing: Vec<String> = kebab_literals()
+        .into_iter()
+        .filter(|(l, _)| !registry().contains_key(l) && !NOT_CODES.contains(&l.as_str()))
+        .map(|(l, files)| {
+            format!(
+                "{l} (in {})",
+                files.into_iter().collect::<Vec<_>>().join(", ")
+            )
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes used in src/ but not in src/diag/codes.yaml (add an entry; a literal that is no \
+         diagnostic code goes into NOT_CODES here):\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn every_registered_code_is_used() {
+    let used = kebab_literals();
+    let unused: Vec<&String> = registry()
+        .keys()
+        .filter(|c| !used.contains_key(*c))
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "entries of src/diag/codes.yaml no code in src/ uses: {unused:?}"
+    );
+    assert!(
+        registry().len() > 80,
+        "the registry lost entries: {}",
+        registry().len()
+    );
+}
+
+/// The `{placeholders}` of a template.
+fn placeholders(template: &str) -> BTreeSet<&str> {
+    template
+        .split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(p, _)| p))
+        .collect()
+}
+
+#[test]
+fn every_entry_is_complete_in_both_languages() {
+    for (id, code) in registry() {
+        for lang in [Lang::Zh, Lang::En] {
+            for (part, text) in [
+                ("title", &code.title),
+                ("message", &code.message),
+                ("meaning", &code.meaning),
+                ("fix", &code.fix),
+            ] {
+                let own = match lang {
+                    Lang::Zh => &text.zh,
+                    Lang::En => &text.en,
+                };
+                assert!(!own.trim().is_empty(), "{id}: {part} has no {lang:?} text");
+            }
+            assert!(
+                !code.wrong.get(lang).trim().is_empty(),
+                "{id}: no wrong example"
+            );
+            assert!(
+                !code.right.get(lang).trim().is_empty(),
+                "{id}: no right example"
+            );
+            assert_ne!(
+                code.wrong.get(lang),
+                code.right.get(lang),
+                "{id}: examples are the same"
+            );
+        }
+        let zh_has_han = |t: &str| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+        for (part, text) in [
+            ("title", &code.title.zh),
+            ("meaning", &code.meaning.zh),
+            ("fix", &code.fix.zh),
+        ] {
+            assert!(
+                zh_has_han(text),
+                "{id}: the Chinese {part} is not Chinese: {text}"
+            );
+        }
+        assert_eq!(
+            placeholders(&code.message.zh),
+            placeholders(&code.message.en),
+            "{id}: the message templates name different placeholders"
+        );
+    }
+}
+
+fn smedx(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("smedx")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    (
+        out.status.code().unwrap(),
+        text(&out.stdout),
+        text(&out.stderr),
+    )
+}
+
+#[test]
+fn explain_prints_the_entry_in_chinese_by_default() {
+    let (code, out, _) = smedx(&["explain", "wrong-type"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("wrong-type: 值的类型不对\n"), "{out}");
+    for heading in ["消息", "含义", "错误示例", "正确示例", "如何修改"] {
+        assert!(
+            out.contains(&format!("\n{heading}\n    ")),
+            "no {heading}:\n{out}"
+        );
+    }
+    assert!(out.contains("employees: 45人"), "{out}");
+}
+
+#[test]
+fn explain_prints_english_with_lang_en() {
+    let (code, out, _) = smedx(&["explain", "--lang", "en", "exclusive-option"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("exclusive-option: Exclusive option chosen with others\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("How to fix\n    If some of the options do apply"),
+        "{out}"
+    );
+    assert!(!out.contains("如何修改"), "{out}");
+}
+
+#[test]
+fn explain_accepts_the_code_as_printed_in_brackets() {
+    let (code, out, _) = smedx(&["explain", "error[duplicate-key]"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("duplicate-key: "), "{out}");
+}
+
+#[test]
+fn explain_without_a_code_lists_every_code_with_its_title() {
+    let (code, out, _) = smedx(&["explain"]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), registry().len());
+    for (line, (id, entry)) in lines.iter().zip(registry()) {
+        assert!(
+            line.starts_with(id.as_str()) && line.ends_with(&entry.title.zh),
+            "{line}"
+        );
+    }
+    let (_, en, _) = smedx(&["explain", "--lang", "en"]);
+    assert!(
+        en.lines()
+            .any(|l| l.starts_with("yaml-syntax ") && l.ends_with("YAML syntax error")),
+        "{en}"
+    );
+}
+
+#[test]
+fn explain_of_an_unknown_code_names_close_codes() {
+    let (code, out, err) = smedx(&["explain", "wrng-type"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("error[unknown-code]: 没有这个诊断代码：`wrng-type`"),
+        "{err}"
+    );
+    assert!(err.contains("help: 相近的代码：wrong-type"), "{err}");
+    // A fragment lists every code containing it.
+    let (code, _, err) = smedx(&["explain", "--lang", "en", "bands"]);
+    assert_eq!(code, 2);
+    for c in [
+        "bands-gap",
+        "bands-overlap",
+        "bands-not-ascending",
+        "bands-not-monotonic",
+    ] {
+        assert!(err.contains(c), "{c} missing: {err}");
+    }
+    let (_, _, err) = smedx(&["explain", "zzzzzz"]);
+    assert!(err.contains("`smedx explain` 列出全部代码"), "{err}");
+}
