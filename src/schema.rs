@@ -1,9 +1,7 @@
 //! JSON Schemas (draft-07) for model files and answer sheets, so editors check them as they are typed.
 
 use crate::model::{ItemSpec, Model, raw::RawModel};
-use schemars::JsonSchema;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
 
 /// Schema of a solution catalog (questionnaires/catalog/*.yaml).
 pub fn catalog_schema() -> Value {
@@ -35,39 +33,6 @@ pub fn model_schema() -> Value {
         obj.insert("title".into(), json!("smedx assessment model (评估模型)"));
     }
     v
-}
-
-/// The shape of an answer sheet, for the schema only (sheets are read by [`crate::answers`]).
-#[derive(JsonSchema)]
-#[schemars(deny_unknown_fields)]
-#[allow(dead_code)]
-struct AnswerSheetShape {
-    /// Id of the model the sheet answers.
-    model: Option<String>,
-    model_version: Option<String>,
-    /// Enterprise profile (企业画像); its fields come from the profile table.
-    profile: BTreeMap<String, Value>,
-    /// Item id → answer.
-    answers: BTreeMap<String, AnswerShape>,
-}
-
-#[derive(JsonSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-enum AnswerShape {
-    Text(String),
-    Number(f64),
-    List(Vec<String>),
-    Ratio {
-        numerator: f64,
-        denominator: f64,
-    },
-    Long {
-        answer: Box<AnswerShape>,
-        note: Option<String>,
-        data: Option<BTreeMap<String, f64>>,
-    },
-    Blank(()),
 }
 
 /// The `profile:` mapping, one property per field of the profile table.
@@ -106,9 +71,11 @@ fn profile_schema() -> Value {
 pub fn answers_schema(model: Option<&Model>) -> Value {
     let schema = schemars::generate::SchemaSettings::draft07()
         .into_generator()
-        .into_root_schema_for::<AnswerSheetShape>();
+        .into_root_schema_for::<crate::answers::raw::RawSheet>();
     let mut v = schema.to_value();
     v["properties"]["profile"] = profile_schema();
+    // The checker reports a sheet without them; optional in the raw type so that it can.
+    v["required"] = json!(["profile", "answers"]);
     let Some(model) = model else {
         return v;
     };

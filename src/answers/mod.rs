@@ -3,6 +3,7 @@
 pub mod credit_code;
 mod profile;
 pub mod profile_fields;
+pub mod raw;
 pub mod reference;
 
 pub mod check;
