@@ -54,8 +54,12 @@ pub enum Place {
     Cell { sheet: String, row: u32, col: u32 },
     /// A whole sheet (one that is missing from the workbook).
     Sheet(String),
-    /// A field of a delimited text file; line and column 1-based.
-    Field { line: u32, column: u32 },
+    /// A field of a delimited text file; line and column 1-based, and the column's header.
+    Field {
+        line: u32,
+        column: u32,
+        header: Option<String>,
+    },
     /// The file as a whole.
     File,
 }
@@ -119,11 +123,15 @@ impl Place {
                 sheet: sheet.clone(),
                 cell: None,
             },
-            Place::Field { line, column } => Location::Field {
+            Place::Field {
+                line,
+                column,
+                header,
+            } => Location::Field {
                 file,
                 line: *line,
                 column: *column,
-                header: None,
+                header: header.clone(),
             },
             Place::File => Location::File { file },
         }
@@ -224,7 +232,11 @@ mod tests {
         let d = places.locate(Diagnostic::error("x", "m").in_file("问卷.xlsx").at(p));
         assert_eq!(d.location(), "问卷.xlsx:设备系统!D7");
         let mut csv = Places::new("b.csv");
-        let p = csv.pos(Place::Field { line: 4, column: 9 });
+        let p = csv.pos(Place::Field {
+            line: 4,
+            column: 9,
+            header: None,
+        });
         assert_eq!(
             csv.locate(Diagnostic::error("x", "m").at(p)).location(),
             "b.csv:4:9"

@@ -130,6 +130,9 @@ impl Table {
             None => Place::Field {
                 line,
                 column: col.saturating_add(1),
+                header: (self.rows.first())
+                    .and_then(|h| h.cells.get(col as usize)?.as_text())
+                    .map(|h| h.trim_start_matches('\u{feff}').trim().to_string()),
             },
         }
     }

@@ -326,7 +326,11 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         key: &'static str,
         text: &str,
     ) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
-        let mut record = Record::new(Place::Field { line: 9, column: 1 });
+        let mut record = Record::new(Place::Field {
+            line: 9,
+            column: 1,
+            header: None,
+        });
         let mut fields: BTreeMap<&'static str, String> = self.profile.clone();
         fields.insert(key, text.to_string());
         if !fields.contains_key("name") {
@@ -338,7 +342,11 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
                 record.push(
                     Column::Profile(f),
                     CellValue::text(t),
-                    Place::Field { line, column: 1 },
+                    Place::Field {
+                        line,
+                        column: 1,
+                        header: None,
+                    },
                 );
             }
         }
@@ -365,18 +373,34 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         i: usize,
         cells: Vec<(Column, CellValue)>,
     ) -> Result<(Option<Answer>, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let mut record = Record::new(Place::Field { line: 9, column: 1 });
+        let mut record = Record::new(Place::Field {
+            line: 9,
+            column: 1,
+            header: None,
+        });
         for (f, field) in profile_fields().iter().enumerate() {
             if let Some(t) = self.profile.get(field.id.as_str()) {
                 record.push(
                     Column::Profile(f),
                     CellValue::text(t),
-                    Place::Field { line: 1, column: 1 },
+                    Place::Field {
+                        line: 1,
+                        column: 1,
+                        header: None,
+                    },
                 );
             }
         }
         for (c, v) in cells {
-            record.push(c, v, Place::Field { line: 2, column: 1 });
+            record.push(
+                c,
+                v,
+                Place::Field {
+                    line: 2,
+                    column: 1,
+                    header: None,
+                },
+            );
         }
         let checked = super::check_record(&self.lenient, &record, "");
         let mine: Vec<Diagnostic> = checked

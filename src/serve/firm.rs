@@ -305,6 +305,8 @@ struct Problem {
     error: bool,
     message: String,
     help: Option<String>,
+    /// The form page the problem is on (`profile`, `page/2`).
+    page: Option<String>,
 }
 
 fn review_page(
@@ -322,6 +324,10 @@ fn review_page(
             error: d.is_error(),
             message: d.message.clone(),
             help: d.help.clone(),
+            page: match &*d.location {
+                crate::diag::Location::Form { page, .. } => Some(page.clone()),
+                _ => None,
+            },
         })
         .collect();
     let preview = sheet.as_ref().map(|s| {

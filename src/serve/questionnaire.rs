@@ -2,7 +2,7 @@
 //! reads); form posts update it page by page, and pages are views of it.
 
 use crate::answers::{self, AnswerSheet, FieldKind};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Location};
 use crate::model::{Children, Item, ItemSpec, Model, Node};
 use crate::source_file::SourceFile;
 use crate::text::Text;
@@ -147,10 +147,48 @@ pub fn check(model: &Model, draft: &Value) -> (Option<AnswerSheet>, Vec<Diagnost
     match answers::load_sheet(&source) {
         Ok(node) => {
             let checked = answers::check_sheet(model, &node, &source);
-            (checked.sheet, checked.diagnostics)
+            let on_form = |d: Diagnostic| match form_location(model, &text, d.line() as usize) {
+                Some(at) => d.located(at),
+                None => d,
+            };
+            let diags = checked.diagnostics.into_iter().map(on_form).collect();
+            (checked.sheet, diags)
         }
         Err(d) => (None, vec![d]),
     }
+}
+
+/// The form page and field of a line of the pretty-printed draft: the `profile` or `answers`
+/// entry (indented 4) the line belongs to, under its section (indented 2).
+fn form_location(model: &Model, draft: &str, line: usize) -> Option<Location> {
+    let mut field = None;
+    for l in draft
+        .lines()
+        .take(line)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        let key = |indent: usize| {
+            let rest = l.strip_prefix(&" ".repeat(indent))?.strip_prefix('"')?;
+            rest.split('"').next()
+        };
+        field = field.or_else(|| key(4));
+        if let Some(section) = key(2) {
+            let field = field?.to_string();
+            let page = match section {
+                "profile" => "profile".to_string(),
+                "answers" => {
+                    let i = model.item_index(&field)?;
+                    let on_page = |d: &Node| dimension_items(model, d).contains(&i);
+                    format!("page/{}", model.dimensions.iter().position(on_page)? + 1)
+                }
+                _ => return None,
+            };
+            return Some(Location::Form { page, field });
+        }
+    }
+    None
 }
 
 /// One choice shown on a page.
@@ -356,6 +394,42 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn problems_of_the_draft_point_at_their_page_and_field() {
+        let model = crate::model::bundled("sme-dx-2024").unwrap();
+        let mut draft = new_draft(model, "2026-05-12");
+        let form_words = [
+            ("name", "甲"),
+            ("employees", "-3"),
+            ("pain_points", "late-delivery"),
+            ("pain_points_other", "缺订单、 "),
+        ];
+        apply_profile(&mut draft, &form(&form_words));
+        assert_eq!(
+            draft["profile"]["pain_points"],
+            json!(["交期不准", "缺订单"])
+        );
+        let (item, page) = (
+            &model.items[0],
+            dimension_items(model, &model.dimensions[1]),
+        );
+        assert!(!page.contains(&0), "the first item is on the first page");
+        draft["answers"][&item.id] = json!("no-such-option");
+        let (_, diags) = check(model, &draft);
+        let at = |code: &str| {
+            diags
+                .iter()
+                .find(|d| d.code == code)
+                .map(|d| (*d.location).clone())
+        };
+        let form_at = |page: &str, field: &str| Location::Form {
+            page: page.into(),
+            field: field.into(),
+        };
+        assert_eq!(at("wrong-type"), Some(form_at("profile", "employees")));
+        assert_eq!(at("unknown-option"), Some(form_at("page/1", &item.id)));
     }
 
     #[test]
