@@ -42,6 +42,7 @@ fn profile_schema() -> Value {
     for f in crate::answers::profile_fields() {
         let text = json!({"type": "string"});
         let mut p = match f.kind {
+            FieldKind::Number if f.whole => json!({"type": ["integer", "null"]}),
             FieldKind::Number => json!({"type": ["number", "null"]}),
             FieldKind::Flag => json!({"type": ["boolean", "null"]}),
             FieldKind::List => json!({"type": ["array", "string", "null"], "items": text}),

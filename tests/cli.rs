@@ -275,6 +275,14 @@ fn init_in_english_is_the_same_sheet_with_english_comments() {
             .collect()
     };
     assert_eq!(keys(&zh.stdout), keys(&en.stdout));
+    // Every asked profile field, the lists with the words of their vocabulary.
+    let line = |key: &str| zh.stdout.lines().find(|l| l.trim_start().starts_with(key));
+    assert!(line("pain_points:").is_some_and(|l| l.contains("交期不准、库存积压")));
+    assert!(line("existing_systems:").is_some_and(|l| l.contains("财务软件、ERP")));
+    assert!(
+        en.stdout
+            .contains("Unreliable delivery dates, Excess inventory")
+    );
 }
 
 #[test]

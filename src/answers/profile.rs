@@ -437,6 +437,33 @@ mod tests {
     }
 
     #[test]
+    fn list_fields_take_a_list_or_one_string_split_like_a_cell() {
+        let text = "profile:\n  name: x\n  pain_points: 交期不准、缺订单\n  existing_systems: [ERP]\n  tags: 7\nanswers:\n";
+        let src = crate::source_file::SourceFile::from_text("t.yaml", text);
+        let node = crate::answers::load_sheet(&src).unwrap();
+        let m = crate::model::bundled("sme-dx-2024").unwrap();
+        let mut diags = Vec::new();
+        let p = ProfileReader {
+            file: "t.yaml",
+            text,
+            diags: &mut diags,
+        }
+        .read(node.get("profile"), Pos::UNKNOWN, m);
+        assert_eq!(p.pain_points, ["交期不准", "缺订单"]);
+        assert_eq!(p.existing_systems, ["ERP"]);
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.code == "wrong-type" && d.message.contains("profile.tags")),
+            "{diags:?}"
+        );
+        assert_eq!(
+            p.get("pain_points"),
+            serde_json::json!(["交期不准", "缺订单"])
+        );
+    }
+
+    #[test]
     fn dates() {
         assert!(valid_date("2024-02-29"));
         assert!(!valid_date("2023-02-29"));

@@ -39,6 +39,9 @@ pub struct ProfileField {
     /// Unit of a number, for messages.
     pub unit: Option<Text>,
     pub min: Option<f64>,
+    /// A whole number (a headcount): forms ask for an integer.
+    #[serde(default)]
+    pub whole: bool,
     /// A regular expression the schema checks (the checker has its own, finer checks).
     pub pattern: Option<String>,
     /// Name of the vocabulary offered for a list (`systems`, `pain_points`).

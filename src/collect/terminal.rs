@@ -1096,3 +1096,16 @@ fn picked_words(field: &crate::answers::ProfileField, text: &str) -> String {
         .collect::<Vec<_>>()
         .join("、")
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_pick_offered_words_and_the_rest_is_kept() {
+        let field = crate::answers::profile_field("pain_points").unwrap();
+        assert_eq!(super::picked_words(field, "1 2"), "交期不准、库存积压");
+        assert_eq!(super::picked_words(field, "2、缺订单"), "库存积压、缺订单");
+        assert_eq!(super::picked_words(field, "99"), "99");
+        let name = crate::answers::profile_field("name").unwrap();
+        assert_eq!(super::picked_words(name, "1 2"), "1 2");
+    }
+}

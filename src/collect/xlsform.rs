@@ -257,7 +257,7 @@ pub fn write(model: &Model, lang: Lang) -> Result<Vec<u8>, XlsxError> {
                 Some(f.help.clone()),
             ),
             (_, FieldKind::Number) => (
-                "decimal".into(),
+                if f.whole { "integer" } else { "decimal" }.into(),
                 f.min.map_or(String::new(), |m| format!(". >= {m}")),
                 Some(t("不能为负", "Not negative")),
             ),
