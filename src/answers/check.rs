@@ -64,8 +64,8 @@ impl SheetChecker<'_> {
     fn answer(&mut self, item: &Item, raw: &RawAnswer) -> Option<Answer> {
         let problems = raw.problems.iter().cloned();
         self.diags.extend(problems.map(|d| d.in_file(self.file)));
-        let data = raw.data.as_ref().map(|d| self.data(item, d));
-        let value = self.value(item, raw.value.as_ref()?)?;
+        let data = raw.data.map(|d| self.data(item, d));
+        let value = self.value(item, raw.value?)?;
         let note = raw.note.clone();
         Some(Answer {
             value,
@@ -534,7 +534,7 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
         text: &source.text,
         diags: &mut c.diags,
     }
-    .read(raw.profile.as_ref(), raw.pos, model);
+    .read(raw.profile, raw.pos, model);
     let problems = raw.answers_problems.iter().cloned();
     c.diags.extend(problems.map(|d| d.in_file(file)));
     let (group, size) = (profile.industry_group.clone(), profile.size_class);

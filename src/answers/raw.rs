@@ -11,21 +11,21 @@ use std::collections::BTreeMap;
 /// An answer sheet (YAML or JSON).
 #[derive(Debug, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
-pub struct RawSheet {
+pub struct RawSheet<'a> {
     /// Id of the model the sheet answers.
     #[schemars(with = "Option<String>")]
-    pub model: Option<Node>,
+    pub model: Option<&'a Node>,
     /// Version of that model, as text: "2024.1".
     #[schemars(with = "Option<String>")]
-    pub model_version: Option<Node>,
+    pub model_version: Option<&'a Node>,
     /// Enterprise profile (企业画像); its fields are those of the profile table.
     #[schemars(with = "BTreeMap<String, Node>")]
-    pub profile: Option<Node>,
+    pub profile: Option<&'a Node>,
     /// Item id → answer: an option id, a list of ids, a number, a band id,
     /// `{numerator, denominator}`, a grade 0–4, a trend word or `na`; or the long form
     /// `{answer, note, data}`. In the order written; an item answered twice is reported.
     #[schemars(with = "BTreeMap<String, Node>")]
-    pub answers: Vec<RawAnswer>,
+    pub answers: Vec<RawAnswer<'a>>,
     /// Where the sheet starts.
     #[schemars(skip)]
     pub pos: Pos,
@@ -39,16 +39,16 @@ pub struct RawSheet {
 
 /// One answer as written: the value, a note and recorded figures beside it.
 #[derive(Debug)]
-pub struct RawAnswer {
+pub struct RawAnswer<'a> {
     /// The item id as written.
-    pub item: Key,
+    pub item: &'a Key,
     /// The answer itself; `None` when the long form has no `answer`, `Null` when left blank.
-    pub value: Option<Node>,
+    pub value: Option<&'a Node>,
     /// Left blank (`item-id:` with nothing after it): unanswered.
     pub blank: bool,
     pub note: Option<String>,
     /// `data:` of the long form: figure id → number (checked against the item's fields).
-    pub data: Option<Node>,
+    pub data: Option<&'a Node>,
     /// Problems of the long form's keys, reported when the item is one the sheet may answer.
     pub problems: Vec<Diagnostic>,
 }
@@ -56,10 +56,10 @@ pub struct RawAnswer {
 /// Top-level keys of an answer sheet.
 const SHEET_KEYS: &[&str] = &["model", "model_version", "profile", "answers"];
 
-impl RawSheet {
+impl<'a> RawSheet<'a> {
     /// The sheet's parts, with every problem of shape in `diags` (positions only: the checker
     /// names the file). `None` when the sheet is not a mapping at all.
-    pub fn read(sheet: &Node, diags: &mut Vec<Diagnostic>) -> Option<RawSheet> {
+    pub fn read(sheet: &'a Node, diags: &mut Vec<Diagnostic>) -> Option<RawSheet<'a>> {
         let Value::Map(top) = &sheet.value else {
             diags.push(
                 Diagnostic::error(
@@ -81,9 +81,9 @@ impl RawSheet {
         };
         for (k, v) in top {
             match k.name.as_str() {
-                "model" => raw.model = Some(v.clone()),
-                "model_version" => raw.model_version = Some(v.clone()),
-                "profile" => raw.profile = Some(v.clone()),
+                "model" => raw.model = Some(v),
+                "model_version" => raw.model_version = Some(v),
+                "profile" => raw.profile = Some(v),
                 "answers" => {
                     raw.answers_pos = k.pos;
                     raw.answers = answers(v, &mut raw.answers_problems);
@@ -114,7 +114,7 @@ impl RawSheet {
     }
 }
 
-fn answers(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<RawAnswer> {
+fn answers<'a>(node: &'a Node, diags: &mut Vec<Diagnostic>) -> Vec<RawAnswer<'a>> {
     match &node.value {
         Value::Map(entries) => entries.iter().map(|(k, v)| answer(k, v)).collect(),
         Value::Null => Vec::new(),
@@ -135,10 +135,10 @@ fn answers(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<RawAnswer> {
 
 /// One entry of `answers:`, short or long form (`{answer: …, note: …, data: {…}}`; band raw
 /// figures are a mapping too, told apart by their keys).
-fn answer(item: &Key, node: &Node) -> RawAnswer {
+fn answer<'a>(item: &'a Key, node: &'a Node) -> RawAnswer<'a> {
     let mut raw = RawAnswer {
-        item: item.clone(),
-        value: Some(node.clone()),
+        item,
+        value: Some(node),
         blank: node.value == Value::Null,
         note: None,
         data: None,
@@ -156,9 +156,9 @@ fn answer(item: &Key, node: &Node) -> RawAnswer {
     raw.value = None;
     for (k, v) in entries {
         match k.name.as_str() {
-            "answer" => raw.value = Some(v.clone()),
+            "answer" => raw.value = Some(v),
             "note" => raw.note = v.value.as_text(),
-            "data" => raw.data = Some(v.clone()),
+            "data" => raw.data = Some(v),
             other => raw.problems.push(
                 Diagnostic::error(
                     "unknown-field",
