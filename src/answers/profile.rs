@@ -7,14 +7,13 @@ use super::reference::{Metrics, reference};
 use crate::diag::{Diagnostic, Pos};
 use crate::model::Model;
 use crate::yaml_value::{Node, Value};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value as JsonValue;
 use std::collections::BTreeMap;
 
 /// Who was assessed. Derived fields (`size_class`, `industry_group`) come from the data files.
 /// Read from the fields of [`profile_fields`]; a field no code reads stays in `other`.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
+#[derive(Debug, Clone, Default, Serialize)]
 pub struct Profile {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -56,14 +55,43 @@ pub struct Profile {
     #[serde(flatten)]
     pub other: BTreeMap<String, JsonValue>,
     /// Derived from industry, employees, revenue, assets (2011 划型 rules).
-    #[serde(skip_serializing_if = "Option::is_none", skip_deserializing)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub size_class: Option<SizeClass>,
     /// Derived from the industry code by the model's `industry_groups`.
-    #[serde(skip_deserializing)]
     pub industry_group: String,
 }
 
 impl Profile {
+    /// Set a field of the profile table to a checked value; one no code reads goes to `other`.
+    fn set(&mut self, id: &str, v: JsonValue) {
+        let text = |v: JsonValue| v.as_str().map(str::to_string);
+        let list = |v: JsonValue| match v {
+            JsonValue::Array(l) => l.into_iter().filter_map(text).collect(),
+            _ => Vec::new(),
+        };
+        match id {
+            "name" => self.name = text(v).unwrap_or_default(),
+            "credit_code" => self.credit_code = text(v),
+            "region" => self.region = text(v),
+            "industry" => self.industry = text(v),
+            "employees" => self.employees = v.as_f64(),
+            "revenue" => self.revenue = v.as_f64(),
+            "assets" => self.assets = v.as_f64(),
+            "assessed_on" => self.assessed_on = text(v),
+            "assessor" => self.assessor = text(v),
+            "digital_budget" => self.digital_budget = v.as_f64(),
+            "it_staff" => self.it_staff = v.as_f64(),
+            "existing_systems" => self.existing_systems = list(v),
+            "pain_points" => self.pain_points = list(v),
+            "tags" => self.tags = list(v),
+            "synthetic" => self.synthetic = v == JsonValue::Bool(true),
+            "credit_code_verified" => {} // a confirmation, not part of the profile
+            other => {
+                self.other.insert(other.to_string(), v);
+            }
+        }
+    }
+
     /// The value of a profile field, as the sheet would hold it (`Null` when not given).
     pub fn get(&self, id: &str) -> JsonValue {
         let mut all = serde_json::to_value(self).unwrap_or_default();
@@ -194,7 +222,7 @@ impl ProfileReader<'_> {
             p.industry_group = model.industry_group_of(None).to_string();
             return p;
         };
-        let mut values = serde_json::Map::new();
+        let mut verified = false;
         for (key, value) in entries {
             let Some(field) = profile_field(&key.name) else {
                 let ids = profile_fields().iter().map(|f| f.id.as_str());
@@ -207,11 +235,10 @@ impl ProfileReader<'_> {
                 continue;
             };
             if let Some(v) = self.field(field, value) {
-                values.insert(field.id.clone(), v);
+                verified |= field.id == "credit_code_verified" && v == JsonValue::Bool(true);
+                p.set(&field.id, v);
             }
         }
-        let verified = values.remove("credit_code_verified") == Some(JsonValue::Bool(true));
-        p = serde_json::from_value(JsonValue::Object(values)).unwrap_or_default();
         let pos_of = |key: &str| node.get(key).map_or(node.pos, |n| n.pos);
         let (industry_pos, credit_pos) = (pos_of("industry"), pos_of("credit_code"));
         if p.name.is_empty() {
