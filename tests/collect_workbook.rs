@@ -287,9 +287,9 @@ fn the_drop_down_entries_of_every_item_import() {
                 }
                 _ => continue,
             };
-            let na = item
-                .allow_na
-                .then(|| smedx::collect::flat::na_word(Some(lang)).to_string());
+            let na = item.allow_na.then(|| {
+                smedx::collect::flat::na_word(smedx::model::item::Words::Labels(lang)).to_string()
+            });
             for entry in entries.into_iter().chain(na) {
                 let mut record = smedx::collect::Record::new(smedx::collect::cells::Place::File);
                 record.push(

@@ -2,12 +2,12 @@
 
 use super::profile::ProfileReader;
 use super::raw::{RawAnswer, RawSheet};
-use super::{Answer, AnswerSheet, AnswerValue, Trend};
+use super::{Answer, AnswerSheet, AnswerValue};
 use crate::diag::{Diagnostic, Pos};
-use crate::model::{BetterWhen, Item, ItemSpec, Model};
+use crate::model::{Item, Model, Written, WrittenValue};
 use crate::source_file::SourceFile;
 use crate::text::closest;
-use crate::yaml_value::{Node, Value, format_number};
+use crate::yaml_value::{Node, Value};
 use std::collections::BTreeMap;
 
 /// The result of checking a sheet: the sheet when there was no error, and every diagnostic.
@@ -16,11 +16,7 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Every word a trend answer may be (also listed in the answers schema).
-pub const TREND_WORDS: &[&str] = &[
-    "better", "flat", "same", "worse", "lower", "higher", "改善", "变好", "持平", "不变", "恶化",
-    "变差", "降低", "下降", "减少", "增加", "提高", "上升", "A", "B", "C", "a", "b", "c",
-];
+pub use crate::model::item::TREND_WORDS;
 
 /// Parse a sheet file into a value tree (YAML or JSON).
 pub fn load_sheet(source: &SourceFile) -> Result<Node, Diagnostic> {
@@ -127,361 +123,46 @@ impl SheetChecker<'_> {
     }
 
     fn value(&mut self, item: &Item, node: &Node) -> Option<AnswerValue> {
-        if let Value::String(s) = &node.value
-            && is_na(s)
-        {
-            if item.allow_na {
-                return Some(AnswerValue::NotApplicable);
+        let written = self.written(node);
+        let mut diags = Vec::new();
+        let value = item.check(&written, &mut diags);
+        self.diags
+            .extend(diags.into_iter().map(|d| d.in_file(self.file)));
+        value
+    }
+
+    /// A value tree as an answer as written; unknown keys of raw figures are reported here.
+    fn written(&mut self, node: &Node) -> Written {
+        let value = match &node.value {
+            Value::String(s) => WrittenValue::Text(s.clone()),
+            Value::Number(n) => WrittenValue::Number(*n),
+            Value::List(items) => {
+                WrittenValue::List(items.iter().map(|n| self.written(n)).collect())
             }
-            self.err(
-                "na-not-allowed",
-                node.pos,
-                format!("`{}` may not be answered `na`", item.id),
-                "choose one of its options; the model does not allow N/A for this item".into(),
-            );
-            return None;
-        }
-        match &item.spec {
-            ItemSpec::Single { options } => {
-                let text = self.scalar(item, node, "one option id")?;
-                if options.iter().any(|o| o.id == text) {
-                    Some(AnswerValue::Choice { option: text })
-                } else {
-                    self.unknown_option(
-                        item,
-                        node.pos,
-                        &text,
-                        options.iter().map(|o| o.id.clone()),
-                    );
-                    None
-                }
-            }
-            ItemSpec::Multi { options, .. } => {
-                let nodes: Vec<&Node> = match &node.value {
-                    Value::List(items) => items.iter().collect(),
-                    Value::String(_) | Value::Number(_) => vec![node],
-                    other => {
-                        self.err(
-                            "wrong-type",
-                            node.pos,
-                            format!(
-                                "`{}` is {}, expected a list of option ids",
-                                item.id,
-                                other.kind()
-                            ),
-                            "write a list: [B, D]".into(),
-                        );
-                        return None;
-                    }
-                };
-                let mut chosen: Vec<String> = Vec::new();
-                let mut ok = true;
-                for n in nodes {
-                    let Some(text) = self.scalar(item, n, "an option id") else {
-                        ok = false;
-                        continue;
-                    };
-                    if !options.iter().any(|o| o.id == text) {
-                        self.unknown_option(
-                            item,
-                            n.pos,
-                            &text,
-                            options.iter().map(|o| o.id.clone()),
-                        );
-                        ok = false;
-                    } else if chosen.contains(&text) {
-                        self.warn(
-                            "duplicate-option",
-                            n.pos,
-                            format!("option `{text}` of `{}` is listed twice", item.id),
-                            "list each option once".into(),
-                        );
-                    } else {
-                        chosen.push(text);
-                    }
-                }
-                if let Some(ex) = options
+            Value::Map(entries)
+                if entries
                     .iter()
-                    .find(|o| o.exclusive && chosen.contains(&o.id))
-                    && chosen.len() > 1
-                {
-                    self.err(
-                        "exclusive-option",
-                        node.pos,
-                        format!(
-                            "`{}` chooses `{}` ({}) together with other options",
-                            item.id, ex.id, ex.label.zh
-                        ),
-                        format!(
-                            "`{}` means none of the others; choose it alone or remove it",
-                            ex.id
-                        ),
-                    );
-                    ok = false;
-                }
-                if chosen.is_empty() && ok {
-                    self.err(
-                        "missing-answer",
-                        node.pos,
-                        format!("`{}` is an empty list", item.id),
-                        "choose at least one option (the \"无\" option when none applies)".into(),
-                    );
-                    ok = false;
-                }
-                ok.then_some(AnswerValue::Choices { options: chosen })
-            }
-            ItemSpec::Band {
-                min,
-                max,
-                ratio,
-                bands,
-                unit,
-                ..
-            } => {
-                if let (Value::Map(_), Some(ratio)) = (&node.value, ratio) {
-                    return self.ratio_answer(item, node, ratio.scale, *min, *max);
-                }
-                if let Value::String(s) = &node.value
-                    && let Some(b) = bands.iter().find(|b| b.id == *s)
-                {
-                    return Some(AnswerValue::Band { band: b.id.clone() });
-                }
-                let Some(value) = node.value.as_number() else {
-                    let hint = if ratio.is_some() {
-                        " or {numerator: .., denominator: ..}"
-                    } else {
-                        ""
-                    };
-                    self.err(
-                        "wrong-type",
-                        node.pos,
-                        format!(
-                            "`{}` is {}, expected a number{}",
-                            item.id,
-                            describe(&node.value),
-                            unit.as_deref()
-                                .map(|u| format!(" in {u}"))
-                                .unwrap_or_default()
-                        ),
-                        format!(
-                            "write a number{hint}, or one of the band ids {}",
-                            Self::option_list(bands.iter().map(|b| b.id.clone()))
-                        ),
-                    );
-                    return None;
-                };
-                self.in_range(item, node.pos, value, *min, *max)?;
-                self.in_some_band(item, node.pos, value)?;
-                Some(AnswerValue::Number {
-                    value,
-                    numerator: None,
-                    denominator: None,
-                })
-            }
-            ItemSpec::Scenario { .. } => {
-                let grade = node
-                    .value
-                    .as_number()
-                    .filter(|g| g.fract() == 0.0 && (0.0..=4.0).contains(g));
-                match grade {
-                    Some(g) => Some(AnswerValue::Grade { grade: g as u8 }),
-                    None => {
-                        self.err("out-of-range", node.pos, format!("scenario `{}` is graded {}, expected a whole number 0–4", item.id, describe(&node.value)), "0 = not started, 1–4 = the level whose description fits (see `smedx init` comments)".into());
-                        None
+                    .any(|(k, _)| k.name == "numerator" || k.name == "denominator") =>
+            {
+                for (k, _) in entries {
+                    if k.name != "numerator" && k.name != "denominator" {
+                        self.err(
+                            "unknown-field",
+                            k.pos,
+                            format!("`{}` is not a key of raw figures", k.name),
+                            "use `numerator` and `denominator`".into(),
+                        );
                     }
                 }
-            }
-            ItemSpec::Trend { better_when } => {
-                let text = self.scalar(item, node, "better, flat or worse")?;
-                let trend = match (text.to_lowercase().as_str(), better_when) {
-                    // The MIIT platform's options of every trend item are A worse, B flat, C better.
-                    ("better" | "改善" | "变好" | "c", _) => Some(Trend::Better),
-                    ("flat" | "same" | "持平" | "不变" | "b", _) => Some(Trend::Flat),
-                    ("worse" | "恶化" | "变差" | "a", _) => Some(Trend::Worse),
-                    ("lower" | "降低" | "下降" | "减少", BetterWhen::Lower)
-                    | ("higher" | "增加" | "提高" | "上升", BetterWhen::Higher) => {
-                        Some(Trend::Better)
-                    }
-                    ("lower" | "降低" | "下降" | "减少", BetterWhen::Higher)
-                    | ("higher" | "增加" | "提高" | "上升", BetterWhen::Lower) => {
-                        Some(Trend::Worse)
-                    }
-                    _ => None,
-                };
-                if trend.is_none() {
-                    let better = match better_when {
-                        BetterWhen::Lower => "lower",
-                        BetterWhen::Higher => "higher",
-                    };
-                    self.err("unknown-option", node.pos, format!("`{text}` is not a trend answer for `{}`", item.id), format!("write better, flat or worse (or the observed change: lower, same, higher; here `{better}` is the improvement)"));
-                }
-                trend.map(|trend| AnswerValue::Trend { trend })
-            }
-        }
-    }
-
-    fn ratio_answer(
-        &mut self,
-        item: &Item,
-        node: &Node,
-        scale: f64,
-        min: Option<f64>,
-        max: Option<f64>,
-    ) -> Option<AnswerValue> {
-        let num = node.get("numerator");
-        let den = node.get("denominator");
-        if let Value::Map(entries) = &node.value {
-            for (k, _) in entries {
-                if k.name != "numerator" && k.name != "denominator" {
-                    self.err(
-                        "unknown-field",
-                        k.pos,
-                        format!("`{}` is not a key of raw figures", k.name),
-                        "use `numerator` and `denominator`".into(),
-                    );
+                let mut figure = |name| node.get(name).map(|n| Box::new(self.written(n)));
+                WrittenValue::Ratio {
+                    numerator: figure("numerator"),
+                    denominator: figure("denominator"),
                 }
             }
-        }
-        let (Some(num), Some(den)) = (num, den) else {
-            self.err(
-                "missing-field",
-                node.pos,
-                format!(
-                    "raw figures of `{}` need both `numerator` and `denominator`",
-                    item.id
-                ),
-                "write {numerator: 12, denominator: 40}".into(),
-            );
-            return None;
+            other => WrittenValue::Other(other.kind()),
         };
-        let (Some(n), Some(d)) = (num.value.as_number(), den.value.as_number()) else {
-            self.err(
-                "wrong-type",
-                node.pos,
-                format!("raw figures of `{}` must be numbers", item.id),
-                "write {numerator: 12, denominator: 40}".into(),
-            );
-            return None;
-        };
-        if d <= 0.0 || n < 0.0 {
-            self.err("out-of-range", den.pos, format!("raw figures of `{}` are {n}/{d}; the denominator must be above 0 and the numerator 0 or more", item.id), "a firm with no such devices answers `na` where allowed".into());
-            return None;
-        }
-        if n > d {
-            self.err(
-                "out-of-range",
-                num.pos,
-                format!(
-                    "`{}`: numerator {} is larger than denominator {}",
-                    item.id,
-                    format_number(n),
-                    format_number(d)
-                ),
-                "the part cannot exceed the whole; check the counts".into(),
-            );
-            return None;
-        }
-        let value = n / d * scale;
-        self.in_range(item, node.pos, value, min, max)?;
-        self.in_some_band(item, node.pos, value)?;
-        Some(AnswerValue::Number {
-            value,
-            numerator: Some(n),
-            denominator: Some(d),
-        })
-    }
-
-    fn in_range(
-        &mut self,
-        item: &Item,
-        pos: Pos,
-        value: f64,
-        min: Option<f64>,
-        max: Option<f64>,
-    ) -> Option<()> {
-        if min.is_some_and(|m| value < m) || max.is_some_and(|m| value > m) {
-            let range = format!(
-                "{}–{}",
-                min.map_or("".into(), format_number),
-                max.map_or("".into(), format_number)
-            );
-            self.err(
-                "out-of-range",
-                pos,
-                format!("`{}` is {}, outside {range}", item.id, format_number(value)),
-                format!("give a number within {range}"),
-            );
-            return None;
-        }
-        Some(())
-    }
-
-    fn in_some_band(&mut self, item: &Item, pos: Pos, value: f64) -> Option<()> {
-        if let ItemSpec::Band { bands, .. } = &item.spec
-            && !bands.iter().any(|b| b.range.contains(value))
-        {
-            self.err(
-                "out-of-range",
-                pos,
-                format!(
-                    "`{}` is {}, which no band of the model covers",
-                    item.id,
-                    format_number(value)
-                ),
-                format!(
-                    "bands: {}",
-                    Self::option_list(bands.iter().map(|b| b.range.to_string()))
-                ),
-            );
-            return None;
-        }
-        Some(())
-    }
-
-    fn scalar(&mut self, item: &Item, node: &Node, expected: &str) -> Option<String> {
-        match &node.value {
-            Value::String(s) => Some(s.trim().to_string()),
-            Value::Number(_) => node.value.as_text(),
-            other => {
-                self.err(
-                    "wrong-type",
-                    node.pos,
-                    format!("`{}` is {}, expected {expected}", item.id, other.kind()),
-                    "see the item's options in `smedx init` output".into(),
-                );
-                None
-            }
-        }
-    }
-
-    fn unknown_option(
-        &mut self,
-        item: &Item,
-        pos: Pos,
-        text: &str,
-        ids: impl Iterator<Item = String>,
-    ) {
-        let ids: Vec<String> = ids.collect();
-        self.err(
-            "unknown-option",
-            pos,
-            format!("`{text}` is not an option of `{}`", item.id),
-            format!("choose one of {}", ids.join(", ")),
-        );
-    }
-}
-
-/// Words meaning "does not apply".
-pub fn is_na(s: &str) -> bool {
-    let t = s.trim();
-    t.eq_ignore_ascii_case("na") || t.eq_ignore_ascii_case("n/a") || t == "不适用"
-}
-
-fn describe(v: &Value) -> String {
-    match v {
-        Value::String(s) => format!("`{s}`"),
-        Value::Number(n) => format!("`{}`", format_number(*n)),
-        other => other.kind().to_string(),
+        Written::new(node.pos, value)
     }
 }
 

@@ -12,6 +12,7 @@ pub use profile::Profile;
 pub use profile_fields::{FieldKind, ProfileField, profile_field, profile_fields};
 
 pub use crate::model::SizeClass;
+pub use crate::model::item::{AnswerValue, Trend};
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -44,51 +45,6 @@ impl Answer {
             value,
             note: None,
             data: BTreeMap::new(),
-        }
-    }
-}
-
-/// The answer itself, shaped by the item's kind.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
-pub enum AnswerValue {
-    /// `na`: the item leaves the denominator.
-    NotApplicable,
-    /// single: one option id.
-    Choice { option: String },
-    /// multi: option ids.
-    Choices { options: Vec<String> },
-    /// band: a number, maybe from raw figures.
-    Number {
-        value: f64,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        numerator: Option<f64>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        denominator: Option<f64>,
-    },
-    /// band: the band id, when only the range is known.
-    Band { band: String },
-    /// scenario: grade 0–4.
-    Grade { grade: u8 },
-    /// trend.
-    Trend { trend: Trend },
-}
-
-/// worse / flat / better.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Trend {
-    Worse,
-    Flat,
-    Better,
-}
-
-impl Trend {
-    pub fn fraction(self) -> f64 {
-        match self {
-            Trend::Worse => 0.0,
-            Trend::Flat => 0.5,
-            Trend::Better => 1.0,
         }
     }
 }

@@ -1,7 +1,8 @@
 //! `smedx init`: write a blank answer sheet for a model, every item with its options and help in comments.
 
 use super::{Outcome, write_output};
-use crate::model::{self, BetterWhen, Children, ItemSpec, Model, Node};
+use crate::model::item::Input;
+use crate::model::{self, Children, Model, Node};
 use crate::text::{Lang, Text, tr};
 use crate::yaml_value::format_number;
 use std::fmt::Write as _;
@@ -178,123 +179,39 @@ fn item_block(out: &mut String, item: &crate::model::Item, lang: Lang) {
             ),
         );
     }
-    match &item.spec {
-        ItemSpec::Single { options } | ItemSpec::Multi { options, .. } => {
-            let multi = matches!(item.spec, ItemSpec::Multi { .. });
-            comment(
-                out,
-                "  ",
-                tr(
-                    lang,
-                    if multi {
-                        "多选，写成列表，如 [B, C]："
-                    } else {
-                        "单选，填一个选项："
-                    },
-                    if multi {
-                        "choose several, as a list, e.g. [B, C]:"
-                    } else {
-                        "choose one:"
-                    },
-                ),
-            );
-            for o in options {
-                let ex = if o.exclusive {
-                    tr(lang, "（只能单独选）", " (alone only)")
-                } else {
-                    ""
-                };
-                comment(
-                    out,
-                    "  ",
-                    &format!(
-                        "  {} = {}{ex}  [{}]",
-                        o.id,
-                        t(&o.label),
-                        format_number((o.fraction * item.points * 1000.0).round() / 1000.0)
-                    ),
-                );
-            }
-        }
-        ItemSpec::Band {
-            bands, unit, ratio, ..
-        } => {
-            let unit = unit.as_deref().unwrap_or("");
-            comment(
-                out,
-                "  ",
-                &format!(
-                    "{}{unit}{}",
-                    tr(lang, "填数值，单位 ", "a number in "),
-                    tr(lang, "；或区间代号：", "; or a band id:")
-                ),
-            );
-            for b in bands {
-                comment(
-                    out,
-                    "  ",
-                    &format!(
-                        "  {} = {}  [{}]",
-                        b.id,
-                        b.range,
-                        format_number((b.fraction * item.points * 1000.0).round() / 1000.0)
-                    ),
-                );
-            }
-            if let Some(r) = ratio {
-                comment(
-                    out,
-                    "  ",
-                    &format!(
-                        "{} {{numerator: {}, denominator: {}}}",
-                        tr(lang, "或原始数据：", "or raw figures:"),
-                        t(&r.numerator),
-                        t(&r.denominator)
-                    ),
-                );
-            }
-        }
-        ItemSpec::Scenario {
-            constrained,
-            levels,
-            ..
-        } => {
-            let c = if *constrained {
-                tr(lang, "★ 约束性场景。", "★ constrained scenario. ")
-            } else {
-                ""
-            };
-            comment(
-                out,
-                "  ",
-                &format!(
-                    "{c}{}",
-                    tr(
-                        lang,
-                        "填 0–4：0 = 尚未开展；其余为符合描述的最高等级：",
-                        "grade 0–4: 0 = not started; otherwise the highest level whose description fits:"
-                    )
-                ),
-            );
-            for l in levels {
-                comment(out, "  ", &format!("  {} = {}", l.level, t(&l.description)));
-            }
-        }
-        ItemSpec::Trend { better_when } => {
-            let better = match better_when {
-                BetterWhen::Lower => tr(lang, "下降为改善", "lower is better"),
-                BetterWhen::Higher => tr(lang, "上升为改善", "higher is better"),
-            };
-            comment(
-                out,
-                "  ",
-                &format!(
-                    "{} better / flat / worse {} lower / same / higher（{better}）",
-                    tr(lang, "填", "answer"),
-                    tr(lang, "或实际变化", "or the observed change")
-                ),
-            );
-        }
+    let remark = item
+        .remark()
+        .map(|r| format!("{}{}", t(&r), tr(lang, "。", ". ")));
+    let syntax = match item.input() {
+        Input::One => tr(lang, "，填一个：", ", one of:"),
+        Input::Many => tr(lang, "，写成列表，如 [B, C]：", ", as a list, e.g. [B, C]:"),
+        Input::Number { .. } => tr(lang, "；或区间代号：", "; or a band id:"),
+    };
+    let how = format!("{}{}{syntax}", remark.unwrap_or_default(), t(&item.how()));
+    comment(out, "  ", &how);
+    for w in item.words() {
+        let alone = if w.exclusive {
+            tr(lang, "（只能单独选）", " (alone only)")
+        } else {
+            ""
+        };
+        let label = t(&w.label);
+        let label = if label == w.id {
+            String::new()
+        } else {
+            format!(" = {label}")
+        };
+        let line = format!("  {}{label}{alone}{}", w.id, item.word_points(&w));
+        comment(out, "  ", &line);
+    }
+    if let Input::Number { ratio: Some(r), .. } = item.input() {
+        let figures = format!(
+            "{} {{numerator: {}, denominator: {}}}",
+            tr(lang, "或原始数据：", "or raw figures:"),
+            t(&r.numerator),
+            t(&r.denominator)
+        );
+        comment(out, "  ", &figures);
     }
     if !item.evidence.is_empty() {
         let ev: Vec<String> = item.evidence.iter().map(t).collect();

@@ -1,8 +1,9 @@
 //! Writing an answer sheet as YAML in the format people edit (`network-connectivity: [B, C]`), the
 //! inverse of the loader: what every import writes and what `smedx assess` saves after each answer.
 
-use crate::answers::{Answer, AnswerSheet, AnswerValue, Profile, Trend};
-use crate::model::Model;
+use crate::answers::{Answer, AnswerSheet, Profile};
+use crate::model::item::Words;
+use crate::model::{Item, Model, Written, WrittenValue};
 use crate::yaml_value::format_number;
 use std::fmt::Write as _;
 
@@ -25,7 +26,7 @@ pub fn sheet_yaml(model: &Model, sheet: &AnswerSheet, header: &[String]) -> Stri
         if let Some(a) = sheet.answers.get(&item.id) {
             let title = item.title.zh.lines().next().unwrap_or("");
             let _ = writeln!(out, "  # {title}");
-            let _ = writeln!(out, "  {}: {}", scalar(&item.id), answer_yaml(a));
+            let _ = writeln!(out, "  {}: {}", scalar(&item.id), answer_yaml(item, a));
         }
     }
     out
@@ -55,8 +56,8 @@ pub fn profile_yaml(p: &Profile) -> String {
 }
 
 /// One answer: the short form when there is nothing beside it, else `{answer: …, note: …, data: {…}}`.
-pub fn answer_yaml(a: &Answer) -> String {
-    let value = value_yaml(&a.value);
+pub fn answer_yaml(item: &Item, a: &Answer) -> String {
+    let value = value_yaml(&item.written(&a.value, Words::Ids));
     if a.note.is_none() && a.data.is_empty() {
         return value;
     }
@@ -75,29 +76,22 @@ pub fn answer_yaml(a: &Answer) -> String {
     format!("{{{}}}", parts.join(", "))
 }
 
-fn value_yaml(v: &AnswerValue) -> String {
+fn value_yaml(v: &WrittenValue) -> String {
+    let one = |w: &Option<Box<Written>>| w.as_ref().map_or(String::new(), |w| value_yaml(&w.value));
     match v {
-        AnswerValue::NotApplicable => "na".into(),
-        AnswerValue::Choice { option } => scalar(option),
-        AnswerValue::Choices { options } => list(options.iter().map(|o| scalar(o))),
-        AnswerValue::Number {
-            numerator: Some(n),
-            denominator: Some(d),
-            ..
+        WrittenValue::NotApplicable => "na".into(),
+        WrittenValue::Text(s) => scalar(s),
+        WrittenValue::Number(n) => format_number(*n),
+        WrittenValue::List(items) => list(items.iter().map(|w| value_yaml(&w.value))),
+        WrittenValue::Ratio {
+            numerator,
+            denominator,
         } => format!(
             "{{numerator: {}, denominator: {}}}",
-            format_number(*n),
-            format_number(*d)
+            one(numerator),
+            one(denominator)
         ),
-        AnswerValue::Number { value, .. } => format_number(*value),
-        AnswerValue::Band { band } => scalar(band),
-        AnswerValue::Grade { grade } => grade.to_string(),
-        AnswerValue::Trend { trend } => match trend {
-            Trend::Better => "better",
-            Trend::Flat => "flat",
-            Trend::Worse => "worse",
-        }
-        .into(),
+        WrittenValue::Other(_) => "null".into(),
     }
 }
 

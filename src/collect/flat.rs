@@ -4,12 +4,12 @@
 
 use super::cells::{CellValue, Place, Places};
 pub use crate::answers::profile_fields::{join_list, split_list};
-use crate::answers::{
-    AnswerSheet, AnswerValue, FieldKind, Profile, ProfileField, Trend, profile_fields,
-};
+use crate::answers::{AnswerSheet, FieldKind, Profile, ProfileField, profile_fields};
 use crate::diag::Diagnostic;
-use crate::model::{Item, ItemSpec, Model};
-use crate::text::{Lang, Text, tr};
+use crate::model::item::{Input, Words};
+pub use crate::model::item::{is_na, na_word, option_label, resolve_choice, split_choices};
+use crate::model::{Item, Model, Written, WrittenValue};
+use crate::text::{Lang, tr};
 use crate::yaml_value::{Key, Node, Value, format_number};
 
 /// What a cell holds, in terms of the answer sheet.
@@ -55,10 +55,7 @@ impl Column {
             Column::ModelVersion => "model_version".into(),
             Column::Profile(f) => profile_fields()[f].id.clone(),
             Column::Answer(i) => item(i).into(),
-            Column::Tick(i, o) => match &model.items[i].spec {
-                ItemSpec::Multi { options, .. } => format!("{}.{}", item(i), options[o].id),
-                _ => format!("{}.{o}", item(i)),
-            },
+            Column::Tick(i, o) => format!("{}.{}", item(i), model.items[i].words()[o].id),
             Column::Applicable(i) => format!("{}.applicable", item(i)),
             Column::Numerator(i) => format!("{}.numerator", item(i)),
             Column::Denominator(i) => format!("{}.denominator", item(i)),
@@ -74,20 +71,13 @@ impl Column {
             Column::ModelVersion => tr(lang, "模型版本", "Model version").into(),
             Column::Profile(f) => profile_fields()[f].title(lang).into(),
             Column::Answer(i) => model.items[i].title.get(lang).into(),
-            Column::Tick(i, o) => match &model.items[i].spec {
-                ItemSpec::Multi { options, .. } => options[o].label.get(lang).into(),
-                _ => String::new(),
-            },
+            Column::Tick(i, o) => model.items[i].words()[o].label.get(lang).into(),
             Column::Applicable(_) => tr(lang, "是否适用", "Applies").into(),
-            Column::Numerator(i) | Column::Denominator(i) => match &model.items[i].spec {
-                ItemSpec::Band { ratio: Some(r), .. } => {
-                    let t = if matches!(self, Column::Numerator(_)) {
-                        &r.numerator
-                    } else {
-                        &r.denominator
-                    };
-                    t.get(lang).into()
+            Column::Numerator(i) | Column::Denominator(i) => match model.items[i].input() {
+                Input::Number { ratio: Some(r), .. } if matches!(self, Column::Numerator(_)) => {
+                    r.numerator.get(lang).into()
                 }
+                Input::Number { ratio: Some(r), .. } => r.denominator.get(lang).into(),
                 _ => String::new(),
             },
             Column::Note(_) => tr(lang, "备注", "Note").into(),
@@ -171,53 +161,6 @@ pub fn tick_word(text: &str) -> Option<bool> {
         "" | "否" | "不选" | "no" | "n" | "0" | "false" | "☐" => Some(false),
         _ => None,
     }
-}
-
-/// The option id a cell text stands for: the id itself (any case), `B. label`, or the label.
-pub fn resolve_choice<'a>(
-    choices: impl Iterator<Item = (&'a str, Option<&'a Text>)> + Clone,
-    text: &str,
-) -> Option<&'a str> {
-    let t = text.trim();
-    if let Some((id, _)) = choices.clone().find(|(id, _)| *id == t) {
-        return Some(id);
-    }
-    let folded: Vec<&str> = choices
-        .clone()
-        .filter(|(id, _)| id.eq_ignore_ascii_case(t))
-        .map(|(id, _)| id)
-        .collect();
-    if folded.len() == 1 {
-        return Some(folded[0]);
-    }
-    // `B. label` as a drop-down shows it: punctuation after the id, or a space and the label.
-    let prefixed = choices
-        .clone()
-        .filter(|(id, label)| {
-            t.strip_prefix(id).is_some_and(|rest| {
-                rest.starts_with(['.', '．', '、', ':', '：', ')', '）', '—', '级'])
-                    || rest.starts_with(' ')
-                        && label.is_some_and(|l| {
-                            let rest = rest.trim();
-                            rest == l.zh.trim() || rest == l.en.trim()
-                        })
-            })
-        })
-        .max_by_key(|(id, _)| id.len());
-    if let Some((id, _)) = prefixed {
-        return Some(id);
-    }
-    choices
-        .filter_map(|(id, label)| label.map(|l| (id, l)))
-        .find(|(_, l)| l.zh.trim() == t || l.en.trim() == t)
-        .map(|(id, _)| id)
-}
-
-/// Split a cell holding several option ids: `B C`, `B,C`, `B、C`, `B;C`.
-pub fn split_choices(text: &str) -> Vec<&str> {
-    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | '，' | '、' | ';' | '；'))
-        .filter(|s| !s.is_empty())
-        .collect()
 }
 
 /// Builds value trees from records, giving every node a ticket to its cell.
@@ -333,7 +276,7 @@ impl Builder<'_> {
         if let Some(a) = &cells.applicable
             && let Some(text) = a.value.as_text()
         {
-            let no = crate::answers::check::is_na(&text) || tick_word(&text) == Some(false);
+            let no = is_na(&text) || tick_word(&text) == Some(false);
             if no {
                 return self.node(&a.place, Value::String("na".into()));
             }
@@ -352,153 +295,102 @@ impl Builder<'_> {
         let answer = cells.answer.as_ref().filter(|c| !c.value.is_empty());
         if let Some(cell) = answer
             && let Some(text) = cell.value.as_text()
-            && crate::answers::check::is_na(&text)
+            && is_na(&text)
         {
             return self.node(&cell.place, Value::String("na".into()));
         }
-        match &item.spec {
-            ItemSpec::Single { options } => match answer {
-                None => self.node(&main_place, Value::Null),
-                Some(cell) => {
-                    let value = match cell.value.as_text() {
-                        Some(text) if !matches!(cell.value, CellValue::Error(_)) => {
-                            let id = resolve_choice(
-                                options.iter().map(|o| (o.id.as_str(), Some(&o.label))),
-                                &text,
-                            );
-                            Value::String(id.map_or(text.clone(), str::to_string))
-                        }
-                        _ => self.scalar(cell),
-                    };
-                    self.node(&cell.place, value)
-                }
-            },
-            ItemSpec::Multi { options, .. } => {
-                let choices = || options.iter().map(|o| (o.id.as_str(), Some(&o.label)));
-                if let Some(cell) = answer {
-                    let text = cell.value.as_text().unwrap_or_default();
-                    // `B C` (ids), else one option written out (`B. label`), else as written.
-                    let tokens = split_choices(&text);
-                    let is_id = |t: &str| options.iter().any(|o| o.id.eq_ignore_ascii_case(t));
-                    let ids: Vec<String> = if tokens.iter().all(|t| is_id(t)) {
-                        tokens
-                            .iter()
-                            .map(|t| resolve_choice(choices(), t).unwrap_or(t).to_string())
-                            .collect()
-                    } else {
-                        match resolve_choice(choices(), &text) {
-                            Some(id) => vec![id.to_string()],
-                            None => tokens
-                                .into_iter()
-                                .map(|t| resolve_choice(choices(), t).unwrap_or(t).to_string())
-                                .collect(),
-                        }
-                    };
-                    let list = ids
-                        .into_iter()
-                        .map(|id| self.node(&cell.place, Value::String(id)))
-                        .collect();
-                    return self.node(&cell.place, Value::List(list));
-                }
-                let mut chosen = Vec::new();
-                for (o, cell) in &cells.ticks {
-                    let Some(text) = cell.value.as_text() else {
-                        continue;
-                    };
-                    match tick_word(&text) {
-                        Some(true) => {
-                            let id = options[*o].id.clone();
-                            chosen.push(self.node(&cell.place, Value::String(id)));
-                        }
-                        Some(false) => {}
-                        None => {
-                            let pos = self.places.pos(cell.place.clone());
-                            self.diags.push(
-                                Diagnostic::error(
-                                    "unknown-option",
-                                    format!(
-                                        "`{text}` is not a tick for option `{}` of `{}`",
-                                        options[*o].id, item.id
-                                    ),
-                                )
-                                .at(pos)
-                                .help("tick a chosen option with ✓ (or 是 / yes) and leave the others empty"),
-                            );
-                        }
-                    }
-                }
-                if chosen.is_empty() {
-                    self.node(&main_place, Value::Null)
-                } else {
-                    self.node(&main_place, Value::List(chosen))
+        let filled = |c: &Option<Cell>| c.clone().filter(|c| !c.value.is_empty());
+        let (num, den) = (filled(&cells.numerator), filled(&cells.denominator));
+        if num.is_some() || den.is_some() {
+            let mut entries = Vec::new();
+            for (name, cell) in [("numerator", num), ("denominator", den)] {
+                if let Some(cell) = cell {
+                    let key = self.key(&cell.place, name);
+                    let value = self.number(&cell);
+                    let node = self.node(&cell.place, value);
+                    entries.push((key, node));
                 }
             }
-            ItemSpec::Band { ratio, bands, .. } => {
-                let filled = |c: &Option<Cell>| c.clone().filter(|c| !c.value.is_empty());
-                let (num, den) = (filled(&cells.numerator), filled(&cells.denominator));
-                if ratio.is_some() && (num.is_some() || den.is_some()) {
-                    let mut entries = Vec::new();
-                    for (name, cell) in [("numerator", num), ("denominator", den)] {
-                        if let Some(cell) = cell {
-                            let key = self.key(&cell.place, name);
-                            let value = self.number(&cell);
-                            let node = self.node(&cell.place, value);
-                            entries.push((key, node));
-                        }
+            let place = cells
+                .numerator
+                .as_ref()
+                .or(cells.denominator.as_ref())
+                .map_or(main_place, |c| c.place.clone());
+            return self.node(&place, Value::Map(entries));
+        }
+        let Some(cell) = answer else {
+            return self.ticks(item, cells, main_place);
+        };
+        let read = match &cell.value {
+            CellValue::Text(s) => item.read_cell(s, false),
+            CellValue::Number(n) => item.read_cell(&format_number(*n), true),
+            _ => None,
+        };
+        let value = match read {
+            Some(WrittenValue::Text(s)) => Value::String(s),
+            Some(WrittenValue::Number(n)) => Value::Number(n),
+            Some(WrittenValue::Ratio {
+                numerator,
+                denominator,
+            }) => {
+                let mut entries = Vec::new();
+                for (name, w) in [("numerator", numerator), ("denominator", denominator)] {
+                    if let Some(WrittenValue::Text(t)) = w.map(|w| w.value) {
+                        let key = self.key(&cell.place, name);
+                        entries.push((key, self.node(&cell.place, Value::String(t))));
                     }
-                    let place = cells
-                        .numerator
-                        .as_ref()
-                        .or(cells.denominator.as_ref())
-                        .map_or(main_place, |c| c.place.clone());
-                    return self.node(&place, Value::Map(entries));
                 }
-                match answer {
-                    None => self.node(&main_place, Value::Null),
-                    Some(cell) => {
-                        let band = cell.value.as_text().and_then(|t| {
-                            resolve_choice(
-                                bands.iter().map(|b| (b.id.as_str(), b.label.as_ref())),
-                                &t,
-                            )
-                            .filter(|_| !matches!(cell.value, CellValue::Number(_)))
-                        });
-                        let value = match band {
-                            Some(id) => Value::String(id.to_string()),
-                            None => self.number(cell),
-                        };
-                        self.node(&cell.place, value)
-                    }
+                Value::Map(entries)
+            }
+            Some(WrittenValue::List(ids)) => Value::List(
+                ids.into_iter()
+                    .filter_map(|w| match w.value {
+                        WrittenValue::Text(id) => Some(self.node(&cell.place, Value::String(id))),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+            _ => self.number(cell),
+        };
+        self.node(&cell.place, value)
+    }
+
+    /// A multi item answered by ticks beside its options.
+    fn ticks(&mut self, item: &Item, cells: &ItemCells, main_place: Place) -> Node {
+        let words = item.words();
+        let mut chosen = Vec::new();
+        for (o, cell) in &cells.ticks {
+            let Some(text) = cell.value.as_text() else {
+                continue;
+            };
+            match tick_word(&text) {
+                Some(true) => {
+                    let id = words[*o].id.clone();
+                    chosen.push(self.node(&cell.place, Value::String(id)));
+                }
+                Some(false) => {}
+                None => {
+                    let pos = self.places.pos(cell.place.clone());
+                    self.diags.push(
+                        Diagnostic::error(
+                            "unknown-option",
+                            format!(
+                                "`{text}` is not a tick for option `{}` of `{}`",
+                                words[*o].id, item.id
+                            ),
+                        )
+                        .at(pos)
+                        .help(
+                            "tick a chosen option with ✓ (or 是 / yes) and leave the others empty",
+                        ),
+                    );
                 }
             }
-            ItemSpec::Scenario { .. } => match answer {
-                None => self.node(&main_place, Value::Null),
-                Some(cell) => {
-                    // `2`, or a label such as `2 级：…` picked from a list.
-                    let value = match &cell.value {
-                        CellValue::Text(s) => {
-                            let digits: String =
-                                s.trim().chars().take_while(char::is_ascii_digit).collect();
-                            let rest = s.trim()[digits.len()..].trim_start();
-                            match digits.parse::<f64>() {
-                                Ok(n) if rest.is_empty() || !rest.starts_with(['.', ',']) => {
-                                    Value::Number(n)
-                                }
-                                _ => self.number(cell),
-                            }
-                        }
-                        _ => self.scalar(cell),
-                    };
-                    self.node(&cell.place, value)
-                }
-            },
-            ItemSpec::Trend { .. } => match answer {
-                None => self.node(&main_place, Value::Null),
-                Some(cell) => {
-                    let value = self.scalar(cell);
-                    self.node(&cell.place, value)
-                }
-            },
+        }
+        if chosen.is_empty() {
+            self.node(&main_place, Value::Null)
+        } else {
+            self.node(&main_place, Value::List(chosen))
         }
     }
 }
@@ -695,33 +587,6 @@ pub struct CellStyle {
     pub applicable_column: bool,
 }
 
-/// The text a workbook drop-down shows for an option: `B. 车间已建成工业控制网络…`.
-pub fn option_label(id: &str, label: &Text, lang: Lang) -> String {
-    format!("{id}. {}", label.get(lang))
-}
-
-/// How `na` is written.
-pub fn na_word(labels: Option<Lang>) -> &'static str {
-    match labels {
-        Some(Lang::Zh) => "不适用",
-        Some(Lang::En) => "n/a",
-        None => "na",
-    }
-}
-
-/// How a trend answer is written.
-pub fn trend_word(trend: Trend, labels: Option<Lang>) -> &'static str {
-    let zh = labels == Some(Lang::Zh);
-    match trend {
-        Trend::Better if zh => "改善",
-        Trend::Flat if zh => "持平",
-        Trend::Worse if zh => "恶化",
-        Trend::Better => "better",
-        Trend::Flat => "flat",
-        Trend::Worse => "worse",
-    }
-}
-
 /// A checked sheet as cells (the inverse of [`record_to_node`] for what a writer needs).
 pub fn sheet_cells(
     model: &Model,
@@ -733,70 +598,49 @@ pub fn sheet_cells(
         let Some(answer) = sheet.answers.get(&item.id) else {
             continue;
         };
-        let text = |s: &str| CellValue::Text(s.to_string());
-        match &answer.value {
-            AnswerValue::NotApplicable => {
-                let applicable = style.applicable_column
-                    && matches!(item.spec, ItemSpec::Band { .. } | ItemSpec::Multi { .. });
-                if applicable {
-                    out.push((Column::Applicable(i), text("no")));
-                } else {
-                    out.push((Column::Answer(i), text(na_word(style.labels))));
-                }
+        let words = style.labels.map_or(Words::Ids, Words::Labels);
+        let apart = style.applicable_column && item.na_apart();
+        let written = item.written(&answer.value, words);
+        if apart && item.allow_na {
+            let applies = if written == WrittenValue::NotApplicable {
+                "no"
+            } else {
+                "yes"
+            };
+            out.push((Column::Applicable(i), CellValue::text(applies)));
+        }
+        let number = |w: Option<Box<Written>>| match w.map(|w| w.value) {
+            Some(WrittenValue::Number(n)) => CellValue::Number(n),
+            _ => CellValue::Empty,
+        };
+        match written {
+            WrittenValue::NotApplicable if apart && item.allow_na => {}
+            WrittenValue::NotApplicable => {
+                out.push((Column::Answer(i), CellValue::text(na_word(words))));
             }
-            AnswerValue::Choice { option } => {
-                let value = match (&item.spec, style.labels) {
-                    (ItemSpec::Single { options }, Some(lang)) => options
+            WrittenValue::Text(s) => out.push((Column::Answer(i), CellValue::Text(s))),
+            WrittenValue::Number(n) => out.push((Column::Answer(i), CellValue::Number(n))),
+            list @ WrittenValue::List(_) if !style.ticks => {
+                out.push((Column::Answer(i), CellValue::Text(list.to_string())));
+            }
+            WrittenValue::List(chosen) => {
+                for (o, word) in item.words().iter().enumerate() {
+                    if chosen
                         .iter()
-                        .find(|o| o.id == *option)
-                        .map_or(option.clone(), |o| option_label(&o.id, &o.label, lang)),
-                    _ => option.clone(),
-                };
-                out.push((Column::Answer(i), CellValue::Text(value)));
-            }
-            AnswerValue::Choices { options: chosen } => {
-                if style.applicable_column && item.allow_na {
-                    out.push((Column::Applicable(i), text("yes")));
-                }
-                match (&item.spec, style.ticks) {
-                    (ItemSpec::Multi { options, .. }, true) => {
-                        for (o, opt) in options.iter().enumerate() {
-                            if chosen.contains(&opt.id) {
-                                out.push((Column::Tick(i, o), text("✓")));
-                            }
-                        }
+                        .any(|w| w.value == WrittenValue::Text(word.id.clone()))
+                    {
+                        out.push((Column::Tick(i, o), CellValue::text("✓")));
                     }
-                    _ => out.push((Column::Answer(i), CellValue::Text(chosen.join(" ")))),
                 }
             }
-            AnswerValue::Number {
-                value,
+            WrittenValue::Ratio {
                 numerator,
                 denominator,
             } => {
-                if style.applicable_column && item.allow_na {
-                    out.push((Column::Applicable(i), text("yes")));
-                }
-                match (numerator, denominator) {
-                    (Some(n), Some(d)) => {
-                        out.push((Column::Numerator(i), CellValue::Number(*n)));
-                        out.push((Column::Denominator(i), CellValue::Number(*d)));
-                    }
-                    _ => out.push((Column::Answer(i), CellValue::Number(*value))),
-                }
+                out.push((Column::Numerator(i), number(numerator)));
+                out.push((Column::Denominator(i), number(denominator)));
             }
-            AnswerValue::Band { band } => {
-                if style.applicable_column && item.allow_na {
-                    out.push((Column::Applicable(i), text("yes")));
-                }
-                out.push((Column::Answer(i), CellValue::Text(band.clone())));
-            }
-            AnswerValue::Grade { grade } => {
-                out.push((Column::Answer(i), CellValue::Number(f64::from(*grade))));
-            }
-            AnswerValue::Trend { trend } => {
-                out.push((Column::Answer(i), text(trend_word(*trend, style.labels))));
-            }
+            WrittenValue::Other(_) => {}
         }
         if let Some(note) = &answer.note {
             out.push((Column::Note(i), CellValue::Text(note.clone())));
@@ -844,20 +688,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn choices_resolve_from_ids_prefixes_and_labels() {
-        let b = Text::new("车间网络", "Shop-floor network");
-        let c = Text::new("应用网络", "Application network");
-        let opts = [("B", Some(&b)), ("C", Some(&c))];
-        let r = |t: &str| resolve_choice(opts.iter().copied(), t);
-        assert_eq!(r("B"), Some("B"));
-        assert_eq!(r("c"), Some("C"));
-        assert_eq!(r("B. 车间网络"), Some("B"));
-        assert_eq!(r("C、应用网络"), Some("C"));
-        assert_eq!(r("Application network"), Some("C"));
-        assert_eq!(r("Banana"), None);
-        assert_eq!(r("B C"), None, "two ids are no single choice");
-        assert_eq!(r("B 车间网络"), Some("B"));
-        assert_eq!(split_choices("B, C、D;E  F"), ["B", "C", "D", "E", "F"]);
+    fn profile_lists_split_and_join() {
         assert_eq!(
             split_list("用友U8（财务、存货核算）、钉钉"),
             ["用友U8（财务、存货核算）", "钉钉"]

@@ -13,7 +13,8 @@ use super::cells::{CellValue, Place};
 use super::flat::{Column, Record};
 use super::xlsform::FormNames;
 use crate::diag::Diagnostic;
-use crate::model::{ItemSpec, Model};
+use crate::model::Model;
+use crate::model::item::Input;
 use crate::text::Lang;
 use std::collections::HashMap;
 
@@ -355,8 +356,9 @@ impl ColumnNames {
         let Some(Column::Answer(i)) = self.resolve(model, question) else {
             return None;
         };
-        let ItemSpec::Multi { options, .. } = &model.items[i].spec else {
-            return None;
+        let options = match model.items[i].input() {
+            Input::Many => model.items[i].words(),
+            _ => return None,
         };
         (0..options.len())
             .find(|&o| {
@@ -373,10 +375,7 @@ impl ColumnNames {
         let CellValue::Text(text) = &value else {
             return value;
         };
-        let options = match &model.items[i].spec {
-            ItemSpec::Single { options } | ItemSpec::Multi { options, .. } => options,
-            _ => return value,
-        };
+        let options = model.items[i].words();
         if (0..options.len())
             .all(|o| self.form.choice_name(model, i, o) == Some(options[o].id.as_str()))
         {

@@ -10,11 +10,12 @@
 
 use super::answer_yaml;
 use super::cells::{CellValue, Place, today};
-use super::flat::{Column, Record, split_choices};
+use super::flat::{Column, Record};
 use crate::answers::{Answer, AnswerSheet, AnswerValue, check_sheet, load_sheet};
 use crate::answers::{FieldKind, profile_fields};
 use crate::diag::Diagnostic;
-use crate::model::{Item, ItemSpec, Model};
+use crate::model::item::{Input, Words, na_word};
+use crate::model::{Item, ItemSpec, Model, WrittenValue};
 use crate::source_file::SourceFile;
 use crate::text::{Lang, tr};
 use crate::yaml_value::{Node, Value, format_number};
@@ -292,7 +293,11 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         out.push_str("answers:\n");
         for item in &self.model.items {
             if let Some(a) = self.answers.get(&item.id) {
-                out.push_str(&format!("  {}: {}\n", item.id, answer_yaml::answer_yaml(a)));
+                out.push_str(&format!(
+                    "  {}: {}\n",
+                    item.id,
+                    answer_yaml::answer_yaml(item, a)
+                ));
             }
         }
         out
@@ -609,107 +614,36 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         };
         writeln!(self.out, "\n[{}/{total}] {}", k + 1, self.path_of(item))?;
         writeln!(self.out, "{}{points}", item.title.get(lang))?;
-        let pts = |f: f64| format_number((f * item.points * 1000.0).round() / 1000.0);
-        match &item.spec {
-            ItemSpec::Single { options } | ItemSpec::Multi { options, .. } => {
-                for o in options {
-                    let alone = if o.exclusive {
-                        tr(lang, "（只能单独选）", " (alone only)")
-                    } else {
-                        ""
-                    };
-                    let p = if item.points > 0.0 {
-                        format!("  [{}]", pts(o.fraction))
-                    } else {
-                        String::new()
-                    };
-                    writeln!(self.out, "  {}. {}{alone}{p}", o.id, o.label.get(lang))?;
-                }
-                let how = if matches!(item.spec, ItemSpec::Multi { .. }) {
-                    tr(
-                        lang,
-                        "多选：填选项，用空格分隔，如 B C",
-                        "Several: option ids separated by spaces, e.g. B C",
-                    )
-                } else {
-                    tr(lang, "单选：填一个选项", "One option")
-                };
-                writeln!(self.out, "{how}")?;
-            }
-            ItemSpec::Band {
-                unit,
-                min,
-                max,
-                ratio,
-                bands,
-                ..
-            } => {
-                let unit = unit.as_deref().unwrap_or("");
-                let range = format!(
-                    "{}–{}",
-                    min.map_or(String::new(), format_number),
-                    max.map_or(String::new(), format_number)
-                );
-                let bands: Vec<String> = bands
-                    .iter()
-                    .map(|b| format!("{} {}{unit} [{}]", b.id, b.range, pts(b.fraction)))
-                    .collect();
-                writeln!(self.out, "  {}", bands.join("  "))?;
-                match lang {
-                    Lang::Zh => write!(self.out, "填数值（{unit}，{range}）")?,
-                    Lang::En => write!(self.out, "A number ({unit}, {range})")?,
-                }
-                if let Some(r) = ratio {
-                    match lang {
-                        Lang::Zh => write!(
-                            self.out,
-                            "，或填 {}/{}，如 36/62",
-                            r.numerator.zh, r.denominator.zh
-                        )?,
-                        Lang::En => write!(
-                            self.out,
-                            ", or {}/{}, e.g. 36/62",
-                            r.numerator.get(lang),
-                            r.denominator.get(lang)
-                        )?,
-                    }
-                }
-                writeln!(self.out)?;
-            }
-            ItemSpec::Scenario {
-                levels,
-                constrained,
-                ..
-            } => {
-                if *constrained {
-                    writeln!(
-                        self.out,
-                        "  {}",
-                        tr(lang, "★ 约束性场景", "★ constrained scenario")
-                    )?;
-                }
-                writeln!(self.out, "  0 = {}", tr(lang, "尚未开展", "not started"))?;
-                for l in levels {
-                    writeln!(self.out, "  {} = {}", l.level, l.description.get(lang))?;
-                }
-                writeln!(self.out, "{}", tr(lang, "填等级 0–4", "Grade 0–4"))?;
-            }
-            ItemSpec::Trend { better_when } => {
-                let dir = match better_when {
-                    crate::model::BetterWhen::Lower => tr(lang, "下降为改善", "lower is better"),
-                    crate::model::BetterWhen::Higher => tr(lang, "上升为改善", "higher is better"),
-                };
-                writeln!(
-                    self.out,
-                    "{}（{dir}）",
-                    tr(
-                        lang,
-                        "填：改善 / 持平 / 恶化",
-                        "Answer: better / flat / worse"
-                    )
-                )?;
-            }
+        if let Some(remark) = item.remark() {
+            writeln!(self.out, "  {}", remark.get(lang))?;
         }
+        for w in item.words() {
+            let alone = if w.exclusive {
+                tr(lang, "（只能单独选）", " (alone only)")
+            } else {
+                ""
+            };
+            let label = match w.label.get(lang) {
+                same if same == w.id => String::new(),
+                label => format!(". {label}"),
+            };
+            writeln!(self.out, "  {}{label}{alone}{}", w.id, item.word_points(&w))?;
+        }
+        let how = item.how();
+        let syntax = match item.input() {
+            Input::One => tr(lang, "：填一个", ": one of them"),
+            Input::Many => tr(
+                lang,
+                "：填选项，用空格分隔，如 B C",
+                ": ids separated by spaces, e.g. B C",
+            ),
+            Input::Number { ratio: Some(r), .. } => &match lang {
+                Lang::Zh => format!("，或填 {}/{}，如 36/62", r.numerator.zh, r.denominator.zh),
+                Lang::En => format!(", or {}/{}, e.g. 36/62", r.numerator.en, r.denominator.en),
+            },
+            Input::Number { .. } => "",
+        };
+        writeln!(self.out, "{}{syntax}", how.get(lang))?;
         let na = if item.allow_na {
             tr(lang, "；不适用填 na", "; na if it does not apply")
         } else {
@@ -884,31 +818,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
             Some((a, n)) => (a.trim(), Some(n.trim())),
             None => (text.trim(), None),
         };
-        let mut cells = Vec::new();
-        match &item.spec {
-            ItemSpec::Band { ratio: Some(_), .. }
-                if answer.contains('/') && !crate::answers::check::is_na(answer) =>
-            {
-                let (n, d) = answer.split_once('/').unwrap_or((answer, ""));
-                cells.push((Column::Numerator(i), CellValue::text(n)));
-                cells.push((Column::Denominator(i), CellValue::text(d)));
-            }
-            ItemSpec::Multi { options, .. }
-                if split_choices(answer).len() == 1
-                    && answer.chars().count() > 1
-                    && options.iter().all(|o| o.id.chars().count() == 1)
-                    && answer.chars().all(|c| {
-                        options
-                            .iter()
-                            .any(|o| o.id.eq_ignore_ascii_case(&c.to_string()))
-                    }) =>
-            {
-                // `BC` for B and C.
-                let spaced: Vec<String> = answer.chars().map(|c| c.to_string()).collect();
-                cells.push((Column::Answer(i), CellValue::Text(spaced.join(" "))));
-            }
-            _ => cells.push((Column::Answer(i), CellValue::text(answer))),
-        }
+        let mut cells = vec![(Column::Answer(i), CellValue::text(answer))];
         if let Some(n) = note.filter(|n| !n.is_empty()) {
             cells.push((Column::Note(i), CellValue::text(n)));
         }
@@ -1041,30 +951,19 @@ fn quoted(s: &str) -> String {
 
 /// An answer as shown in the review: `B, C`, `36/62 = 58.06 %`, `改善`, `不适用`, with its note.
 pub fn display_answer(item: &Item, a: &Answer, lang: Lang) -> String {
-    let unit = match &item.spec {
-        ItemSpec::Band { unit: Some(u), .. } => u.as_str(),
+    let unit = match item.input() {
+        Input::Number { unit, .. } => unit,
         _ => "",
     };
-    let value = match &a.value {
-        AnswerValue::NotApplicable => tr(lang, "不适用", "n/a").to_string(),
-        AnswerValue::Choice { option } => option.clone(),
-        AnswerValue::Choices { options } => options.join(" "),
-        AnswerValue::Number {
-            value,
-            numerator: Some(n),
-            denominator: Some(d),
-        } => {
-            format!(
-                "{}/{} = {}{unit}",
-                format_number(*n),
-                format_number(*d),
-                crate::text::points(*value)
-            )
+    let words = Words::Short(lang);
+    let written = item.written(&a.value, words);
+    let value = match (&written, &a.value) {
+        (WrittenValue::NotApplicable, _) => na_word(words).to_string(),
+        (WrittenValue::Ratio { .. }, AnswerValue::Number { value, .. }) => {
+            format!("{written} = {}{unit}", crate::text::points(*value))
         }
-        AnswerValue::Number { value, .. } => format!("{}{unit}", format_number(*value)),
-        AnswerValue::Band { band } => band.clone(),
-        AnswerValue::Grade { grade } => grade.to_string(),
-        AnswerValue::Trend { trend } => super::flat::trend_word(*trend, Some(lang)).to_string(),
+        (WrittenValue::Number(_), _) => format!("{written}{unit}"),
+        _ => written.to_string(),
     };
     match &a.note {
         Some(n) => format!("{value} # {n}"),

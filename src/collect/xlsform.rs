@@ -14,7 +14,8 @@
 use super::flat::{CellStyle, Column};
 use crate::answers::AnswerSheet;
 use crate::answers::{FieldKind, profile_fields};
-use crate::model::{Children, ItemSpec, Model, Node};
+use crate::model::item::Input;
+use crate::model::{Children, Model, Node};
 use crate::text::{Lang, Text};
 use crate::yaml_value::format_number;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
@@ -89,28 +90,26 @@ impl FormNames {
             }
             n.items.push(base);
             let mut seen = HashSet::new();
-            let choices = match &item.spec {
-                ItemSpec::Single { options } | ItemSpec::Multi { options, .. } => options
-                    .iter()
-                    .map(|o| {
-                        let mut c: String =
-                            o.id.chars()
-                                .map(|c| {
-                                    if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
-                                        c
-                                    } else {
-                                        '_'
-                                    }
-                                })
-                                .collect();
-                        while !seen.insert(c.clone()) {
-                            c.push('_');
-                        }
-                        c
-                    })
-                    .collect(),
-                _ => Vec::new(),
-            };
+            let choices = item
+                .words()
+                .iter()
+                .map(|w| {
+                    let mut c: String =
+                        w.id.chars()
+                            .map(|c| {
+                                if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                                    c
+                                } else {
+                                    '_'
+                                }
+                            })
+                            .collect();
+                    while !seen.insert(c.clone()) {
+                        c.push('_');
+                    }
+                    c
+                })
+                .collect();
             n.choices.push(choices);
         }
         n
@@ -233,14 +232,6 @@ pub fn write(model: &Model, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     // Shared lists.
     choices.push(("yes_no".into(), "yes".into(), t("适用", "Applies")));
     choices.push(("yes_no".into(), "no".into(), t("不适用", "Does not apply")));
-    for (list, na) in [("trend", false), ("trend_na", true)] {
-        choices.push((list.into(), "better".into(), t("改善", "Better")));
-        choices.push((list.into(), "flat".into(), t("持平", "Flat")));
-        choices.push((list.into(), "worse".into(), t("恶化", "Worse")));
-        if na {
-            choices.push((list.into(), "na".into(), t("不适用", "Not applicable")));
-        }
-    }
 
     // Profile.
     survey.push(SurveyRow {
@@ -565,8 +556,7 @@ fn item_rows(
     let hint = (!hint.zh.is_empty()).then_some(hint);
     let required = if item.required { "yes" } else { "" }.to_string();
     // Band and multi items that allow N/A ask first whether the item applies.
-    let asks_applies =
-        item.allow_na && matches!(item.spec, ItemSpec::Band { .. } | ItemSpec::Multi { .. });
+    let asks_applies = item.allow_na && item.na_apart();
     let applies = if asks_applies {
         let n = name(Column::Applicable(i));
         survey.push(SurveyRow {
@@ -597,57 +587,54 @@ fn item_rows(
             ));
         }
     };
-    match &item.spec {
-        ItemSpec::Single { options } | ItemSpec::Multi { options, .. } => {
-            let multi = matches!(item.spec, ItemSpec::Multi { .. });
-            for (o, opt) in options.iter().enumerate() {
-                let c = names
-                    .choice_name(model, i, o)
-                    .unwrap_or(&opt.id)
-                    .to_string();
-                choices.push((
-                    base.clone(),
-                    c.clone(),
-                    Text::new(
-                        &format!("{}. {}", opt.id, opt.label.zh),
-                        &format!("{}. {}", opt.id, opt.label.get(Lang::En)),
-                    ),
-                ));
+    let words = item.words();
+    let star = if item.constrained() { "★ " } else { "" };
+    let title = Text::new(
+        &format!("{star}{}", title.zh),
+        &format!("{star}{}", title.en),
+    );
+    let hint = match (item.remark(), hint) {
+        (Some(r), Some(h)) => Some(Text::new(
+            &format!("{}\n{}", r.zh, h.zh),
+            &format!("{}\n{}", r.en, h.en),
+        )),
+        (r, h) => r.or(h),
+    };
+    match item.input() {
+        input @ (Input::One | Input::Many) => {
+            let multi = matches!(input, Input::Many);
+            for (o, w) in words.iter().enumerate() {
+                let c = names.choice_name(model, i, o).unwrap_or(&w.id).to_string();
+                choices.push((base.clone(), c, item.labelled(w)));
             }
             if !multi {
                 na_choice(&base, choices);
             }
-            let constraint = if multi {
-                options
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, o)| o.exclusive)
-                    .map(|(o, _)| {
-                        format!(
-                            "(not(selected(., {})) or count-selected(.) = 1)",
-                            lit(names.choice_name(model, i, o).unwrap_or(""))
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" and ")
-            } else {
-                String::new()
-            };
+            let constraint = words
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| multi && w.exclusive)
+                .map(|(o, _)| {
+                    format!(
+                        "(not(selected(., {})) or count-selected(.) = 1)",
+                        lit(names.choice_name(model, i, o).unwrap_or(""))
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" and ");
             let message = (!constraint.is_empty()).then(|| {
                 Text::new(
                     "“无”不能与其他选项同选",
                     "\"None\" cannot be combined with other options",
                 )
             });
+            let kind = if multi {
+                "select_multiple"
+            } else {
+                "select_one"
+            };
             survey.push(SurveyRow {
-                kind: format!(
-                    "{} {base}",
-                    if multi {
-                        "select_multiple"
-                    } else {
-                        "select_one"
-                    }
-                ),
+                kind: format!("{kind} {base}"),
                 name: base.clone(),
                 label: Some(title),
                 hint,
@@ -658,19 +645,15 @@ fn item_rows(
                 ..SurveyRow::default()
             });
         }
-        ItemSpec::Band {
-            min,
-            max,
-            ratio,
-            unit,
-            ..
+        Input::Number {
+            min, max, ratio, ..
         } => {
             let mut range = Vec::new();
             if let Some(a) = min {
-                range.push(format!(". >= {}", format_number(*a)));
+                range.push(format!(". >= {}", format_number(a)));
             }
             if let Some(b) = max {
-                range.push(format!(". <= {}", format_number(*b)));
+                range.push(format!(". <= {}", format_number(b)));
             }
             let range_text = format!(
                 "{}–{}",
@@ -705,35 +688,15 @@ fn item_rows(
                     &format!("string-length(${{{num}}}) = 0 or string-length(${{{den}}}) = 0"),
                 );
             }
-            let unit = unit.as_deref().unwrap_or("");
-            let how = Text::new(
-                &format!(
-                    "填数值{}{}",
-                    if unit.is_empty() {
-                        String::new()
-                    } else {
-                        format!("（{unit}）")
-                    },
-                    if ratio.is_some() {
-                        "；已填上面两个数量时不用填"
-                    } else {
-                        ""
-                    }
+            let (zh, en) = match ratio {
+                Some(_) => (
+                    "；已填上面两个数量时不用填",
+                    "; not needed when both counts above are given",
                 ),
-                &format!(
-                    "A number{}{}",
-                    if unit.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({unit})")
-                    },
-                    if ratio.is_some() {
-                        "; not needed when both counts above are given"
-                    } else {
-                        ""
-                    }
-                ),
-            );
+                None => ("", ""),
+            };
+            let how = item.how();
+            let how = Text::new(&format!("{}{zh}", how.zh), &format!("{}{en}", how.en));
             let hint = match hint {
                 Some(h) => Text::new(
                     &format!("{}\n{}", how.zh, h.zh),
@@ -755,51 +718,6 @@ fn item_rows(
                         &format!("Range {range_text}"),
                     )
                 }),
-                ..SurveyRow::default()
-            });
-        }
-        ItemSpec::Scenario {
-            levels,
-            constrained,
-            ..
-        } => {
-            choices.push((
-                base.clone(),
-                "0".into(),
-                Text::new("0 级：尚未开展", "0: not started"),
-            ));
-            for l in levels {
-                choices.push((
-                    base.clone(),
-                    l.level.to_string(),
-                    Text::new(
-                        &format!("{} 级：{}", l.level, l.description.zh),
-                        &format!("{}: {}", l.level, l.description.get(Lang::En)),
-                    ),
-                ));
-            }
-            na_choice(&base, choices);
-            let star = if *constrained { "★ " } else { "" };
-            survey.push(SurveyRow {
-                kind: format!("select_one {base}"),
-                name: base.clone(),
-                label: Some(Text::new(
-                    &format!("{star}{}", title.zh),
-                    &format!("{star}{}", title.en),
-                )),
-                hint,
-                required,
-                ..SurveyRow::default()
-            });
-        }
-        ItemSpec::Trend { .. } => {
-            let list = if item.allow_na { "trend_na" } else { "trend" };
-            survey.push(SurveyRow {
-                kind: format!("select_one {list}"),
-                name: base.clone(),
-                label: Some(title),
-                hint,
-                required,
                 ..SurveyRow::default()
             });
         }
@@ -890,10 +808,10 @@ pub fn submission_row(
     for (i, item) in model.items.iter().enumerate() {
         let path = names.item_path(model, i).join(sep);
         let mut columns = Vec::new();
-        if item.allow_na && matches!(item.spec, ItemSpec::Band { .. } | ItemSpec::Multi { .. }) {
+        if item.allow_na && item.na_apart() {
             columns.push(Column::Applicable(i));
         }
-        if matches!(item.spec, ItemSpec::Band { ratio: Some(_), .. }) {
+        if let Input::Number { ratio: Some(_), .. } = item.input() {
             columns.extend([Column::Denominator(i), Column::Numerator(i)]);
         }
         columns.push(Column::Answer(i));
@@ -907,10 +825,10 @@ pub fn submission_row(
             let text = value(column);
             if style == ExportStyle::Kobo
                 && let Column::Answer(i) = column
-                && let ItemSpec::Multi { options, .. } = &model.items[i].spec
+                && let Input::Many = model.items[i].input()
             {
                 let chosen: Vec<&str> = text.split(' ').collect();
-                for (o, opt) in options.iter().enumerate() {
+                for (o, opt) in model.items[i].words().iter().enumerate() {
                     let c = names.choice_name(model, i, o).unwrap_or(&opt.id);
                     let tick = match (text.is_empty(), chosen.contains(&opt.id.as_str())) {
                         (true, _) => "",

@@ -16,11 +16,12 @@
 //! ranges. The hidden sheet `_smedx` records the model, its version and the sheets.
 
 use super::cells::{CellValue, Place};
-use super::flat::{self, CellStyle, Column, Record, option_label};
+use super::flat::{self, CellStyle, Column, Record};
 use super::{Collected, tabular};
 use crate::answers::profile_fields;
 use crate::diag::Diagnostic;
-use crate::model::{BetterWhen, Children, ItemSpec, Model, Node};
+use crate::model::item::{Input, Words};
+use crate::model::{Children, Model, Node};
 use crate::text::{Lang, tr};
 use crate::yaml_value::format_number;
 use rust_xlsxwriter::{
@@ -382,7 +383,7 @@ impl Writer<'_> {
             if let Some(b) = max {
                 conds.push(format!("{cell}<={}", format_number(b)));
             }
-            let na_word = flat::na_word(Some(self.lang));
+            let na_word = flat::na_word(Words::Labels(self.lang));
             DataValidation::new().allow_custom(Formula::new(format!(
                 "=OR({cell}=\"{na_word}\",AND({}))",
                 conds.join(",")
@@ -528,7 +529,6 @@ impl Writer<'_> {
         let item = &model.items[i];
         let lang = self.lang;
         let r = *row;
-        let pts = |fraction: f64| format_number((fraction * item.points * 1000.0).round() / 1000.0);
         let points = points_suffix(item.points, lang);
         ws.write_string_with_format(r, COL_KEY, &item.id, &self.fmt.key)?;
         ws.write_string_with_format(
@@ -568,7 +568,7 @@ impl Writer<'_> {
             .collect();
         ws.write_string_with_format(r, COL_EVIDENCE, evidence.join("\n"), &self.fmt.text)?;
         self.answer_cell(ws, r, COL_NOTE, Column::Note(i), true)?;
-        let na_word = flat::na_word(Some(lang)).to_string();
+        let na_word = flat::na_word(Words::Labels(lang)).to_string();
         let na_hint = if item.allow_na {
             match lang {
                 Lang::Zh => format!("；不适用时选“{na_word}”"),
@@ -579,31 +579,43 @@ impl Writer<'_> {
         };
         let answer = cell_a1(r, COL_ANSWER);
         let mut sub_rows: Vec<(String, String, Column, Option<DataValidation>)> = Vec::new();
-        let (how, options) = match &item.spec {
-            ItemSpec::Single { options } => {
-                let mut entries: Vec<String> = options
+        let words = item.words();
+        let remark = item.remark().map_or(String::new(), |r| {
+            format!("{}{}", r.get(lang), self.t("。", ". "))
+        });
+        let lines: Vec<String> = words
+            .iter()
+            .map(|w| {
+                let alone = if w.exclusive {
+                    self.t("（只能单独选）", " (alone only)")
+                } else {
+                    ""
+                };
+                let label = item.labelled(w);
+                format!("{}{alone}{}", label.get(lang), item.word_points(w))
+            })
+            .collect();
+        let kind_how = item.how();
+        let (how, options) = match item.input() {
+            Input::One => {
+                let entries: Vec<String> = words
                     .iter()
-                    .map(|o| option_label(&o.id, &o.label, lang))
+                    .map(|w| item.entry(w, lang))
+                    .chain(item.allow_na.then(|| na_word.clone()))
                     .collect();
-                if item.allow_na {
-                    entries.push(na_word.clone());
-                }
-                self.answer_cell(ws, r, COL_ANSWER, Column::Answer(i), true)?;
+                let numeric = entries
+                    .iter()
+                    .all(|e| e == &na_word || e.parse::<f64>().is_ok());
+                self.answer_cell(ws, r, COL_ANSWER, Column::Answer(i), !numeric)?;
                 let v = self.list_validation(&entries)?;
                 ws.add_data_validation(r, COL_ANSWER, r, COL_ANSWER, &v)?;
-                let lines: Vec<String> = options
-                    .iter()
-                    .map(|o| format!("{}. {}  [{}]", o.id, o.label.get(lang), pts(o.fraction)))
-                    .collect();
+                let pick = self.t("：从下拉列表选择", ": choose from the list");
                 (
-                    format!(
-                        "{}{na_hint}",
-                        self.t("单选：从下拉列表选择", "Choose one from the list")
-                    ),
+                    format!("{remark}{}{pick}{na_hint}", kind_how.get(lang)),
                     lines.join("\n"),
                 )
             }
-            ItemSpec::Multi { options, .. } => {
+            Input::Many => {
                 if item.allow_na {
                     self.answer_cell(ws, r, COL_ANSWER, Column::Answer(i), true)?;
                     let v = self.list_validation(std::slice::from_ref(&na_word))?;
@@ -612,81 +624,41 @@ impl Writer<'_> {
                     // Locked and empty: the answer is the ticks below (a hint here would be read as one).
                     ws.write_blank(r, COL_ANSWER, &self.fmt.locked_hint)?;
                 }
-                for (o, opt) in options.iter().enumerate() {
-                    let alone = if opt.exclusive {
-                        self.t("（只能单独选）", " (alone only)")
-                    } else {
-                        ""
-                    };
+                for (o, (w, line)) in words.iter().zip(lines).enumerate() {
                     let tick = self.list_validation(&[TICK.to_string()])?;
-                    let points = if item.points > 0.0 {
-                        format!("  [{}]", pts(opt.fraction))
-                    } else {
-                        String::new()
-                    };
                     sub_rows.push((
-                        format!("{}/{}", item.id, opt.id),
-                        format!("{}{alone}{points}", option_label(&opt.id, &opt.label, lang)),
+                        format!("{}/{}", item.id, w.id),
+                        line,
                         Column::Tick(i, o),
                         Some(tick),
                     ));
                 }
                 // The options are the rows below, each with its points.
+                let tick = self.t(
+                    "：在下列选中的选项右侧打 ✓",
+                    ": tick (✓) every option below that applies",
+                );
                 (
-                    format!(
-                        "{}{na_hint}",
-                        self.t(
-                            "多选：在下列选中的选项右侧打 ✓",
-                            "Tick (✓) every option below that applies"
-                        )
-                    ),
+                    format!("{}{tick}{na_hint}", kind_how.get(lang)),
                     String::new(),
                 )
             }
-            ItemSpec::Band {
-                unit,
-                min,
-                max,
-                ratio,
-                bands,
-                ..
+            Input::Number {
+                min, max, ratio, ..
             } => {
                 self.answer_cell(ws, r, COL_ANSWER, Column::Answer(i), false)?;
-                let v = self.number_validation(*min, *max, item.allow_na, &answer)?;
+                let v = self.number_validation(min, max, item.allow_na, &answer)?;
                 ws.add_data_validation(r, COL_ANSWER, r, COL_ANSWER, &v)?;
-                let unit = unit.as_deref().unwrap_or("");
-                let mut how = match lang {
-                    Lang::Zh => format!(
-                        "填数值{}",
-                        if unit.is_empty() {
-                            String::new()
-                        } else {
-                            unit_suffix(unit, Lang::Zh)
-                        }
-                    ),
-                    Lang::En => format!(
-                        "A number{}",
-                        if unit.is_empty() {
-                            String::new()
-                        } else {
-                            format!(" ({unit})")
-                        }
-                    ),
-                };
+                let mut how = kind_how.get(lang).to_string();
                 if let Some(ratio) = ratio {
                     how.push_str(self.t(
                         "；或在下面两行填数量，由系统计算",
                         "; or the two counts below, and smedx computes it",
                     ));
-                    for (label, column) in [
-                        (&ratio.numerator, Column::Numerator(i)),
-                        (&ratio.denominator, Column::Denominator(i)),
+                    for (label, column, key) in [
+                        (&ratio.numerator, Column::Numerator(i), "numerator"),
+                        (&ratio.denominator, Column::Denominator(i), "denominator"),
                     ] {
-                        let key = if matches!(column, Column::Numerator(_)) {
-                            "numerator"
-                        } else {
-                            "denominator"
-                        };
                         let cell = cell_a1(*row + 1 + sub_rows.len() as u32, COL_ANSWER);
                         let v = self.number_validation(Some(0.0), None, false, &cell)?;
                         sub_rows.push((
@@ -698,78 +670,7 @@ impl Writer<'_> {
                     }
                 }
                 how.push_str(&na_hint);
-                let lines: Vec<String> = bands
-                    .iter()
-                    .map(|b| format!("{} {}{unit}  [{}]", b.id, b.range, pts(b.fraction)))
-                    .collect();
                 (how, lines.join("\n"))
-            }
-            ItemSpec::Scenario {
-                constrained,
-                levels,
-                ..
-            } => {
-                let mut entries: Vec<String> = (0..=4).map(|g: u8| g.to_string()).collect();
-                if item.allow_na {
-                    entries.push(na_word.clone());
-                }
-                self.answer_cell(ws, r, COL_ANSWER, Column::Answer(i), false)?;
-                let v = self.list_validation(&entries)?;
-                ws.add_data_validation(r, COL_ANSWER, r, COL_ANSWER, &v)?;
-                let star = if *constrained {
-                    self.t("★ 约束性场景。", "★ Constrained scenario. ")
-                } else {
-                    ""
-                };
-                let mut lines = vec![self.t("0 = 尚未开展", "0 = not started").to_string()];
-                lines.extend(
-                    levels
-                        .iter()
-                        .map(|l| format!("{} = {}", l.level, l.description.get(lang))),
-                );
-                (
-                    format!(
-                        "{star}{}{na_hint}",
-                        self.t(
-                            "填等级 0–4：符合描述的最高等级",
-                            "Grade 0–4: the highest level whose description fits"
-                        )
-                    ),
-                    lines.join("\n"),
-                )
-            }
-            ItemSpec::Trend { better_when } => {
-                let words: Vec<String> = [
-                    crate::answers::Trend::Better,
-                    crate::answers::Trend::Flat,
-                    crate::answers::Trend::Worse,
-                ]
-                .iter()
-                .map(|t| flat::trend_word(*t, Some(lang)).to_string())
-                .chain(item.allow_na.then(|| na_word.clone()))
-                .collect();
-                self.answer_cell(ws, r, COL_ANSWER, Column::Answer(i), true)?;
-                let v = self.list_validation(&words)?;
-                ws.add_data_validation(r, COL_ANSWER, r, COL_ANSWER, &v)?;
-                let direction = match better_when {
-                    BetterWhen::Lower => self.t("（下降为改善）", " (lower is better)"),
-                    BetterWhen::Higher => self.t("（上升为改善）", " (higher is better)"),
-                };
-                (
-                    format!(
-                        "{}{direction}{na_hint}",
-                        self.t("选择：改善 / 持平 / 恶化", "Choose: better / flat / worse")
-                    ),
-                    format!(
-                        "{} [{}]\n{} [{}]\n{} [{}]",
-                        words[0],
-                        pts(1.0),
-                        words[1],
-                        pts(0.5),
-                        words[2],
-                        pts(0.0)
-                    ),
-                )
             }
         };
         let title = format!("{}{points}", item.title.get(lang));
@@ -966,13 +867,12 @@ impl Questionnaire {
                                 .iter()
                                 .position(|f| f.id == field)
                                 .map(|f| Column::Data(i, f)),
-                            None => match &item.spec {
-                                ItemSpec::Multi { options, .. } => options
-                                    .iter()
-                                    .position(|o| o.id == rest)
-                                    .map(|o| Column::Tick(i, o)),
-                                _ => None,
-                            },
+                            None if matches!(item.input(), Input::Many) => item
+                                .words()
+                                .iter()
+                                .position(|o| o.id == rest)
+                                .map(|o| Column::Tick(i, o)),
+                            None => None,
                         },
                     };
                     match column {
@@ -1315,10 +1215,10 @@ mod tests {
             .model
             .unwrap_or_else(|| panic!("{:?}", loaded.diagnostics));
         for lang in [Lang::Zh, Lang::En] {
-            let ItemSpec::Single { options } = &m.items[0].spec else {
+            let crate::model::ItemSpec::Single { options } = &m.items[0].spec else {
                 panic!("a single item")
             };
-            let label = option_label("C", &options[2].label, lang);
+            let label = crate::model::item::option_label("C", &options[2].label, lang);
             let filled = vec![
                 (Column::Profile(0), CellValue::Text("x".into())),
                 (Column::Answer(0), CellValue::Text(label)),

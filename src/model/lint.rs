@@ -9,9 +9,9 @@ use std::collections::{BTreeSet, HashSet};
 /// Group used when a model declares no industry groups.
 pub const IMPLICIT_GROUP: &str = "all";
 
-const EPS: f64 = 1e-6;
+pub(super) const EPS: f64 = 1e-6;
 
-struct Linter<'a> {
+pub(super) struct Linter<'a> {
     file: &'a str,
     diags: Vec<Diagnostic>,
     ids: HashSet<String>,
@@ -20,7 +20,7 @@ struct Linter<'a> {
 }
 
 impl Linter<'_> {
-    fn err(&mut self, code: &'static str, pos: Pos, msg: String, help: &str) {
+    pub(super) fn err(&mut self, code: &'static str, pos: Pos, msg: String, help: &str) {
         self.diags.push(
             Diagnostic::error(code, msg)
                 .in_file(self.file)
@@ -29,7 +29,7 @@ impl Linter<'_> {
         );
     }
 
-    fn warn(&mut self, code: &'static str, pos: Pos, msg: String, help: &str) {
+    pub(super) fn warn(&mut self, code: &'static str, pos: Pos, msg: String, help: &str) {
         self.diags.push(
             Diagnostic::warning(code, msg)
                 .in_file(self.file)
@@ -38,7 +38,7 @@ impl Linter<'_> {
         );
     }
 
-    fn check_id(&mut self, id: &Spanned<String>, what: &str) {
+    pub(super) fn check_id(&mut self, id: &Spanned<String>, what: &str) {
         let pos = Pos::of(id.referenced);
         let v = &id.value;
         let valid = !v.is_empty()
@@ -62,7 +62,7 @@ impl Linter<'_> {
         }
     }
 
-    fn check_text(&mut self, text: &Text, pos: Pos, what: &str) {
+    pub(super) fn check_text(&mut self, text: &Text, pos: Pos, what: &str) {
         if text.zh.trim().is_empty() && text.en.trim().is_empty() {
             self.err(
                 "missing-text",
@@ -87,7 +87,7 @@ impl Linter<'_> {
         }
     }
 
-    fn check_fraction(&mut self, f: &Spanned<f64>, what: &str) -> f64 {
+    pub(super) fn check_fraction(&mut self, f: &Spanned<f64>, what: &str) -> f64 {
         let v = f.value;
         if !(0.0..=1.0).contains(&v) || !v.is_finite() {
             self.err(
@@ -106,7 +106,7 @@ impl Linter<'_> {
         v
     }
 
-    fn non_negative(&mut self, v: &Spanned<f64>, what: &str) -> f64 {
+    pub(super) fn non_negative(&mut self, v: &Spanned<f64>, what: &str) -> f64 {
         if !v.value.is_finite() || v.value < 0.0 {
             self.err(
                 "negative-points",
@@ -119,7 +119,7 @@ impl Linter<'_> {
         v.value
     }
 
-    fn applicability(&mut self, raw: &Option<RawApplicability>) -> Applicability {
+    pub(super) fn applicability(&mut self, raw: &Option<RawApplicability>) -> Applicability {
         let Some(raw) = raw else {
             return Applicability::default();
         };
@@ -401,18 +401,7 @@ impl Linter<'_> {
             ItemKind::Single | ItemKind::Multi => self.choice_spec(&raw, kind, &id, pos),
             ItemKind::Band => self.band_spec(&raw, &id, pos),
             ItemKind::Scenario => self.scenario_spec(&raw, &id, pos),
-            ItemKind::Trend => {
-                let better_when = raw.better_when.unwrap_or_else(|| {
-                    self.err(
-                        "missing-better-when",
-                        pos,
-                        format!("trend item `{id}` does not say which change is better"),
-                        "add `better_when: lower` (e.g. energy per revenue) or `better_when: higher` (e.g. pass rate)",
-                    );
-                    BetterWhen::Higher
-                });
-                ItemSpec::Trend { better_when }
-            }
+            ItemKind::Trend => self.trend_spec(&raw, &id, pos),
         };
         self.items.push(Item {
             id,
@@ -464,252 +453,6 @@ impl Linter<'_> {
                 format!("`constrained` does not belong on `{id}`, a {kind:?} item"),
                 "only scenario items are constrained (约束性)",
             );
-        }
-    }
-
-    fn choice_spec(&mut self, raw: &RawItem, kind: ItemKind, id: &str, pos: Pos) -> ItemSpec {
-        let mut options = Vec::new();
-        let mut seen = HashSet::new();
-        match &raw.options {
-            None => self.err(
-                "missing-options",
-                pos,
-                format!("{kind:?} item `{id}` has no `options`"),
-                "list the options with an id, a label and a fraction",
-            ),
-            Some(list) if list.is_empty() => self.err(
-                "missing-options",
-                pos,
-                format!("`{id}` has an empty option list"),
-                "list at least one option",
-            ),
-            Some(_) => {}
-        }
-        for o in raw.options.iter().flatten() {
-            let opos = Pos::of(o.id.referenced);
-            if !seen.insert(o.id.value.clone()) {
-                self.err(
-                    "duplicate-option",
-                    opos,
-                    format!("option `{}` appears twice in `{id}`", o.id.value),
-                    "give every option of an item its own id",
-                );
-            }
-            self.check_text(
-                &o.label,
-                opos,
-                &format!("label of option `{}` of `{id}`", o.id.value),
-            );
-            let fraction =
-                self.check_fraction(&o.fraction, &format!("option `{}` of `{id}`", o.id.value));
-            if o.exclusive && kind == ItemKind::Single {
-                self.warn(
-                    "key-not-for-kind",
-                    opos,
-                    format!(
-                        "`exclusive` has no effect on option `{}` of single item `{id}`",
-                        o.id.value
-                    ),
-                    "only multi items have exclusive options",
-                );
-            }
-            options.push(Choice {
-                id: o.id.value.clone(),
-                label: o.label.clone(),
-                fraction,
-                exclusive: o.exclusive,
-                help: o.help.clone(),
-            });
-        }
-        match kind {
-            ItemKind::Single => {
-                let top = options.iter().map(|o| o.fraction).fold(0.0, f64::max);
-                if !options.is_empty() && (top - 1.0).abs() > EPS {
-                    self.warn("cannot-reach-points", pos, format!("no option of `{id}` has fraction 1, so the item can never reach its points"), "give the best option fraction 1, or lower the item's points");
-                }
-                ItemSpec::Single { options }
-            }
-            _ => {
-                let cap = raw
-                    .cap
-                    .as_ref()
-                    .map_or(1.0, |c| self.check_fraction(c, &format!("cap of `{id}`")));
-                let reachable: f64 = options
-                    .iter()
-                    .filter(|o| !o.exclusive)
-                    .map(|o| o.fraction)
-                    .sum();
-                if !options.is_empty() && reachable + EPS < cap {
-                    self.warn(
-                        "cannot-reach-points",
-                        pos,
-                        format!(
-                            "the options of `{id}` add up to {} only, below its cap {cap}",
-                            round(reachable)
-                        ),
-                        "check the fractions: choosing every option usually gives the full points",
-                    );
-                }
-                ItemSpec::Multi { options, cap }
-            }
-        }
-    }
-
-    fn band_spec(&mut self, raw: &RawItem, id: &str, pos: Pos) -> ItemSpec {
-        let min = raw.min.as_ref().map(|s| s.value);
-        let max = raw.max.as_ref().map(|s| s.value);
-        if let (Some(lo), Some(hi)) = (min, max)
-            && lo > hi
-        {
-            self.err(
-                "bad-range",
-                pos,
-                format!("`{id}` has min {lo} above max {hi}"),
-                "swap min and max",
-            );
-        }
-        let mut bands: Vec<(Band, Pos)> = Vec::new();
-        let mut seen = HashSet::new();
-        let list = raw.bands.as_deref().unwrap_or_default();
-        if list.is_empty() {
-            self.err(
-                "missing-bands",
-                pos,
-                format!("band item `{id}` has no `bands`"),
-                "list the intervals, e.g. {id: A, range: \"[0, 10]\", fraction: 0}",
-            );
-        }
-        for b in list {
-            let bpos = Pos::of(b.id.referenced);
-            if !seen.insert(b.id.value.clone()) {
-                self.err(
-                    "duplicate-option",
-                    bpos,
-                    format!("band `{}` appears twice in `{id}`", b.id.value),
-                    "give every band its own id",
-                );
-            }
-            if let Some(l) = &b.label {
-                self.check_text(l, bpos, &format!("label of band `{}`", b.id.value));
-            }
-            let fraction =
-                self.check_fraction(&b.fraction, &format!("band `{}` of `{id}`", b.id.value));
-            let Some(range) = Interval::parse(&b.range.value) else {
-                self.err("bad-range", Pos::of(b.range.referenced), format!("`{}` is not an interval", b.range.value), "write it like \"[0, 10]\" or \"(10, 20]\": brackets include the end, parentheses exclude it, low end first");
-                continue;
-            };
-            if min.is_some_and(|m| range.lo < m) || max.is_some_and(|m| range.hi > m) {
-                self.warn(
-                    "band-outside-range",
-                    Pos::of(b.range.referenced),
-                    format!("band {range} of `{id}` reaches outside the item's min/max"),
-                    "keep the bands within min and max",
-                );
-            }
-            bands.push((
-                Band {
-                    id: b.id.value.clone(),
-                    label: b.label.clone(),
-                    range,
-                    fraction,
-                },
-                Pos::of(b.range.referenced),
-            ));
-        }
-        for pair in bands.windows(2) {
-            let ((a, _), (b, bpos)) = (&pair[0], &pair[1]);
-            if a.range.overlaps(&b.range) {
-                self.err(
-                    "bands-overlap",
-                    *bpos,
-                    format!("band {} of `{id}` overlaps band {}", b.range, a.range),
-                    "make each number fall in exactly one band, e.g. [0, 10] then (10, 20]",
-                );
-            } else if b.range.lo < a.range.lo {
-                self.err(
-                    "bands-not-ascending",
-                    *bpos,
-                    format!(
-                        "band {} of `{id}` comes after {} but starts lower",
-                        b.range, a.range
-                    ),
-                    "list the bands from the lowest numbers to the highest",
-                );
-            } else {
-                if a.range.hi < b.range.lo
-                    || (a.range.hi == b.range.lo && !a.range.hi_closed && !b.range.lo_closed)
-                {
-                    self.warn(
-                        "bands-gap",
-                        *bpos,
-                        format!(
-                            "no band of `{id}` covers the numbers between {} and {}",
-                            a.range, b.range
-                        ),
-                        "close the gap so every valid number scores",
-                    );
-                }
-                let rising = b.fraction + EPS >= a.fraction;
-                let falling = b.fraction <= a.fraction + EPS;
-                if (raw.descending && !falling) || (!raw.descending && !rising) {
-                    self.err("bands-not-monotonic", *bpos, format!("band {} of `{id}` has fraction {} after {} with {}", b.range, b.fraction, a.range, a.fraction), "fractions must not fall as numbers rise; set `descending: true` when a lower number is better");
-                }
-            }
-        }
-        let ratio = raw.ratio.as_ref().map(|r| {
-            self.check_text(&r.numerator, pos, &format!("ratio numerator of `{id}`"));
-            self.check_text(&r.denominator, pos, &format!("ratio denominator of `{id}`"));
-            Ratio {
-                numerator: r.numerator.clone(),
-                denominator: r.denominator.clone(),
-                scale: r.scale.unwrap_or(100.0),
-            }
-        });
-        ItemSpec::Band {
-            unit: raw.unit.clone(),
-            min,
-            max,
-            ratio,
-            descending: raw.descending,
-            bands: bands.into_iter().map(|(b, _)| b).collect(),
-        }
-    }
-
-    fn scenario_spec(&mut self, raw: &RawItem, id: &str, pos: Pos) -> ItemSpec {
-        let mut levels: Vec<ScenarioLevel> = Vec::new();
-        for l in raw.levels.iter().flatten() {
-            let lpos = Pos::of(l.level.referenced);
-            self.check_text(
-                &l.description,
-                lpos,
-                &format!("level {} of `{id}`", l.level.value),
-            );
-            for e in &l.evidence {
-                self.check_text(
-                    e,
-                    lpos,
-                    &format!("evidence of level {} of `{id}`", l.level.value),
-                );
-            }
-            levels.push(ScenarioLevel {
-                level: l.level.value,
-                description: l.description.clone(),
-                evidence: l.evidence.clone(),
-            });
-        }
-        let numbers: Vec<u8> = levels.iter().map(|l| l.level).collect();
-        if numbers != [1, 2, 3, 4] {
-            self.err(
-                "scenario-levels",
-                pos,
-                format!("scenario `{id}` lists levels {numbers:?}; it needs exactly levels 1, 2, 3 and 4 in order"),
-                "describe each of the four grades; grade 0 (not started) needs no description",
-            );
-        }
-        ItemSpec::Scenario {
-            group: raw.group.as_ref().map(|g| g.value.clone()),
-            constrained: raw.constrained,
-            levels,
         }
     }
 
@@ -891,7 +634,7 @@ impl Linter<'_> {
     }
 }
 
-fn round(x: f64) -> f64 {
+pub(super) fn round(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 

@@ -1,8 +1,13 @@
 //! Assessment models: validated types, loading from YAML, and the bundled models.
 
+pub mod item;
 mod lint;
 pub mod raw;
 
+pub use item::{
+    AnswerValue, Band, Choice, Interval, ItemSpec, Ratio, ScenarioLevel, Trend, Written,
+    WrittenValue,
+};
 pub use raw::{BetterWhen, Combine, ItemKind};
 
 mod size_class;
@@ -141,165 +146,6 @@ pub struct Item {
     pub dimension: String,
     /// Id of the node directly above the item.
     pub parent: String,
-}
-
-/// What a kind of item needs to be answered and scored.
-#[derive(Debug, Clone)]
-pub enum ItemSpec {
-    Single {
-        options: Vec<Choice>,
-    },
-    Multi {
-        options: Vec<Choice>,
-        cap: f64,
-    },
-    Band {
-        unit: Option<String>,
-        min: Option<f64>,
-        max: Option<f64>,
-        ratio: Option<Ratio>,
-        descending: bool,
-        bands: Vec<Band>,
-    },
-    Scenario {
-        group: Option<String>,
-        constrained: bool,
-        levels: Vec<ScenarioLevel>,
-    },
-    Trend {
-        better_when: BetterWhen,
-    },
-}
-
-impl ItemSpec {
-    pub fn kind(&self) -> ItemKind {
-        match self {
-            ItemSpec::Single { .. } => ItemKind::Single,
-            ItemSpec::Multi { .. } => ItemKind::Multi,
-            ItemSpec::Band { .. } => ItemKind::Band,
-            ItemSpec::Scenario { .. } => ItemKind::Scenario,
-            ItemSpec::Trend { .. } => ItemKind::Trend,
-        }
-    }
-}
-
-/// An option of a single or multi item.
-#[derive(Debug, Clone)]
-pub struct Choice {
-    pub id: String,
-    pub label: Text,
-    pub fraction: f64,
-    pub exclusive: bool,
-    pub help: Option<Text>,
-}
-
-/// An interval of a band item.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Band {
-    pub id: String,
-    pub label: Option<Text>,
-    pub range: Interval,
-    pub fraction: f64,
-}
-
-/// A closed, open or half-open interval of numbers.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Interval {
-    pub lo: f64,
-    pub lo_closed: bool,
-    pub hi: f64,
-    pub hi_closed: bool,
-}
-
-impl Interval {
-    pub fn contains(&self, x: f64) -> bool {
-        let above = if self.lo_closed {
-            x >= self.lo
-        } else {
-            x > self.lo
-        };
-        let below = if self.hi_closed {
-            x <= self.hi
-        } else {
-            x < self.hi
-        };
-        above && below
-    }
-
-    /// Parse "[0, 10]", "(10, 20]", "(60,100]"; a `%` after numbers is allowed.
-    pub fn parse(text: &str) -> Option<Interval> {
-        let t = text.trim();
-        let lo_closed = match t.chars().next()? {
-            '[' => true,
-            '(' => false,
-            _ => return None,
-        };
-        let hi_closed = match t.chars().last()? {
-            ']' => true,
-            ')' => false,
-            _ => return None,
-        };
-        let inner = &t[1..t.len() - 1];
-        let (a, b) = inner.split_once(',')?;
-        let num = |s: &str| -> Option<f64> {
-            let s = s.trim().trim_end_matches('%').trim();
-            match s {
-                "-inf" | "-∞" => Some(f64::NEG_INFINITY),
-                "inf" | "+inf" | "∞" | "+∞" => Some(f64::INFINITY),
-                _ => s.parse::<f64>().ok().filter(|x| x.is_finite()),
-            }
-        };
-        let (lo, hi) = (num(a)?, num(b)?);
-        (lo <= hi).then_some(Interval {
-            lo,
-            lo_closed,
-            hi,
-            hi_closed,
-        })
-    }
-
-    /// Do two intervals share a point?
-    pub fn overlaps(&self, other: &Interval) -> bool {
-        let (first, second) = if self.lo <= other.lo {
-            (self, other)
-        } else {
-            (other, self)
-        };
-        if first.hi > second.lo {
-            return true;
-        }
-        first.hi == second.lo && first.hi_closed && second.lo_closed
-    }
-}
-
-impl std::fmt::Display for Interval {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        use crate::yaml_value::format_number as n;
-        write!(
-            f,
-            "{}{}, {}{}",
-            if self.lo_closed { '[' } else { '(' },
-            n(self.lo),
-            n(self.hi),
-            if self.hi_closed { ']' } else { ')' }
-        )
-    }
-}
-
-/// Raw figures accepted by a band item.
-#[derive(Debug, Clone)]
-pub struct Ratio {
-    pub numerator: Text,
-    pub denominator: Text,
-    pub scale: f64,
-}
-
-/// One grade of a scenario.
-#[derive(Debug, Clone)]
-pub struct ScenarioLevel {
-    pub level: u8,
-    pub description: Text,
-    pub evidence: Vec<Text>,
 }
 
 /// A recorded-not-scored figure.
@@ -501,26 +347,6 @@ pub fn resolve(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn intervals_parse_and_contain() {
-        let i = Interval::parse("(10%, 20%]").unwrap();
-        assert!(!i.contains(10.0) && i.contains(10.0001) && i.contains(20.0) && !i.contains(20.1));
-        let j = Interval::parse("[0,10]").unwrap();
-        assert!(j.contains(0.0) && j.contains(10.0));
-        assert!(
-            !i.overlaps(&j),
-            "(10,20] and [0,10] touch but do not overlap"
-        );
-        assert!(
-            Interval::parse("[0, 10]")
-                .unwrap()
-                .overlaps(&Interval::parse("[10, 20]").unwrap())
-        );
-        assert!(Interval::parse("[20, 10]").is_none());
-        assert!(Interval::parse("0-10").is_none());
-        assert_eq!(i.to_string(), "(10, 20]");
-    }
 
     #[test]
     fn applicability_meets() {

@@ -720,8 +720,7 @@ fn describe_change(model: &Model, l: &Lift, before: &AnswerSheet, after: &Answer
     let Some(item) = model.item(&id) else {
         return Text::new(&id, &id);
     };
-    let show =
-        |s: &AnswerSheet| crate::score::describe_answer(item, s.answers.get(&id).map(|a| &a.value));
+    let show = |s: &AnswerSheet| item.display(s.answers.get(&id).map(|a| &a.value));
     let (from, to) = (show(before), show(after));
     match &item.spec {
         ItemSpec::Scenario { constrained, .. } => Text::new(

@@ -106,102 +106,7 @@ pub(crate) fn round6(x: f64) -> f64 {
 
 /// Fraction of an item's points an answer earns.
 pub fn item_fraction(item: &Item, value: &AnswerValue) -> Option<f64> {
-    let f = match (&item.spec, value) {
-        (_, AnswerValue::NotApplicable) => return None,
-        (ItemSpec::Single { options }, AnswerValue::Choice { option }) => {
-            options.iter().find(|o| &o.id == option)?.fraction
-        }
-        (ItemSpec::Multi { options, cap }, AnswerValue::Choices { options: chosen }) => options
-            .iter()
-            .filter(|o| chosen.contains(&o.id))
-            .map(|o| o.fraction)
-            .sum::<f64>()
-            .min(*cap),
-        (ItemSpec::Band { bands, .. }, AnswerValue::Number { value, .. }) => {
-            bands.iter().find(|b| b.range.contains(*value))?.fraction
-        }
-        (ItemSpec::Band { bands, .. }, AnswerValue::Band { band }) => {
-            bands.iter().find(|b| &b.id == band)?.fraction
-        }
-        (ItemSpec::Scenario { .. }, AnswerValue::Grade { grade }) => f64::from(*grade) / 4.0,
-        (ItemSpec::Trend { .. }, AnswerValue::Trend { trend }) => trend.fraction(),
-        _ => return None,
-    };
-    Some(f)
-}
-
-pub(crate) fn describe_answer(item: &Item, value: Option<&AnswerValue>) -> Text {
-    let Some(value) = value else {
-        return Text::new("未作答", "not answered");
-    };
-    match (&item.spec, value) {
-        (_, AnswerValue::NotApplicable) => Text::new("不适用", "not applicable"),
-        (ItemSpec::Single { options }, AnswerValue::Choice { option }) => options
-            .iter()
-            .find(|o| &o.id == option)
-            .map(|o| {
-                Text::new(
-                    &format!("{} {}", o.id, o.label.zh),
-                    &format!("{} {}", o.id, o.label.en),
-                )
-            })
-            .unwrap_or_default(),
-        (ItemSpec::Multi { options, .. }, AnswerValue::Choices { options: chosen }) => {
-            let picked: Vec<_> = options.iter().filter(|o| chosen.contains(&o.id)).collect();
-            Text::new(
-                &picked
-                    .iter()
-                    .map(|o| format!("{} {}", o.id, o.label.zh))
-                    .collect::<Vec<_>>()
-                    .join("；"),
-                &picked
-                    .iter()
-                    .map(|o| format!("{} {}", o.id, o.label.en))
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            )
-        }
-        (
-            ItemSpec::Band { unit, .. },
-            AnswerValue::Number {
-                value,
-                numerator,
-                denominator,
-            },
-        ) => {
-            let unit = unit.as_deref().unwrap_or("");
-            let n = crate::yaml_value::format_number(round6((value * 100.0).round() / 100.0));
-            let raw = match (numerator, denominator) {
-                (Some(a), Some(b)) => format!(
-                    " ({}/{})",
-                    crate::yaml_value::format_number(*a),
-                    crate::yaml_value::format_number(*b)
-                ),
-                _ => String::new(),
-            };
-            let s = format!("{n}{unit}{raw}");
-            Text::new(&s, &s)
-        }
-        (ItemSpec::Band { bands, .. }, AnswerValue::Band { band }) => bands
-            .iter()
-            .find(|b| &b.id == band)
-            .map(|b| {
-                Text::new(
-                    &format!("{} {}", b.id, b.range),
-                    &format!("{} {}", b.id, b.range),
-                )
-            })
-            .unwrap_or_default(),
-        (ItemSpec::Scenario { .. }, AnswerValue::Grade { grade }) => {
-            Text::new(&format!("{grade} 级"), &format!("grade {grade}"))
-        }
-        (ItemSpec::Trend { .. }, AnswerValue::Trend { trend }) => match trend {
-            crate::answers::Trend::Better => Text::new("改善", "better"),
-            crate::answers::Trend::Flat => Text::new("持平", "flat"),
-            crate::answers::Trend::Worse => Text::new("变差", "worse"),
-        },
-        _ => Text::default(),
-    }
+    item.fraction(value)
 }
 
 /// One child's contribution to its parent: fraction (None = leaves the denominator), scale, weight.
@@ -319,7 +224,7 @@ pub fn score(model: &Model, sheet: &AnswerSheet) -> Assessment {
                 max: item.points,
                 fraction: fraction.map(round6),
                 answer: if applies {
-                    describe_answer(item, answer)
+                    item.display(answer)
                 } else {
                     Text::new("不适用于本企业", "does not apply to this firm")
                 },

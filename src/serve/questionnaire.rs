@@ -3,7 +3,8 @@
 
 use crate::answers::{self, AnswerSheet, FieldKind};
 use crate::diag::{Diagnostic, Location};
-use crate::model::{Children, Item, ItemSpec, Model, Node};
+use crate::model::item::Input;
+use crate::model::{Children, Item, ItemKind, Model, Node};
 use crate::source_file::SourceFile;
 use crate::text::Text;
 use serde::Serialize;
@@ -108,12 +109,12 @@ pub fn apply_dimension(model: &Model, dim: &Node, draft: &mut Value, form: &[(St
         let answer = if values(form, &name).any(|v| v == "na") && item.allow_na {
             Some(json!("na"))
         } else {
-            match &item.spec {
-                ItemSpec::Multi { .. } => {
+            match item.input() {
+                Input::Many => {
                     let chosen: Vec<&str> = values(form, &name).filter(|v| !v.is_empty()).collect();
                     (!chosen.is_empty()).then(|| json!(chosen))
                 }
-                ItemSpec::Band { ratio, .. } => {
+                Input::Number { ratio, .. } => {
                     let num = first(form, &format!("n:{}", item.id));
                     let den = first(form, &format!("d:{}", item.id));
                     match (ratio, num, den) {
@@ -123,10 +124,7 @@ pub fn apply_dimension(model: &Model, dim: &Node, draft: &mut Value, form: &[(St
                         _ => first(form, &name).map(number_or_text),
                     }
                 }
-                ItemSpec::Scenario { .. } => first(form, &name).map(number_or_text),
-                ItemSpec::Single { .. } | ItemSpec::Trend { .. } => {
-                    first(form, &name).map(|v| json!(v))
-                }
+                Input::One => first(form, &name).map(|v| json!(v)),
             }
         };
         match answer {
@@ -207,8 +205,7 @@ pub struct ItemView {
     pub title: Text,
     pub help: Option<Text>,
     pub evidence: Vec<Text>,
-    /// single, multi, band, scenario, trend.
-    pub kind: &'static str,
+    pub kind: ItemKind,
     pub constrained: bool,
     pub allow_na: bool,
     pub na: bool,
@@ -244,107 +241,45 @@ fn item_view(item: &Item, answer: Option<&Value>) -> ItemView {
         Some(v) => vec![text_of(Some(v))],
         None => Vec::new(),
     };
-    let opt = |value: String, label: Text, help: Option<Text>| OptionView {
-        checked: chosen.contains(&value),
-        value,
-        label,
-        help,
+    let (unit, ratio) = match item.input() {
+        Input::Number { unit, ratio, .. } => (
+            Some(unit.to_string()).filter(|u| !u.is_empty()),
+            ratio.map(|r| (r.numerator.clone(), r.denominator.clone())),
+        ),
+        _ => (None, None),
     };
     let mut view = ItemView {
         id: item.id.clone(),
         title: item.title.clone(),
         help: item.help.clone(),
         evidence: item.evidence.clone(),
-        kind: "single",
-        constrained: false,
+        kind: item.spec.kind(),
+        constrained: item.constrained(),
         allow_na: item.allow_na,
         na,
-        options: Vec::new(),
-        unit: None,
+        options: item
+            .words()
+            .into_iter()
+            .map(|w| OptionView {
+                checked: chosen.contains(&w.id),
+                value: w.id,
+                label: w.label,
+                help: w.help,
+            })
+            .collect(),
+        unit,
         value: String::new(),
-        ratio: None,
+        ratio,
         numerator: String::new(),
         denominator: String::new(),
     };
-    match &item.spec {
-        ItemSpec::Single { options } | ItemSpec::Multi { options, .. } => {
-            view.kind = if matches!(item.spec, ItemSpec::Multi { .. }) {
-                "multi"
-            } else {
-                "single"
-            };
-            view.options = options
-                .iter()
-                .map(|c| opt(c.id.clone(), c.label.clone(), c.help.clone()))
-                .collect();
-        }
-        ItemSpec::Band {
-            unit, ratio, bands, ..
-        } => {
-            view.kind = "band";
-            view.unit = unit.clone();
-            if !na && let Some(v) = answer {
-                match v {
-                    Value::Object(m) => {
-                        view.numerator = text_of(m.get("numerator"));
-                        view.denominator = text_of(m.get("denominator"));
-                    }
-                    other => view.value = text_of(Some(other)),
-                }
+    if let (Input::Number { .. }, false, Some(v)) = (item.input(), na, answer) {
+        match v {
+            Value::Object(m) => {
+                view.numerator = text_of(m.get("numerator"));
+                view.denominator = text_of(m.get("denominator"));
             }
-            view.ratio = ratio
-                .as_ref()
-                .map(|r| (r.numerator.clone(), r.denominator.clone()));
-            // The bands, so the firm sees which range its number falls in.
-            view.options = bands
-                .iter()
-                .map(|b| OptionView {
-                    value: b.range.to_string(),
-                    label: b.label.clone().unwrap_or_default(),
-                    help: None,
-                    checked: false,
-                })
-                .collect();
-        }
-        ItemSpec::Scenario {
-            constrained,
-            levels,
-            ..
-        } => {
-            view.kind = "scenario";
-            view.constrained = *constrained;
-            if !levels.iter().any(|l| l.level == 0) {
-                view.options
-                    .push(opt("0".into(), Text::new("尚未开展", "Not started"), None));
-            }
-            for l in levels {
-                view.options.push(opt(
-                    l.level.to_string(),
-                    l.description.clone(),
-                    (!l.evidence.is_empty()).then(|| Text {
-                        zh: l
-                            .evidence
-                            .iter()
-                            .map(|e| e.zh.as_str())
-                            .collect::<Vec<_>>()
-                            .join("；"),
-                        en: l
-                            .evidence
-                            .iter()
-                            .map(|e| e.en.as_str())
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    }),
-                ));
-            }
-        }
-        ItemSpec::Trend { .. } => {
-            view.kind = "trend";
-            view.options = vec![
-                opt("better".into(), Text::new("改善", "Better"), None),
-                opt("flat".into(), Text::new("持平", "Unchanged"), None),
-                opt("worse".into(), Text::new("变差", "Worse"), None),
-            ];
+            other => view.value = text_of(Some(other)),
         }
     }
     view
@@ -452,8 +387,8 @@ mod tests {
             for g in dimension_view(model, dim, &draft) {
                 for it in g.items {
                     let v = match it.kind {
-                        "band" => "50".to_string(),
-                        "scenario" => "2".to_string(),
+                        ItemKind::Band => "50".to_string(),
+                        ItemKind::Scenario => "2".to_string(),
                         _ => it.options[0].value.clone(),
                     };
                     f.push((format!("a:{}", it.id), v));

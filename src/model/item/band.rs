@@ -1,0 +1,565 @@
+//! `band`: a number (a percentage, a count) mapped to a fraction by declared intervals, with the raw
+//! figures kept when they were given.
+
+use super::{AnswerValue, Check, Word, Written, WrittenValue, resolve_choice};
+use crate::diag::Pos;
+use crate::model::ItemSpec;
+use crate::model::lint::EPS;
+use crate::model::raw::RawItem;
+use crate::text::{Text, format_number};
+use std::collections::HashSet;
+
+/// An interval of a band item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Band {
+    pub id: String,
+    pub label: Option<Text>,
+    pub range: Interval,
+    pub fraction: f64,
+}
+
+/// A closed, open or half-open interval of numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    pub lo: f64,
+    pub lo_closed: bool,
+    pub hi: f64,
+    pub hi_closed: bool,
+}
+
+impl Interval {
+    pub fn contains(&self, x: f64) -> bool {
+        let above = if self.lo_closed {
+            x >= self.lo
+        } else {
+            x > self.lo
+        };
+        let below = if self.hi_closed {
+            x <= self.hi
+        } else {
+            x < self.hi
+        };
+        above && below
+    }
+
+    /// Parse "[0, 10]", "(10, 20]", "(60,100]"; a `%` after numbers is allowed.
+    pub fn parse(text: &str) -> Option<Interval> {
+        let t = text.trim();
+        let lo_closed = match t.chars().next()? {
+            '[' => true,
+            '(' => false,
+            _ => return None,
+        };
+        let hi_closed = match t.chars().last()? {
+            ']' => true,
+            ')' => false,
+            _ => return None,
+        };
+        let inner = &t[1..t.len() - 1];
+        let (a, b) = inner.split_once(',')?;
+        let num = |s: &str| -> Option<f64> {
+            let s = s.trim().trim_end_matches('%').trim();
+            match s {
+                "-inf" | "-∞" => Some(f64::NEG_INFINITY),
+                "inf" | "+inf" | "∞" | "+∞" => Some(f64::INFINITY),
+                _ => s.parse::<f64>().ok().filter(|x| x.is_finite()),
+            }
+        };
+        let (lo, hi) = (num(a)?, num(b)?);
+        (lo <= hi).then_some(Interval {
+            lo,
+            lo_closed,
+            hi,
+            hi_closed,
+        })
+    }
+
+    /// Do two intervals share a point?
+    pub fn overlaps(&self, other: &Interval) -> bool {
+        let (first, second) = if self.lo <= other.lo {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        if first.hi > second.lo {
+            return true;
+        }
+        first.hi == second.lo && first.hi_closed && second.lo_closed
+    }
+}
+
+impl std::fmt::Display for Interval {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::text::format_number as n;
+        write!(
+            f,
+            "{}{}, {}{}",
+            if self.lo_closed { '[' } else { '(' },
+            n(self.lo),
+            n(self.hi),
+            if self.hi_closed { ']' } else { ')' }
+        )
+    }
+}
+
+/// Raw figures accepted by a band item.
+#[derive(Debug, Clone)]
+pub struct Ratio {
+    pub numerator: Text,
+    pub denominator: Text,
+    pub scale: f64,
+}
+
+pub(super) fn check(c: &mut Check, w: &Written) -> Option<AnswerValue> {
+    let ItemSpec::Band {
+        unit, ratio, bands, ..
+    } = &c.item.spec
+    else {
+        return None;
+    };
+    if let (WrittenValue::Ratio { .. }, Some(ratio)) = (&w.value, ratio) {
+        return ratio_answer(c, w, ratio.scale);
+    }
+    if let WrittenValue::Text(s) = &w.value
+        && let Some(b) = bands.iter().find(|b| b.id == *s)
+    {
+        return Some(AnswerValue::Band { band: b.id.clone() });
+    }
+    let Some(value) = w.as_number() else {
+        let hint = if ratio.is_some() {
+            " or {numerator: .., denominator: ..}"
+        } else {
+            ""
+        };
+        let unit = unit
+            .as_deref()
+            .map(|u| format!(" in {u}"))
+            .unwrap_or_default();
+        let msg = format!(
+            "`{}` is {}, expected a number{unit}",
+            c.item.id,
+            w.describe()
+        );
+        let ids: Vec<&str> = bands.iter().map(|b| b.id.as_str()).collect();
+        let help = format!(
+            "write a number{hint}, or one of the band ids {}",
+            ids.join(", ")
+        );
+        c.err("wrong-type", w.at, msg, help);
+        return None;
+    };
+    in_bands(c, w.at, value)?;
+    Some(AnswerValue::Number {
+        value,
+        numerator: None,
+        denominator: None,
+    })
+}
+
+fn ratio_answer(c: &mut Check, w: &Written, scale: f64) -> Option<AnswerValue> {
+    let WrittenValue::Ratio {
+        numerator: Some(num),
+        denominator: Some(den),
+    } = &w.value
+    else {
+        let msg = format!(
+            "raw figures of `{}` need both `numerator` and `denominator`",
+            c.item.id
+        );
+        c.err(
+            "missing-field",
+            w.at,
+            msg,
+            "write {numerator: 12, denominator: 40}",
+        );
+        return None;
+    };
+    let (Some(n), Some(d)) = (num.as_number(), den.as_number()) else {
+        let msg = format!("raw figures of `{}` must be numbers", c.item.id);
+        c.err(
+            "wrong-type",
+            w.at,
+            msg,
+            "write {numerator: 12, denominator: 40}",
+        );
+        return None;
+    };
+    if d <= 0.0 || n < 0.0 {
+        let msg = format!(
+            "raw figures of `{}` are {n}/{d}; the denominator must be above 0 and the numerator 0 or more",
+            c.item.id
+        );
+        let help = "a firm with no such devices answers `na` where allowed";
+        c.err("out-of-range", den.at, msg, help);
+        return None;
+    }
+    if n > d {
+        let msg = format!(
+            "`{}`: numerator {} is larger than denominator {}",
+            c.item.id,
+            format_number(n),
+            format_number(d)
+        );
+        let help = "the part cannot exceed the whole; check the counts";
+        c.err("out-of-range", num.at, msg, help);
+        return None;
+    }
+    let value = n / d * scale;
+    in_bands(c, w.at, value)?;
+    Some(AnswerValue::Number {
+        value,
+        numerator: Some(n),
+        denominator: Some(d),
+    })
+}
+
+/// Within the item's `min`–`max`, and in some band.
+fn in_bands(c: &mut Check, at: Pos, value: f64) -> Option<()> {
+    let ItemSpec::Band {
+        min, max, bands, ..
+    } = &c.item.spec
+    else {
+        return None;
+    };
+    if min.is_some_and(|m| value < m) || max.is_some_and(|m| value > m) {
+        let range = format!(
+            "{}–{}",
+            min.map_or("".into(), format_number),
+            max.map_or("".into(), format_number)
+        );
+        let msg = format!(
+            "`{}` is {}, outside {range}",
+            c.item.id,
+            format_number(value)
+        );
+        c.err(
+            "out-of-range",
+            at,
+            msg,
+            format!("give a number within {range}"),
+        );
+        return None;
+    }
+    if !bands.iter().any(|b| b.range.contains(value)) {
+        let msg = format!(
+            "`{}` is {}, which no band of the model covers",
+            c.item.id,
+            format_number(value)
+        );
+        let ranges: Vec<String> = bands.iter().map(|b| b.range.to_string()).collect();
+        c.err(
+            "out-of-range",
+            at,
+            msg,
+            format!("bands: {}", ranges.join(", ")),
+        );
+        return None;
+    }
+    Some(())
+}
+
+/// `填数值（%，0–100）`.
+pub(super) fn how(input: super::Input) -> Text {
+    let super::Input::Number { unit, min, max, .. } = input else {
+        return Text::default();
+    };
+    let range = match (min, max) {
+        (None, None) => String::new(),
+        _ => format!(
+            "{}–{}",
+            min.map_or(String::new(), format_number),
+            max.map_or(String::new(), format_number)
+        ),
+    };
+    let inside = [unit, range.as_str()]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>();
+    if inside.is_empty() {
+        Text::new("填数值", "A number")
+    } else {
+        Text::new(
+            &format!("填数值（{}）", inside.join("，")),
+            &format!("A number ({})", inside.join(", ")),
+        )
+    }
+}
+
+pub(super) fn fraction(bands: &[Band], v: &AnswerValue) -> Option<f64> {
+    let band = match v {
+        AnswerValue::Number { value, .. } => bands.iter().find(|b| b.range.contains(*value)),
+        AnswerValue::Band { band } => bands.iter().find(|b| &b.id == band),
+        _ => None,
+    };
+    Some(band?.fraction)
+}
+
+pub(super) fn display(unit: &Option<String>, bands: &[Band], v: &AnswerValue) -> Option<Text> {
+    match v {
+        AnswerValue::Number {
+            value,
+            numerator,
+            denominator,
+        } => {
+            let unit = unit.as_deref().unwrap_or("");
+            let n = format_number(((value * 100.0).round() / 100.0 * 1e6).round() / 1e6);
+            let raw = match (numerator, denominator) {
+                (Some(a), Some(b)) => format!(" ({}/{})", format_number(*a), format_number(*b)),
+                _ => String::new(),
+            };
+            let s = format!("{n}{unit}{raw}");
+            Some(Text::new(&s, &s))
+        }
+        AnswerValue::Band { band } => bands.iter().find(|b| &b.id == band).map(|b| {
+            let s = format!("{} {}", b.id, b.range);
+            Text::new(&s, &s)
+        }),
+        _ => None,
+    }
+}
+
+/// The bands, labelled by their range when the model gives no label.
+pub(super) fn words(bands: &[Band]) -> Vec<Word> {
+    bands
+        .iter()
+        .map(|b| Word {
+            id: b.id.clone(),
+            label: b.label.clone().unwrap_or_else(|| {
+                let r = b.range.to_string();
+                Text::new(&r, &r)
+            }),
+            fraction: b.fraction,
+            exclusive: false,
+            help: None,
+        })
+        .collect()
+}
+
+/// A band's id or label typed into a cell, or raw figures as `36/62`.
+pub(super) fn read_cell(bands: &[Band], ratio: bool, text: &str) -> Option<WrittenValue> {
+    let labels = bands.iter().map(|b| (b.id.as_str(), b.label.as_ref()));
+    if let Some(id) = resolve_choice(labels, text) {
+        return Some(WrittenValue::Text(id.to_string()));
+    }
+    let (n, d) = text.split_once('/').filter(|_| ratio)?;
+    let figure = |s: &str| {
+        let w = Written::new(Pos::UNKNOWN, WrittenValue::Text(s.trim().into()));
+        Some(Box::new(w))
+    };
+    Some(WrittenValue::Ratio {
+        numerator: figure(n),
+        denominator: figure(d),
+    })
+}
+
+/// Lint of a raw band item into its spec.
+impl crate::model::lint::Linter<'_> {
+    pub(in crate::model) fn band_spec(&mut self, raw: &RawItem, id: &str, pos: Pos) -> ItemSpec {
+        let min = raw.min.as_ref().map(|s| s.value);
+        let max = raw.max.as_ref().map(|s| s.value);
+        if let (Some(lo), Some(hi)) = (min, max)
+            && lo > hi
+        {
+            self.err(
+                "bad-range",
+                pos,
+                format!("`{id}` has min {lo} above max {hi}"),
+                "swap min and max",
+            );
+        }
+        let mut bands: Vec<(Band, Pos)> = Vec::new();
+        let mut seen = HashSet::new();
+        let list = raw.bands.as_deref().unwrap_or_default();
+        if list.is_empty() {
+            self.err(
+                "missing-bands",
+                pos,
+                format!("band item `{id}` has no `bands`"),
+                "list the intervals, e.g. {id: A, range: \"[0, 10]\", fraction: 0}",
+            );
+        }
+        for b in list {
+            let bpos = Pos::of(b.id.referenced);
+            if !seen.insert(b.id.value.clone()) {
+                self.err(
+                    "duplicate-option",
+                    bpos,
+                    format!("band `{}` appears twice in `{id}`", b.id.value),
+                    "give every band its own id",
+                );
+            }
+            if let Some(l) = &b.label {
+                self.check_text(l, bpos, &format!("label of band `{}`", b.id.value));
+            }
+            let fraction =
+                self.check_fraction(&b.fraction, &format!("band `{}` of `{id}`", b.id.value));
+            let Some(range) = Interval::parse(&b.range.value) else {
+                self.err("bad-range", Pos::of(b.range.referenced), format!("`{}` is not an interval", b.range.value), "write it like \"[0, 10]\" or \"(10, 20]\": brackets include the end, parentheses exclude it, low end first");
+                continue;
+            };
+            if min.is_some_and(|m| range.lo < m) || max.is_some_and(|m| range.hi > m) {
+                self.warn(
+                    "band-outside-range",
+                    Pos::of(b.range.referenced),
+                    format!("band {range} of `{id}` reaches outside the item's min/max"),
+                    "keep the bands within min and max",
+                );
+            }
+            bands.push((
+                Band {
+                    id: b.id.value.clone(),
+                    label: b.label.clone(),
+                    range,
+                    fraction,
+                },
+                Pos::of(b.range.referenced),
+            ));
+        }
+        for pair in bands.windows(2) {
+            let ((a, _), (b, bpos)) = (&pair[0], &pair[1]);
+            if a.range.overlaps(&b.range) {
+                self.err(
+                    "bands-overlap",
+                    *bpos,
+                    format!("band {} of `{id}` overlaps band {}", b.range, a.range),
+                    "make each number fall in exactly one band, e.g. [0, 10] then (10, 20]",
+                );
+            } else if b.range.lo < a.range.lo {
+                self.err(
+                    "bands-not-ascending",
+                    *bpos,
+                    format!(
+                        "band {} of `{id}` comes after {} but starts lower",
+                        b.range, a.range
+                    ),
+                    "list the bands from the lowest numbers to the highest",
+                );
+            } else {
+                if a.range.hi < b.range.lo
+                    || (a.range.hi == b.range.lo && !a.range.hi_closed && !b.range.lo_closed)
+                {
+                    self.warn(
+                        "bands-gap",
+                        *bpos,
+                        format!(
+                            "no band of `{id}` covers the numbers between {} and {}",
+                            a.range, b.range
+                        ),
+                        "close the gap so every valid number scores",
+                    );
+                }
+                let rising = b.fraction + EPS >= a.fraction;
+                let falling = b.fraction <= a.fraction + EPS;
+                if (raw.descending && !falling) || (!raw.descending && !rising) {
+                    self.err("bands-not-monotonic", *bpos, format!("band {} of `{id}` has fraction {} after {} with {}", b.range, b.fraction, a.range, a.fraction), "fractions must not fall as numbers rise; set `descending: true` when a lower number is better");
+                }
+            }
+        }
+        let ratio = raw.ratio.as_ref().map(|r| {
+            self.check_text(&r.numerator, pos, &format!("ratio numerator of `{id}`"));
+            self.check_text(&r.denominator, pos, &format!("ratio denominator of `{id}`"));
+            Ratio {
+                numerator: r.numerator.clone(),
+                denominator: r.denominator.clone(),
+                scale: r.scale.unwrap_or(100.0),
+            }
+        });
+        ItemSpec::Band {
+            unit: raw.unit.clone(),
+            min,
+            max,
+            ratio,
+            descending: raw.descending,
+            bands: bands.into_iter().map(|(b, _)| b).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::{check, item_of};
+    use super::*;
+
+    #[test]
+    fn intervals_parse_and_contain() {
+        let i = Interval::parse("(10%, 20%]").unwrap();
+        assert!(!i.contains(10.0) && i.contains(10.0001) && i.contains(20.0) && !i.contains(20.1));
+        let j = Interval::parse("[0,10]").unwrap();
+        assert!(j.contains(0.0) && j.contains(10.0));
+        assert!(
+            !i.overlaps(&j),
+            "(10,20] and [0,10] touch but do not overlap"
+        );
+        assert!(
+            Interval::parse("[0, 10]")
+                .unwrap()
+                .overlaps(&Interval::parse("[10, 20]").unwrap())
+        );
+        assert!(Interval::parse("[20, 10]").is_none());
+        assert!(Interval::parse("0-10").is_none());
+        assert_eq!(i.to_string(), "(10, 20]");
+    }
+
+    #[test]
+    fn answers_checks_fractions_and_words() {
+        let item = item_of(crate::model::ItemKind::Band);
+        let ItemSpec::Band {
+            bands,
+            ratio: Some(ratio),
+            max: Some(top),
+            ..
+        } = &item.spec
+        else {
+            panic!("a band item with raw figures and a maximum")
+        };
+        let num = |value: f64, n: Option<f64>, d: Option<f64>| AnswerValue::Number {
+            value,
+            numerator: n,
+            denominator: d,
+        };
+        let a = AnswerValue::Band {
+            band: bands[0].id.clone(),
+        };
+        let cases = [
+            (format_number(*top), Ok(num(*top, None, None))),
+            (bands[0].id.clone(), Ok(a.clone())),
+            ("lots".into(), Err("wrong-type")),
+            (format_number(top + 1.0), Err("out-of-range")),
+            (
+                "1/4".into(),
+                Ok(num(0.25 * ratio.scale, Some(1.0), Some(4.0))),
+            ),
+            ("5/4".into(), Err("out-of-range")),
+            ("1/0".into(), Err("out-of-range")),
+            ("/3".into(), Err("missing-field")),
+        ];
+        for (written, want) in cases {
+            assert_eq!(check(item, &written), want, "{written}");
+        }
+        assert_eq!(
+            item.fraction(&num(*top, None, None)),
+            Some(bands.last().unwrap().fraction)
+        );
+        assert_eq!(item.fraction(&a), Some(bands[0].fraction));
+        let shown = item.display(Some(&num(58.064516, Some(36.0), Some(62.0))));
+        assert!(
+            shown.zh.starts_with("58.06") && shown.zh.ends_with(" (36/62)"),
+            "{shown:?}"
+        );
+        assert_eq!(item.words().len(), bands.len());
+        assert_eq!(
+            item.read_cell("12", true),
+            None,
+            "a typed number stays a number"
+        );
+        let typed = item.read_cell("36/62", false).unwrap();
+        let checked = item.check(&Written::new(Pos::UNKNOWN, typed), &mut Vec::new());
+        assert!(matches!(
+            checked,
+            Some(AnswerValue::Number {
+                numerator: Some(36.0),
+                ..
+            })
+        ));
+    }
+}
