@@ -108,3 +108,40 @@ pub fn format_yuan(x: f64) -> String {
     }
     if n < 0 { format!("-{out}") } else { out }
 }
+
+/// A section heading's number: "三、" in Chinese, "3. " in English.
+pub fn section_number(lang: Lang, n: u32) -> String {
+    const DIGITS: [&str; 10] = ["〇", "一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    match lang {
+        Lang::En => format!("{n}. "),
+        Lang::Zh => {
+            let (tens, ones) = ((n / 10) as usize, (n % 10) as usize);
+            let tens = match tens {
+                0 => String::new(),
+                1 => "十".to_string(),
+                t if t < 10 => format!("{}十", DIGITS[t]),
+                _ => return format!("{n}、"),
+            };
+            let ones = if ones == 0 && !tens.is_empty() {
+                ""
+            } else {
+                DIGITS[ones]
+            };
+            format!("{tens}{ones}、")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn section_numbers_read_as_written() {
+        let zh: Vec<String> = [1, 9, 10, 11, 20, 23]
+            .map(|n| section_number(Lang::Zh, n))
+            .into();
+        assert_eq!(zh, ["一、", "九、", "十、", "十一、", "二十、", "二十三、"]);
+        assert_eq!(section_number(Lang::En, 12), "12. ");
+    }
+}

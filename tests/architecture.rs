@@ -15,6 +15,7 @@ const LAYERS: &[&[&str]] = &[
     &["roadmap"],
     &["aggregate", "schema"],
     &["report"],
+    &["pipeline"],
     &["serve"],
     &["cli"],
 ];

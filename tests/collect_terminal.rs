@@ -195,7 +195,7 @@ fn complete_interrupt_and_resume_in_a_terminal() {
     expect(&mut p, "回车完成 > ");
     p.send_line("").unwrap();
     expect(&mut p, "答卷已保存到 a.yaml。");
-    expect(&mut p, "等级： 一级    基础分： 50.8 / 100");
+    expect(&mut p, "等级： 一级    评测总分： 50.8 / 100");
     expect(&mut p, "距二级还差");
     let status = p.process().wait().unwrap();
     assert!(

@@ -344,7 +344,7 @@ fn import_and_score_a_workbook_from_the_command_line() {
     let run = smedx(&dir.0, &["score", "问卷.xlsx"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout.contains("等级： 一级    基础分： 50.8 / 100"),
+        run.stdout.contains("等级： 一级    评测总分： 50.8 / 100"),
         "{}",
         run.stdout
     );

@@ -11,23 +11,29 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 const EXAMPLES: &str = "questionnaires/examples";
 
-/// The six section headings of a Chinese report, in order.
-const SECTIONS_ZH: [&str; 6] = [
-    "一、评估结论",
-    "二、维度与指标得分",
-    "三、场景等级",
-    "四、转型路线图",
-    "五、下次现场复核佐证材料清单",
-    "六、方法说明",
+/// The section headings of a Chinese report, in order.
+const SECTIONS_ZH: &[&str] = &[
+    "一、企业现状",
+    "二、评估结论",
+    "三、维度与指标得分",
+    "四、场景等级",
+    "五、问题清单",
+    "六、转型路线图",
+    "七、保障措施与风险",
+    "八、下次现场复核佐证材料清单",
+    "九、方法说明",
 ];
 
-const SECTIONS_EN: [&str; 6] = [
-    "1. Summary",
-    "2. Dimensions and indicators",
-    "3. Scenario grades",
-    "4. Roadmap",
-    "5. Evidence checklist for the next on-site review",
-    "6. Method",
+const SECTIONS_EN: &[&str] = &[
+    "1. The firm today",
+    "2. Summary",
+    "3. Dimensions and indicators",
+    "4. Scenario grades",
+    "5. Problems found",
+    "6. Roadmap",
+    "7. Safeguards and risks",
+    "8. Evidence checklist for the next on-site review",
+    "9. Method",
 ];
 
 struct Run {
@@ -239,7 +245,7 @@ fn svg_fragments(html: &str) -> Vec<&str> {
 }
 
 /// Everything the reports must satisfy, whatever the sample or language.
-fn check_html(label: &str, html: &str, lang: &str, sections: &[&str; 6], roadmap: &Value) {
+fn check_html(label: &str, html: &str, lang: &str, sections: &[&str], roadmap: &Value) {
     let doc = Html::parse_document(html);
     assert!(
         html.starts_with("<!DOCTYPE html>"),
@@ -261,7 +267,7 @@ fn check_html(label: &str, html: &str, lang: &str, sections: &[&str; 6], roadmap
         "{label}: no <meta charset>"
     );
 
-    // Six sections, in order.
+    // Every section, in order.
     let h2: Vec<String> = doc
         .select(&sel("h2"))
         .map(|e| text_of(e).trim().to_string())
@@ -335,6 +341,50 @@ fn check_html(label: &str, html: &str, lang: &str, sections: &[&str; 6], roadmap
         );
     }
 
+    // No text twice in a step's row (the reason, what it lifts, why).
+    for row in step_table.select(&sel("tr")).skip(1) {
+        let pieces: Vec<String> = row
+            .select(&sel("td"))
+            .flat_map(|td| {
+                td.inner_html()
+                    .split("<br>")
+                    .map(strip_tags)
+                    .collect::<Vec<_>>()
+            })
+            .map(|p| p.trim().to_string())
+            .filter(|p| p.chars().count() > 8)
+            .collect();
+        for (i, a) in pieces.iter().enumerate() {
+            for (j, b) in pieces.iter().enumerate() {
+                assert!(
+                    i == j || !a.contains(b.as_str()),
+                    "{label}: `{b}` repeated in a step row"
+                );
+            }
+        }
+    }
+
+    // 目标等级要求 is filled for every row of the evidence checklist, items as well as scenarios.
+    let evidence = doc
+        .select(&sel("table"))
+        .find(|t| {
+            t.select(&sel("th")).any(|h| {
+                matches!(
+                    text_of(h).as_str(),
+                    "目标等级要求" | "What the target grade means"
+                )
+            })
+        })
+        .unwrap_or_else(|| panic!("{label}: no evidence table"));
+    for row in evidence.select(&sel("tr")).skip(1) {
+        let cells: Vec<String> = row.select(&sel("td")).map(text_of).collect();
+        assert!(
+            cells.get(1).is_some_and(|c| !c.trim().is_empty()),
+            "{label}: no target for {:?}",
+            cells.first()
+        );
+    }
+
     // Self-contained: no script, no external stylesheet, no remote resource.
     assert_eq!(doc.select(&sel("script")).count(), 0, "{label}: <script>");
     assert_eq!(
@@ -386,6 +436,21 @@ fn check_html(label: &str, html: &str, lang: &str, sections: &[&str; 6], roadmap
     );
 }
 
+/// The text of an HTML fragment (tags dropped; entities left as they are).
+fn strip_tags(html: &str) -> String {
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
 fn json_report(path: &str, extra: &[&str]) -> Value {
     let mut args = vec![path, "--format", "json"];
     args.extend_from_slice(extra);
@@ -399,7 +464,7 @@ fn html_of_every_sample_is_self_contained_and_complete() {
         let explicit = report(&[&path, "--format", "html"]);
         assert_eq!(html, explicit, "{stem}: HTML is the default format");
         let json = json_report(&path, &[]);
-        check_html(&stem, &html, "zh-CN", &SECTIONS_ZH, &json["roadmap"]);
+        check_html(&stem, &html, "zh-CN", SECTIONS_ZH, &json["roadmap"]);
         // The company is named in the title and the heading.
         let name = json["assessment"]["profile"]["name"].as_str().unwrap();
         let doc = Html::parse_document(&html);
@@ -415,7 +480,7 @@ fn html_in_english() {
     let path = "questionnaires/examples/food-processor.yaml";
     let html = report(&[path, "--lang", "en"]);
     let json = json_report(path, &[]);
-    check_html("en", &html, "en", &SECTIONS_EN, &json["roadmap"]);
+    check_html("en", &html, "en", SECTIONS_EN, &json["roadmap"]);
 }
 
 /// The radar's ring labels and axis labels are text, and every axis has a label.
@@ -430,11 +495,13 @@ fn radar_labels_every_indicator() {
             .map(|n| n.text().unwrap_or_default().trim().to_string())
             .collect();
         let doc = Html::parse_document(&html);
-        // The indicator table: one row per indicator (minus its header).
-        let table = doc.select(&sel("table")).next().unwrap();
+        // The indicator table: one row per indicator (minus its header); a not-applicable one has
+        // no axis.
+        let table = doc.select(&sel("table.indicators")).next().unwrap();
         let indicators: Vec<String> = table
             .select(&sel("tr"))
             .skip(1)
+            .filter(|r| !text_of(*r).contains("不适用"))
             .map(|r| text_of(r.select(&sel("td")).nth(1).unwrap()))
             .collect();
         for ind in &indicators {
@@ -522,7 +589,7 @@ fn hostile_text_stays_text() {
         );
     }
     let json = json_report(&path, &[]);
-    check_html("hostile", &html, "zh-CN", &SECTIONS_ZH, &json["roadmap"]);
+    check_html("hostile", &html, "zh-CN", SECTIONS_ZH, &json["roadmap"]);
 
     // Markdown: no raw tag, the pipe and emphasis escaped, tables intact.
     let md = report(&[&path, "--format", "md"]);
@@ -592,7 +659,7 @@ fn custom_header_replaces_only_the_header() {
             "{stem}: the bundled header is still there"
         );
         let json = json_report(&path, &[]);
-        check_html(&stem, &html, "zh-CN", &SECTIONS_ZH, &json["roadmap"]);
+        check_html(&stem, &html, "zh-CN", SECTIONS_ZH, &json["roadmap"]);
         let doc = Html::parse_document(&html);
         assert_eq!(doc.select(&sel("header")).count(), 1, "{stem}");
         assert_eq!(doc.select(&sel("footer")).count(), 1, "{stem}");
@@ -614,6 +681,49 @@ fn custom_header_replaces_only_the_header() {
             report(&[&path, "--format", "md"]),
             "{stem}"
         );
+    }
+}
+
+/// One section replaced from `--templates`: the rest of the report is the bundled one, numbering included.
+#[test]
+fn one_section_can_be_replaced_alone() {
+    let dir = TempDir::new("section");
+    dir.write(
+        "section_safeguards.md",
+        "{%- set sec.n = sec.n + 1 -%}\n## {{ numbered(sec.n) }}实施保障（本机构版本）\n\n由本机构驻场顾问按月回访。\n",
+    );
+    let path = "questionnaires/examples/furniture-workshop.yaml";
+    let custom = report(&[path, "--format", "md", "--templates", dir.path()]);
+    let bundled = report(&[path, "--format", "md"]);
+    assert!(
+        custom.contains("\n## 七、实施保障（本机构版本）\n"),
+        "{custom}"
+    );
+    assert!(!custom.contains("避免被单一服务商锁定"));
+    let cut = |s: &str, from: &str, to: &str| {
+        let a = s.find(from).unwrap();
+        let b = s.find(to).unwrap();
+        format!("{}{}", &s[..a], &s[b..])
+    };
+    assert_eq!(
+        cut(&custom, "## 七、", "## 八、"),
+        cut(&bundled, "## 七、", "## 八、"),
+        "more than the one section changed"
+    );
+}
+
+/// The client's copy says the level is a self-assessment forecast and carries no note on how sure the
+/// level rule is (that is in docs/report.md).
+#[test]
+fn method_text_is_for_the_client() {
+    for (stem, path) in samples() {
+        for format in ["html", "md"] {
+            let text = report(&[&path, "--format", format]);
+            assert!(text.contains("自评预判，以现场评定为准"), "{stem} {format}");
+            for internal in ["重构", "待与官方附件核对", "[T]", "medium confidence"] {
+                assert!(!text.contains(internal), "{stem} {format}: `{internal}`");
+            }
+        }
     }
 }
 
@@ -676,13 +786,28 @@ fn templates_cannot_reach_outside_their_folder() {
 // (e) JSON
 
 #[test]
-fn json_has_the_assessment_and_the_roadmap_with_projections() {
+fn json_has_the_sections_and_the_roadmap_with_projections() {
     for (stem, path) in samples() {
         let json = json_report(&path, &[]);
         let obj = json.as_object().expect("a JSON object");
         let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
         keys.sort_unstable();
-        assert_eq!(keys, ["assessment", "roadmap"], "{stem}");
+        assert_eq!(
+            keys,
+            ["assessment", "firm", "problems", "risks", "roadmap"],
+            "{stem}"
+        );
+        // 企业现状 names the industry, not only its code; 问题清单 and the risks are there.
+        let industry = json["firm"]["industry"]["zh"].as_str().unwrap_or_default();
+        assert!(!industry.is_ascii(), "{stem}: {industry}");
+        assert!(
+            json["problems"].as_array().is_some_and(|p| !p.is_empty()),
+            "{stem}"
+        );
+        assert!(
+            json["risks"].as_array().is_some_and(|r| r.len() >= 3),
+            "{stem}"
+        );
         let a = &json["assessment"];
         let level = a["level"].as_u64().expect("assessment.level");
         assert!(
@@ -758,4 +883,165 @@ fn bad_options_are_refused() {
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert!(run.stdout.is_empty(), "{args:?}");
     }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Shape from the model: a model with six levels and nine dimensions, through the library's pipeline
+
+/// Score and plan a fixture model's answers through the library's pipeline (an empty catalog: the
+/// bundled one is written for sme-dx-2024), and render the report.
+fn fixture_report(
+    model_file: &str,
+    answers_file: &str,
+) -> (smedx::report::ReportContext, String, String) {
+    use smedx::pipeline::Pipeline;
+    use smedx::report::ReportFormat;
+    use smedx::roadmap::{Catalog, PlanRequest};
+    use smedx::source_file::SourceFile;
+    use smedx::text::Lang;
+
+    let fixtures = crate_root().join("tests/fixtures");
+    let loaded = smedx::model::load_model(
+        &SourceFile::read(&fixtures.join("models").join(model_file)).unwrap(),
+    );
+    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    let model = loaded.model.unwrap();
+    let (catalog, diags) = Catalog::load(
+        &SourceFile::from_text("empty.yaml", "entries: []\n"),
+        &model,
+    );
+    assert!(diags.is_empty(), "{diags:#?}");
+    let catalog = catalog.unwrap();
+    let pipeline = Pipeline {
+        model: &model,
+        catalog: &catalog,
+        policies: &[],
+        templates: None,
+    };
+    let source = SourceFile::read(&fixtures.join("answers").join(answers_file)).unwrap();
+    let (sheet, diags) = pipeline.check(&source);
+    assert!(diags.is_empty(), "{diags:#?}");
+    let sheet = sheet.unwrap();
+    let ctx = pipeline.context(&sheet, &PlanRequest::default(), Lang::Zh);
+    let html = pipeline.render(&ctx, ReportFormat::Html, Lang::Zh).unwrap();
+    let md = pipeline.render(&ctx, ReportFormat::Md, Lang::Zh).unwrap();
+    (ctx, html, md)
+}
+
+#[test]
+fn a_model_with_six_levels_and_nine_dimensions_sizes_the_report() {
+    let (ctx, html, md) = fixture_report("report-six-by-nine.yaml", "report-six-by-nine.yaml");
+    assert_eq!(ctx.assessment.dimensions.len(), 9);
+    assert_eq!(ctx.assessment.next_level.as_ref().map(|g| g.level), Some(3));
+    // Nine dimensions: two indicators each, but the scenario dimension has one node.
+    assert_eq!(ctx.indicators.len(), 17);
+    let na: Vec<&str> = ctx
+        .indicators
+        .iter()
+        .filter(|r| r.score.is_none())
+        .map(|r| r.title.zh.as_str())
+        .collect();
+    assert_eq!(na, ["数据乙"]);
+    assert_eq!(ctx.assessment.level_name.zh, "二级");
+
+    let svgs = svg_fragments(&html);
+    assert_eq!(svgs.len(), 2);
+    // The radar has an axis (a point) per applicable indicator, none for the one not applicable.
+    let radar = roxmltree::Document::parse(svgs[0]).unwrap();
+    let points = radar
+        .descendants()
+        .filter(|n| n.has_tag_name("circle"))
+        .count();
+    assert_eq!(points, 16, "one point per applicable indicator");
+    assert!(!svgs[0].contains("数据乙"));
+    // The bars list all seventeen, the one not applicable as words, not as an empty bar.
+    for r in &ctx.indicators {
+        assert!(svgs[1].contains(&r.title.zh), "no bar for {}", r.title.zh);
+    }
+    assert!(svgs[1].contains("不适用"));
+    let doc = Html::parse_document(&html);
+    let rows = doc.select(&sel("table.indicators tr")).count();
+    assert_eq!(rows, 17 + 1, "indicator rows plus the header");
+    // The gap names the model's next level and the scenario grid has the model's three scenarios.
+    assert!(html.contains("距三级还差"), "the gap to the next level");
+    assert_eq!(doc.select(&sel(".grid .cell")).count(), 3);
+    let h2: Vec<String> = doc.select(&sel("h2")).map(text_of).collect();
+    assert_eq!(h2, SECTIONS_ZH);
+
+    check_md_tables("six-by-nine", &md);
+    assert_eq!(md.matches("\n| 数据维度 |").count(), 2);
+}
+
+/// A model without scenarios (the EDIH DMA fixture): no scenario grid, no scenario problem, the report
+/// still complete.
+#[test]
+fn a_model_without_scenarios_renders_every_section() {
+    let (ctx, html, md) = fixture_report("edih-dma.yaml", "edih-example.yaml");
+    assert!(ctx.scenario_groups.is_empty());
+    assert!(
+        ctx.problems
+            .iter()
+            .all(|p| p.kind != smedx::report::sections::ProblemKind::Scenario)
+    );
+    assert!(!ctx.problems.is_empty(), "weak answers are listed");
+    let doc = Html::parse_document(&html);
+    let h2: Vec<String> = doc.select(&sel("h2")).map(text_of).collect();
+    assert_eq!(h2, SECTIONS_ZH);
+    assert_eq!(doc.select(&sel(".grid .cell")).count(), 0);
+    assert_eq!(svg_fragments(&html).len(), 2);
+    check_md_tables("edih", &md);
+}
+
+/// 问题清单 starts with what the firm said hurts, then weak answers, then scenarios (constrained first);
+/// a firm without IT staff gets the talent note written for it, not the general one as well.
+#[test]
+fn problems_start_with_the_stated_pain_points() {
+    let dir = TempDir::new("pain");
+    let text = std::fs::read_to_string(crate_root().join(EXAMPLES).join("furniture-workshop.yaml"))
+        .unwrap()
+        .replace(
+            "  it_staff: 0\n",
+            "  it_staff: 0\n  pain_points: [交期不准, 老师傅退休后没人会排料]\n",
+        );
+    assert!(
+        text.contains("pain_points"),
+        "the sample still has `it_staff: 0`"
+    );
+    let path = dir.write("pain.yaml", &text);
+    let json = json_report(&path, &[]);
+    let problems = json["problems"].as_array().unwrap();
+    let kinds: Vec<&str> = problems
+        .iter()
+        .map(|p| p["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(&kinds[..2], ["pain_point", "pain_point"]);
+    assert_eq!(problems[1]["title"]["zh"], "老师傅退休后没人会排料");
+    let first_scenario = kinds.iter().position(|k| *k == "scenario").unwrap();
+    assert!(
+        kinds[2..first_scenario].iter().all(|k| *k == "weak_item"),
+        "{kinds:?}"
+    );
+    let constrained: Vec<bool> = problems[first_scenario..]
+        .iter()
+        .map(|p| p["constrained"].as_bool().unwrap())
+        .collect();
+    assert!(
+        constrained.windows(2).all(|w| w[0] >= w[1]),
+        "constrained first: {constrained:?}"
+    );
+    let risks: Vec<&str> = json["risks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert!(
+        risks.contains(&"talent") && !risks.contains(&"talent-general"),
+        "{risks:?}"
+    );
+    let md = report(&[&path, "--format", "md"]);
+    assert!(
+        md.contains("| 企业自述痛点 | 交期不准、老师傅退休后没人会排料 |"),
+        "{md}"
+    );
 }

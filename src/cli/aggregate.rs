@@ -225,7 +225,7 @@ fn text_summary(s: &Summary, lang: Lang) -> String {
             "{} {:?} / {:?} / {:?} / {:?}\n",
             tr(
                 lang,
-                "基础分 均值/下四分位/中位数/上四分位：",
+                "评测总分 均值/下四分位/中位数/上四分位：",
                 "Score mean/q1/median/q3:"
             ),
             d.mean.unwrap_or(0.0),

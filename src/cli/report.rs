@@ -3,8 +3,9 @@
 use super::{DiagFormat, Outcome, load_checked_sheet, print_report, write_output};
 use crate::diag::{Diagnostic, Report};
 use crate::model::Model;
+use crate::pipeline::Pipeline;
 use crate::report::{self, ReportFormat};
-use crate::roadmap::{self, Catalog, PlanRequest, Policies, Policy};
+use crate::roadmap::{self, Catalog, PlanRequest, Policy};
 use crate::source_file::SourceFile;
 use crate::text::Lang;
 use std::path::{Path, PathBuf};
@@ -23,8 +24,8 @@ pub struct Args {
     /// Report language.
     #[arg(long, value_enum, default_value_t)]
     lang: Lang,
-    /// Folder of templates that replace the bundled ones file by file (report.html, report.md,
-    /// style.css, header.html).
+    /// Folder of templates that replace the bundled ones file by file (report.html, report.md, one
+    /// section such as section_problems.html, style.css, header.html; see docs/report.md).
     #[arg(long)]
     templates: Option<PathBuf>,
     /// Target level of the roadmap (default: the next level).
@@ -156,18 +157,21 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             "file-unreadable",
             format!("--templates {}: no such folder", dir.display()),
         )
-        .help("give a folder holding report.html, report.md, style.css or header.html")]);
+        .help("give a folder holding report.html, report.md, section_*.html|md, style.css or header.html")]);
         print_report(&diagnostics, DiagFormat::Human);
         return Ok(Outcome::Invalid);
     }
-    let assessment = crate::score::score(&model, &sheet);
-    let policies = Policies::for_region(&policies, sheet.profile.region.as_deref());
-    let request = PlanRequest {
+    let pipeline = Pipeline {
+        model: &model,
+        catalog: &catalog,
+        policies: &policies,
+        templates: args.templates.as_deref(),
+    };
+    let options = PlanRequest {
         target: args.target,
         budget: args.budget.map(|w| w * 10_000.0),
     };
-    let roadmap = roadmap::plan(&model, &sheet, &assessment, &catalog, &policies, &request);
-    let mut ctx = report::build_context(&model, &assessment, &roadmap, args.lang);
+    let mut ctx = pipeline.context(&sheet, &options, args.lang);
     if let Some(path) = &args.benchmark {
         let bench: crate::aggregate::benchmark::Benchmark =
             match crate::source_file::read_limited(path)
@@ -197,7 +201,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             .help("aggregate with the same model")]);
             print_report(&diagnostics, DiagFormat::Human);
         }
-        ctx.peers = report::peer_view(&model, &assessment, &bench);
+        ctx.peers = report::peer_view(&model, &ctx.assessment, &bench);
         if ctx.peers.is_none() {
             eprintln!(
                 "{}",
@@ -209,7 +213,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             );
         }
     }
-    let text = match report::render(&ctx, args.format, args.templates.as_deref(), args.lang) {
+    let text = match pipeline.render(&ctx, args.format, args.lang) {
         Ok(t) => t,
         // A template from --templates is the user's input: its mistakes are invalid input.
         Err(e) if args.templates.is_some() => {

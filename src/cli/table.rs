@@ -83,7 +83,7 @@ pub fn render(a: &Assessment, lang: Lang) -> String {
         "{} {}    {} {} / {}",
         tr(lang, "等级：", "Level:"),
         a.level_name.get(lang),
-        tr(lang, "基础分：", "Score:"),
+        tr(lang, "评测总分：", "Total score:"),
         pts(a.level_score),
         pts(a.level_score_max)
     );
@@ -163,21 +163,31 @@ pub fn render(a: &Assessment, lang: Lang) -> String {
                 let mark = if ok { "✓" } else { "✗" };
                 let _ = match lang {
                     Lang::Zh if ok => {
-                        writeln!(out, "  {mark} 基础分 {} ≥ {}", pts(a.level_score), pts(min))
+                        writeln!(
+                            out,
+                            "  {mark} 评测总分 {} ≥ {}",
+                            pts(a.level_score),
+                            pts(min)
+                        )
                     }
                     Lang::Zh => writeln!(
                         out,
-                        "  {mark} 基础分 {}，需 {}，还差 {} 分",
+                        "  {mark} 评测总分 {}，需 {}，还差 {} 分",
                         pts(a.level_score),
                         pts(min),
                         pts(gap.points_short)
                     ),
                     Lang::En if ok => {
-                        writeln!(out, "  {mark} score {} ≥ {}", pts(a.level_score), pts(min))
+                        writeln!(
+                            out,
+                            "  {mark} total score {} ≥ {}",
+                            pts(a.level_score),
+                            pts(min)
+                        )
                     }
                     Lang::En => writeln!(
                         out,
-                        "  {mark} score {}, needs {}: {} points short",
+                        "  {mark} total score {}, needs {}: {} points short",
                         pts(a.level_score),
                         pts(min),
                         pts(gap.points_short)

@@ -9,27 +9,89 @@ const FONT: &str = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, Hiragino San
 const ACCENT: RGBColor = RGBColor(0x1f, 0x6f, 0xb2);
 const GRID: RGBColor = RGBColor(0xc8, 0xcf, 0xd8);
 const INK: RGBColor = RGBColor(0x22, 0x2b, 0x36);
+/// Secondary text (ring percentages, "not applicable"), dark enough to read when printed.
+const MUTED: RGBColor = RGBColor(0x5b, 0x66, 0x75);
 
-/// One axis or bar: a label, a score and its maximum.
+/// The smallest text on a chart, in px at the chart's own size (the size it prints at).
+const SMALL: f64 = 12.0;
+/// The widest a radar label may be before it wraps, in px.
+const LABEL_MAX: f64 = 150.0;
+
+/// One axis or bar: a label, a score (`None` when nothing below applies) and its maximum.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Measure {
     pub label: String,
-    pub score: f64,
+    pub score: Option<f64>,
     pub max: f64,
 }
 
 impl Measure {
     fn fraction(&self) -> f64 {
-        if self.max > 0.0 {
-            (self.score / self.max).clamp(0.0, 1.0)
-        } else {
-            0.0
+        match self.score {
+            Some(s) if self.max > 0.0 => (s / self.max).clamp(0.0, 1.0),
+            _ => 0.0,
         }
     }
 }
 
+/// Width of `text` in px at font `size`, on the safe side: CJK characters are square, Latin ones
+/// are taken at 0.62 of the size (no font metrics in an SVG written as text).
+fn text_width(text: &str, size: f64) -> f64 {
+    text.chars()
+        .map(|c| if c.is_ascii() { 0.62 } else { 1.0 })
+        .sum::<f64>()
+        * size
+}
+
+/// plotters' SVG backend writes `font-size` as the given size / 1.24 (points to pixels); `size` here is
+/// the pixel size that ends up in the SVG.
+/// Break `text` into lines no wider than `max` px at font `size`: between words for Latin text, between
+/// characters for CJK. A single word wider than `max` keeps its own line.
+fn wrap(text: &str, max: f64, size: f64) -> Vec<String> {
+    let mut tokens: Vec<String> = Vec::new();
+    for c in text.chars() {
+        match tokens.last_mut() {
+            Some(t) if c.is_ascii() && c != ' ' && !t.ends_with(' ') && t.is_ascii() => t.push(c),
+            Some(t) if c == ' ' && t.is_ascii() && !t.ends_with(' ') => t.push(c),
+            _ => tokens.push(c.to_string()),
+        }
+    }
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for t in tokens {
+        if !line.is_empty() && text_width(&format!("{line}{}", t.trim_end()), size) > max {
+            lines.push(line.trim_end().to_string());
+            line = String::new();
+        }
+        line.push_str(&t);
+    }
+    if !line.trim().is_empty() {
+        lines.push(line.trim_end().to_string());
+    }
+    lines
+}
+
+/// Draw `lines` as one label anchored at `at`: `v` places the block, as it would a single line.
+fn draw_lines(root: &Area, lines: &[String], at: (i32, i32), h: HPos, v: VPos) -> DrawResult {
+    let step = (SMALL * 1.25).round() as i32;
+    let n = lines.len() as i32;
+    let first = match v {
+        VPos::Top => at.1,
+        VPos::Bottom => at.1 - (n - 1) * step,
+        VPos::Center => at.1 - (n - 1) * step / 2,
+    };
+    for (i, line) in lines.iter().enumerate() {
+        root.draw(&Text::new(
+            line.clone(),
+            (at.0, first + i as i32 * step),
+            text_style(SMALL, &INK, h, v),
+        ))?;
+    }
+    Ok(())
+}
+
 fn text_style(size: f64, color: &'static RGBColor, h: HPos, v: VPos) -> TextStyle<'static> {
-    TextStyle::from((FONT, size).into_font())
+    TextStyle::from((FONT, size * 1.24).into_font())
         .color(color)
         .pos(Pos::new(h, v))
 }
@@ -59,19 +121,47 @@ fn canvas(w: u32, h: u32, title: &str, draw: impl FnOnce(&Area) -> DrawResult) -
     svg
 }
 
-/// A radar chart of fractions (0–1) with grid rings at 20 % steps.
+/// A radar chart of fractions (0–1) with grid rings at 20 % steps. Measures without a score (not
+/// applicable) get no axis: drawing them at 0 % would read as a failure. The canvas is as wide as the
+/// longest label needs, so no label is cut off however small the chart is shown.
 pub fn radar(axes: &[Measure], title: &str) -> String {
-    let (w, h) = (560u32, 440u32);
-    canvas(w, h, title, |root| draw_radar(root, axes, w, h))
+    let axes: Vec<&Measure> = axes.iter().filter(|m| m.score.is_some()).collect();
+    // Long labels wrap, so the chart keeps to the width of an A4 page (about 700 px) at full size.
+    let labels: Vec<Vec<String>> = axes
+        .iter()
+        .map(|a| {
+            let text = format!("{} {:.0}%", a.label, a.fraction() * 100.0);
+            wrap(&text, LABEL_MAX, SMALL)
+        })
+        .collect();
+    let widest = labels
+        .iter()
+        .flatten()
+        .map(|l| text_width(l, SMALL))
+        .fold(0.0, f64::max);
+    let r = 150.0;
+    let w = (2.0 * (r + widest + 30.0))
+        .max(text_width(title, 16.0) + 40.0)
+        .ceil() as u32;
+    let h = (2.0 * r + 150.0) as u32;
+    canvas(w, h, title, |root| {
+        draw_radar(root, &labels, &axes, w, h, r)
+    })
 }
 
-fn draw_radar(root: &Area, axes: &[Measure], w: u32, h: u32) -> DrawResult {
+fn draw_radar(
+    root: &Area,
+    labels: &[Vec<String>],
+    axes: &[&Measure],
+    w: u32,
+    h: u32,
+    r: f64,
+) -> DrawResult {
     let n = axes.len();
     if n < 3 {
         return Ok(());
     }
     let (cx, cy) = (w as f64 / 2.0, h as f64 / 2.0 + 18.0);
-    let r = (h as f64 / 2.0 - 70.0).min(w as f64 / 2.0 - 130.0);
     let point = |i: usize, f: f64| -> (i32, i32) {
         let angle = -std::f64::consts::FRAC_PI_2 + i as f64 * std::f64::consts::TAU / n as f64;
         (
@@ -87,7 +177,7 @@ fn draw_radar(root: &Area, axes: &[Measure], w: u32, h: u32) -> DrawResult {
         root.draw(&Text::new(
             format!("{}%", ring * 20),
             (point(0, f).0 + 4, point(0, f).1),
-            text_style(10.0, &GRID, HPos::Left, VPos::Center),
+            text_style(SMALL, &MUTED, HPos::Left, VPos::Center),
         ))?;
     }
     for i in 0..n {
@@ -108,7 +198,7 @@ fn draw_radar(root: &Area, axes: &[Measure], w: u32, h: u32) -> DrawResult {
     for p in &data {
         root.draw(&Circle::new(*p, 3, ACCENT.filled()))?;
     }
-    for (i, a) in axes.iter().enumerate() {
+    for (i, label) in labels.iter().enumerate() {
         let (x, y) = point(i, 1.12);
         let h = if (x as f64 - cx).abs() < 8.0 {
             HPos::Center
@@ -124,66 +214,91 @@ fn draw_radar(root: &Area, axes: &[Measure], w: u32, h: u32) -> DrawResult {
         } else {
             VPos::Center
         };
-        root.draw(&Text::new(
-            format!("{} {:.0}%", a.label, a.fraction() * 100.0),
-            (x, y),
-            text_style(12.0, &INK, h, v),
-        ))?;
+        draw_lines(root, label, (x, y), h, v)?;
     }
     Ok(())
 }
 
-/// Horizontal bars: each measure's score against its maximum.
-pub fn bars(measures: &[Measure], title: &str) -> String {
-    let rows: Vec<(String, f64, String)> = measures
+/// Horizontal bars: each measure's score against its maximum; a measure without a score shows
+/// `na` instead of an empty bar.
+pub fn bars(measures: &[Measure], title: &str, na: &str) -> String {
+    let rows: Vec<(String, Option<f64>, String)> = measures
         .iter()
         .map(|m| {
-            (
-                m.label.clone(),
-                m.fraction(),
-                format!(
+            let value = match m.score {
+                Some(s) => format!(
                     "{} / {}",
-                    crate::text::points(m.score),
+                    crate::text::points(s),
                     crate::text::points(m.max)
                 ),
-            )
+                None => na.to_string(),
+            };
+            (m.label.clone(), m.score.map(|_| m.fraction()), value)
         })
         .collect();
-    hbars(&rows, title)
+    draw_hbars(&rows, title)
 }
 
 /// Horizontal bars from (label, fraction 0–1, value text).
 pub fn hbars(rows: &[(String, f64, String)], title: &str) -> String {
-    let row = 28u32;
-    let (w, h) = (640u32, 50 + row * rows.len() as u32);
-    canvas(w, h, title, |root| draw_bars(root, rows, w, row))
+    let rows: Vec<(String, Option<f64>, String)> = rows
+        .iter()
+        .map(|(l, f, v)| (l.clone(), Some(*f), v.clone()))
+        .collect();
+    draw_hbars(&rows, title)
 }
 
-fn draw_bars(root: &Area, rows: &[(String, f64, String)], w: u32, row: u32) -> DrawResult {
-    let (left, right) = (200i32, w as i32 - 110);
-    let span = (right - left) as f64;
-    for (i, (label, fraction, value)) in rows.iter().enumerate() {
-        let y = 42 + (i as u32 * row) as i32;
-        root.draw(&Text::new(
-            label.clone(),
-            (left - 10, y + 9),
-            text_style(12.0, &INK, HPos::Right, VPos::Center),
-        ))?;
-        root.draw(&Rectangle::new(
-            [(left, y), (right, y + 18)],
-            GRID.mix(0.5).filled(),
-        ))?;
-        let end = left + (span * fraction.clamp(0.0, 1.0)).round() as i32;
-        if end > left {
-            root.draw(&Rectangle::new([(left, y), (end, y + 18)], ACCENT.filled()))?;
+/// Bars sized by their rows: as tall as there are rows, the label column as wide as the longest label.
+fn draw_hbars(rows: &[(String, Option<f64>, String)], title: &str) -> String {
+    let labels: Vec<Vec<String>> = rows.iter().map(|r| wrap(&r.0, 200.0, SMALL)).collect();
+    let lines = labels.iter().map(Vec::len).max().unwrap_or(1) as u32;
+    let row = 24u32.max(lines * 15 + 4);
+    let left = (labels
+        .iter()
+        .flatten()
+        .map(|l| text_width(l, SMALL))
+        .fold(0.0, f64::max)
+        + 20.0)
+        .max(120.0) as i32;
+    let value_w = (rows
+        .iter()
+        .map(|r| text_width(&r.2, SMALL))
+        .fold(0.0, f64::max)
+        + 16.0)
+        .max(60.0) as i32;
+    let w = ((left + 260 + value_w) as f64).max(text_width(title, 16.0) + 40.0) as u32;
+    let h = 50 + row * rows.len() as u32;
+    canvas(w, h, title, |root| {
+        let right = w as i32 - value_w;
+        let span = (right - left) as f64;
+        for (i, ((_, fraction, value), label)) in rows.iter().zip(&labels).enumerate() {
+            let y = 42 + (i as u32 * row) as i32;
+            draw_lines(root, label, (left - 10, y + 8), HPos::Right, VPos::Center)?;
+            let Some(fraction) = fraction else {
+                // Not applicable: no track, no bar, only the word.
+                root.draw(&Text::new(
+                    value.clone(),
+                    (left, y + 8),
+                    text_style(SMALL, &MUTED, HPos::Left, VPos::Center),
+                ))?;
+                continue;
+            };
+            root.draw(&Rectangle::new(
+                [(left, y), (right, y + 16)],
+                GRID.mix(0.5).filled(),
+            ))?;
+            let end = left + (span * fraction.clamp(0.0, 1.0)).round() as i32;
+            if end > left {
+                root.draw(&Rectangle::new([(left, y), (end, y + 16)], ACCENT.filled()))?;
+            }
+            root.draw(&Text::new(
+                value.clone(),
+                (right + 8, y + 8),
+                text_style(SMALL, &INK, HPos::Left, VPos::Center),
+            ))?;
         }
-        root.draw(&Text::new(
-            value.clone(),
-            (right + 8, y + 9),
-            text_style(12.0, &INK, HPos::Left, VPos::Center),
-        ))?;
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// Box plots on a 0–max scale: (label, min, q1, median, q3, max, scale max).
@@ -235,7 +350,7 @@ fn draw_boxes(root: &Area, rows: &[(String, [f64; 5], f64)], w: u32, row: u32) -
                 crate::text::points(*max)
             ),
             (right + 8, y + 9),
-            text_style(11.0, &INK, HPos::Left, VPos::Center),
+            text_style(SMALL, &INK, HPos::Left, VPos::Center),
         ))?;
     }
     Ok(())
@@ -258,7 +373,7 @@ pub fn heatmap(
             root.draw(&Text::new(
                 c.clone(),
                 (left + cell_w * j as i32 + cell_w / 2, top - 8),
-                text_style(11.0, &INK, HPos::Center, VPos::Bottom),
+                text_style(SMALL, &INK, HPos::Center, VPos::Bottom),
             ))?;
         }
         for (i, r) in rows.iter().enumerate() {
@@ -266,7 +381,7 @@ pub fn heatmap(
             root.draw(&Text::new(
                 r.clone(),
                 (left - 8, y + cell_h / 2),
-                text_style(11.0, &INK, HPos::Right, VPos::Center),
+                text_style(SMALL, &INK, HPos::Right, VPos::Center),
             ))?;
             for j in 0..cols.len() {
                 let x = left + cell_w * j as i32;
@@ -292,7 +407,7 @@ pub fn heatmap(
                 root.draw(&Text::new(
                     text,
                     (x + cell_w / 2, y + cell_h / 2),
-                    text_style(11.0, ink, HPos::Center, VPos::Center),
+                    text_style(SMALL, ink, HPos::Center, VPos::Center),
                 ))?;
             }
         }
@@ -307,9 +422,18 @@ mod tests {
     fn m(label: &str, score: f64, max: f64) -> Measure {
         Measure {
             label: label.into(),
-            score,
+            score: Some(score),
             max,
         }
+    }
+
+    fn font_sizes(svg: &str) -> Vec<f64> {
+        svg.match_indices("font-size=\"")
+            .filter_map(|(i, k)| {
+                let rest = &svg[i + k.len()..];
+                rest[..rest.find('"')?].trim_end_matches("px").parse().ok()
+            })
+            .collect()
     }
 
     #[test]
@@ -330,12 +454,68 @@ mod tests {
 
     #[test]
     fn bars_show_score_and_max() {
-        let svg = bars(&[m("信息系统", 7.5, 10.0)], "指标");
+        let svg = bars(&[m("信息系统", 7.5, 10.0)], "指标", "不适用");
         assert!(svg.contains("7.5 / 10"));
         assert_eq!(
             svg.matches("<rect").count(),
             3,
             "background, bar, and the bar's track"
         );
+    }
+
+    #[test]
+    fn not_applicable_is_not_drawn_as_zero() {
+        let mut na = m("数据乙", 0.0, 5.0);
+        na.score = None;
+        let axes = [m("甲", 1.0, 5.0), m("乙", 2.0, 5.0), m("丙", 3.0, 5.0), na];
+        let svg = radar(&axes, "雷达");
+        assert!(!svg.contains("数据乙"), "a not-applicable axis is left out");
+        assert_eq!(svg.matches("<circle").count(), 3);
+        let svg = bars(&axes, "指标", "不适用");
+        assert!(svg.contains("不适用") && !svg.contains("0 / 5"));
+        assert_eq!(svg.matches("<rect").count(), 1 + 2 * 3, "no track for n/a");
+    }
+
+    #[test]
+    fn text_is_at_least_12px_and_charts_fit_an_a4_page() {
+        let long = "Joining the digital ecosystem (scored separately from the level)";
+        let axes = [
+            m(long, 1.0, 5.0),
+            m("乙", 2.0, 5.0),
+            m(long, 3.0, 5.0),
+            m("丁", 3.0, 5.0),
+        ];
+        for svg in [radar(&axes, "雷达"), bars(&axes, "指标", "n/a")] {
+            let sizes = font_sizes(&svg);
+            assert!(
+                !sizes.is_empty() && sizes.iter().all(|s| *s >= 12.0),
+                "{sizes:?}"
+            );
+            let width: f64 = svg
+                .split("width=\"")
+                .nth(1)
+                .and_then(|r| r.split('"').next())
+                .and_then(|w| w.parse().ok())
+                .unwrap();
+            // Printed at its own size on A4 (186 mm ≈ 703 px between the margins): never scaled down.
+            assert!(width <= 703.0, "canvas {width} wider than the page");
+            // The long label is all there, wrapped over lines.
+            for word in long.split(' ') {
+                assert!(svg.contains(word), "{word} missing");
+            }
+        }
+    }
+
+    #[test]
+    fn labels_wrap_between_words_or_characters() {
+        assert_eq!(
+            wrap("Joining the digital ecosystem", 100.0, 12.0),
+            ["Joining the", "digital", "ecosystem"]
+        );
+        assert_eq!(
+            wrap("融入数字化生态（单独计分） 16%", 100.0, 12.0),
+            ["融入数字化生态（", "单独计分） 16%"]
+        );
+        assert_eq!(wrap("短", 100.0, 12.0), ["短"]);
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod charts;
 pub mod office;
+pub mod sections;
 
 use crate::model::{ItemSpec, Model};
 use crate::roadmap::{LiftTarget, Roadmap, Step};
@@ -22,49 +23,46 @@ pub enum ReportFormat {
     Json,
 }
 
+/// A bundled template: its name and its text, compiled in from `templates/`.
+macro_rules! bundled {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../../templates/", $name)))),*]
+    };
+}
+
 /// Templates compiled into the binary; a `--templates` folder replaces them one file at a time.
-pub const TEMPLATES: &[(&str, &str)] = &[
-    ("report.html", include_str!("../../templates/report.html")),
-    ("report.md", include_str!("../../templates/report.md")),
-    ("style.css", include_str!("../../templates/style.css")),
-    ("header.html", include_str!("../../templates/header.html")),
-    ("office.html", include_str!("../../templates/office.html")),
-    (
-        "serve_base.html",
-        include_str!("../../templates/serve_base.html"),
-    ),
-    (
-        "serve_start.html",
-        include_str!("../../templates/serve_start.html"),
-    ),
-    (
-        "serve_profile.html",
-        include_str!("../../templates/serve_profile.html"),
-    ),
-    (
-        "serve_page.html",
-        include_str!("../../templates/serve_page.html"),
-    ),
-    (
-        "serve_review.html",
-        include_str!("../../templates/serve_review.html"),
-    ),
-    (
-        "serve_done.html",
-        include_str!("../../templates/serve_done.html"),
-    ),
-    (
-        "serve_login.html",
-        include_str!("../../templates/serve_login.html"),
-    ),
-    (
-        "serve_office.html",
-        include_str!("../../templates/serve_office.html"),
-    ),
-    (
-        "serve_error.html",
-        include_str!("../../templates/serve_error.html"),
-    ),
+/// Each report section is its own file (`section_*.html|md`), included by `report.html|md` in one line.
+pub const TEMPLATES: &[(&str, &str)] = bundled![
+    "report.html",
+    "report.md",
+    "style.css",
+    "header.html",
+    "section_profile.html",
+    "section_profile.md",
+    "section_summary.html",
+    "section_summary.md",
+    "section_scores.html",
+    "section_scores.md",
+    "section_scenarios.html",
+    "section_scenarios.md",
+    "section_problems.html",
+    "section_problems.md",
+    "section_safeguards.html",
+    "section_safeguards.md",
+    "section_evidence.html",
+    "section_evidence.md",
+    "section_method.html",
+    "section_method.md",
+    "office.html",
+    "serve_base.html",
+    "serve_start.html",
+    "serve_profile.html",
+    "serve_page.html",
+    "serve_review.html",
+    "serve_done.html",
+    "serve_login.html",
+    "serve_office.html",
+    "serve_error.html",
 ];
 
 /// Everything a report shows, computed once; templates only lay it out.
@@ -86,6 +84,12 @@ pub struct ReportContext {
     pub model_source: Option<String>,
     /// The firm against its peers (industry × size), when a benchmark file was given.
     pub peers: Option<PeerView>,
+    /// 企业现状.
+    pub firm: sections::FirmView,
+    /// 问题清单.
+    pub problems: Vec<sections::Problem>,
+    /// The risk notes of 保障措施与风险 (the measures come with the roadmap).
+    pub risks: Vec<sections::RiskNote>,
 }
 
 /// The firm against its peer group.
@@ -118,7 +122,7 @@ pub fn peer_view(
     let mut rows = Vec::new();
     if let Some(p) = &g.level_score {
         rows.push(PeerRow {
-            title: Text::new("基础分", "Score"),
+            title: Text::new("评测总分", "Total score"),
             value: a.level_score,
             max: a.level_score_max,
             percentiles: p.clone(),
@@ -141,24 +145,9 @@ pub fn peer_view(
             standing: standing(v, p),
         });
     }
-    let r = crate::answers::reference::reference();
-    let industry = if g.industry.len() == 3 && g.industry.is_ascii() {
-        r.divisions
-            .iter()
-            .find(|d| d.code == g.industry[1..])
-            .map(|d| d.title.clone())
-    } else {
-        r.section(&g.industry).map(|x| x.title.clone())
-    }
-    .map_or_else(
-        || Text::new(&g.industry, &g.industry),
-        |t| {
-            Text::new(
-                &format!("{} {}", g.industry, t.zh),
-                &format!("{} {}", g.industry, t.en),
-            )
-        },
-    );
+    // Peer groups are keyed by 门类 letter or letter + 大类 (C21).
+    let industry = sections::industry_title(&g.industry)
+        .unwrap_or_else(|| Text::new(&g.industry, &g.industry));
     let size = crate::answers::SizeClass::parse(&g.size).map_or_else(
         || Text::new(&g.size, &g.size),
         |s| Text::new(s.label(Lang::Zh), s.label(Lang::En)),
@@ -263,7 +252,7 @@ pub fn build_context(
                     crate::text::tr(lang, "（单独计分）", " (separate)")
                 )
             },
-            score: r.score.unwrap_or(0.0),
+            score: r.score,
             max: r.max,
         })
         .collect();
@@ -275,6 +264,7 @@ pub fn build_context(
         bars: charts::bars(
             &measures,
             crate::text::tr(lang, "指标得分 / 满分", "Indicator points / maximum"),
+            crate::text::tr(lang, "不适用", "not applicable"),
         ),
     };
     // Planned grades from the roadmap's scenario lifts.
@@ -350,6 +340,9 @@ pub fn build_context(
             .map(|s| Text::new(s.label(Lang::Zh), s.label(Lang::En))),
         model_source: model.source.clone(),
         peers: None,
+        firm: sections::firm_view(assessment),
+        problems: sections::problems(assessment),
+        risks: sections::risks(assessment, !roadmap.steps.is_empty()),
     }
 }
 
@@ -378,12 +371,19 @@ fn evidence_checklist(model: &Model, roadmap: &Roadmap) -> Vec<EvidenceEntry> {
             _ => EvidenceEntry {
                 title: item.title.clone(),
                 grade: None,
-                description: None,
+                description: item_target(item, l),
                 evidence: item.evidence.clone(),
             },
         };
         match out.iter_mut().find(|(i, _)| i == &item.id) {
             Some((_, e)) if entry.grade > e.grade => *e = entry,
+            // Two steps adding options to one item: the target is both.
+            Some((_, e)) if e.grade.is_none() => {
+                if let (Some(d), Some(more)) = (&mut e.description, entry.description) {
+                    d.zh = format!("{}；{}", d.zh, more.zh);
+                    d.en = format!("{}; {}", d.en, more.en);
+                }
+            }
             Some(_) => {}
             None => out.push((item.id.clone(), entry)),
         }
@@ -392,6 +392,46 @@ fn evidence_checklist(model: &Model, roadmap: &Roadmap) -> Vec<EvidenceEntry> {
         .map(|(_, e)| e)
         .filter(|e| !e.evidence.is_empty())
         .collect()
+}
+
+/// What a lift asks of a questionnaire item, in the model's option words (目标等级要求 for an item).
+fn item_target(item: &crate::model::Item, lift: &crate::roadmap::Lift) -> Option<Text> {
+    let labels = |ids: &[&str], options: &[crate::model::Choice]| -> Option<Text> {
+        let picked: Vec<&crate::model::Choice> = options
+            .iter()
+            .filter(|o| ids.contains(&o.id.as_str()))
+            .collect();
+        (!picked.is_empty()).then(|| {
+            let join = |lang| {
+                picked
+                    .iter()
+                    .map(|o| format!("{} {}", o.id, o.label.get(lang)))
+                    .collect::<Vec<_>>()
+            };
+            Text::new(&join(Lang::Zh).join("；"), &join(Lang::En).join("; "))
+        })
+    };
+    match (&item.spec, &lift.to, &lift.add) {
+        (ItemSpec::Multi { options, .. }, _, Some(add)) => {
+            let ids: Vec<&str> = add.iter().map(String::as_str).collect();
+            labels(&ids, options)
+        }
+        (ItemSpec::Single { options }, Some(LiftTarget::Option(id)), _) => {
+            labels(&[id.as_str()], options)
+        }
+        (ItemSpec::Band { unit, .. }, Some(LiftTarget::Number(x)), _) => {
+            let value = format!(
+                "{}{}",
+                crate::text::points(*x),
+                unit.as_deref().unwrap_or("")
+            );
+            Some(Text::new(
+                &format!("达到 {value}"),
+                &format!("at least {value}"),
+            ))
+        }
+        _ => None,
+    }
 }
 
 /// The template environment: embedded templates, overridden one file at a time from `dir`.
@@ -452,6 +492,9 @@ pub fn environment(dir: Option<PathBuf>, lang: Lang) -> Environment<'static> {
     });
     env.add_filter("pts", |x: f64| crate::text::points(x));
     env.add_filter("yuan", |x: f64| format_yuan(x));
+    env.add_function("numbered", move |n: u32| {
+        crate::text::section_number(lang, n)
+    });
     env.add_function("tr", move |zh: String, en: String| match lang {
         Lang::Zh => zh,
         Lang::En => en,
@@ -490,7 +533,10 @@ pub fn render(
     match format {
         ReportFormat::Json => Ok(serde_json::to_string_pretty(&serde_json::json!({
             "assessment": ctx.assessment,
+            "firm": ctx.firm,
+            "problems": ctx.problems,
             "roadmap": ctx.roadmap,
+            "risks": ctx.risks,
         }))
         .map_err(|e| Error::new(ErrorKind::BadSerialization, e.to_string()))?
             + "\n"),
@@ -531,5 +577,31 @@ mod tests {
         assert!(env.get_template("../Cargo.toml").is_err());
         assert!(env.get_template("/etc/passwd").is_err());
         assert!(env.get_template("report.md").is_ok());
+    }
+
+    /// 保障措施 shows the roadmap's organisational measures when the plan has them (title or name, and why).
+    #[test]
+    fn safeguards_show_the_roadmap_measures() {
+        let env = environment(None, Lang::Zh);
+        let ctx = serde_json::json!({
+            "roadmap": {"measures": [{"name": {"zh": "成立数字化领导小组"}, "why": {"zh": "统筹各部门"}}]},
+            "risks": [{"id": "lock-in", "title": {"zh": "避免锁定"}, "text": {"zh": "数据可导出"}}],
+        });
+        let md = env
+            .render_str(
+                "{% set sec = namespace(n=6) %}{% include \"section_safeguards.md\" %}",
+                minijinja::value::Serde(&ctx),
+            )
+            .unwrap();
+        assert!(md.starts_with("## 七、保障措施与风险"), "{md}");
+        assert!(md.contains("- **成立数字化领导小组**：统筹各部门"), "{md}");
+        assert!(md.contains("- **避免锁定**：数据可导出"), "{md}");
+        let without = env
+            .render_str(
+                "{% set sec = namespace(n=0) %}{% include \"section_safeguards.html\" %}",
+                minijinja::value::Serde(serde_json::json!({"roadmap": {}, "risks": []})),
+            )
+            .unwrap();
+        assert!(!without.contains("<h3>保障措施</h3>"), "{without}");
     }
 }

@@ -269,7 +269,7 @@ pub fn write_xlsx(s: &Summary, lang: Lang, path: &Path) -> anyhow::Result<()> {
             t("分组", "Group"),
             t("企业数", "Firms"),
             t("二级及以上占比", "Share ≥ level 2"),
-            t("基础分均值", "Mean score"),
+            t("评测总分均值", "Mean score"),
             t("中位数", "Median"),
         ];
         cols.extend(s.level_names.iter().map(|n| n.get(lang).to_string()));

@@ -10,8 +10,8 @@ use crate::score::{Assessment, LevelGap, QuickScore, quick_score, score, shortfa
 use crate::text::Text;
 use serde::Serialize;
 
-/// What to plan for.
-#[derive(Debug, Clone)]
+/// What to plan for: the plan stage's options, passed through the pipeline unchanged.
+#[derive(Debug, Clone, Default)]
 pub struct PlanRequest {
     /// Target level (default: the next one).
     pub target: Option<u8>,

@@ -7,8 +7,8 @@ use super::questionnaire as q;
 use super::storage::{NewSubmission, StoredSubmission};
 use super::{AppState, blocking, internal, lang_of, now};
 use crate::answers::AnswerSheet;
-use crate::report::{self, ReportFormat};
-use crate::roadmap::{self, PlanRequest, Policies};
+use crate::report::ReportFormat;
+use crate::roadmap::PlanRequest;
 use crate::text::{Lang, Text};
 use axum::Extension;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -431,27 +431,13 @@ async fn load_submission(
 
 /// The same HTML report as `smedx report`.
 fn report_html(st: &AppState, sheet: &AnswerSheet, lang: Lang) -> anyhow::Result<String> {
-    let assessment = crate::score::score(&st.model, sheet);
-    let policies = Policies::for_region(&st.policies, sheet.profile.region.as_deref());
-    let request = PlanRequest {
-        target: None,
-        budget: None,
+    let pipeline = crate::pipeline::Pipeline {
+        model: &st.model,
+        catalog: &st.catalog,
+        policies: &st.policies,
+        templates: st.templates.as_deref(),
     };
-    let plan = roadmap::plan(
-        &st.model,
-        sheet,
-        &assessment,
-        &st.catalog,
-        &policies,
-        &request,
-    );
-    let ctx = report::build_context(&st.model, &assessment, &plan, lang);
-    Ok(report::render(
-        &ctx,
-        ReportFormat::Html,
-        st.templates.as_deref(),
-        lang,
-    )?)
+    Ok(pipeline.report(sheet, &PlanRequest::default(), ReportFormat::Html, lang)?)
 }
 
 pub async fn done(State(st): St, Path(token): Path<String>, headers: HeaderMap) -> Response {
