@@ -109,6 +109,15 @@ impl Places {
 }
 
 impl Place {
+    /// A line of a text input with no column headers (the terminal's synthetic records).
+    pub fn line(line: u32) -> Place {
+        Place::Field {
+            line,
+            column: 1,
+            header: None,
+        }
+    }
+
     /// The diagnostic location of this place in `file`.
     pub fn location(&self, file: &str) -> Location {
         let file = file.to_string();

@@ -331,11 +331,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         key: &'static str,
         text: &str,
     ) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
-        let mut record = Record::new(Place::Field {
-            line: 9,
-            column: 1,
-            header: None,
-        });
+        let mut record = Record::new(Place::line(9));
         let mut fields: BTreeMap<&'static str, String> = self.profile.clone();
         fields.insert(key, text.to_string());
         if !fields.contains_key("name") {
@@ -344,15 +340,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         for (f, field) in profile_fields().iter().enumerate() {
             if let Some(t) = fields.get(field.id.as_str()) {
                 let line = if field.id.as_str() == key { 2 } else { 1 };
-                record.push(
-                    Column::Profile(f),
-                    CellValue::text(t),
-                    Place::Field {
-                        line,
-                        column: 1,
-                        header: None,
-                    },
-                );
+                record.push(Column::Profile(f), CellValue::text(t), Place::line(line));
             }
         }
         let checked = super::check_record(&self.lenient, &record, "");
@@ -378,34 +366,14 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         i: usize,
         cells: Vec<(Column, CellValue)>,
     ) -> Result<(Option<Answer>, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let mut record = Record::new(Place::Field {
-            line: 9,
-            column: 1,
-            header: None,
-        });
+        let mut record = Record::new(Place::line(9));
         for (f, field) in profile_fields().iter().enumerate() {
             if let Some(t) = self.profile.get(field.id.as_str()) {
-                record.push(
-                    Column::Profile(f),
-                    CellValue::text(t),
-                    Place::Field {
-                        line: 1,
-                        column: 1,
-                        header: None,
-                    },
-                );
+                record.push(Column::Profile(f), CellValue::text(t), Place::line(1));
             }
         }
         for (c, v) in cells {
-            record.push(
-                c,
-                v,
-                Place::Field {
-                    line: 2,
-                    column: 1,
-                    header: None,
-                },
-            );
+            record.push(c, v, Place::line(2));
         }
         let checked = super::check_record(&self.lenient, &record, "");
         let mine: Vec<Diagnostic> = checked
