@@ -858,7 +858,7 @@ fn every_target_and_many_budgets_give_consistent_roadmaps() {
     );
 }
 
-/// The ids after `key` in a sample's comments ("# roadmap-first-three: a, b").
+/// The ids after `key` in a sample's comments ("# roadmap-first-three: a, b"; "# roadmap-first: a" is step 1).
 fn expectation(file: &str, key: &str) -> Vec<String> {
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -898,6 +898,7 @@ fn samples_meet_the_consultants_expectations() {
     for file in files {
         let first = expectation(&file, "roadmap-first-three");
         let never = expectation(&file, "roadmap-never");
+        let lead = expectation(&file, "roadmap-first");
         assert!(
             !first.is_empty() && !never.is_empty(),
             "{file}: no expectations in its comments"
@@ -905,6 +906,13 @@ fn samples_meet_the_consultants_expectations() {
         let s = sheet(&file);
         let (_, r) = plan_for(&s, &req);
         let ids: Vec<&str> = r.steps.iter().map(|x| x.id.as_str()).collect();
+        for id in &lead {
+            ensure!(
+                problems,
+                ids.first() == Some(&id.as_str()),
+                "{file}: `{id}` is not step 1 of {ids:?}"
+            );
+        }
         for id in &first {
             ensure!(
                 problems,
@@ -1022,6 +1030,44 @@ fn expired_policy_is_not_quoted() {
         "{:?}",
         r.conditions
     );
+}
+
+/// A firm in a region without its own policy file never reads another city's or province's documents
+/// (issue 10 item 5): the national file's examples are labelled as such and cite no local rule.
+#[test]
+fn a_region_without_a_file_reads_no_other_citys_documents() {
+    let s = sheet("logistics-services.yaml");
+    assert_eq!(s.profile.region.as_deref(), Some("371302"));
+    let files = policy_files();
+    assert!(
+        files
+            .iter()
+            .filter_map(|f| f.region.as_deref())
+            .all(|r| !"371302".starts_with(r)),
+        "the test needs a region without its own file"
+    );
+    let (_, r) = plan_for(
+        &s,
+        &PlanRequest {
+            target: None,
+            budget: None,
+            as_of: None,
+        },
+    );
+    let text = serde_json::to_string(&r).expect("a roadmap serialises");
+    for foreign in [
+        "东工信", "中工信", "厦工信", "川办发", "杭州", "东莞", "中山", "四川", "厦门", "天台", "山西",
+    ] {
+        assert!(!text.contains(foreign), "`{foreign}` quoted to a 临沂 firm");
+    }
+    // The same holds for the national file itself, whatever the firm.
+    let national = Policies::for_region(&files, None, AS_OF);
+    let text = format!(
+        "{:?}{:?}",
+        national.conditions,
+        serde_json::to_string(&r.conditions).unwrap()
+    );
+    assert!(!text.contains("东工信") && !text.contains("中工信"), "{text}");
 }
 
 /// No subsidy exceeds its cap per step or per firm, and every total adds up when recomputed.

@@ -71,6 +71,7 @@ pub(crate) fn suits(e: &Solution, sheet: &AnswerSheet, systems: &Matched) -> boo
     let p = &sheet.profile;
     (e.industries.is_empty() || e.industries.contains(&p.industry_group))
         && (e.divisions.is_empty() || in_division(&e.divisions, p.industry.as_deref()))
+        && !in_division(&e.excluded_divisions, p.industry.as_deref())
         && size_ok(&e.sizes, p.size_class)
         && e.system.as_ref().is_none_or(|s| !systems.ids.contains(s))
 }
