@@ -1032,6 +1032,26 @@ fn expired_policy_is_not_quoted() {
     );
 }
 
+/// The catalog's ceiling counts only products whose prerequisites the firm can have: a software firm is
+/// offered no stock-keeping system, so purchasing on top of one (e-procurement) does not lift its
+/// ceiling, and the report says 二级 is out of the catalog's reach rather than blaming capacity.
+#[test]
+fn the_ceiling_counts_only_products_whose_prerequisites_fit() {
+    let s = sheet("it-services.yaml");
+    let (_, r) = plan_for(
+        &s,
+        &PlanRequest {
+            target: None,
+            budget: None,
+            as_of: None,
+        },
+    );
+    assert_eq!(r.target_level, 2);
+    assert!(r.ceiling_level < 2, "ceiling {}", r.ceiling_level);
+    assert!(r.note.zh.contains("达不到二级"), "{}", r.note.zh);
+    assert_eq!(r.steps[0].id, "project-ticket-management");
+}
+
 /// A firm in a region without its own policy file never reads another city's or province's documents
 /// (issue 10 item 5): the national file's examples are labelled as such and cite no local rule.
 #[test]
@@ -1056,7 +1076,17 @@ fn a_region_without_a_file_reads_no_other_citys_documents() {
     );
     let text = serde_json::to_string(&r).expect("a roadmap serialises");
     for foreign in [
-        "东工信", "中工信", "厦工信", "川办发", "杭州", "东莞", "中山", "四川", "厦门", "天台", "山西",
+        "东工信",
+        "中工信",
+        "厦工信",
+        "川办发",
+        "杭州",
+        "东莞",
+        "中山",
+        "四川",
+        "厦门",
+        "天台",
+        "山西",
     ] {
         assert!(!text.contains(foreign), "`{foreign}` quoted to a 临沂 firm");
     }
@@ -1067,7 +1097,10 @@ fn a_region_without_a_file_reads_no_other_citys_documents() {
         national.conditions,
         serde_json::to_string(&r.conditions).unwrap()
     );
-    assert!(!text.contains("东工信") && !text.contains("中工信"), "{text}");
+    assert!(
+        !text.contains("东工信") && !text.contains("中工信"),
+        "{text}"
+    );
 }
 
 /// No subsidy exceeds its cap per step or per firm, and every total adds up when recomputed.

@@ -220,7 +220,12 @@ impl Catalog {
                     );
                 }
             }
-            for d in e.divisions.iter().chain(&e.favoured_divisions).chain(&e.excluded_divisions) {
+            for d in e
+                .divisions
+                .iter()
+                .chain(&e.favoured_divisions)
+                .chain(&e.excluded_divisions)
+            {
                 let ok = d.len() <= 5
                     && d.starts_with(|c: char| c.is_ascii_uppercase())
                     && d[1..].chars().all(|c| c.is_ascii_digit());

@@ -160,8 +160,8 @@ pub(crate) fn candidates<'a>(
             effort: Effort::Low,
             free_trial: false,
             why: Text::new(
-                &format!("按 {people} 人计。"),
-                &format!("for {people} people."),
+                &format!("{}费用按 {people} 人估算。", t.description.zh),
+                &format!("{} Costed for {people} people.", t.description.en),
             ),
             pains: Vec::new(),
             favoured: false,

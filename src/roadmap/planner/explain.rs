@@ -7,7 +7,7 @@ use super::super::catalog::{Effort, Lift};
 use super::super::policies::Policies;
 use super::super::tuning::Tuning;
 use super::candidates::{Candidate, stated, talent_people};
-use super::select::Selection;
+use super::select::{Selection, bundle};
 use super::{apply_lifts, rescore};
 use crate::answers::{AnswerSheet, AnswerValue};
 use crate::model::{ItemSpec, Model};
@@ -534,10 +534,13 @@ pub(crate) fn explain(
     }
     let total = cumulative;
 
-    // The ceiling: everything that fits, regardless of budget and capacity.
+    // The ceiling: everything that fits and whose prerequisites can be had, regardless of budget and
+    // capacity.
     let mut all = sheet.clone();
-    for c in cands {
-        apply_lifts(model, &mut all, &c.lifts);
+    for (i, c) in cands.iter().enumerate() {
+        if bundle(i, cands, &[], &mut Vec::new(), 0) {
+            apply_lifts(model, &mut all, &c.lifts);
+        }
     }
     let ceiling = rescore(model, &all, target, &t.weights);
 
@@ -641,8 +644,8 @@ pub(crate) fn explain(
     if measures_points > 0.005 {
         notes.push(Text::new(
             &format!(
-                "预计评测总分中，其中保障措施 +{:.2} 分。{}",
-                measures_points,
+                "预计评测总分中，保障措施占 +{} 分。{}",
+                crate::text::points(measures_points),
                 if products_only.level < last.level {
                     format!(
                         "仅靠产品步骤只能达到{}，{}要靠保障措施落实到位。",
@@ -653,8 +656,8 @@ pub(crate) fn explain(
                 }
             ),
             &format!(
-                "Of the projected score, measures add +{:.2} points.{}",
-                measures_points,
+                "Of the projected score, measures add +{} points.{}",
+                crate::text::points(measures_points),
                 if products_only.level < last.level {
                     format!(
                         " The product steps alone reach {}; {} depends on the measures being carried out.",
