@@ -991,7 +991,7 @@ fn auto_parts_target_4_names_the_catalog_ceiling() {
     );
     assert!(!r.reaches_target);
     assert!(
-        r.note.zh.contains("目录") && r.note.zh.contains(&format!("{:.2}", r.ceiling_score)),
+        r.note.zh.contains("目录") && r.note.zh.contains(&smedx::text::points(r.ceiling_score)),
         "{}",
         r.note.zh
     );
@@ -1050,6 +1050,40 @@ fn the_ceiling_counts_only_products_whose_prerequisites_fit() {
     assert!(r.ceiling_level < 2, "ceiling {}", r.ceiling_level);
     assert!(r.note.zh.contains("达不到二级"), "{}", r.note.zh);
     assert_eq!(r.steps[0].id, "project-ticket-management");
+}
+
+/// A step planned after an earlier phase already reached the target does not claim to serve reaching
+/// it ("服务于达到二级" on a step past 二级 reads as padding the plan).
+#[test]
+fn steps_past_the_target_do_not_claim_to_serve_it() {
+    let req = PlanRequest {
+        target: None,
+        budget: None,
+        as_of: None,
+    };
+    let mut checked = 0;
+    for file in samples() {
+        let (_, r) = plan_for(&sheet(&file), &req);
+        let reached_in = r
+            .phases
+            .iter()
+            .find(|p| p.projected_level >= r.target_level)
+            .map(|p| p.index);
+        let Some(reached_in) = reached_in else {
+            continue;
+        };
+        for st in r.steps.iter().filter(|s| s.phase > reached_in) {
+            checked += 1;
+            assert!(
+                !st.reason.zh.contains("服务于达到") && !st.reason.en.contains("toward "),
+                "{file}: step {} `{}` after phase {reached_in}: {}",
+                st.number,
+                st.id,
+                st.reason.zh
+            );
+        }
+    }
+    assert!(checked > 0, "some sample plans steps past its target");
 }
 
 /// A firm in a region without its own policy file never reads another city's or province's documents
