@@ -36,6 +36,63 @@ impl Pos {
     }
 }
 
+/// Where a diagnostic points. JSON output tags it with `kind`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Location {
+    /// Nothing to point at (a command-line argument).
+    #[default]
+    Nowhere,
+    /// A file as a whole.
+    File { file: String },
+    /// A place in a text file (YAML, JSON); line and column 1-based, in characters.
+    Text {
+        file: String,
+        line: u32,
+        column: u32,
+    },
+    /// A workbook cell such as `D7`, or a whole sheet when `cell` is absent.
+    Cell {
+        file: String,
+        sheet: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        cell: Option<String>,
+    },
+    /// A field of a delimited file: its 1-based line (row) and column, and the column's header.
+    Field {
+        file: String,
+        line: u32,
+        column: u32,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        header: Option<String>,
+    },
+    /// A field of a web form page.
+    Form { page: String, field: String },
+}
+
+impl Location {
+    /// The file the location is in (empty when none).
+    pub fn file(&self) -> &str {
+        match self {
+            Location::Nowhere | Location::Form { .. } => "",
+            Location::File { file }
+            | Location::Text { file, .. }
+            | Location::Cell { file, .. }
+            | Location::Field { file, .. } => file,
+        }
+    }
+
+    /// Line and column in a text or delimited file; zero elsewhere.
+    pub fn pos(&self) -> Pos {
+        match *self {
+            Location::Text { line, column, .. } | Location::Field { line, column, .. } => {
+                Pos { line, column }
+            }
+            _ => Pos::UNKNOWN,
+        }
+    }
+}
+
 /// One problem found in an input file, with a stable kebab-case code and a hint on how to fix it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Diagnostic {
@@ -44,9 +101,8 @@ pub struct Diagnostic {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
-    pub file: String,
-    pub line: u32,
-    pub column: u32,
+    /// Boxed: most diagnostics travel in `Result`s, which stay small.
+    pub location: Box<Location>,
 }
 
 impl Diagnostic {
@@ -56,9 +112,7 @@ impl Diagnostic {
             code,
             message: message.into(),
             help: None,
-            file: String::new(),
-            line: 0,
-            column: 0,
+            location: Box::default(),
         }
     }
 
@@ -69,15 +123,52 @@ impl Diagnostic {
         }
     }
 
+    /// At a line and column of the diagnostic's text file (of its file when given before or after).
     pub fn at(mut self, pos: Pos) -> Self {
-        self.line = pos.line;
-        self.column = pos.column;
+        let file = self.file().to_string();
+        *self.location = if pos.is_known() {
+            Location::Text {
+                file,
+                line: pos.line,
+                column: pos.column,
+            }
+        } else if file.is_empty() {
+            Location::Nowhere
+        } else {
+            Location::File { file }
+        };
         self
     }
 
+    /// In `file`: keeps a line and column already given.
     pub fn in_file(mut self, file: &str) -> Self {
-        self.file = file.to_string();
+        *self.location = match *self.location {
+            Location::Text { line, column, .. } => Location::Text {
+                file: file.to_string(),
+                line,
+                column,
+            },
+            _ => Location::File {
+                file: file.to_string(),
+            },
+        };
         self
+    }
+
+    /// At `location`.
+    pub fn located(mut self, location: Location) -> Self {
+        *self.location = location;
+        self
+    }
+
+    /// The file the diagnostic is in (empty when none).
+    pub fn file(&self) -> &str {
+        self.location.file()
+    }
+
+    /// The line in a text or delimited file; 0 elsewhere.
+    pub fn line(&self) -> u32 {
+        self.location.pos().line
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Self {
@@ -89,13 +180,26 @@ impl Diagnostic {
         self.severity == Severity::Error
     }
 
-    /// `file:line:col`, leaving out what is unknown.
+    /// `file:line:col`, `file:Sheet!D7`, a form field, or the file; leaving out what is unknown.
     pub fn location(&self) -> String {
-        match (self.file.is_empty(), self.line) {
-            (true, 0) => String::from("(command line)"),
-            (false, 0) => self.file.clone(),
-            (true, _) => format!("<input>:{}:{}", self.line, self.column),
-            (false, _) => format!("{}:{}:{}", self.file, self.line, self.column),
+        match &*self.location {
+            Location::Nowhere => String::from("(command line)"),
+            Location::File { file } => file.clone(),
+            Location::Text { file, line, column }
+            | Location::Field {
+                file, line, column, ..
+            } => {
+                let file = if file.is_empty() { "<input>" } else { file };
+                format!("{file}:{line}:{column}")
+            }
+            Location::Cell { file, sheet, cell } => {
+                let sheet = quote_sheet(sheet);
+                match cell {
+                    Some(cell) => format!("{file}:{sheet}!{cell}"),
+                    None => format!("{file}:{sheet}"),
+                }
+            }
+            Location::Form { page, field } => format!("{page}#{field}"),
         }
     }
 
@@ -111,15 +215,19 @@ impl Diagnostic {
             self.message,
             self.location()
         );
-        if let Some(text) = source.filter(|_| self.line > 0)
-            && let Some(line) = text.lines().nth(self.line as usize - 1)
+        let Pos { line, column } = match *self.location {
+            Location::Text { .. } => self.location.pos(),
+            _ => Pos::UNKNOWN,
+        };
+        if let Some(text) = source.filter(|_| line > 0)
+            && let Some(line_text) = text.lines().nth(line as usize - 1)
         {
-            let number = self.line.to_string();
+            let number = line.to_string();
             let pad = " ".repeat(number.len());
-            let line = line.trim_end_matches('\r');
+            let line = line_text.trim_end_matches('\r');
             let caret_at: usize = line
                 .chars()
-                .take(self.column.saturating_sub(1) as usize)
+                .take(column.saturating_sub(1) as usize)
                 .map(display_width)
                 .sum();
             let _ = writeln!(
@@ -132,6 +240,18 @@ impl Diagnostic {
             let _ = writeln!(out, "   = help: {help}");
         }
         out
+    }
+}
+
+/// A sheet name as Excel writes it in a reference: quoted when it has spaces or punctuation.
+pub fn quote_sheet(sheet: &str) -> String {
+    let plain = sheet
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
+    if plain {
+        sheet.to_string()
+    } else {
+        format!("'{}'", sheet.replace('\'', "''"))
     }
 }
 
@@ -185,7 +305,7 @@ impl Report {
             let source = self
                 .sources
                 .iter()
-                .find(|(f, _)| *f == d.file)
+                .find(|(f, _)| f == d.file())
                 .map(|(_, t)| t.as_str());
             out.push_str(&d.render(source));
             out.push('\n');

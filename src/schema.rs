@@ -1,9 +1,7 @@
 //! JSON Schemas (draft-07) for model files and answer sheets, so editors check them as they are typed.
 
 use crate::model::{ItemSpec, Model, raw::RawModel};
-use schemars::JsonSchema;
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
 
 /// Schema of a solution catalog (questionnaires/catalog/*.yaml).
 pub fn catalog_schema() -> Value {
@@ -47,79 +45,48 @@ pub fn model_schema() -> Value {
     v
 }
 
-/// The shape of an answer sheet, for the schema only (sheets are read by [`crate::answers`]).
-#[derive(JsonSchema)]
-#[schemars(deny_unknown_fields)]
-#[allow(dead_code)]
-struct AnswerSheetShape {
-    /// Id of the model the sheet answers.
-    model: Option<String>,
-    model_version: Option<String>,
-    profile: ProfileShape,
-    /// Item id → answer.
-    answers: BTreeMap<String, AnswerShape>,
-}
-
-#[derive(JsonSchema)]
-#[schemars(deny_unknown_fields)]
-#[allow(dead_code)]
-struct ProfileShape {
-    /// 企业名称
-    name: String,
-    /// 统一社会信用代码 (GB 32100-2015, 18 characters)
-    #[schemars(regex(pattern = r"^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"))]
-    credit_code: Option<String>,
-    /// The assessor confirmed a code that fails the check digit (early pilot codes).
-    credit_code_verified: Option<bool>,
-    /// 6-digit 行政区划代码 (GB/T 2260), as text
-    #[schemars(regex(pattern = r"^[0-9]{6}$"))]
-    region: Option<String>,
-    /// GB/T 4754-2017 industry code, e.g. C2110 or 2110
-    industry: Option<String>,
-    /// 从业人员 (people)
-    employees: Option<f64>,
-    /// 营业收入 (万元)
-    revenue: Option<f64>,
-    /// 资产总额 (万元)
-    assets: Option<f64>,
-    /// YYYY-MM-DD
-    assessed_on: Option<String>,
-    assessor: Option<String>,
-    /// 数字化预算 (万元/年)
-    digital_budget: Option<f64>,
-    /// IT staff (people)
-    it_staff: Option<f64>,
-    existing_systems: Option<Vec<String>>,
-    pain_points: Option<Vec<String>>,
-    tags: Option<Vec<String>>,
-    synthetic: Option<bool>,
-}
-
-#[derive(JsonSchema)]
-#[serde(untagged)]
-#[allow(dead_code)]
-enum AnswerShape {
-    Text(String),
-    Number(f64),
-    List(Vec<String>),
-    Ratio {
-        numerator: f64,
-        denominator: f64,
-    },
-    Long {
-        answer: Box<AnswerShape>,
-        note: Option<String>,
-        data: Option<BTreeMap<String, f64>>,
-    },
-    Blank(()),
+/// The `profile:` mapping, one property per field of the profile table.
+fn profile_schema() -> Value {
+    use crate::answers::FieldKind;
+    let mut props = Map::new();
+    for f in crate::answers::profile_fields() {
+        let text = json!({"type": "string"});
+        let mut p = match f.kind {
+            FieldKind::Number if f.whole => json!({"type": ["integer", "null"]}),
+            FieldKind::Number => json!({"type": ["number", "null"]}),
+            FieldKind::Flag => json!({"type": ["boolean", "null"]}),
+            FieldKind::List => json!({"type": ["array", "string", "null"], "items": text}),
+            _ => json!({"type": ["string", "null"]}),
+        };
+        p["description"] = json!(format!("{} / {}: {}", f.title.zh, f.title.en, f.help.zh));
+        if let Some(m) = f.min {
+            p["minimum"] = json!(m);
+        }
+        if let Some(pattern) = &f.pattern {
+            p["pattern"] = json!(pattern);
+        }
+        if !f.choices().is_empty() {
+            let words: Vec<&str> = f.choices().iter().map(|w| w.title.zh.as_str()).collect();
+            p["items"]["examples"] = json!(words);
+        }
+        props.insert(f.id.clone(), p);
+    }
+    let required: Vec<&str> = (crate::answers::profile_fields().iter())
+        .filter(|f| f.required)
+        .map(|f| f.id.as_str())
+        .collect();
+    json!({"type": "object", "additionalProperties": false, "required": required, "properties": props})
 }
 
 /// Schema of an answer sheet; with a model, each item's allowed answers are spelled out.
 pub fn answers_schema(model: Option<&Model>) -> Value {
     let schema = schemars::generate::SchemaSettings::draft07()
         .into_generator()
-        .into_root_schema_for::<AnswerSheetShape>();
+        .into_root_schema_for::<crate::answers::raw::RawSheet>();
     let mut v = schema.to_value();
+    v["properties"]["profile"] = profile_schema();
+    // The checker reports a sheet without them; optional in the raw type so that it can.
+    v["required"] = json!(["profile", "answers"]);
     let Some(model) = model else {
         return v;
     };

@@ -278,7 +278,7 @@ mod tests {
         let d = SourceFile::decode("a.yaml", bytes.into_owned()).unwrap_err();
         assert_eq!(d.code, "wrong-encoding");
         assert!(d.message.contains("GBK"), "{}", d.message);
-        assert_eq!((d.line, d.column), (1, 1));
+        assert_eq!((d.location.pos().line, d.location.pos().column), (1, 1));
     }
 
     #[test]

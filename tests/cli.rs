@@ -275,6 +275,14 @@ fn init_in_english_is_the_same_sheet_with_english_comments() {
             .collect()
     };
     assert_eq!(keys(&zh.stdout), keys(&en.stdout));
+    // Every asked profile field, the lists with the words of their vocabulary.
+    let line = |key: &str| zh.stdout.lines().find(|l| l.trim_start().starts_with(key));
+    assert!(line("pain_points:").is_some_and(|l| l.contains("交期不准、库存积压")));
+    assert!(line("existing_systems:").is_some_and(|l| l.contains("财务软件、ERP")));
+    assert!(
+        en.stdout
+            .contains("Unreliable delivery dates, Excess inventory")
+    );
 }
 
 #[test]
@@ -576,7 +584,10 @@ fn a_sheet_naming_an_unbundled_model_exits_2_with_unknown_model() {
     let d = &json(&run.stdout)[0];
     assert_eq!(d["code"], "unknown-model");
     assert_eq!(
-        (d["line"].as_u64(), d["column"].as_u64()),
+        (
+            d["location"]["line"].as_u64(),
+            d["location"]["column"].as_u64()
+        ),
         (Some(1), Some(8)),
         "{d}"
     );

@@ -111,6 +111,30 @@ fn a_bad_row_does_not_stop_the_others() {
         "{}",
         run.stderr
     );
+    // In JSON, the wrong option is a field of the file: its row, column and the column's header.
+    let args = [
+        "import",
+        "batch.csv",
+        "--out-dir",
+        "json",
+        "--diagnostics",
+        "json",
+    ];
+    let run = smedx(&dir.0, &args);
+    let mut stream = serde_json::Deserializer::from_str(&run.stderr).into_iter();
+    let json: serde_json::Value = stream.next().unwrap().unwrap();
+    let at = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["code"] == "unknown-option")
+        .map(|d| &d["location"])
+        .unwrap();
+    assert_eq!(
+        at,
+        &serde_json::json!({"kind": "field", "file": "batch.csv", "line": 4, "column": isc,
+            "header": "info-system-coverage"})
+    );
     let mut written: Vec<String> = std::fs::read_dir(dir.path("answers"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

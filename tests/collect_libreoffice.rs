@@ -9,8 +9,9 @@
 mod collect_support;
 
 use collect_support::{TempDir, Typed, assert_same, check_yaml, model, sample, smedx, type_into};
+use smedx::answers::profile_fields;
 use smedx::collect::cells::CellValue;
-use smedx::collect::flat::{Column, PROFILE_FIELDS, sheet_cells};
+use smedx::collect::flat::{Column, sheet_cells};
 use smedx::collect::xlsx;
 use smedx::text::Lang;
 use std::collections::HashMap;
@@ -60,7 +61,7 @@ fn fill(template: &[u8], sheet: &smedx::answers::AnswerSheet) -> Vec<u8> {
     for (column, value) in sheet_cells(m, sheet, xlsx::cell_style(Lang::Zh)) {
         let id = |i: usize| m.items[i].id.clone();
         let (key, col) = match column {
-            Column::Profile(f) => (PROFILE_FIELDS[f].key.to_string(), 'D'),
+            Column::Profile(f) => (profile_fields()[f].id.clone(), 'D'),
             Column::Answer(i) => (id(i), 'D'),
             Column::Note(i) => (id(i), 'E'),
             Column::Tick(i, o) => match &m.items[i].spec {

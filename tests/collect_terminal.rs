@@ -56,30 +56,32 @@ fn typed(a: &Answer) -> String {
     }
 }
 
+/// What a person types for each asked profile field, after its title: every field of the table.
+fn profile_replies(pr: &smedx::answers::Profile) -> Vec<(String, String)> {
+    use serde_json::Value as J;
+    let fields = smedx::answers::profile_fields().iter().filter(|f| f.asked);
+    fields
+        .map(|f| {
+            let value = match pr.get(&f.id) {
+                J::String(s) => s,
+                J::Number(n) => format!("{}", n.as_f64().unwrap()),
+                J::Array(l) => l
+                    .iter()
+                    .filter_map(J::as_str)
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                _ => String::new(),
+            };
+            (f.title.zh.clone(), value)
+        })
+        .collect()
+}
+
 /// Answer the profile questions with the sample's profile.
 fn answer_profile(p: &mut PtySession, s: &AnswerSheet) {
-    let pr = &s.profile;
-    let n = |x: Option<f64>| x.map(|v| format!("{v}")).unwrap_or_default();
-    let fields: [(&str, String); 13] = [
-        ("企业名称", pr.name.clone()),
-        (
-            "统一社会信用代码",
-            pr.credit_code.clone().unwrap_or_default(),
-        ),
-        ("行政区划代码", pr.region.clone().unwrap_or_default()),
-        ("行业代码", pr.industry.clone().unwrap_or_default()),
-        ("从业人员", n(pr.employees)),
-        ("营业收入", n(pr.revenue)),
-        ("资产总额", n(pr.assets)),
-        ("评估日期", pr.assessed_on.clone().unwrap_or_default()),
-        ("评估人", pr.assessor.clone().unwrap_or_default()),
-        ("数字化预算", n(pr.digital_budget)),
-        ("信息化人员", n(pr.it_staff)),
-        ("已有系统", pr.existing_systems.join("、")),
-        ("标签", pr.tags.join("、")),
-    ];
+    let fields = profile_replies(&s.profile);
     for (label, value) in fields {
-        expect(p, label);
+        expect(p, &label);
         expect(p, "> ");
         p.send_line(&value).unwrap();
     }
@@ -128,9 +130,7 @@ fn progress(dir: &TempDir) -> String {
 #[test]
 fn complete_interrupt_and_resume_in_a_terminal() {
     let dir = TempDir::new("assess");
-    let mut sheet = sample("auto-parts-machining");
-    // The terminal does not ask for pain points yet.
-    sheet.profile.pain_points.clear();
+    let sheet = sample("auto-parts-machining");
     let order = applicable(&sheet);
     assert_eq!(order.len(), 36);
 
@@ -216,21 +216,10 @@ fn complete_interrupt_and_resume_in_a_terminal() {
 fn a_closed_input_keeps_the_progress() {
     let dir = TempDir::new("assess-eof");
     let mut p = start(&dir.0, &["assess", "-o", "a.yaml", "--lang", "en"]);
-    for value in [
-        "Huaxing Machinery",
-        "",
-        "",
-        "C3670",
-        "85",
-        "6000",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-        "",
-    ] {
+    let asked = smedx::answers::profile_fields().iter().filter(|f| f.asked);
+    let skip = asked.count() - 6; // the rest of the profile is left blank
+    let given = ["Huaxing Machinery", "", "", "C3670", "85", "6000"];
+    for value in given.into_iter().chain(std::iter::repeat_n("", skip)) {
         expect(&mut p, "> ");
         p.send_line(value).unwrap();
     }
@@ -280,28 +269,13 @@ fn without_a_terminal_it_points_to_the_file_routes() {
 #[test]
 fn items_that_do_not_apply_are_skipped() {
     let dir = TempDir::new("assess-engine");
-    let mut sheet = sample("logistics-services");
-    // The terminal does not ask for pain points yet.
-    sheet.profile.pain_points.clear();
+    let sheet = sample("logistics-services");
     let order = applicable(&sheet);
     assert!(order.len() < model().items.len());
-    let pr = &sheet.profile;
-    let n = |x: Option<f64>| x.map(|v| format!("{v}")).unwrap_or_default();
-    let mut lines: Vec<String> = vec![
-        pr.name.clone(),
-        pr.credit_code.clone().unwrap_or_default(),
-        pr.region.clone().unwrap_or_default(),
-        pr.industry.clone().unwrap_or_default(),
-        n(pr.employees),
-        n(pr.revenue),
-        n(pr.assets),
-        pr.assessed_on.clone().unwrap_or_default(),
-        pr.assessor.clone().unwrap_or_default(),
-        n(pr.digital_budget),
-        n(pr.it_staff),
-        pr.existing_systems.join("、"),
-        pr.tags.join("、"),
-    ];
+    let mut lines: Vec<String> = profile_replies(&sheet.profile)
+        .into_iter()
+        .map(|(_, v)| v)
+        .collect();
     for &i in &order {
         let item = &model().items[i];
         let a = &sheet.answers[&item.id];

@@ -359,12 +359,13 @@ fn import_and_score_a_workbook_from_the_command_line() {
     );
     let run = smedx(&dir.0, &["score", "错.xlsx", "--diagnostics", "json"]);
     let json: serde_json::Value = serde_json::from_str(run.stderr.trim()).unwrap();
-    assert!(
-        json[0]["file"]
-            .as_str()
-            .unwrap()
-            .starts_with("错.xlsx:数字化基础!D")
+    let at = &json[0]["location"];
+    assert_eq!(
+        (&at["kind"], &at["file"], &at["sheet"]),
+        (&"cell".into(), &"错.xlsx".into(), &"数字化基础".into()),
+        "{at}"
     );
+    assert!(at["cell"].as_str().unwrap().starts_with('D'), "{at}");
     // The template command: refuses to overwrite, writes with --force.
     let run = smedx(&dir.0, &["template", "--format", "xlsx", "-o", "问卷.xlsx"]);
     assert_eq!(run.code, 2);

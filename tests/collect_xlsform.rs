@@ -81,6 +81,13 @@ fn the_form_has_survey_choices_and_settings_in_two_languages() {
         "select_one yes_no"
     );
     assert_eq!(row("product_design")[col("label::中文 (zh)")], "★ 产品设计");
+    // Profile lists with a vocabulary: its words as a multiple choice, free text beside it.
+    assert_eq!(
+        row("pain_points")[col("type")],
+        "select_multiple profile_pain_points"
+    );
+    assert_eq!(row("pain_points_other")[col("type")], "text");
+    assert_eq!(row("employees")[col("type")], "integer");
     let choices = &sheets[1].1;
     assert_eq!(
         choices[0],
@@ -90,6 +97,11 @@ fn the_form_has_survey_choices_and_settings_in_two_languages() {
             "label::中文 (zh)",
             "label::English (en)"
         ]
+    );
+    assert!(
+        choices
+            .iter()
+            .any(|c| c[0] == "profile_existing_systems" && c[1] == "erp" && c[2] == "ERP")
     );
     assert!(choices.iter().any(|c| c[0] == "product_design"
         && c[1] == "2"

@@ -221,16 +221,20 @@ fn json_agrees_with_human_output_and_positions_are_in_the_file() {
                 d["help"].as_str().is_some_and(|h| !h.is_empty()),
                 "{path}: diagnostic `{code}` has no help on how to fix it"
             );
-            let line = d["line"].as_u64().unwrap();
-            let column = d["column"].as_u64().unwrap();
-            assert!(
-                line <= line_count,
-                "{path}: `{code}` at line {line}, the file has {line_count}"
-            );
-            assert!(
-                (line == 0) == (column == 0),
-                "{path}: `{code}` has line {line} but column {column}"
-            );
+            // A text file's problem is at a line and column inside it, or at the file as a whole.
+            let at = &d["location"];
+            match at["kind"].as_str() {
+                Some("text") => {
+                    let line = at["line"].as_u64().unwrap();
+                    let column = at["column"].as_u64().unwrap();
+                    assert!(
+                        line >= 1 && line <= line_count && column >= 1,
+                        "{path}: `{code}` at {line}:{column}, the file has {line_count} lines"
+                    );
+                }
+                Some("file") => assert!(at["file"].as_str().is_some(), "{path}: {at}"),
+                _ => panic!("{path}: `{code}` is at {at}, not in the text file"),
+            }
         }
     }
 }
@@ -316,8 +320,8 @@ fn each_fixture_reports_its_problem_where_it_is() {
         let diags = parse_json(&smedx(&["validate", "--format", "json", &path]));
         let found = diags.iter().any(|d| {
             (code.is_empty() || d["code"] == *code)
-                && (*line == 0 || d["line"] == *line)
-                && (*column == 0 || d["column"] == *column)
+                && (*line == 0 || d["location"]["line"] == *line)
+                && (*column == 0 || d["location"]["column"] == *column)
         });
         assert!(
             found,
@@ -367,7 +371,7 @@ fn several_files_in_one_run_report_every_file() {
     assert_eq!(run.code, 2);
     let files: Vec<String> = parse_json(&run)
         .iter()
-        .map(|d| d["file"].as_str().unwrap().to_string())
+        .map(|d| d["location"]["file"].as_str().unwrap().to_string())
         .collect();
     assert!(files.contains(&a) && files.contains(&b), "{files:?}");
     assert!(
@@ -569,7 +573,10 @@ fn defect_missing_answer_points_at_the_blank_entry() {
         .find(|d| d["message"].as_str().unwrap().contains("`talent`"))
         .unwrap();
     assert_eq!(
-        (talent["line"].as_u64(), talent["column"].as_u64()),
+        (
+            talent["location"]["line"].as_u64(),
+            talent["location"]["column"].as_u64()
+        ),
         (Some(22), Some(3))
     );
 }
@@ -595,7 +602,7 @@ fn defect_level_warnings_are_located() {
         &format!("{FIXTURES}/model-levels-not-monotonic.yaml"),
     ]);
     for d in parse_json(&run) {
-        assert!(d["line"].as_u64().unwrap() > 0, "{d}");
+        assert!(d["location"]["line"].as_u64().unwrap() > 0, "{d}");
     }
 }
 
@@ -642,7 +649,10 @@ fn defect_gbk_column_is_the_first_non_ascii_character() {
     ]);
     let d = &parse_json(&run)[0];
     assert_eq!(
-        (d["line"].as_u64(), d["column"].as_u64()),
+        (
+            d["location"]["line"].as_u64(),
+            d["location"]["column"].as_u64()
+        ),
         (Some(5), Some(9)),
         "{d}"
     );

@@ -1,12 +1,13 @@
 //! Answer checks: every problem of a sheet at once, each with a place and a stable code.
 
 use super::profile::ProfileReader;
+use super::raw::{RawAnswer, RawSheet};
 use super::{Answer, AnswerSheet, AnswerValue};
 use crate::diag::{Diagnostic, Pos};
 use crate::model::{Item, Model, Written, WrittenValue};
 use crate::source_file::SourceFile;
 use crate::text::closest;
-use crate::yaml_value::{Key, Node, Value};
+use crate::yaml_value::{Node, Value};
 use std::collections::BTreeMap;
 
 /// The result of checking a sheet: the sheet when there was no error, and every diagnostic.
@@ -17,9 +18,6 @@ pub struct Checked {
 
 pub use crate::model::item::TREND_WORDS;
 
-/// Top-level keys of an answer sheet.
-const SHEET_KEYS: &[&str] = &["model", "model_version", "profile", "answers"];
-
 /// Parse a sheet file into a value tree (YAML or JSON).
 pub fn load_sheet(source: &SourceFile) -> Result<Node, Diagnostic> {
     source.parse_yaml::<Node>()
@@ -27,7 +25,7 @@ pub fn load_sheet(source: &SourceFile) -> Result<Node, Diagnostic> {
 
 /// The model id a sheet names, if any (to pick the model before checking).
 pub fn model_named(sheet: &Node) -> Option<String> {
-    sheet.get("model").and_then(|n| n.value.as_text())
+    RawSheet::read(sheet, &mut Vec::new())?.model_id()
 }
 
 struct SheetChecker<'a> {
@@ -59,47 +57,17 @@ impl SheetChecker<'_> {
     }
 
     /// Interpret one answer for `item`; `None` after reporting when it does not fit.
-    fn answer(&mut self, item: &Item, node: &Node) -> Option<Answer> {
-        // Long form: {answer: ..., note: ..., data: {...}} (band raw figures are also a mapping).
-        let mut note = None;
-        let mut data = BTreeMap::new();
-        let mut value_node = node;
-        let long_form = node.get("answer").is_some()
-            || node.get("note").is_some()
-            || node.get("data").is_some();
-        if let (Value::Map(entries), true) = (&node.value, long_form) {
-            let mut answer = None;
-            for (k, v) in entries {
-                match k.name.as_str() {
-                    "answer" => answer = Some(v),
-                    "note" => note = v.value.as_text(),
-                    "data" => data = self.data(item, v),
-                    other => self.err(
-                        "unknown-field",
-                        k.pos,
-                        format!("`{other}` is not a key of a long-form answer"),
-                        "use `answer`, `note` and `data`".into(),
-                    ),
-                }
-            }
-            match answer {
-                Some(a) => value_node = a,
-                None => {
-                    self.err(
-                        "missing-answer",
-                        node.pos,
-                        format!(
-                            "the answer to `{}` has `note`/`data` but no `answer`",
-                            item.id
-                        ),
-                        "add `answer:` with the choice".into(),
-                    );
-                    return None;
-                }
-            }
-        }
-        let value = self.value(item, value_node)?;
-        Some(Answer { value, note, data })
+    fn answer(&mut self, item: &Item, raw: &RawAnswer) -> Option<Answer> {
+        let problems = raw.problems.iter().cloned();
+        self.diags.extend(problems.map(|d| d.in_file(self.file)));
+        let data = raw.data.map(|d| self.data(item, d));
+        let value = self.value(item, raw.value?)?;
+        let note = raw.note.clone();
+        Some(Answer {
+            value,
+            note,
+            data: data.unwrap_or_default(),
+        })
     }
 
     fn data(&mut self, item: &Item, node: &Node) -> BTreeMap<String, f64> {
@@ -205,65 +173,39 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
         file,
         diags: Vec::new(),
     };
-    let Value::Map(top) = &sheet.value else {
-        c.err(
-            "wrong-type",
-            sheet.pos,
-            format!(
-                "the answer sheet is {}, expected a mapping with `profile:` and `answers:`",
-                sheet.value.kind()
-            ),
-            "start from `smedx init -o answers.yaml`".into(),
-        );
-        return Checked {
-            sheet: None,
-            diagnostics: c.diags,
-        };
+    let raw = RawSheet::read(sheet, &mut c.diags);
+    c.diags = c.diags.drain(..).map(|d| d.in_file(file)).collect();
+    let Some(raw) = raw else {
+        return c.done(None);
     };
-    for (k, _) in top {
-        if !SHEET_KEYS.contains(&k.name.as_str()) {
-            let hint = closest(&k.name, SHEET_KEYS.iter().copied()).map_or_else(
-                || format!("allowed keys: {}", SHEET_KEYS.join(", ")),
-                |s| format!("did you mean `{s}`?"),
-            );
-            c.err(
-                "unknown-field",
-                k.pos,
-                format!("`{}` is not a key of an answer sheet", k.name),
-                hint,
-            );
-        }
-    }
-    if let Some(named) = sheet.get("model")
-        && let Some(id) = named.value.as_text()
-        && id != model.id
+    let named = raw.model_id();
+    if let (Some(id), Some(at)) = (&named, &raw.model)
+        && *id != model.id
     {
+        let msg = format!(
+            "the sheet was written for model `{id}` but is checked against `{}`",
+            model.id
+        );
         c.warn(
             "model-mismatch",
-            named.pos,
-            format!(
-                "the sheet was written for model `{id}` but is checked against `{}`",
-                model.id
-            ),
+            at.pos,
+            msg,
             "pass the right model with --model, or correct `model:`".into(),
         );
     }
-    if let Some(v) = sheet
-        .get("model_version")
-        .and_then(|n| n.value.as_text().map(|t| (t, n.pos)))
-        && v.0 != model.version
-        && sheet
-            .get("model")
-            .and_then(|n| n.value.as_text())
-            .is_none_or(|id| id == model.id)
+    if let Some(at) = &raw.model_version
+        && let Some(v) = at.value.as_text()
+        && v != model.version
+        && named.is_none_or(|id| id == model.id)
     {
+        let msg = format!(
+            "the sheet was written for version {v} of `{}`; this is version {}",
+            model.id, model.version
+        );
         c.warn(
             "model-mismatch",
-            v.1,
-            format!(
-                "the sheet was written for version {} of `{}`; this is version {}",
-                v.0, model.id, model.version
-            ),
+            at.pos,
+            msg,
             "check that the item ids still mean the same; re-run `smedx init` for a fresh sheet"
                 .into(),
         );
@@ -273,77 +215,39 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
         text: &source.text,
         diags: &mut c.diags,
     }
-    .read(sheet.get("profile"), sheet.pos, model);
-    let group = profile.industry_group.clone();
-    let size = profile.size_class;
-
+    .read(raw.profile, raw.pos, model);
+    let problems = raw.answers_problems.iter().cloned();
+    c.diags.extend(problems.map(|d| d.in_file(file)));
+    let (group, size) = (profile.industry_group.clone(), profile.size_class);
     let mut answers = BTreeMap::new();
-    let empty = Vec::new();
-    let entries: &Vec<(Key, Node)> = match sheet.get("answers") {
-        None => {
-            c.err(
-                "missing-field",
-                sheet.pos,
-                "the sheet has no `answers:`".into(),
-                "add `answers:` with one line per item; `smedx init` lists them all".into(),
-            );
-            &empty
-        }
-        Some(Node {
-            value: Value::Map(e),
-            ..
-        }) => e,
-        Some(Node {
-            value: Value::Null, ..
-        }) => &empty,
-        Some(n) => {
-            c.err(
-                "wrong-type",
-                n.pos,
-                format!(
-                    "`answers` is {}, expected a mapping of item id → answer",
-                    n.value.kind()
-                ),
-                "write `item-id: answer` lines under `answers:`".into(),
-            );
-            &empty
-        }
-    };
-    let answers_key = top
-        .iter()
-        .find(|(k, _)| k.name == "answers")
-        .map_or(sheet.pos, |(k, _)| k.pos);
-    let mut blank: BTreeMap<&str, crate::diag::Pos> = BTreeMap::new();
+    let mut blank: BTreeMap<&str, Pos> = BTreeMap::new();
     let mut suggested: Vec<&str> = Vec::new();
     let mut seen = vec![false; model.items.len()];
-    for (key, node) in entries {
-        let Some(item) = model.item(&key.name) else {
+    for a in &raw.answers {
+        let key = &a.item;
+        let Some(index) = model.item_index(&key.name) else {
             let near = closest(&key.name, model.items.iter().map(|i| i.id.as_str()));
             suggested.extend(near);
             let hint = near.map_or_else(
                 || "`smedx init` lists the item ids of the model".to_string(),
                 |s| format!("did you mean `{s}`?"),
             );
-            c.err(
-                "unknown-item",
-                key.pos,
-                format!("`{}` is not an item of model `{}`", key.name, model.id),
-                hint,
-            );
+            let msg = format!("`{}` is not an item of model `{}`", key.name, model.id);
+            c.err("unknown-item", key.pos, msg, hint);
             continue;
         };
-        let index = model.item_index(&key.name).unwrap_or(0);
-        if seen[index] {
+        let item = &model.items[index];
+        if std::mem::replace(&mut seen[index], true) {
+            let msg = format!("`{}` is answered twice", key.name);
             c.err(
                 "duplicate-answer",
                 key.pos,
-                format!("`{}` is answered twice", key.name),
+                msg,
                 "keep one answer per item".into(),
             );
             continue;
         }
-        seen[index] = true;
-        if node.value == Value::Null {
+        if a.blank {
             blank.insert(&key.name, key.pos);
             continue; // left blank: treated as unanswered below
         }
@@ -351,20 +255,21 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
             let group_title = model
                 .industry_group(&group)
                 .map_or(group.clone(), |g| g.title.zh.clone());
+            let msg = format!(
+                "`{}` does not apply to this firm ({group_title}); its answer is ignored",
+                item.id
+            );
             c.warn(
                 "not-applicable",
                 key.pos,
-                format!(
-                    "`{}` does not apply to this firm ({group_title}); its answer is ignored",
-                    item.id
-                ),
+                msg,
                 "remove the answer, or check `profile.industry` if the firm's industry is wrong"
                     .into(),
             );
             continue;
         }
-        if let Some(a) = c.answer(item, node) {
-            answers.insert(item.id.clone(), a);
+        if let Some(answer) = c.answer(item, a) {
+            answers.insert(item.id.clone(), answer);
         }
     }
     for (index, item) in model.items.iter().enumerate() {
@@ -382,22 +287,31 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
             };
             c.err(
                 "missing-answer",
-                blank.get(item.id.as_str()).copied().unwrap_or(answers_key),
+                blank
+                    .get(item.id.as_str())
+                    .copied()
+                    .unwrap_or(raw.answers_pos),
                 format!("`{}` ({}) is not answered", item.id, item.title.zh),
                 format!("answer it{na}; `smedx init` shows its options"),
             );
         }
     }
-    let has_errors = c.diags.iter().any(Diagnostic::is_error);
-    let result = AnswerSheet {
+    c.done(Some(AnswerSheet {
         model: model.id.clone(),
         model_version: model.version.clone(),
         profile,
         answers,
-    };
-    Checked {
-        sheet: (!has_errors).then_some(result),
-        diagnostics: c.diags,
+    }))
+}
+
+impl SheetChecker<'_> {
+    /// The result: the sheet when no error was found, and every diagnostic.
+    fn done(self, sheet: Option<AnswerSheet>) -> Checked {
+        let has_errors = self.diags.iter().any(Diagnostic::is_error);
+        Checked {
+            sheet: sheet.filter(|_| !has_errors),
+            diagnostics: self.diags,
+        }
     }
 }
 

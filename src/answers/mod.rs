@@ -2,11 +2,14 @@
 
 pub mod credit_code;
 mod profile;
+pub mod profile_fields;
+pub mod raw;
 pub mod reference;
 
 pub mod check;
 pub use check::{Checked, check_sheet, load_sheet};
 pub use profile::Profile;
+pub use profile_fields::{FieldKind, ProfileField, profile_field, profile_fields};
 
 pub use crate::model::SizeClass;
 pub use crate::model::item::{AnswerValue, Trend};

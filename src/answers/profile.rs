@@ -2,13 +2,17 @@
 
 use super::SizeClass;
 use super::credit_code;
+use super::profile_fields::{FieldKind, ProfileField, profile_field, profile_fields, split_list};
 use super::reference::{Metrics, reference};
 use crate::diag::{Diagnostic, Pos};
 use crate::model::Model;
 use crate::yaml_value::{Node, Value};
 use serde::Serialize;
+use serde_json::Value as JsonValue;
+use std::collections::BTreeMap;
 
 /// Who was assessed. Derived fields (`size_class`, `industry_group`) come from the data files.
+/// Read from the fields of [`profile_fields`]; a field no code reads stays in `other`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Profile {
     pub name: String,
@@ -47,6 +51,9 @@ pub struct Profile {
     /// Generated data, not a real firm.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub synthetic: bool,
+    /// Fields of the table that no code reads by name, as written.
+    #[serde(flatten)]
+    pub other: BTreeMap<String, JsonValue>,
     /// Derived from industry, employees, revenue, assets (2011 划型 rules).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub size_class: Option<SizeClass>,
@@ -54,25 +61,43 @@ pub struct Profile {
     pub industry_group: String,
 }
 
-/// Keys a profile may have.
-pub const PROFILE_KEYS: &[&str] = &[
-    "name",
-    "credit_code",
-    "credit_code_verified",
-    "region",
-    "industry",
-    "employees",
-    "revenue",
-    "assets",
-    "assessed_on",
-    "assessor",
-    "digital_budget",
-    "it_staff",
-    "existing_systems",
-    "pain_points",
-    "tags",
-    "synthetic",
-];
+impl Profile {
+    /// Set a field of the profile table to a checked value; one no code reads goes to `other`.
+    fn set(&mut self, id: &str, v: JsonValue) {
+        let text = |v: JsonValue| v.as_str().map(str::to_string);
+        let list = |v: JsonValue| match v {
+            JsonValue::Array(l) => l.into_iter().filter_map(text).collect(),
+            _ => Vec::new(),
+        };
+        match id {
+            "name" => self.name = text(v).unwrap_or_default(),
+            "credit_code" => self.credit_code = text(v),
+            "region" => self.region = text(v),
+            "industry" => self.industry = text(v),
+            "employees" => self.employees = v.as_f64(),
+            "revenue" => self.revenue = v.as_f64(),
+            "assets" => self.assets = v.as_f64(),
+            "assessed_on" => self.assessed_on = text(v),
+            "assessor" => self.assessor = text(v),
+            "digital_budget" => self.digital_budget = v.as_f64(),
+            "it_staff" => self.it_staff = v.as_f64(),
+            "existing_systems" => self.existing_systems = list(v),
+            "pain_points" => self.pain_points = list(v),
+            "tags" => self.tags = list(v),
+            "synthetic" => self.synthetic = v == JsonValue::Bool(true),
+            "credit_code_verified" => {} // a confirmation, not part of the profile
+            other => {
+                self.other.insert(other.to_string(), v);
+            }
+        }
+    }
+
+    /// The value of a profile field, as the sheet would hold it (`Null` when not given).
+    pub fn get(&self, id: &str) -> JsonValue {
+        let mut all = serde_json::to_value(self).unwrap_or_default();
+        all.get_mut(id).map(JsonValue::take).unwrap_or_default()
+    }
+}
 
 pub(super) struct ProfileReader<'a> {
     pub file: &'a str,
@@ -119,41 +144,63 @@ impl ProfileReader<'_> {
         }
     }
 
-    fn number(&mut self, node: &Node, key: &str, unit: &str) -> Option<f64> {
-        match &node.value {
-            Value::Null => None,
-            v => match v.as_number() {
-                Some(n) if n >= 0.0 => Some(n),
+    /// One field's value as written, checked against its kind; `None` when blank or wrong.
+    fn field(&mut self, field: &ProfileField, node: &Node) -> Option<JsonValue> {
+        let key = field.id.as_str();
+        match field.kind {
+            FieldKind::Text | FieldKind::Code | FieldKind::Date => {
+                self.text(node, key).map(JsonValue::from)
+            }
+            FieldKind::Number => match node.value.as_number() {
+                _ if node.value == Value::Null => None,
+                Some(n) if field.min.is_none_or(|m| n >= m) => Some(JsonValue::from(n)),
                 _ => {
+                    let unit = field.unit.as_ref().map_or("", |u| u.en.as_str());
                     self.err(
                         "wrong-type",
                         node.pos,
                         format!(
                             "`profile.{key}` is {}, expected a number of {unit} (0 or more)",
-                            describe(v)
+                            describe(&node.value)
                         ),
                         &format!("write a plain number of {unit}, e.g. {key}: 120"),
                     );
                     None
                 }
             },
-        }
-    }
-
-    fn list(&mut self, node: &Node, key: &str) -> Vec<String> {
-        match &node.value {
-            Value::Null => Vec::new(),
-            Value::List(items) => items.iter().filter_map(|i| self.text(i, key)).collect(),
-            Value::String(s) => vec![s.clone()],
-            other => {
-                self.err(
-                    "wrong-type",
-                    node.pos,
-                    format!("`profile.{key}` is {}, expected a list", other.kind()),
-                    "write a list: [财务软件, 钉钉]",
-                );
-                Vec::new()
-            }
+            FieldKind::List => match &node.value {
+                Value::Null => None,
+                Value::List(items) => Some(
+                    items
+                        .iter()
+                        .filter_map(|i| self.text(i, key))
+                        .collect::<Vec<_>>()
+                        .into(),
+                ),
+                Value::String(s) => Some(split_list(s).into()),
+                other => {
+                    self.err(
+                        "wrong-type",
+                        node.pos,
+                        format!("`profile.{key}` is {}, expected a list", other.kind()),
+                        "write a list: [财务软件, 钉钉]",
+                    );
+                    None
+                }
+            },
+            FieldKind::Flag => match node.value {
+                Value::Bool(b) => Some(b.into()),
+                Value::Null => None,
+                _ => {
+                    self.err(
+                        "wrong-type",
+                        node.pos,
+                        format!("`{key}` must be true or false"),
+                        "write true or false",
+                    );
+                    None
+                }
+            },
         }
     }
 
@@ -175,61 +222,25 @@ impl ProfileReader<'_> {
             p.industry_group = model.industry_group_of(None).to_string();
             return p;
         };
-        let verified = node
-            .get("credit_code_verified")
-            .is_some_and(|v| v.value == Value::Bool(true));
-        let mut industry_pos = node.pos;
-        let mut credit_pos = node.pos;
+        let mut verified = false;
         for (key, value) in entries {
-            match key.name.as_str() {
-                "name" => p.name = self.text(value, "name").unwrap_or_default(),
-                "credit_code" => {
-                    credit_pos = value.pos;
-                    p.credit_code = self.text(value, "credit_code");
-                }
-                "credit_code_verified" => {
-                    if !matches!(value.value, Value::Bool(_)) {
-                        self.err(
-                            "wrong-type",
-                            value.pos,
-                            "`credit_code_verified` must be true or false".into(),
-                            "write true or false",
-                        );
-                    }
-                }
-                "region" => p.region = self.text(value, "region"),
-                "industry" => {
-                    industry_pos = value.pos;
-                    p.industry = self.text(value, "industry");
-                }
-                "employees" => p.employees = self.number(value, "employees", "people"),
-                "revenue" => p.revenue = self.number(value, "revenue", "万元"),
-                "assets" => p.assets = self.number(value, "assets", "万元"),
-                "assessed_on" => p.assessed_on = self.text(value, "assessed_on"),
-                "assessor" => p.assessor = self.text(value, "assessor"),
-                "digital_budget" => {
-                    p.digital_budget = self.number(value, "digital_budget", "万元 per year")
-                }
-                "it_staff" => p.it_staff = self.number(value, "it_staff", "people"),
-                "existing_systems" => p.existing_systems = self.list(value, "existing_systems"),
-                "pain_points" => p.pain_points = self.list(value, "pain_points"),
-                "tags" => p.tags = self.list(value, "tags"),
-                "synthetic" => p.synthetic = value.value == Value::Bool(true),
-                other => {
-                    let hint = crate::text::closest(other, PROFILE_KEYS.iter().copied())
-                        .map_or_else(
-                            || format!("allowed keys: {}", PROFILE_KEYS.join(", ")),
-                            |c| format!("did you mean `{c}`?"),
-                        );
-                    self.err(
-                        "unknown-field",
-                        key.pos,
-                        format!("`profile.{other}` is not a profile field"),
-                        &hint,
-                    );
-                }
+            let Some(field) = profile_field(&key.name) else {
+                let ids = profile_fields().iter().map(|f| f.id.as_str());
+                let hint = crate::text::closest(&key.name, ids.clone()).map_or_else(
+                    || format!("allowed keys: {}", ids.collect::<Vec<_>>().join(", ")),
+                    |c| format!("did you mean `{c}`?"),
+                );
+                let msg = format!("`profile.{}` is not a profile field", key.name);
+                self.err("unknown-field", key.pos, msg, &hint);
+                continue;
+            };
+            if let Some(v) = self.field(field, value) {
+                verified |= field.id == "credit_code_verified" && v == JsonValue::Bool(true);
+                p.set(&field.id, v);
             }
         }
+        let pos_of = |key: &str| node.get(key).map_or(node.pos, |n| n.pos);
+        let (industry_pos, credit_pos) = (pos_of("industry"), pos_of("credit_code"));
         if p.name.is_empty() {
             self.err(
                 "missing-field",
@@ -264,7 +275,7 @@ impl ProfileReader<'_> {
         // Region.
         if let Some(region) = &p.region {
             let ok = region.len() == 6 && region.chars().all(|c| c.is_ascii_digit());
-            let pos = node.get("region").map_or(node.pos, |n| n.pos);
+            let pos = pos_of("region");
             if !ok {
                 self.err(
                     "bad-region",
@@ -332,7 +343,7 @@ impl ProfileReader<'_> {
         if let Some(date) = &p.assessed_on
             && !valid_date(date)
         {
-            let pos = node.get("assessed_on").map_or(node.pos, |n| n.pos);
+            let pos = pos_of("assessed_on");
             self.err(
                 "bad-date",
                 pos,
@@ -450,6 +461,33 @@ mod tests {
         assert!(normalise_industry("9").is_err());
         assert!(normalise_industry("C99999").is_err());
         assert!(normalise_industry("Z").is_err());
+    }
+
+    #[test]
+    fn list_fields_take_a_list_or_one_string_split_like_a_cell() {
+        let text = "profile:\n  name: x\n  pain_points: 交期不准、缺订单\n  existing_systems: [ERP]\n  tags: 7\nanswers:\n";
+        let src = crate::source_file::SourceFile::from_text("t.yaml", text);
+        let node = crate::answers::load_sheet(&src).unwrap();
+        let m = crate::model::bundled("sme-dx-2024").unwrap();
+        let mut diags = Vec::new();
+        let p = ProfileReader {
+            file: "t.yaml",
+            text,
+            diags: &mut diags,
+        }
+        .read(node.get("profile"), Pos::UNKNOWN, m);
+        assert_eq!(p.pain_points, ["交期不准", "缺订单"]);
+        assert_eq!(p.existing_systems, ["ERP"]);
+        assert!(
+            diags
+                .iter()
+                .any(|d| d.code == "wrong-type" && d.message.contains("profile.tags")),
+            "{diags:?}"
+        );
+        assert_eq!(
+            p.get("pain_points"),
+            serde_json::json!(["交期不准", "缺订单"])
+        );
     }
 
     #[test]

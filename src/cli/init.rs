@@ -100,60 +100,9 @@ pub fn blank_sheet(model: &Model, lang: Lang) -> String {
         model.id, model.version
     );
     let _ = writeln!(out, "profile:");
-    let fields: [(&str, &str, &str); 14] = [
-        ("name", "企业名称（必填）", "registered name (required)"),
-        (
-            "credit_code",
-            "统一社会信用代码，18 位",
-            "unified social credit code, 18 characters",
-        ),
-        (
-            "region",
-            "行政区划代码，6 位，加引号，如 \"330106\"",
-            "6-digit region code, quoted, e.g. \"330106\"",
-        ),
-        (
-            "industry",
-            "国民经济行业代码 GB/T 4754-2017，如 C2110",
-            "GB/T 4754-2017 industry code, e.g. C2110",
-        ),
-        ("employees", "从业人员（人）", "employees (people)"),
-        (
-            "revenue",
-            "上年营业收入（万元）",
-            "revenue last year (10k CNY)",
-        ),
-        (
-            "assets",
-            "资产总额（万元，建筑业、房地产、租赁和商务服务业需要）",
-            "total assets (10k CNY; needed for construction, real estate, leasing)",
-        ),
-        (
-            "assessed_on",
-            "评估日期 YYYY-MM-DD",
-            "assessment date YYYY-MM-DD",
-        ),
-        ("assessor", "评估人", "assessor"),
-        (
-            "digital_budget",
-            "每年数字化预算（万元）",
-            "yearly digital budget (10k CNY)",
-        ),
-        ("it_staff", "信息化人员（人）", "IT staff (people)"),
-        (
-            "existing_systems",
-            "已有系统，如 [财务软件, 钉钉]",
-            "existing systems, e.g. [accounting software, DingTalk]",
-        ),
-        (
-            "tags",
-            "标签，如 [专精特新]",
-            "tags, e.g. [specialised SME]",
-        ),
-        ("synthetic", "演示数据填 true", "true for demo data"),
-    ];
-    for (key, zh, en) in fields {
-        let _ = writeln!(out, "  {key}:    # {}", tr(lang, zh, en));
+    for f in crate::answers::profile_fields().iter().filter(|f| f.asked) {
+        let how = format!("{}：{}", f.title(lang), f.how(lang));
+        let _ = writeln!(out, "  {}:    # {how}", f.id);
     }
     let _ = writeln!(out, "\nanswers:");
     for d in &model.dimensions {

@@ -32,64 +32,25 @@ pub fn sheet_yaml(model: &Model, sheet: &AnswerSheet, header: &[String]) -> Stri
     out
 }
 
-/// The `profile:` block.
+/// The `profile:` block, fields in the order of the profile table.
 pub fn profile_yaml(p: &Profile) -> String {
+    use serde_json::Value as J;
     let mut out = String::from("profile:\n");
-    let mut line = |key: &str, value: String| {
-        let _ = writeln!(out, "  {key}: {value}");
-    };
-    line("name", quoted(&p.name));
-    let texts = [
-        ("credit_code", &p.credit_code),
-        ("region", &p.region),
-        ("industry", &p.industry),
-    ];
-    for (key, v) in texts {
-        if let Some(v) = v {
-            line(key, quoted(v));
-        }
-    }
     // A checked sheet keeps a code that fails its check digit only when it was confirmed.
-    if p.credit_code
+    let unverified = p
+        .credit_code
         .as_deref()
-        .is_some_and(|c| crate::answers::credit_code::validate(c).is_err())
-    {
-        line("credit_code_verified", "true".into());
-    }
-    let numbers = [
-        ("employees", p.employees),
-        ("revenue", p.revenue),
-        ("assets", p.assets),
-    ];
-    for (key, v) in numbers {
-        if let Some(v) = v {
-            line(key, format_number(v));
-        }
-    }
-    for (key, v) in [("assessed_on", &p.assessed_on), ("assessor", &p.assessor)] {
-        if let Some(v) = v {
-            line(key, quoted(v));
-        }
-    }
-    for (key, v) in [
-        ("digital_budget", p.digital_budget),
-        ("it_staff", p.it_staff),
-    ] {
-        if let Some(v) = v {
-            line(key, format_number(v));
-        }
-    }
-    for (key, v) in [
-        ("existing_systems", &p.existing_systems),
-        ("pain_points", &p.pain_points),
-        ("tags", &p.tags),
-    ] {
-        if !v.is_empty() {
-            line(key, list(v.iter().map(|s| quoted(s))));
-        }
-    }
-    if p.synthetic {
-        line("synthetic", "true".into());
+        .is_some_and(|c| crate::answers::credit_code::validate(c).is_err());
+    for f in crate::answers::profile_fields() {
+        let value = match p.get(&f.id) {
+            _ if f.id == "credit_code_verified" && unverified => "true".into(),
+            J::String(s) if f.id == "name" || !s.is_empty() => quoted(&s),
+            J::Number(n) => format_number(n.as_f64().unwrap_or_default()),
+            J::Bool(true) => "true".into(),
+            J::Array(l) if !l.is_empty() => list(l.iter().filter_map(J::as_str).map(quoted)),
+            _ => continue,
+        };
+        let _ = writeln!(out, "  {}: {value}", f.id);
     }
     out
 }

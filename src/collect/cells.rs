@@ -6,7 +6,7 @@
 //! cell it came from. For workbooks the cell goes into the diagnostic's `file` field
 //! (`问卷.xlsx:设备系统!D7`, line and column 0); for CSV files line and column are the real ones.
 
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Diagnostic, Location, Pos, quote_sheet};
 
 /// The value of one cell, as read from a workbook or a delimited file.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,8 +54,12 @@ pub enum Place {
     Cell { sheet: String, row: u32, col: u32 },
     /// A whole sheet (one that is missing from the workbook).
     Sheet(String),
-    /// A field of a delimited text file; line and column 1-based.
-    Field { line: u32, column: u32 },
+    /// A field of a delimited text file; line and column 1-based, and the column's header.
+    Field {
+        line: u32,
+        column: u32,
+        header: Option<String>,
+    },
     /// The file as a whole.
     File,
 }
@@ -97,48 +101,55 @@ impl Places {
     }
 
     /// Put a diagnostic at the cell its ticket stands for.
-    pub fn locate(&self, mut d: Diagnostic) -> Diagnostic {
-        let place = self
-            .place(Pos {
-                line: d.line,
-                column: d.column,
-            })
-            .cloned()
-            .unwrap_or(Place::File);
-        d.file = location(&self.file, &place);
-        let (line, column) = match place {
-            Place::Field { line, column } => (line, column),
-            _ => (0, 0),
-        };
-        d.line = line;
-        d.column = column;
-        d
+    pub fn locate(&self, d: Diagnostic) -> Diagnostic {
+        let place = self.place(d.location.pos()).cloned().unwrap_or(Place::File);
+        let location = place.location(&self.file);
+        d.located(location)
     }
 }
 
-/// `file:Sheet!D7`, `file:Sheet`, or just `file` (CSV fields keep line and column separately).
-pub fn location(file: &str, place: &Place) -> String {
-    match place {
-        Place::Cell { sheet, row, col } => format!("{file}:{}", cell_ref(sheet, *row, *col)),
-        Place::Sheet(sheet) => format!("{file}:{}", quote_sheet(sheet)),
-        Place::Field { .. } | Place::File => file.to_string(),
+impl Place {
+    /// A line of a text input with no column headers (the terminal's synthetic records).
+    pub fn line(line: u32) -> Place {
+        Place::Field {
+            line,
+            column: 1,
+            header: None,
+        }
+    }
+
+    /// The diagnostic location of this place in `file`.
+    pub fn location(&self, file: &str) -> Location {
+        let file = file.to_string();
+        match self {
+            Place::Cell { sheet, row, col } => Location::Cell {
+                file,
+                sheet: sheet.clone(),
+                cell: Some(format!("{}{}", column_letters(*col), row + 1)),
+            },
+            Place::Sheet(sheet) => Location::Cell {
+                file,
+                sheet: sheet.clone(),
+                cell: None,
+            },
+            Place::Field {
+                line,
+                column,
+                header,
+            } => Location::Field {
+                file,
+                line: *line,
+                column: *column,
+                header: header.clone(),
+            },
+            Place::File => Location::File { file },
+        }
     }
 }
 
 /// `设备系统!D7`; a sheet name with spaces or punctuation is quoted as Excel does: `'Digital foundation'!D7`.
 pub fn cell_ref(sheet: &str, row: u32, col: u32) -> String {
     format!("{}!{}{}", quote_sheet(sheet), column_letters(col), row + 1)
-}
-
-fn quote_sheet(sheet: &str) -> String {
-    let plain = sheet
-        .chars()
-        .all(|c| c.is_alphanumeric() || c == '_' || c == '.');
-    if plain {
-        sheet.to_string()
-    } else {
-        format!("'{}'", sheet.replace('\'', "''"))
-    }
 }
 
 /// Column letters of a 0-based column: 0 → A, 25 → Z, 26 → AA.
@@ -230,7 +241,11 @@ mod tests {
         let d = places.locate(Diagnostic::error("x", "m").in_file("问卷.xlsx").at(p));
         assert_eq!(d.location(), "问卷.xlsx:设备系统!D7");
         let mut csv = Places::new("b.csv");
-        let p = csv.pos(Place::Field { line: 4, column: 9 });
+        let p = csv.pos(Place::Field {
+            line: 4,
+            column: 9,
+            header: None,
+        });
         assert_eq!(
             csv.locate(Diagnostic::error("x", "m").at(p)).location(),
             "b.csv:4:9"

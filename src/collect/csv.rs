@@ -3,9 +3,10 @@
 //! says clearly when a file looks GBK-encoded (what Excel on Chinese Windows writes as "CSV").
 
 use super::cells::CellValue;
-use super::flat::{CellStyle, Column, PROFILE_FIELDS, sheet_cells};
+use super::flat::{CellStyle, Column, sheet_cells};
 use super::tabular::{Table, TableRow};
 use crate::answers::AnswerSheet;
+use crate::answers::profile_fields;
 use crate::diag::Diagnostic;
 use crate::model::{ItemSpec, Model};
 use crate::source_file::SourceFile;
@@ -22,10 +23,10 @@ pub const CELL_STYLE: CellStyle = CellStyle {
 /// The columns of a CSV template: the profile, then per item its answer, the two counts of a
 /// ratio and the recorded figures.
 pub fn template_columns(model: &Model) -> Vec<Column> {
-    let mut columns: Vec<Column> = PROFILE_FIELDS
+    let mut columns: Vec<Column> = profile_fields()
         .iter()
         .enumerate()
-        .filter(|(_, f)| f.common)
+        .filter(|(_, f)| f.asked)
         .map(|(i, _)| Column::Profile(i))
         .collect();
     for (i, item) in model.items.iter().enumerate() {

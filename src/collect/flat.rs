@@ -3,7 +3,8 @@
 //! [`crate::answers::check_sheet`] checks, and a checked [`AnswerSheet`] → cells for the writers.
 
 use super::cells::{CellValue, Place, Places};
-use crate::answers::{AnswerSheet, Profile};
+pub use crate::answers::profile_fields::{join_list, split_list};
+use crate::answers::{AnswerSheet, FieldKind, Profile, ProfileField, profile_fields};
 use crate::diag::Diagnostic;
 use crate::model::item::{Input, Words};
 pub use crate::model::item::{is_na, na_word, option_label, resolve_choice, split_choices};
@@ -11,193 +12,12 @@ use crate::model::{Item, Model, Written, WrittenValue};
 use crate::text::{Lang, tr};
 use crate::yaml_value::{Key, Node, Value, format_number};
 
-/// How a profile field is typed in a cell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    Text,
-    /// A code kept exactly as written (leading zeros, long digit strings).
-    Code,
-    Number,
-    Date,
-    /// Several values in one cell, separated by `、` `,` or `;`.
-    List,
-    /// Yes or no.
-    Flag,
-}
-
-/// A field of the enterprise profile as collected in forms.
-#[derive(Debug, Clone, Copy)]
-pub struct ProfileField {
-    /// The key in the answer sheet's `profile:`.
-    pub key: &'static str,
-    pub title: (&'static str, &'static str),
-    pub help: (&'static str, &'static str),
-    pub kind: FieldKind,
-    /// Asked in every form; the rest are for round trips of sheets that have them.
-    pub common: bool,
-}
-
-impl ProfileField {
-    pub fn title(&self, lang: Lang) -> &'static str {
-        tr(lang, self.title.0, self.title.1)
-    }
-
-    pub fn help(&self, lang: Lang) -> &'static str {
-        tr(lang, self.help.0, self.help.1)
-    }
-}
-
-/// Every profile field a form collects, in the order forms ask them.
-pub const PROFILE_FIELDS: &[ProfileField] = &[
-    ProfileField {
-        key: "name",
-        title: ("企业名称", "Enterprise name"),
-        help: (
-            "营业执照上的全称（必填）",
-            "Registered name on the business licence (required)",
-        ),
-        kind: FieldKind::Text,
-        common: true,
-    },
-    ProfileField {
-        key: "credit_code",
-        title: ("统一社会信用代码", "Unified social credit code"),
-        help: (
-            "18 位，营业执照上可查",
-            "18 characters, on the business licence",
-        ),
-        kind: FieldKind::Code,
-        common: true,
-    },
-    ProfileField {
-        key: "region",
-        title: ("行政区划代码", "Region code"),
-        help: (
-            "6 位县级代码，如 330106",
-            "6-digit county-level code, e.g. 330106",
-        ),
-        kind: FieldKind::Code,
-        common: true,
-    },
-    ProfileField {
-        key: "industry",
-        title: ("行业代码", "Industry code"),
-        help: (
-            "GB/T 4754-2017 国民经济行业代码，如 C2110",
-            "GB/T 4754-2017 industry code, e.g. C2110",
-        ),
-        kind: FieldKind::Code,
-        common: true,
-    },
-    ProfileField {
-        key: "employees",
-        title: ("从业人员（人）", "Employees (people)"),
-        help: ("上年末从业人员数", "Headcount at the end of last year"),
-        kind: FieldKind::Number,
-        common: true,
-    },
-    ProfileField {
-        key: "revenue",
-        title: ("营业收入（万元）", "Revenue (10k CNY)"),
-        help: ("上年营业收入", "Revenue last year"),
-        kind: FieldKind::Number,
-        common: true,
-    },
-    ProfileField {
-        key: "assets",
-        title: ("资产总额（万元）", "Total assets (10k CNY)"),
-        help: (
-            "建筑业、房地产、租赁和商务服务业划型需要",
-            "Needed to size construction, real-estate and leasing firms",
-        ),
-        kind: FieldKind::Number,
-        common: true,
-    },
-    ProfileField {
-        key: "assessed_on",
-        title: ("评估日期", "Assessment date"),
-        help: ("YYYY-MM-DD，如 2026-05-12", "YYYY-MM-DD, e.g. 2026-05-12"),
-        kind: FieldKind::Date,
-        common: true,
-    },
-    ProfileField {
-        key: "assessor",
-        title: ("评估人", "Assessor"),
-        help: ("填写人或服务机构", "Who filled in the questionnaire"),
-        kind: FieldKind::Text,
-        common: true,
-    },
-    ProfileField {
-        key: "digital_budget",
-        title: ("数字化预算（万元/年）", "Digital budget (10k CNY/year)"),
-        help: ("每年可用于数字化的预算", "Yearly budget for digitalisation"),
-        kind: FieldKind::Number,
-        common: true,
-    },
-    ProfileField {
-        key: "it_staff",
-        title: ("信息化人员（人）", "IT staff (people)"),
-        help: ("专职或兼职", "Full-time or part-time"),
-        kind: FieldKind::Number,
-        common: true,
-    },
-    ProfileField {
-        key: "existing_systems",
-        title: ("已有系统", "Existing systems"),
-        help: (
-            "用顿号分隔，如 财务软件、钉钉",
-            "Separated by commas, e.g. accounting software, DingTalk",
-        ),
-        kind: FieldKind::List,
-        common: true,
-    },
-    ProfileField {
-        key: "pain_points",
-        title: ("痛点", "Pain points"),
-        help: (
-            "用顿号分隔，如 交期不准、库存积压",
-            "Separated by commas, e.g. unreliable delivery dates, excess inventory",
-        ),
-        kind: FieldKind::List,
-        common: true,
-    },
-    ProfileField {
-        key: "tags",
-        title: ("标签", "Tags"),
-        help: ("用顿号分隔，如 专精特新", "Separated by commas"),
-        kind: FieldKind::List,
-        common: true,
-    },
-    ProfileField {
-        key: "credit_code_verified",
-        title: ("信用代码已核实", "Credit code verified"),
-        help: (
-            "校验位不符但已与营业执照核对无误时填“是”",
-            "yes when the code fails the check digit but matches the licence",
-        ),
-        kind: FieldKind::Flag,
-        common: false,
-    },
-    ProfileField {
-        key: "synthetic",
-        title: ("演示数据", "Demo data"),
-        help: ("虚构企业填“是”", "yes for a fictional firm"),
-        kind: FieldKind::Flag,
-        common: false,
-    },
-];
-
-/// The profile field with this key.
-pub fn profile_field(key: &str) -> Option<&'static ProfileField> {
-    PROFILE_FIELDS.iter().find(|f| f.key == key)
-}
-
 /// What a cell holds, in terms of the answer sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Column {
     Model,
     ModelVersion,
-    /// A profile field, by index into [`PROFILE_FIELDS`].
+    /// A profile field, by index into [`profile_fields`].
     Profile(usize),
     /// The answer to an item (by index into the model's items).
     Answer(usize),
@@ -233,7 +53,7 @@ impl Column {
         match self {
             Column::Model => "model".into(),
             Column::ModelVersion => "model_version".into(),
-            Column::Profile(f) => PROFILE_FIELDS[f].key.into(),
+            Column::Profile(f) => profile_fields()[f].id.clone(),
             Column::Answer(i) => item(i).into(),
             Column::Tick(i, o) => format!("{}.{}", item(i), model.items[i].words()[o].id),
             Column::Applicable(i) => format!("{}.applicable", item(i)),
@@ -249,7 +69,7 @@ impl Column {
         match self {
             Column::Model => tr(lang, "模型", "Model").into(),
             Column::ModelVersion => tr(lang, "模型版本", "Model version").into(),
-            Column::Profile(f) => PROFILE_FIELDS[f].title(lang).into(),
+            Column::Profile(f) => profile_fields()[f].title(lang).into(),
             Column::Answer(i) => model.items[i].title.get(lang).into(),
             Column::Tick(i, o) => model.items[i].words()[o].label.get(lang).into(),
             Column::Applicable(_) => tr(lang, "是否适用", "Applies").into(),
@@ -343,46 +163,6 @@ pub fn tick_word(text: &str) -> Option<bool> {
     }
 }
 
-/// Split a list cell of the profile: one per line when the cell has several lines, else at
-/// `、` `,` `;` outside brackets (`用友U8（财务、存货核算）、钉钉` is two systems).
-pub fn split_list(text: &str) -> Vec<String> {
-    let parts: Vec<String> = if text.contains('\n') {
-        text.lines().map(str::to_string).collect()
-    } else {
-        let mut parts = vec![String::new()];
-        let mut depth = 0i32;
-        for c in text.chars() {
-            match c {
-                '(' | '（' | '[' | '【' | '《' => depth += 1,
-                ')' | '）' | ']' | '】' | '》' => depth -= 1,
-                _ => {}
-            }
-            if depth <= 0 && matches!(c, '、' | ',' | '，' | ';' | '；') {
-                parts.push(String::new());
-            } else if let Some(last) = parts.last_mut() {
-                last.push(c);
-            }
-        }
-        parts
-    };
-    parts
-        .iter()
-        .map(|s| s.trim())
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// A profile list in one cell; one per line when an entry would not split back as it is.
-pub fn join_list(items: &[String]) -> String {
-    let joined = items.join("、");
-    if split_list(&joined) == items {
-        joined
-    } else {
-        items.join("\n")
-    }
-}
-
 /// Builds value trees from records, giving every node a ticket to its cell.
 struct Builder<'a> {
     places: &'a mut Places,
@@ -467,9 +247,9 @@ impl Builder<'_> {
             FieldKind::List => match &cell.value {
                 CellValue::Text(s) => {
                     let pos = self.places.pos(cell.place.clone());
+                    let entries = split_list(s).into_iter().flat_map(|v| field.entries(&v));
                     Value::List(
-                        split_list(s)
-                            .into_iter()
+                        entries
                             .map(|v| Node {
                                 pos,
                                 value: Value::String(v),
@@ -713,8 +493,8 @@ pub fn record_to_node(
                 if cell.value.is_empty() {
                     continue;
                 }
-                let field = &PROFILE_FIELDS[f];
-                let key = b.key(&cell.place, field.key);
+                let field = &profile_fields()[f];
+                let key = b.key(&cell.place, &field.id);
                 let value = b.profile(field, cell);
                 let node = b.node(&cell.place, value);
                 profile.push((key, node));
@@ -877,38 +657,22 @@ pub fn sheet_cells(
 /// The profile as cells.
 pub fn profile_cells(p: &Profile) -> Vec<(Column, CellValue)> {
     let mut out = Vec::new();
-    for (f, field) in PROFILE_FIELDS.iter().enumerate() {
-        let text = |s: &Option<String>| s.clone().map_or(CellValue::Empty, CellValue::Text);
-        let num = |n: Option<f64>| n.map_or(CellValue::Empty, CellValue::Number);
-        let list = |l: &Vec<String>| {
-            if l.is_empty() {
-                CellValue::Empty
-            } else {
-                CellValue::Text(join_list(l))
-            }
-        };
-        let value = match field.key {
-            "name" => CellValue::text(&p.name),
-            "credit_code" => text(&p.credit_code),
-            "region" => text(&p.region),
-            "industry" => text(&p.industry),
-            "employees" => num(p.employees),
-            "revenue" => num(p.revenue),
-            "assets" => num(p.assets),
-            "assessed_on" => text(&p.assessed_on),
-            "assessor" => text(&p.assessor),
-            "digital_budget" => num(p.digital_budget),
-            "it_staff" => num(p.it_staff),
-            "existing_systems" => list(&p.existing_systems),
-            "pain_points" => list(&p.pain_points),
-            "tags" => list(&p.tags),
-            "synthetic" if p.synthetic => CellValue::Text("yes".into()),
-            "credit_code_verified"
-                if p.credit_code
-                    .as_deref()
-                    .is_some_and(|c| crate::answers::credit_code::validate(c).is_err()) =>
-            {
-                CellValue::Text("yes".into())
+    let unverified = p
+        .credit_code
+        .as_deref()
+        .is_some_and(|c| crate::answers::credit_code::validate(c).is_err());
+    for (f, field) in profile_fields().iter().enumerate() {
+        let value = match p.get(&field.id) {
+            _ if field.id == "credit_code_verified" && unverified => CellValue::Text("yes".into()),
+            serde_json::Value::String(s) if !s.is_empty() => CellValue::Text(s),
+            serde_json::Value::Number(n) => n.as_f64().map_or(CellValue::Empty, CellValue::Number),
+            serde_json::Value::Bool(true) => CellValue::Text("yes".into()),
+            serde_json::Value::Array(l) if !l.is_empty() => {
+                let l: Vec<String> = l
+                    .iter()
+                    .filter_map(|v| v.as_str().map(Into::into))
+                    .collect();
+                CellValue::Text(join_list(&l))
             }
             _ => CellValue::Empty,
         };
@@ -945,8 +709,8 @@ mod tests {
         use crate::source_file::SourceFile;
         let m = crate::model::bundled("sme-dx-2024").unwrap();
         let mut text = String::from("profile:\n  name: x\n");
-        for f in PROFILE_FIELDS.iter().skip(1) {
-            text.push_str(&format!("  {}: \n", f.key));
+        for f in profile_fields().iter().skip(1) {
+            text.push_str(&format!("  {}: \n", f.id));
         }
         text.push_str("answers: {}\n");
         let src = SourceFile::from_text("t.yaml", &text);

@@ -54,10 +54,7 @@ pub fn check_record(model: &Model, record: &Record, file: &str) -> CheckedRecord
     let diagnostics = diags
         .into_iter()
         .filter(|d| {
-            let place = places.place(crate::diag::Pos {
-                line: d.line,
-                column: d.column,
-            });
+            let place = places.place(d.location.pos());
             !(d.code == "missing-answer"
                 && place.is_some_and(|p| record.absent.iter().any(|(_, a)| a == p)))
         })

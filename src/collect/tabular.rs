@@ -9,7 +9,7 @@
 //! `foundation-network_connectivity_grp-network_connectivity` from ODK Central). Kobo's extra
 //! columns for each choice of a multiple choice (`…/network_connectivity/B`, 1 or 0) are read as ticks.
 
-use super::cells::{CellValue, Place, location};
+use super::cells::{CellValue, Place};
 use super::flat::{Column, Record};
 use super::xlsform::FormNames;
 use crate::diag::Diagnostic;
@@ -131,17 +131,15 @@ impl Table {
             None => Place::Field {
                 line,
                 column: col.saturating_add(1),
+                header: (self.rows.first())
+                    .and_then(|h| h.cells.get(col as usize)?.as_text())
+                    .map(|h| h.trim_start_matches('\u{feff}').trim().to_string()),
             },
         }
     }
 
     fn diag(&self, d: Diagnostic, place: &Place) -> Diagnostic {
-        let mut d = d.in_file(&location(&self.file, place));
-        if let Place::Field { line, column } = place {
-            d.line = *line;
-            d.column = *column;
-        }
-        d
+        d.located(place.location(&self.file))
     }
 
     /// The model named in a `model` column of the first data row.
@@ -317,8 +315,12 @@ impl ColumnNames {
         for (column, name) in form.all(model) {
             names.insert(name, column);
         }
+        // The free text beside a multiple choice of the profile (XLSForm `…_other`).
+        for (f, field) in crate::answers::profile_fields().iter().enumerate() {
+            names.insert(format!("{}_other", field.id), Column::Profile(f));
+        }
         let mut csv = vec![Column::Model, Column::ModelVersion];
-        csv.extend((0..super::flat::PROFILE_FIELDS.len()).map(Column::Profile));
+        csv.extend((0..crate::answers::profile_fields().len()).map(Column::Profile));
         for (i, item) in model.items.iter().enumerate() {
             csv.extend([
                 Column::Answer(i),

@@ -10,8 +10,9 @@
 
 use super::answer_yaml;
 use super::cells::{CellValue, Place, today};
-use super::flat::{Column, FieldKind, PROFILE_FIELDS, Record};
+use super::flat::{Column, Record};
 use crate::answers::{Answer, AnswerSheet, AnswerValue, check_sheet, load_sheet};
+use crate::answers::{FieldKind, profile_fields};
 use crate::diag::Diagnostic;
 use crate::model::item::{Input, Words, na_word};
 use crate::model::{Item, ItemSpec, Model, WrittenValue};
@@ -105,7 +106,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         }) = node.get("profile")
         {
             for (k, v) in entries {
-                let Some(field) = PROFILE_FIELDS.iter().find(|f| f.key == k.name) else {
+                let Some(field) = profile_fields().iter().find(|f| f.id == k.name) else {
                     continue;
                 };
                 let text = match &v.value {
@@ -119,8 +120,10 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
                         .join("、"),
                     _ => continue,
                 };
-                if !text.trim().is_empty() && self.check_profile_field(field.key, &text).is_ok() {
-                    self.profile.insert(field.key, text);
+                if !text.trim().is_empty()
+                    && self.check_profile_field(field.id.as_str(), &text).is_ok()
+                {
+                    self.profile.insert(field.id.as_str(), text);
                 }
             }
         }
@@ -265,8 +268,8 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
             "model: {}\nmodel_version: {:?}\nprofile:\n",
             self.model.id, self.model.version
         ));
-        for field in PROFILE_FIELDS {
-            let Some(text) = self.profile.get(field.key) else {
+        for field in profile_fields() {
+            let Some(text) = self.profile.get(field.id.as_str()) else {
                 continue;
             };
             let value = match field.kind {
@@ -285,7 +288,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
                 FieldKind::Flag => (super::flat::tick_word(text) == Some(true)).to_string(),
                 _ => quoted(text),
             };
-            out.push_str(&format!("  {}: {value}\n", field.key));
+            out.push_str(&format!("  {}: {value}\n", field.id.as_str()));
         }
         out.push_str("answers:\n");
         for item in &self.model.items {
@@ -307,8 +310,8 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         if !has_name {
             record.push(Column::Profile(0), CellValue::Text("-".into()), Place::File);
         }
-        for (f, field) in PROFILE_FIELDS.iter().enumerate() {
-            if let Some(text) = self.profile.get(field.key) {
+        for (f, field) in profile_fields().iter().enumerate() {
+            if let Some(text) = self.profile.get(field.id.as_str()) {
                 record.push(Column::Profile(f), CellValue::text(text), Place::File);
             }
         }
@@ -328,20 +331,16 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         key: &'static str,
         text: &str,
     ) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
-        let mut record = Record::new(Place::Field { line: 9, column: 1 });
+        let mut record = Record::new(Place::line(9));
         let mut fields: BTreeMap<&'static str, String> = self.profile.clone();
         fields.insert(key, text.to_string());
         if !fields.contains_key("name") {
             fields.insert("name", "-".into());
         }
-        for (f, field) in PROFILE_FIELDS.iter().enumerate() {
-            if let Some(t) = fields.get(field.key) {
-                let line = if field.key == key { 2 } else { 1 };
-                record.push(
-                    Column::Profile(f),
-                    CellValue::text(t),
-                    Place::Field { line, column: 1 },
-                );
+        for (f, field) in profile_fields().iter().enumerate() {
+            if let Some(t) = fields.get(field.id.as_str()) {
+                let line = if field.id.as_str() == key { 2 } else { 1 };
+                record.push(Column::Profile(f), CellValue::text(t), Place::line(line));
             }
         }
         let checked = super::check_record(&self.lenient, &record, "");
@@ -350,7 +349,8 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
             .diagnostics
             .into_iter()
             .filter(|d| {
-                d.line == 2 && (d.is_error() || !matches!(d.code, "missing-field" | "size-unknown"))
+                d.line() == 2
+                    && (d.is_error() || !matches!(d.code, "missing-field" | "size-unknown"))
             })
             .collect();
         if mine.iter().any(Diagnostic::is_error) {
@@ -366,24 +366,20 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         i: usize,
         cells: Vec<(Column, CellValue)>,
     ) -> Result<(Option<Answer>, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let mut record = Record::new(Place::Field { line: 9, column: 1 });
-        for (f, field) in PROFILE_FIELDS.iter().enumerate() {
-            if let Some(t) = self.profile.get(field.key) {
-                record.push(
-                    Column::Profile(f),
-                    CellValue::text(t),
-                    Place::Field { line: 1, column: 1 },
-                );
+        let mut record = Record::new(Place::line(9));
+        for (f, field) in profile_fields().iter().enumerate() {
+            if let Some(t) = self.profile.get(field.id.as_str()) {
+                record.push(Column::Profile(f), CellValue::text(t), Place::line(1));
             }
         }
         for (c, v) in cells {
-            record.push(c, v, Place::Field { line: 2, column: 1 });
+            record.push(c, v, Place::line(2));
         }
         let checked = super::check_record(&self.lenient, &record, "");
         let mine: Vec<Diagnostic> = checked
             .diagnostics
             .into_iter()
-            .filter(|d| d.line == 2)
+            .filter(|d| d.line() == 2)
             .collect();
         if mine.iter().any(Diagnostic::is_error) {
             return Err(mine);
@@ -422,14 +418,16 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         if !self.profile.contains_key("assessed_on") {
             self.profile.insert("assessed_on", today());
         }
-        // Pain points are not asked in the terminal yet (the profile-field table's owner adds them).
-        for field in PROFILE_FIELDS
-            .iter()
-            .filter(|f| f.common && f.key != "pain_points")
-        {
+        for field in profile_fields().iter().filter(|f| f.asked) {
             loop {
-                let current = self.profile.get(field.key).cloned();
-                let required = field.key == "name";
+                let current = self.profile.get(field.id.as_str()).cloned();
+                let required = field.required;
+                for (n, w) in field.choices().iter().enumerate() {
+                    write!(self.out, "  {}. {}", n + 1, w.title.get(self.lang))?;
+                }
+                if !field.choices().is_empty() {
+                    writeln!(self.out)?;
+                }
                 // The help of a required field says so.
                 write!(
                     self.out,
@@ -454,14 +452,15 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
                     }
                     Reply::Text(text) => {
                         let text = if text == "-" { String::new() } else { text };
+                        let text = picked_words(field, &text);
                         if text.is_empty() {
-                            self.profile.remove(field.key);
+                            self.profile.remove(field.id.as_str());
                             break;
                         }
-                        match self.check_profile_field(field.key, &text) {
+                        match self.check_profile_field(field.id.as_str(), &text) {
                             Ok(warnings) => {
                                 self.show_problems(&warnings)?;
-                                self.profile.insert(field.key, text);
+                                self.profile.insert(field.id.as_str(), text);
                                 self.save()?;
                                 break;
                             }
@@ -499,8 +498,8 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
     /// The industry group and size class of the profile so far.
     fn checked_profile(&self) -> (String, Option<crate::answers::SizeClass>) {
         let mut record = Record::new(Place::File);
-        for (f, field) in PROFILE_FIELDS.iter().enumerate() {
-            if let Some(t) = self.profile.get(field.key) {
+        for (f, field) in profile_fields().iter().enumerate() {
+            if let Some(t) = self.profile.get(field.id.as_str()) {
                 record.push(Column::Profile(f), CellValue::text(t), Place::File);
             }
         }
@@ -937,5 +936,43 @@ pub fn display_answer(item: &Item, a: &Answer, lang: Lang) -> String {
     match &a.note {
         Some(n) => format!("{value} # {n}"),
         None => value,
+    }
+}
+
+/// A reply to a list field with offered words: numbers (`1 3`, `1、3`) pick words, the rest is kept.
+fn picked_words(field: &crate::answers::ProfileField, text: &str) -> String {
+    let word = |t: &str| {
+        let n = t.parse::<usize>().ok()?.checked_sub(1)?;
+        field.choices().get(n).map(|w| w.title.zh.clone())
+    };
+    let numbers: Vec<&str> = text.split_whitespace().collect();
+    if field.choices().is_empty() || numbers.is_empty() {
+        return text.to_string();
+    }
+    if numbers.iter().all(|t| word(t).is_some()) {
+        return numbers
+            .iter()
+            .filter_map(|t| word(t))
+            .collect::<Vec<_>>()
+            .join("、");
+    }
+    let parts = super::flat::split_list(text);
+    parts
+        .into_iter()
+        .map(|t| word(&t).unwrap_or(t))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numbers_pick_offered_words_and_the_rest_is_kept() {
+        let field = crate::answers::profile_field("pain_points").unwrap();
+        assert_eq!(super::picked_words(field, "1 2"), "交期不准、库存积压");
+        assert_eq!(super::picked_words(field, "2、缺订单"), "库存积压、缺订单");
+        assert_eq!(super::picked_words(field, "99"), "99");
+        let name = crate::answers::profile_field("name").unwrap();
+        assert_eq!(super::picked_words(name, "1 2"), "1 2");
     }
 }

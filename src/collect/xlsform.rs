@@ -11,8 +11,9 @@
 //! combine it with others. `na` is a choice of single, scenario and trend items that allow it, and
 //! a yes/no question in front of number and multiple-choice items.
 
-use super::flat::{CellStyle, Column, FieldKind, PROFILE_FIELDS};
+use super::flat::{CellStyle, Column};
 use crate::answers::AnswerSheet;
+use crate::answers::{FieldKind, profile_fields};
 use crate::model::item::Input;
 use crate::model::{Children, Model, Node};
 use crate::text::{Lang, Text};
@@ -62,8 +63,9 @@ impl FormNames {
             choices: Vec::new(),
             taken: HashSet::new(),
         };
-        for f in PROFILE_FIELDS {
-            n.taken.insert(f.key.to_string());
+        for f in profile_fields() {
+            n.taken.insert(f.id.clone());
+            n.taken.insert(format!("{}_other", f.id));
         }
         for reserved in ["profile", "meta"].iter().chain(CALCULATIONS.iter()) {
             n.taken.insert(reserved.to_string());
@@ -129,7 +131,7 @@ impl FormNames {
         let base = |i: usize| self.items[i].as_str();
         Some(match column {
             Column::Model | Column::ModelVersion | Column::Tick(..) => return None,
-            Column::Profile(f) => PROFILE_FIELDS[f].key.to_string(),
+            Column::Profile(f) => profile_fields()[f].id.clone(),
             Column::Answer(i) => base(i).to_string(),
             Column::Applicable(i) => format!("{}__applicable", base(i)),
             Column::Numerator(i) => format!("{}__numerator", base(i)),
@@ -145,7 +147,7 @@ impl FormNames {
 
     /// Every question name with its column.
     pub fn all(&self, model: &Model) -> Vec<(Column, String)> {
-        let mut columns: Vec<Column> = (0..PROFILE_FIELDS.len()).map(Column::Profile).collect();
+        let mut columns: Vec<Column> = (0..profile_fields().len()).map(Column::Profile).collect();
         for (i, item) in model.items.iter().enumerate() {
             columns.extend([
                 Column::Answer(i),
@@ -238,47 +240,62 @@ pub fn write(model: &Model, lang: Lang) -> Result<Vec<u8>, XlsxError> {
         label: Some(t("企业信息", "Enterprise profile")),
         ..SurveyRow::default()
     });
-    for f in PROFILE_FIELDS.iter().filter(|f| f.common) {
-        let (kind, constraint, message) = match (f.key, f.kind) {
-            ("credit_code", _) => (
-                "text",
-                "regex(., '^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$')",
-                Some(t("18 位统一社会信用代码", "18-character credit code")),
-            ),
-            ("region", _) => (
-                "text",
-                "regex(., '^[0-9]{6}$')",
-                Some(t("6 位数字", "6 digits")),
-            ),
+    for f in profile_fields().iter().filter(|f| f.asked) {
+        let (kind, constraint, message) = match (f.id.as_str(), f.kind) {
             ("industry", _) => (
-                "text",
-                "regex(., '^[A-Ta-t]([0-9]{2}|[0-9]{3}|[0-9]{4})?$')",
-                Some(t(
-                    "门类字母加 2–4 位数字，如 C2110",
-                    "Section letter and 2–4 digits, e.g. C2110",
-                )),
+                "text".into(),
+                "regex(., '^[A-Ta-t]([0-9]{2}|[0-9]{3}|[0-9]{4})?$')".into(),
+                Some(f.help.clone()),
             ),
-            ("employees" | "it_staff", _) => {
-                ("integer", ". >= 0", Some(t("不能为负", "Not negative")))
+            (_, FieldKind::Number) => (
+                if f.whole { "integer" } else { "decimal" }.into(),
+                f.min.map_or(String::new(), |m| format!(". >= {m}")),
+                Some(t("不能为负", "Not negative")),
+            ),
+            (_, FieldKind::Date) => ("date".into(), String::new(), None),
+            (_, FieldKind::List) if !f.choices().is_empty() => {
+                let list = format!("profile_{}", f.id);
+                for w in f.choices() {
+                    choices.push((list.clone(), w.id.clone(), w.title.clone()));
+                }
+                (format!("select_multiple {list}"), String::new(), None)
             }
-            (_, FieldKind::Number) => ("decimal", ". >= 0", Some(t("不能为负", "Not negative"))),
-            (_, FieldKind::Date) => ("date", "", None),
-            _ => ("text", "", None),
+            _ => match &f.pattern {
+                Some(p) => (
+                    "text".into(),
+                    format!("regex(., '{p}')"),
+                    Some(f.help.clone()),
+                ),
+                None => ("text".into(), String::new(), None),
+            },
         };
+        let free = kind.starts_with("select_multiple");
         survey.push(SurveyRow {
-            kind: kind.into(),
-            name: f.key.into(),
-            label: Some(t(f.title.0, f.title.1)),
-            hint: Some(t(f.help.0, f.help.1)),
-            required: if matches!(f.key, "name" | "industry") {
+            kind,
+            name: f.id.clone(),
+            label: Some(f.title.clone()),
+            hint: Some(f.help.clone()),
+            required: if f.required || f.id == "industry" {
                 "yes".into()
             } else {
                 String::new()
             },
-            constraint: constraint.into(),
+            constraint,
             constraint_message: message,
             ..SurveyRow::default()
         });
+        if free {
+            // Free text beside the offered words; read back into the same field.
+            survey.push(SurveyRow {
+                kind: "text".into(),
+                name: format!("{}_other", f.id),
+                label: Some(t(
+                    &format!("其他{}", f.title.zh),
+                    &format!("Other: {}", f.title.en),
+                )),
+                ..SurveyRow::default()
+            });
+        }
     }
     survey.push(SurveyRow {
         kind: "end_group".into(),
@@ -776,9 +793,9 @@ pub fn submission_row(
             .collect();
     let value = |c: Column| values.get(&c).cloned().unwrap_or_default();
     // Every question of the form, in its order, as the exports have them (empty when not relevant).
-    for (f, field) in PROFILE_FIELDS.iter().enumerate().filter(|(_, f)| f.common) {
+    for (f, field) in profile_fields().iter().enumerate().filter(|(_, f)| f.asked) {
         out.push((
-            format!("profile{sep}{}", field.key),
+            format!("profile{sep}{}", field.id),
             value(Column::Profile(f)),
         ));
     }

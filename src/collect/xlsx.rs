@@ -15,9 +15,10 @@
 //! lists is taken from a range on the hidden sheet `_lists`. Number cells are limited to their
 //! ranges. The hidden sheet `_smedx` records the model, its version and the sheets.
 
-use super::cells::{CellValue, Place, cell_ref, location};
-use super::flat::{self, CellStyle, Column, PROFILE_FIELDS, Record};
+use super::cells::{CellValue, Place};
+use super::flat::{self, CellStyle, Column, Record};
 use super::{Collected, tabular};
+use crate::answers::profile_fields;
 use crate::diag::Diagnostic;
 use crate::model::item::{Input, Words};
 use crate::model::{Children, Model, Node};
@@ -425,22 +426,20 @@ impl Writer<'_> {
         ];
         let mut ws = self.new_sheet(name, &title, &headers)?;
         ws.set_column_width(COL_ANSWER, 36.0)?;
-        for (f, field) in PROFILE_FIELDS.iter().enumerate() {
+        for (f, field) in profile_fields().iter().enumerate() {
             let row = HEADER_ROW + 1 + f as u32;
-            ws.write_string_with_format(row, COL_KEY, field.key, &self.fmt.key)?;
+            ws.write_string_with_format(row, COL_KEY, &field.id, &self.fmt.key)?;
             ws.write_string_with_format(row, COL_QUESTION, field.title(self.lang), &self.fmt.text)?;
-            ws.write_string_with_format(row, COL_HOW, field.help(self.lang), &self.fmt.text)?;
+            let how = field.how(self.lang);
+            ws.write_string_with_format(row, COL_HOW, &how, &self.fmt.text)?;
             fit_height(
                 &mut ws,
                 row,
-                &[
-                    (field.help(self.lang), COL_HOW),
-                    (field.title(self.lang), COL_QUESTION),
-                ],
+                &[(&how, COL_HOW), (field.title(self.lang), COL_QUESTION)],
             )?;
             let column = Column::Profile(f);
             let cell = cell_a1(row, COL_ANSWER);
-            use flat::FieldKind;
+            use crate::answers::FieldKind;
             match field.kind {
                 FieldKind::Number => {
                     self.answer_cell(&mut ws, row, COL_ANSWER, column, false)?;
@@ -842,7 +841,7 @@ impl Questionnaire {
         for r in &self.rows {
             let answer_place = self.place(&r.sheet, r.row, COL_ANSWER);
             if Some(&r.sheet) == profile_sheet.as_ref()
-                && let Some(f) = PROFILE_FIELDS.iter().position(|f| f.key == r.key)
+                && let Some(f) = profile_fields().iter().position(|f| f.id == r.key)
             {
                 record.push(Column::Profile(f), r.answer.clone(), answer_place);
                 continue;
@@ -909,7 +908,7 @@ impl Questionnaire {
                     "missing-sheet",
                     format!("the sheet `{name}` is missing from the workbook; it held {what}"),
                 )
-                .in_file(&location(file, &Place::File))
+                .in_file(file)
                 .help(format!(
                     "copy the sheet `{name}` back from the template (smedx template --format xlsx), or answer its questions there"
                 )),
@@ -946,7 +945,10 @@ impl Questionnaire {
             "unknown-item",
             format!("`{}` is not an item of model `{}`; the row is ignored", r.key, model.id),
         )
-        .in_file(&format!("{}:{}", self.file, cell_ref(&r.sheet, r.row, u32::from(COL_KEY))))
+        .located(
+            Place::Cell { sheet: r.sheet.clone(), row: r.row, col: u32::from(COL_KEY) }
+                .location(&self.file),
+        )
         .help("the workbook may be made for another model or version: pass it with --model, or copy the answers into a fresh template")
     }
 }

@@ -170,17 +170,32 @@ pub async fn profile_page(
         Ok(d) => d,
         Err(r) => return r,
     };
-    let fields: Vec<_> = q::PROFILE_FIELDS
+    let fields: Vec<_> = crate::answers::profile_fields()
         .iter()
-        .map(|(key, zh, en, kind)| {
-            let value = match draft.pointer(&format!("/profile/{key}")) {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Number(n)) => {
-                    crate::yaml_value::format_number(n.as_f64().unwrap_or(0.0))
+        .filter(|f| f.asked)
+        .map(|f| {
+            let (value, chosen) = match draft.pointer(&format!("/profile/{}", f.id)) {
+                Some(Value::String(s)) => (s.clone(), vec![]),
+                Some(Value::Number(n)) => (
+                    crate::yaml_value::format_number(n.as_f64().unwrap_or(0.0)),
+                    vec![],
+                ),
+                Some(Value::Array(l)) => {
+                    let l: Vec<&str> = l.iter().filter_map(Value::as_str).collect();
+                    // Offered words are ticked; the rest is the free text.
+                    let (words, other): (Vec<&str>, Vec<&str>) = l
+                        .iter()
+                        .partition(|t| f.choices().iter().any(|w| w.matches(t)));
+                    (other.join("、"), words)
                 }
-                _ => String::new(),
+                _ => (String::new(), vec![]),
             };
-            context! { key => *key, title => val(Text::new(zh, en)), kind => *kind, value }
+            let choices: Vec<_> = f.choices().iter().map(|w| {
+                let checked = chosen.iter().any(|t| w.matches(t));
+                context! { id => w.id.as_str(), title => val(w.title.clone()), checked }
+            }).collect();
+            let kind = format!("{:?}", f.kind).to_lowercase();
+            context! { key => f.id.as_str(), title => val(f.title.clone()), help => val(f.help.clone()), kind, value, choices }
         })
         .collect();
     st.page(
@@ -290,6 +305,8 @@ struct Problem {
     error: bool,
     message: String,
     help: Option<String>,
+    /// The form page the problem is on (`profile`, `page/2`).
+    page: Option<String>,
 }
 
 fn review_page(
@@ -307,6 +324,10 @@ fn review_page(
             error: d.is_error(),
             message: d.message.clone(),
             help: d.help.clone(),
+            page: match &*d.location {
+                crate::diag::Location::Form { page, .. } => Some(page.clone()),
+                _ => None,
+            },
         })
         .collect();
     let preview = sheet.as_ref().map(|s| {

@@ -1,51 +1,14 @@
 //! The questionnaire in the browser: a draft is an answer sheet as JSON (the format `smedx score`
 //! reads); form posts update it page by page, and pages are views of it.
 
-use crate::answers::{self, AnswerSheet};
-use crate::diag::Diagnostic;
+use crate::answers::{self, AnswerSheet, FieldKind};
+use crate::diag::{Diagnostic, Location};
 use crate::model::item::Input;
 use crate::model::{Children, Item, ItemKind, Model, Node};
 use crate::source_file::SourceFile;
 use crate::text::Text;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-
-/// Fields of the profile page: sheet key, zh/en title, input type.
-pub const PROFILE_FIELDS: &[(&str, &str, &str, &str)] = &[
-    ("name", "企业名称", "Enterprise name", "text"),
-    (
-        "credit_code",
-        "统一社会信用代码",
-        "Unified social credit code",
-        "text",
-    ),
-    (
-        "region",
-        "行政区划代码（6位）",
-        "Region code (6 digits)",
-        "text",
-    ),
-    (
-        "industry",
-        "行业代码（GB/T 4754，如 C3670）",
-        "Industry code (GB/T 4754, e.g. C3670)",
-        "text",
-    ),
-    ("employees", "从业人员（人）", "Employees", "number"),
-    ("revenue", "营业收入（万元）", "Revenue (10k CNY)", "number"),
-    (
-        "assets",
-        "资产总额（万元）",
-        "Total assets (10k CNY)",
-        "number",
-    ),
-    (
-        "digital_budget",
-        "每年数字化预算（万元）",
-        "Yearly digital budget (10k CNY)",
-        "number",
-    ),
-];
 
 /// A blank draft for `model`, dated `today`.
 pub fn new_draft(model: &Model, today: &str) -> Value {
@@ -94,22 +57,32 @@ fn first<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
     values(form, name).map(str::trim).find(|v| !v.is_empty())
 }
 
-/// Save the profile page into the draft.
+/// Save the profile page into the draft: the asked fields of the profile table.
 pub fn apply_profile(draft: &mut Value, form: &[(String, String)]) {
     let profile = section(draft, "profile");
-    for (key, _, _, kind) in PROFILE_FIELDS {
-        match first(form, key) {
-            None => {
-                profile.remove(*key);
+    for f in answers::profile_fields().iter().filter(|f| f.asked) {
+        let key = f.id.as_str();
+        let value = match f.kind {
+            FieldKind::List => {
+                let other = format!("{key}_other");
+                let mut words: Vec<String> =
+                    values(form, key).map(|w| f.entries(w).concat()).collect();
+                words.extend(
+                    first(form, &other)
+                        .map(crate::collect::flat::split_list)
+                        .unwrap_or_default(),
+                );
+                words.retain(|w| !w.trim().is_empty());
+                (!words.is_empty()).then(|| json!(words))
             }
-            Some(v) if *kind == "number" => {
-                profile.insert((*key).into(), number_or_text(v));
-            }
+            FieldKind::Number => first(form, key).map(number_or_text),
             // Codes stay text: a region or industry code is never a number.
-            Some(v) => {
-                profile.insert((*key).into(), json!(v));
-            }
-        }
+            _ => first(form, key).map(|v| json!(v)),
+        };
+        match value {
+            Some(v) => profile.insert(key.into(), v),
+            None => profile.remove(key),
+        };
     }
 }
 
@@ -172,10 +145,48 @@ pub fn check(model: &Model, draft: &Value) -> (Option<AnswerSheet>, Vec<Diagnost
     match answers::load_sheet(&source) {
         Ok(node) => {
             let checked = answers::check_sheet(model, &node, &source);
-            (checked.sheet, checked.diagnostics)
+            let on_form = |d: Diagnostic| match form_location(model, &text, d.line() as usize) {
+                Some(at) => d.located(at),
+                None => d,
+            };
+            let diags = checked.diagnostics.into_iter().map(on_form).collect();
+            (checked.sheet, diags)
         }
         Err(d) => (None, vec![d]),
     }
+}
+
+/// The form page and field of a line of the pretty-printed draft: the `profile` or `answers`
+/// entry (indented 4) the line belongs to, under its section (indented 2).
+fn form_location(model: &Model, draft: &str, line: usize) -> Option<Location> {
+    let mut field = None;
+    for l in draft
+        .lines()
+        .take(line)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+    {
+        let key = |indent: usize| {
+            let rest = l.strip_prefix(&" ".repeat(indent))?.strip_prefix('"')?;
+            rest.split('"').next()
+        };
+        field = field.or_else(|| key(4));
+        if let Some(section) = key(2) {
+            let field = field?.to_string();
+            let page = match section {
+                "profile" => "profile".to_string(),
+                "answers" => {
+                    let i = model.item_index(&field)?;
+                    let on_page = |d: &Node| dimension_items(model, d).contains(&i);
+                    format!("page/{}", model.dimensions.iter().position(on_page)? + 1)
+                }
+                _ => return None,
+            };
+            return Some(Location::Form { page, field });
+        }
+    }
+    None
 }
 
 /// One choice shown on a page.
@@ -318,6 +329,42 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn problems_of_the_draft_point_at_their_page_and_field() {
+        let model = crate::model::bundled("sme-dx-2024").unwrap();
+        let mut draft = new_draft(model, "2026-05-12");
+        let form_words = [
+            ("name", "甲"),
+            ("employees", "-3"),
+            ("pain_points", "late-delivery"),
+            ("pain_points_other", "缺订单、 "),
+        ];
+        apply_profile(&mut draft, &form(&form_words));
+        assert_eq!(
+            draft["profile"]["pain_points"],
+            json!(["交期不准", "缺订单"])
+        );
+        let (item, page) = (
+            &model.items[0],
+            dimension_items(model, &model.dimensions[1]),
+        );
+        assert!(!page.contains(&0), "the first item is on the first page");
+        draft["answers"][&item.id] = json!("no-such-option");
+        let (_, diags) = check(model, &draft);
+        let at = |code: &str| {
+            diags
+                .iter()
+                .find(|d| d.code == code)
+                .map(|d| (*d.location).clone())
+        };
+        let form_at = |page: &str, field: &str| Location::Form {
+            page: page.into(),
+            field: field.into(),
+        };
+        assert_eq!(at("wrong-type"), Some(form_at("profile", "employees")));
+        assert_eq!(at("unknown-option"), Some(form_at("page/1", &item.id)));
     }
 
     #[test]

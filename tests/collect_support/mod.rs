@@ -234,6 +234,19 @@ pub fn random_sheet(m: &Model, seed: &SheetSeed) -> AnswerSheet {
     profile.existing_systems = (0..s(18) % 3)
         .map(|k| list_entry(seed, 2 + k as usize))
         .collect();
+    // Pain points: words of the vocabulary (by their Chinese title, as forms store them) and free text.
+    let words = smedx::answers::profile_field("pain_points")
+        .unwrap()
+        .choices();
+    profile.pain_points = (0..s(21) % 3)
+        .map(|k| match k {
+            0 => list_entry(seed, 7),
+            _ => words[(s(22) as usize + k as usize) % words.len()]
+                .title
+                .zh
+                .clone(),
+        })
+        .collect();
     profile.tags = (0..s(19) % 2)
         .map(|k| list_entry(seed, 5 + k as usize))
         .collect();
