@@ -858,7 +858,7 @@ fn every_target_and_many_budgets_give_consistent_roadmaps() {
     );
 }
 
-/// The ids after `key` in a sample's comments ("# roadmap-first-three: a, b").
+/// The ids after `key` in a sample's comments ("# roadmap-first-three: a, b"; "# roadmap-first: a" is step 1).
 fn expectation(file: &str, key: &str) -> Vec<String> {
     let text = std::fs::read_to_string(
         Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -898,6 +898,7 @@ fn samples_meet_the_consultants_expectations() {
     for file in files {
         let first = expectation(&file, "roadmap-first-three");
         let never = expectation(&file, "roadmap-never");
+        let lead = expectation(&file, "roadmap-first");
         assert!(
             !first.is_empty() && !never.is_empty(),
             "{file}: no expectations in its comments"
@@ -905,6 +906,13 @@ fn samples_meet_the_consultants_expectations() {
         let s = sheet(&file);
         let (_, r) = plan_for(&s, &req);
         let ids: Vec<&str> = r.steps.iter().map(|x| x.id.as_str()).collect();
+        for id in &lead {
+            ensure!(
+                problems,
+                ids.first() == Some(&id.as_str()),
+                "{file}: `{id}` is not step 1 of {ids:?}"
+            );
+        }
         for id in &first {
             ensure!(
                 problems,
@@ -983,7 +991,7 @@ fn auto_parts_target_4_names_the_catalog_ceiling() {
     );
     assert!(!r.reaches_target);
     assert!(
-        r.note.zh.contains("目录") && r.note.zh.contains(&format!("{:.2}", r.ceiling_score)),
+        r.note.zh.contains("目录") && r.note.zh.contains(&smedx::text::points(r.ceiling_score)),
         "{}",
         r.note.zh
     );
@@ -1021,6 +1029,111 @@ fn expired_policy_is_not_quoted() {
             .all(|c| !c.zh.contains("2024年12月31日")),
         "{:?}",
         r.conditions
+    );
+}
+
+/// The catalog's ceiling counts only products whose prerequisites the firm can have: a software firm is
+/// offered no stock-keeping system, so purchasing on top of one (e-procurement) does not lift its
+/// ceiling, and the report says 二级 is out of the catalog's reach rather than blaming capacity.
+#[test]
+fn the_ceiling_counts_only_products_whose_prerequisites_fit() {
+    let s = sheet("it-services.yaml");
+    let (_, r) = plan_for(
+        &s,
+        &PlanRequest {
+            target: None,
+            budget: None,
+            as_of: None,
+        },
+    );
+    assert_eq!(r.target_level, 2);
+    assert!(r.ceiling_level < 2, "ceiling {}", r.ceiling_level);
+    assert!(r.note.zh.contains("达不到二级"), "{}", r.note.zh);
+    assert_eq!(r.steps[0].id, "project-ticket-management");
+}
+
+/// A step planned after an earlier phase already reached the target does not claim to serve reaching
+/// it ("服务于达到二级" on a step past 二级 reads as padding the plan).
+#[test]
+fn steps_past_the_target_do_not_claim_to_serve_it() {
+    let req = PlanRequest {
+        target: None,
+        budget: None,
+        as_of: None,
+    };
+    let mut checked = 0;
+    for file in samples() {
+        let (_, r) = plan_for(&sheet(&file), &req);
+        let reached_in = r
+            .phases
+            .iter()
+            .find(|p| p.projected_level >= r.target_level)
+            .map(|p| p.index);
+        let Some(reached_in) = reached_in else {
+            continue;
+        };
+        for st in r.steps.iter().filter(|s| s.phase > reached_in) {
+            checked += 1;
+            assert!(
+                !st.reason.zh.contains("服务于达到") && !st.reason.en.contains("toward "),
+                "{file}: step {} `{}` after phase {reached_in}: {}",
+                st.number,
+                st.id,
+                st.reason.zh
+            );
+        }
+    }
+    assert!(checked > 0, "some sample plans steps past its target");
+}
+
+/// A firm in a region without its own policy file never reads another city's or province's documents
+/// (issue 10 item 5): the national file's examples are labelled as such and cite no local rule.
+#[test]
+fn a_region_without_a_file_reads_no_other_citys_documents() {
+    let s = sheet("logistics-services.yaml");
+    assert_eq!(s.profile.region.as_deref(), Some("371302"));
+    let files = policy_files();
+    assert!(
+        files
+            .iter()
+            .filter_map(|f| f.region.as_deref())
+            .all(|r| !"371302".starts_with(r)),
+        "the test needs a region without its own file"
+    );
+    let (_, r) = plan_for(
+        &s,
+        &PlanRequest {
+            target: None,
+            budget: None,
+            as_of: None,
+        },
+    );
+    let text = serde_json::to_string(&r).expect("a roadmap serialises");
+    for foreign in [
+        "东工信",
+        "中工信",
+        "厦工信",
+        "川办发",
+        "杭州",
+        "东莞",
+        "中山",
+        "四川",
+        "厦门",
+        "天台",
+        "山西",
+    ] {
+        assert!(!text.contains(foreign), "`{foreign}` quoted to a 临沂 firm");
+    }
+    // The same holds for the national file itself, whatever the firm.
+    let national = Policies::for_region(&files, None, AS_OF);
+    let text = format!(
+        "{:?}{:?}",
+        national.conditions,
+        serde_json::to_string(&r.conditions).unwrap()
+    );
+    assert!(
+        !text.contains("东工信") && !text.contains("中工信"),
+        "{text}"
     );
 }
 

@@ -107,6 +107,9 @@ pub struct Solution {
     /// Divisions where this product is a first choice (ranked up).
     #[serde(default)]
     pub favoured_divisions: Vec<String>,
+    /// Divisions the product never suits (stock-keeping for a software firm), within `industries`.
+    #[serde(default)]
+    pub excluded_divisions: Vec<String>,
     /// Pain-point ids of the profile vocabulary this product relieves.
     #[serde(default)]
     pub pain_points: Vec<String>,
@@ -217,7 +220,12 @@ impl Catalog {
                     );
                 }
             }
-            for d in e.divisions.iter().chain(&e.favoured_divisions) {
+            for d in e
+                .divisions
+                .iter()
+                .chain(&e.favoured_divisions)
+                .chain(&e.excluded_divisions)
+            {
                 let ok = d.len() <= 5
                     && d.starts_with(|c: char| c.is_ascii_uppercase())
                     && d[1..].chars().all(|c| c.is_ascii_digit());

@@ -71,6 +71,7 @@ pub(crate) fn suits(e: &Solution, sheet: &AnswerSheet, systems: &Matched) -> boo
     let p = &sheet.profile;
     (e.industries.is_empty() || e.industries.contains(&p.industry_group))
         && (e.divisions.is_empty() || in_division(&e.divisions, p.industry.as_deref()))
+        && !in_division(&e.excluded_divisions, p.industry.as_deref())
         && size_ok(&e.sizes, p.size_class)
         && e.system.as_ref().is_none_or(|s| !systems.ids.contains(s))
 }
@@ -82,7 +83,6 @@ pub(crate) fn candidates<'a>(
     catalog: &'a Catalog,
     policies: &'a Policies,
 ) -> Vec<Candidate<'a>> {
-    let _ = model;
     let (pains, systems) = stated(sheet);
     let industry = sheet.profile.industry.as_deref();
     let size = sheet.profile.size_class;
@@ -91,6 +91,14 @@ pub(crate) fn candidates<'a>(
         .entries
         .iter()
         .filter(|e| e.system.as_ref().is_some_and(|s| systems.ids.contains(s)))
+        .map(|e| e.id.value.as_str())
+        .collect();
+    // Entries whose every lift the answers already show (a firm with online safety monitoring at
+    // grade 2 needs no safety system before its early-warning step): met as a `requires`.
+    let shown: Vec<&str> = catalog
+        .entries
+        .iter()
+        .filter(|e| !e.measure && !super::apply_lifts(model, &mut sheet.clone(), &e.lifts))
         .map(|e| e.id.value.as_str())
         .collect();
     let mut out: Vec<Candidate> = catalog
@@ -106,7 +114,7 @@ pub(crate) fn candidates<'a>(
             requires: e
                 .requires
                 .iter()
-                .filter(|r| !had.contains(&r.as_str()))
+                .filter(|r| !had.contains(&r.as_str()) && !shown.contains(&r.as_str()))
                 .cloned()
                 .collect(),
             requires_any: e.requires_any.clone(),
@@ -159,8 +167,8 @@ pub(crate) fn candidates<'a>(
             effort: Effort::Low,
             free_trial: false,
             why: Text::new(
-                &format!("按 {people} 人计。"),
-                &format!("for {people} people."),
+                &format!("{}费用按 {people} 人估算。", t.description.zh),
+                &format!("{} Costed for {people} people.", t.description.en),
             ),
             pains: Vec::new(),
             favoured: false,

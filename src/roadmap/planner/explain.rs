@@ -7,7 +7,7 @@ use super::super::catalog::{Effort, Lift};
 use super::super::policies::Policies;
 use super::super::tuning::Tuning;
 use super::candidates::{Candidate, stated, talent_people};
-use super::select::Selection;
+use super::select::{Selection, bundle};
 use super::{apply_lifts, rescore};
 use crate::answers::{AnswerSheet, AnswerValue};
 use crate::model::{ItemSpec, Model};
@@ -288,6 +288,8 @@ pub(crate) fn explain(
     let mut running = sheet.clone();
     let make = |i: usize, phase: u8, number: usize, running: &mut AnswerSheet| -> Step {
         let c = &cands[i];
+        // "toward the target" only while the plan has not reached it yet.
+        let toward = rescore(model, running, target, &t.weights).level < target;
         let mut effective = Vec::new();
         let mut lifts = Vec::new();
         for l in &c.lifts {
@@ -313,10 +315,14 @@ pub(crate) fn explain(
         }
         if !lifts.is_empty() {
             let l = join(&lifts, "；", "; ");
-            reason_parts.push(Text::new(
-                &format!("{}（服务于达到{}）", l.zh, target_name.zh),
-                &format!("{} (toward {})", l.en, target_name.en),
-            ));
+            reason_parts.push(if toward {
+                Text::new(
+                    &format!("{}（服务于达到{}）", l.zh, target_name.zh),
+                    &format!("{} (toward {})", l.en, target_name.en),
+                )
+            } else {
+                l
+            });
         }
         let needed_by: Vec<&str> = sel
             .steps
@@ -497,19 +503,21 @@ pub(crate) fn explain(
         } else {
             Text::default()
         };
+        // The condition itself is stated once above the table (investment.subsidy_condition).
         s.subsidy_note = match &cond {
-            Some(c) if payable => Text::new(
-                &format!("{}{}", c.zh, capped.zh),
-                &format!("{}{}", c.en, capped.en),
+            _ if s.cost.list <= 0.0 => Text::new("无费用，无补贴。", "No cost, no subsidy."),
+            Some(_) if payable => Text::new(
+                &format!("满足上述拨付条件后拨付{}。", capped.zh),
+                &format!("Paid once the condition above is met{}.", capped.en),
             ),
-            Some(c) => Text::new(
+            Some(_) => Text::new(
                 &format!(
-                    "有条件：{}；按本路线图尚未达到该条件，补贴未计入企业承担{}",
-                    c.zh, capped.zh
+                    "有条件补贴：按本路线图达不到上述拨付条件，未计入企业承担{}。",
+                    capped.zh
                 ),
                 &format!(
-                    "Conditional: {}; this roadmap does not reach the condition, so the subsidy is not counted{}",
-                    c.en, capped.en
+                    "Conditional: this roadmap does not reach the condition above, so the subsidy is not counted{}.",
+                    capped.en
                 ),
             ),
             None => capped,
@@ -534,10 +542,13 @@ pub(crate) fn explain(
     }
     let total = cumulative;
 
-    // The ceiling: everything that fits, regardless of budget and capacity.
+    // The ceiling: everything that fits and whose prerequisites can be had, regardless of budget and
+    // capacity.
     let mut all = sheet.clone();
-    for c in cands {
-        apply_lifts(model, &mut all, &c.lifts);
+    for (i, c) in cands.iter().enumerate() {
+        if bundle(i, cands, &[], &mut Vec::new(), 0) {
+            apply_lifts(model, &mut all, &c.lifts);
+        }
     }
     let ceiling = rescore(model, &all, target, &t.weights);
 
@@ -565,43 +576,49 @@ pub(crate) fn explain(
         let cl = level_name(ceiling.level);
         Text::new(
             &format!(
-                "目录中适合本企业的全部产品和保障措施最多把评测总分提到 {:.2}（{}），达不到{}；其余差距需要定制项目或目录之外的改造。",
-                ceiling.score, cl.zh, target_name.zh
+                "目录中适合本企业的全部产品和保障措施最多把评测总分提到 {}（{}），达不到{}；其余差距需要定制项目或目录之外的改造。",
+                crate::text::points(ceiling.score),
+                cl.zh,
+                target_name.zh
             ),
             &format!(
-                "Everything in the catalog that fits this firm lifts the score to at most {:.2} ({}), short of {}; the rest needs tailored projects beyond the catalog.",
-                ceiling.score, cl.en, target_name.en
+                "Everything in the catalog that fits this firm lifts the score to at most {} ({}), short of {}; the rest needs tailored projects beyond the catalog.",
+                crate::text::points(ceiling.score),
+                cl.en,
+                target_name.en
             ),
         )
     } else if sel.budget_blocked {
         Text::new(
             &format!(
-                "在每年 {} 元的预算内无法达到{}（目录中的产品最多可达 {:.2}，{}）；路线图给出预算内可达的最好结果。",
+                "在每年 {} 元的预算内无法达到{}（目录中的产品最多可达 {}，{}）；路线图给出预算内可达的最好结果。",
                 format_yuan(budget.unwrap_or(0.0)),
                 target_name.zh,
-                ceiling.score,
+                crate::text::points(ceiling.score),
                 level_name(ceiling.level).zh
             ),
             &format!(
-                "{} cannot be reached within the yearly budget of CNY {} (the catalog could reach {:.2}, {}); the roadmap shows the best within budget.",
+                "{} cannot be reached within the yearly budget of CNY {} (the catalog could reach {}, {}); the roadmap shows the best within budget.",
                 target_name.en,
                 format_yuan(budget.unwrap_or(0.0)),
-                ceiling.score,
+                crate::text::points(ceiling.score),
                 level_name(ceiling.level).en
             ),
         )
     } else {
         Text::new(
             &format!(
-                "目录中适合本企业的产品全部实施最多可达 {:.2}（{}），但按企业的实施能力，24 个月内排不下达到{}所需的全部项目；可增加实施力量或延长周期。",
-                ceiling.score,
+                "目录中适合本企业的产品全部实施最多可达 {}（{}）；本路线图按对企业的价值和投入列出 {} 项，全部完成后仍达不到{}，其余差距宜在这些项目完成后重新评估、再行规划。",
+                crate::text::points(ceiling.score),
                 level_name(ceiling.level).zh,
+                sel.steps.len(),
                 target_name.zh
             ),
             &format!(
-                "Everything fitting in the catalog could reach {:.2} ({}), but within the firm's capacity the projects {} needs do not fit in 24 months; add implementation capacity or allow more time.",
-                ceiling.score,
+                "Everything fitting in the catalog could reach {} ({}); this roadmap lists the {} steps of most value for their cost, which still fall short of {}; plan the rest after a new assessment once they are done.",
+                crate::text::points(ceiling.score),
                 level_name(ceiling.level).en,
+                sel.steps.len(),
                 target_name.en
             ),
         )
@@ -641,8 +658,8 @@ pub(crate) fn explain(
     if measures_points > 0.005 {
         notes.push(Text::new(
             &format!(
-                "预计评测总分中，其中保障措施 +{:.2} 分。{}",
-                measures_points,
+                "预计评测总分中，保障措施占 +{} 分。{}",
+                crate::text::points(measures_points),
                 if products_only.level < last.level {
                     format!(
                         "仅靠产品步骤只能达到{}，{}要靠保障措施落实到位。",
@@ -653,8 +670,8 @@ pub(crate) fn explain(
                 }
             ),
             &format!(
-                "Of the projected score, measures add +{:.2} points.{}",
-                measures_points,
+                "Of the projected score, measures add +{} points.{}",
+                crate::text::points(measures_points),
                 if products_only.level < last.level {
                     format!(
                         " The product steps alone reach {}; {} depends on the measures being carried out.",

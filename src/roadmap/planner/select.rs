@@ -20,7 +20,7 @@ pub(crate) struct Selection {
 }
 
 /// Missing prerequisites of `i` (depth first), then `i`; false if one cannot be had.
-fn bundle(
+pub(crate) fn bundle(
     i: usize,
     cands: &[Candidate],
     chosen: &[usize],
