@@ -1067,3 +1067,21 @@ fn problems_start_with_the_stated_pain_points() {
         "{md}"
     );
 }
+
+/// The English report names the stated pain points in English (the vocabulary's titles); the Chinese
+/// one keeps the firm's own words.
+#[test]
+fn stated_pain_points_follow_the_report_language() {
+    let path = "questionnaires/examples/logistics-services.yaml";
+    let en = report(&[path, "--format", "md", "--lang", "en"]);
+    assert!(
+        en.contains("| Pain points stated | Many empty runs, High energy use, Slow collection of receivables |"),
+        "{en}"
+    );
+    assert!(!en.contains("车辆空驶率高"), "{en}");
+    let zh = report(&[path, "--format", "md"]);
+    assert!(
+        zh.contains("| 企业自述痛点 | 车辆空驶率高、能耗高、账款回收慢 |"),
+        "{zh}"
+    );
+}

@@ -1,6 +1,7 @@
 //! The report's sections drawn from the assessment and the profile: 企业现状 (the firm as it stands),
 //! 问题清单 (the problems in the firm's own words) and the risk notes of 保障措施与风险.
 
+use crate::roadmap::vocabulary;
 use crate::score::{Assessment, ItemStatus};
 use crate::text::Text;
 use serde::{Deserialize, Serialize};
@@ -14,8 +15,9 @@ pub struct FirmView {
     /// Province name with the 行政区划代码.
     pub region: Option<Text>,
     pub size: Option<Text>,
-    pub systems: Vec<String>,
-    pub pain_points: Vec<String>,
+    /// Vocabulary words in both languages, free text as written.
+    pub systems: Vec<Text>,
+    pub pain_points: Vec<Text>,
     /// Notes the assessor wrote on answers.
     pub notes: Vec<AnswerNote>,
 }
@@ -149,8 +151,8 @@ pub fn firm_view(a: &Assessment) -> FirmView {
                 s.label(crate::text::Lang::En),
             )
         }),
-        systems: p.existing_systems.clone(),
-        pain_points: p.pain_points.clone(),
+        systems: in_both(&p.existing_systems, &vocabulary::bundled().systems),
+        pain_points: in_both(&p.pain_points, &vocabulary::bundled().pain_points),
         notes: a
             .items
             .iter()
@@ -166,6 +168,13 @@ pub fn firm_view(a: &Assessment) -> FirmView {
     }
 }
 
+fn in_both(written: &[String], terms: &[vocabulary::Term]) -> Vec<Text> {
+    written
+        .iter()
+        .map(|w| vocabulary::bilingual(w, terms))
+        .collect()
+}
+
 /// 问题清单: the stated pain points, the answers that earn little, and the scenarios below the grade
 /// the next level needs (constrained first), each in the firm's own answer words.
 pub fn problems(a: &Assessment) -> Vec<Problem> {
@@ -177,7 +186,7 @@ pub fn problems(a: &Assessment) -> Vec<Problem> {
         .map(|p| Problem {
             kind: ProblemKind::PainPoint,
             area: stated.clone(),
-            title: Text::new(p, p),
+            title: vocabulary::bilingual(p, &vocabulary::bundled().pain_points),
             detail: Text::default(),
             constrained: false,
         })

@@ -56,6 +56,16 @@ pub struct Matched {
     pub free: Vec<String>,
 }
 
+/// A written word in both languages: as written in Chinese, and the vocabulary term's English title
+/// when the word names a term exactly (free text stays as the firm wrote it in both).
+pub fn bilingual(written: &str, terms: &[Term]) -> Text {
+    let en = terms
+        .iter()
+        .find(|t| t.matches(written))
+        .map_or(written, |t| t.title.get(crate::text::Lang::En));
+    Text::new(written.trim(), en)
+}
+
 /// The bundled vocabulary.
 pub fn bundled() -> &'static Vocabulary {
     static V: OnceLock<Vocabulary> = OnceLock::new();
