@@ -73,6 +73,10 @@ pub struct Tuning {
     pub phases: Vec<PhaseSpec>,
     pub later: PhaseSpec,
     pub earliest_phase: PerEffort<u8>,
+    /// The earliest phase of a step that relieves a stated pain point and is not heavy, when that is
+    /// earlier than its effort allows: what hurts comes first.
+    #[serde(default)]
+    pub pain_relief_earliest_phase: Option<u8>,
     pub slow_weeks: u32,
     pub years: u8,
 }

@@ -22,6 +22,12 @@ pub(crate) fn phase(
     for &i in steps {
         let c = &cands[i];
         let mut earliest = usize::from(t.earliest_phase.of(c.effort)).max(1);
+        if let Some(p) = t.pain_relief_earliest_phase
+            && !c.pains.is_empty()
+            && c.effort != Effort::High
+        {
+            earliest = earliest.min(usize::from(p).max(1));
+        }
         if c.weeks > t.slow_weeks {
             earliest = earliest.max(2);
         }
@@ -118,5 +124,24 @@ mod tests {
         let pa = medium.iter().find(|(i, _)| *i == 0).unwrap().1;
         let pd = medium.iter().find(|(i, _)| *i == 5).unwrap().1;
         assert!(pd > pa);
+    }
+
+    #[test]
+    fn a_step_that_relieves_a_stated_pain_may_start_in_the_first_phase() {
+        let t = Tuning::bundled();
+        let mut pain = cand("pain", Effort::Medium, &[]);
+        pain.pains = vec!["volatile-orders".into()];
+        let mut heavy = cand("heavy", Effort::High, &[]);
+        heavy.pains = vec!["volatile-orders".into()];
+        let cands = vec![cand("plain", Effort::Medium, &[]), pain, heavy];
+        let placed = phase(&cands, &[0, 1, 2], &t, Some(SizeClass::Large));
+        let at = |id: &str| placed.iter().find(|(i, _)| cands[*i].id == id).unwrap().1;
+        assert_eq!(at("pain"), 1, "{placed:?}");
+        assert_eq!(at("plain"), 2, "a medium step without a stated pain waits");
+        assert_eq!(at("heavy"), 3, "a heavy step waits whatever it relieves");
+        let mut without = t.clone();
+        without.pain_relief_earliest_phase = None;
+        let placed = phase(&cands, &[0, 1, 2], &without, Some(SizeClass::Large));
+        assert_eq!(placed.iter().find(|(i, _)| *i == 1).unwrap().1, 2);
     }
 }
