@@ -245,9 +245,17 @@ impl Builder<'_> {
                 _ => self.scalar(cell),
             },
             FieldKind::List => match &cell.value {
-                CellValue::Text(s) => {
+                // A lone entry that looks like a number (a system called "1688") is still an entry.
+                CellValue::Text(_) | CellValue::Number(_) => {
+                    let text = match &cell.value {
+                        CellValue::Number(n) => format_number(*n),
+                        CellValue::Text(s) => s.clone(),
+                        _ => String::new(),
+                    };
                     let pos = self.places.pos(cell.place.clone());
-                    let entries = split_list(s).into_iter().flat_map(|v| field.entries(&v));
+                    let entries = split_list(&text)
+                        .into_iter()
+                        .flat_map(|v| field.entries(&v));
                     Value::List(
                         entries
                             .map(|v| Node {
