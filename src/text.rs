@@ -21,7 +21,42 @@ pub enum Lang {
     En,
 }
 
+/// The language chosen for this process (see [`Lang::resolve`]); Chinese until set.
+static UI_LANG: std::sync::OnceLock<Lang> = std::sync::OnceLock::new();
+
 impl Lang {
+    /// The language rule for everything a person reads: `flag` (`--lang`), else the first set of
+    /// `LC_ALL`, `LC_MESSAGES`, `LANG`: `zh*` is Chinese, `en*` English, anything else (`C`, `POSIX`,
+    /// unset) Chinese.
+    pub fn resolve(flag: Option<Lang>) -> Lang {
+        flag.unwrap_or_else(|| {
+            let var = ["LC_ALL", "LC_MESSAGES", "LANG"]
+                .iter()
+                .filter_map(|k| std::env::var(k).ok())
+                .find(|v| !v.is_empty());
+            Lang::of_locale(var.as_deref().unwrap_or(""))
+        })
+    }
+
+    /// The language of a locale name such as `zh_CN.UTF-8` or `en_US`.
+    pub fn of_locale(locale: &str) -> Lang {
+        if locale.to_ascii_lowercase().starts_with("en") {
+            Lang::En
+        } else {
+            Lang::Zh
+        }
+    }
+
+    /// Fix the process language once (the CLI does it at start); later calls are ignored.
+    pub fn set_ui(lang: Lang) {
+        let _ = UI_LANG.set(lang);
+    }
+
+    /// The process language: set by [`Lang::set_ui`], else resolved from the environment.
+    pub fn ui() -> Lang {
+        *UI_LANG.get_or_init(|| Lang::resolve(None))
+    }
+
     /// "zh" or "en": the key of a [`Text`] and the code templates receive.
     pub fn code(self) -> &'static str {
         match self {
@@ -143,5 +178,21 @@ mod tests {
             .into();
         assert_eq!(zh, ["一、", "九、", "十、", "十一、", "二十、", "二十三、"]);
         assert_eq!(section_number(Lang::En, 12), "12. ");
+    }
+}
+
+#[cfg(test)]
+mod lang_tests {
+    use super::Lang;
+
+    #[test]
+    fn locale_rule_defaults_to_chinese() {
+        assert_eq!(Lang::of_locale("zh_CN.UTF-8"), Lang::Zh);
+        assert_eq!(Lang::of_locale("en_US.UTF-8"), Lang::En);
+        assert_eq!(Lang::of_locale("EN"), Lang::En);
+        assert_eq!(Lang::of_locale("C"), Lang::Zh);
+        assert_eq!(Lang::of_locale("POSIX"), Lang::Zh);
+        assert_eq!(Lang::of_locale(""), Lang::Zh);
+        assert_eq!(Lang::resolve(Some(Lang::En)), Lang::En);
     }
 }
