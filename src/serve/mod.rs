@@ -6,6 +6,7 @@ pub mod auth;
 mod firm;
 pub mod guard;
 mod office;
+pub mod profile_form;
 pub mod questionnaire;
 pub mod storage;
 
