@@ -195,7 +195,12 @@ pub fn typed_number(text: &str, units: &[(&str, f64)]) -> Option<f64> {
     if t.contains(',') {
         let mut groups = t.split(',');
         let head = groups.next().unwrap_or("");
-        let ok = !head.is_empty() && groups.all(|g| g.len() >= 3 && g[..3].bytes().all(|b| b.is_ascii_digit()) && (g.len() == 3 || g.as_bytes()[3] == b'.'));
+        let ok = !head.is_empty()
+            && groups.all(|g| {
+                g.len() >= 3
+                    && g[..3].bytes().all(|b| b.is_ascii_digit())
+                    && (g.len() == 3 || g.as_bytes()[3] == b'.')
+            });
         if !ok {
             return None;
         }
@@ -231,8 +236,16 @@ mod tests {
         assert_eq!(typed_number("1.2亿元", &wan), Some(12000.0));
         assert_eq!(typed_number("３６．５", &[]), Some(36.5));
         assert_eq!(typed_number("45人左右", &people), None);
-        assert_eq!(typed_number("6000元", &wan), None, "another unit is not guessed");
-        assert_eq!(typed_number("1,5", &[]), None, "a decimal comma is not a thousands separator");
+        assert_eq!(
+            typed_number("6000元", &wan),
+            None,
+            "another unit is not guessed"
+        );
+        assert_eq!(
+            typed_number("1,5", &[]),
+            None,
+            "a decimal comma is not a thousands separator"
+        );
         assert_eq!(typed_number("人", &people), None);
     }
 }

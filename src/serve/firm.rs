@@ -339,7 +339,12 @@ struct ProblemPage {
 
 /// Every problem of the draft grouped by the page it is on, each worded for the web and linked to
 /// its question; errors first within a page.
-fn problem_pages(st: &AppState, token: &str, draft: &Value, diags: &[Diagnostic]) -> Vec<ProblemPage> {
+fn problem_pages(
+    st: &AppState,
+    token: &str,
+    draft: &Value,
+    diags: &[Diagnostic],
+) -> Vec<ProblemPage> {
     let model = &st.model;
     let mut pages = Vec::new();
     let profile_href = format!("/d/{token}/profile");

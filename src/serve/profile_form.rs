@@ -105,8 +105,10 @@ fn region_of(form: &[(String, String)]) -> Option<String> {
         return typed.map(str::to_string);
     }
     let province = first(form, "region_p").filter(|p| p.len() == 2);
-    let city = first(form, "region_c").filter(|c| c.len() == 4 && province.is_some_and(|p| c.starts_with(p)));
-    let county = first(form, "region_d").filter(|d| d.len() == 6 && city.is_some_and(|c| d.starts_with(c)));
+    let city = first(form, "region_c")
+        .filter(|c| c.len() == 4 && province.is_some_and(|p| c.starts_with(p)));
+    let county =
+        first(form, "region_d").filter(|d| d.len() == 6 && city.is_some_and(|c| d.starts_with(c)));
     match (province, city, county) {
         (_, _, Some(d)) => Some(d.to_string()),
         (_, Some(c), None) => Some(format!("{c}00")),
@@ -213,19 +215,20 @@ pub fn industry_of(text: &str) -> Option<String> {
 pub fn industry_suggestions(text: &str) -> Vec<String> {
     const COMMON: &str = "业制造品和及其他、的与服务加工产";
     let wanted: Vec<char> = text.chars().filter(|c| !COMMON.contains(*c)).collect();
-    let mut scored: Vec<(usize, usize, String)> = reference()
+    // Most shared characters first, then the name that starts with them, then the shorter name.
+    let mut scored: Vec<(usize, usize, usize, String)> = reference()
         .divisions
         .iter()
         .filter_map(|d| {
-            let shared = wanted.iter().filter(|c| d.title.zh.contains(**c)).count();
-            (shared > 0).then(|| {
-                let label = format!("{} {}", division_code(d), d.title.zh);
-                (shared, d.title.zh.chars().count(), label)
-            })
+            let title: Vec<char> = d.title.zh.chars().collect();
+            let shared = wanted.iter().filter(|c| title.contains(c)).count();
+            let at = title.iter().position(|c| wanted.contains(c))?;
+            let label = format!("{} {}", division_code(d), d.title.zh);
+            Some((shared, at, title.len(), label))
         })
         .collect();
-    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    scored.into_iter().take(3).map(|(_, _, l)| l).collect()
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    scored.into_iter().take(3).map(|(.., l)| l).collect()
 }
 
 /// The 大类 name of an industry code, with its 门类: `汽车制造业（制造业）`.
@@ -302,7 +305,10 @@ pub fn field_notes(model: &Model, draft: &Value, diags: &[Diagnostic]) -> Vec<Fi
         note(
             "industry",
             false,
-            format!("未填写行业：问卷将按“{}”显示题目，部分题目可能不符合贵企业的情况。", group.zh),
+            format!(
+                "未填写行业：问卷将按“{}”显示题目，部分题目可能不符合贵企业的情况。",
+                group.zh
+            ),
             format!(
                 "No industry yet: the questions of “{}” are shown, some may not fit your firm.",
                 group.en
@@ -319,13 +325,22 @@ pub fn field_notes(model: &Model, draft: &Value, diags: &[Diagnostic]) -> Vec<Fi
             let names = |zh: bool| {
                 missing
                     .iter()
-                    .map(|f| if zh { f.title.zh.clone() } else { f.title.en.clone() })
+                    .map(|f| {
+                        if zh {
+                            f.title.zh.clone()
+                        } else {
+                            f.title.en.clone()
+                        }
+                    })
                     .collect::<Vec<_>>()
             };
             note(
                 &f.id,
                 false,
-                format!("无法判定企业规模：贵企业所在行业还需要{}。", names(true).join("、")),
+                format!(
+                    "无法判定企业规模：贵企业所在行业还需要{}。",
+                    names(true).join("、")
+                ),
                 format!(
                     "The size class cannot be derived: your industry also needs {}.",
                     names(false).join(", ")
@@ -348,8 +363,14 @@ fn wording(f: &ProfileField, code: &str, value: &str) -> (String, String) {
         "wrong-type" if f.kind == FieldKind::Number => {
             let unit = f.unit.clone().unwrap_or_default();
             (
-                format!("“{value}”不是数字：请只填写数字（单位：{}），如 120。", unit.zh),
-                format!("“{value}” is not a number: write the number ({}), e.g. 120.", unit.en),
+                format!(
+                    "“{value}”不是数字：请只填写数字（单位：{}），如 120。",
+                    unit.zh
+                ),
+                format!(
+                    "“{value}” is not a number: write the number ({}), e.g. 120.",
+                    unit.en
+                ),
             )
         }
         "bad-industry-code" => {
@@ -372,16 +393,26 @@ fn wording(f: &ProfileField, code: &str, value: &str) -> (String, String) {
             )
         }
         "bad-region" => (
-            format!("地区“{value}”无法识别：请依次选择省、市、县（区），或填写 6 位行政区划代码（如 330381）。"),
-            format!("Region “{value}” is not known: choose the province, city and county, or type the 6-digit code (e.g. 330381)."),
+            format!(
+                "地区“{value}”无法识别：请依次选择省、市、县（区），或填写 6 位行政区划代码（如 330381）。"
+            ),
+            format!(
+                "Region “{value}” is not known: choose the province, city and county, or type the 6-digit code (e.g. 330381)."
+            ),
         ),
         "bad-credit-code" => (
             format!("统一社会信用代码“{value}”格式不对：应为营业执照上的 18 位代码。"),
-            format!("Credit code “{value}” is malformed: copy the 18 characters from the business licence."),
+            format!(
+                "Credit code “{value}” is malformed: copy the 18 characters from the business licence."
+            ),
         ),
         "credit-code-check-digit" => (
-            format!("统一社会信用代码“{value}”校验不通过：请与营业执照逐位核对（常见错误：字母 O 与数字 0、字母 I 与数字 1）。"),
-            format!("Credit code “{value}” fails its check digit: compare it with the business licence character by character (O and 0, I and 1)."),
+            format!(
+                "统一社会信用代码“{value}”校验不通过：请与营业执照逐位核对（常见错误：字母 O 与数字 0、字母 I 与数字 1）。"
+            ),
+            format!(
+                "Credit code “{value}” fails its check digit: compare it with the business licence character by character (O and 0, I and 1)."
+            ),
         ),
         "bad-date" => (
             format!("日期“{value}”格式不对：请按 2026-05-12 的格式填写。"),
@@ -497,7 +528,9 @@ pub fn fields_view(draft: &Value, notes: &[FieldNote]) -> Vec<FieldView> {
                 _ => "text",
             };
             let named = match widget {
-                "industry" => normalise_industry(&value).ok().and_then(|c| industry_name(&c)),
+                "industry" => normalise_industry(&value)
+                    .ok()
+                    .and_then(|c| industry_name(&c)),
                 "region" => region_code(&value).and_then(|c| region_name(&c)),
                 _ => None,
             };
@@ -573,7 +606,11 @@ mod tests {
         assert_eq!(industry_of("C36 汽车制造业").as_deref(), Some("C36"));
         assert_eq!(industry_of("C3670（汽车制造业）").as_deref(), Some("C3670"));
         assert_eq!(industry_of("汽车制造业").as_deref(), Some("C36"));
-        assert_eq!(industry_of("家具").as_deref(), Some("C21"), "the one 大类 named so");
+        assert_eq!(
+            industry_of("家具").as_deref(),
+            Some("C21"),
+            "the one 大类 named so"
+        );
         assert_eq!(industry_of("制造"), None, "many 大类 hold it");
         assert_eq!(industry_of("五金"), None);
         assert_eq!(
@@ -598,7 +635,11 @@ mod tests {
         );
         assert_eq!(draft["profile"]["employees"], json!(45.0));
         assert_eq!(draft["profile"]["revenue"], json!(6000.0));
-        assert_eq!(draft["profile"]["industry"], json!("五金"), "kept to be shown");
+        assert_eq!(
+            draft["profile"]["industry"],
+            json!("五金"),
+            "kept to be shown"
+        );
         assert_eq!(draft["profile"]["region"], json!("330000"));
         let fields: Vec<&str> = read.iter().map(|n| n.field.as_str()).collect();
         assert_eq!(fields, ["employees", "revenue"]);
@@ -609,7 +650,8 @@ mod tests {
         let industry = notes.iter().find(|n| n.field == "industry").unwrap();
         assert!(industry.error);
         assert!(
-            industry.text.zh.starts_with("找不到行业“五金”") && industry.text.zh.contains("C33 金属制品业"),
+            industry.text.zh.starts_with("找不到行业“五金”")
+                && industry.text.zh.contains("C33 金属制品业"),
             "{}",
             industry.text.zh
         );
@@ -617,7 +659,11 @@ mod tests {
         let mut again = draft.clone();
         apply_profile(
             &mut again,
-            &form(&[("region", "四川省"), ("region_was", "330000"), ("region_p", "33")]),
+            &form(&[
+                ("region", "四川省"),
+                ("region_was", "330000"),
+                ("region_p", "33"),
+            ]),
         );
         assert_eq!(again["profile"]["region"], json!("510000"));
     }

@@ -47,7 +47,10 @@ fn number_or_text(s: &str, unit: &str) -> Value {
     }
 }
 
-pub(super) fn values<'a>(form: &'a [(String, String)], name: &str) -> impl Iterator<Item = &'a str> {
+pub(super) fn values<'a>(
+    form: &'a [(String, String)],
+    name: &str,
+) -> impl Iterator<Item = &'a str> {
     let name = name.to_string();
     form.iter()
         .filter(move |(k, _)| *k == name)
@@ -105,7 +108,10 @@ pub fn apply_dimension(model: &Model, dim: &Node, draft: &mut Value, form: &[(St
             .iter()
             .filter_map(|f| {
                 let typed = first(form, &format!("f:{}:{}", item.id, f.id))?;
-                Some((f.id.clone(), number_or_text(typed, f.unit.as_deref().unwrap_or(""))))
+                Some((
+                    f.id.clone(),
+                    number_or_text(typed, f.unit.as_deref().unwrap_or("")),
+                ))
             })
             .collect();
         let note = first(form, &format!("note:{}", item.id));
@@ -285,14 +291,17 @@ fn text_of(v: Option<&Value>) -> String {
 }
 
 fn points_of(item: &Item, fraction: f64) -> Option<String> {
-    (item.points > 0.0).then(|| crate::text::points(fraction * item.points))
+    (item.points > 0.0)
+        .then(|| crate::text::format_number((fraction * item.points * 1000.0).round() / 1000.0))
 }
 
 fn item_view(item: &Item, stored: Option<&Value>) -> ItemView {
     // The long form `{answer, data, note}`; raw figures `{numerator, denominator}` are an answer.
-    let long = stored
-        .and_then(Value::as_object)
-        .filter(|m| ["answer", "data", "note"].iter().any(|k| m.contains_key(*k)));
+    let long = stored.and_then(Value::as_object).filter(|m| {
+        ["answer", "data", "note"]
+            .iter()
+            .any(|k| m.contains_key(*k))
+    });
     let answer = match long {
         Some(m) => m.get("answer"),
         None => stored,
@@ -413,7 +422,11 @@ pub fn dimension_view(model: &Model, dim: &Node, draft: &Value) -> PageView {
             .collect(),
     };
     let groups: Vec<GroupView> = groups.into_iter().filter(|g| !g.items.is_empty()).collect();
-    let group_title = |id: &str| model.industry_group(id).map_or_else(|| Text::new(id, id), |g| g.title.clone());
+    let group_title = |id: &str| {
+        model
+            .industry_group(id)
+            .map_or_else(|| Text::new(id, id), |g| g.title.clone())
+    };
     let hidden: Vec<HiddenItem> = dimension_items(model, dim)
         .into_iter()
         .map(|i| &model.items[i])
@@ -426,7 +439,12 @@ pub fn dimension_view(model: &Model, dim: &Node, draft: &Value) -> PageView {
                 .flatten()
                 .map(|g| group_title(g))
                 .collect();
-            let join = |lang| names.iter().map(|t| t.get(lang).to_string()).collect::<Vec<_>>();
+            let join = |lang| {
+                names
+                    .iter()
+                    .map(|t| t.get(lang).to_string())
+                    .collect::<Vec<_>>()
+            };
             HiddenItem {
                 title: item.title.clone(),
                 groups: Text {
@@ -437,13 +455,19 @@ pub fn dimension_view(model: &Model, dim: &Node, draft: &Value) -> PageView {
         })
         .collect();
     let hidden = (!hidden.is_empty()).then(|| HiddenView {
-        industry_name: industry.as_deref().and_then(super::profile_form::industry_name),
+        industry_name: industry
+            .as_deref()
+            .and_then(super::profile_form::industry_name),
         industry,
         group: group_title(&group),
         items: hidden,
     });
     let starred = groups.iter().flat_map(|g| &g.items).any(|i| i.constrained);
-    let star = if starred { star_rules(model, &group) } else { Vec::new() };
+    let star = if starred {
+        star_rules(model, &group)
+    } else {
+        Vec::new()
+    };
     PageView {
         groups,
         hidden,
@@ -499,7 +523,10 @@ pub fn item_wording(item: &Item, code: &str) -> Text {
             "“无”不能与其他选项同时选择。",
             "“None” cannot be chosen with other options.",
         ),
-        "na-not-allowed" => Text::new("本题不能选“不适用”。", "This question cannot be “not applicable”."),
+        "na-not-allowed" => Text::new(
+            "本题不能选“不适用”。",
+            "This question cannot be “not applicable”.",
+        ),
         "not-applicable" => Text::new(
             "本题不适用于贵企业的行业，答案不计分。",
             "This question does not apply to your industry; its answer is not scored.",
@@ -632,5 +659,95 @@ mod tests {
             json!({"numerator": 36.0, "denominator": 62.0})
         );
         assert_eq!(a["equipment-networking-rate"], json!("na"));
+    }
+
+    #[test]
+    fn recorded_figures_and_notes_make_the_long_form_and_are_shown_again() {
+        let model = crate::model::bundled("sme-dx-2024").unwrap();
+        let i = model.item_index("funding").unwrap();
+        let dim = model
+            .dimensions
+            .iter()
+            .find(|d| dimension_items(model, d).contains(&i))
+            .unwrap();
+        let mut draft = new_draft(model, "2026-01-01");
+        apply_dimension(
+            model,
+            dim,
+            &mut draft,
+            &form(&[
+                ("a:funding", "１２%"),
+                ("f:funding:digital-investment", "90万元/年"),
+                ("note:funding", "含云服务订阅"),
+            ]),
+        );
+        assert_eq!(
+            draft["answers"]["funding"],
+            json!({"answer": 12.0, "data": {"digital-investment": 90.0}, "note": "含云服务订阅"})
+        );
+        let (_, diags) = check(model, &draft);
+        assert!(
+            !diags.iter().any(
+                |d| matches!(&*d.location, Location::Form { field, .. } if field == "funding")
+            ),
+            "{diags:?}"
+        );
+        let shown = dimension_view(model, dim, &draft);
+        let item = shown
+            .groups
+            .iter()
+            .flat_map(|g| &g.items)
+            .find(|it| it.id == "funding")
+            .unwrap();
+        assert_eq!(
+            (item.value.as_str(), item.note.as_str()),
+            ("12", "含云服务订阅")
+        );
+        assert_eq!(item.figures[0].value, "90");
+        // Points per band, the interval in plain words, the restating label dropped.
+        let b = &item.options[1];
+        assert_eq!(b.points.as_deref(), Some("1.875"));
+        assert_eq!(b.range.as_ref().unwrap().zh, "超过 10%，不超过 20%");
+        assert!(b.label.zh.is_empty());
+    }
+
+    #[test]
+    fn a_page_says_which_questions_the_industry_hides_and_what_the_star_means() {
+        let model = crate::model::bundled("sme-dx-2024").unwrap();
+        let scenarios = model
+            .dimensions
+            .iter()
+            .find(|d| {
+                dimension_items(model, d)
+                    .iter()
+                    .any(|&i| model.items[i].constrained())
+            })
+            .unwrap();
+        let mut draft = new_draft(model, "2026-01-01");
+        draft["profile"]["industry"] = json!("F51");
+        let page = dimension_view(model, scenarios, &draft);
+        let hidden = page
+            .hidden
+            .expect("wholesale hides manufacturing scenarios");
+        assert_eq!(hidden.industry.as_deref(), Some("F51"));
+        assert_eq!(hidden.group.zh, "生产性服务业");
+        assert!(!hidden.items.is_empty() && hidden.items.iter().all(|h| h.groups.zh == "制造业"));
+        let shown: usize = page.groups.iter().map(|g| g.items.len()).sum();
+        assert_eq!(
+            shown + hidden.items.len(),
+            dimension_items(model, scenarios).len()
+        );
+        assert_eq!(page.star.len(), model.levels.len());
+        assert!(
+            page.star[1].zh.contains("★ 场景至少"),
+            "{}",
+            page.star[1].zh
+        );
+        // A manufacturer sees every scenario; a wrong industry is no industry.
+        draft["profile"]["industry"] = json!("C3670");
+        assert!(dimension_view(model, scenarios, &draft).hidden.is_none());
+        draft["profile"]["industry"] = json!("五金");
+        let page = dimension_view(model, scenarios, &draft);
+        assert!(page.hidden.is_some_and(|h| h.industry.is_none()));
     }
 }

@@ -544,9 +544,15 @@ mod tests {
         assert!(Interval::parse("0-10").is_none());
         assert_eq!(i.to_string(), "(10, 20]");
         assert_eq!(j.plain("%"), Text::new("0–10%", "0–10%"));
-        assert_eq!(i.plain("%"), Text::new("超过 10%，不超过 20%", "over 10%, at most 20%"));
+        assert_eq!(
+            i.plain("%"),
+            Text::new("超过 10%，不超过 20%", "over 10%, at most 20%")
+        );
         let open_top = Interval::parse("[5, inf)").unwrap();
-        assert_eq!(open_top.plain("台"), Text::new("不低于 5台", "at least 5 台"));
+        assert_eq!(
+            open_top.plain("台"),
+            Text::new("不低于 5台", "at least 5 台")
+        );
     }
 
     #[test]
