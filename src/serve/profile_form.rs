@@ -5,7 +5,9 @@
 
 use super::questionnaire::{first, section, values};
 use crate::answers::reference::{Division, reference};
-use crate::answers::{FieldKind, ProfileField, normalise_industry, profile_field, profile_fields};
+use crate::answers::{
+    FieldKind, ProfileField, names, normalise_industry, profile_field, profile_fields,
+};
 use crate::diag::{Diagnostic, Location};
 use crate::model::Model;
 use crate::text::{Text, format_number};
@@ -98,54 +100,48 @@ pub fn apply_profile(draft: &mut Value, form: &[(String, String)]) -> Vec<Normal
 }
 
 /// The region the form gives: the code or name typed when it was changed, else the deepest of the
-/// province → city → county selects.
+/// province → city → county selects that lies inside the one above it.
 fn region_of(form: &[(String, String)]) -> Option<String> {
     let typed = first(form, "region");
     if typed.is_some() && typed != first(form, "region_was") {
         return typed.map(str::to_string);
     }
-    let province = first(form, "region_p").filter(|p| p.len() == 2);
-    let city = first(form, "region_c")
-        .filter(|c| c.len() == 4 && province.is_some_and(|p| c.starts_with(p)));
-    let county =
-        first(form, "region_d").filter(|d| d.len() == 6 && city.is_some_and(|c| d.starts_with(c)));
-    match (province, city, county) {
-        (_, _, Some(d)) => Some(d.to_string()),
-        (_, Some(c), None) => Some(format!("{c}00")),
-        (Some(p), None, None) => Some(format!("{p}0000")),
-        _ => typed.map(str::to_string),
+    let mut chosen: Option<&str> = None;
+    for name in ["region_p", "region_c", "region_d"] {
+        let Some(code) = first(form, name) else {
+            break;
+        };
+        let inside = chosen
+            .and_then(names::region_prefix)
+            .is_none_or(|p| code.starts_with(p));
+        if !inside || names::region(code).is_none() {
+            break;
+        }
+        chosen = Some(code);
     }
+    chosen.or(typed).map(str::to_string)
 }
 
-/// A region as typed: a 6-digit code, or the name of a region.
+/// A region as typed: a 6-digit code, or the name of one region (`瑞安市`, `浙江省温州市瑞安市`).
 fn region_code(text: &str) -> Option<String> {
     let t = text.trim();
     if t.len() == 6 && t.bytes().all(|b| b.is_ascii_digit()) {
         return Some(t.to_string());
     }
-    let r = reference();
-    r.provinces
-        .iter()
-        .find(|p| p.title.zh == t || p.title.en.eq_ignore_ascii_case(t))
-        .map(|p| format!("{}0000", p.code))
-}
-
-/// The places a region code holds, coarse to fine: province, then (when known) city and county.
-pub fn region_children(parent: &str) -> Vec<(String, Text)> {
-    match parent.len() {
-        0 => reference()
-            .provinces
-            .iter()
-            .map(|p| (p.code.clone(), p.title.clone()))
-            .collect(),
-        _ => Vec::new(),
+    let named: Vec<names::Region> = names::search_regions(t, 20)
+        .into_iter()
+        .filter(|r| r.name == t || r.full_name == t)
+        .collect();
+    match named.as_slice() {
+        [one] => Some(one.code.clone()),
+        _ => None,
     }
 }
 
-/// The name of a region code, coarsest first (`浙江省`); `None` when unknown.
+/// The full name of a region code (`浙江省温州市瑞安市`).
 pub fn region_name(code: &str) -> Option<Text> {
-    let province = reference().province(code.get(..2)?)?;
-    Some(province.title.clone())
+    let name = names::region(code)?.full_name;
+    Some(Text::new(&name, &name))
 }
 
 /// A 大类 with its 门类 letter: `C36`.
@@ -231,20 +227,9 @@ pub fn industry_suggestions(text: &str) -> Vec<String> {
     scored.into_iter().take(3).map(|(.., l)| l).collect()
 }
 
-/// The 大类 name of an industry code, with its 门类: `汽车制造业（制造业）`.
+/// The name of an industry code: `C 制造业 / 36 汽车制造业`.
 pub fn industry_name(code: &str) -> Option<Text> {
-    let r = reference();
-    let section = r.section(code.get(..1)?)?;
-    let Some(division) = code
-        .get(1..3)
-        .and_then(|d| r.divisions.iter().find(|x| x.code == d))
-    else {
-        return Some(section.title.clone());
-    };
-    Some(Text {
-        zh: format!("{}（{}）", division.title.zh, section.title.zh),
-        en: format!("{} ({})", division.title.en, section.title.en),
-    })
+    names::industry(code).map(|i| i.label())
 }
 
 /// The profile as the draft holds it: each field's text as typed or stored.
@@ -426,10 +411,10 @@ fn wording(f: &ProfileField, code: &str, value: &str) -> (String, String) {
 pub fn normalised_note(n: &Normalised) -> FieldNote {
     let (zh, en) = match n.field.as_str() {
         "industry" => {
-            let name = industry_name(&n.stored).unwrap_or_default();
+            let name = industry_name(&n.stored).unwrap_or_else(|| Text::new(&n.stored, &n.stored));
             (
-                format!("已按行业 {} {} 保存。", n.stored, name.zh),
-                format!("Saved as industry {} {}.", n.stored, name.en),
+                format!("已按行业 {} 保存。", name.zh),
+                format!("Saved as industry {}.", name.en),
             )
         }
         "region" => {
@@ -556,33 +541,34 @@ pub fn fields_view(draft: &Value, notes: &[FieldNote]) -> Vec<FieldView> {
         .collect()
 }
 
-/// The region selects for a code: provinces, then the chosen province's cities, then the chosen
-/// city's counties (each shown once the level above is chosen).
+/// The region selects for a code: provinces, then the chosen province's cities (or its counties,
+/// for 北京, 天津, 上海, 重庆), then the chosen city's counties; a level appears once the one above
+/// is chosen.
 fn region_places(code: &str) -> Vec<Vec<PlaceView>> {
     let code = region_code(code).unwrap_or_default();
     let mut levels = Vec::new();
     let mut parent = String::new();
-    for len in [2, 4, 6] {
-        let children = region_children(&parent);
+    while levels.len() < 3 {
+        let children = names::regions_under(&parent);
         if children.is_empty() {
             break;
         }
-        let chosen = code
-            .get(..len)
-            .filter(|c| !c.ends_with("00") || len == 2)
-            .map(str::to_string);
+        let holds = |r: &names::Region| {
+            !code.is_empty() && names::region_prefix(&r.code).is_some_and(|p| code.starts_with(p))
+        };
+        let chosen = children.iter().find(|r| holds(r)).cloned();
         levels.push(
             children
                 .into_iter()
-                .map(|(c, title)| PlaceView {
-                    selected: chosen.as_deref() == Some(c.as_str()),
-                    code: c,
-                    title,
+                .map(|r| PlaceView {
+                    selected: holds(&r),
+                    title: Text::new(&r.name, &r.name),
+                    code: r.code,
                 })
                 .collect(),
         );
         match chosen {
-            Some(c) if code.len() == 6 => parent = c,
+            Some(r) if r.has_children => parent = r.code,
             _ => break,
         }
     }
@@ -630,7 +616,7 @@ mod tests {
                 ("employees", "45人"),
                 ("revenue", "６０００万元"),
                 ("industry", "五金"),
-                ("region_p", "33"),
+                ("region_p", "330000"),
             ]),
         );
         assert_eq!(draft["profile"]["employees"], json!(45.0));
@@ -641,6 +627,29 @@ mod tests {
             "kept to be shown"
         );
         assert_eq!(draft["profile"]["region"], json!("330000"));
+        // Step by step: the city and county selects inside the province chosen.
+        let mut step = draft.clone();
+        let selects = [
+            ("region_p", "330000"),
+            ("region_c", "330300"),
+            ("region_d", "330381"),
+        ];
+        apply_profile(&mut step, &form(&selects));
+        assert_eq!(step["profile"]["region"], json!("330381"));
+        let shown = fields_view(&step, &[]);
+        let region = shown.iter().find(|f| f.key == "region").unwrap();
+        assert_eq!(region.places.len(), 3);
+        let picked: Vec<&str> = region
+            .places
+            .iter()
+            .filter_map(|l| l.iter().find(|p| p.selected).map(|p| p.code.as_str()))
+            .collect();
+        assert_eq!(picked, ["330000", "330300", "330381"]);
+        assert_eq!(region.named.as_ref().unwrap().zh, "浙江省温州市瑞安市");
+        // A county of another province is not taken with the province changed.
+        let moved = [("region_p", "510000"), ("region_c", "330300")];
+        apply_profile(&mut step, &form(&moved));
+        assert_eq!(step["profile"]["region"], json!("510000"));
         let fields: Vec<&str> = read.iter().map(|n| n.field.as_str()).collect();
         assert_eq!(fields, ["employees", "revenue"]);
         assert_eq!(normalised_note(&read[0]).text.zh, "已按 45 人 保存。");
@@ -662,7 +671,7 @@ mod tests {
             &form(&[
                 ("region", "四川省"),
                 ("region_was", "330000"),
-                ("region_p", "33"),
+                ("region_p", "330000"),
             ]),
         );
         assert_eq!(again["profile"]["region"], json!("510000"));

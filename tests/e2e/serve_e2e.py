@@ -259,6 +259,7 @@ def run(driver, base):
     check("45" in saved and "人" in saved, f"employees remark reads {saved!r}")
     value = one(driver, "main form input[name=employees]", "employees").get_attribute("value")
     check(value == "45", f"employees holds {value!r}, expected 45")
+    check("汽车制造业" not in one(driver, "#industry", "industry").text, "the wrong industry is named")
     check(one(driver, "main form input[name=revenue]", "revenue").get_attribute("value") == "6000",
           "revenue not read as 6000")
     check(one(driver, "main form input[name=region]", "region").get_attribute("value") == REGION,
@@ -377,21 +378,23 @@ def check_chinese(driver, where):
 
 
 def choose_region(driver, code):
-    """Province → city → county with the selects, one level at a time (no JavaScript); where the
-    list has no finer level, the rest of the code is typed."""
+    """Province → city → county with the selects, one level at a time (no JavaScript); the code is
+    typed only if the selects did not reach it."""
     from selenium.webdriver.support.ui import Select
 
     for name, length in (("region_p", 2), ("region_c", 4), ("region_d", 6)):
         found = css(driver, f"main form select[name={name}]")
         if not found:
             break
-        Select(found[0]).select_by_value(code[:length])
+        Select(found[0]).select_by_value(code[:length].ljust(6, "0"))
         step = one(driver, "main form button[name=go][value=stay]", "the region's next-level button")
         click_and_load(driver, step, f"region: {name}")
         check_chinese(driver, f"profile page, region {name}")
     field = one(driver, "main form input[name=region]", "region code")
-    if field.get_attribute("value") != code:
-        type_into(field, code)
+    check(field.get_attribute("value") == code,
+          f"the selects give region {field.get_attribute('value')!r}, expected {code}")
+    named = one(driver, "#region .named", "the region's name").text
+    check(named == "浙江省温州市瑞安市", f"the region is named {named!r}")
 
 
 def snapshot(driver):
