@@ -614,6 +614,7 @@ mod tests {
             &form(&[
                 ("name", "甲"),
                 ("employees", "45人"),
+                ("it_staff", "２ people"),
                 ("revenue", "６０００万元"),
                 ("industry", "五金"),
                 ("region_p", "330000"),
@@ -621,6 +622,7 @@ mod tests {
         );
         assert_eq!(draft["profile"]["employees"], json!(45.0));
         assert_eq!(draft["profile"]["revenue"], json!(6000.0));
+        assert_eq!(draft["profile"]["it_staff"], json!(2.0));
         assert_eq!(
             draft["profile"]["industry"],
             json!("五金"),
@@ -651,7 +653,7 @@ mod tests {
         apply_profile(&mut step, &form(&moved));
         assert_eq!(step["profile"]["region"], json!("510000"));
         let fields: Vec<&str> = read.iter().map(|n| n.field.as_str()).collect();
-        assert_eq!(fields, ["employees", "revenue"]);
+        assert_eq!(fields, ["employees", "revenue", "it_staff"]);
         assert_eq!(normalised_note(&read[0]).text.zh, "已按 45 人 保存。");
 
         let (_, diags) = super::super::questionnaire::check(model, &draft);
