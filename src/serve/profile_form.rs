@@ -96,7 +96,26 @@ pub fn apply_profile(draft: &mut Value, form: &[(String, String)]) -> Vec<Normal
             None => profile.remove(key),
         };
     }
+    // Offered beside a credit code that fails its check digit: the assessor confirms it.
+    if first(form, "credit_code_verified_shown").is_some() {
+        if values(form, "credit_code_verified").any(|v| v == "yes") {
+            profile.insert("credit_code_verified".into(), json!(true));
+        } else {
+            profile.remove("credit_code_verified");
+        }
+    }
     read
+}
+
+/// Whether to offer "checked against the licence" beside the credit code, and its state: when the
+/// code fails its check digit, or was confirmed before.
+fn verify_offer(draft: &Value) -> Option<bool> {
+    let verified = draft.pointer("/profile/credit_code_verified") == Some(&Value::Bool(true));
+    let fails = matches!(
+        crate::answers::credit_code::validate(&typed(draft, "credit_code")),
+        Err(crate::answers::credit_code::CreditCodeError::CheckDigit { .. })
+    );
+    (fails || verified).then_some(verified)
 }
 
 /// The region the form gives: the code or name typed when it was changed, else the deepest of the
@@ -278,7 +297,15 @@ pub fn field_notes(model: &Model, draft: &Value, diags: &[Diagnostic]) -> Vec<Fi
             && page == "profile"
             && let Some(f) = profile_field(field)
         {
-            let (zh, en) = wording(f, d.code, &typed(draft, field));
+            let (zh, en) = if d.code == "credit-code-check-digit" && !d.is_error() {
+                (
+                    "校验位不符，已按“已与营业执照核对无误”保留。".to_string(),
+                    "The check digit does not match; kept as checked against the licence."
+                        .to_string(),
+                )
+            } else {
+                wording(f, d.code, &typed(draft, field))
+            };
             note(field, d.is_error(), zh, en);
         }
     }
@@ -393,10 +420,10 @@ fn wording(f: &ProfileField, code: &str, value: &str) -> (String, String) {
         ),
         "credit-code-check-digit" => (
             format!(
-                "统一社会信用代码“{value}”校验不通过：请与营业执照逐位核对（常见错误：字母 O 与数字 0、字母 I 与数字 1）。"
+                "统一社会信用代码“{value}”校验不通过：请与营业执照逐位核对（常见错误：字母 O 与数字 0、字母 I 与数字 1）；核对无误时勾选“已与营业执照核对无误”。"
             ),
             format!(
-                "Credit code “{value}” fails its check digit: compare it with the business licence character by character (O and 0, I and 1)."
+                "Credit code “{value}” fails its check digit: compare it with the business licence character by character (O and 0, I and 1); if it matches, tick “checked against the business licence”."
             ),
         ),
         "bad-date" => (
@@ -473,8 +500,10 @@ pub struct FieldView {
     pub choices: Vec<ChoiceView>,
     /// The region's selects, coarse to fine; a level appears once the one above is chosen.
     pub places: Vec<Vec<PlaceView>>,
-    /// The name of the industry or region code held (`汽车制造业（制造业）`).
+    /// The name of the industry or region code held (`C 制造业 / 36 汽车制造业`).
     pub named: Option<Text>,
+    /// The credit code's "checked against the licence" box, when offered, and whether it is ticked.
+    pub verify: Option<bool>,
     pub notes: Vec<FieldNote>,
 }
 
@@ -535,6 +564,9 @@ pub fn fields_view(draft: &Value, notes: &[FieldNote]) -> Vec<FieldView> {
                 choices,
                 places,
                 named,
+                verify: (f.id == "credit_code")
+                    .then(|| verify_offer(draft))
+                    .flatten(),
                 notes: notes.iter().filter(|n| n.field == f.id).cloned().collect(),
             }
         })
@@ -648,6 +680,26 @@ mod tests {
             .collect();
         assert_eq!(picked, ["330000", "330300", "330381"]);
         assert_eq!(region.named.as_ref().unwrap().zh, "浙江省温州市瑞安市");
+        // A credit code failing its check digit is offered the assessor's confirmation.
+        let code = [("credit_code", "91330381MA2H8C3NX1")];
+        apply_profile(&mut step, &form(&code));
+        let offered = |d: &Value| {
+            let shown = fields_view(d, &[]);
+            shown
+                .iter()
+                .find(|f| f.key == "credit_code")
+                .unwrap()
+                .verify
+        };
+        assert_eq!(offered(&step), Some(false));
+        let ticked = [
+            ("credit_code", "91330381MA2H8C3NX1"),
+            ("credit_code_verified_shown", "1"),
+            ("credit_code_verified", "yes"),
+        ];
+        apply_profile(&mut step, &form(&ticked));
+        assert_eq!(step["profile"]["credit_code_verified"], json!(true));
+        assert_eq!(offered(&step), Some(true));
         // A county of another province is not taken with the province changed.
         let moved = [("region_p", "510000"), ("region_c", "330300")];
         apply_profile(&mut step, &form(&moved));
