@@ -198,7 +198,7 @@ pub fn typed_number(text: &str, units: &[(&str, f64)]) -> Option<f64> {
         let ok = !head.is_empty()
             && groups.all(|g| {
                 g.len() >= 3
-                    && g[..3].bytes().all(|b| b.is_ascii_digit())
+                    && g.as_bytes()[..3].iter().all(u8::is_ascii_digit)
                     && (g.len() == 3 || g.as_bytes()[3] == b'.')
             });
         if !ok {
@@ -247,6 +247,21 @@ mod tests {
             "a decimal comma is not a thousands separator"
         );
         assert_eq!(typed_number("人", &people), None);
+        for odd in [
+            "1,a人",
+            "1,人人",
+            ",",
+            "1,",
+            "－",
+            "１，０００．５",
+            "∞",
+            "NaN",
+            "1e999",
+        ] {
+            let _ = typed_number(odd, &people); // never panics
+        }
+        assert_eq!(typed_number("１，０００．５", &[]), Some(1000.5));
+        assert_eq!(typed_number("1e999", &[]), None, "not finite");
     }
 }
 
