@@ -328,8 +328,19 @@ pub fn field_notes(model: &Model, draft: &Value, diags: &[Diagnostic]) -> Vec<Fi
         );
     }
     if diags.iter().any(|d| d.code == "size-unknown") {
+        // The metrics the firm's sector sizes by (工信部联企业〔2011〕300号), those left blank.
+        let sector = normalise_industry(&typed(draft, "industry"))
+            .ok()
+            .and_then(|code| reference().sector_of(&code));
+        let needed: Vec<&str> = sector.map_or_else(Vec::new, |s| {
+            [&s.medium, &s.small, &s.sme_below]
+                .iter()
+                .flat_map(|b| b.metric_names())
+                .collect()
+        });
         let missing: Vec<&ProfileField> = ["employees", "revenue", "assets"]
             .iter()
+            .filter(|id| needed.contains(id))
             .filter_map(|id| profile_field(id))
             .filter(|f| typed(draft, &f.id).is_empty())
             .collect();
@@ -717,6 +728,23 @@ mod tests {
                 && industry.text.zh.contains("C33 金属制品业"),
             "{}",
             industry.text.zh
+        );
+        // A size class that cannot be derived names only the sector's missing metrics.
+        let mut leasing = draft.clone();
+        leasing["profile"]["industry"] = json!("L72");
+        leasing["profile"]["employees"] = json!(150.0);
+        let (_, diags) = super::super::questionnaire::check(model, &leasing);
+        let notes = field_notes(model, &leasing, &diags);
+        let size = notes
+            .iter()
+            .find(|n| n.text.zh.starts_with("无法判定"))
+            .unwrap();
+        assert_eq!(
+            (size.field.as_str(), size.text.zh.as_str()),
+            (
+                "assets",
+                "无法判定企业规模：贵企业所在行业还需要资产总额（万元）。"
+            )
         );
         // The region typed again wins over the selects; a typed name is read.
         let mut again = draft.clone();
