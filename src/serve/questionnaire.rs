@@ -245,6 +245,8 @@ pub struct ItemView {
     pub denominator: String,
     pub figures: Vec<FigureView>,
     pub note: String,
+    /// Problems of the answer given (not "unanswered"), said beside the question.
+    pub problems: Vec<Text>,
 }
 
 /// A titled group of questions (an indicator, or a scenario group).
@@ -366,6 +368,7 @@ fn item_view(item: &Item, stored: Option<&Value>) -> ItemView {
         denominator: String::new(),
         figures,
         note: text_of(long.and_then(|m| m.get("note"))),
+        problems: Vec::new(),
     };
     // A band's label that only restates its interval (`[0-10%]`) is not shown twice.
     for o in &mut view.options {
@@ -421,7 +424,17 @@ pub fn dimension_view(model: &Model, dim: &Node, draft: &Value) -> PageView {
             })
             .collect(),
     };
-    let groups: Vec<GroupView> = groups.into_iter().filter(|g| !g.items.is_empty()).collect();
+    let mut groups: Vec<GroupView> = groups.into_iter().filter(|g| !g.items.is_empty()).collect();
+    // What is wrong with an answer given, beside its question ("unanswered" waits for the review).
+    let (_, diags) = check(model, draft);
+    for it in groups.iter_mut().flat_map(|g| g.items.iter_mut()) {
+        it.problems = diags
+            .iter()
+            .filter(|d| d.code != "missing-answer")
+            .filter(|d| matches!(&*d.location, Location::Form { field, .. } if *field == it.id))
+            .filter_map(|d| model.item(&it.id).map(|item| item_wording(item, d.code)))
+            .collect();
+    }
     let group_title = |id: &str| {
         model
             .industry_group(id)
@@ -659,6 +672,26 @@ mod tests {
             json!({"numerator": 36.0, "denominator": 62.0})
         );
         assert_eq!(a["equipment-networking-rate"], json!("na"));
+        // A percentage over 100 is said beside its question when the page is shown again.
+        apply_dimension(
+            model,
+            dim,
+            &mut draft,
+            &form(&[("a:equipment-digitisation-rate", "150")]),
+        );
+        let page = dimension_view(model, dim, &draft);
+        let item = page
+            .groups
+            .iter()
+            .flat_map(|g| &g.items)
+            .find(|it| it.id == "equipment-digitisation-rate")
+            .unwrap();
+        assert_eq!(item.problems.len(), 1, "{:?}", item.problems);
+        assert!(
+            item.problems[0].zh.starts_with("请按本题要求填写"),
+            "{}",
+            item.problems[0].zh
+        );
     }
 
     #[test]
@@ -704,6 +737,7 @@ mod tests {
             ("12", "含云服务订阅")
         );
         assert_eq!(item.figures[0].value, "90");
+        assert!(item.problems.is_empty());
         // Points per band, the interval in plain words, the restating label dropped.
         let b = &item.options[1];
         assert_eq!(b.points.as_deref(), Some("1.875"));
