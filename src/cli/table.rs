@@ -52,8 +52,14 @@ pub fn render(a: &Assessment, lang: Lang) -> String {
     let mut out = String::new();
     let p = &a.profile;
     let mut facts: Vec<String> = Vec::new();
+    if let Some(r) = &p.region {
+        facts.push(crate::answers::names::region_name(r));
+    }
     if let Some(i) = &p.industry {
-        facts.push(i.clone());
+        facts.push(
+            crate::report::sections::industry_title(i)
+                .map_or_else(|| i.clone(), |t| t.get(lang).to_string()),
+        );
     }
     if let Some(s) = p.size_class {
         facts.push(s.label(lang).to_string());
