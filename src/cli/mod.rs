@@ -5,8 +5,10 @@ mod assess;
 mod dump;
 mod explain;
 mod export;
+mod help_zh;
 mod import;
 mod init;
+mod progress;
 mod report;
 mod schema;
 mod score;
@@ -21,7 +23,9 @@ use crate::answers::{self, AnswerSheet};
 use crate::diag::{Diagnostic, Report};
 use crate::model::{self, Model};
 use crate::source_file::SourceFile;
-use clap::{Parser, Subcommand, ValueEnum};
+use crate::text::Lang;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
@@ -33,6 +37,12 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "smedx", version, max_term_width = 100)]
 pub struct Cli {
+    /// Language of everything smedx writes for people: help, messages, tables, reports, sheets.
+    ///
+    /// Without it, the first set of LC_ALL, LC_MESSAGES, LANG: zh… is Chinese, en… English, anything
+    /// else (C, POSIX, unset) Chinese.
+    #[arg(long, global = true, value_enum, display_order = 900)]
+    lang: Option<Lang>,
     #[command(subcommand)]
     command: Command,
 }
@@ -92,7 +102,14 @@ pub enum DiagFormat {
 
 /// Entry point of the binary: exit 0 ok, 2 invalid input, 1 internal error.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    // The language must be known before clap parses: `--help` is printed while parsing.
+    let lang = Lang::resolve(lang_flag(&argv));
+    Lang::set_ui(lang);
+    let cli = match parse(argv, lang) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
     match run(cli) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Invalid) => ExitCode::from(2),
@@ -108,8 +125,44 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The clap command with its help in `lang` (English is in the doc comments, Chinese in
+/// `help-zh.yaml`).
+pub fn command(lang: Lang) -> clap::Command {
+    match lang {
+        Lang::Zh => help_zh::apply(Cli::command()),
+        Lang::En => Cli::command(),
+    }
+}
+
+/// Parse a command line (program name first) with help and usage in `lang`.
+pub fn parse(argv: impl IntoIterator<Item = OsString>, lang: Lang) -> Result<Cli, clap::Error> {
+    let mut cmd = command(lang);
+    let mut matches = cmd.try_get_matches_from_mut(argv)?;
+    Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut cmd))
+}
+
+/// The value of `--lang X` or `--lang=X` anywhere before `--`, read before clap parses; the last one
+/// counts. A value that is not a language is left for clap to refuse.
+fn lang_flag(argv: &[OsString]) -> Option<Lang> {
+    let mut found = None;
+    let mut words = argv.iter().skip(1).map(|w| w.to_str());
+    while let Some(word) = words.next() {
+        let value = match word {
+            Some("--") => break,
+            Some("--lang") => words.next().flatten(),
+            Some(w) => w.strip_prefix("--lang="),
+            None => None,
+        };
+        if let Some(lang) = value.and_then(|v| Lang::from_str(v, true).ok()) {
+            found = Some(lang);
+        }
+    }
+    found
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    Lang::set_ui(Lang::resolve(cli.lang));
     match cli.command {
         Command::Validate(a) => validate::run(a),
         Command::Score(a) => score::run(a),
