@@ -173,7 +173,10 @@ fn help_of_every_subcommand_mentions_its_arguments() {
         ("init", &["--output", "--model", "--lang", "--force"]),
     ];
     for (sub, words) in cases {
-        for help in [vec![*sub, "--help", "--lang", "en"], vec!["--lang=en", "help", *sub]] {
+        for help in [
+            vec![*sub, "--help", "--lang", "en"],
+            vec!["--lang=en", "help", *sub],
+        ] {
             let run = smedx(&help);
             assert_eq!(run.code, 0, "smedx {help:?}: {}", run.stderr);
             assert!(run.stdout.contains("Usage: smedx"), "{}", run.stdout);

@@ -88,16 +88,78 @@ const COMMANDS: &[&[&str]] = &[
 /// environment variables, the program and its commands, and the values a user types.
 const LATIN_ALLOWED: &[&str] = &[
     // formats, standards, products, protocols
-    "JSON", "YAML", "CSV", "HTML", "Markdown", "Excel", "WPS", "LibreOffice", "ODK", "Collect",
-    "Central", "KoboToolbox", "XLSForm", "SQLite", "IP", "HTTPS", "Cookie", "Secure", "Schema",
-    "Lines", "survey", "choices", "settings", // XLSForm's sheet names
+    "JSON",
+    "YAML",
+    "CSV",
+    "HTML",
+    "Markdown",
+    "Excel",
+    "WPS",
+    "LibreOffice",
+    "ODK",
+    "Collect",
+    "Central",
+    "KoboToolbox",
+    "XLSForm",
+    "SQLite",
+    "IP",
+    "HTTPS",
+    "Cookie",
+    "Secure",
+    "Schema",
+    "Lines",
+    "survey",
+    "choices",
+    "settings", // XLSForm's sheet names
     // the program, its commands and what it reads from the environment
-    "smedx", "validate", "score", "schema", "init", "report", "aggregate", "simulate", "template",
-    "import", "assess", "export", "serve", "user", "add", "dump", "explain", "help", "LC_ALL",
-    "LC_MESSAGES", "LANG", "C", "POSIX", // values typed on the command line
-    "zh", "en", "table", "json", "yaml", "human", "html", "md", "province", "city", "county",
-    "industry", "size", "tag", "xlsx", "csv", "xlsform", "model", "answers", "catalog", "policies",
-    "tuning", "digital_budget", "sme-dx-2024", "YYYY-MM-DD",
+    "smedx",
+    "validate",
+    "score",
+    "schema",
+    "init",
+    "report",
+    "aggregate",
+    "simulate",
+    "template",
+    "import",
+    "assess",
+    "export",
+    "serve",
+    "user",
+    "add",
+    "dump",
+    "explain",
+    "help",
+    "LC_ALL",
+    "LC_MESSAGES",
+    "LANG",
+    "C",
+    "POSIX", // values typed on the command line
+    "zh",
+    "en",
+    "table",
+    "json",
+    "yaml",
+    "human",
+    "html",
+    "md",
+    "province",
+    "city",
+    "county",
+    "industry",
+    "size",
+    "tag",
+    "xlsx",
+    "csv",
+    "xlsform",
+    "model",
+    "answers",
+    "catalog",
+    "policies",
+    "tuning",
+    "digital_budget",
+    "sme-dx-2024",
+    "YYYY-MM-DD",
 ];
 
 /// The Latin words of a Chinese help that are not flags, placeholders, file names, numbers,
@@ -141,7 +203,14 @@ fn help_is_chinese_under_a_chinese_locale_for_every_command() {
             let help = &run.stdout;
             assert!(help.contains("用法: smedx"), "smedx {args:?}:\n{help}");
             assert!(help.contains("显示帮助"), "smedx {args:?}:\n{help}");
-            for english in ["Usage", "Options", "Arguments", "Commands", "Print", "default"] {
+            for english in [
+                "Usage",
+                "Options",
+                "Arguments",
+                "Commands",
+                "Print",
+                "default",
+            ] {
                 assert!(
                     !help.contains(english),
                     "`{english}` in smedx {args:?}:\n{help}"
@@ -164,21 +233,35 @@ fn english_left_finds_an_untranslated_sentence() {
         english_left("  -o, --output <OUTPUT>  Write to this file（默认：标准输出）"),
         ["Write", "to", "this", "file"]
     );
-    assert!(english_left("  --by <BY>  分组方式（可选：province、city；默认：province,city）").is_empty());
-    assert!(english_left("答卷（YAML 或 JSON），例如 `smedx init --example -o example.yaml`").is_empty());
+    assert!(
+        english_left("  --by <BY>  分组方式（可选：province、city；默认：province,city）")
+            .is_empty()
+    );
+    assert!(
+        english_left("答卷（YAML 或 JSON），例如 `smedx init --example -o example.yaml`")
+            .is_empty()
+    );
 }
 
 #[test]
 fn top_level_and_score_help_follow_locale_and_flag() {
     let zh = smedx("zh_CN.UTF-8", &["--help"]);
-    assert!(zh.stdout.contains("中小企业数字化转型成熟度评估"), "{}", zh.stdout);
+    assert!(
+        zh.stdout.contains("中小企业数字化转型成熟度评估"),
+        "{}",
+        zh.stdout
+    );
     assert!(zh.stdout.contains("命令:") && zh.stdout.contains("选项:"));
     assert!(zh.stdout.contains("为答卷计分"), "{}", zh.stdout);
     assert!(zh.stdout.contains("smedx init --example -o example.yaml"));
 
     let score = smedx("zh_CN.UTF-8", &["score", "--help"]);
     assert!(score.stdout.contains("参数:"), "{}", score.stdout);
-    assert!(score.stdout.contains("- table：在终端阅读的摘要"), "{}", score.stdout);
+    assert!(
+        score.stdout.contains("- table：在终端阅读的摘要"),
+        "{}",
+        score.stdout
+    );
     assert!(score.stdout.contains("默认：table"), "{}", score.stdout);
 
     // `--lang en` beats the locale, before or after the subcommand, with or without `=`.
@@ -189,7 +272,11 @@ fn top_level_and_score_help_follow_locale_and_flag() {
     ] {
         let en = smedx("zh_CN.UTF-8", args);
         assert_eq!(en.code, 0, "{args:?}: {}", en.stderr);
-        assert!(en.stdout.contains("Usage: smedx score"), "{args:?}: {}", en.stdout);
+        assert!(
+            en.stdout.contains("Usage: smedx score"),
+            "{args:?}: {}",
+            en.stdout
+        );
         assert!(en.stdout.contains("Score an answer sheet"), "{}", en.stdout);
         assert!(en.stdout.contains("[default: table]"), "{}", en.stdout);
         assert!(!en.stdout.contains("为答卷计分"), "{}", en.stdout);
@@ -222,10 +309,22 @@ fn a_wrong_language_is_a_usage_error() {
 #[test]
 fn the_language_flag_reaches_the_command_before_or_after_it() {
     let dir = TempDir::new("flag");
-    let run = smedx_in(&dir.0, "zh_CN.UTF-8", &["init", "--example", "-o", "example.yaml"]);
+    let run = smedx_in(
+        &dir.0,
+        "zh_CN.UTF-8",
+        &["init", "--example", "-o", "example.yaml"],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let en_after = smedx_in(&dir.0, "zh_CN.UTF-8", &["score", "example.yaml", "--lang", "en"]);
-    let en_before = smedx_in(&dir.0, "zh_CN.UTF-8", &["--lang", "en", "score", "example.yaml"]);
+    let en_after = smedx_in(
+        &dir.0,
+        "zh_CN.UTF-8",
+        &["score", "example.yaml", "--lang", "en"],
+    );
+    let en_before = smedx_in(
+        &dir.0,
+        "zh_CN.UTF-8",
+        &["--lang", "en", "score", "example.yaml"],
+    );
     let en_locale = smedx_in(&dir.0, "en_US.UTF-8", &["score", "example.yaml"]);
     assert!(en_after.stdout.contains("Level:"), "{}", en_after.stdout);
     assert_eq!(en_after.stdout, en_before.stdout);
@@ -237,7 +336,11 @@ fn the_language_flag_reaches_the_command_before_or_after_it() {
 #[test]
 fn init_example_writes_a_sample_that_scores_without_the_source_tree() {
     let dir = TempDir::new("example");
-    let run = smedx_in(&dir.0, "zh_CN.UTF-8", &["init", "--example", "-o", "example.yaml"]);
+    let run = smedx_in(
+        &dir.0,
+        "zh_CN.UTF-8",
+        &["init", "--example", "-o", "example.yaml"],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stderr,
@@ -253,7 +356,9 @@ fn init_example_writes_a_sample_that_scores_without_the_source_tree() {
     let score = smedx_in(&dir.0, "zh_CN.UTF-8", &["score", "example.yaml"]);
     assert_eq!(score.code, 0, "{}", score.stderr);
     assert!(
-        score.stdout.contains("等级： 一级    评测总分： 50.8 / 100"),
+        score
+            .stdout
+            .contains("等级： 一级    评测总分： 50.8 / 100"),
         "{}",
         score.stdout
     );
@@ -263,20 +368,37 @@ fn init_example_writes_a_sample_that_scores_without_the_source_tree() {
             .join("questionnaires/examples/auto-parts-machining.yaml"),
     )
     .unwrap();
-    let body = |t: &str| t.lines().filter(|l| !l.starts_with('#')).collect::<Vec<_>>().join("\n");
+    let body = |t: &str| {
+        t.lines()
+            .filter(|l| !l.starts_with('#'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     assert_eq!(body(&text), body(&sample));
 
     // Never over an existing file; a model of one's own is refused with the sample.
-    let again = smedx_in(&dir.0, "zh_CN.UTF-8", &["init", "--example", "-o", "example.yaml"]);
+    let again = smedx_in(
+        &dir.0,
+        "zh_CN.UTF-8",
+        &["init", "--example", "-o", "example.yaml"],
+    );
     assert_eq!(again.code, 2, "{}", again.stderr);
-    let with_model = smedx_in(&dir.0, "zh_CN.UTF-8", &["init", "--example", "-m", "my.yaml"]);
+    let with_model = smedx_in(
+        &dir.0,
+        "zh_CN.UTF-8",
+        &["init", "--example", "-m", "my.yaml"],
+    );
     assert_eq!(with_model.code, 2, "{}", with_model.stderr);
 
     let blank = smedx_in(&dir.0, "en_US.UTF-8", &["init", "-o", "blank.yaml"]);
     assert_eq!(blank.code, 0, "{}", blank.stderr);
     assert!(
-        blank.stderr.starts_with("Wrote a blank answer sheet (sme-dx-2024, ")
-            && blank.stderr.ends_with(" to blank.yaml; once filled: smedx score blank.yaml\n"),
+        blank
+            .stderr
+            .starts_with("Wrote a blank answer sheet (sme-dx-2024, ")
+            && blank
+                .stderr
+                .ends_with(" to blank.yaml; once filled: smedx score blank.yaml\n"),
         "{}",
         blank.stderr
     );
@@ -285,20 +407,38 @@ fn init_example_writes_a_sample_that_scores_without_the_source_tree() {
 #[test]
 fn long_commands_end_with_what_they_wrote_and_draw_no_bar_off_a_terminal() {
     let dir = TempDir::new("closing");
-    let run = smedx_in(&dir.0, "zh_CN.UTF-8", &["simulate", "-n", "300", "-o", "s.jsonl"]);
+    let run = smedx_in(
+        &dir.0,
+        "zh_CN.UTF-8",
+        &["simulate", "-n", "300", "-o", "s.jsonl"],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stderr, "已写入 300 家模拟企业的答卷（第 1 轮）：s.jsonl。\n");
+    assert_eq!(
+        run.stderr,
+        "已写入 300 家模拟企业的答卷（第 1 轮）：s.jsonl。\n"
+    );
     let lines = std::fs::read_to_string(dir.0.join("s.jsonl")).unwrap();
     assert_eq!(lines.lines().count(), 300);
 
-    let run = smedx_in(&dir.0, "zh_CN.UTF-8", &["aggregate", "s.jsonl", "-o", "s.json"]);
+    let run = smedx_in(
+        &dir.0,
+        "zh_CN.UTF-8",
+        &["aggregate", "s.jsonl", "-o", "s.json"],
+    );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stderr, "已写入 300 家企业的汇总：s.json。\n");
 
     let run = smedx_in(
         &dir.0,
         "en_US.UTF-8",
-        &["aggregate", "s.jsonl", "-o", "s.html", "--benchmark", "b.json"],
+        &[
+            "aggregate",
+            "s.jsonl",
+            "-o",
+            "s.html",
+            "--benchmark",
+            "b.json",
+        ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
@@ -330,10 +470,77 @@ fn a_terminal_sees_a_progress_bar_then_the_closing_line() {
     let before = p
         .exp_string(&raw("已写入 2000 家模拟企业的答卷（第 1 轮）：s.jsonl。"))
         .expect("the closing line");
-    let before = String::from_utf8_lossy(&before.chars().map(|c| c as u8).collect::<Vec<_>>())
-        .into_owned();
+    let before =
+        String::from_utf8_lossy(&before.chars().map(|c| c as u8).collect::<Vec<_>>()).into_owned();
     assert!(
         before.contains("/2000 家企业"),
         "no progress bar on the terminal: {before:?}"
+    );
+}
+
+#[test]
+fn command_line_mistakes_are_told_in_the_language_too() {
+    let run = smedx("zh_CN.UTF-8", &["score"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .starts_with("错误：缺少必需的参数：\n  <ANSWERS>\n"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("用法: smedx score <ANSWERS>"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.is_empty());
+
+    let run = smedx("zh_CN.UTF-8", &["scor", "x.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("没有命令 `scor`"), "{}", run.stderr);
+    assert!(run.stderr.contains("相近的写法 `score`"), "{}", run.stderr);
+
+    let run = smedx("zh_CN.UTF-8", &["score", "x.yaml", "--format", "xml"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("参数 `--format <FORMAT>` 的值 `xml` 无效\n  （可选：table、json、yaml）"),
+        "{}",
+        run.stderr
+    );
+    let run = smedx("zh_CN.UTF-8", &["report", "x.yaml", "--budget", "lots"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("的值 `lots` 无效：预算写每年多少万元"),
+        "{}",
+        run.stderr
+    );
+    let run = smedx("zh_CN.UTF-8", &["init", "--example", "--model", "my.yaml"]);
+    assert!(
+        run.stderr
+            .contains("参数 `--example` 不能与 `--model <MODEL>` 同时使用"),
+        "{}",
+        run.stderr
+    );
+    // No English sentence left in those messages.
+    for args in [
+        &["score"][..],
+        &["scor"],
+        &["score", "x", "--fromat", "json"],
+    ] {
+        let run = smedx("zh_CN.UTF-8", args);
+        assert_eq!(run.code, 2);
+        for english in ["error:", "Usage", "tip:", "For more information"] {
+            assert!(!run.stderr.contains(english), "{args:?}: {}", run.stderr);
+        }
+    }
+
+    let run = smedx("en_US.UTF-8", &["score"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr
+            .contains("the following required arguments were not provided"),
+        "{}",
+        run.stderr
     );
 }

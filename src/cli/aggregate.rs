@@ -1,12 +1,12 @@
 //! `smedx aggregate`: statistics over many assessments for an industry office.
 
+use super::progress::Progress;
 use super::{Outcome, write_output};
 use crate::aggregate::{self, Breakdown, Options, RecordError, Source, Summary};
 use crate::model;
 use crate::roadmap;
 use crate::text::{Lang, tr};
 use anyhow::Context;
-use super::progress::Progress;
 use std::io::Write;
 use std::path::PathBuf;
 

@@ -2,6 +2,7 @@
 //! from the English doc comments, with clap's own words (headings, `--help`, defaults) in Chinese.
 
 use clap::builder::{Resettable, StyledStr};
+use clap::error::{ContextKind, ContextValue, ErrorFormatter, ErrorKind};
 use clap::{Arg, ArgAction, Command};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -12,7 +13,32 @@ use std::sync::OnceLock;
 #[serde(deny_unknown_fields)]
 struct HelpTexts {
     clap: ClapWords,
+    errors: ErrorWords,
     commands: BTreeMap<String, CommandHelp>,
+}
+
+/// Clap's messages for command-line mistakes, as templates.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ErrorWords {
+    error: String,
+    tip: String,
+    similar: String,
+    usage: String,
+    more: String,
+    invalid_value: String,
+    value_required: String,
+    value_validation: String,
+    invalid_subcommand: String,
+    missing_required: String,
+    missing_subcommand: String,
+    unknown_argument: String,
+    conflict: String,
+    repeated: String,
+    too_many_values: String,
+    too_few_values: String,
+    wrong_number: String,
+    no_equals: String,
 }
 
 /// The words clap writes itself.
@@ -140,7 +166,9 @@ fn localize_arg(arg: Arg, entry: Option<&CommandHelp>, t: &'static HelpTexts) ->
         Vec::new()
     };
     let default = (!defaults.is_empty()).then(|| {
-        let sep = arg.get_value_delimiter().map_or(" ".to_string(), String::from);
+        let sep = arg
+            .get_value_delimiter()
+            .map_or(" ".to_string(), String::from);
         defaults.join(&sep)
     });
     let possible: Vec<String> = if takes_values {
@@ -220,6 +248,129 @@ fn builtins(cmd: Command, t: &'static HelpTexts) -> Command {
             builtins(sub, t)
         }
     })
+}
+
+/// Print a command-line mistake in Chinese and exit as clap does (status 2; help and version
+/// to standard output with status 0). Kinds without a Chinese message keep clap's English.
+pub fn exit(err: clap::Error) -> ! {
+    match err.kind() {
+        ErrorKind::InvalidValue
+        | ErrorKind::ValueValidation
+        | ErrorKind::InvalidSubcommand
+        | ErrorKind::MissingRequiredArgument
+        | ErrorKind::MissingSubcommand
+        | ErrorKind::UnknownArgument
+        | ErrorKind::ArgumentConflict
+        | ErrorKind::TooManyValues
+        | ErrorKind::TooFewValues
+        | ErrorKind::WrongNumberOfValues
+        | ErrorKind::NoEquals => err.apply::<ChineseErrors>().exit(),
+        _ => err.exit(),
+    }
+}
+
+/// Clap's error messages in Chinese, from the `errors` templates of `help-zh.yaml`.
+struct ChineseErrors;
+
+fn context_text(value: Option<&ContextValue>) -> String {
+    match value {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join("、"),
+        Some(ContextValue::StyledStr(s)) => s.to_string(),
+        Some(ContextValue::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+impl ErrorFormatter for ChineseErrors {
+    fn format_error(error: &clap::error::Error<Self>) -> StyledStr {
+        let w = &texts().errors;
+        let text = |k: ContextKind| context_text(error.get(k));
+        let arg = text(ContextKind::InvalidArg);
+        let value = match error.kind() {
+            ErrorKind::InvalidSubcommand | ErrorKind::MissingSubcommand => {
+                text(ContextKind::InvalidSubcommand)
+            }
+            _ => text(ContextKind::InvalidValue),
+        };
+        let fill = |template: &str| {
+            template
+                .replace("{arg}", &arg)
+                .replace("{value}", &value)
+                .replace("{other}", &text(ContextKind::PriorArg))
+                .replace("{min}", &text(ContextKind::MinValues))
+                .replace("{expected}", &text(ContextKind::ExpectedNumValues))
+                .replace("{actual}", &text(ContextKind::ActualNumValues))
+                .replace(
+                    "{reason}",
+                    &std::error::Error::source(error)
+                        .map(|s| s.to_string())
+                        .unwrap_or_default(),
+                )
+        };
+        let mut out = format!("{}：", w.error);
+        let message = match error.kind() {
+            ErrorKind::InvalidValue if value.is_empty() => fill(&w.value_required),
+            ErrorKind::InvalidValue => fill(&w.invalid_value),
+            ErrorKind::ValueValidation => fill(&w.value_validation),
+            ErrorKind::InvalidSubcommand => fill(&w.invalid_subcommand),
+            ErrorKind::MissingRequiredArgument => {
+                let missing = match error.get(ContextKind::InvalidArg) {
+                    Some(ContextValue::Strings(v)) => v.clone(),
+                    other => vec![context_text(other)],
+                };
+                format!("{}\n  {}", w.missing_required, missing.join("\n  "))
+            }
+            ErrorKind::MissingSubcommand => fill(&w.missing_subcommand),
+            ErrorKind::UnknownArgument => fill(&w.unknown_argument),
+            ErrorKind::ArgumentConflict if text(ContextKind::PriorArg) == arg => fill(&w.repeated),
+            ErrorKind::ArgumentConflict => fill(&w.conflict),
+            ErrorKind::TooManyValues => fill(&w.too_many_values),
+            ErrorKind::TooFewValues => fill(&w.too_few_values),
+            ErrorKind::WrongNumberOfValues => fill(&w.wrong_number),
+            ErrorKind::NoEquals => fill(&w.no_equals),
+            _ => error.kind().as_str().unwrap_or_default().to_string(),
+        };
+        out.push_str(&message);
+        let listed = match error.kind() {
+            ErrorKind::InvalidValue => error.get(ContextKind::ValidValue),
+            ErrorKind::MissingSubcommand => error.get(ContextKind::ValidSubcommand),
+            _ => None,
+        };
+        if let Some(ContextValue::Strings(values)) = listed
+            && !values.is_empty()
+        {
+            out.push_str(&format!(
+                "\n  （{}：{}）",
+                texts().clap.possible,
+                values.join("、")
+            ));
+        }
+        let similar: Vec<String> = [
+            ContextKind::SuggestedSubcommand,
+            ContextKind::SuggestedArg,
+            ContextKind::SuggestedValue,
+        ]
+        .into_iter()
+        .map(text)
+        .filter(|s| !s.is_empty())
+        .collect();
+        if !similar.is_empty() {
+            out.push_str(&format!(
+                "\n\n  {}：{} `{}`",
+                w.tip,
+                w.similar,
+                similar.join("`、`")
+            ));
+        }
+        if let Some(usage) = error.get(ContextKind::Usage) {
+            let usage = context_text(Some(usage));
+            let usage = usage.trim_start_matches("Usage:").trim_start();
+            out.push_str(&format!("\n\n{}: {usage}", w.usage));
+        }
+        out.push_str(&format!("\n\n{}\n", w.more));
+        StyledStr::from(out)
+    }
 }
 
 #[cfg(test)]
@@ -309,16 +460,25 @@ mod tests {
         let top = cmd.render_help().to_string();
         assert!(top.contains("用法: smedx"), "{top}");
         assert!(top.contains("命令:") && top.contains("选项:"), "{top}");
-        assert!(top.contains("显示帮助") && top.contains("显示版本号"), "{top}");
+        assert!(
+            top.contains("显示帮助") && top.contains("显示版本号"),
+            "{top}"
+        );
         assert!(!top.contains("Usage") && !top.contains("Print"), "{top}");
         let score = cmd
             .find_subcommand_mut("score")
             .expect("score exists")
             .render_long_help()
             .to_string();
-        assert!(score.contains("参数:") && score.contains("选项:"), "{score}");
+        assert!(
+            score.contains("参数:") && score.contains("选项:"),
+            "{score}"
+        );
         assert!(score.contains("- table：在终端阅读的摘要"), "{score}");
         assert!(score.contains("默认：table"), "{score}");
-        assert!(!score.contains("[default") && !score.contains("Possible"), "{score}");
+        assert!(
+            !score.contains("[default") && !score.contains("Possible"),
+            "{score}"
+        );
     }
 }

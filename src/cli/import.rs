@@ -160,10 +160,7 @@ fn import_batch(
     }
     let mut written = 0;
     let mut skipped: Vec<String> = Vec::new();
-    let bar = Progress::new(
-        Some(batch.records.len() as u64),
-        tr(lang, "行", "rows"),
-    );
+    let bar = Progress::new(Some(batch.records.len() as u64), tr(lang, "行", "rows"));
     for (done, (record, line)) in batch.records.iter().zip(&batch.lines).enumerate() {
         bar.set(done as u64);
         let checked = collect::check_record(model, record, name);

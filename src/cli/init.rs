@@ -57,7 +57,8 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         eprintln!(
             "{}",
             match (lang, args.example) {
-                (Lang::Zh, true) => format!("已写入示例答卷（虚构企业）：{path}；试一试：smedx score {path}"),
+                (Lang::Zh, true) =>
+                    format!("已写入示例答卷（虚构企业）：{path}；试一试：smedx score {path}"),
                 (Lang::En, true) => format!(
                     "Wrote a sample answer sheet (a fictional firm) to {path}; try: smedx score {path}"
                 ),

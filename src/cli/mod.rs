@@ -108,6 +108,7 @@ pub fn main() -> ExitCode {
     Lang::set_ui(lang);
     let cli = match parse(argv, lang) {
         Ok(cli) => cli,
+        Err(err) if lang == Lang::Zh => help_zh::exit(err),
         Err(err) => err.exit(),
     };
     match run(cli) {

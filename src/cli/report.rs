@@ -57,9 +57,10 @@ fn parse_date(s: &str) -> Result<String, String> {
     if roadmap::policies::is_date(s.trim()) {
         Ok(s.trim().to_string())
     } else {
-        Err(format!(
-            "`{s}` is not a date: write YYYY-MM-DD, e.g. 2026-10-15"
-        ))
+        Err(match Lang::ui() {
+            Lang::Zh => "日期写作 YYYY-MM-DD，例如 2026-10-15".to_string(),
+            Lang::En => format!("`{s}` is not a date: write YYYY-MM-DD, e.g. 2026-10-15"),
+        })
     }
 }
 
@@ -67,9 +68,12 @@ fn parse_date(s: &str) -> Result<String, String> {
 fn parse_budget(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        _ => Err(format!(
-            "`{s}` is not a budget: give 万元 per year as a number, 0 or more (e.g. 5 or 12.5)"
-        )),
+        _ => Err(match Lang::ui() {
+            Lang::Zh => "预算写每年多少万元，0 或以上的数，例如 5 或 12.5".to_string(),
+            Lang::En => format!(
+                "`{s}` is not a budget: give 万元 per year as a number, 0 or more (e.g. 5 or 12.5)"
+            ),
+        }),
     }
 }
 

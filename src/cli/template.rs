@@ -80,18 +80,14 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     print_report(&report, DiagFormat::Human);
     match args.format {
         TemplateFormat::Csv => {
-            write_output(
-                args.output.as_deref(),
-                &csv::write(&model, lang, &sheets),
-            )?;
+            write_output(args.output.as_deref(), &csv::write(&model, lang, &sheets))?;
         }
         TemplateFormat::Xlsx => {
             let filled = sheets
                 .first()
                 .map(|s| crate::collect::flat::sheet_cells(&model, s, xlsx::cell_style(lang)))
                 .unwrap_or_default();
-            let bytes =
-                xlsx::write(&model, lang, &filled).context("cannot write the workbook")?;
+            let bytes = xlsx::write(&model, lang, &filled).context("cannot write the workbook")?;
             write_binary(args.output.as_deref(), &bytes, "xlsx")?;
         }
     }
