@@ -30,12 +30,21 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+/// First steps shown under the top-level help (Chinese in `help-zh.yaml`).
+const TRY_IT: &str = "\
+Try it (no source tree needed):
+  smedx init --example -o example.yaml       a filled sample answer sheet
+  smedx score example.yaml                   level, points per dimension, what is short of the next one
+  smedx report example.yaml -o report.html   the diagnostic report with its 小快轻准 roadmap
+  smedx init -o answers.yaml                 a blank sheet for your firm, to fill in an editor
+  smedx assess                               answer question by question in the terminal";
+
 /// 中小企业数字化转型成熟度评估 — SME digital-transformation maturity assessment.
 ///
 /// Score an enterprise's answers against the MIIT 2024 indicators (bundled) or any model in YAML,
 /// get its level (一级–四级) and exactly what is short of the next one.
 #[derive(Debug, Parser)]
-#[command(name = "smedx", version, max_term_width = 100)]
+#[command(name = "smedx", version, max_term_width = 100, after_help = TRY_IT)]
 pub struct Cli {
     /// Language of everything smedx writes for people: help, messages, tables, reports, sheets.
     ///
