@@ -224,6 +224,18 @@ fn help_is_chinese_under_a_chinese_locale_for_every_command() {
             );
         }
     }
+    // The `help` command, which lists every command again and itself.
+    for args in [
+        &["help", "help"][..],
+        &["help", "score"],
+        &["user", "help", "add"],
+    ] {
+        let run = smedx("zh_CN.UTF-8", args);
+        assert_eq!(run.code, 0, "smedx {args:?}: {}", run.stderr);
+        assert!(run.stdout.contains("用法: smedx"), "{}", run.stdout);
+        let left = english_left(&run.stdout);
+        assert!(left.is_empty(), "smedx {args:?}: {left:?}\n{}", run.stdout);
+    }
 }
 
 #[test]

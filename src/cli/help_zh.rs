@@ -244,6 +244,14 @@ fn builtins(cmd: Command, t: &'static HelpTexts) -> Command {
                 .help_template(template(t))
                 .subcommand_help_heading(t.clap.commands.as_str())
                 .mut_args(|a| a.help_heading(options))
+                // `help` lists every command again, and itself.
+                .mut_subcommands(|c| {
+                    if c.get_name() == "help" {
+                        c.about(t.clap.help_command.as_str())
+                    } else {
+                        c
+                    }
+                })
         } else {
             builtins(sub, t)
         }
