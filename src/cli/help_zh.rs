@@ -117,6 +117,7 @@ fn child_path(parent: &str, name: &str) -> String {
     }
 }
 
+/// Clap's layout, with the usage heading in Chinese.
 fn template(t: &HelpTexts) -> String {
     format!(
         "{{before-help}}{{about-with-newline}}\n{}: {{usage}}\n\n{{all-args}}{{after-help}}",

@@ -146,6 +146,13 @@ pub fn command(lang: Lang) -> clap::Command {
 
 /// Parse a command line (program name first) with help and usage in `lang`.
 pub fn parse(argv: impl IntoIterator<Item = OsString>, lang: Lang) -> Result<Cli, clap::Error> {
+    let argv: Vec<OsString> = argv.into_iter().collect();
+    // The help texts matter only when clap prints: help, version or a mistake. A command line that
+    // parses needs no translation, so the Chinese command is built only for what clap prints.
+    let first = Cli::try_parse_from(&argv);
+    if first.is_ok() || lang == Lang::En {
+        return first;
+    }
     let mut cmd = command(lang);
     let mut matches = cmd.try_get_matches_from_mut(argv)?;
     Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut cmd))
