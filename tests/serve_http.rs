@@ -355,9 +355,11 @@ fn an_old_database_keeps_its_links_for_editing_and_gets_report_links() {
         )
         .unwrap();
     let submitted: String = new
-        .query_row("SELECT sheet FROM submissions WHERE firm = ?1", [&firm], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT sheet FROM submissions WHERE firm = ?1",
+            [&firm],
+            |r| r.get(0),
+        )
         .unwrap();
 
     let old_db = dir.join("old.db");
@@ -418,14 +420,27 @@ fn shown_code(html: &str) -> String {
 fn draft_with_recovery_code(c: &mut Client) -> (String, String) {
     c.get("/");
     let r = c.post("/start", &[]);
-    let edit = r.header("location").unwrap().split('/').nth(2).unwrap().to_string();
+    let edit = r
+        .header("location")
+        .unwrap()
+        .split('/')
+        .nth(2)
+        .unwrap()
+        .to_string();
     let r = c.post(
         &format!("/d/{edit}/profile"),
-        &[("name", "取回测试"), ("credit_code", CREDIT_CODE), ("go", "stay")],
+        &[
+            ("name", "取回测试"),
+            ("credit_code", CREDIT_CODE),
+            ("go", "stay"),
+        ],
     );
     assert_eq!(r.status, 303);
     let before = c.get(&format!("/d/{edit}")).text();
-    assert!(before.contains("生成取回码"), "the firm's page offers a 取回码");
+    assert!(
+        before.contains("生成取回码"),
+        "the firm's page offers a 取回码"
+    );
     let made = c.post(&format!("/d/{edit}/recovery-code"), &[]);
     assert_eq!(made.status, 200);
     let code = shown_code(&made.text());
@@ -473,7 +488,10 @@ fn a_recovery_code_recovers_the_edit_link_and_guessing_is_limited() {
     let at = text.find("href=\"/d/").unwrap() + 9;
     let new_edit = text[at..at + 32].to_string();
     assert_ne!(new_edit, edit);
-    assert!(text.contains(&format!("/r/{report}")), "the report link is unchanged");
+    assert!(
+        text.contains(&format!("/r/{report}")),
+        "the report link is unchanged"
+    );
     assert_eq!(c.get(&format!("/d/{edit}/profile")).status, 404);
     let profile = c.get(&format!("/d/{new_edit}/profile"));
     assert_eq!(profile.status, 200);
@@ -500,10 +518,14 @@ fn a_recovery_code_recovers_the_edit_link_and_guessing_is_limited() {
     // And per address: --rate-limit 2 allows two attempts a minute, whatever the credit code.
     let server = Server::start(&db, &["--rate-limit", "2"]);
     let mut c = Client::new(server.addr);
-    let statuses: Vec<u16> = ["91110108MA00AAAA0A", "91110108MA00BBBB0B", "91110108MA00CCCC0C"]
-        .iter()
-        .map(|credit| recover(&mut c, credit, "0000-0000-0000").status)
-        .collect();
+    let statuses: Vec<u16> = [
+        "91110108MA00AAAA0A",
+        "91110108MA00BBBB0B",
+        "91110108MA00CCCC0C",
+    ]
+    .iter()
+    .map(|credit| recover(&mut c, credit, "0000-0000-0000").status)
+    .collect();
     assert_eq!(statuses, [403, 403, 429]);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -153,7 +153,11 @@ mod tests {
             Some("011000000000")
         );
         assert_eq!(normalize_recovery_code("7K3M-Q9TX-2HD"), None, "too short");
-        assert_eq!(normalize_recovery_code("7K3M-Q9TX-2HDU"), None, "U is not used");
+        assert_eq!(
+            normalize_recovery_code("7K3M-Q9TX-2HDU"),
+            None,
+            "U is not used"
+        );
         assert_eq!(normalize_recovery_code("7K3M-Q9TX-2HD啊"), None);
     }
 }

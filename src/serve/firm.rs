@@ -4,8 +4,8 @@
 
 use super::auth::{is_token, random_token};
 use super::guard::CsrfToken;
-use super::questionnaire as q;
 use super::links;
+use super::questionnaire as q;
 use super::storage::{DraftLinks, NewSubmission};
 use super::{AppState, blocking, internal, lang_of, now};
 use crate::answers::AnswerSheet;

@@ -154,13 +154,11 @@ fn render(
     let summary = latest.map(|(stored, sheet)| {
         let a = crate::score::score(&st.model, sheet);
         context! { version => stored.version,
-            level_name => val(&a.level_name),
-            score => crate::text::points(a.level_score),
-            max => crate::text::points(a.level_score_max) }
+        level_name => val(&a.level_name),
+        score => crate::text::points(a.level_score),
+        max => crate::text::points(a.level_score_max) }
     });
-    let name = latest
-        .map(|(_, sheet)| sheet.profile.name.clone())
-        .or(name);
+    let name = latest.map(|(_, sheet)| sheet.profile.name.clone()).or(name);
     let here = if edit {
         format!("/d/{}", links.edit)
     } else {
@@ -170,8 +168,8 @@ fn render(
         lang,
         "serve_done.html",
         context! { lang => lang.code(), here, csrf, name, summary,
-            origin => origin(st, headers), report => &links.report,
-            edit => edit.then_some(&links.edit), recovery => val(recovery) },
+        origin => origin(st, headers), report => &links.report,
+        edit => edit.then_some(&links.edit), recovery => val(recovery) },
     )
 }
 
@@ -309,8 +307,7 @@ pub async fn make_recovery_code(
         let canon = normalize_recovery_code(&code)
             .ok_or_else(|| anyhow::anyhow!("a new 取回码 does not read back"))?;
         let hash = hash_password(&canon)?;
-        Ok(s
-            .storage
+        Ok(s.storage
             .set_recovery(&e, &credit, &hash, now())?
             .then_some(Ok(code)))
     })
@@ -369,8 +366,8 @@ pub async fn recover(
             lang,
             "serve_recover.html",
             context! { lang => lang.code(), here => "/recover", csrf => &csrf.0, error,
-                origin => origin(&st, &headers),
-                edit => found.as_ref().map(|l| &l.edit), report => found.as_ref().map(|l| &l.report) },
+            origin => origin(&st, &headers),
+            edit => found.as_ref().map(|l| &l.edit), report => found.as_ref().map(|l| &l.report) },
         );
         *r.status_mut() = status;
         r
@@ -422,7 +419,10 @@ mod tests {
         let canon = Some("91330381MA2HXXXX1X".to_string());
         assert_eq!(normalize_credit_code("91330381MA2HXXXX1X"), canon);
         assert_eq!(normalize_credit_code(" 9133 0381ma2hxxxx1x "), canon);
-        assert_eq!(normalize_credit_code("９１３３０３８１ＭＡ２ＨＸＸＸＸ１Ｘ"), canon);
+        assert_eq!(
+            normalize_credit_code("９１３３０３８１ＭＡ２ＨＸＸＸＸ１Ｘ"),
+            canon
+        );
         assert_eq!(normalize_credit_code("91330381MA2HXXXX1"), None);
         assert_eq!(normalize_credit_code("91330381MA2HXXXX1-"), None);
     }

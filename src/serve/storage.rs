@@ -603,19 +603,31 @@ mod tests {
         assert!(s.report_firm("f-edit").unwrap().is_none());
 
         assert_eq!(s.recovery_credit_code("f").unwrap(), None);
-        assert!(s.set_recovery("f-edit", "91330381MA2HXXXX1X", "h1", 5).unwrap());
-        assert!(!s.set_recovery("nope", "91330381MA2HXXXX1X", "h", 5).unwrap());
+        assert!(
+            s.set_recovery("f-edit", "91330381MA2HXXXX1X", "h1", 5)
+                .unwrap()
+        );
+        assert!(
+            !s.set_recovery("nope", "91330381MA2HXXXX1X", "h", 5)
+                .unwrap()
+        );
         assert_eq!(
             s.recovery_credit_code("f").unwrap().as_deref(),
             Some("91330381MA2HXXXX1X")
         );
         let entries = s.recovery_entries("91330381MA2HXXXX1X").unwrap();
         assert_eq!(entries.len(), 1);
-        assert_eq!((entries[0].firm.as_str(), entries[0].code_hash.as_str()), ("f", "h1"));
+        assert_eq!(
+            (entries[0].firm.as_str(), entries[0].code_hash.as_str()),
+            ("f", "h1")
+        );
         assert!(s.recovery_entries("91330381MA2HXXXX2X").unwrap().is_empty());
 
         assert!(s.replace_edit_link("f", "f-edit2").unwrap());
-        assert!(s.draft("f-edit").unwrap().is_none(), "the old edit link stops working");
+        assert!(
+            s.draft("f-edit").unwrap().is_none(),
+            "the old edit link stops working"
+        );
         assert_eq!(s.draft("f-edit2").unwrap().as_deref(), Some("{}"));
         assert_eq!(s.report_firm("f-report").unwrap().as_deref(), Some("f"));
     }
@@ -644,12 +656,18 @@ mod tests {
         tx.commit().unwrap();
 
         let s = SqliteStorage::setup(conn).unwrap();
-        let a = s.links(&"a".repeat(32)).unwrap().expect("the old link edits");
+        let a = s
+            .links(&"a".repeat(32))
+            .unwrap()
+            .expect("the old link edits");
         let b = s.links(&"b".repeat(32)).unwrap().unwrap();
         assert_eq!(a.firm, "a".repeat(32));
         assert!(super::super::auth::is_token(&a.report) && a.report != a.edit);
         assert_ne!(a.report, b.report);
-        assert!(s.report_firm(&a.edit).unwrap().is_none(), "the old link is no report link");
+        assert!(
+            s.report_firm(&a.edit).unwrap().is_none(),
+            "the old link is no report link"
+        );
         let firm = s.report_firm(&a.report).unwrap().unwrap();
         assert_eq!(s.latest(&firm).unwrap().unwrap().version, 1);
         // Migrating again changes nothing.

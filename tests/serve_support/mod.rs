@@ -269,7 +269,10 @@ pub fn report_token(c: &mut Client, edit: &str) -> String {
     let page = c.get(&format!("/d/{edit}"));
     assert_eq!(page.status, 200);
     let text = page.text();
-    let at = text.find("/r/").expect("the firm's page shows a report link") + 3;
+    let at = text
+        .find("/r/")
+        .expect("the firm's page shows a report link")
+        + 3;
     let token = text[at..at + 32].to_string();
     assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token}");
     assert_ne!(token, edit);
