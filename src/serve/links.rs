@@ -138,19 +138,28 @@ struct Recovery {
     profile_credit_code: Option<String>,
 }
 
-/// The firm's page or the report page: `edit` is set only for the firm's page.
-#[allow(clippy::too_many_arguments)]
-fn render(
-    st: &AppState,
-    lang: Lang,
-    headers: &HeaderMap,
-    csrf: Option<&str>,
-    links: &DraftLinks,
+/// What the firm's page or the report page shows.
+struct View<'a> {
+    links: &'a DraftLinks,
+    /// The firm's page (edit link, 取回码), not the report page.
     edit: bool,
-    latest: Option<&(StoredSubmission, AnswerSheet)>,
+    /// The CSRF token for the 取回码 form (firm's page only).
+    csrf: Option<&'a str>,
+    latest: Option<&'a (StoredSubmission, AnswerSheet)>,
+    /// The name in the draft, for the firm's page before the first submit.
     name: Option<String>,
     recovery: Recovery,
-) -> Response {
+}
+
+fn render(st: &AppState, lang: Lang, headers: &HeaderMap, view: View) -> Response {
+    let View {
+        links,
+        edit,
+        csrf,
+        latest,
+        name,
+        recovery,
+    } = view;
     let summary = latest.map(|(stored, sheet)| {
         let a = crate::score::score(&st.model, sheet);
         context! { version => stored.version,
@@ -213,17 +222,15 @@ async fn firm_page_with(
             .and_then(|c| normalize_credit_code(&c)),
     };
     let name = profile_text(&draft, "name");
-    render(
-        st,
-        lang,
-        headers,
-        Some(csrf),
-        &links,
-        true,
-        latest.as_ref(),
+    let view = View {
+        links: &links,
+        edit: true,
+        csrf: Some(csrf),
+        latest: latest.as_ref(),
         name,
         recovery,
-    )
+    };
+    render(st, lang, headers, view)
 }
 
 /// The firm's page behind the edit link: the result, both links with what each allows, the 取回码.
@@ -264,17 +271,15 @@ pub async fn report_page(
         edit: String::new(),
         report,
     };
-    render(
-        &st,
-        lang,
-        &headers,
-        None,
-        &links,
-        false,
-        Some(&latest),
-        None,
-        Recovery::default(),
-    )
+    let view = View {
+        links: &links,
+        edit: false,
+        csrf: None,
+        latest: Some(&latest),
+        name: None,
+        recovery: Recovery::default(),
+    };
+    render(&st, lang, &headers, view)
 }
 
 /// Make a new 取回码 for the draft's credit code, store its hash, and show it this once.
@@ -400,7 +405,7 @@ pub async fn recover(
         if !s.storage.replace_edit_link(&firm, &edit)? {
             return Ok(None);
         }
-        Ok(s.storage.links(&edit)?)
+        s.storage.links(&edit)
     })
     .await;
     match found {
