@@ -32,13 +32,13 @@ type FormPairs = axum::Form<Vec<(String, String)>>;
 
 /// The steps of the questionnaire, for the navigation bar.
 #[derive(Serialize)]
-struct Step {
+pub(super) struct Step {
     href: String,
     title: Text,
     current: bool,
 }
 
-fn steps(st: &AppState, token: &str, current: &str) -> Vec<Step> {
+pub(super) fn steps(st: &AppState, token: &str, current: &str) -> Vec<Step> {
     let mut out = vec![Step {
         href: format!("/d/{token}/profile"),
         title: Text::new("企业信息", "Profile"),
@@ -56,6 +56,11 @@ fn steps(st: &AppState, token: &str, current: &str) -> Vec<Step> {
         href: format!("/d/{token}/review"),
         title: Text::new("检查并提交", "Review and submit"),
         current: current == "review",
+    });
+    out.push(Step {
+        href: format!("/d/{token}"),
+        title: Text::new("链接与取回码", "Links and recovery code"),
+        current: current == "links",
     });
     out
 }

@@ -178,7 +178,8 @@ fn render(st: &AppState, lang: Lang, headers: &HeaderMap, view: View) -> Respons
         "serve_done.html",
         context! { lang => lang.code(), here, csrf, name, summary,
         origin => origin(st, headers), report => &links.report,
-        edit => edit.then_some(&links.edit), recovery => val(recovery) },
+        edit => edit.then_some(&links.edit), recovery => val(recovery),
+            steps => edit.then(|| val(super::firm::steps(st, &links.edit, "links"))) },
     )
 }
 
