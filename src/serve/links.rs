@@ -379,7 +379,7 @@ pub async fn recover(
         r
     };
     let Some(credit) = normalize_credit_code(&form.credit_code) else {
-        return page(StatusCode::UNPROCESSABLE_ENTITY, "credit-code-shape", None);
+        return page(StatusCode::UNPROCESSABLE_ENTITY, "shape", None);
     };
     if !st.recovery_limiter.allow(credit.clone()) {
         return too_many(&st, lang);
