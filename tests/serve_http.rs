@@ -416,8 +416,8 @@ fn shown_code(html: &str) -> String {
     html[at..].split('<').next().unwrap().to_string()
 }
 
-/// A draft with a name and a credit code, and a 取回码 made for it: (edit link, 取回码).
-fn draft_with_recovery_code(c: &mut Client) -> (String, String) {
+/// A draft named `name` with the credit code, and a 取回码 made for it: (edit link, 取回码).
+fn draft_with_recovery_code(c: &mut Client, name: &str) -> (String, String) {
     c.get("/");
     let r = c.post("/start", &[]);
     let edit = r
@@ -429,11 +429,7 @@ fn draft_with_recovery_code(c: &mut Client) -> (String, String) {
         .to_string();
     let r = c.post(
         &format!("/d/{edit}/profile"),
-        &[
-            ("name", "取回测试"),
-            ("credit_code", CREDIT_CODE),
-            ("go", "stay"),
-        ],
+        &[("name", name), ("credit_code", CREDIT_CODE), ("go", "stay")],
     );
     assert_eq!(r.status, 303);
     let before = c.get(&format!("/d/{edit}")).text();
@@ -462,9 +458,15 @@ fn a_recovery_code_recovers_the_edit_link_and_guessing_is_limited() {
     let db = dir.join("smedx.db");
     let server = Server::start(&db, &["--rate-limit", "0"]);
     let mut firm = Client::new(server.addr);
-    let (edit, code) = draft_with_recovery_code(&mut firm);
+    let (edit, code) = draft_with_recovery_code(&mut firm, "取回测试");
     assert_eq!(code.len(), 14, "{code}");
     let report = report_token(&mut firm, &edit);
+    // Someone else starts drafts under the same credit code, with 取回码 of their own, later: they
+    // do not crowd the firm's own 取回码 out.
+    let mut other = Client::new(server.addr);
+    for i in 0..10 {
+        draft_with_recovery_code(&mut other, &format!("冒用{i}"));
+    }
     let mut c = Client::new(server.addr);
     assert!(c.get("/recover").text().contains("找回编辑链接"));
 

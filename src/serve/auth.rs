@@ -16,6 +16,17 @@ const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// Characters of a 取回码: 12 × 5 = 60 random bits.
 const RECOVERY_CHARS: usize = 12;
 
+/// The first characters of a 取回码 are its selector, stored in clear to find the hash to check
+/// (10 bits); the 50 bits after it are known only as part of the argon2id hash.
+const RECOVERY_SELECTOR_CHARS: usize = 2;
+
+/// The selector of a normalised 取回码 ([`normalize_recovery_code`]).
+pub fn recovery_selector(canonical: &str) -> &str {
+    canonical
+        .get(..RECOVERY_SELECTOR_CHARS)
+        .unwrap_or(canonical)
+}
+
 /// A fresh 取回码 (recovery code): 60 random bits as 12 Crockford base32 characters in groups of
 /// four, `7K3M-Q9TX-2HDA`, printable and easy to copy by hand.
 pub fn recovery_code() -> anyhow::Result<String> {
@@ -144,6 +155,7 @@ mod tests {
         assert_ne!(code, recovery_code().unwrap());
         let canon = normalize_recovery_code(&code).unwrap();
         assert_eq!(canon, code.replace('-', ""));
+        assert_eq!(recovery_selector(&canon), &code[..2]);
         assert_eq!(
             normalize_recovery_code(" 7k3m q9tx－2hda ").as_deref(),
             Some("7K3MQ9TX2HDA")

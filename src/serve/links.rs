@@ -5,11 +5,11 @@
 
 use super::auth::{
     half_width, hash_password, is_token, normalize_recovery_code, random_token, recovery_code,
-    verify_password,
+    recovery_selector, verify_password,
 };
 use super::firm::not_found;
 use super::guard::CsrfToken;
-use super::storage::{DraftLinks, StoredSubmission};
+use super::storage::{DraftLinks, RecoveryKey, StoredSubmission};
 use super::{AppState, blocking, internal, lang_of, now};
 use crate::answers::AnswerSheet;
 use crate::text::Lang;
@@ -313,8 +313,12 @@ pub async fn make_recovery_code(
         let canon = normalize_recovery_code(&code)
             .ok_or_else(|| anyhow::anyhow!("a new 取回码 does not read back"))?;
         let hash = hash_password(&canon)?;
+        let key = RecoveryKey {
+            selector: recovery_selector(&canon).to_string(),
+            credit_code: credit,
+        };
         Ok(s.storage
-            .set_recovery(&e, &credit, &hash, now())?
+            .set_recovery(&e, &key, &hash, now())?
             .then_some(Ok(code)))
     })
     .await;
@@ -354,8 +358,8 @@ pub struct RecoverForm {
 }
 
 /// Check a recovery attempt. Whether the credit code is known changes neither the answer nor the
-/// work done (an unknown one is checked against a dummy hash), and every stored 取回码 of the
-/// credit code is checked, without stopping at the first match.
+/// work done (an unknown one is checked against a dummy hash), and every stored 取回码 under the
+/// credit code and the typed code's selector is checked, without stopping at the first match.
 pub async fn recover(
     State(st): St,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -386,9 +390,13 @@ pub async fn recover(
     }
     let s = st.clone();
     let found = blocking(move || -> anyhow::Result<Option<DraftLinks>> {
-        let entries = s.storage.recovery_entries(&credit)?;
         // A code that cannot be one is still checked, so its answer takes as long as any other.
         let typed = normalize_recovery_code(&form.code).unwrap_or_default();
+        let key = RecoveryKey {
+            selector: recovery_selector(&typed).to_string(),
+            credit_code: credit,
+        };
+        let entries = s.storage.recovery_entries(&key)?;
         let mut matched: Option<String> = None;
         if entries.is_empty() {
             verify_password(&typed, &s.dummy_hash);

@@ -77,8 +77,17 @@ pub struct RecoveryEntry {
     pub code_hash: String,
 }
 
-/// At most this many drafts are tried for one credit code (newest 取回码 first), so an attempt
-/// costs a bounded number of hash checks.
+/// Where a 取回码 is looked up: the credit code and the code's first characters (its selector),
+/// stored in clear so that an attempt checks about one hash, and so that drafts someone else starts
+/// under the same credit code cannot crowd a firm's own 取回码 out of the look-up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecoveryKey {
+    pub credit_code: String,
+    pub selector: String,
+}
+
+/// At most this many drafts are tried for one key (newest 取回码 first), so an attempt costs a
+/// bounded number of hash checks.
 pub const MAX_RECOVERY_ENTRIES: usize = 8;
 
 /// The storage interface the handlers use. Calls block; the server runs them off the async workers.
@@ -93,19 +102,19 @@ pub trait Storage: Send + Sync {
     fn links(&self, edit: &str) -> anyhow::Result<Option<DraftLinks>>;
     /// The firm whose report this report token opens.
     fn report_firm(&self, report: &str) -> anyhow::Result<Option<String>>;
-    /// Store a 取回码 hash for the draft (replacing any earlier one) under the credit code it
-    /// recovers with; false when there is no such draft.
+    /// Store a 取回码 hash for the draft (replacing any earlier one) under the key it is looked up
+    /// by; false when there is no such draft.
     fn set_recovery(
         &self,
         edit: &str,
-        credit_code: &str,
+        key: &RecoveryKey,
         code_hash: &str,
         now: i64,
     ) -> anyhow::Result<bool>;
     /// The credit code the firm's current 取回码 recovers with, if it has one.
     fn recovery_credit_code(&self, firm: &str) -> anyhow::Result<Option<String>>;
-    /// The 取回码 hashes stored under a credit code, newest first, at most [`MAX_RECOVERY_ENTRIES`].
-    fn recovery_entries(&self, credit_code: &str) -> anyhow::Result<Vec<RecoveryEntry>>;
+    /// The 取回码 hashes stored under a key, newest first, at most [`MAX_RECOVERY_ENTRIES`].
+    fn recovery_entries(&self, key: &RecoveryKey) -> anyhow::Result<Vec<RecoveryEntry>>;
     /// Give the firm's draft a new edit link; the old one stops working. False when no such firm.
     fn replace_edit_link(&self, firm: &str, edit: &str) -> anyhow::Result<bool>;
     /// Store a new version of the firm's submission; returns it once the transaction committed.
@@ -176,6 +185,7 @@ ALTER TABLE drafts RENAME COLUMN token TO firm;
 ALTER TABLE drafts ADD COLUMN edit_token TEXT;
 ALTER TABLE drafts ADD COLUMN report_token TEXT;
 ALTER TABLE drafts ADD COLUMN credit_code TEXT;
+ALTER TABLE drafts ADD COLUMN recovery_selector TEXT;
 ALTER TABLE drafts ADD COLUMN recovery_hash TEXT;
 ALTER TABLE drafts ADD COLUMN recovery_set_at INTEGER;
 UPDATE drafts SET edit_token = firm;
@@ -186,7 +196,7 @@ UPDATE drafts SET edit_token = firm;
             r#"
 CREATE UNIQUE INDEX drafts_edit_token ON drafts (edit_token);
 CREATE UNIQUE INDEX drafts_report_token ON drafts (report_token);
-CREATE INDEX drafts_credit_code ON drafts (credit_code);
+CREATE INDEX drafts_recovery ON drafts (credit_code, recovery_selector);
 "#,
         ),
     ],
@@ -353,14 +363,15 @@ impl Storage for SqliteStorage {
     fn set_recovery(
         &self,
         edit: &str,
-        credit_code: &str,
+        key: &RecoveryKey,
         code_hash: &str,
         now: i64,
     ) -> anyhow::Result<bool> {
         let n = self.conn().execute(
-            "UPDATE drafts SET credit_code = ?2, recovery_hash = ?3, recovery_set_at = ?4
+            "UPDATE drafts SET credit_code = ?2, recovery_selector = ?3, recovery_hash = ?4,
+                recovery_set_at = ?5
              WHERE edit_token = ?1",
-            params![edit, credit_code, code_hash, now],
+            params![edit, key.credit_code, key.selector, code_hash, now],
         )?;
         Ok(n == 1)
     }
@@ -377,14 +388,15 @@ impl Storage for SqliteStorage {
             .flatten())
     }
 
-    fn recovery_entries(&self, credit_code: &str) -> anyhow::Result<Vec<RecoveryEntry>> {
+    fn recovery_entries(&self, key: &RecoveryKey) -> anyhow::Result<Vec<RecoveryEntry>> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT firm, recovery_hash FROM drafts
-             WHERE credit_code = ?1 AND recovery_hash IS NOT NULL
-             ORDER BY recovery_set_at DESC LIMIT ?2",
+             WHERE credit_code = ?1 AND recovery_selector = ?2 AND recovery_hash IS NOT NULL
+             ORDER BY recovery_set_at DESC LIMIT ?3",
         )?;
-        let rows = stmt.query_map(params![credit_code, MAX_RECOVERY_ENTRIES as i64], |r| {
+        let limit = MAX_RECOVERY_ENTRIES as i64;
+        let rows = stmt.query_map(params![key.credit_code, key.selector, limit], |r| {
             Ok(RecoveryEntry {
                 firm: r.get(0)?,
                 code_hash: r.get(1)?,
@@ -593,6 +605,13 @@ mod tests {
         assert!(s.session_user("k", 50).unwrap().is_none());
     }
 
+    fn key(credit_code: &str, selector: &str) -> RecoveryKey {
+        RecoveryKey {
+            credit_code: credit_code.into(),
+            selector: selector.into(),
+        }
+    }
+
     #[test]
     fn links_are_separate_and_the_edit_link_can_be_replaced() {
         let s = SqliteStorage::in_memory().unwrap();
@@ -604,24 +623,31 @@ mod tests {
 
         assert_eq!(s.recovery_credit_code("f").unwrap(), None);
         assert!(
-            s.set_recovery("f-edit", "91330381MA2HXXXX1X", "h1", 5)
+            s.set_recovery("f-edit", &key("91330381MA2HXXXX1X", "7K"), "h1", 5)
                 .unwrap()
         );
         assert!(
-            !s.set_recovery("nope", "91330381MA2HXXXX1X", "h", 5)
+            !s.set_recovery("nope", &key("91330381MA2HXXXX1X", "7K"), "h", 5)
                 .unwrap()
         );
         assert_eq!(
             s.recovery_credit_code("f").unwrap().as_deref(),
             Some("91330381MA2HXXXX1X")
         );
-        let entries = s.recovery_entries("91330381MA2HXXXX1X").unwrap();
+        let entries = s
+            .recovery_entries(&key("91330381MA2HXXXX1X", "7K"))
+            .unwrap();
         assert_eq!(entries.len(), 1);
         assert_eq!(
             (entries[0].firm.as_str(), entries[0].code_hash.as_str()),
             ("f", "h1")
         );
-        assert!(s.recovery_entries("91330381MA2HXXXX2X").unwrap().is_empty());
+        for other in [
+            key("91330381MA2HXXXX2X", "7K"),
+            key("91330381MA2HXXXX1X", "7M"),
+        ] {
+            assert!(s.recovery_entries(&other).unwrap().is_empty(), "{other:?}");
+        }
 
         assert!(s.replace_edit_link("f", "f-edit2").unwrap());
         assert!(
