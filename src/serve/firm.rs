@@ -25,7 +25,7 @@ use std::sync::Arc;
 type St = State<Arc<AppState>>;
 
 /// Any serializable value for a template context.
-fn val<T: Serialize>(x: T) -> minijinja::Value {
+pub(super) fn val<T: Serialize>(x: T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(x))
 }
 type FormPairs = axum::Form<Vec<(String, String)>>;

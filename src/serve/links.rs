@@ -7,7 +7,7 @@ use super::auth::{
     half_width, hash_password, is_token, normalize_recovery_code, random_token, recovery_code,
     recovery_selector, verify_password,
 };
-use super::firm::not_found;
+use super::firm::{not_found, val};
 use super::guard::CsrfToken;
 use super::storage::{DraftLinks, RecoveryKey, StoredSubmission};
 use super::{AppState, blocking, internal, lang_of, now};
@@ -23,11 +23,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 type St = State<Arc<AppState>>;
-
-/// Any serializable value for a template context.
-fn val<T: serde::Serialize>(x: T) -> minijinja::Value {
-    minijinja::Value::from(minijinja::value::Serde(x))
-}
 
 /// Recovery attempts allowed per credit code, refilled evenly over an hour. With 60-bit codes a
 /// guesser needs about 2^59 tries on average; at this rate that is beyond any lifetime.
@@ -46,11 +41,7 @@ fn too_many(st: &AppState, lang: Lang) -> Response {
 }
 
 /// The links of the draft an edit token opens, or the response to send instead.
-pub(super) async fn edit_links(
-    st: &Arc<AppState>,
-    edit: &str,
-    lang: Lang,
-) -> Result<DraftLinks, Response> {
+async fn edit_links(st: &Arc<AppState>, edit: &str, lang: Lang) -> Result<DraftLinks, Response> {
     if !is_token(edit) {
         return Err(not_found(st, lang));
     }
