@@ -5,7 +5,7 @@
 
 mod serve_support;
 
-use serve_support::{Client, Server, first_answers};
+use serve_support::{Client, Server, first_answers, report_token};
 
 #[test]
 fn the_web_form_reads_what_owners_type_and_keeps_everything_a_sheet_holds() {
@@ -76,9 +76,10 @@ fn the_web_form_reads_what_owners_type_and_keeps_everything_a_sheet_holds() {
     assert_eq!(next, format!("{base}/review"));
     let r = c.post(&format!("{base}/submit"), &[]);
     assert_eq!(r.status, 303, "{}", r.text());
-    let report = r.header("location").unwrap().to_string();
+    let edit = base.trim_start_matches("/d/").to_string();
+    let report = report_token(&mut c, &edit);
 
-    let sheet = c.get(&format!("{report}/answers.json"));
+    let sheet = c.get(&format!("/r/{report}/answers.json"));
     assert_eq!(sheet.status, 200);
     let sheet: serde_json::Value = serde_json::from_slice(&sheet.body).unwrap();
     let p = &sheet["profile"];
