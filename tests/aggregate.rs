@@ -706,6 +706,7 @@ fn the_library_gives_the_same_summary_as_the_binary() {
         ],
         min_group: 3,
         named: false,
+        follow_links: false,
     };
     let mut errors: Vec<RecordError> = Vec::new();
     let lib = smedx::aggregate::aggregate(
@@ -1451,6 +1452,7 @@ fn simulated_sheets_pass_validate() {
             by: vec![],
             min_group: 5,
             named: false,
+            follow_links: false,
         },
         &mut |e| errors.push(e),
         &|_| {},

@@ -16,16 +16,24 @@ pub struct Args {
     /// Every version of every firm, not only each firm's latest (which is what aggregation wants).
     #[arg(long)]
     all_versions: bool,
+    /// Overwrite the output file if it exists (never an input).
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     if !args.db.is_file() {
-        eprintln!(
+        to_stderr!(
             "error[file-unreadable]: no database at {}\n  = help: give the --db of `smedx serve`",
             args.db.display()
         );
         return Ok(Outcome::Invalid);
     }
+    let inputs = [args.db.as_path()];
+    let output = match super::checked_output(args.output.as_deref(), args.force, &inputs) {
+        Ok(o) => o,
+        Err(outcome) => return Ok(outcome),
+    };
     let storage = SqliteStorage::open(&args.db)?;
     let subs = storage.submissions(&SubmissionFilter {
         all_versions: args.all_versions,
@@ -37,7 +45,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         text.push_str(&s.sheet);
         text.push('\n');
     }
-    super::write_output(args.output.as_deref(), &text)?;
-    eprintln!("{} submissions written", subs.len());
+    output.write(text.as_bytes())?;
+    to_stderr!("{} submissions written", subs.len());
     Ok(Outcome::Ok)
 }

@@ -23,7 +23,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             .iter()
             .map(|(id, c)| format!("{id:width$}  {}\n", c.title.get(args.lang)))
             .collect();
-        super::write_output(None, &list)?;
+        super::write_stdout(&list)?;
         return Ok(Outcome::Ok);
     };
     let id = id
@@ -32,7 +32,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         .trim_start_matches("warning[")
         .trim_end_matches(']');
     if let Some(code) = codes.get(id) {
-        super::write_output(None, &code.explain(id, args.lang))?;
+        super::write_stdout(&code.explain(id, args.lang))?;
         return Ok(Outcome::Ok);
     }
     // Close codes: those containing what was typed, else the nearest spelling.

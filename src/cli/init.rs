@@ -1,6 +1,6 @@
 //! `smedx init`: write a blank answer sheet for a model, every item with its options and help in comments.
 
-use super::{Outcome, write_output};
+use super::Outcome;
 use crate::model::item::Input;
 use crate::model::{self, Children, Model, Node};
 use crate::text::{Lang, Text, tr};
@@ -29,16 +29,12 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let Some(model) = super::resolve_model(&args.model) else {
         return Ok(Outcome::Invalid);
     };
-    if let Some(path) = &args.output
-        && path.exists()
-        && !args.force
-    {
-        let mut report = crate::diag::Report::default();
-        report.extend([super::output_exists(path)]);
-        super::print_report(&report, super::DiagFormat::Human);
-        return Ok(Outcome::Invalid);
-    }
-    write_output(args.output.as_deref(), &blank_sheet(&model, args.lang))?;
+    let inputs: Vec<&std::path::Path> = super::model_file(Some(&args.model)).into_iter().collect();
+    let output = match super::checked_output(args.output.as_deref(), args.force, &inputs) {
+        Ok(o) => o,
+        Err(outcome) => return Ok(outcome),
+    };
+    output.write(blank_sheet(&model, args.lang).as_bytes())?;
     Ok(Outcome::Ok)
 }
 

@@ -2,7 +2,6 @@
 
 use super::Outcome;
 use crate::model;
-use anyhow::Context;
 use std::path::PathBuf;
 
 /// Write realistic synthetic firms (marked `synthetic: true`); the same seed gives the same file.
@@ -23,31 +22,25 @@ pub struct Args {
     /// Model: a bundled id or a model file.
     #[arg(long, short, default_value = model::DEFAULT_MODEL_ID)]
     model: String,
+    /// Overwrite the output file if it exists (never an input).
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let inputs: Vec<&std::path::Path> = super::model_file(Some(&args.model)).into_iter().collect();
+    let output = match super::checked_output(args.output.as_deref(), args.force, &inputs) {
+        Ok(o) => o,
+        Err(outcome) => return Ok(outcome),
+    };
     let Some(model) = super::resolve_model(&args.model) else {
         return Ok(Outcome::Invalid);
     };
     let round = args.round.max(1);
-    match &args.output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
-            crate::aggregate::simulate::simulate(&model, args.count, args.seed, round, &mut w)?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut w = std::io::BufWriter::new(stdout.lock());
-            match crate::aggregate::simulate::simulate(&model, args.count, args.seed, round, &mut w)
-            {
-                Err(e)
-                    if e.downcast_ref::<std::io::Error>()
-                        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {}
-                other => other?,
-            }
-        }
-    }
+    output.write_with(|w| {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
+        crate::aggregate::simulate::simulate(&model, args.count, args.seed, round, &mut w)?;
+        Ok(std::io::Write::flush(&mut w)?)
+    })?;
     Ok(Outcome::Ok)
 }
