@@ -394,7 +394,9 @@ pub struct DuplicateRecord {
     pub file: String,
     /// 1-based line (JSON Lines, CSV) or 0 for a whole file.
     pub line: u64,
-    pub credit_code: String,
+    /// Only with `--named`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
 }
 
 fn is_zero(n: &u64) -> bool {
@@ -473,7 +475,10 @@ fn pass(
                     out.left_out.push(DuplicateRecord {
                         file: raw.file.to_string(),
                         line: raw.line,
-                        credit_code: String::from_utf8_lossy(&found.1).into_owned(),
+                        credit_code: ctx
+                            .options
+                            .named
+                            .then(|| String::from_utf8_lossy(&found.1).into_owned()),
                     });
                 }
                 false

@@ -303,7 +303,10 @@ fn print_notes(s: &Summary, lang: Lang) {
             } else {
                 d.file.clone()
             };
-            to_stderr!("  {loc}: {}", d.credit_code);
+            match &d.credit_code {
+                Some(code) => to_stderr!("  {loc}: {code}"),
+                None => to_stderr!("  {loc}"),
+            }
         }
     }
     if s.previous_duplicates > 0 {
