@@ -6,6 +6,7 @@ use crate::model::SizeClass;
 use crate::model::{Children, Model};
 use crate::score::{Scores, evaluate};
 use crate::source_file::SourceFile;
+use crate::text::Text;
 use crate::yaml_value::{Node, Value};
 use serde::Serialize;
 use std::io::BufRead;
@@ -84,7 +85,7 @@ pub struct RecordError {
 #[derive(Debug, Clone, Serialize)]
 pub struct SkippedFile {
     pub file: String,
-    pub reason: String,
+    pub reason: Text,
 }
 
 /// One firm, scored.
@@ -139,10 +140,10 @@ pub fn input_files(
     let mut seen_files = std::collections::HashSet::new();
     let mut seen_dirs = std::collections::HashSet::new();
     let mut out = Vec::new();
-    let mut skip = |p: &Path, reason: String| {
+    let mut skip = |p: &Path, zh: &str, en: String| {
         skipped.push(SkippedFile {
             file: p.display().to_string(),
-            reason,
+            reason: Text::new(zh, &en),
         });
     };
     for Source(path) in sources {
@@ -157,6 +158,7 @@ pub fn input_files(
             } else {
                 skip(
                     path,
+                    "前面已给出同一文件，只读一次",
                     "the same file was given before; it is read once".into(),
                 );
             }
@@ -165,6 +167,7 @@ pub fn input_files(
         if !seen_dirs.insert(identity(&meta)) {
             skip(
                 path,
+                "前面已给出同一文件夹，只读一次",
                 "the same folder was given before; it is read once".into(),
             );
             continue;
@@ -175,7 +178,11 @@ pub fn input_files(
             let rd = match std::fs::read_dir(&dir) {
                 Ok(rd) => rd,
                 Err(e) => {
-                    skip(&dir, format!("the folder cannot be read: {e}"));
+                    skip(
+                        &dir,
+                        "文件夹无法读取",
+                        format!("the folder cannot be read: {e}"),
+                    );
                     continue;
                 }
             };
@@ -183,7 +190,11 @@ pub fn input_files(
                 let e = match e {
                     Ok(e) => e,
                     Err(err) => {
-                        skip(&dir, format!("the folder cannot be read: {err}"));
+                        skip(
+                            &dir,
+                            "文件夹无法读取",
+                            format!("the folder cannot be read: {err}"),
+                        );
                         continue;
                     }
                 };
@@ -192,11 +203,15 @@ pub fn input_files(
                 let meta = match std::fs::metadata(&p) {
                     Ok(m) => m,
                     Err(err) if is_link => {
-                        skip(&p, format!("a link to nothing that can be read ({err})"));
+                        skip(
+                            &p,
+                            "链接指向的目标不存在或无法读取",
+                            format!("a link to nothing that can be read ({err})"),
+                        );
                         continue;
                     }
                     Err(err) => {
-                        skip(&p, format!("cannot be read: {err}"));
+                        skip(&p, "无法读取", format!("cannot be read: {err}"));
                         continue;
                     }
                 };
@@ -204,6 +219,7 @@ pub fn input_files(
                     if is_link && !follow_links {
                         skip(
                             &p,
+                            "指向文件夹的链接，默认不跟随（加 --follow-links 读取）",
                             "a link to a folder, not followed (give --follow-links to read it)"
                                 .into(),
                         );
@@ -212,22 +228,25 @@ pub fn input_files(
                     } else if is_link {
                         skip(
                             &p,
+                            "指向已读文件夹的链接（循环在此截断）",
                             "a link to a folder already read (a loop is cut here)".into(),
                         );
                     }
                 } else if !meta.is_file() {
-                    skip(&p, "not a regular file (a pipe, socket or device)".into());
-                } else if !is_read(&p) {
                     skip(
                         &p,
-                        "not a kind of file aggregation reads (.yaml, .yml, .json, .jsonl, .xlsx, .csv)"
-                            .into(),
+                        "不是普通文件（管道、套接字或设备）",
+                        "not a regular file (a pipe, socket or device)".into(),
                     );
+                } else if !is_read(&p) {
+                    skip(&p, "不是汇总读取的文件类型（.yaml、.yml、.json、.jsonl、.xlsx、.csv）", "not a kind of file aggregation reads (.yaml, .yml, .json, .jsonl, .xlsx, .csv)"
+                            .into());
                 } else if seen_files.insert(identity(&meta)) {
                     files.push(p);
                 } else {
                     skip(
                         &p,
+                        "与已读文件是同一文件（链接），只读一次",
                         "the same file as one read already (a link); read once".into(),
                     );
                 }

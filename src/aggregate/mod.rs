@@ -413,7 +413,12 @@ struct FirmEntry {
 
 /// The records left out, by position: of each credit code, all but the latest `assessed_on`
 /// (the last in input order among equal dates). Sorted by position.
-fn superseded(mut firms: Vec<FirmEntry>) -> Vec<(u32, CodeKey)> {
+fn superseded(parts: Vec<Vec<FirmEntry>>) -> Vec<(u32, CodeKey)> {
+    // Gathered at their exact size, a part at a time: no doubling of a million entries.
+    let mut firms = Vec::with_capacity(parts.iter().map(Vec::len).sum());
+    for part in parts {
+        firms.extend(part);
+    }
     firms.sort_unstable_by(|a, b| {
         (a.code, a.assessed_on, a.seq).cmp(&(b.code, b.assessed_on, b.seq))
     });
@@ -432,8 +437,8 @@ struct Pass {
     total: Acc,
     records: u64,
     skipped: u64,
-    /// Every record with a credit code (first pass only).
-    firms: Vec<FirmEntry>,
+    /// Every record with a credit code, a chunk at a time (first pass only).
+    firms: Vec<Vec<FirmEntry>>,
     /// The records `left_out` (second pass only).
     left_out: Vec<DuplicateRecord>,
 }
@@ -533,7 +538,9 @@ fn pass(
         for e in errors {
             on_error(e);
         }
-        out.firms.extend(firms);
+        if !firms.is_empty() {
+            out.firms.push(firms);
+        }
         out.total = std::mem::replace(&mut out.total, Acc::new(ctx, 0)).merge(acc);
         on_progress(out.records + out.skipped);
     });

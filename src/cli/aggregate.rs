@@ -279,12 +279,12 @@ fn print_notes(s: &Summary, lang: Lang) {
             s.skipped_files.len(),
             tr(
                 lang,
-                "个文件不是答题表，未读取：",
-                "file(s) in the input folders not read:"
+                "个文件或文件夹在输入文件夹中未读取：",
+                "file(s) or folder(s) in the input folders not read:"
             )
         );
         for f in s.skipped_files.iter().take(SHOWN) {
-            to_stderr!("  {}: {}", f.file, f.reason);
+            to_stderr!("  {}: {}", f.file, f.reason.get(lang));
         }
     }
     if s.duplicates > 0 {
