@@ -651,6 +651,9 @@ pub struct Summary {
     /// The first of them, with where they are.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub duplicate_records: Vec<DuplicateRecord>,
+    /// The duplicates are counted after all: an input was a pipe, which cannot be read again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub duplicates_kept: bool,
     /// Records of the previous round left out the same way.
     #[serde(skip_serializing_if = "is_zero")]
     pub previous_duplicates: u64,
@@ -868,7 +871,12 @@ pub fn aggregate(
     // in input order when the dates are equal). Rare, so the figures are summed again without the
     // others rather than every firm's figures being kept to take some back.
     let superseded = superseded(first.firms);
-    let (total, records, duplicate_records) = if superseded.is_empty() {
+    // A pipe cannot be read twice: its duplicates stay counted, and the summary says so.
+    let rereadable = current_files
+        .iter()
+        .all(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()));
+    let duplicates_kept = !superseded.is_empty() && !rereadable;
+    let (total, records, duplicate_records) = if superseded.is_empty() || duplicates_kept {
         (first.total, first.records, Vec::new())
     } else {
         if let Some(prev) = &prev_map {
@@ -1067,6 +1075,7 @@ pub fn aggregate(
         rounds,
         duplicates: superseded.len() as u64,
         duplicate_records,
+        duplicates_kept,
         previous_duplicates,
         skipped_files: {
             skipped_files.truncate(MAX_LISTED);

@@ -288,15 +288,20 @@ fn print_notes(s: &Summary, lang: Lang) {
         }
     }
     if s.duplicates > 0 {
-        to_stderr!(
-            "{} {}",
-            s.duplicates,
+        let what = if s.duplicates_kept {
+            tr(
+                lang,
+                "条记录的统一社会信用代码在本轮重复；输入来自管道，无法再读一遍，这些记录仍被计入（请改用文件作为输入）。",
+                "record(s) repeat a credit code of this round; an input is a pipe, which cannot be read again, so they are still counted (give files instead).",
+            )
+        } else {
             tr(
                 lang,
                 "条记录的统一社会信用代码在本轮重复，按最晚的评估日期（assessed_on）只计一次，以下记录未计入：",
-                "record(s) repeat a credit code of this round and are left out (the latest assessed_on counts):"
+                "record(s) repeat a credit code of this round and are left out (the latest assessed_on counts):",
             )
-        );
+        };
+        to_stderr!("{} {what}", s.duplicates);
         for d in s.duplicate_records.iter().take(SHOWN) {
             let loc = if d.line > 0 {
                 format!("{}:{}", d.file, d.line)
