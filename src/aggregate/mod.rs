@@ -1104,9 +1104,9 @@ mod tests {
     #[test]
     fn of_each_credit_code_only_the_latest_assessment_counts() {
         let parts = vec![
-            vec![firm(b'A', 2026_05_12, 0), firm(b'B', 0, 1)],
-            vec![firm(b'A', 2026_03_18, 2), firm(b'B', 0, 3)],
-            vec![firm(b'C', 2026_01_01, 4), firm(b'A', 2026_05_12, 5)],
+            vec![firm(b'A', 20260512, 0), firm(b'B', 0, 1)],
+            vec![firm(b'A', 20260318, 2), firm(b'B', 0, 3)],
+            vec![firm(b'C', 20260101, 4), firm(b'A', 20260512, 5)],
         ];
         // A: the two of 2026-05-12 beat the earlier date, the later read of them counts;
         // B: no dates, the later read counts; C: once, counts.
@@ -1117,7 +1117,7 @@ mod tests {
     #[test]
     fn dates_order_as_numbers() {
         assert!(input::date_key("2026-12-01") > input::date_key("2026-11-30"));
-        assert_eq!(input::date_key("2026-5-2"), 2026_05_02);
+        assert_eq!(input::date_key("2026-5-2"), 20260502);
         assert_eq!(input::date_key("not a date"), 0);
     }
 }
