@@ -403,30 +403,76 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-/// A record of this round with a credit code: what choosing among duplicates needs (28 bytes).
+/// A record of this round with a credit code: what choosing among duplicates needs (20 bytes).
 struct FirmEntry {
-    code: CodeKey,
+    code: PackedCode,
     assessed_on: u32,
     /// Position in the input (records in the order they are read).
     seq: u32,
 }
 
+/// A credit code packed without loss into 96 bits (18 characters of 0–9 and A–Z in base 36), so
+/// the entry per firm is 20 bytes; `None` for a code of other characters (not checked for duplicates).
+type PackedCode = [u32; 3];
+
+fn pack_code(code: &str) -> Option<PackedCode> {
+    let bytes: &[u8; 18] = code.as_bytes().try_into().ok()?;
+    let mut n: u128 = 0;
+    for &b in bytes {
+        let digit = match b {
+            b'0'..=b'9' => b - b'0',
+            b'A'..=b'Z' => b - b'A' + 10,
+            _ => return None,
+        };
+        n = n * 36 + u128::from(digit);
+    }
+    Some([(n >> 64) as u32, (n >> 32) as u32, n as u32])
+}
+
+fn unpack_code(code: PackedCode) -> String {
+    let mut n = (u128::from(code[0]) << 64) | (u128::from(code[1]) << 32) | u128::from(code[2]);
+    let mut out = [b'0'; 18];
+    for slot in out.iter_mut().rev() {
+        let digit = (n % 36) as u8;
+        n /= 36;
+        *slot = if digit < 10 {
+            b'0' + digit
+        } else {
+            b'A' + digit - 10
+        };
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// The records left out, by position: of each credit code, all but the latest `assessed_on`
 /// (the last in input order among equal dates). Sorted by position.
-fn superseded(parts: Vec<Vec<FirmEntry>>) -> Vec<(u32, CodeKey)> {
-    // Gathered at their exact size, a part at a time: no doubling of a million entries.
-    let mut firms = Vec::with_capacity(parts.iter().map(Vec::len).sum());
-    for part in parts {
-        firms.extend(part);
+///
+/// The parts (one per chunk) are sorted each and merged through a heap, never copied into one
+/// list: a million firms take their 20 bytes each once.
+fn superseded(mut parts: Vec<Vec<FirmEntry>>) -> Vec<(u32, PackedCode)> {
+    use std::cmp::Reverse;
+    let key = |f: &FirmEntry| (f.code, f.assessed_on, f.seq);
+    for part in &mut parts {
+        part.sort_unstable_by_key(key);
     }
-    firms.sort_unstable_by(|a, b| {
-        (a.code, a.assessed_on, a.seq).cmp(&(b.code, b.assessed_on, b.seq))
-    });
+    let mut heap: std::collections::BinaryHeap<_> = parts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, part)| part.first().map(|f| Reverse((key(f), i, 0usize))))
+        .collect();
     let mut out = Vec::new();
-    for group in firms.chunk_by(|a, b| a.code == b.code) {
-        if let [left_out @ .., _counted] = group {
-            out.extend(left_out.iter().map(|f| (f.seq, f.code)));
+    // The latest record so far of the code being merged: (code, position).
+    let mut latest: Option<(PackedCode, u32)> = None;
+    while let Some(Reverse(((code, _, seq), i, j))) = heap.pop() {
+        if let Some(next) = parts[i].get(j + 1) {
+            heap.push(Reverse((key(next), i, j + 1)));
         }
+        if let Some((seen, earlier)) = latest
+            && seen == code
+        {
+            out.push((earlier, code));
+        }
+        latest = Some((code, seq));
     }
     out.sort_unstable_by_key(|x| x.0);
     out
@@ -448,7 +494,7 @@ fn pass(
     ctx: &Ctx,
     demand_from: DemandSources,
     files: &[std::path::PathBuf],
-    left_out: Option<&[(u32, CodeKey)]>,
+    left_out: Option<&[(u32, PackedCode)]>,
     on_error: &mut dyn FnMut(RecordError),
     on_progress: &(dyn Fn(u64) + Sync),
 ) -> Pass {
@@ -480,10 +526,7 @@ fn pass(
                     out.left_out.push(DuplicateRecord {
                         file: raw.file.to_string(),
                         line: raw.line,
-                        credit_code: ctx
-                            .options
-                            .named
-                            .then(|| String::from_utf8_lossy(&found.1).into_owned()),
+                        credit_code: ctx.options.named.then(|| unpack_code(found.1)),
                     });
                 }
                 false
@@ -504,7 +547,7 @@ fn pass(
                     match input::parse(model, raw) {
                         Ok(mut r) => {
                             if left_out.is_none()
-                                && let Some(code) = r.credit_code.as_deref().and_then(code_key)
+                                && let Some(code) = r.credit_code.as_deref().and_then(pack_code)
                             {
                                 firms.push(FirmEntry {
                                     code,
@@ -531,7 +574,7 @@ fn pass(
                     (a.merge(b), ea, fa)
                 },
             );
-        let (acc, mut errors, firms) = part;
+        let (acc, mut errors, mut firms) = part;
         errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         out.records += acc.overall.n;
         out.skipped += errors.len() as u64;
@@ -539,6 +582,7 @@ fn pass(
             on_error(e);
         }
         if !firms.is_empty() {
+            firms.shrink_to_fit();
             out.firms.push(firms);
         }
         out.total = std::mem::replace(&mut out.total, Acc::new(ctx, 0)).merge(acc);
@@ -1066,11 +1110,30 @@ mod tests {
     use super::*;
 
     fn firm(code: u8, assessed_on: u32, seq: u32) -> FirmEntry {
+        let code = String::from_utf8(vec![code; 18]).unwrap();
         FirmEntry {
-            code: [code; 18],
+            code: pack_code(&code).unwrap(),
             assessed_on,
             seq,
         }
+    }
+
+    #[test]
+    fn credit_codes_pack_without_loss() {
+        for code in [
+            "91330381MA2H8C3NXF",
+            "000000000000000000",
+            "ZZZZZZZZZZZZZZZZZZ",
+        ] {
+            assert_eq!(unpack_code(pack_code(code).unwrap()), code);
+        }
+        assert_ne!(
+            pack_code("91330381MA2H8C3NXF"),
+            pack_code("91330381MA2H8C3NXG")
+        );
+        assert_eq!(pack_code("91330381ma2h8c3nxf"), None);
+        assert_eq!(pack_code("short"), None);
+        assert_eq!(std::mem::size_of::<FirmEntry>(), 20);
     }
 
     #[test]
