@@ -1,12 +1,13 @@
 //! `smedx aggregate`: statistics over many assessments for an industry office.
 
+use super::progress::Progress;
 use super::{Outcome, Output};
 use crate::aggregate::{self, Breakdown, Options, RecordError, Source, Summary};
 use crate::model;
 use crate::roadmap;
 use crate::text::{Lang, tr};
 use anyhow::Context;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Aggregate answer sheets (folders, JSON Lines, single files) into an office summary.
@@ -46,9 +47,6 @@ pub struct Args {
     /// Skip the solution-demand figures.
     #[arg(long)]
     no_demand: bool,
-    /// Language of the report.
-    #[arg(long, value_enum, default_value_t)]
-    lang: Lang,
     /// Overwrite output files that exist (-o, --errors, --benchmark; never an input).
     #[arg(long)]
     force: bool,
@@ -102,6 +100,7 @@ fn missing_inputs(args: &Args) -> Vec<crate::diag::Diagnostic> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let lang = Lang::ui();
     let Some(model) = super::resolve_model(&args.model) else {
         return Ok(Outcome::Invalid);
     };
@@ -181,19 +180,8 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             }
         }
     };
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {pos} records {per_sec} {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        b
-    });
-    let progress = |n: u64| {
-        if let Some(b) = &bar {
-            b.set_position(n);
-        }
-    };
+    let bar = Progress::new(None, tr(lang, "条记录", "records"));
+    let progress = |n: u64| bar.set(n);
     let summary = aggregate::aggregate(
         &model,
         aggregate::DemandSources {
@@ -206,9 +194,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         &mut write_error,
         &progress,
     );
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    bar.finish();
     match errors_file {
         Some(file) => file?.commit()?,
         // A previous run's errors file must not survive a clean run.
@@ -218,17 +204,17 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         None => {}
     }
-    print_notes(&summary, args.lang);
+    print_notes(&summary, lang);
     if summary.skipped > 0 {
         to_stderr!(
             "{} {} ({}: {})",
             summary.skipped,
             tr(
-                args.lang,
+                lang,
                 "条记录有误，已跳过并列出",
                 "bad record(s) skipped and listed"
             ),
-            tr(args.lang, "见", "see"),
+            tr(lang, "见", "see"),
             errors_path.display()
         );
         for e in &errors {
@@ -243,7 +229,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             to_stderr!(
                 "{}",
                 tr(
-                    args.lang,
+                    lang,
                     "--strict：有错误记录，未写出汇总。",
                     "--strict: bad records found; no summary written."
                 )
@@ -260,13 +246,14 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             output.write((serde_json::to_string_pretty(&summary)? + "\n").as_bytes())?
         }
         Some(Kind::Html) => {
-            output.write(crate::report::office::render_html(&summary, args.lang)?.as_bytes())?
+            output.write(crate::report::office::render_html(&summary, lang)?.as_bytes())?
         }
         Some(Kind::Xlsx) => {
-            output.write(&crate::report::office::xlsx_bytes(&summary, args.lang)?)?;
+            output.write(&crate::report::office::xlsx_bytes(&summary, lang)?)?;
         }
-        None => output.write(text_summary(&summary, args.lang).as_bytes())?,
+        None => output.write(text_summary(&summary, lang).as_bytes())?,
     }
+    to_stderr!("{}", written_line(&summary, &args, lang));
     Ok(Outcome::Ok)
 }
 
@@ -325,6 +312,33 @@ fn print_notes(s: &Summary, lang: Lang) {
             )
         );
     }
+}
+
+/// The closing line: what was written, where, for how many firms.
+fn written_line(summary: &Summary, args: &Args, lang: Lang) -> String {
+    let n = summary.records;
+    let place = match &args.output {
+        Some(p) => p.display().to_string(),
+        None => tr(lang, "标准输出", "standard output").to_string(),
+    };
+    let mut line = match lang {
+        Lang::Zh => format!("已写入 {n} 家企业的汇总：{place}"),
+        Lang::En => format!("Wrote the summary of {n} firm(s) to {place}"),
+    };
+    if let Some(b) = &args.benchmark {
+        line.push_str(&match lang {
+            Lang::Zh => format!("；同行分位数：{}", b.display()),
+            Lang::En => format!("; peer percentiles to {}", b.display()),
+        });
+    }
+    if summary.skipped > 0 {
+        line.push_str(&match lang {
+            Lang::Zh => format!("（跳过 {} 条有误记录）", summary.skipped),
+            Lang::En => format!(" ({} bad record(s) skipped)", summary.skipped),
+        });
+    }
+    line.push_str(tr(lang, "。", "."));
+    line
 }
 
 /// A few lines for the terminal.
