@@ -109,7 +109,11 @@ pub fn format_number(n: f64) -> String {
 
 /// The closest known name, for "did you mean" hints.
 pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let len = name.chars().count();
     known
+        // Lengths further apart than the distance allowed cannot be close: the (quadratic) edit
+        // distance of a long name is never computed.
+        .filter(|k| len.abs_diff(k.chars().count()) <= (k.chars().count() / 3).max(2))
         .map(|k| (k, edit_distance(name, k)))
         .filter(|(k, d)| *d <= (k.chars().count() / 3).max(2))
         .min_by_key(|(_, d)| *d)

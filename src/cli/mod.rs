@@ -7,6 +7,7 @@ mod explain;
 mod export;
 mod import;
 mod init;
+mod limits;
 mod report;
 mod schema;
 mod score;
@@ -35,6 +36,8 @@ use std::process::ExitCode;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    limits: limits::LimitArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -110,6 +113,7 @@ pub fn main() -> ExitCode {
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    cli.limits.apply();
     match cli.command {
         Command::Validate(a) => validate::run(a),
         Command::Score(a) => score::run(a),
