@@ -500,4 +500,69 @@ mod tests {
             "f:3:4"
         );
     }
+
+    #[test]
+    fn line_index_gives_the_lines_str_lines_gives() {
+        for text in [
+            "",
+            "a",
+            "a\n",
+            "a\r\nb",
+            "a\n\nb\n",
+            "\n",
+            "名称: 值\r\n  x: 1\n",
+        ] {
+            let index = LineIndex::new(text);
+            let expected: Vec<&str> = text.lines().collect();
+            for n in 1..=expected.len() + 1 {
+                assert_eq!(
+                    index.line(n as u32),
+                    expected.get(n - 1).copied(),
+                    "line {n} of {text:?}"
+                );
+            }
+            assert_eq!(index.line(0), None);
+        }
+    }
+
+    #[test]
+    fn a_long_line_is_cut_to_a_window_around_the_column() {
+        let line: String = (0..1000)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let (shown, caret_at) = source_window(&line, 501);
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        assert_eq!(shown.chars().count(), 2 * WINDOW_CHARS + 2);
+        // The caret is under the character at column 501.
+        assert_eq!(shown.chars().nth(caret_at), line.chars().nth(500));
+        // A short line is shown whole.
+        assert_eq!(source_window("名称: 值", 5), ("名称: 值".to_string(), 6));
+    }
+
+    #[test]
+    fn each_file_shows_at_most_the_cap_then_how_many_more() {
+        let mut report = Report::default();
+        let text: String = (0..500).map(|i| format!("k{i}: v\n")).collect();
+        report.add_source("a.yaml", &text);
+        report.extend((1..=500).map(|i| {
+            Diagnostic::error("unknown-item", format!("item {i}"))
+                .in_file("a.yaml")
+                .at(Pos { line: i, column: 1 })
+        }));
+        report.extend([Diagnostic::warning("unknown-item", "other").in_file("b.yaml")]);
+        let out = report.render_human();
+        assert_eq!(
+            out.matches("error[unknown-item]").count(),
+            DEFAULT_MAX_PER_FILE
+        );
+        assert!(out.contains("300"), "{out}");
+        assert!(out.contains("200 | k199: v"), "{out}");
+        assert!(out.contains("warning[unknown-item]: other"), "{out}");
+        assert!(out.ends_with("500 error(s), 1 warning(s)\n"), "{out}");
+        let json: serde_json::Value = serde_json::from_str(&report.render_json()).unwrap();
+        let json = json.as_array().unwrap();
+        assert_eq!(json.len(), DEFAULT_MAX_PER_FILE + 2);
+        assert_eq!(json.last().unwrap()["code"], "more-diagnostics");
+        assert_eq!(json.last().unwrap()["location"]["file"], "a.yaml");
+    }
 }

@@ -109,6 +109,8 @@ pub struct Limits {
     pub rows: u64,
     /// Columns of one CSV batch or workbook table.
     pub columns: u64,
+    /// Values (mappings, lists and scalars) of one YAML or JSON file.
+    pub yaml_nodes: u64,
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -123,6 +125,7 @@ impl Limits {
         cells: 2_000_000,
         rows: 100_000,
         columns: 10_000,
+        yaml_nodes: 250_000,
     };
 
     /// The limits in force.
@@ -270,11 +273,14 @@ fn file_type_name(meta: &std::fs::Metadata) -> &'static str {
     "not a file"
 }
 
-/// Parser options: YAML 1.2 booleans only (so an option id `no` stays a string), default budgets.
+/// Parser options: YAML 1.2 booleans only (so an option id `no` stays a string), the parser's
+/// default budgets but for the number of values, which is the limit in force.
 pub fn yaml_options() -> serde_saphyr::Options {
+    let nodes = usize::try_from(Limits::get().yaml_nodes).unwrap_or(usize::MAX);
     serde_saphyr::options! {
         strict_booleans: true,
         with_snippet: false,
+        budget: serde_saphyr::budget! { max_nodes: nodes },
     }
 }
 
@@ -297,7 +303,14 @@ fn yaml_error(name: &str, e: &serde_saphyr::Error) -> Diagnostic {
         (
             "yaml-too-complex",
             format!("the file {what}; it is refused to protect the machine"),
-            "write the values out plainly; a real model or answer sheet needs no deep anchors or nesting".into(),
+            if what.starts_with("has more values") {
+                format!(
+                    "write the values out plainly; a real model or answer sheet has far fewer than {} values (--max-yaml-nodes raises the limit)",
+                    Limits::get().yaml_nodes
+                )
+            } else {
+                "write the values out plainly; a real model or answer sheet needs no deep anchors or nesting".into()
+            },
         )
     } else if lower.contains("duplicate mapping key") {
         let key = first
@@ -433,5 +446,31 @@ mod tests {
     fn utf16_is_refused() {
         let d = SourceFile::decode("a", vec![0xFF, 0xFE, b'a', 0]).unwrap_err();
         assert!(d.message.contains("UTF-16"));
+    }
+
+    #[test]
+    fn a_file_is_read_up_to_the_limit_and_refused_past_it() {
+        let path = std::env::temp_dir().join(format!("smedx-limit-{}.yaml", std::process::id()));
+        std::fs::write(&path, b"0123456789").unwrap();
+        assert_eq!(read_at_most(&path, 10).unwrap(), b"0123456789");
+        let d = read_at_most(&path, 9).unwrap_err();
+        assert_eq!(d.code, "file-too-large");
+        assert!(d.message.contains("more than 9 bytes"), "{}", d.message);
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn a_folder_is_named_as_one() {
+        let d = read_at_most(Path::new(env!("CARGO_MANIFEST_DIR")), 10).unwrap_err();
+        assert_eq!(d.code, "file-unreadable");
+        assert!(d.message.contains("is a folder"), "{}", d.message);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_device_is_refused_by_type() {
+        let d = read_at_most(Path::new("/dev/null"), 10).unwrap_err();
+        assert_eq!(d.code, "not-a-regular-file");
+        assert!(d.message.contains("is a device"), "{}", d.message);
     }
 }

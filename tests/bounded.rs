@@ -109,8 +109,16 @@ fn mkfifo(path: &str) -> bool {
 fn a_device_is_refused_at_once() {
     let run = smedx(&["score", "/dev/zero"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("[not-a-regular-file]"), "{}", run.stderr);
-    assert!(run.stderr.contains("/dev/zero is a device"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("[not-a-regular-file]"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("/dev/zero is a device"),
+        "{}",
+        run.stderr
+    );
     assert!(run.took < Duration::from_secs(20), "took {:?}", run.took);
 }
 
@@ -119,14 +127,21 @@ fn a_device_is_refused_at_once() {
 fn a_model_that_is_a_device_is_refused() {
     let run = smedx(&["score", SAMPLE, "--model", "/dev/zero"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("[not-a-regular-file]"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("[not-a-regular-file]"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 #[cfg(unix)]
 fn endless_standard_input_stops_at_the_limit() {
     // Before, the limit was judged from metadata: /dev/zero on standard input grew past 2 GB.
-    let run = smedx_with(&["score", "-", "--max-file-mib", "2"], Some(Path::new("/dev/zero")));
+    let run = smedx_with(
+        &["score", "-", "--max-file-mib", "2"],
+        Some(Path::new("/dev/zero")),
+    );
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.contains("[file-too-large]"), "{}", run.stderr);
     assert!(
@@ -138,7 +153,10 @@ fn endless_standard_input_stops_at_the_limit() {
 
 #[test]
 fn an_answer_sheet_is_read_from_standard_input() {
-    let piped = smedx_with(&["score", "-", "--format", "json"], Some(&crate_root().join(SAMPLE)));
+    let piped = smedx_with(
+        &["score", "-", "--format", "json"],
+        Some(&crate_root().join(SAMPLE)),
+    );
     let named = smedx(&["score", SAMPLE, "--format", "json"]);
     assert_eq!(piped.code, 0, "{}", piped.stderr);
     assert_eq!(piped.stdout, named.stdout);
@@ -154,8 +172,16 @@ fn a_policies_file_linked_to_a_device_is_refused() {
     let out = dir.path("r.html");
     let run = smedx(&["report", SAMPLE, "--policies", &folder, "-o", &out]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("[not-a-regular-file]"), "{}", run.stderr);
-    assert!(run.stderr.contains("zero.yaml is a device"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("[not-a-regular-file]"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("zero.yaml is a device"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -176,7 +202,9 @@ fn a_fifo_does_not_hang_score_or_aggregate() {
     let run = smedx(&["aggregate", &lines, "--errors", &errors]);
     assert!(run.took < Duration::from_secs(30), "took {:?}", run.took);
     assert!(
-        std::fs::read_to_string(&errors).unwrap().contains("is a FIFO"),
+        std::fs::read_to_string(&errors)
+            .unwrap()
+            .contains("is a FIFO"),
         "{}",
         run.stderr
     );
@@ -184,7 +212,8 @@ fn a_fifo_does_not_hang_score_or_aggregate() {
 
 /// The workbook fixture with one more part: `pad` MiB of zeros, which deflate to a few KiB.
 fn padded_workbook(dir: &TempDir, pad_mib: usize) -> String {
-    let bytes = std::fs::read(crate_root().join("tests/fixtures/collect/wrong-option.xlsx")).unwrap();
+    let bytes =
+        std::fs::read(crate_root().join("tests/fixtures/collect/wrong-option.xlsx")).unwrap();
     let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default()
@@ -212,13 +241,29 @@ fn workbook_parts_are_limited_by_the_bytes_they_inflate_to() {
     // One part over the limit for one part.
     let run = smedx(&["score", &path, "--max-part-mib", "2"]);
     assert_eq!(run.code, 2, "{}", run.stderr);
-    assert!(run.stderr.contains("[unpacked-too-large]"), "{}", run.stderr);
-    assert!(run.stderr.contains("xl/media/padding.bin"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("[unpacked-too-large]"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("xl/media/padding.bin"),
+        "{}",
+        run.stderr
+    );
     // All parts together over the limit for a workbook.
-    let run = smedx(&["score", &path, "--max-unpacked-mib", "2", "--max-part-mib", "8"]);
+    let run = smedx(&[
+        "score",
+        &path,
+        "--max-unpacked-mib",
+        "2",
+        "--max-part-mib",
+        "8",
+    ]);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stderr.contains("its parts unpack to more than 2097152 bytes"),
+        run.stderr
+            .contains("its parts unpack to more than 2097152 bytes"),
         "{}",
         run.stderr
     );
@@ -259,11 +304,24 @@ fn rows_past_the_limit_are_one_diagnostic() {
         text.push_str(&format!("企业{i},C3670\n"));
     }
     std::fs::write(&path, text).unwrap();
-    let run = smedx(&["import", &path, "--out-dir", &dir.path("out"), "--max-rows", "10"]);
+    let run = smedx(&[
+        "import",
+        &path,
+        "--out-dir",
+        &dir.path("out"),
+        "--max-rows",
+        "10",
+    ]);
     assert_eq!(run.code, 2);
-    assert_eq!(run.stderr.matches("[too-many-rows]").count(), 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.matches("[too-many-rows]").count(),
+        1,
+        "{}",
+        run.stderr
+    );
     assert!(
-        run.stderr.contains("rows.csv has more than 10 rows; the rows from line 12 on are not read"),
+        run.stderr
+            .contains("rows.csv has more than 10 rows; the rows from line 12 on are not read"),
         "{}",
         run.stderr
     );
@@ -275,7 +333,11 @@ fn sheet_with_unknown_items(dir: &TempDir, n: usize) -> String {
     let (head, _) = text.split_once("answers:\n").unwrap();
     let unknown: Vec<String> = (0..n).map(|i| format!("zz-unknown-{i}: A")).collect();
     let path = dir.path("unknown.yaml");
-    std::fs::write(&path, format!("{head}answers: {{{}}}\n", unknown.join(", "))).unwrap();
+    std::fs::write(
+        &path,
+        format!("{head}answers: {{{}}}\n", unknown.join(", ")),
+    )
+    .unwrap();
     path
 }
 
@@ -310,7 +372,14 @@ fn diagnostics_of_a_long_line_are_capped_and_windowed() {
     assert_eq!(all.stderr.matches("[unknown-item]").count(), 1500);
     assert!(!all.stderr.contains("more diagnostic(s)"));
     // JSON: the shown ones, then one entry saying how many were left out.
-    let json = smedx(&["score", &path, "--diagnostics", "json", "--max-diagnostics", "10"]);
+    let json = smedx(&[
+        "score",
+        &path,
+        "--diagnostics",
+        "json",
+        "--max-diagnostics",
+        "10",
+    ]);
     let diags: serde_json::Value = serde_json::from_str(&json.stderr).unwrap();
     let diags = diags.as_array().unwrap();
     assert_eq!(diags.len(), 11);

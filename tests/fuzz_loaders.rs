@@ -60,12 +60,58 @@ fn files(dir: &str, prefix: &str, exts: &[&str]) -> Vec<Vec<u8>> {
 /// Fragments that matter to the parsers: YAML structure, aliases, numbers at the edges, full-width
 /// forms, BOMs, quotes, zip and XML markers.
 const TOKENS: &[&str] = &[
-    "\n", "\r\n", ": ", "- ", "  ", "{", "}", "[", "]", ",", ";", "\t", "\"", "'", "&a ", "*a",
-    "<<: *a\n", "!!binary ", "---\n", "...\n", "#", "|\n", ">-\n", "? ", "~", "null", "na",
-    "1e999", "-0", "NaN", ".inf", "18446744073709551616", "0x1F", "２０２４", "：", "45人",
-    "\u{feff}", "\0", "\u{fffd}", "\u{202e}", "名称", "answers:\n", "profile:\n", "model: x\n",
-    "<row r=\"1048576\">", "<c r=\"XFD1\" t=\"s\"><v>99999</v></c>", "<si><t>", "</t></si>",
-    "PK\u{3}\u{4}", "\"\"", "=1+1", "\\u0000",
+    "\n",
+    "\r\n",
+    ": ",
+    "- ",
+    "  ",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ";",
+    "\t",
+    "\"",
+    "'",
+    "&a ",
+    "*a",
+    "<<: *a\n",
+    "!!binary ",
+    "---\n",
+    "...\n",
+    "#",
+    "|\n",
+    ">-\n",
+    "? ",
+    "~",
+    "null",
+    "na",
+    "1e999",
+    "-0",
+    "NaN",
+    ".inf",
+    "18446744073709551616",
+    "0x1F",
+    "２０２４",
+    "：",
+    "45人",
+    "\u{feff}",
+    "\0",
+    "\u{fffd}",
+    "\u{202e}",
+    "名称",
+    "answers:\n",
+    "profile:\n",
+    "model: x\n",
+    "<row r=\"1048576\">",
+    "<c r=\"XFD1\" t=\"s\"><v>99999</v></c>",
+    "<si><t>",
+    "</t></si>",
+    "PK\u{3}\u{4}",
+    "\"\"",
+    "=1+1",
+    "\\u0000",
 ];
 
 #[derive(Debug, Clone)]
@@ -124,7 +170,12 @@ fn apply(m: &Mutation, data: &mut Vec<u8>, corpus: &[Vec<u8>]) {
             let piece = data[p..(p + n).min(len)].to_vec();
             // Grow at most to a few MiB: large enough to find what is quadratic.
             let k = (*k).min((4 << 20) / piece.len().max(1));
-            let grown: Vec<u8> = piece.iter().copied().cycle().take(piece.len() * k).collect();
+            let grown: Vec<u8> = piece
+                .iter()
+                .copied()
+                .cycle()
+                .take(piece.len() * k)
+                .collect();
             data.splice(p..p, grown);
         }
         Mutation::Splice(a, o, f, n) => {
@@ -216,7 +267,24 @@ fn model_file(bytes: &[u8]) -> Produced {
         Err(d) => report.extend([d]),
         Ok(source) => {
             report.add_source(&source.name, &source.text);
-            report.extend(model::load_model(&source).diagnostics);
+            let loaded = model::load_model(&source);
+            report.extend(loaded.diagnostics);
+            // A model the linter passes must be usable: its templates written, a sheet scored.
+            if let Some(model) = loaded.model {
+                let _ = collect::csv::write(&model, smedx::text::Lang::Zh, &[]);
+                let mut lines = Vec::new();
+                smedx::aggregate::simulate::simulate(&model, 3, 1, 1, &mut lines).unwrap();
+                for line in String::from_utf8(lines).unwrap().lines() {
+                    let sheet = SourceFile::from_text("simulated.json", line);
+                    let node = answers::load_sheet(&sheet).unwrap();
+                    let checked = answers::check_sheet(&model, &node, &sheet);
+                    if let Some(sheet) = checked.sheet {
+                        let assessment = smedx::score::score(&model, &sheet);
+                        assert!(assessment.level_score.is_finite());
+                        assert!(assessment.level_score <= assessment.level_score_max + 1e-9);
+                    }
+                }
+            }
         }
     }
     rendered(&report)
@@ -420,9 +488,9 @@ fn run_case(t: &Target, input: Vec<u8>, limit: Duration) -> Result<(), String> {
 fn save_failure(t: &Target, input: &[u8]) -> PathBuf {
     let dir = root().join("target/fuzz-failures");
     std::fs::create_dir_all(&dir).unwrap();
-    let hash = input
-        .iter()
-        .fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x100000001b3));
+    let hash = input.iter().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x100000001b3)
+    });
     let path = dir.join(format!("{}-{hash:016x}.bin", t.name));
     std::fs::write(&path, input).unwrap();
     path

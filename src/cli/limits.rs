@@ -28,6 +28,9 @@ pub struct LimitArgs {
     /// Most columns read from a CSV batch or a workbook table [default: 10000].
     #[arg(long, global = true, value_name = "N")]
     max_columns: Option<u64>,
+    /// Most values (mappings, lists, scalars) of a YAML or JSON file [default: 250000].
+    #[arg(long, global = true, value_name = "N")]
+    max_yaml_nodes: Option<u64>,
     /// Diagnostics shown per file, then how many more (0: all) [default: 200].
     #[arg(long, global = true, value_name = "N")]
     max_diagnostics: Option<usize>,
@@ -48,6 +51,7 @@ impl LimitArgs {
             cells: self.max_cells.unwrap_or(d.cells),
             rows: self.max_rows.unwrap_or(d.rows),
             columns: self.max_columns.unwrap_or(d.columns),
+            yaml_nodes: self.max_yaml_nodes.unwrap_or(d.yaml_nodes),
         }
     }
 
