@@ -303,14 +303,7 @@ fn yaml_error(name: &str, e: &serde_saphyr::Error) -> Diagnostic {
         (
             "yaml-too-complex",
             format!("the file {what}; it is refused to protect the machine"),
-            if what.starts_with("has more values") {
-                format!(
-                    "write the values out plainly; a real model or answer sheet has far fewer than {} values (--max-yaml-nodes raises the limit)",
-                    Limits::get().yaml_nodes
-                )
-            } else {
-                "write the values out plainly; a real model or answer sheet needs no deep anchors or nesting".into()
-            },
+            "write the values out plainly; a real model or answer sheet needs no deep anchors or nesting".into(),
         )
     } else if lower.contains("duplicate mapping key") {
         let key = first
