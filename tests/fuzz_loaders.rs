@@ -331,6 +331,7 @@ fn json_lines(bytes: &[u8]) -> Produced {
         by: vec![smedx::aggregate::Breakdown::Province],
         min_group: 1,
         named: false,
+        follow_links: false,
     };
     let mut errors = 0usize;
     let mut message_bytes = 0usize;
