@@ -18,11 +18,14 @@ use std::sync::Arc;
 const CHUNK: usize = 8192;
 
 /// The longest JSON Lines record read (an answer sheet is a few KiB); longer lines are refused.
-const MAX_LINE: usize = 1 << 20;
+fn max_line() -> usize {
+    usize::try_from(crate::source_file::Limits::get().record_bytes).unwrap_or(usize::MAX)
+}
 
-/// The next line without its newline: `None` at the end, `Err(length)` for a line over [`MAX_LINE`]
-/// (skipped to its end without holding it in memory).
+/// The next line without its newline: `None` at the end, `Err(length)` for a line over
+/// [`max_line`] (skipped to its end without holding it in memory).
 fn read_line_limited(reader: &mut impl BufRead) -> std::io::Result<Option<Result<Vec<u8>, usize>>> {
+    let max_line = max_line();
     let mut line = Vec::new();
     let mut total = 0usize;
     loop {
@@ -31,7 +34,7 @@ fn read_line_limited(reader: &mut impl BufRead) -> std::io::Result<Option<Result
             if total == 0 {
                 return Ok(None);
             }
-            return Ok(Some(if total > MAX_LINE {
+            return Ok(Some(if total > max_line {
                 Err(total)
             } else {
                 Ok(line)
@@ -41,7 +44,7 @@ fn read_line_limited(reader: &mut impl BufRead) -> std::io::Result<Option<Result
             Some(p) => (p, true),
             None => (buf.len(), false),
         };
-        if total + take <= MAX_LINE {
+        if total + take <= max_line {
             line.extend_from_slice(&buf[..take]);
         } else {
             line.clear();
@@ -49,7 +52,7 @@ fn read_line_limited(reader: &mut impl BufRead) -> std::io::Result<Option<Result
         total += take;
         reader.consume(take + usize::from(done));
         if done {
-            return Ok(Some(if total > MAX_LINE {
+            return Ok(Some(if total > max_line {
                 Err(total)
             } else {
                 Ok(line)
@@ -298,13 +301,13 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
             continue;
         }
         if is_lines(path) {
-            let file = match std::fs::File::open(path) {
+            let file = match crate::source_file::open_regular(path) {
                 Ok(file) => file,
-                Err(e) => {
+                Err(d) => {
                     chunk.push(RawRecord {
                         file: name.clone(),
                         line: 0,
-                        text: format!("\u{0}{}", io_error(&name, e).message),
+                        text: format!("\u{0}{}", d.message),
                         checked: None,
                     });
                     continue;
@@ -332,7 +335,8 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
                             })
                         }
                         Ok(Some(Err(len))) => format!(
-                            "\u{0}this line is {len} bytes long; one answer sheet is far shorter (limit {MAX_LINE} bytes)"
+                            "\u{0}this line is {len} bytes long; one answer sheet is far shorter (limit {} bytes)",
+                            max_line()
                         ),
                         Err(e) => {
                             let _ = tx.send(vec![RawRecord {
@@ -453,7 +457,7 @@ pub fn count_lines(files: &[PathBuf]) -> usize {
     use std::io::Read;
     let mut n = 0;
     for path in files.iter().filter(|p| is_lines(p)) {
-        let Ok(mut file) = std::fs::File::open(path) else {
+        let Ok(mut file) = crate::source_file::open_regular(path) else {
             continue;
         };
         let mut buf = vec![0u8; 1 << 20];
