@@ -1,6 +1,7 @@
 //! Reading user files safely: size limit, UTF-8 BOM, foreign encodings, YAML budgets.
 
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Arg, Diagnostic, Pos};
+use crate::text::Text;
 use serde::de::DeserializeOwned;
 use std::path::Path;
 
@@ -32,26 +33,19 @@ impl SourceFile {
 
     /// Decode bytes as UTF-8 (BOM allowed), with a clear message for GBK and UTF-16 files.
     pub fn decode(name: &str, bytes: Vec<u8>) -> Result<SourceFile, Diagnostic> {
-        let fail = |code, msg: String, help: &str| {
-            Diagnostic::error(code, msg)
+        let fail = |variant| {
+            Diagnostic::error("wrong-encoding")
+                .variant(variant)
+                .arg("file", name)
                 .in_file(name)
-                .help(help.to_string())
         };
         if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
-            return Err(fail(
-                "wrong-encoding",
-                format!("{name} is UTF-16 encoded; smedx reads UTF-8"),
-                "save the file as UTF-8 (另存为 → 编码: UTF-8)",
-            ));
+            return Err(fail("utf16"));
         }
         match String::from_utf8(bytes) {
             Ok(text) => {
                 if text.contains('\0') {
-                    return Err(fail(
-                        "wrong-encoding",
-                        format!("{name} contains NUL bytes; it is not a text file"),
-                        "give a YAML or JSON text file",
-                    ));
+                    return Err(fail("nul"));
                 }
                 Ok(SourceFile::from_text(name, &text))
             }
@@ -68,19 +62,7 @@ impl SourceFile {
                     first_invalid_utf8(&bytes)
                 };
                 let (line, column) = position_of_byte(&bytes, at);
-                let msg = if looks_gbk {
-                    format!(
-                        "{name} is not UTF-8; it looks GBK/GB18030-encoded (common on Chinese Windows)"
-                    )
-                } else {
-                    format!("{name} is not valid UTF-8 text")
-                };
-                Err(fail(
-                    "wrong-encoding",
-                    msg,
-                    "save the file as UTF-8 (记事本/WPS: 另存为 → 编码选择 UTF-8), or convert it: iconv -f GBK -t UTF-8 in > out",
-                )
-                .at(Pos { line, column }))
+                Err(fail(if looks_gbk { "gbk" } else { "invalid" }).at(Pos { line, column }))
             }
         }
     }
@@ -88,38 +70,34 @@ impl SourceFile {
     /// Parse the text as YAML (JSON is accepted too) into `T`, with budgets against alias bombs.
     pub fn parse_yaml<T: DeserializeOwned>(&self) -> Result<T, Diagnostic> {
         serde_saphyr::from_str_with_options(&self.text, yaml_options())
-            .map_err(|e| yaml_error(&self.name, &e))
+            .map_err(|e| yaml_error(&self.name, &self.text, &e))
     }
 }
 
 /// The bytes of a file, refusing folders and files over [`MAX_FILE_BYTES`] with a clear diagnostic.
 pub fn read_limited(path: &Path) -> Result<Vec<u8>, Diagnostic> {
     let name = path.display().to_string();
-    let fail = |code, msg: String| Diagnostic::error(code, msg).in_file(&name);
-    let meta = std::fs::metadata(path).map_err(|e| {
-        fail("file-unreadable", format!("cannot read {name}: {e}"))
-            .help("check the path and that you may read the file")
-    })?;
+    let unreadable = |e: std::io::Error| {
+        Diagnostic::error("file-unreadable")
+            .arg("file", &name)
+            .arg("reason", io_reason(&e))
+            .in_file(&name)
+    };
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
     if meta.is_dir() {
-        return Err(
-            fail("file-unreadable", format!("{name} is a folder, not a file"))
-                .help("name a file inside it"),
-        );
+        return Err(Diagnostic::error("file-unreadable")
+            .variant("folder")
+            .arg("file", &name)
+            .in_file(&name));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(fail(
-            "file-too-large",
-            format!(
-                "{name} is {} bytes; the limit is {} bytes",
-                meta.len(),
-                MAX_FILE_BYTES
-            ),
-        )
-        .help(
-            "a model, answer sheet or batch is far smaller; split large batches into several files",
-        ));
+        return Err(Diagnostic::error("file-too-large")
+            .arg("file", &name)
+            .arg("size", meta.len())
+            .arg("limit", MAX_FILE_BYTES)
+            .in_file(&name));
     }
-    std::fs::read(path).map_err(|e| fail("file-unreadable", format!("cannot read {name}: {e}")))
+    std::fs::read(path).map_err(unreadable)
 }
 
 /// Parser options: YAML 1.2 booleans only (so an option id `no` stays a string), default budgets.
@@ -130,27 +108,38 @@ pub fn yaml_options() -> serde_saphyr::Options {
     }
 }
 
-fn yaml_error(name: &str, e: &serde_saphyr::Error) -> Diagnostic {
-    let text = e.without_snippet().to_string();
+/// Why a file cannot be read, in both languages (the system's own words stay in English).
+pub fn io_reason(e: &std::io::Error) -> Text {
+    let zh = match e.kind() {
+        std::io::ErrorKind::NotFound => "文件或文件夹不存在".to_string(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限".to_string(),
+        _ => e.to_string(),
+    };
+    Text { zh, en: e.to_string() }
+}
+
+fn yaml_error(name: &str, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
+    let message = e.without_snippet().to_string();
     let pos = e.location().map(Pos::of).unwrap_or(Pos::UNKNOWN);
-    let first = strip_location_suffix(&text);
+    let first = strip_location_suffix(&message);
     let lower = first.to_lowercase();
-    let (code, message, help): (&'static str, String, String) = if lower.contains("budget breached")
+    let reason: String = if first.chars().count() > 300 {
+        first.chars().take(300).collect::<String>() + "…"
+    } else {
+        first.clone()
+    };
+    let d = if lower.contains("budget breached")
         || lower.contains("recursion limit")
         || lower.contains("alias") && lower.contains("limit")
     {
-        let what = if lower.contains("depth") || lower.contains("recursion") {
-            "nests deeper than smedx allows"
+        let variant = if lower.contains("depth") || lower.contains("recursion") {
+            "depth"
         } else if lower.contains("alias") {
-            "expands more aliases than smedx allows"
+            "aliases"
         } else {
-            "has more values than smedx allows (aliases may multiply them)"
+            "values"
         };
-        (
-            "yaml-too-complex",
-            format!("the file {what}; it is refused to protect the machine"),
-            "write the values out plainly; a real model or answer sheet needs no deep anchors or nesting".into(),
-        )
+        Diagnostic::error("yaml-too-complex").variant(variant)
     } else if lower.contains("duplicate mapping key") {
         let key = first
             .split("duplicate mapping key:")
@@ -158,11 +147,7 @@ fn yaml_error(name: &str, e: &serde_saphyr::Error) -> Diagnostic {
             .and_then(|r| r.split(',').next())
             .map(str::trim)
             .unwrap_or("");
-        (
-            "duplicate-key",
-            format!("`{key}` appears twice in the same mapping"),
-            "keep one of them; YAML keeps no order of precedence".into(),
-        )
+        Diagnostic::error("duplicate-key").quoted("key", key)
     } else if lower.contains("unknown field") {
         let found = between(&first, "unknown field `", "`");
         let expected: Vec<&str> = first
@@ -173,25 +158,12 @@ fn yaml_error(name: &str, e: &serde_saphyr::Error) -> Diagnostic {
             .map(|x| x.trim_matches(|c| c == '`' || c == ' '))
             .filter(|x| !x.is_empty())
             .collect();
-        let hint = match found.and_then(|f| crate::text::closest(f, expected.iter().copied())) {
-            Some(c) => format!("did you mean `{c}`?"),
-            None if !expected.is_empty() => format!("allowed keys here: {}", expected.join(", ")),
-            None => {
-                "remove the key or fix its spelling; `smedx schema model` lists the allowed keys"
-                    .into()
-            }
-        };
-        (
-            "unknown-field",
-            format!("`{}` is not a known key here", found.unwrap_or("?")),
-            hint,
-        )
+        let near = found.and_then(|f| crate::text::closest(f, expected.iter().copied()));
+        Diagnostic::error("unknown-field")
+            .quoted("key", found.unwrap_or("?"))
+            .arg("hint", Arg::suggestion(near, expected))
     } else if lower.contains("missing field") {
-        (
-            "missing-field",
-            first.clone(),
-            "add the key; `smedx schema model` lists the required keys".into(),
-        )
+        Diagnostic::error("missing-field").arg("reason", reason)
     } else if lower.contains("invalid type")
         || lower.contains("invalid value")
         || lower.contains("unknown variant")
@@ -200,27 +172,28 @@ fn yaml_error(name: &str, e: &serde_saphyr::Error) -> Diagnostic {
         || lower.contains("expected sequence")
         || lower.contains("mapping key must be")
     {
-        (
-            "wrong-type",
-            first.clone(),
-            "give a value of the type the schema expects: a number for points, a mapping {zh: …, en: …} for texts, quoted text for versions (\"2024\")".into(),
-        )
+        Diagnostic::error("wrong-type").arg("reason", reason)
     } else {
-        (
-            "yaml-syntax",
-            first.clone(),
-            "fix the YAML syntax at this place (indentation, a missing colon, an unclosed quote or bracket)".into(),
-        )
+        let d = Diagnostic::error("yaml-syntax").arg("reason", reason);
+        match full_width_colon(text, pos) {
+            Some(line) => d.variant("full_width_colon").arg("line", line),
+            None => d,
+        }
     };
-    let message: String = if message.chars().count() > 300 {
-        message.chars().take(300).collect::<String>() + "…"
-    } else {
-        message
-    };
-    Diagnostic::error(code, message)
-        .in_file(name)
-        .at(pos)
-        .help(help)
+    d.in_file(name).at(pos)
+}
+
+/// The line (1-based) at or just before `pos` that uses a full-width colon `：` where YAML needs
+/// `:` — the error is often reported on the line after.
+fn full_width_colon(text: &str, pos: Pos) -> Option<u32> {
+    let at = pos.line.max(1);
+    (at.saturating_sub(2).max(1)..=at)
+        .rev()
+        .find(|&n| {
+            text.lines()
+                .nth(n as usize - 1)
+                .is_some_and(|l| l.split('#').next().unwrap_or("").contains('：'))
+        })
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
@@ -277,13 +250,26 @@ mod tests {
         let (bytes, _, _) = encoding_rs::GBK.encode("名称: 家具\n");
         let d = SourceFile::decode("a.yaml", bytes.into_owned()).unwrap_err();
         assert_eq!(d.code, "wrong-encoding");
-        assert!(d.message.contains("GBK"), "{}", d.message);
+        let message = d.message_in(crate::text::Lang::En);
+        assert!(message.contains("GBK"), "{message}");
         assert_eq!((d.location.pos().line, d.location.pos().column), (1, 1));
     }
 
     #[test]
     fn utf16_is_refused() {
         let d = SourceFile::decode("a", vec![0xFF, 0xFE, b'a', 0]).unwrap_err();
-        assert!(d.message.contains("UTF-16"));
+        assert!(d.message_in(crate::text::Lang::Zh).contains("UTF-16 编码"));
+        assert!(d.message_in(crate::text::Lang::En).contains("UTF-16"));
+    }
+
+    #[test]
+    fn a_full_width_colon_gets_a_hint() {
+        let source = SourceFile::from_text("a.yaml", "profile:\n  name: 华兴\n  employees：45\n  revenue: 10\n");
+        let d = source.parse_yaml::<crate::yaml_value::Node>().unwrap_err();
+        assert_eq!((d.code, d.variant), ("yaml-syntax", Some("full_width_colon")));
+        let zh = d.help_in(crate::text::Lang::Zh).unwrap();
+        assert!(zh.contains("第 3 行用了全角冒号") && zh.contains("`employees: 45`"), "{zh}");
+        let en = d.help_in(crate::text::Lang::En).unwrap();
+        assert!(en.contains("line 3 uses the full-width colon"), "{en}");
     }
 }

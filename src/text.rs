@@ -107,6 +107,34 @@ pub fn format_number(n: f64) -> String {
     }
 }
 
+/// A number as people type it in a field that says what it expects: full-width digits (`４５`),
+/// thousands separators (`1,200`, `1，200`), and a trailing unit that is the field's own (`45人`,
+/// `6000万元` when `unit` is `人` or `万元`; `名` counts as `人`). `None` when it is no number, or
+/// its unit is another (`6000元` for a field in 万元 is refused rather than misread).
+pub fn normalise_number(written: &str, unit: Option<&str>) -> Option<f64> {
+    let ascii: String = written
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' => '.',
+            '－' => '-',
+            c => c,
+        })
+        .filter(|c| !matches!(c, ',' | '，' | ' '))
+        .collect();
+    let end = ascii
+        .char_indices()
+        .find(|(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+')))
+        .map_or(ascii.len(), |(i, _)| i);
+    let (number, suffix) = ascii.split_at(end);
+    let suffix = suffix.trim();
+    let unit_ok = suffix.is_empty()
+        || unit.is_some_and(|u| suffix == u || (u == "人" && matches!(suffix, "名" | "位")));
+    let n: f64 = number.parse().ok().filter(|n: &f64| n.is_finite())?;
+    unit_ok.then_some(n)
+}
+
 /// The closest known name, for "did you mean" hints.
 pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     known
@@ -170,6 +198,19 @@ pub fn section_number(lang: Lang, n: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_read_as_typed() {
+        assert_eq!(normalise_number("４５", Some("人")), Some(45.0));
+        assert_eq!(normalise_number("45人", Some("人")), Some(45.0));
+        assert_eq!(normalise_number("45名", Some("人")), Some(45.0));
+        assert_eq!(normalise_number("6000万元", Some("万元")), Some(6000.0));
+        assert_eq!(normalise_number("1，200.5", None), Some(1200.5));
+        assert_eq!(normalise_number("6000元", Some("万元")), None);
+        assert_eq!(normalise_number("45人", None), None);
+        assert_eq!(normalise_number("很多", Some("人")), None);
+        assert_eq!(normalise_number("", None), None);
+    }
 
     #[test]
     fn section_numbers_read_as_written() {

@@ -229,7 +229,7 @@ pub fn for_each_chunk(model: &Model, sources: &[Source], f: &mut dyn FnMut(Vec<R
         } else {
             let text = match SourceFile::read(path) {
                 Ok(s) => s.text,
-                Err(d) => format!("\u{0}{}", d.message),
+                Err(d) => format!("\u{0}{}", d.message()),
             };
             chunk.push(RawRecord {
                 file: name.clone(),
@@ -258,7 +258,7 @@ fn collected_records(model: &Model, path: &Path, name: &Arc<str>) -> Vec<RawReco
             };
             (
                 d.code.to_string(),
-                format!("{}: {}{more}", d.location(), d.message),
+                format!("{}: {}{more}", d.location(), d.message()),
             )
         })
     };
@@ -269,7 +269,7 @@ fn collected_records(model: &Model, path: &Path, name: &Arc<str>) -> Vec<RawReco
         checked: Some(checked),
     };
     match collect::read(path) {
-        Err(d) => vec![record(0, Err((d.code.to_string(), d.message)))],
+        Err(d) => vec![record(0, Err((d.code.to_string(), d.message())))],
         Ok(Collected::Questionnaire(q)) => {
             let (r, reader) = q.record(model);
             let checked = collect::check_record(model, &r, name);
@@ -353,7 +353,7 @@ pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
             .map(|p| p.0)
             .map_err(|e| err("json-syntax", format!("not valid JSON: {e}")))?
     } else {
-        answers::load_sheet(&source).map_err(|d| err(d.code, d.message))?
+        answers::load_sheet(&source).map_err(|d| err(d.code, d.message()))?
     };
     if node.get("level_score").is_some() {
         return scored_result(model, &raw, node);
@@ -367,7 +367,7 @@ pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
             .collect();
         let first = errors
             .first()
-            .map_or_else(|| "invalid".to_string(), |d| d.message.clone());
+            .map_or_else(|| "invalid".to_string(), |d| d.message());
         let more = if errors.len() > 1 {
             format!(" (and {} more)", errors.len() - 1)
         } else {

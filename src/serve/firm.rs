@@ -322,8 +322,8 @@ fn review_page(
         .iter()
         .map(|d| Problem {
             error: d.is_error(),
-            message: d.message.clone(),
-            help: d.help.clone(),
+            message: d.message_in(lang),
+            help: d.help_as_sentence(lang),
             page: match &*d.location {
                 crate::diag::Location::Form { page, .. } => Some(page.clone()),
                 _ => None,
