@@ -505,7 +505,7 @@ impl Diagnostic {
             );
         }
         if let Some(help) = self.help_in(lang) {
-            let _ = writeln!(out, "   = {}: {help}", tr(lang, "提示", "help"));
+            let _ = writeln!(out, "   = {}{help}", tr(lang, "提示：", "help: "));
         }
         out
     }

@@ -176,24 +176,26 @@ fn yaml_error(name: &str, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
     } else {
         let d = Diagnostic::error("yaml-syntax").arg("reason", reason);
         match full_width_colon(text, pos) {
-            Some(line) => d.variant("full_width_colon").arg("line", line),
+            Some((line, written)) => d
+                .variant("full_width_colon")
+                .arg("line", line)
+                .arg("fixed", written.replacen('：', ": ", 1).replace(":  ", ": "))
+                .arg("written", written),
             None => d,
         }
     };
     d.in_file(name).at(pos)
 }
 
-/// The line (1-based) at or just before `pos` that uses a full-width colon `：` where YAML needs
-/// `:` — the error is often reported on the line after.
-fn full_width_colon(text: &str, pos: Pos) -> Option<u32> {
+/// The line (1-based, and its text trimmed) at or just before `pos` that uses a full-width colon
+/// `：` where YAML needs `:` — the error is often reported on the line after.
+fn full_width_colon(text: &str, pos: Pos) -> Option<(u32, String)> {
     let at = pos.line.max(1);
-    (at.saturating_sub(2).max(1)..=at)
-        .rev()
-        .find(|&n| {
-            text.lines()
-                .nth(n as usize - 1)
-                .is_some_and(|l| l.split('#').next().unwrap_or("").contains('：'))
-        })
+    (at.saturating_sub(2).max(1)..=at).rev().find_map(|n| {
+        let line = text.lines().nth(n as usize - 1)?;
+        let code = line.split('#').next().unwrap_or("").trim();
+        code.contains('：').then(|| (n, code.to_string()))
+    })
 }
 
 fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
@@ -268,8 +270,8 @@ mod tests {
         let d = source.parse_yaml::<crate::yaml_value::Node>().unwrap_err();
         assert_eq!((d.code, d.variant), ("yaml-syntax", Some("full_width_colon")));
         let zh = d.help_in(crate::text::Lang::Zh).unwrap();
-        assert!(zh.contains("第 3 行用了全角冒号") && zh.contains("`employees: 45`"), "{zh}");
+        assert!(zh.contains("把 `employees：45` 改成 `employees: 45`"), "{zh}");
         let en = d.help_in(crate::text::Lang::En).unwrap();
-        assert!(en.contains("line 3 uses the full-width colon"), "{en}");
+        assert!(en.contains("`employees: 45`, not `employees：45`"), "{en}");
     }
 }

@@ -114,7 +114,7 @@ impl ProfileReader<'_> {
 
     /// `d` about profile field `field` (its key as `key`, its title as `field`), at `pos`.
     fn push_field(&mut self, d: Diagnostic, field: &ProfileField, pos: Pos) {
-        let d = d.quoted("key", &field.id).arg("field", &field.title);
+        let d = d.arg("key", &field.id).arg("field", &field.title);
         self.push(d, pos);
     }
 
