@@ -345,7 +345,10 @@ impl Diagnostic {
             }
         }
         out.push_str(rest);
-        out
+        match lang {
+            Lang::Zh => tighten_quotes(&out),
+            Lang::En => out,
+        }
     }
 
     /// Where the diagnostic points, in words: “单元格 D37”, “第 4 行“员工人数”列”, “第 3 行”.
@@ -509,6 +512,25 @@ impl Diagnostic {
         }
         out
     }
+}
+
+/// Chinese sets no space between a quoted value and the words around it: `代码 “X” 有误` is
+/// written `代码“X”有误` (a space stays next to Latin letters and digits).
+fn tighten_quotes(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let wide = |c: Option<&char>| c.is_some_and(|c| !c.is_ascii());
+    chars
+        .iter()
+        .enumerate()
+        .filter(|&(i, &c)| {
+            let (before, after) = (i.checked_sub(1).and_then(|j| chars.get(j)), chars.get(i + 1));
+            let drop = c == ' '
+                && ((after == Some(&'“') && wide(before))
+                    || (before == Some(&'”') && wide(after)));
+            !drop
+        })
+        .map(|(_, c)| *c)
+        .collect()
 }
 
 /// JSON form: `severity`, `code`, `message` and `help` in the process language, `location`, and
