@@ -351,7 +351,7 @@ impl Diagnostic {
         }
     }
 
-    /// Where the diagnostic points, in words: “单元格 D37”, “第 4 行“员工人数”列”, “第 3 行”.
+    /// Where the diagnostic points, in words: “工作表“设备系统”的 D37 单元格”, “第 4 行“员工人数”列”, “第 3 行”.
     pub fn place(&self, lang: Lang) -> String {
         let zh = lang == Lang::Zh;
         match &*self.location {
@@ -360,7 +360,7 @@ impl Diagnostic {
                 cell: Some(cell),
                 ..
             } => match zh {
-                true => format!("工作表“{sheet}”的单元格 {cell}"),
+                true => format!("工作表“{sheet}”的 {cell} 单元格"),
                 false => format!("cell {cell} of sheet “{sheet}”"),
             },
             Location::Cell { sheet, .. } => match zh {
@@ -622,6 +622,11 @@ impl Report {
 
     /// Human output: every diagnostic, then a one-line tally.
     pub fn render_human(&self) -> String {
+        self.render_human_in(Lang::ui())
+    }
+
+    /// [`Report::render_human`] in `lang`.
+    pub fn render_human_in(&self, lang: Lang) -> String {
         let mut out = String::new();
         for d in &self.diagnostics {
             let source = self
@@ -629,12 +634,12 @@ impl Report {
                 .iter()
                 .find(|(f, _)| f == d.file())
                 .map(|(_, t)| t.as_str());
-            out.push_str(&d.render(source));
+            out.push_str(&d.render_in(source, lang));
             out.push('\n');
         }
         if !self.diagnostics.is_empty() {
             let (errors, warnings) = (self.error_count(), self.warning_count());
-            let _ = match Lang::ui() {
+            let _ = match lang {
                 Lang::Zh => writeln!(out, "{errors} 个错误，{warnings} 个警告"),
                 Lang::En => writeln!(out, "{errors} error(s), {warnings} warning(s)"),
             };
