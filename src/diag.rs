@@ -140,8 +140,16 @@ impl Arg {
     /// Phrases in both languages, joined as each language writes lists.
     pub fn texts(texts: &[Text]) -> Arg {
         Arg::Text(Text {
-            zh: texts.iter().map(|t| t.get(Lang::Zh)).collect::<Vec<_>>().join("、"),
-            en: texts.iter().map(|t| t.get(Lang::En)).collect::<Vec<_>>().join(", "),
+            zh: texts
+                .iter()
+                .map(|t| t.get(Lang::Zh))
+                .collect::<Vec<_>>()
+                .join("、"),
+            en: texts
+                .iter()
+                .map(|t| t.get(Lang::En))
+                .collect::<Vec<_>>()
+                .join(", "),
         })
     }
 
@@ -311,8 +319,8 @@ impl Diagnostic {
         };
         let template = variant
             .and_then(|v| pick(v.help_sheet.as_ref(), v.help_form.as_ref()))
-            .or_else(|| pick(entry.help_sheet.as_ref(), entry.help_form.as_ref()))
             .or_else(|| variant.and_then(|v| v.help.as_ref()))
+            .or_else(|| pick(entry.help_sheet.as_ref(), entry.help_form.as_ref()))
             .unwrap_or(&entry.help);
         Some(self.fill(template.get(lang), lang)).filter(|h| !h.is_empty())
     }
@@ -325,9 +333,10 @@ impl Diagnostic {
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..open]);
             let after = &rest[open + 1..];
-            let name = after.split_once('}').map(|(n, _)| n).filter(|n| {
-                !n.is_empty() && n.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-            });
+            let name = after
+                .split_once('}')
+                .map(|(n, _)| n)
+                .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
             match name {
                 Some(name) => {
                     let value = match self.get_arg(name) {
@@ -523,10 +532,12 @@ fn tighten_quotes(text: &str) -> String {
         .iter()
         .enumerate()
         .filter(|&(i, &c)| {
-            let (before, after) = (i.checked_sub(1).and_then(|j| chars.get(j)), chars.get(i + 1));
+            let (before, after) = (
+                i.checked_sub(1).and_then(|j| chars.get(j)),
+                chars.get(i + 1),
+            );
             let drop = c == ' '
-                && ((after == Some(&'“') && wide(before))
-                    || (before == Some(&'”') && wide(after)));
+                && ((after == Some(&'“') && wide(before)) || (before == Some(&'”') && wide(after)));
             !drop
         })
         .map(|(_, c)| *c)

@@ -115,7 +115,10 @@ pub fn io_reason(e: &std::io::Error) -> Text {
         std::io::ErrorKind::PermissionDenied => "没有读取权限".to_string(),
         _ => e.to_string(),
     };
-    Text { zh, en: e.to_string() }
+    Text {
+        zh,
+        en: e.to_string(),
+    }
 }
 
 fn yaml_error(name: &str, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
@@ -179,7 +182,10 @@ fn yaml_error(name: &str, text: &str, e: &serde_saphyr::Error) -> Diagnostic {
             Some((line, written)) => d
                 .variant("full_width_colon")
                 .arg("line", line)
-                .arg("fixed", written.replacen('：', ": ", 1).replace(":  ", ": "))
+                .arg(
+                    "fixed",
+                    written.replacen('：', ": ", 1).replace(":  ", ": "),
+                )
                 .arg("written", written),
             None => d,
         }
@@ -266,11 +272,20 @@ mod tests {
 
     #[test]
     fn a_full_width_colon_gets_a_hint() {
-        let source = SourceFile::from_text("a.yaml", "profile:\n  name: 华兴\n  employees：45\n  revenue: 10\n");
+        let source = SourceFile::from_text(
+            "a.yaml",
+            "profile:\n  name: 华兴\n  employees：45\n  revenue: 10\n",
+        );
         let d = source.parse_yaml::<crate::yaml_value::Node>().unwrap_err();
-        assert_eq!((d.code, d.variant), ("yaml-syntax", Some("full_width_colon")));
+        assert_eq!(
+            (d.code, d.variant),
+            ("yaml-syntax", Some("full_width_colon"))
+        );
         let zh = d.help_in(crate::text::Lang::Zh).unwrap();
-        assert!(zh.contains("把 `employees：45` 改成 `employees: 45`"), "{zh}");
+        assert!(
+            zh.contains("把 `employees：45` 改成 `employees: 45`"),
+            "{zh}"
+        );
         let en = d.help_in(crate::text::Lang::En).unwrap();
         assert!(en.contains("`employees: 45`, not `employees：45`"), "{en}");
     }

@@ -18,9 +18,13 @@ fn crate_root() -> &'static Path {
 }
 
 fn smedx(args: &[&str]) -> Run {
+    // English output: the assertions here read English diagnostics.
     let out = Command::cargo_bin("smedx")
         .expect("the smedx binary is built")
         .current_dir(crate_root())
+        .env("LANG", "en_US.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
         .args(args)
         .output()
         .expect("smedx runs");

@@ -150,11 +150,20 @@ fn every_entry_is_complete_in_both_languages() {
 fn templates() -> Vec<(String, &'static Text)> {
     let mut out = Vec::new();
     for (id, code) in registry() {
-        let parts = |name: &str, m: Option<&'static Text>, h: Option<&'static Text>, s: Option<&'static Text>, f: Option<&'static Text>| {
-            [("message", m), ("help", h), ("help_sheet", s), ("help_form", f)]
-                .into_iter()
-                .filter_map(move |(p, t)| t.map(|t| (format!("{name}.{p}"), t)))
-                .collect::<Vec<_>>()
+        let parts = |name: &str,
+                     m: Option<&'static Text>,
+                     h: Option<&'static Text>,
+                     s: Option<&'static Text>,
+                     f: Option<&'static Text>| {
+            [
+                ("message", m),
+                ("help", h),
+                ("help_sheet", s),
+                ("help_form", f),
+            ]
+            .into_iter()
+            .filter_map(move |(p, t)| t.map(|t| (format!("{name}.{p}"), t)))
+            .collect::<Vec<_>>()
         };
         out.extend(parts(
             id,
@@ -195,8 +204,12 @@ fn every_template_names_the_same_arguments_in_both_languages() {
 fn chinese_messages_and_form_hints_are_chinese_without_backticks() {
     let han = |t: &str| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
     for (name, t) in templates() {
-        let own_words = t.zh.replace(|c: char| c == '{' || c == '}', " ");
-        assert!(han(&own_words) || t.zh.trim() == "{hint}" || t.zh.trim() == "{reason}", "{name}: not Chinese: {}", t.zh);
+        let own_words = t.zh.replace(['{', '}'], " ");
+        assert!(
+            han(&own_words) || t.zh.trim() == "{hint}" || t.zh.trim() == "{reason}",
+            "{name}: not Chinese: {}",
+            t.zh
+        );
         // What the web form and a workbook show has no YAML syntax in it.
         if name.ends_with(".help_form") || name.ends_with(".help_sheet") {
             for text in [&t.zh, &t.en] {
@@ -204,7 +217,40 @@ fn chinese_messages_and_form_hints_are_chinese_without_backticks() {
             }
         }
         if name.ends_with(".message") {
-            assert!(!t.zh.contains('`'), "{name}: a backtick in a Chinese message: {}", t.zh);
+            assert!(
+                !t.zh.contains('`'),
+                "{name}: a backtick in a Chinese message: {}",
+                t.zh
+            );
+        }
+    }
+}
+
+/// Variants reported only on YAML files (a model, a catalog, a policy, the long form of an answer).
+const YAML_ONLY_VARIANTS: &[&str] = &[
+    "missing-answer/long_form",
+    "unknown-item/catalog_grade",
+    "unknown-option/tick",
+    "bad-industry-code/prefix",
+    "bad-date/policy",
+];
+
+/// A variant with a hint of its own brings its hints for workbooks and forms too, when the code has
+/// them: else a workbook would be told YAML syntax.
+#[test]
+fn a_variant_with_its_own_hint_has_one_for_every_route() {
+    for (id, code) in registry() {
+        for (name, v) in &code.variants {
+            let at = format!("{id}/{name}");
+            if v.help.is_none() || YAML_ONLY_VARIANTS.contains(&at.as_str()) {
+                continue;
+            }
+            if code.help_sheet.is_some() {
+                assert!(v.help_sheet.is_some(), "{at}: no help_sheet");
+            }
+            if code.help_form.is_some() {
+                assert!(v.help_form.is_some(), "{at}: no help_form");
+            }
         }
     }
 }
@@ -239,7 +285,10 @@ fn every_variant_used_in_src_is_registered() {
         .collect();
     let used = variant_literals();
     assert!(used.len() > 20, "{used:?}");
-    let missing: Vec<&String> = used.iter().filter(|v| !known.contains(v.as_str())).collect();
+    let missing: Vec<&String> = used
+        .iter()
+        .filter(|v| !known.contains(v.as_str()))
+        .collect();
     assert!(
         missing.is_empty(),
         "variants used in src/ that no entry of src/diag/codes.yaml has: {missing:?}"

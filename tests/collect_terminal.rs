@@ -23,7 +23,11 @@ fn text(s: &str) -> String {
 
 fn start(dir: &std::path::Path, args: &[&str]) -> PtySession {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("smedx"));
+    // English diagnostics, which the expectations below read.
     cmd.current_dir(dir).args(args).env("TERM", "dumb");
+    cmd.env("LANG", "en_US.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES");
     spawn_command(cmd, Some(20_000)).expect("smedx starts in a pseudo-terminal")
 }
 
@@ -145,7 +149,7 @@ fn complete_interrupt_and_resume_in_a_terminal() {
     expect(&mut p, "网络拓扑图");
     expect(&mut p, "> ");
     p.send_line("A B").unwrap();
-    expect(&mut p, "together with other options");
+    expect(&mut p, "同时又选了其他选项");
     expect(&mut p, "> ");
     p.send_line("bc # 数控车间DNC工控网和办公网分开，无线仅覆盖办公区")
         .unwrap();

@@ -157,7 +157,10 @@ fn broken_workbooks_give_cell_located_errors() {
         insta::assert_snapshot!(format!("workbook_{name}"), en);
         // The Chinese hint is in the workbook's own terms: a cell, no YAML syntax.
         let zh = report.render_human_in(Lang::Zh);
-        let hint = zh.lines().find(|l| l.contains("= 提示：")).unwrap_or_default();
+        let hint = zh
+            .lines()
+            .find(|l| l.contains("= 提示："))
+            .unwrap_or_default();
         assert!(!hint.contains('`') && !hint.contains("{"), "{name}: {zh}");
         insta::assert_snapshot!(format!("workbook_zh_{name}"), zh);
     }
@@ -171,8 +174,14 @@ fn a_deleted_sheet_is_named_once() {
     assert_eq!(errors.len(), 1, "{}", report.render_human());
     assert_eq!(errors[0].code, "missing-sheet");
     assert!(errors[0].message_in(Lang::Zh).contains("数字化管理"));
-    insta::assert_snapshot!("workbook_deleted-sheet.xlsx", report.render_human_in(Lang::En));
-    insta::assert_snapshot!("workbook_zh_deleted-sheet.xlsx", report.render_human_in(Lang::Zh));
+    insta::assert_snapshot!(
+        "workbook_deleted-sheet.xlsx",
+        report.render_human_in(Lang::En)
+    );
+    insta::assert_snapshot!(
+        "workbook_zh_deleted-sheet.xlsx",
+        report.render_human_in(Lang::Zh)
+    );
 }
 
 #[test]
@@ -180,7 +189,10 @@ fn a_file_that_is_no_workbook_is_refused_without_panic() {
     let (report, ok) = diagnostics_of("not-a-workbook.xlsx");
     assert!(!ok);
     assert_eq!(report.diagnostics[0].code, "workbook-unreadable");
-    insta::assert_snapshot!("workbook_not-a-workbook.xlsx", report.render_human_in(Lang::En));
+    insta::assert_snapshot!(
+        "workbook_not-a-workbook.xlsx",
+        report.render_human_in(Lang::En)
+    );
 }
 
 #[test]

@@ -196,11 +196,17 @@ fn score_speaks_the_language_of_the_locale() {
             let diag_lines: Vec<&str> = run
                 .stderr
                 .lines()
-                .filter(|l| l.starts_with("错误[") || l.starts_with("警告[") || l.contains("= 提示："))
+                .filter(|l| {
+                    l.starts_with("错误[") || l.starts_with("警告[") || l.contains("= 提示：")
+                })
                 .collect();
             if run.code == 2 {
                 assert!(!diag_lines.is_empty(), "{path} ({locale}):\n{}", run.stderr);
-                assert!(run.stderr.contains("个错误，"), "{path}: no Chinese tally:\n{}", run.stderr);
+                assert!(
+                    run.stderr.contains("个错误，"),
+                    "{path}: no Chinese tally:\n{}",
+                    run.stderr
+                );
             }
             for line in &diag_lines {
                 // The parser's own words (yaml-syntax, wrong-type from the schema) are quoted
@@ -208,12 +214,20 @@ fn score_speaks_the_language_of_the_locale() {
                 assert!(has_han(line), "{path} ({locale}): not Chinese: {line}");
             }
             for heading in ["error[", "warning[", "help:", "error(s)"] {
-                assert!(!run.stderr.contains(heading), "{path} ({locale}): English `{heading}`:\n{}", run.stderr);
+                assert!(
+                    !run.stderr.contains(heading),
+                    "{path} ({locale}): English `{heading}`:\n{}",
+                    run.stderr
+                );
             }
             assert_no_unfilled_argument(&path, &run.stderr);
         }
         let run = smedx_in("en_US.UTF-8", &["score", &path]);
-        assert!(!run.stderr.contains("错误["), "{path}: Chinese in English output:\n{}", run.stderr);
+        assert!(
+            !run.stderr.contains("错误["),
+            "{path}: Chinese in English output:\n{}",
+            run.stderr
+        );
         assert_no_unfilled_argument(&path, &run.stderr);
     }
 }
@@ -436,7 +450,9 @@ fn all_problems_of_a_file_are_reported_at_once() {
         let found = missing.iter().find(|(i, _)| i == item);
         // The message names the question by its title; the id is kept as data.
         assert!(
-            found.is_some_and(|(_, m)| !m.contains(&format!("`{item}`")) && m.ends_with("is not answered")),
+            found.is_some_and(
+                |(_, m)| !m.contains(&format!("`{item}`")) && m.ends_with("is not answered")
+            ),
             "{item} not reported missing by its title: {missing:#?}"
         );
     }

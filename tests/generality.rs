@@ -388,7 +388,10 @@ fn lint_says_when_a_dimension_is_too_large_for_the_two_round_comparison() {
     // Placed at `points: 1000` (line 7) and naming the limit.
     assert_eq!(warned[0].line(), 7);
     let message = warned[0].message_in(smedx::text::Lang::En);
-    assert!(message.contains("`wide`") && message.contains("655.35"), "{message}");
+    assert!(
+        message.contains("`wide`") && message.contains("655.35"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -67,7 +67,11 @@ impl SheetChecker<'_> {
             if !item.fields.iter().any(|f| f.id == k.name) {
                 let known = item.fields.iter().map(|f| f.id.as_str());
                 let d = Diagnostic::error("unknown-field")
-                    .variant(if item.fields.is_empty() { "no_data" } else { "data" })
+                    .variant(if item.fields.is_empty() {
+                        "no_data"
+                    } else {
+                        "data"
+                    })
                     .quoted("key", &k.name)
                     .arg("item", &item.id)
                     .arg("title", &item.title)
@@ -230,7 +234,11 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
             && (!seen[index] || blank.contains_key(item.id.as_str()))
         {
             let d = Diagnostic::error("missing-answer")
-                .variant(if item.allow_na { "na_allowed" } else { "required" })
+                .variant(if item.allow_na {
+                    "na_allowed"
+                } else {
+                    "required"
+                })
                 .arg("item", &item.id)
                 .arg("title", &item.title);
             let at = blank.get(item.id.as_str()).copied();

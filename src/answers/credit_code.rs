@@ -50,7 +50,10 @@ impl CreditCodeError {
                 format!("最后一位是“{found}”，按校验规则应为“{expected}”")
             }
         };
-        crate::text::Text { zh, en: self.to_string() }
+        crate::text::Text {
+            zh,
+            en: self.to_string(),
+        }
     }
 }
 

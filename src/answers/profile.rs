@@ -5,8 +5,8 @@ use super::credit_code;
 use super::profile_fields::{FieldKind, ProfileField, profile_field, profile_fields, split_list};
 use super::reference::{Metrics, reference};
 use crate::diag::{Arg, Diagnostic, Pos};
-use crate::text::Text;
 use crate::model::Model;
+use crate::text::Text;
 use crate::yaml_value::{Node, Value};
 use serde::Serialize;
 use serde_json::Value as JsonValue;
@@ -264,7 +264,10 @@ impl ProfileReader<'_> {
             let ok = region.len() == 6 && region.chars().all(|c| c.is_ascii_digit());
             let pos = pos_of("region");
             if !ok {
-                self.push(Diagnostic::error("bad-region").quoted("region", region), pos);
+                self.push(
+                    Diagnostic::error("bad-region").quoted("region", region),
+                    pos,
+                );
             } else if reference().province(&region[..2]).is_none() {
                 let d = Diagnostic::error("bad-region")
                     .variant("province")
@@ -451,7 +454,12 @@ mod tests {
         assert_eq!(normalise_industry("c2110").unwrap(), "C2110");
         assert_eq!(normalise_industry("G5990").unwrap(), "G5990");
         assert_eq!(normalise_industry("F").unwrap(), "F");
-        assert!(normalise_industry("G2110").unwrap_err().zh.contains("门类 C"));
+        assert!(
+            normalise_industry("G2110")
+                .unwrap_err()
+                .zh
+                .contains("门类 C")
+        );
         assert!(normalise_industry("9").is_err());
         assert!(normalise_industry("C99999").is_err());
         assert!(normalise_industry("Z").is_err());
@@ -473,9 +481,8 @@ mod tests {
         assert_eq!(p.pain_points, ["交期不准", "缺订单"]);
         assert_eq!(p.existing_systems, ["ERP"]);
         assert!(
-            diags
-                .iter()
-                .any(|d| d.code == "wrong-type" && d.get_arg("key") == Some(&crate::diag::Arg::Quoted("tags".into()))),
+            diags.iter().any(|d| d.code == "wrong-type"
+                && d.get_arg("key") == Some(&crate::diag::Arg::Plain("tags".into()))),
             "{diags:?}"
         );
         assert_eq!(

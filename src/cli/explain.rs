@@ -51,7 +51,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         )),
         _ => Arg::list(near.iter().copied()),
     };
-    let variant = if near.is_empty() { "none_close" } else { "close" };
+    let variant = if near.is_empty() {
+        "none_close"
+    } else {
+        "close"
+    };
     let mut report = Report::default();
     report.extend([Diagnostic::error("unknown-code")
         .variant(variant)

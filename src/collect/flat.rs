@@ -194,9 +194,8 @@ impl Builder<'_> {
             CellValue::Bool(b) => Value::Bool(*b),
             CellValue::Error(e) => {
                 let pos = self.places.pos(cell.place.clone());
-                self.diags.push(
-                    Diagnostic::error("cell-error").quoted("error", e).at(pos),
-                );
+                self.diags
+                    .push(Diagnostic::error("cell-error").quoted("error", e).at(pos));
                 Value::Null
             }
         }

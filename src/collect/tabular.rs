@@ -176,12 +176,14 @@ impl Table {
             match column {
                 Some(col) => {
                     if let Some(first) = seen.get(&col) {
-                        batch.diagnostics.push(self.diag(
-                            Diagnostic::error("duplicate-column")
-                                .quoted("column", h)
-                                .arg("first", first + 1),
-                            &place,
-                        ));
+                        batch.diagnostics.push(
+                            self.diag(
+                                Diagnostic::error("duplicate-column")
+                                    .quoted("column", h)
+                                    .arg("first", first + 1),
+                                &place,
+                            ),
+                        );
                         columns.push(None);
                         continue;
                     }
@@ -190,13 +192,15 @@ impl Table {
                 None if h.is_empty() || is_meta(h) => {}
                 None => {
                     let near = crate::text::closest(h, model.items.iter().map(|i| i.id.as_str()));
-                    batch.diagnostics.push(self.diag(
-                        Diagnostic::warning("unknown-column")
-                            .quoted("column", h)
-                            .quoted("model", &model.id)
-                            .arg("hint", Arg::suggestion(near, [])),
-                        &place,
-                    ));
+                    batch.diagnostics.push(
+                        self.diag(
+                            Diagnostic::warning("unknown-column")
+                                .quoted("column", h)
+                                .quoted("model", &model.id)
+                                .arg("hint", Arg::suggestion(near, [])),
+                            &place,
+                        ),
+                    );
                 }
             }
             columns.push(column);
@@ -221,12 +225,14 @@ impl Table {
             .map(|(_, item)| item.title.clone())
             .collect();
         if !missing.is_empty() {
-            batch.diagnostics.push(self.diag(
-                Diagnostic::warning("missing-column")
-                    .arg("count", missing.len())
-                    .arg("items", Arg::texts(&missing)),
-                &self.place(header.line, 0),
-            ));
+            batch.diagnostics.push(
+                self.diag(
+                    Diagnostic::warning("missing-column")
+                        .arg("count", missing.len())
+                        .arg("items", Arg::texts(&missing)),
+                    &self.place(header.line, 0),
+                ),
+            );
         }
         let mut data = &self.rows[1..];
         if let Some(second) = data.first()

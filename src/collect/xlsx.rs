@@ -938,8 +938,12 @@ impl Questionnaire {
             .quoted("item", &r.key)
             .quoted("model", &model.id)
             .located(
-                Place::Cell { sheet: r.sheet.clone(), row: r.row, col: u32::from(COL_KEY) }
-                    .location(&self.file),
+                Place::Cell {
+                    sheet: r.sheet.clone(),
+                    row: r.row,
+                    col: u32::from(COL_KEY),
+                }
+                .location(&self.file),
             )
     }
 }

@@ -36,7 +36,9 @@ impl Linter<'_> {
             && v.chars()
                 .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
         if !valid {
-            let d = Diagnostic::error("invalid-id").arg("what", what).quoted("id", v);
+            let d = Diagnostic::error("invalid-id")
+                .arg("what", what)
+                .quoted("id", v);
             self.push(d, pos);
         }
         if !self.ids.insert(v.clone()) {
@@ -97,7 +99,10 @@ impl Linter<'_> {
                     } else {
                         let d = Diagnostic::error("unknown-industry-group")
                             .quoted("group", &g.value)
-                            .arg("known", Arg::list(self.group_ids.iter().map(String::as_str)));
+                            .arg(
+                                "known",
+                                Arg::list(self.group_ids.iter().map(String::as_str)),
+                            );
                         self.push(d, Pos::of(g.referenced));
                         None
                     }
@@ -134,13 +139,19 @@ impl Linter<'_> {
         let pos = Pos::of(raw.id.referenced);
         self.check_id(&raw.id, what("节点".into(), "node".into()));
         let id = &raw.id.value;
-        self.check_text(&raw.title, pos, what(format!("“{id}”的标题"), format!("title of `{id}`")));
+        self.check_text(
+            &raw.title,
+            pos,
+            what(format!("“{id}”的标题"), format!("title of `{id}`")),
+        );
         let id = raw.id.value.clone();
         let combine = raw.combine.unwrap_or_default();
-        let points = raw
-            .points
-            .as_ref()
-            .map(|p| self.non_negative(p, what(format!("“{id}”的分值"), format!("points of `{id}`"))));
+        let points = raw.points.as_ref().map(|p| {
+            self.non_negative(
+                p,
+                what(format!("“{id}”的分值"), format!("points of `{id}`")),
+            )
+        });
         let weight = self.weight_of(raw.weight.as_ref(), parent_combine, &id, pos);
         let applies_to = inherited.and(&self.applicability(&raw.applies_to));
         let counts = counts && raw.counts_toward_level.unwrap_or(true);
@@ -198,7 +209,10 @@ impl Linter<'_> {
                         .quoted("id", &id)
                         .arg("points", p)
                         .arg("sum", round(sum));
-                    self.push(d, raw.points.as_ref().map_or(pos, |s| Pos::of(s.referenced)));
+                    self.push(
+                        d,
+                        raw.points.as_ref().map_or(pos, |s| Pos::of(s.referenced)),
+                    );
                 }
                 p
             }
@@ -218,7 +232,10 @@ impl Linter<'_> {
                 .quoted("id", &id)
                 .arg("points", points)
                 .arg("limit", MAX_COMPARED_POINTS);
-            self.push(d, raw.points.as_ref().map_or(pos, |s| Pos::of(s.referenced)));
+            self.push(
+                d,
+                raw.points.as_ref().map_or(pos, |s| Pos::of(s.referenced)),
+            );
         }
         if combine == Combine::WeightedMean {
             let total_weight: f64 = match &children {
@@ -251,9 +268,10 @@ impl Linter<'_> {
         pos: Pos,
     ) -> f64 {
         match (raw, parent) {
-            (Some(w), Some(Combine::WeightedMean)) => {
-                self.non_negative(w, what(format!("“{id}”的权重"), format!("weight of `{id}`")))
-            }
+            (Some(w), Some(Combine::WeightedMean)) => self.non_negative(
+                w,
+                what(format!("“{id}”的权重"), format!("weight of `{id}`")),
+            ),
             (None, Some(Combine::WeightedMean)) => {
                 self.push(Diagnostic::error("missing-weight").quoted("id", id), pos);
                 0.0
@@ -278,16 +296,31 @@ impl Linter<'_> {
         let pos = Pos::of(raw.id.referenced);
         self.check_id(&raw.id, what("题目".into(), "item".into()));
         let id = raw.id.value.clone();
-        self.check_text(&raw.title, pos, what(format!("“{id}”的标题"), format!("title of `{id}`")));
+        self.check_text(
+            &raw.title,
+            pos,
+            what(format!("“{id}”的标题"), format!("title of `{id}`")),
+        );
         if let Some(h) = &raw.help {
-            self.check_text(h, pos, what(format!("“{id}”的说明"), format!("help of `{id}`")));
+            self.check_text(
+                h,
+                pos,
+                what(format!("“{id}”的说明"), format!("help of `{id}`")),
+            );
         }
         for e in &raw.evidence {
-            self.check_text(e, pos, what(format!("“{id}”的佐证材料"), format!("evidence of `{id}`")));
+            self.check_text(
+                e,
+                pos,
+                what(format!("“{id}”的佐证材料"), format!("evidence of `{id}`")),
+            );
         }
         let kind = raw.kind.value;
         let points = match (&raw.points, parent_combine, kind) {
-            (Some(p), _, _) => self.non_negative(p, what(format!("“{id}”的分值"), format!("points of `{id}`"))),
+            (Some(p), _, _) => self.non_negative(
+                p,
+                what(format!("“{id}”的分值"), format!("points of `{id}`")),
+            ),
             (None, Combine::Sum, ItemKind::Scenario) => 0.0,
             (None, Combine::Sum, _) => {
                 self.push(Diagnostic::error("missing-points").quoted("id", &id), pos);
@@ -308,7 +341,10 @@ impl Linter<'_> {
                 self.push(d, Pos::of(f.id.referenced));
             }
             let field = &f.id.value;
-            let part = what(format!("数据“{field}”的名称"), format!("label of field `{field}`"));
+            let part = what(
+                format!("数据“{field}”的名称"),
+                format!("label of field `{field}`"),
+            );
             self.check_text(&f.label, Pos::of(f.id.referenced), part);
             fields.push(Field {
                 id: f.id.value.clone(),
@@ -442,12 +478,21 @@ impl Linter<'_> {
                 self.push(Diagnostic::error("bad-level"), pos);
             }
             if out.iter().any(|o| o.level == level) {
-                self.push(Diagnostic::error("duplicate-level").arg("level", level), pos);
+                self.push(
+                    Diagnostic::error("duplicate-level").arg("level", level),
+                    pos,
+                );
             }
-            let part = what(format!("{level} 级的名称"), format!("name of level {level}"));
+            let part = what(
+                format!("{level} 级的名称"),
+                format!("name of level {level}"),
+            );
             self.check_text(&r.name, pos, part);
             if r.min_score.is_none() && r.scenarios.is_none() {
-                self.push(Diagnostic::error("level-rule-empty").arg("level", level), pos);
+                self.push(
+                    Diagnostic::error("level-rule-empty").arg("level", level),
+                    pos,
+                );
             }
             if r.scenarios.is_some() && scenario_count == 0 {
                 let d = Diagnostic::error("level-rule-empty").variant("no_scenarios");
@@ -478,7 +523,10 @@ impl Linter<'_> {
                             .variant("override")
                             .arg("level", level)
                             .quoted("group", &g.value)
-                            .arg("known", Arg::list(self.group_ids.iter().map(String::as_str)));
+                            .arg(
+                                "known",
+                                Arg::list(self.group_ids.iter().map(String::as_str)),
+                            );
                         self.push(d, Pos::of(g.referenced));
                     }
                 }
@@ -556,7 +604,11 @@ pub(super) fn lint(raw: RawModel, file: &str) -> (Option<Model>, Vec<Diagnostic>
         let d = Diagnostic::error("missing-field").variant("model_version");
         l.push(d, Pos::of(raw.version.referenced));
     }
-    l.check_text(&raw.title, top, what("模型标题".into(), "model title".into()));
+    l.check_text(
+        &raw.title,
+        top,
+        what("模型标题".into(), "model title".into()),
+    );
 
     // Industry groups.
     let mut groups = Vec::new();
@@ -569,7 +621,10 @@ pub(super) fn lint(raw: RawModel, file: &str) -> (Option<Model>, Vec<Diagnostic>
         }
         l.group_ids.push(g.id.value.clone());
         let group = &g.id.value;
-        let part = what(format!("行业组“{group}”的标题"), format!("title of industry group `{group}`"));
+        let part = what(
+            format!("行业组“{group}”的标题"),
+            format!("title of industry group `{group}`"),
+        );
         l.check_text(&g.title, gpos, part);
         for c in &g.codes {
             let valid = c.len() <= 5
@@ -583,7 +638,10 @@ pub(super) fn lint(raw: RawModel, file: &str) -> (Option<Model>, Vec<Diagnostic>
                 l.push(d, gpos);
             }
             if !codes_seen.insert(c.clone()) {
-                l.push(Diagnostic::warning("duplicate-industry-code").quoted("code", c), gpos);
+                l.push(
+                    Diagnostic::warning("duplicate-industry-code").quoted("code", c),
+                    gpos,
+                );
             }
         }
         groups.push(IndustryGroup {
@@ -604,7 +662,10 @@ pub(super) fn lint(raw: RawModel, file: &str) -> (Option<Model>, Vec<Diagnostic>
     } else {
         let defaults = groups.iter().filter(|g| g.default).count();
         if defaults != 1 {
-            l.push(Diagnostic::error("default-group").arg("count", defaults), top);
+            l.push(
+                Diagnostic::error("default-group").arg("count", defaults),
+                top,
+            );
         }
     }
 
@@ -657,7 +718,10 @@ pub(super) fn lint(raw: RawModel, file: &str) -> (Option<Model>, Vec<Diagnostic>
         l.push(d, Pos::of(p.referenced));
     }
     if combine == Combine::WeightedMean && counted.iter().map(|d| d.weight).sum::<f64>() <= 0.0 {
-        l.push(Diagnostic::error("missing-weight").variant("dimensions"), top);
+        l.push(
+            Diagnostic::error("missing-weight").variant("dimensions"),
+            top,
+        );
     }
 
     let scenario_count = l

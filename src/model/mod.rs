@@ -325,10 +325,12 @@ pub fn resolve(
     let path = Path::new(spec);
     if !path.exists() {
         let ids: Vec<&str> = BUNDLED.iter().map(|b| b.0).collect();
-        return Err(vec![Diagnostic::error("unknown-model")
-            .variant("spec")
-            .quoted("model", spec)
-            .arg("known", crate::diag::Arg::list(ids))]);
+        return Err(vec![
+            Diagnostic::error("unknown-model")
+                .variant("spec")
+                .quoted("model", spec)
+                .arg("known", crate::diag::Arg::list(ids)),
+        ]);
     }
     let source = SourceFile::read(path).map_err(|d| vec![d])?;
     let loaded = load_model(&source);

@@ -180,7 +180,12 @@ impl Catalog {
             let pos = Pos::of(e.id.referenced);
             let id = e.id.value.as_str();
             if seen.contains(&id) {
-                err(pos, Diagnostic::error("duplicate-id").variant("catalog").quoted("id", id));
+                err(
+                    pos,
+                    Diagnostic::error("duplicate-id")
+                        .variant("catalog")
+                        .quoted("id", id),
+                );
             }
             seen.push(id);
             let vocab = super::vocabulary::bundled();
@@ -206,7 +211,9 @@ impl Catalog {
                     && d.starts_with(|c: char| c.is_ascii_uppercase())
                     && d[1..].chars().all(|c| c.is_ascii_digit());
                 if !ok {
-                    let d = Diagnostic::error("bad-division").quoted("id", id).quoted("division", d);
+                    let d = Diagnostic::error("bad-division")
+                        .quoted("id", id)
+                        .quoted("division", d);
                     err(pos, d);
                 }
             }
@@ -252,7 +259,12 @@ impl Catalog {
             }
             for l in &e.lifts {
                 if let Some(why) = lift_problem(l, model) {
-                    err(pos, Diagnostic::error("bad-lift").quoted("id", id).arg("reason", why));
+                    err(
+                        pos,
+                        Diagnostic::error("bad-lift")
+                            .quoted("id", id)
+                            .arg("reason", why),
+                    );
                 }
             }
             for range in [&e.one_off, &e.yearly]

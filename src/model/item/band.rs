@@ -331,13 +331,26 @@ impl crate::model::lint::Linter<'_> {
             }
             let band = &b.id.value;
             if let Some(l) = &b.label {
-                self.check_text(l, bpos, what(format!("档位“{band}”的文字"), format!("label of band `{band}`")));
+                self.check_text(
+                    l,
+                    bpos,
+                    what(
+                        format!("档位“{band}”的文字"),
+                        format!("label of band `{band}`"),
+                    ),
+                );
             }
-            let part = what(format!("“{id}”的档位“{band}”"), format!("band `{band}` of `{id}`"));
+            let part = what(
+                format!("“{id}”的档位“{band}”"),
+                format!("band `{band}` of `{id}`"),
+            );
             let fraction = self.check_fraction(&b.fraction, part);
             let Some(range) = Interval::parse(&b.range.value) else {
                 let d = Diagnostic::error("bad-range").variant("interval");
-                self.push(d.quoted("range", &b.range.value), Pos::of(b.range.referenced));
+                self.push(
+                    d.quoted("range", &b.range.value),
+                    Pos::of(b.range.referenced),
+                );
                 continue;
             };
             if min.is_some_and(|m| range.lo < m) || max.is_some_and(|m| range.hi > m) {
@@ -384,7 +397,11 @@ impl crate::model::lint::Linter<'_> {
                 let falling = b.fraction <= a.fraction + EPS;
                 if (raw.descending && !falling) || (!raw.descending && !rising) {
                     let d = Diagnostic::error("bands-not-monotonic")
-                        .variant(if raw.descending { "descending" } else { "ascending" })
+                        .variant(if raw.descending {
+                            "descending"
+                        } else {
+                            "ascending"
+                        })
                         .arg("band", b.range.to_string())
                         .quoted("id", id)
                         .arg("fraction", b.fraction)
@@ -395,9 +412,15 @@ impl crate::model::lint::Linter<'_> {
             }
         }
         let ratio = raw.ratio.as_ref().map(|r| {
-            let part = what(format!("“{id}”的分子名称"), format!("ratio numerator of `{id}`"));
+            let part = what(
+                format!("“{id}”的分子名称"),
+                format!("ratio numerator of `{id}`"),
+            );
             self.check_text(&r.numerator, pos, part);
-            let part = what(format!("“{id}”的分母名称"), format!("ratio denominator of `{id}`"));
+            let part = what(
+                format!("“{id}”的分母名称"),
+                format!("ratio denominator of `{id}`"),
+            );
             self.check_text(&r.denominator, pos, part);
             Ratio {
                 numerator: r.numerator.clone(),

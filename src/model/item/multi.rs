@@ -47,7 +47,10 @@ pub(super) fn check(c: &mut Check, options: &[Choice], w: &Written) -> Option<An
         ok = false;
     }
     if chosen.is_empty() && ok {
-        c.push(Diagnostic::error("missing-answer").variant("empty_list"), w.at);
+        c.push(
+            Diagnostic::error("missing-answer").variant("empty_list"),
+            w.at,
+        );
         ok = false;
     }
     ok.then_some(AnswerValue::Choices { options: chosen })

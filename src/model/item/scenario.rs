@@ -98,10 +98,16 @@ impl crate::model::lint::Linter<'_> {
         for l in raw.levels.iter().flatten() {
             let lpos = Pos::of(l.level.referenced);
             let level = l.level.value;
-            let part = what(format!("“{id}”的 {level} 级描述"), format!("level {level} of `{id}`"));
+            let part = what(
+                format!("“{id}”的 {level} 级描述"),
+                format!("level {level} of `{id}`"),
+            );
             self.check_text(&l.description, lpos, part);
             for e in &l.evidence {
-                let part = what(format!("“{id}”的 {level} 级佐证材料"), format!("evidence of level {level} of `{id}`"));
+                let part = what(
+                    format!("“{id}”的 {level} 级佐证材料"),
+                    format!("evidence of level {level} of `{id}`"),
+                );
                 self.check_text(e, lpos, part);
             }
             levels.push(ScenarioLevel {

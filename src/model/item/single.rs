@@ -1,8 +1,8 @@
 //! `single`: one option; each option carries a fraction of the item's points.
 
 use super::{AnswerValue, Check, Word, Words, Written, WrittenValue, resolve_choice};
-use crate::diag::Pos;
 use crate::diag::Diagnostic;
+use crate::diag::Pos;
 use crate::model::lint::{EPS, round, what};
 use crate::model::raw::RawItem;
 use crate::model::{ItemKind, ItemSpec};
@@ -117,9 +117,15 @@ impl crate::model::lint::Linter<'_> {
                 self.push(d.quoted("option", &o.id.value).quoted("id", id), opos);
             }
             let option = &o.id.value;
-            let part = what(format!("“{id}”选项“{option}”的文字"), format!("label of option `{option}` of `{id}`"));
+            let part = what(
+                format!("“{id}”选项“{option}”的文字"),
+                format!("label of option `{option}` of `{id}`"),
+            );
             self.check_text(&o.label, opos, part);
-            let part = what(format!("“{id}”的选项“{option}”"), format!("option `{option}` of `{id}`"));
+            let part = what(
+                format!("“{id}”的选项“{option}”"),
+                format!("option `{option}` of `{id}`"),
+            );
             let fraction = self.check_fraction(&o.fraction, part);
             if o.exclusive && kind == ItemKind::Single {
                 let d = Diagnostic::warning("key-not-for-kind")
@@ -141,15 +147,17 @@ impl crate::model::lint::Linter<'_> {
             ItemKind::Single => {
                 let top = options.iter().map(|o| o.fraction).fold(0.0, f64::max);
                 if !options.is_empty() && (top - 1.0).abs() > EPS {
-                    self.push(Diagnostic::warning("cannot-reach-points").quoted("id", id), pos);
+                    self.push(
+                        Diagnostic::warning("cannot-reach-points").quoted("id", id),
+                        pos,
+                    );
                 }
                 ItemSpec::Single { options }
             }
             _ => {
-                let cap = raw
-                    .cap
-                    .as_ref()
-                    .map_or(1.0, |c| self.check_fraction(c, what(format!("“{id}”的上限"), format!("cap of `{id}`"))));
+                let cap = raw.cap.as_ref().map_or(1.0, |c| {
+                    self.check_fraction(c, what(format!("“{id}”的上限"), format!("cap of `{id}`")))
+                });
                 let reachable: f64 = options
                     .iter()
                     .filter(|o| !o.exclusive)

@@ -133,7 +133,10 @@ pub(super) fn words() -> Vec<Word> {
 impl crate::model::lint::Linter<'_> {
     pub(in crate::model) fn trend_spec(&mut self, raw: &RawItem, id: &str, pos: Pos) -> ItemSpec {
         let better_when = raw.better_when.unwrap_or_else(|| {
-            self.push(Diagnostic::error("missing-better-when").quoted("id", id), pos);
+            self.push(
+                Diagnostic::error("missing-better-when").quoted("id", id),
+                pos,
+            );
             BetterWhen::Higher
         });
         ItemSpec::Trend { better_when }
