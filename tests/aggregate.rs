@@ -2036,3 +2036,45 @@ fn an_overlong_line_is_refused_without_stopping_the_run() {
         "{listed}"
     );
 }
+
+/// The office summary names regions to county level and industries by 门类 and 大类, in Chinese and
+/// in English (which keeps the Chinese names), never a province name with a bare code.
+#[test]
+fn the_office_summary_names_regions_and_industries() {
+    let dir = TempDir::new("names");
+    for (out, lang) in [("s.html", "zh"), ("s-en.html", "en"), ("s.json", "zh")] {
+        smedx(
+            &[
+                "aggregate",
+                EXAMPLES,
+                "--by",
+                "province,city,county,industry",
+                "--min-group",
+                "1",
+                "--lang",
+                lang,
+                "-o",
+                &dir.path(out),
+            ],
+            0,
+        );
+        let text = std::fs::read_to_string(dir.path(out)).unwrap();
+        for name in [
+            "浙江省温州市瑞安市",
+            "浙江省温州市",
+            "江苏省苏州市昆山市",
+            "广东省中山市",
+            "36 汽车制造业",
+        ] {
+            assert!(text.contains(name), "{out}: no {name}");
+        }
+        assert!(
+            !text.contains("浙江省3303") && !text.contains("江苏省3205"),
+            "{out}: a province with a bare code"
+        );
+        assert!(
+            !text.contains("已撤销或未知"),
+            "{out}: every sample's code is known"
+        );
+    }
+}

@@ -177,7 +177,10 @@ fn help_of_every_subcommand_mentions_its_arguments() {
         ("init", &["--output", "--model", "--lang", "--force"]),
     ];
     for (sub, words) in cases {
-        for help in [vec![*sub, "--help"], vec!["help", *sub]] {
+        for help in [
+            vec![*sub, "--help", "--lang", "en"],
+            vec!["--lang=en", "help", *sub],
+        ] {
             let run = smedx(&help);
             assert_eq!(run.code, 0, "smedx {help:?}: {}", run.stderr);
             assert!(run.stdout.contains("Usage: smedx"), "{}", run.stdout);
@@ -518,7 +521,7 @@ fn score_of_an_invalid_sheet_prints_no_result() {
 fn validate_a_valid_sheet_exits_0() {
     let dir = TempDir::new("validate-ok");
     let sheet = dir.write("answers.yaml", VALID_SHEET);
-    let run = smedx(&["validate", &sheet]);
+    let run = smedx(&["validate", &sheet, "--lang", "en"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.contains("ok:") && run.stdout.contains("sme-dx-2024 2024.1"),
@@ -531,12 +534,29 @@ fn validate_a_valid_sheet_exits_0() {
 
 #[test]
 fn validate_the_bundled_model_file() {
-    let run = smedx(&["validate", "questionnaires/sme-dx-2024.yaml"]);
+    let run = smedx(&[
+        "validate",
+        "questionnaires/sme-dx-2024.yaml",
+        "--lang",
+        "en",
+    ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stdout.contains("model sme-dx-2024 2024.1"),
         "{}",
         run.stdout
+    );
+    let zh = smedx(&[
+        "validate",
+        "questionnaires/sme-dx-2024.yaml",
+        "--lang",
+        "zh",
+    ]);
+    assert!(
+        zh.stdout
+            .contains("通过：questionnaires/sme-dx-2024.yaml — 模型 sme-dx-2024 2024.1（"),
+        "{}",
+        zh.stdout
     );
 }
 

@@ -332,3 +332,88 @@ fn items_that_do_not_apply_are_skipped() {
         "file",
     );
 }
+
+/// Region and industry found by name in a terminal: the credit code offers its region, `? 温州`
+/// lists 温州市, picking it lists its counties, `?` then `通用设备` finds 大类 34.
+#[test]
+fn region_and_industry_are_found_by_name() {
+    let dir = TempDir::new("assess-names");
+    let mut p = start(&dir.0, &["assess", "-o", "a.yaml"]);
+    expect(&mut p, "企业名称");
+    expect(&mut p, "> ");
+    p.send_line("瑞安市某泵阀有限公司").unwrap();
+    expect(&mut p, "统一社会信用代码");
+    expect(&mut p, "> ");
+    p.send_line("91330381MA2H8C3NXF").unwrap();
+    // The region inside the credit code is offered, with its name.
+    expect(&mut p, "行政区划代码");
+    expect(
+        &mut p,
+        "[330381 浙江省温州市瑞安市，取自统一社会信用代码] > ",
+    );
+    p.send_line("? 温州").unwrap();
+    expect(&mut p, "1. 330300 浙江省温州市");
+    expect(&mut p, "选择编号（回车返回）> ");
+    p.send_line("1").unwrap();
+    // 温州市 has counties: they are listed, the city itself as 0.
+    expect(&mut p, "0. 330300 浙江省温州市（整个地区）");
+    let counties = smedx::answers::names::regions_under("3303");
+    let lucheng = counties.iter().position(|r| r.name == "鹿城区").unwrap() + 1;
+    expect(&mut p, &format!("{lucheng}. 330302 浙江省温州市鹿城区"));
+    expect(&mut p, "选择编号（回车返回）> ");
+    p.send_line(&lucheng.to_string()).unwrap();
+    expect(&mut p, "→ 330302 浙江省温州市鹿城区");
+    // `?` alone: the help, then a search.
+    expect(&mut p, "行业代码");
+    expect(&mut p, "> ");
+    p.send_line("?").unwrap();
+    expect(&mut p, "按名称搜索");
+    expect(&mut p, "> ");
+    p.send_line("通用设备").unwrap();
+    expect(&mut p, "1. C34 C 制造业 / 34 通用设备制造业");
+    expect(&mut p, "> ");
+    p.send_line("1").unwrap();
+    expect(&mut p, "→ C34 C 制造业 / 34 通用设备制造业");
+    expect(&mut p, "从业人员");
+    expect(&mut p, "> ");
+    p.send_line("q").unwrap();
+    p.exp_eof().unwrap();
+    let saved = progress(&dir);
+    assert!(saved.contains("region: \"330302\""), "{saved}");
+    assert!(saved.contains("industry: \"C34\""), "{saved}");
+}
+
+/// Enter keeps the region the credit code offers; a place name where the code is asked is searched.
+#[test]
+fn the_credit_code_fills_the_region_and_a_name_is_searched() {
+    let dir = TempDir::new("assess-prefill");
+    let run = |lines: &[&str]| {
+        let input = std::io::Cursor::new(lines.join("\n") + "\n");
+        let mut out = Vec::new();
+        let path = dir.path("a.yaml");
+        smedx::collect::terminal::Session::new(
+            model(),
+            smedx::text::Lang::Zh,
+            input,
+            &mut out,
+            &path,
+        )
+        .run()
+        .unwrap();
+        (
+            String::from_utf8(out).unwrap(),
+            std::fs::read_to_string(&path).unwrap(),
+        )
+    };
+    let (shown, saved) = run(&["某厂", "91330381MA2H8C3NXF", "", "q"]);
+    assert!(shown.contains("→ 330381 浙江省温州市瑞安市"), "{shown}");
+    assert!(saved.contains("region: \"330381\""), "{saved}");
+    // No credit code: nothing offered; `瑞安市` typed as the region is searched and picked.
+    let (shown, saved) = run(&["某厂", "", "瑞安市", "1", "五金", "q"]);
+    assert!(!shown.contains("取自统一社会信用代码"), "{shown}");
+    assert!(shown.contains("1. 330381 浙江省温州市瑞安市"), "{shown}");
+    assert!(saved.contains("region: \"330381\""), "{saved}");
+    // An industry name that matches nothing is checked as typed, and the search is pointed to.
+    assert!(shown.contains("没有找到“五金”"), "{shown}");
+    assert!(shown.contains("输入 ? 加名称可按名称搜索"), "{shown}");
+}

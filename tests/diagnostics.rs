@@ -150,7 +150,7 @@ fn parse_json(run: &Run) -> Vec<Value> {
 #[test]
 fn validate_human() {
     for_each_fixture(|path| {
-        let run = smedx(&["validate", path]);
+        let run = smedx(&["validate", path, "--lang", "en"]);
         assert_eq!(
             run.code,
             expected_code(path),
@@ -499,7 +499,7 @@ fn bom_and_crlf_sheet_is_valid() {
         raw.windows(2).any(|w| w == b"\r\n"),
         "the fixture keeps CRLF"
     );
-    let run = smedx(&["validate", &path]);
+    let run = smedx(&["validate", &path, "--lang", "en"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stderr, "");
     assert!(

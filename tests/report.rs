@@ -195,7 +195,15 @@ fn check_md_tables(label: &str, md: &str) {
     }
 }
 
+/// A Markdown report as a snapshot, dated as reports/ are: the policies quoted depend on the date,
+/// so a snapshot taken on one day must not fail the next.
 fn snapshot(name: &str, args: &[&str]) -> String {
+    let args: Vec<&str> = args
+        .iter()
+        .copied()
+        .chain(["--as-of", "2026-10-20"])
+        .collect();
+    let args = args.as_slice();
     let md = report(args);
     let command = format!("smedx report {}", args.join(" "));
     insta::with_settings!({ description => command, omit_expression => true }, {
@@ -490,6 +498,28 @@ fn html_in_english() {
     let html = report(&[path, "--lang", "en"]);
     let json = json_report(path, &[]);
     check_html("en", &html, "en", SECTIONS_EN, &json["roadmap"]);
+}
+
+/// The profile section names the region to county level and the industry by 门类 and 大类, in both
+/// languages (English keeps the Chinese names).
+#[test]
+fn the_profile_names_region_and_industry() {
+    let path = "questionnaires/examples/auto-parts-machining.yaml";
+    for lang in ["zh", "en"] {
+        let html = report(&[path, "--lang", lang]);
+        let md = report(&[path, "--lang", lang, "--format", "md"]);
+        for (format, text) in [("html", &html), ("md", &md)] {
+            let shown = strip_tags(text);
+            assert!(
+                shown.contains("浙江省温州市瑞安市"),
+                "{lang} {format}: no 浙江省温州市瑞安市"
+            );
+            assert!(
+                shown.contains("C 制造业") && shown.contains("36 汽车制造业"),
+                "{lang} {format}: no industry names"
+            );
+        }
+    }
 }
 
 /// The radar's ring labels and axis labels are text, and every axis has a label.

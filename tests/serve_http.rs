@@ -3,7 +3,7 @@
 
 mod serve_support;
 
-use serve_support::{Client, Server, complete_assessment};
+use serve_support::{Client, Resp, Server, complete_assessment, report_token};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -74,8 +74,9 @@ fn a_firm_completes_the_questionnaire_and_gets_its_report_and_downloads() {
     let mut c = Client::new(server.addr);
     let token = complete_assessment(&mut c, "<script>alert(1)</script>恒锐", "510104");
     assert_eq!(token.len(), 32, "128-bit link");
+    let report = report_token(&mut c, &token);
 
-    let done = c.get(&format!("/r/{token}"));
+    let done = c.get(&format!("/r/{report}"));
     assert_eq!(done.status, 200);
     let html = done.text();
     assert!(
@@ -89,23 +90,23 @@ fn a_firm_completes_the_questionnaire_and_gets_its_report_and_downloads() {
     );
     assert_eq!(done.header("referrer-policy"), Some("no-referrer"));
 
-    let report = c.get(&format!("/r/{token}/report.html"));
-    assert_eq!(report.status, 200);
-    let report = report.text();
-    assert!(report.contains("<svg") && !report.contains("<script>alert"));
+    let full = c.get(&format!("/r/{report}/report.html"));
+    assert_eq!(full.status, 200);
+    let full = full.text();
+    assert!(full.contains("<svg") && !full.contains("<script>alert"));
     for (file, magic) in [
         ("answers.yaml", &b"model: sme-dx-2024"[..]),
         ("answers.json", b"{"),
         ("answers.xlsx", b"PK"),
     ] {
-        let r = c.get(&format!("/r/{token}/{file}"));
+        let r = c.get(&format!("/r/{report}/{file}"));
         assert_eq!(r.status, 200, "{file}");
         assert!(r.body.starts_with(magic), "{file}");
     }
     // An edit makes a new version; the first is kept.
     let r = c.post(&format!("/d/{token}/submit"), &[]);
     assert_eq!(r.status, 303);
-    assert!(c.get(&format!("/r/{token}")).text().contains("第2"));
+    assert!(c.get(&format!("/r/{report}")).text().contains("第2"));
 
     // Another visitor without the link sees nothing.
     let mut stranger = Client::new(server.addr);
@@ -229,8 +230,304 @@ fn an_acknowledged_submission_survives_kill_9() {
     server.kill9();
     let server = Server::start(&db, &[]);
     let mut c = Client::new(server.addr);
-    let r = c.get(&format!("/r/{token}"));
+    let report = report_token(&mut c, &token);
+    let r = c.get(&format!("/r/{report}"));
     assert_eq!(r.status, 200);
     assert!(r.text().contains("断电测试"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Every route that reads or changes a draft, as (method, path under `/d/<token>`).
+/// Submit comes first, while the draft is complete (the other posts send empty pages).
+const EDIT_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/submit"),
+    ("GET", ""),
+    ("GET", "/profile"),
+    ("POST", "/profile"),
+    ("GET", "/page/1"),
+    ("POST", "/page/1"),
+    ("GET", "/page/4"),
+    ("POST", "/page/4"),
+    ("GET", "/review"),
+    ("POST", "/recovery-code"),
+];
+
+#[test]
+fn the_report_link_opens_no_edit_page_and_the_edit_link_opens_them_all() {
+    let dir = temp_dir("links");
+    let db = dir.join("smedx.db");
+    let server = Server::start(&db, &["--rate-limit", "0"]);
+    let mut c = Client::new(server.addr);
+    let edit = complete_assessment(&mut c, "分权测试", "330381");
+    let report = report_token(&mut c, &edit);
+    assert_ne!(report, edit);
+
+    // The firm's page names both links and what each allows, Chinese first.
+    let page = c.get(&format!("/d/{edit}")).text();
+    for want in [
+        format!("/d/{edit}</code>"),
+        format!("/r/{report}</code>"),
+        "编辑链接".to_string(),
+        "报告链接（只读".to_string(),
+        "不能：打开问卷、修改或提交".to_string(),
+    ] {
+        assert!(page.contains(&want), "the firm's page lacks {want}");
+    }
+
+    let send = |c: &mut Client, method: &str, path: &str| -> Resp {
+        if method == "GET" {
+            c.get(path)
+        } else {
+            c.post(path, &[("go", "stay")])
+        }
+    };
+    for (method, route) in EDIT_ROUTES {
+        let r = send(&mut c, method, &format!("/d/{report}{route}"));
+        assert!(
+            matches!(r.status, 403 | 404),
+            "{method} /d/<report>{route} gave {}",
+            r.status
+        );
+    }
+    let versions_before = c.get(&format!("/r/{report}")).text();
+    assert!(versions_before.contains("第1"), "nothing was resubmitted");
+
+    for (method, route) in EDIT_ROUTES {
+        let r = send(&mut c, method, &format!("/d/{edit}{route}"));
+        // No credit code in this draft: making a 取回码 is refused with a reason, not a 404.
+        let want: &[u16] = match (*method, *route) {
+            ("GET", _) => &[200],
+            (_, "/recovery-code") => &[422],
+            _ => &[303],
+        };
+        assert!(
+            want.contains(&r.status),
+            "{method} /d/<edit>{route} gave {}: {}",
+            r.status,
+            r.text()
+        );
+    }
+
+    // The report page and its downloads never carry the edit link.
+    let report_page = c.get(&format!("/r/{report}")).text();
+    assert!(report_page.contains("第2") && report_page.contains("只读"));
+    for path in ["", "/report.html", "/answers.json", "/answers.yaml"] {
+        let r = c.get(&format!("/r/{report}{path}"));
+        assert_eq!(r.status, 200, "{path}");
+        assert!(!r.text().contains(&edit), "{path} shows the edit link");
+        assert!(!r.text().contains("/d/"), "{path} links to an edit page");
+    }
+    // Neither is the edit token a report link.
+    assert_eq!(c.get(&format!("/r/{edit}")).status, 404);
+    assert_eq!(c.get(&format!("/r/{edit}/report.html")).status, 404);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A schema-1 database, as `smedx serve` wrote it before the links were split.
+const SCHEMA_1: &str = r#"
+CREATE TABLE drafts (token TEXT PRIMARY KEY, sheet TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+CREATE TABLE submissions (id INTEGER PRIMARY KEY AUTOINCREMENT, firm TEXT NOT NULL, version INTEGER NOT NULL,
+    model_id TEXT NOT NULL, model_version TEXT NOT NULL, region TEXT, industry TEXT, size TEXT,
+    sheet TEXT NOT NULL, submitted_at INTEGER NOT NULL, UNIQUE (firm, version));
+CREATE INDEX submissions_region ON submissions (region);
+CREATE TABLE users (name TEXT PRIMARY KEY, region_prefix TEXT NOT NULL, password_hash TEXT NOT NULL);
+CREATE TABLE sessions (token TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL);
+PRAGMA user_version = 1;
+"#;
+
+#[test]
+fn an_old_database_keeps_its_links_for_editing_and_gets_report_links() {
+    // A firm that submitted under the schema-2 server, copied into a schema-1 database as the old
+    // server would have stored it: its one link token was both the identity and the link.
+    let dir = temp_dir("migrate");
+    let fresh = dir.join("fresh.db");
+    let server = Server::start(&fresh, &["--rate-limit", "0"]);
+    let mut c = Client::new(server.addr);
+    let edit = complete_assessment(&mut c, "旧库企业", "330381");
+    drop(server);
+    let new = rusqlite::Connection::open(&fresh).unwrap();
+    let (firm, draft): (String, String) = new
+        .query_row(
+            "SELECT firm, sheet FROM drafts WHERE edit_token = ?1",
+            [&edit],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let submitted: String = new
+        .query_row(
+            "SELECT sheet FROM submissions WHERE firm = ?1",
+            [&firm],
+            |r| r.get(0),
+        )
+        .unwrap();
+
+    let old_db = dir.join("old.db");
+    let old = rusqlite::Connection::open(&old_db).unwrap();
+    old.execute_batch(SCHEMA_1).unwrap();
+    let old_link = "5a".repeat(16);
+    let unsubmitted = "c3".repeat(16);
+    for token in [&old_link, &unsubmitted] {
+        old.execute(
+            "INSERT INTO drafts (token, sheet, created_at, updated_at) VALUES (?1, ?2, 1, 1)",
+            [token, &draft],
+        )
+        .unwrap();
+    }
+    old.execute(
+        "INSERT INTO submissions (firm, version, model_id, model_version, region, industry, size, sheet, submitted_at)
+         VALUES (?1, 1, 'sme-dx-2024', '1', '330381', 'C3670', 'small', ?2, 1)",
+        [&old_link, &submitted],
+    )
+    .unwrap();
+    drop(old);
+
+    let server = Server::start(&old_db, &["--rate-limit", "0"]);
+    let mut c = Client::new(server.addr);
+    // The old link still edits, and is not a report link (it was both before).
+    assert_eq!(c.get(&format!("/d/{old_link}/profile")).status, 200);
+    assert_eq!(c.get(&format!("/r/{old_link}")).status, 404);
+    let report = report_token(&mut c, &old_link);
+    let r = c.get(&format!("/r/{report}"));
+    assert_eq!(r.status, 200);
+    assert!(r.text().contains("旧库企业") && r.text().contains("第1"));
+    // A draft never submitted also got its own report link, which waits for a submission.
+    let other = report_token(&mut c, &unsubmitted);
+    assert_ne!(other, report);
+    assert_eq!(c.get(&format!("/r/{other}")).status, 404);
+    // Editing and submitting with the old link adds version 2 to the same firm.
+    assert_eq!(c.post(&format!("/d/{old_link}/submit"), &[]).status, 303);
+    assert!(c.get(&format!("/r/{report}")).text().contains("第2"));
+    drop(server);
+    let version: i64 = rusqlite::Connection::open(&old_db)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const CREDIT_CODE: &str = "91330381MA2H8C3NXF";
+
+/// The 取回码 on a page that has just made one.
+fn shown_code(html: &str) -> String {
+    let marker = "class=\"big code\">";
+    let at = html.find(marker).expect("a 取回码 is shown") + marker.len();
+    html[at..].split('<').next().unwrap().to_string()
+}
+
+/// A draft named `name` with the credit code, and a 取回码 made for it: (edit link, 取回码).
+fn draft_with_recovery_code(c: &mut Client, name: &str) -> (String, String) {
+    c.get("/");
+    let r = c.post("/start", &[]);
+    let edit = r
+        .header("location")
+        .unwrap()
+        .split('/')
+        .nth(2)
+        .unwrap()
+        .to_string();
+    let r = c.post(
+        &format!("/d/{edit}/profile"),
+        &[("name", name), ("credit_code", CREDIT_CODE), ("go", "stay")],
+    );
+    assert_eq!(r.status, 303);
+    let before = c.get(&format!("/d/{edit}")).text();
+    assert!(
+        before.contains("生成取回码"),
+        "the firm's page offers a 取回码"
+    );
+    let made = c.post(&format!("/d/{edit}/recovery-code"), &[]);
+    assert_eq!(made.status, 200);
+    let code = shown_code(&made.text());
+    assert!(made.text().contains("只显示这一次"));
+    // Shown once: the firm's page afterwards says one exists but not what it is.
+    let after = c.get(&format!("/d/{edit}")).text();
+    assert!(after.contains("已生成取回码") && !after.contains(&code));
+    (edit, code)
+}
+
+fn recover(c: &mut Client, credit: &str, code: &str) -> Resp {
+    c.get("/recover");
+    c.post("/recover", &[("credit_code", credit), ("code", code)])
+}
+
+#[test]
+fn a_recovery_code_recovers_the_edit_link_and_guessing_is_limited() {
+    let dir = temp_dir("recover");
+    let db = dir.join("smedx.db");
+    let server = Server::start(&db, &["--rate-limit", "0"]);
+    let mut firm = Client::new(server.addr);
+    let (edit, code) = draft_with_recovery_code(&mut firm, "取回测试");
+    assert_eq!(code.len(), 14, "{code}");
+    let report = report_token(&mut firm, &edit);
+    // Someone else starts drafts under the same credit code, with 取回码 of their own, later: they
+    // do not crowd the firm's own 取回码 out.
+    let mut other = Client::new(server.addr);
+    for i in 0..10 {
+        draft_with_recovery_code(&mut other, &format!("冒用{i}"));
+    }
+    let mut c = Client::new(server.addr);
+    assert!(c.get("/recover").text().contains("找回编辑链接"));
+
+    // A wrong code, and an unknown credit code, get the same answer: no oracle.
+    let wrong = recover(&mut c, CREDIT_CODE, "0000-0000-0000");
+    assert_eq!(wrong.status, 403);
+    assert!(wrong.text().contains("统一社会信用代码或取回码不正确"));
+    assert!(!wrong.text().contains("/d/"));
+    let unknown = recover(&mut c, "91110108MA00AAAA0A", "0000-0000-0000");
+    assert_eq!(unknown.status, 403);
+    assert_eq!(unknown.text(), wrong.text());
+    let shape = recover(&mut c, "9133", "0000-0000-0000");
+    assert_eq!(shape.status, 422);
+    assert!(shape.text().contains("18 位"));
+
+    // The right code, typed in lower case without dashes: a new edit link; the old one is dead.
+    let typed = code.replace('-', " ").to_lowercase();
+    let ok = recover(&mut c, &CREDIT_CODE.to_lowercase(), &typed);
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    let text = ok.text();
+    let at = text.find("href=\"/d/").unwrap() + 9;
+    let new_edit = text[at..at + 32].to_string();
+    assert_ne!(new_edit, edit);
+    assert!(
+        text.contains(&format!("/r/{report}")),
+        "the report link is unchanged"
+    );
+    assert_eq!(c.get(&format!("/d/{edit}/profile")).status, 404);
+    let profile = c.get(&format!("/d/{new_edit}/profile"));
+    assert_eq!(profile.status, 200);
+    assert!(profile.text().contains("取回测试"), "the same draft");
+    assert_eq!(report_token(&mut c, &new_edit), report);
+
+    // Guessing is limited per credit code, from any address: 10 an hour; 2 used so far.
+    let statuses: Vec<u16> = (0..9)
+        .map(|_| recover(&mut c, CREDIT_CODE, "0000-0000-0000").status)
+        .collect();
+    assert_eq!(statuses, [403, 403, 403, 403, 403, 403, 403, 403, 429]);
+    assert_eq!(
+        recover(&mut c, CREDIT_CODE, &code).status,
+        429,
+        "even the right code waits"
+    );
+    assert_eq!(
+        recover(&mut c, "91110108MA00AAAA0A", "0000-0000-0000").status,
+        403,
+        "another credit code has its own allowance"
+    );
+    drop(server);
+
+    // And per address: --rate-limit 2 allows two attempts a minute, whatever the credit code.
+    let server = Server::start(&db, &["--rate-limit", "2"]);
+    let mut c = Client::new(server.addr);
+    let statuses: Vec<u16> = [
+        "91110108MA00AAAA0A",
+        "91110108MA00BBBB0B",
+        "91110108MA00CCCC0C",
+    ]
+    .iter()
+    .map(|credit| recover(&mut c, credit, "0000-0000-0000").status)
+    .collect();
+    assert_eq!(statuses, [403, 403, 429]);
     let _ = std::fs::remove_dir_all(&dir);
 }

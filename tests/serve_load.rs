@@ -93,7 +93,8 @@ fn concurrent_smes_submit_and_every_acknowledged_submission_is_stored() {
     let mut c = Client::new(server.addr);
     let mut missing = 0;
     for token in &acked {
-        if c.get(&format!("/r/{token}")).status != 200 {
+        let page = c.get(&format!("/d/{token}"));
+        if page.status != 200 || !page.text().contains("已提交第") {
             missing += 1;
         }
     }

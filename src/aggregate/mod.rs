@@ -540,41 +540,13 @@ fn secondary_suppression(mut b: BreakdownSummary) -> BreakdownSummary {
 }
 
 fn group_title(by: Breakdown, key: &str) -> Text {
-    let r = crate::answers::reference::reference();
+    use crate::answers::names;
     match by {
-        Breakdown::Province => r
-            .province(key)
-            .map_or_else(|| Text::new(key, key), |p| p.title.clone()),
-        Breakdown::City | Breakdown::County => {
-            let p = r
-                .province(&key[..2.min(key.len())])
-                .map(|p| p.title.clone())
-                .unwrap_or_default();
-            Text::new(&format!("{}{key}", p.zh), &format!("{} {key}", p.en))
+        Breakdown::Province | Breakdown::City | Breakdown::County => {
+            let name = names::region_name(key);
+            Text::new(&name, &name)
         }
-        Breakdown::Industry => {
-            if key.len() == 3 {
-                r.divisions.iter().find(|d| d.code == key[1..]).map_or_else(
-                    || Text::new(key, key),
-                    |d| {
-                        Text::new(
-                            &format!("{key} {}", d.title.zh),
-                            &format!("{key} {}", d.title.en),
-                        )
-                    },
-                )
-            } else {
-                r.section(key).map_or_else(
-                    || Text::new(key, key),
-                    |s| {
-                        Text::new(
-                            &format!("{key} {}", s.title.zh),
-                            &format!("{key} {}", s.title.en),
-                        )
-                    },
-                )
-            }
-        }
+        Breakdown::Industry => names::industry_name(key),
         Breakdown::Size => SizeClass::parse(key).map_or_else(
             || Text::new(key, key),
             |s| {

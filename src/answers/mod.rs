@@ -1,6 +1,7 @@
 //! Enterprise profile and answer sheet: types, loading, and checks against a model.
 
 pub mod credit_code;
+pub mod names;
 mod profile;
 pub mod profile_fields;
 pub mod raw;

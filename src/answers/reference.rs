@@ -1,9 +1,11 @@
-//! Reference data compiled into the binary: size-class rules, GB/T 4754 sections, provinces.
+//! Reference data compiled into the binary: size-class rules, GB/T 4754 sections and divisions,
+//! GB/T 2260 region codes to county level (their names and search are in [`super::names`]).
 
 use super::SizeClass;
 use crate::source_file::SourceFile;
 use crate::text::Text;
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// Size-class thresholds of one sector (工信部联企业〔2011〕300号).
@@ -144,20 +146,19 @@ struct Industries {
     divisions: Vec<Division>,
 }
 
-/// A province-level region.
+/// GB/T 2260 region codes to county level (`regions.yaml`): six digits → the division's own name.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Province {
-    pub code: String,
-    pub title: Text,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Regions {
-    #[allow(dead_code)]
-    source: String,
-    provinces: Vec<Province>,
+pub struct Regions {
+    pub source: String,
+    /// The day the list was taken from its source.
+    pub date: String,
+    pub licence: String,
+    /// Rows that gather the counties a province governs directly (`429000` 省直辖县级行政区划); not
+    /// part of a place's name.
+    pub groups: BTreeMap<String, String>,
+    /// Province (`330000`), prefecture (`330300`) and county (`330381`) rows.
+    pub names: BTreeMap<String, String>,
 }
 
 /// All reference tables.
@@ -166,7 +167,7 @@ pub struct Reference {
     pub sectors: Vec<Sector>,
     pub sections: Vec<Section>,
     pub divisions: Vec<Division>,
-    pub provinces: Vec<Province>,
+    pub regions: Regions,
 }
 
 /// The embedded reference tables, parsed once. They are checked by tests, so a failure is a build defect.
@@ -194,7 +195,7 @@ pub fn reference() -> &'static Reference {
             sectors: sizes.sectors,
             sections: industries.sections,
             divisions: industries.divisions,
-            provinces: regions.provinces,
+            regions,
         }
     })
 }
@@ -222,8 +223,15 @@ impl Reference {
         self.sections.iter().find(|s| s.letter == letter)
     }
 
-    pub fn province(&self, code: &str) -> Option<&Province> {
-        self.provinces.iter().find(|p| p.code == code)
+    /// The name of a province from its two digits (`33` → 浙江省).
+    pub fn province(&self, code: &str) -> Option<&str> {
+        if code.len() != 2 {
+            return None;
+        }
+        self.regions
+            .names
+            .get(&format!("{code}0000"))
+            .map(String::as_str)
     }
 }
 

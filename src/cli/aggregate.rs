@@ -1,12 +1,13 @@
 //! `smedx aggregate`: statistics over many assessments for an industry office.
 
+use super::progress::Progress;
 use super::{Outcome, write_output};
 use crate::aggregate::{self, Breakdown, Options, RecordError, Source, Summary};
 use crate::model;
 use crate::roadmap;
 use crate::text::{Lang, tr};
 use anyhow::Context;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Aggregate answer sheets (folders, JSON Lines, single files) into an office summary.
@@ -46,12 +47,10 @@ pub struct Args {
     /// Skip the solution-demand figures.
     #[arg(long)]
     no_demand: bool,
-    /// Language of the report.
-    #[arg(long, value_enum, default_value_t)]
-    lang: Lang,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let lang = Lang::ui();
     let Some(model) = super::resolve_model(&args.model) else {
         return Ok(Outcome::Invalid);
     };
@@ -101,19 +100,8 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let _ = writeln!(f, "{loc}: [{}] {}", e.code, e.message);
         }
     };
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let b = indicatif::ProgressBar::new_spinner();
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {pos} records {per_sec} {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        b
-    });
-    let progress = |n: u64| {
-        if let Some(b) = &bar {
-            b.set_position(n);
-        }
-    };
+    let bar = Progress::new(None, tr(lang, "条记录", "records"));
+    let progress = |n: u64| bar.set(n);
     let summary = aggregate::aggregate(
         &model,
         aggregate::DemandSources {
@@ -126,20 +114,18 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         &mut write_error,
         &progress,
     );
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
+    bar.finish();
     drop(errors_file);
     if summary.skipped > 0 {
         eprintln!(
             "{} {} ({}: {})",
             summary.skipped,
             tr(
-                args.lang,
+                lang,
                 "条记录有误，已跳过并列出",
                 "bad record(s) skipped and listed"
             ),
-            tr(args.lang, "见", "see"),
+            tr(lang, "见", "see"),
             errors_path.display()
         );
         for e in &errors {
@@ -154,7 +140,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             eprintln!(
                 "{}",
                 tr(
-                    args.lang,
+                    lang,
                     "--strict：有错误记录，未写出汇总。",
                     "--strict: bad records found; no summary written."
                 )
@@ -179,19 +165,47 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         )?,
         Some("html") => write_output(
             args.output.as_deref(),
-            &crate::report::office::render_html(&summary, args.lang)?,
+            &crate::report::office::render_html(&summary, lang)?,
         )?,
         Some("xlsx") => crate::report::office::write_xlsx(
             &summary,
-            args.lang,
+            lang,
             args.output
                 .as_deref()
                 .unwrap_or(std::path::Path::new("summary.xlsx")),
         )?,
         Some(other) => anyhow::bail!("unknown output type .{other}: use .html, .json or .xlsx"),
-        None => write_output(None, &text_summary(&summary, args.lang))?,
+        None => write_output(None, &text_summary(&summary, lang))?,
     }
+    eprintln!("{}", written_line(&summary, &args, lang));
     Ok(Outcome::Ok)
+}
+
+/// The closing line: what was written, where, for how many firms.
+fn written_line(summary: &Summary, args: &Args, lang: Lang) -> String {
+    let n = summary.records;
+    let place = match &args.output {
+        Some(p) => p.display().to_string(),
+        None => tr(lang, "标准输出", "standard output").to_string(),
+    };
+    let mut line = match lang {
+        Lang::Zh => format!("已写入 {n} 家企业的汇总：{place}"),
+        Lang::En => format!("Wrote the summary of {n} firm(s) to {place}"),
+    };
+    if let Some(b) = &args.benchmark {
+        line.push_str(&match lang {
+            Lang::Zh => format!("；同行分位数：{}", b.display()),
+            Lang::En => format!("; peer percentiles to {}", b.display()),
+        });
+    }
+    if summary.skipped > 0 {
+        line.push_str(&match lang {
+            Lang::Zh => format!("（跳过 {} 条有误记录）", summary.skipped),
+            Lang::En => format!(" ({} bad record(s) skipped)", summary.skipped),
+        });
+    }
+    line.push_str(tr(lang, "。", "."));
+    line
 }
 
 /// A few lines for the terminal.

@@ -21,16 +21,13 @@ pub struct Args {
     /// Model: a bundled id or a model file (default: the resumed file's model, else sme-dx-2024).
     #[arg(long, short)]
     model: Option<String>,
-    /// Language of the questions.
-    #[arg(long, value_enum, default_value_t)]
-    lang: Lang,
     /// Start afresh even if the output file exists.
     #[arg(long)]
     force: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    let lang = args.lang;
+    let lang = Lang::ui();
     let mut report = Report::default();
     if !std::io::stdin().is_terminal() {
         eprintln!(

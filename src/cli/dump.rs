@@ -2,6 +2,7 @@
 
 use super::Outcome;
 use crate::serve::storage::{SqliteStorage, Storage, SubmissionFilter};
+use crate::text::{Lang, tr};
 use std::path::PathBuf;
 
 /// Write the submissions of a `smedx serve` database as JSON Lines (one answer sheet per line).
@@ -38,6 +39,17 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         text.push('\n');
     }
     super::write_output(args.output.as_deref(), &text)?;
-    eprintln!("{} submissions written", subs.len());
+    let n = subs.len();
+    let place = match &args.output {
+        Some(p) => p.display().to_string(),
+        None => tr(Lang::ui(), "标准输出", "standard output").to_string(),
+    };
+    eprintln!(
+        "{}",
+        match Lang::ui() {
+            Lang::Zh => format!("已写入 {n} 份提交的答卷：{place}。"),
+            Lang::En => format!("Wrote {n} submitted answer sheet(s) to {place}."),
+        }
+    );
     Ok(Outcome::Ok)
 }

@@ -10,9 +10,6 @@ use crate::text::{Lang, closest};
 pub struct Args {
     /// The code shown in brackets, e.g. `wrong-type` in `error[wrong-type]`.
     code: Option<String>,
-    /// Language of the explanation.
-    #[arg(long, value_enum, default_value_t)]
-    lang: Lang,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
@@ -21,7 +18,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         let width = codes.keys().map(String::len).max().unwrap_or(0);
         let list: String = codes
             .iter()
-            .map(|(id, c)| format!("{id:width$}  {}\n", c.title.get(args.lang)))
+            .map(|(id, c)| format!("{id:width$}  {}\n", c.title.get(Lang::ui())))
             .collect();
         super::write_output(None, &list)?;
         return Ok(Outcome::Ok);
@@ -32,7 +29,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         .trim_start_matches("warning[")
         .trim_end_matches(']');
     if let Some(code) = codes.get(id) {
-        super::write_output(None, &code.explain(id, args.lang))?;
+        super::write_output(None, &code.explain(id, Lang::ui()))?;
         return Ok(Outcome::Ok);
     }
     // Close codes: those containing what was typed, else the nearest spelling.
@@ -42,8 +39,6 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         .filter(|k| id.len() >= 3 && k.contains(id))
         .collect();
     near.extend(closest(id, codes.keys().map(String::as_str)).filter(|c| !near.contains(c)));
-    // The diagnostic below is printed in the language asked for.
-    crate::text::Lang::set_ui(args.lang);
     let hint = match near.as_slice() {
         [] => Arg::Text(crate::text::Text::new(
             "`smedx explain` 列出全部代码",

@@ -29,9 +29,6 @@ pub struct Args {
     /// Model: a bundled id or a model file.
     #[arg(long, short, default_value = model::DEFAULT_MODEL_ID)]
     model: String,
-    /// The form's default language (both Chinese and English labels are always written).
-    #[arg(long, value_enum, default_value_t)]
-    lang: Lang,
     /// Overwrite the output file if it exists.
     #[arg(long)]
     force: bool,
@@ -53,7 +50,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     }
     match args.format {
         ExportFormat::Xlsform => {
-            let bytes = xlsform::write(&model, args.lang).context("cannot write the XLSForm")?;
+            let bytes = xlsform::write(&model, Lang::ui()).context("cannot write the XLSForm")?;
             write_binary(args.output.as_deref(), &bytes, "xlsx")?;
         }
     }

@@ -2,6 +2,7 @@
 //! a CSV batch, or an ODK Central / KoboToolbox export (CSV or XLSX).
 
 use super::output_exists;
+use super::progress::Progress;
 use super::{DiagFormat, Outcome, print_report, write_output};
 use crate::collect::{self, Collected, answer_yaml};
 use crate::diag::{Diagnostic, Report};
@@ -24,9 +25,6 @@ pub struct Args {
     /// Model: a bundled id or a model file (default: the one the file names, else sme-dx-2024).
     #[arg(long, short)]
     model: Option<String>,
-    /// Language of the summary.
-    #[arg(long, value_enum, default_value_t)]
-    lang: Lang,
     /// Format of diagnostics (printed to standard error).
     #[arg(long, value_enum, default_value_t)]
     diagnostics: DiagFormat,
@@ -44,7 +42,7 @@ enum Target<'a> {
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let mut report = Report::default();
     let name = args.input.display().to_string();
-    let lang = args.lang;
+    let lang = Lang::ui();
     let collected = match collect::read(&args.input) {
         Ok(c) => c,
         Err(d) => {
@@ -106,7 +104,14 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                     )?;
                     print_report(&report, args.diagnostics);
                     if let Written::File(path) = written {
-                        eprintln!("{} {}", tr(lang, "已写入", "Wrote"), path.display());
+                        let path = path.display();
+                        eprintln!(
+                            "{}",
+                            match lang {
+                                Lang::Zh => format!("已写入 1 份答卷：{path}。"),
+                                Lang::En => format!("Wrote 1 answer sheet to {path}."),
+                            }
+                        );
                     }
                     if report.has_errors() {
                         Outcome::Invalid
@@ -132,7 +137,7 @@ fn import_batch(
     args: &Args,
     report: &mut Report,
 ) -> anyhow::Result<Outcome> {
-    let lang = args.lang;
+    let lang = Lang::ui();
     let name = &table.file;
     let batch = table.records(model);
     report.extend(batch.diagnostics);
@@ -149,7 +154,9 @@ fn import_batch(
     }
     let mut written = 0;
     let mut skipped: Vec<String> = Vec::new();
-    for (record, line) in batch.records.iter().zip(&batch.lines) {
+    let bar = Progress::new(Some(batch.records.len() as u64), tr(lang, "行", "rows"));
+    for (done, (record, line)) in batch.records.iter().zip(&batch.lines).enumerate() {
+        bar.set(done as u64);
         let checked = collect::check_record(model, record, name);
         let codes = checked.error_codes();
         let errors = checked.diagnostics.iter().filter(|d| d.is_error()).count();
@@ -184,6 +191,7 @@ fn import_batch(
             }),
         }
     }
+    bar.finish();
     print_report(report, args.diagnostics);
     let dest = match target {
         Target::Dir(d) => d.display().to_string(),

@@ -1,4 +1,5 @@
-//! `smedx init`: write a blank answer sheet for a model, every item with its options and help in comments.
+//! `smedx init`: write a blank answer sheet for a model, every item with its options and help in
+//! comments, or (`--example`) a filled sample sheet to try the other commands on.
 
 use super::{Outcome, write_output};
 use crate::model::item::Input;
@@ -17,13 +18,17 @@ pub struct Args {
     /// Model: a bundled id or a model file.
     #[arg(long, short, default_value = model::DEFAULT_MODEL_ID)]
     model: String,
-    /// Language of the comments.
-    #[arg(long, value_enum, default_value_t)]
-    lang: Lang,
+    /// Write a filled sample sheet instead (a fictional auto-parts machining shop), ready for
+    /// `smedx score`.
+    #[arg(long, conflicts_with = "model")]
+    example: bool,
     /// Overwrite the output file if it exists.
     #[arg(long)]
     force: bool,
 }
+
+/// The filled sample sheet `--example` writes, compiled in so it works without the source tree.
+const EXAMPLE: &str = include_str!("../../questionnaires/examples/auto-parts-machining.yaml");
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let Some(model) = super::resolve_model(&args.model) else {
@@ -38,8 +43,74 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         super::print_report(&report, super::DiagFormat::Human);
         return Ok(Outcome::Invalid);
     }
-    write_output(args.output.as_deref(), &blank_sheet(&model, args.lang))?;
+    let lang = Lang::ui();
+    let text = if args.example {
+        example_sheet(&model, lang)
+    } else {
+        blank_sheet(&model, lang)
+    };
+    write_output(args.output.as_deref(), &text)?;
+    if let Some(path) = &args.output {
+        let path = path.display();
+        let n = model.items.len();
+        let id = &model.id;
+        eprintln!(
+            "{}",
+            match (lang, args.example) {
+                (Lang::Zh, true) =>
+                    format!("已写入示例答卷（虚构企业）：{path}；试一试：smedx score {path}"),
+                (Lang::En, true) => format!(
+                    "Wrote a sample answer sheet (a fictional firm) to {path}; try: smedx score {path}"
+                ),
+                (Lang::Zh, false) => format!(
+                    "已写入空白答卷：{path}（模型 {id}，{n} 道题）；填好后：smedx score {path}"
+                ),
+                (Lang::En, false) => format!(
+                    "Wrote a blank answer sheet ({id}, {n} questions) to {path}; once filled: smedx score {path}"
+                ),
+            }
+        );
+    }
     Ok(Outcome::Ok)
+}
+
+/// The sample sheet, its schema line pointing where `smedx schema` writes (not into the source tree).
+pub fn example_sheet(model: &Model, lang: Lang) -> String {
+    let body = EXAMPLE
+        .split_once('\n')
+        .filter(|(first, _)| first.starts_with("# yaml-language-server"))
+        .map_or(EXAMPLE, |(_, rest)| rest);
+    let mut out = String::new();
+    schema_lines(&mut out, model, lang);
+    comment(
+        &mut out,
+        "",
+        tr(
+            lang,
+            "由 smedx init --example 写出。本企业的空白答卷：smedx init -o 答卷.yaml",
+            "Written by smedx init --example. A blank sheet for your firm: smedx init -o answers.yaml",
+        ),
+    );
+    out.push_str(body);
+    out
+}
+
+/// The first lines of a sheet: the schema editors check it against, and how to write that schema.
+fn schema_lines(out: &mut String, model: &Model, lang: Lang) {
+    let _ = writeln!(out, "# yaml-language-server: $schema=./answers.schema.json");
+    comment(
+        out,
+        "",
+        &format!(
+            "{} smedx schema answers --model {} -o answers.schema.json",
+            tr(
+                lang,
+                "编辑器校验：先生成模式文件",
+                "Editor checks: first write the schema with"
+            ),
+            model.id
+        ),
+    );
 }
 
 /// One comment line per text line, so multi-line help stays a comment.
@@ -53,20 +124,7 @@ fn comment(out: &mut String, indent: &str, text: &str) {
 pub fn blank_sheet(model: &Model, lang: Lang) -> String {
     let mut out = String::new();
     let t = |x: &Text| x.get(lang).to_string();
-    let _ = writeln!(out, "# yaml-language-server: $schema=./answers.schema.json");
-    comment(
-        &mut out,
-        "",
-        &format!(
-            "{} smedx schema answers --model {} -o answers.schema.json",
-            tr(
-                lang,
-                "编辑器校验：先生成模式文件",
-                "Editor checks: first write the schema with"
-            ),
-            model.id
-        ),
-    );
+    schema_lines(&mut out, model, lang);
     comment(
         &mut out,
         "",

@@ -5,8 +5,10 @@ mod assess;
 mod dump;
 mod explain;
 mod export;
+mod help_zh;
 mod import;
 mod init;
+mod progress;
 mod report;
 mod schema;
 mod score;
@@ -21,18 +23,35 @@ use crate::answers::{self, AnswerSheet};
 use crate::diag::{Diagnostic, Report};
 use crate::model::{self, Model};
 use crate::source_file::SourceFile;
-use clap::{Parser, Subcommand, ValueEnum};
+use crate::text::Lang;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
+
+/// First steps shown under the top-level help (Chinese in `help-zh.yaml`).
+const TRY_IT: &str = "\
+Try it (no source tree needed):
+  smedx init --example -o example.yaml       a filled sample answer sheet
+  smedx score example.yaml                   level, points per dimension, what is short of the next one
+  smedx report example.yaml -o report.html   the diagnostic report with its 小快轻准 roadmap
+  smedx init -o answers.yaml                 a blank sheet for your firm, to fill in an editor
+  smedx assess                               answer question by question in the terminal";
 
 /// 中小企业数字化转型成熟度评估 — SME digital-transformation maturity assessment.
 ///
 /// Score an enterprise's answers against the MIIT 2024 indicators (bundled) or any model in YAML,
 /// get its level (一级–四级) and exactly what is short of the next one.
 #[derive(Debug, Parser)]
-#[command(name = "smedx", version, max_term_width = 100)]
+#[command(name = "smedx", version, max_term_width = 100, after_help = TRY_IT)]
 pub struct Cli {
+    /// Language of everything smedx writes for people: help, messages, tables, reports, sheets.
+    ///
+    /// Without it, the first set of LC_ALL, LC_MESSAGES, LANG: zh… is Chinese, en… English, anything
+    /// else (C, POSIX, unset) Chinese.
+    #[arg(long, global = true, value_enum, display_order = 900)]
+    lang: Option<Lang>,
     #[command(subcommand)]
     command: Command,
 }
@@ -92,7 +111,15 @@ pub enum DiagFormat {
 
 /// Entry point of the binary: exit 0 ok, 2 invalid input, 1 internal error.
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let argv: Vec<OsString> = std::env::args_os().collect();
+    // The language must be known before clap parses: `--help` is printed while parsing.
+    let lang = Lang::resolve(lang_flag(&argv));
+    Lang::set_ui(lang);
+    let cli = match parse(argv, lang) {
+        Ok(cli) => cli,
+        Err(err) if lang == Lang::Zh => help_zh::exit(err),
+        Err(err) => err.exit(),
+    };
     match run(cli) {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Invalid) => ExitCode::from(2),
@@ -108,8 +135,51 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// The clap command with its help in `lang` (English is in the doc comments, Chinese in
+/// `help-zh.yaml`).
+pub fn command(lang: Lang) -> clap::Command {
+    match lang {
+        Lang::Zh => help_zh::apply(Cli::command()),
+        Lang::En => Cli::command(),
+    }
+}
+
+/// Parse a command line (program name first) with help and usage in `lang`.
+pub fn parse(argv: impl IntoIterator<Item = OsString>, lang: Lang) -> Result<Cli, clap::Error> {
+    let argv: Vec<OsString> = argv.into_iter().collect();
+    // The help texts matter only when clap prints: help, version or a mistake. A command line that
+    // parses needs no translation, so the Chinese command is built only for what clap prints.
+    let first = Cli::try_parse_from(&argv);
+    if first.is_ok() || lang == Lang::En {
+        return first;
+    }
+    let mut cmd = command(lang);
+    let mut matches = cmd.try_get_matches_from_mut(argv)?;
+    Cli::from_arg_matches_mut(&mut matches).map_err(|e| e.format(&mut cmd))
+}
+
+/// The value of `--lang X` or `--lang=X` anywhere before `--`, read before clap parses; the last one
+/// counts. A value that is not a language is left for clap to refuse.
+fn lang_flag(argv: &[OsString]) -> Option<Lang> {
+    let mut found = None;
+    let mut words = argv.iter().skip(1).map(|w| w.to_str());
+    while let Some(word) = words.next() {
+        let value = match word {
+            Some("--") => break,
+            Some("--lang") => words.next().flatten(),
+            Some(w) => w.strip_prefix("--lang="),
+            None => None,
+        };
+        if let Some(lang) = value.and_then(|v| Lang::from_str(v, true).ok()) {
+            found = Some(lang);
+        }
+    }
+    found
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
+    Lang::set_ui(Lang::resolve(cli.lang));
     match cli.command {
         Command::Validate(a) => validate::run(a),
         Command::Score(a) => score::run(a),

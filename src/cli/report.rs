@@ -21,11 +21,8 @@ pub struct Args {
     /// Report format.
     #[arg(long, short, value_enum, default_value_t)]
     format: ReportFormat,
-    /// Report language.
-    #[arg(long, value_enum, default_value_t)]
-    lang: Lang,
     /// Folder of templates that replace the bundled ones file by file (report.html, report.md, one
-    /// section such as section_problems.html, style.css, header.html; see docs/report.md).
+    /// section such as section_problems.html, style.css, header.html).
     #[arg(long)]
     templates: Option<PathBuf>,
     /// Target level of the roadmap (default: the next level).
@@ -60,9 +57,10 @@ fn parse_date(s: &str) -> Result<String, String> {
     if roadmap::policies::is_date(s.trim()) {
         Ok(s.trim().to_string())
     } else {
-        Err(format!(
-            "`{s}` is not a date: write YYYY-MM-DD, e.g. 2026-10-15"
-        ))
+        Err(match Lang::ui() {
+            Lang::Zh => "日期写作 YYYY-MM-DD，例如 2026-10-15".to_string(),
+            Lang::En => format!("`{s}` is not a date: write YYYY-MM-DD, e.g. 2026-10-15"),
+        })
     }
 }
 
@@ -70,9 +68,12 @@ fn parse_date(s: &str) -> Result<String, String> {
 fn parse_budget(s: &str) -> Result<f64, String> {
     match s.trim().parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        _ => Err(format!(
-            "`{s}` is not a budget: give 万元 per year as a number, 0 or more (e.g. 5 or 12.5)"
-        )),
+        _ => Err(match Lang::ui() {
+            Lang::Zh => "预算写每年多少万元，0 或以上的数，例如 5 或 12.5".to_string(),
+            Lang::En => format!(
+                "`{s}` is not a budget: give 万元 per year as a number, 0 or more (e.g. 5 or 12.5)"
+            ),
+        }),
     }
 }
 
@@ -137,6 +138,7 @@ fn load_policies(dir: Option<&Path>, report: &mut Report) -> Vec<Policy> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let lang = Lang::ui();
     let mut diagnostics = Report::default();
     let loaded = load_checked_sheet(&args.answers, args.model.as_deref(), &mut diagnostics);
     let (catalog, policies) = match &loaded {
@@ -196,7 +198,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         budget: args.budget.map(|w| w * 10_000.0),
         as_of: args.as_of.clone(),
     };
-    let mut ctx = pipeline.context(&sheet, &options, args.lang);
+    let mut ctx = pipeline.context(&sheet, &options, lang);
     if let Some(path) = &args.benchmark {
         let bench: crate::aggregate::benchmark::Benchmark =
             match crate::source_file::read_limited(path)
@@ -225,14 +227,14 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             eprintln!(
                 "{}",
                 crate::text::tr(
-                    args.lang,
+                    lang,
                     "提示：基准文件中没有本企业所在行业和规模的同行组（或该组不足最小组而被隐去）。",
                     "note: the benchmark has no peer group for this firm's industry and size (or it is suppressed)."
                 )
             );
         }
     }
-    let text = match pipeline.render(&ctx, args.format, args.lang) {
+    let text = match pipeline.render(&ctx, args.format, lang) {
         Ok(t) => t,
         // A template from --templates is the user's input: its mistakes are invalid input.
         Err(e) if args.templates.is_some() => {

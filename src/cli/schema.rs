@@ -7,15 +7,15 @@ use std::path::PathBuf;
 /// Which file kind.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum Kind {
-    /// Assessment model files (questionnaires/*.yaml).
+    /// Assessment model files (`--model` of every command).
     Model,
     /// Answer sheets; with --model, each item's allowed answers are listed.
     Answers,
-    /// Solution catalogs (questionnaires/catalog/*.yaml).
+    /// Solution catalogs (`smedx report --catalog`).
     Catalog,
-    /// Cost-sharing policies (questionnaires/policies/*.yaml).
+    /// Cost-sharing policies (`smedx report --policies`).
     Policies,
-    /// Roadmap planner tuning (questionnaires/roadmap/tuning.yaml).
+    /// Roadmap planner tuning (`smedx report --tuning`).
     Tuning,
 }
 

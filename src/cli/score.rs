@@ -21,7 +21,7 @@ pub enum ScoreFormat {
 /// Score one enterprise's answer sheet.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The answer sheet (YAML or JSON), e.g. questionnaires/examples/auto-parts-machining.yaml.
+    /// The answer sheet (YAML or JSON), e.g. example.yaml from `smedx init --example -o example.yaml`.
     answers: PathBuf,
     /// Model: a bundled id or a model file (default: the sheet's `model:`, else sme-dx-2024).
     #[arg(long, short)]
@@ -29,9 +29,6 @@ pub struct Args {
     /// Output format.
     #[arg(long, short, value_enum, default_value_t)]
     format: ScoreFormat,
-    /// Language of the table.
-    #[arg(long, value_enum, default_value_t)]
-    lang: Lang,
     /// Format of diagnostics (printed to standard error).
     #[arg(long, value_enum, default_value_t)]
     diagnostics: DiagFormat,
@@ -49,7 +46,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     };
     let assessment = crate::score::score(&model, &sheet);
     let text = match args.format {
-        ScoreFormat::Table => super::table::render(&assessment, args.lang),
+        ScoreFormat::Table => super::table::render(&assessment, Lang::ui()),
         ScoreFormat::Json => {
             serde_json::to_string_pretty(&assessment).context("cannot serialise the assessment")?
                 + "\n"

@@ -1,8 +1,11 @@
 //! `smedx simulate`: synthetic answer sheets as JSON Lines, for demos and benchmarks.
 
 use super::Outcome;
+use super::progress::Progress;
 use crate::model;
+use crate::text::{Lang, tr};
 use anyhow::Context;
+use std::io::Write;
 use std::path::PathBuf;
 
 /// Write realistic synthetic firms (marked `synthetic: true`); the same seed gives the same file.
@@ -29,25 +32,77 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let Some(model) = super::resolve_model(&args.model) else {
         return Ok(Outcome::Invalid);
     };
+    let lang = Lang::ui();
     let round = args.round.max(1);
+    let bar = Progress::new(Some(args.count), tr(lang, "家企业", "firms"));
     match &args.output {
         Some(path) => {
             let file = std::fs::File::create(path)
                 .with_context(|| format!("cannot create {}", path.display()))?;
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, file);
+            let w = std::io::BufWriter::with_capacity(1 << 20, file);
+            let mut w = Counted::new(w, &bar);
             crate::aggregate::simulate::simulate(&model, args.count, args.seed, round, &mut w)?;
         }
         None => {
             let stdout = std::io::stdout();
-            let mut w = std::io::BufWriter::new(stdout.lock());
+            let mut w = Counted::new(std::io::BufWriter::new(stdout.lock()), &bar);
             match crate::aggregate::simulate::simulate(&model, args.count, args.seed, round, &mut w)
             {
                 Err(e)
                     if e.downcast_ref::<std::io::Error>()
-                        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) => {}
+                        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
+                {
+                    return Ok(Outcome::Ok);
+                }
                 other => other?,
             }
         }
     }
+    bar.finish();
+    let n = args.count;
+    let place = match &args.output {
+        Some(p) => p.display().to_string(),
+        None => tr(lang, "标准输出", "standard output").to_string(),
+    };
+    eprintln!(
+        "{}",
+        match lang {
+            Lang::Zh => format!("已写入 {n} 家模拟企业的答卷（第 {round} 轮）：{place}。"),
+            Lang::En => format!("Wrote {n} synthetic answer sheet(s) (round {round}) to {place}."),
+        }
+    );
     Ok(Outcome::Ok)
+}
+
+/// A writer that moves the progress bar by the lines (one firm each) written through it.
+struct Counted<'a, W: Write> {
+    inner: W,
+    bar: &'a Progress,
+    lines: u64,
+}
+
+impl<'a, W: Write> Counted<'a, W> {
+    fn new(inner: W, bar: &'a Progress) -> Self {
+        Counted {
+            inner,
+            bar,
+            lines: 0,
+        }
+    }
+}
+
+impl<W: Write> Write for Counted<'_, W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        let new = buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        if new > 0 {
+            self.lines += new;
+            self.bar.set(self.lines);
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }

@@ -52,8 +52,21 @@ pub fn render(a: &Assessment, lang: Lang) -> String {
     let mut out = String::new();
     let p = &a.profile;
     let mut facts: Vec<String> = Vec::new();
+    if let Some(r) = &p.region {
+        facts.push(crate::answers::names::region_name(r));
+    }
+    // The code with its most precise name: `C3670 汽车制造业` (in English with the English title).
     if let Some(i) = &p.industry {
-        facts.push(i.clone());
+        facts.push(crate::answers::names::industry(i).map_or_else(
+            || i.clone(),
+            |x| {
+                let t = x.division_title.as_ref().unwrap_or(&x.section_title);
+                match lang {
+                    Lang::Zh => format!("{} {}", x.code, t.zh),
+                    Lang::En => format!("{} {} ({})", x.code, t.zh, t.en),
+                }
+            },
+        ));
     }
     if let Some(s) = p.size_class {
         facts.push(s.label(lang).to_string());

@@ -31,9 +31,6 @@ pub struct Args {
     /// Model: a bundled id or a model file.
     #[arg(long, short, default_value = model::DEFAULT_MODEL_ID)]
     model: String,
-    /// Language of the questions, labels and drop-down entries.
-    #[arg(long, value_enum, default_value_t)]
-    lang: Lang,
     /// Fill in from these answer sheets (a workbook takes one; a CSV batch gets one row each).
     #[arg(long = "answers", num_args = 1..)]
     answers: Vec<PathBuf>,
@@ -43,6 +40,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let lang = Lang::ui();
     let mut report = Report::default();
     let Some(model) = model::resolve_into(&args.model, &mut report) else {
         print_report(&report, DiagFormat::Human);
@@ -75,18 +73,14 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     print_report(&report, DiagFormat::Human);
     match args.format {
         TemplateFormat::Csv => {
-            write_output(
-                args.output.as_deref(),
-                &csv::write(&model, args.lang, &sheets),
-            )?;
+            write_output(args.output.as_deref(), &csv::write(&model, lang, &sheets))?;
         }
         TemplateFormat::Xlsx => {
             let filled = sheets
                 .first()
-                .map(|s| crate::collect::flat::sheet_cells(&model, s, xlsx::cell_style(args.lang)))
+                .map(|s| crate::collect::flat::sheet_cells(&model, s, xlsx::cell_style(lang)))
                 .unwrap_or_default();
-            let bytes =
-                xlsx::write(&model, args.lang, &filled).context("cannot write the workbook")?;
+            let bytes = xlsx::write(&model, lang, &filled).context("cannot write the workbook")?;
             write_binary(args.output.as_deref(), &bytes, "xlsx")?;
         }
     }

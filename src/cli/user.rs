@@ -3,6 +3,7 @@
 use super::Outcome;
 use crate::serve::auth::{hash_password, region_scope};
 use crate::serve::storage::{OfficeUser, SqliteStorage, Storage};
+use crate::text::Lang;
 use anyhow::Context;
 use std::io::BufRead;
 use std::path::PathBuf;
@@ -43,7 +44,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 eprintln!("error[bad-name]: a user name is 1 to 64 characters");
                 return Ok(Outcome::Invalid);
             }
-            eprintln!("password for {name} (one line on standard input):");
+            eprintln!(
+                "{}",
+                match Lang::ui() {
+                    Lang::Zh => format!("请输入 {name} 的密码（标准输入的一行）："),
+                    Lang::En => format!("password for {name} (one line on standard input):"),
+                }
+            );
             let mut password = String::new();
             std::io::stdin()
                 .lock()
@@ -65,7 +72,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             } else {
                 &scope
             };
-            eprintln!("user {name} added: sees regions {shown}*");
+            eprintln!(
+                "{}",
+                match Lang::ui() {
+                    Lang::Zh => format!("已添加用户 {name}：可见地区 {shown}*"),
+                    Lang::En => format!("user {name} added: sees regions {shown}*"),
+                }
+            );
             Ok(Outcome::Ok)
         }
     }

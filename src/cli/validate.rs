@@ -4,6 +4,7 @@ use super::{DiagFormat, Outcome, load_checked_sheet, print_report};
 use crate::diag::Report;
 use crate::model;
 use crate::source_file::SourceFile;
+use crate::text::Lang;
 use crate::yaml_value::Node;
 use std::path::PathBuf;
 
@@ -62,23 +63,26 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let loaded = model::load_model(&source);
             report.extend(loaded.diagnostics);
             if let Some(m) = loaded.model {
-                summaries.push(format!(
-                    "ok: {} — model {} {} ({} items, {} levels)",
-                    source.name,
-                    m.id,
-                    m.version,
-                    m.items.len(),
-                    m.levels.len()
-                ));
+                let (name, id, version) = (&source.name, &m.id, &m.version);
+                let (items, levels) = (m.items.len(), m.levels.len());
+                summaries.push(match Lang::ui() {
+                    Lang::Zh => format!(
+                        "通过：{name} — 模型 {id} {version}（{items} 道题，{levels} 个等级）"
+                    ),
+                    Lang::En => format!(
+                        "ok: {name} — model {id} {version} ({items} items, {levels} levels)"
+                    ),
+                });
             }
         } else if let Some(loaded) = load_checked_sheet(path, args.model.as_deref(), &mut report)
             && loaded.sheet.is_some()
             && report.error_count() == before
         {
-            summaries.push(format!(
-                "ok: {} — answer sheet for {} {}",
-                source.name, loaded.model.id, loaded.model.version
-            ));
+            let (name, id, version) = (&source.name, &loaded.model.id, &loaded.model.version);
+            summaries.push(match Lang::ui() {
+                Lang::Zh => format!("通过：{name} — 按模型 {id} {version} 作答的答卷"),
+                Lang::En => format!("ok: {name} — answer sheet for {id} {version}"),
+            });
         }
     }
     match args.format {

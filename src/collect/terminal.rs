@@ -1,7 +1,8 @@
 //! The guided terminal questionnaire behind `smedx assess`: the profile, then item by item with
 //! progress (`12/41`), help and evidence on request (`?`), back (`<`), items that do not apply to
-//! the firm skipped, a review at the end. Line-based, so it works in any terminal, over SSH and
-//! with screen readers.
+//! the firm skipped, a review at the end. Region and industry are found by name (`? 瑞安`), and the
+//! region inside the 统一社会信用代码 is offered as the default. Line-based, so it works in any
+//! terminal, over SSH and with screen readers.
 //!
 //! Every answer goes through the same path as a workbook cell (a [`Record`] → the value tree →
 //! the sheet checker), so the terminal accepts exactly what the files accept. The progress file is
@@ -12,7 +13,7 @@ use super::answer_yaml;
 use super::cells::{CellValue, Place, today};
 use super::flat::{Column, Record};
 use crate::answers::{Answer, AnswerSheet, AnswerValue, check_sheet, load_sheet};
-use crate::answers::{FieldKind, profile_fields};
+use crate::answers::{FieldKind, names, profile_fields};
 use crate::diag::Diagnostic;
 use crate::model::item::{Input, Words, na_word};
 use crate::model::{Item, ItemSpec, Model, WrittenValue};
@@ -420,8 +421,11 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
             self.profile.insert("assessed_on", today());
         }
         for field in profile_fields().iter().filter(|f| f.asked) {
+            let id = field.id.as_str();
             loop {
-                let current = self.profile.get(field.id.as_str()).cloned();
+                let current = self.profile.get(id).cloned();
+                // The region inside the 统一社会信用代码, offered until a region is set.
+                let suggested = current.is_none().then(|| self.suggested(id)).flatten();
                 let required = field.required;
                 for (n, w) in field.choices().iter().enumerate() {
                     write!(self.out, "  {}. {}", n + 1, w.title.get(self.lang))?;
@@ -429,43 +433,105 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
                 if !field.choices().is_empty() {
                     writeln!(self.out)?;
                 }
+                let offered = match (&current, &suggested) {
+                    (Some(c), _) => format!(" [{}]", self.named(id, c)),
+                    (None, Some(s)) => format!(
+                        " [{}{}]",
+                        self.named(id, s),
+                        self.t("，取自统一社会信用代码", ", from the credit code")
+                    ),
+                    (None, None) => String::new(),
+                };
                 // The help of a required field says so.
+                let search = if searchable(id) {
+                    self.t("；? 加名称可搜索", "; ? and a name searches")
+                } else {
+                    ""
+                };
                 write!(
                     self.out,
-                    "{}（{}）{} > ",
+                    "{}（{}{search}）{offered} > ",
                     field.title(self.lang),
                     field.help(self.lang),
-                    current
-                        .as_ref()
-                        .map_or(String::new(), |c| format!(" [{c}]"))
                 )?;
-                match self.reply()? {
+                let entered = match self.reply()? {
                     Reply::Quit => {
                         self.save()?;
                         return Err(Halt::Eof);
                     }
-                    Reply::Keep if required && current.is_none() => {
-                        writeln!(self.out, "  {}", self.t("必填。", "Required."))?;
-                    }
-                    Reply::Keep => break,
+                    Reply::Keep => match suggested {
+                        Some(s) => s,
+                        None if required && current.is_none() => {
+                            writeln!(self.out, "  {}", self.t("必填。", "Required."))?;
+                            continue;
+                        }
+                        None => break,
+                    },
                     Reply::Help | Reply::Back => {
                         writeln!(self.out, "  {}", field.help(self.lang))?;
-                    }
-                    Reply::Text(text) => {
-                        let text = if text == "-" { String::new() } else { text };
-                        let text = picked_words(field, &text);
-                        if text.is_empty() {
-                            self.profile.remove(field.id.as_str());
-                            break;
+                        if !searchable(id) {
+                            continue;
                         }
-                        match self.check_profile_field(field.id.as_str(), &text) {
-                            Ok(warnings) => {
-                                self.show_problems(&warnings)?;
-                                self.profile.insert(field.id.as_str(), text);
-                                self.save()?;
-                                break;
-                            }
-                            Err(problems) => self.show_problems(&problems)?,
+                        let prompt = if id == "region" {
+                            self.t(
+                                "按名称搜索（如 瑞安；回车返回）> ",
+                                "Search by name (e.g. 瑞安; Enter goes back) > ",
+                            )
+                        } else {
+                            self.t(
+                                "按名称搜索（如 通用设备；回车返回）> ",
+                                "Search by name (e.g. 通用设备 or furniture; Enter goes back) > ",
+                            )
+                        };
+                        write!(self.out, "  {prompt}")?;
+                        let query = self.read_line()?;
+                        match self.search_and_pick(id, &query)? {
+                            Some(code) => code,
+                            None => continue,
+                        }
+                    }
+                    // `? 瑞安` searches; so does a name where a code is asked (`瑞安市`).
+                    Reply::Text(text) if searchable(id) && !code_like(id, &text) => {
+                        let query = text.trim_start_matches(['?', '？']);
+                        match self.search_and_pick(id, query)? {
+                            Some(code) => code,
+                            None if text.starts_with(['?', '？']) => continue,
+                            None => text,
+                        }
+                    }
+                    Reply::Text(text) => text,
+                };
+                let text = if entered == "-" {
+                    String::new()
+                } else {
+                    entered
+                };
+                let text = picked_words(field, &text);
+                if text.is_empty() {
+                    self.profile.remove(id);
+                    break;
+                }
+                match self.check_profile_field(id, &text) {
+                    Ok(warnings) => {
+                        self.show_problems(&warnings)?;
+                        if searchable(id) {
+                            writeln!(self.out, "  → {}", self.named(id, &text))?;
+                        }
+                        self.profile.insert(id, text);
+                        self.save()?;
+                        break;
+                    }
+                    Err(problems) => {
+                        self.show_problems(&problems)?;
+                        if searchable(id) {
+                            writeln!(
+                                self.out,
+                                "  {}",
+                                self.t(
+                                    "输入 ? 加名称可按名称搜索，如 ? 瑞安",
+                                    "Type ? and a name to search by name, e.g. ? 瑞安"
+                                )
+                            )?;
                         }
                     }
                 }
@@ -476,6 +542,113 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         writeln!(self.out, "→ {sheet}")?;
         self.save()?;
         Ok(())
+    }
+
+    /// A default for a field not yet set: the region code inside the 统一社会信用代码 (characters
+    /// 3–8), when the table knows it.
+    fn suggested(&self, id: &str) -> Option<String> {
+        if id != "region" {
+            return None;
+        }
+        let credit = self.profile.get("credit_code")?;
+        let code = names::region_of_credit_code(credit)?;
+        names::region(code).map(|_| code.to_string())
+    }
+
+    /// A region or industry code with its name (`330381 浙江省温州市瑞安市`); other values as typed.
+    fn named(&self, id: &str, value: &str) -> String {
+        match id {
+            "region" => match names::region(value) {
+                Some(r) => format!("{} {}", value.trim(), r.full_name),
+                None => value.to_string(),
+            },
+            "industry" => match names::industry(value) {
+                Some(i) => format!("{} {}", i.code, i.label().get(self.lang)),
+                None => value.to_string(),
+            },
+            _ => value.to_string(),
+        }
+    }
+
+    /// Search regions or industries by name and let the person pick one by number; a province or
+    /// prefecture picked opens the list of what lies below it. `None` when nothing was found or picked.
+    fn search_and_pick(&mut self, id: &str, query: &str) -> Result<Option<String>, Halt> {
+        const SHOWN: usize = 9;
+        let query = query.trim();
+        if query.is_empty() {
+            return Ok(None);
+        }
+        // (code, name, whether it has divisions below it)
+        let mut options: Vec<(String, String, bool)> = if id == "region" {
+            names::search_regions(query, SHOWN)
+                .into_iter()
+                .map(|r| (r.code, r.full_name, r.has_children))
+                .collect()
+        } else {
+            names::search_industries(query, SHOWN)
+                .into_iter()
+                .map(|i| (i.code.clone(), i.label().get(self.lang).to_string(), false))
+                .collect()
+        };
+        if options.is_empty() {
+            match self.lang {
+                Lang::Zh => writeln!(self.out, "  没有找到“{query}”，可换个说法或直接输入代码。")?,
+                Lang::En => writeln!(
+                    self.out,
+                    "  Nothing found for “{query}”; try other words or type the code."
+                )?,
+            }
+            return Ok(None);
+        }
+        // The division whose subdivisions are listed: it can be picked itself as 0.
+        let mut whole: Option<(String, String)> = None;
+        loop {
+            if let Some((code, name)) = &whole {
+                writeln!(
+                    self.out,
+                    "  0. {code} {name}{}",
+                    self.t("（整个地区）", " (all of it)")
+                )?;
+            }
+            for (n, (code, name, _)) in options.iter().enumerate() {
+                writeln!(self.out, "  {}. {code} {name}", n + 1)?;
+            }
+            write!(
+                self.out,
+                "  {}",
+                self.t(
+                    "选择编号（回车返回）> ",
+                    "Pick a number (Enter goes back) > "
+                )
+            )?;
+            let line = self.read_line()?;
+            if line.is_empty() {
+                return Ok(None);
+            }
+            let picked = match line.parse::<usize>() {
+                Ok(0) => whole.clone().map(|(code, _)| (code, false)),
+                Ok(n) => options
+                    .get(n - 1)
+                    .map(|(code, _, more)| (code.clone(), *more)),
+                Err(_) => None,
+            };
+            match picked {
+                Some((code, false)) => return Ok(Some(code)),
+                Some((code, true)) => {
+                    let name = names::region_name(&code);
+                    options = names::regions_under(&code)
+                        .into_iter()
+                        .map(|r| (r.code, r.full_name, r.has_children))
+                        .collect();
+                    whole = Some((code, name));
+                }
+                None => writeln!(
+                    self.out,
+                    "  {}",
+                    self.t("没有这个编号。", "No such number.")
+                )?,
+            }
+        }
     }
 
     fn profile_summary(&self) -> String {
@@ -937,6 +1110,34 @@ pub fn display_answer(item: &Item, a: &Answer, lang: Lang) -> String {
     match &a.note {
         Some(n) => format!("{value} # {n}"),
         None => value,
+    }
+}
+
+/// Fields a person may find by name instead of typing the code.
+fn searchable(id: &str) -> bool {
+    matches!(id, "region" | "industry")
+}
+
+/// Whether a reply is meant as a code (checked as typed) rather than a name to search for:
+/// digits for a region, a GB/T 4754 code shape (`C3484`, `3484`, `C`) for an industry.
+fn code_like(id: &str, text: &str) -> bool {
+    let t = text.trim();
+    if t.starts_with(['?', '？']) {
+        return false;
+    }
+    match id {
+        "region" => t.chars().all(|c| c.is_ascii_digit()),
+        _ => {
+            let mut chars = t.chars();
+            let rest = match t.chars().next() {
+                Some(c) if c.is_ascii_alphabetic() => {
+                    chars.next();
+                    chars.as_str()
+                }
+                _ => t,
+            };
+            rest.chars().all(|c| c.is_ascii_digit()) && rest.len() <= 4
+        }
     }
 }
 

@@ -68,6 +68,7 @@ pub const TEMPLATES: &[(&str, &str)] = bundled![
     "serve_page.html",
     "serve_review.html",
     "serve_done.html",
+    "serve_recover.html",
     "serve_login.html",
     "serve_office.html",
     "serve_error.html",

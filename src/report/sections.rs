@@ -1,6 +1,7 @@
 //! The report's sections drawn from the assessment and the profile: 企业现状 (the firm as it stands),
 //! 问题清单 (the problems in the firm's own words) and the risk notes of 保障措施与风险.
 
+use crate::answers::names;
 use crate::roadmap::vocabulary;
 use crate::score::{Assessment, ItemStatus};
 use crate::text::Text;
@@ -98,41 +99,31 @@ fn data() -> &'static SectionData {
     })
 }
 
-/// "C2110 家具制造业（制造业）" from a normalised industry code, or a 门类 letter alone.
+/// "C 制造业 / 21 家具制造业（C2110）": the names of an industry code's 门类 and 大类, with the code
+/// when it says more than they do (中类, 小类).
 pub fn industry_title(code: &str) -> Option<Text> {
-    let r = crate::answers::reference::reference();
-    let letter = code.get(..1)?;
-    let section = r.section(letter);
-    let division = code
-        .get(1..3)
-        .and_then(|d| r.divisions.iter().find(|x| x.code == d));
-    match (division, section) {
-        (Some(d), Some(s)) => Some(Text::new(
-            &format!("{code} {}（{}）", d.title.zh, s.title.zh),
-            &format!("{code} {} ({})", d.title.en, s.title.en),
-        )),
-        (Some(d), None) => Some(Text::new(
-            &format!("{code} {}", d.title.zh),
-            &format!("{code} {}", d.title.en),
-        )),
-        (None, Some(s)) => Some(Text::new(
-            &format!("{code} {}", s.title.zh),
-            &format!("{code} {}", s.title.en),
-        )),
-        (None, None) => None,
+    let i = names::industry(code)?;
+    let label = i.label();
+    if i.code.len() <= 3 {
+        return Some(label);
     }
+    Some(Text::new(
+        &format!("{}（{}）", label.zh, i.code),
+        &format!("{} · {}", label.en, i.code),
+    ))
 }
 
+/// "浙江省温州市瑞安市（330381）"; a code the table does not have is "330399（已撤销或未知）".
 fn region_title(code: &str) -> Text {
-    let province = code
-        .get(..2)
-        .and_then(|p| crate::answers::reference::reference().province(p));
-    match province {
-        Some(p) => Text::new(
-            &format!("{}（{code}）", p.title.zh),
-            &format!("{} ({code})", p.title.en),
+    match names::region(code) {
+        Some(r) => Text::new(
+            &format!("{}（{}）", r.full_name, code.trim()),
+            &format!("{} ({})", r.full_name, code.trim()),
         ),
-        None => Text::new(code, code),
+        None => {
+            let shown = names::region_name(code);
+            Text::new(&shown, &shown)
+        }
     }
 }
 
@@ -279,11 +270,17 @@ mod tests {
     #[test]
     fn industry_and_region_are_named() {
         let t = industry_title("C2110").unwrap();
+        assert_eq!(t.zh, "C 制造业 / 21 家具制造业（C2110）");
         assert!(
-            t.zh.contains("家具制造业") && t.zh.contains("制造业"),
-            "{t:?}"
+            t.en.contains("家具制造业"),
+            "Chinese names in English too: {t:?}"
         );
-        assert_eq!(region_title("330523").zh, "浙江省（330523）");
-        assert_eq!(region_title("999999").zh, "999999");
+        assert_eq!(
+            industry_title("C21").unwrap().zh,
+            "C 制造业 / 21 家具制造业"
+        );
+        assert_eq!(region_title("330381").zh, "浙江省温州市瑞安市（330381）");
+        assert_eq!(region_title("330381").en, "浙江省温州市瑞安市 (330381)");
+        assert_eq!(region_title("999999").zh, "999999（已撤销或未知）");
     }
 }

@@ -10,6 +10,66 @@ pub fn random_token() -> anyhow::Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// Crockford's base32 alphabet: no I, L, O or U, so a code read aloud or copied by hand survives.
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/// Characters of a 取回码: 12 × 5 = 60 random bits.
+const RECOVERY_CHARS: usize = 12;
+
+/// The first characters of a 取回码 are its selector, stored in clear to find the hash to check
+/// (10 bits); the 50 bits after it are known only as part of the argon2id hash.
+const RECOVERY_SELECTOR_CHARS: usize = 2;
+
+/// The selector of a normalised 取回码 ([`normalize_recovery_code`]).
+pub fn recovery_selector(canonical: &str) -> &str {
+    canonical
+        .get(..RECOVERY_SELECTOR_CHARS)
+        .unwrap_or(canonical)
+}
+
+/// A fresh 取回码 (recovery code): 60 random bits as 12 Crockford base32 characters in groups of
+/// four, `7K3M-Q9TX-2HDA`, printable and easy to copy by hand.
+pub fn recovery_code() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no system randomness: {e}"))?;
+    let mut bits = u64::from_le_bytes(bytes);
+    let mut code = String::with_capacity(RECOVERY_CHARS + 2);
+    for i in 0..RECOVERY_CHARS {
+        if i > 0 && i % 4 == 0 {
+            code.push('-');
+        }
+        code.push(char::from(CROCKFORD[(bits & 31) as usize]));
+        bits >>= 5;
+    }
+    Ok(code)
+}
+
+/// The canonical form of a typed 取回码, or None when it cannot be one: case, spaces, hyphens and
+/// full-width characters do not matter, and O, I, L read as 0, 1, 1 (Crockford's rule).
+pub fn normalize_recovery_code(typed: &str) -> Option<String> {
+    let mut out = String::with_capacity(RECOVERY_CHARS);
+    for c in typed.chars().map(half_width) {
+        let c = match c.to_ascii_uppercase() {
+            ' ' | '-' | '\t' => continue,
+            'O' => '0',
+            'I' | 'L' => '1',
+            c if c.is_ascii() && CROCKFORD.contains(&(c as u8)) => c,
+            _ => return None,
+        };
+        out.push(c);
+    }
+    (out.len() == RECOVERY_CHARS).then_some(out)
+}
+
+/// A full-width ASCII form (`９１`, `－`, the ideographic space) as its half-width character.
+pub fn half_width(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+        _ => c,
+    }
+}
+
 /// Does `s` look like a token we issue? Checked before any database look-up.
 pub fn is_token(s: &str) -> bool {
     s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
@@ -85,5 +145,31 @@ mod tests {
         assert!(!verify_password("correct hors", &h));
         assert!(!verify_password("x", "not a hash"));
         assert!(same_secret("abc", "abc") && !same_secret("abc", "abd") && !same_secret("a", "ab"));
+    }
+
+    #[test]
+    fn recovery_codes_are_printable_and_forgive_how_they_are_typed() {
+        let code = recovery_code().unwrap();
+        assert_eq!(code.len(), 14, "{code}");
+        assert_eq!(code.matches('-').count(), 2);
+        assert_ne!(code, recovery_code().unwrap());
+        let canon = normalize_recovery_code(&code).unwrap();
+        assert_eq!(canon, code.replace('-', ""));
+        assert_eq!(recovery_selector(&canon), &code[..2]);
+        assert_eq!(
+            normalize_recovery_code(" 7k3m q9tx－2hda ").as_deref(),
+            Some("7K3MQ9TX2HDA")
+        );
+        assert_eq!(
+            normalize_recovery_code("oilO-0000-0000").as_deref(),
+            Some("011000000000")
+        );
+        assert_eq!(normalize_recovery_code("7K3M-Q9TX-2HD"), None, "too short");
+        assert_eq!(
+            normalize_recovery_code("7K3M-Q9TX-2HDU"),
+            None,
+            "U is not used"
+        );
+        assert_eq!(normalize_recovery_code("7K3M-Q9TX-2HD啊"), None);
     }
 }

@@ -1,10 +1,12 @@
-//! The firm's path: start → profile → one page per dimension → review → submit → report and
-//! downloads. No account: the draft link (128 random bits) is the firm's key.
+//! The firm's path: start → profile → one page per dimension → review → submit → the firm's page
+//! (`links`) and downloads. No account: the edit link (128 random bits) is the firm's key; the
+//! report link opens the report only.
 
 use super::auth::{is_token, random_token};
 use super::guard::CsrfToken;
+use super::links;
 use super::questionnaire as q;
-use super::storage::{NewSubmission, StoredSubmission};
+use super::storage::{DraftLinks, NewSubmission};
 use super::{AppState, blocking, internal, lang_of, now};
 use crate::answers::AnswerSheet;
 use crate::report::ReportFormat;
@@ -23,20 +25,20 @@ use std::sync::Arc;
 type St = State<Arc<AppState>>;
 
 /// Any serializable value for a template context.
-fn val<T: Serialize>(x: T) -> minijinja::Value {
+pub(super) fn val<T: Serialize>(x: T) -> minijinja::Value {
     minijinja::Value::from(minijinja::value::Serde(x))
 }
 type FormPairs = axum::Form<Vec<(String, String)>>;
 
 /// The steps of the questionnaire, for the navigation bar.
 #[derive(Serialize)]
-struct Step {
+pub(super) struct Step {
     href: String,
     title: Text,
     current: bool,
 }
 
-fn steps(st: &AppState, token: &str, current: &str) -> Vec<Step> {
+pub(super) fn steps(st: &AppState, token: &str, current: &str) -> Vec<Step> {
     let mut out = vec![Step {
         href: format!("/d/{token}/profile"),
         title: Text::new("企业信息", "Profile"),
@@ -55,10 +57,15 @@ fn steps(st: &AppState, token: &str, current: &str) -> Vec<Step> {
         title: Text::new("检查并提交", "Review and submit"),
         current: current == "review",
     });
+    out.push(Step {
+        href: format!("/d/{token}"),
+        title: Text::new("链接与取回码", "Links and recovery code"),
+        current: current == "links",
+    });
     out
 }
 
-fn not_found(st: &AppState, lang: Lang) -> Response {
+pub(super) fn not_found(st: &AppState, lang: Lang) -> Response {
     st.fail(
         lang,
         StatusCode::NOT_FOUND,
@@ -126,14 +133,16 @@ pub async fn start(
     if !st.limiter.allow(peer.ip()) {
         return too_many(&st, lang);
     }
-    let token = match random_token() {
-        Ok(t) => t,
-        Err(e) => return internal(e),
+    // Three independent tokens: the identity never leaves the server, and neither link can be
+    // derived from the other.
+    let links = match (random_token(), random_token(), random_token()) {
+        (Ok(firm), Ok(edit), Ok(report)) => DraftLinks { firm, edit, report },
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return internal(e),
     };
     let draft = q::new_draft(&st.model, &crate::collect::cells::today()).to_string();
-    let (s, t) = (st.clone(), token.clone());
-    match blocking(move || s.storage.create_draft(&t, &draft, now())).await {
-        Ok(()) => Redirect::to(&format!("/d/{token}/profile")).into_response(),
+    let (s, l) = (st.clone(), links.clone());
+    match blocking(move || s.storage.create_draft(&l, &draft, now())).await {
+        Ok(()) => Redirect::to(&format!("/d/{}/profile", links.edit)).into_response(),
         Err(e) => internal(e),
     }
 }
@@ -398,34 +407,14 @@ pub async fn submit(
         sheet: draft.to_string(),
     };
     let (s, t) = (st.clone(), token.clone());
-    match blocking(move || s.storage.submit(&t, &new, now())).await {
-        Ok(_) => Redirect::to(&format!("/r/{token}")).into_response(),
+    let stored = blocking(move || match s.storage.links(&t)? {
+        Some(links) => s.storage.submit(&links.firm, &new, now()).map(Some),
+        None => Ok(None),
+    });
+    match stored.await {
+        Ok(Some(_)) => Redirect::to(&format!("/d/{token}")).into_response(),
+        Ok(None) => not_found(&st, lang),
         Err(e) => internal(e),
-    }
-}
-
-/// The latest submission behind a link, checked again.
-async fn load_submission(
-    st: &Arc<AppState>,
-    token: &str,
-    lang: Lang,
-) -> Result<(StoredSubmission, AnswerSheet), Response> {
-    if !is_token(token) {
-        return Err(not_found(st, lang));
-    }
-    let (s, t) = (st.clone(), token.to_string());
-    let stored = match blocking(move || s.storage.latest(&t)).await {
-        Ok(Some(x)) => x,
-        Ok(None) => return Err(not_found(st, lang)),
-        Err(e) => return Err(internal(e)),
-    };
-    let draft: Value = serde_json::from_str(&stored.sheet).map_err(|e| internal(e.into()))?;
-    match q::check(&st.model, &draft).0 {
-        Some(sheet) => Ok((stored, sheet)),
-        None => Err(internal(anyhow::anyhow!(
-            "stored submission {token} v{} no longer passes the checks",
-            stored.version
-        ))),
     }
 }
 
@@ -442,23 +431,6 @@ fn report_html(st: &AppState, sheet: &AnswerSheet, lang: Lang) -> anyhow::Result
     Ok(pipeline.report(sheet, &PlanRequest::default(), ReportFormat::Html, lang)?)
 }
 
-pub async fn done(State(st): St, Path(token): Path<String>, headers: HeaderMap) -> Response {
-    let lang = lang_of(&headers);
-    let (stored, sheet) = match load_submission(&st, &token, lang).await {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let a = crate::score::score(&st.model, &sheet);
-    st.page(
-        lang,
-        "serve_done.html",
-        context! { lang => lang.code(), here => format!("/r/{token}"), token,
-        name => sheet.profile.name, version => stored.version,
-        level_name => val(&a.level_name), score => crate::text::points(a.level_score),
-        max => crate::text::points(a.level_score_max) },
-    )
-}
-
 /// Report and answer downloads of the latest submission.
 pub async fn download(
     State(st): St,
@@ -466,8 +438,13 @@ pub async fn download(
     headers: HeaderMap,
 ) -> Response {
     let lang = lang_of(&headers);
-    let (stored, sheet) = match load_submission(&st, &token, lang).await {
-        Ok(x) => x,
+    let firm = match links::report_firm(&st, &token, lang).await {
+        Ok(f) => f,
+        Err(r) => return r,
+    };
+    let (stored, sheet) = match links::latest_submission(&st, &firm).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return not_found(&st, lang),
         Err(r) => return r,
     };
     let s = st.clone();

@@ -8,9 +8,10 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Largest request body accepted: a questionnaire page is a few KiB.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -105,31 +106,40 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Per-IP token bucket: `per_minute` requests, refilled continuously; 0 = no limit.
-pub struct RateLimiter {
-    per_minute: u32,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+/// Token buckets per key (a client IP by default, or a credit code): `capacity` requests, refilled
+/// continuously over `window`; a capacity of 0 = no limit.
+pub struct RateLimiter<K = IpAddr> {
+    capacity: u32,
+    window: Duration,
+    buckets: Mutex<HashMap<K, (f64, Instant)>>,
 }
 
-impl RateLimiter {
-    pub fn new(per_minute: u32) -> RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
+    /// `per_minute` requests a minute per key.
+    pub fn new(per_minute: u32) -> RateLimiter<K> {
+        RateLimiter::with_window(per_minute, Duration::from_secs(60))
+    }
+
+    /// `capacity` requests per `window` per key.
+    pub fn with_window(capacity: u32, window: Duration) -> RateLimiter<K> {
         RateLimiter {
-            per_minute,
+            capacity,
+            window,
             buckets: Mutex::new(HashMap::new()),
         }
     }
 
-    /// May `ip` make one more limited request now?
-    pub fn allow(&self, ip: IpAddr) -> bool {
-        self.allow_at(ip, Instant::now())
+    /// May `key` make one more limited request now?
+    pub fn allow(&self, key: K) -> bool {
+        self.allow_at(key, Instant::now())
     }
 
-    fn allow_at(&self, ip: IpAddr, now: Instant) -> bool {
-        if self.per_minute == 0 {
+    fn allow_at(&self, key: K, now: Instant) -> bool {
+        if self.capacity == 0 {
             return true;
         }
-        let cap = f64::from(self.per_minute);
-        let rate = cap / 60.0;
+        let cap = f64::from(self.capacity);
+        let rate = cap / self.window.as_secs_f64().max(1e-3);
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() > 100_000 {
             // Forget clients whose bucket has refilled: they are indistinguishable from new ones.
@@ -137,7 +147,7 @@ impl RateLimiter {
                 *tokens + now.duration_since(*at).as_secs_f64() * rate < cap
             });
         }
-        let (tokens, at) = buckets.entry(ip).or_insert((cap, now));
+        let (tokens, at) = buckets.entry(key).or_insert((cap, now));
         *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * rate).min(cap);
         *at = now;
         if *tokens >= 1.0 {
@@ -152,7 +162,6 @@ impl RateLimiter {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
 
     #[test]
     fn the_bucket_empties_and_refills() {
@@ -165,6 +174,17 @@ mod tests {
         assert!(r.allow_at(other, t), "buckets are per IP");
         assert!(r.allow_at(ip, t + Duration::from_secs(30)));
         assert!(RateLimiter::new(0).allow_at(ip, t));
+    }
+
+    #[test]
+    fn a_bucket_per_credit_code_refills_over_its_window() {
+        let r = RateLimiter::with_window(2, Duration::from_secs(3600));
+        let t = Instant::now();
+        let code = || "91330381MA2HXXXX1X".to_string();
+        assert!(r.allow_at(code(), t) && r.allow_at(code(), t));
+        assert!(!r.allow_at(code(), t + Duration::from_secs(60)));
+        assert!(r.allow_at("other".to_string(), t));
+        assert!(r.allow_at(code(), t + Duration::from_secs(1800)));
     }
 
     #[test]

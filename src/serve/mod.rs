@@ -5,6 +5,7 @@
 pub mod auth;
 mod firm;
 pub mod guard;
+mod links;
 mod office;
 pub mod questionnaire;
 pub mod storage;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub templates: Option<PathBuf>,
     envs: [Environment<'static>; 2],
     pub limiter: guard::RateLimiter,
+    /// Recovery attempts per credit code (whatever the client's address).
+    pub recovery_limiter: guard::RateLimiter<String>,
     pub secure_cookies: bool,
     pub min_group: u64,
     /// Verified when a login names an unknown user, so both cases take the same time.
@@ -74,6 +77,10 @@ impl AppState {
             templates: config.templates.clone(),
             envs: [env(Lang::Zh), env(Lang::En)],
             limiter: guard::RateLimiter::new(config.rate_per_minute),
+            recovery_limiter: guard::RateLimiter::with_window(
+                links::RECOVERY_PER_CODE_PER_HOUR,
+                std::time::Duration::from_secs(3600),
+            ),
             secure_cookies: config.secure_cookies,
             min_group: config.min_group,
             dummy_hash: auth::hash_password("no such user")?,
@@ -159,7 +166,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/d/{token}/review", get(firm::review))
         .route("/d/{token}/submit", post(firm::submit))
-        .route("/r/{token}", get(firm::done))
+        .route("/d/{token}", get(links::firm_page))
+        .route("/d/{token}/recovery-code", post(links::make_recovery_code))
+        .route("/recover", get(links::recover_page).post(links::recover))
+        .route("/r/{token}", get(links::report_page))
         .route("/r/{token}/{file}", get(firm::download))
         .route("/office/login", get(office::login_page).post(office::login))
         .route("/office/logout", post(office::logout))

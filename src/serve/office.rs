@@ -252,7 +252,7 @@ pub async fn dashboard(
         lang,
         "serve_office.html",
         context! { csrf => csrf.0, lang => lang.code(), here => "/office",
-            user => user.name, scope => user.region_prefix, filters => minijinja::Value::from(minijinja::value::Serde(&f)), query,
+            user => user.name, scope_name => (!user.region_prefix.is_empty()).then(|| crate::answers::names::region_name(&user.region_prefix)), scope => user.region_prefix, filters => minijinja::Value::from(minijinja::value::Serde(&f)), query,
             region => filter.region_prefix, summary => minijinja::Value::from(minijinja::value::Serde(&summary)) },
     )
 }

@@ -10,7 +10,7 @@ use std::sync::Mutex;
 /// A submitted answer sheet as stored: one version of one firm's assessment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredSubmission {
-    /// The firm's link token (its identity; no account).
+    /// The firm's identity ([`DraftLinks::firm`]; no account).
     pub firm: String,
     /// 1 for the first submission, +1 for each edit.
     pub version: u32,
@@ -57,14 +57,66 @@ pub struct OfficeUser {
     pub password_hash: String,
 }
 
+/// A draft's identity and its two links: separate capabilities, each 128 random bits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftLinks {
+    /// The firm's identity in the submissions, never a link. A draft made before the links were
+    /// split keeps its first link token here (that token is also its edit link until recovered).
+    pub firm: String,
+    /// Opens the questionnaire: read, edit and submit (`/d/<edit>/…`).
+    pub edit: String,
+    /// Opens the latest submission's report and downloads, nothing else (`/r/<report>`).
+    pub report: String,
+}
+
+/// A stored 取回码: the hash that may recover one draft's edit link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecoveryEntry {
+    pub firm: String,
+    /// Argon2 PHC string of the normalised code.
+    pub code_hash: String,
+}
+
+/// Where a 取回码 is looked up: the credit code and the code's first characters (its selector),
+/// stored in clear so that an attempt checks about one hash, and so that drafts someone else starts
+/// under the same credit code cannot crowd a firm's own 取回码 out of the look-up.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecoveryKey {
+    pub credit_code: String,
+    pub selector: String,
+}
+
+/// At most this many drafts are tried for one key (newest 取回码 first), so an attempt costs a
+/// bounded number of hash checks.
+pub const MAX_RECOVERY_ENTRIES: usize = 8;
+
 /// The storage interface the handlers use. Calls block; the server runs them off the async workers.
 pub trait Storage: Send + Sync {
-    /// Create an empty draft under a fresh token.
-    fn create_draft(&self, token: &str, sheet: &str, now: i64) -> anyhow::Result<()>;
-    /// The draft's sheet JSON, if the token exists.
-    fn draft(&self, token: &str) -> anyhow::Result<Option<String>>;
+    /// Create an empty draft with its identity and links.
+    fn create_draft(&self, links: &DraftLinks, sheet: &str, now: i64) -> anyhow::Result<()>;
+    /// The draft's sheet JSON, if the edit token exists.
+    fn draft(&self, edit: &str) -> anyhow::Result<Option<String>>;
     /// Replace the draft's sheet; false when there is no such draft.
-    fn save_draft(&self, token: &str, sheet: &str, now: i64) -> anyhow::Result<bool>;
+    fn save_draft(&self, edit: &str, sheet: &str, now: i64) -> anyhow::Result<bool>;
+    /// The identity and links of the draft this edit token opens.
+    fn links(&self, edit: &str) -> anyhow::Result<Option<DraftLinks>>;
+    /// The firm whose report this report token opens.
+    fn report_firm(&self, report: &str) -> anyhow::Result<Option<String>>;
+    /// Store a 取回码 hash for the draft (replacing any earlier one) under the key it is looked up
+    /// by; false when there is no such draft.
+    fn set_recovery(
+        &self,
+        edit: &str,
+        key: &RecoveryKey,
+        code_hash: &str,
+        now: i64,
+    ) -> anyhow::Result<bool>;
+    /// The credit code the firm's current 取回码 recovers with, if it has one.
+    fn recovery_credit_code(&self, firm: &str) -> anyhow::Result<Option<String>>;
+    /// The 取回码 hashes stored under a key, newest first, at most [`MAX_RECOVERY_ENTRIES`].
+    fn recovery_entries(&self, key: &RecoveryKey) -> anyhow::Result<Vec<RecoveryEntry>>;
+    /// Give the firm's draft a new edit link; the old one stops working. False when no such firm.
+    fn replace_edit_link(&self, firm: &str, edit: &str) -> anyhow::Result<bool>;
     /// Store a new version of the firm's submission; returns it once the transaction committed.
     fn submit(&self, firm: &str, s: &NewSubmission, now: i64) -> anyhow::Result<u32>;
     /// The firm's latest submission.
@@ -80,8 +132,18 @@ pub trait Storage: Send + Sync {
     fn delete_session(&self, token: &str) -> anyhow::Result<()>;
 }
 
-/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[r#"
+/// One step of a schema migration: SQL, or Rust where the database cannot do it (secure random
+/// tokens).
+enum Step {
+    Sql(&'static str),
+    Rust(fn(&rusqlite::Transaction) -> anyhow::Result<()>),
+}
+
+/// Schema migrations, applied in order, each in one transaction; `PRAGMA user_version` records
+/// how many ran. A released migration is never edited; a change is a new one.
+const MIGRATIONS: &[&[Step]] = &[
+    &[Step::Sql(
+        r#"
 CREATE TABLE drafts (
     token TEXT PRIMARY KEY,
     sheet TEXT NOT NULL,
@@ -112,7 +174,47 @@ CREATE TABLE sessions (
     user TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
     expires_at INTEGER NOT NULL
 );
-"#];
+"#,
+    )],
+    // 2: separate report and edit links, and the 取回码. The old link token stays the firm's
+    // identity and its edit link; each draft gets a new report token.
+    &[
+        Step::Sql(
+            r#"
+ALTER TABLE drafts RENAME COLUMN token TO firm;
+ALTER TABLE drafts ADD COLUMN edit_token TEXT;
+ALTER TABLE drafts ADD COLUMN report_token TEXT;
+ALTER TABLE drafts ADD COLUMN credit_code TEXT;
+ALTER TABLE drafts ADD COLUMN recovery_selector TEXT;
+ALTER TABLE drafts ADD COLUMN recovery_hash TEXT;
+ALTER TABLE drafts ADD COLUMN recovery_set_at INTEGER;
+UPDATE drafts SET edit_token = firm;
+"#,
+        ),
+        Step::Rust(give_drafts_report_tokens),
+        Step::Sql(
+            r#"
+CREATE UNIQUE INDEX drafts_edit_token ON drafts (edit_token);
+CREATE UNIQUE INDEX drafts_report_token ON drafts (report_token);
+CREATE INDEX drafts_recovery ON drafts (credit_code, recovery_selector);
+"#,
+        ),
+    ],
+];
+
+/// Migration 2: a fresh report token for every draft that has none (from the system's randomness,
+/// as every other token, not SQLite's `randomblob`).
+fn give_drafts_report_tokens(tx: &rusqlite::Transaction) -> anyhow::Result<()> {
+    let firms: Vec<String> = tx
+        .prepare("SELECT firm FROM drafts WHERE report_token IS NULL")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let mut set = tx.prepare("UPDATE drafts SET report_token = ?2 WHERE firm = ?1")?;
+    for firm in firms {
+        set.execute(params![firm, super::auth::random_token()?])?;
+    }
+    Ok(())
+}
 
 /// SQLite storage: one connection behind a mutex (SQLite writes one transaction at a time anyway).
 pub struct SqliteStorage {
@@ -147,10 +249,15 @@ impl SqliteStorage {
                 MIGRATIONS.len()
             );
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(done) {
+        for (i, steps) in MIGRATIONS.iter().enumerate().skip(done) {
             let tx = conn.transaction()?;
-            tx.execute_batch(sql)
+            for step in *steps {
+                match step {
+                    Step::Sql(sql) => tx.execute_batch(sql).map_err(anyhow::Error::from),
+                    Step::Rust(f) => f(&tx),
+                }
                 .with_context(|| format!("migration {}", i + 1))?;
+            }
             tx.pragma_update(None, "user_version", i as i64 + 1)?;
             tx.commit()?;
         }
@@ -197,27 +304,111 @@ fn starts_with_pattern(prefix: &str) -> String {
 }
 
 impl Storage for SqliteStorage {
-    fn create_draft(&self, token: &str, sheet: &str, now: i64) -> anyhow::Result<()> {
+    fn create_draft(&self, links: &DraftLinks, sheet: &str, now: i64) -> anyhow::Result<()> {
         self.conn().execute(
-            "INSERT INTO drafts (token, sheet, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)",
-            params![token, sheet, now],
+            "INSERT INTO drafts (firm, edit_token, report_token, sheet, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+            params![links.firm, links.edit, links.report, sheet, now],
         )?;
         Ok(())
     }
 
-    fn draft(&self, token: &str) -> anyhow::Result<Option<String>> {
+    fn draft(&self, edit: &str) -> anyhow::Result<Option<String>> {
         Ok(self
             .conn()
-            .query_row("SELECT sheet FROM drafts WHERE token = ?1", [token], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT sheet FROM drafts WHERE edit_token = ?1",
+                [edit],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
-    fn save_draft(&self, token: &str, sheet: &str, now: i64) -> anyhow::Result<bool> {
+    fn save_draft(&self, edit: &str, sheet: &str, now: i64) -> anyhow::Result<bool> {
         let n = self.conn().execute(
-            "UPDATE drafts SET sheet = ?2, updated_at = ?3 WHERE token = ?1",
-            params![token, sheet, now],
+            "UPDATE drafts SET sheet = ?2, updated_at = ?3 WHERE edit_token = ?1",
+            params![edit, sheet, now],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn links(&self, edit: &str) -> anyhow::Result<Option<DraftLinks>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT firm, edit_token, report_token FROM drafts WHERE edit_token = ?1",
+                [edit],
+                |r| {
+                    Ok(DraftLinks {
+                        firm: r.get(0)?,
+                        edit: r.get(1)?,
+                        report: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn report_firm(&self, report: &str) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT firm FROM drafts WHERE report_token = ?1",
+                [report],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
+    fn set_recovery(
+        &self,
+        edit: &str,
+        key: &RecoveryKey,
+        code_hash: &str,
+        now: i64,
+    ) -> anyhow::Result<bool> {
+        let n = self.conn().execute(
+            "UPDATE drafts SET credit_code = ?2, recovery_selector = ?3, recovery_hash = ?4,
+                recovery_set_at = ?5
+             WHERE edit_token = ?1",
+            params![edit, key.credit_code, key.selector, code_hash, now],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn recovery_credit_code(&self, firm: &str) -> anyhow::Result<Option<String>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT credit_code FROM drafts WHERE firm = ?1 AND recovery_hash IS NOT NULL",
+                [firm],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+    }
+
+    fn recovery_entries(&self, key: &RecoveryKey) -> anyhow::Result<Vec<RecoveryEntry>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT firm, recovery_hash FROM drafts
+             WHERE credit_code = ?1 AND recovery_selector = ?2 AND recovery_hash IS NOT NULL
+             ORDER BY recovery_set_at DESC LIMIT ?3",
+        )?;
+        let limit = MAX_RECOVERY_ENTRIES as i64;
+        let rows = stmt.query_map(params![key.credit_code, key.selector, limit], |r| {
+            Ok(RecoveryEntry {
+                firm: r.get(0)?,
+                code_hash: r.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn replace_edit_link(&self, firm: &str, edit: &str) -> anyhow::Result<bool> {
+        let n = self.conn().execute(
+            "UPDATE drafts SET edit_token = ?2 WHERE firm = ?1",
+            params![firm, edit],
         )?;
         Ok(n == 1)
     }
@@ -384,13 +575,23 @@ mod tests {
         assert!(s.submissions(&f("5_", false)).unwrap().is_empty());
     }
 
+    fn links(firm: &str) -> DraftLinks {
+        DraftLinks {
+            firm: firm.into(),
+            edit: format!("{firm}-edit"),
+            report: format!("{firm}-report"),
+        }
+    }
+
     #[test]
     fn drafts_save_and_sessions_expire() {
         let s = SqliteStorage::in_memory().unwrap();
-        s.create_draft("t", "{}", 1).unwrap();
-        assert!(s.save_draft("t", "{\"a\":1}", 2).unwrap());
+        s.create_draft(&links("t"), "{}", 1).unwrap();
+        assert!(s.save_draft("t-edit", "{\"a\":1}", 2).unwrap());
         assert!(!s.save_draft("nope", "{}", 2).unwrap());
-        assert_eq!(s.draft("t").unwrap().as_deref(), Some("{\"a\":1}"));
+        assert_eq!(s.draft("t-edit").unwrap().as_deref(), Some("{\"a\":1}"));
+        // The identity and the report token open no draft.
+        assert!(s.draft("t").unwrap().is_none() && s.draft("t-report").unwrap().is_none());
         s.put_user(&OfficeUser {
             name: "u".into(),
             region_prefix: "5101".into(),
@@ -402,5 +603,101 @@ mod tests {
         assert!(s.session_user("k", 100).unwrap().is_none());
         s.delete_session("k").unwrap();
         assert!(s.session_user("k", 50).unwrap().is_none());
+    }
+
+    fn key(credit_code: &str, selector: &str) -> RecoveryKey {
+        RecoveryKey {
+            credit_code: credit_code.into(),
+            selector: selector.into(),
+        }
+    }
+
+    #[test]
+    fn links_are_separate_and_the_edit_link_can_be_replaced() {
+        let s = SqliteStorage::in_memory().unwrap();
+        s.create_draft(&links("f"), "{}", 1).unwrap();
+        assert_eq!(s.links("f-edit").unwrap(), Some(links("f")));
+        assert!(s.links("f-report").unwrap().is_none());
+        assert_eq!(s.report_firm("f-report").unwrap().as_deref(), Some("f"));
+        assert!(s.report_firm("f-edit").unwrap().is_none());
+
+        assert_eq!(s.recovery_credit_code("f").unwrap(), None);
+        assert!(
+            s.set_recovery("f-edit", &key("91330381MA2HXXXX1X", "7K"), "h1", 5)
+                .unwrap()
+        );
+        assert!(
+            !s.set_recovery("nope", &key("91330381MA2HXXXX1X", "7K"), "h", 5)
+                .unwrap()
+        );
+        assert_eq!(
+            s.recovery_credit_code("f").unwrap().as_deref(),
+            Some("91330381MA2HXXXX1X")
+        );
+        let entries = s
+            .recovery_entries(&key("91330381MA2HXXXX1X", "7K"))
+            .unwrap();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(
+            (entries[0].firm.as_str(), entries[0].code_hash.as_str()),
+            ("f", "h1")
+        );
+        for other in [
+            key("91330381MA2HXXXX2X", "7K"),
+            key("91330381MA2HXXXX1X", "7M"),
+        ] {
+            assert!(s.recovery_entries(&other).unwrap().is_empty(), "{other:?}");
+        }
+
+        assert!(s.replace_edit_link("f", "f-edit2").unwrap());
+        assert!(
+            s.draft("f-edit").unwrap().is_none(),
+            "the old edit link stops working"
+        );
+        assert_eq!(s.draft("f-edit2").unwrap().as_deref(), Some("{}"));
+        assert_eq!(s.report_firm("f-report").unwrap().as_deref(), Some("f"));
+    }
+
+    #[test]
+    fn migration_keeps_old_links_for_editing_and_adds_report_tokens() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let Step::Sql(v1) = MIGRATIONS[0][0] else {
+            panic!("migration 1 is SQL")
+        };
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(v1).unwrap();
+        for t in ["a".repeat(32), "b".repeat(32)] {
+            tx.execute(
+                "INSERT INTO drafts (token, sheet, created_at, updated_at) VALUES (?1, '{}', 1, 1)",
+                [&t],
+            )
+            .unwrap();
+        }
+        tx.execute(
+            &format!("INSERT INTO submissions ({SUBMISSION_COLUMNS}) VALUES (?1, 1, 'm', '1', NULL, NULL, NULL, '{{}}', 1)"),
+            ["a".repeat(32)],
+        )
+        .unwrap();
+        tx.pragma_update(None, "user_version", 1).unwrap();
+        tx.commit().unwrap();
+
+        let s = SqliteStorage::setup(conn).unwrap();
+        let a = s
+            .links(&"a".repeat(32))
+            .unwrap()
+            .expect("the old link edits");
+        let b = s.links(&"b".repeat(32)).unwrap().unwrap();
+        assert_eq!(a.firm, "a".repeat(32));
+        assert!(super::super::auth::is_token(&a.report) && a.report != a.edit);
+        assert_ne!(a.report, b.report);
+        assert!(
+            s.report_firm(&a.edit).unwrap().is_none(),
+            "the old link is no report link"
+        );
+        let firm = s.report_firm(&a.report).unwrap().unwrap();
+        assert_eq!(s.latest(&firm).unwrap().unwrap().version, 1);
+        // Migrating again changes nothing.
+        let again = SqliteStorage::setup(s.conn.into_inner().unwrap()).unwrap();
+        assert_eq!(again.links(&"a".repeat(32)).unwrap(), Some(a));
     }
 }

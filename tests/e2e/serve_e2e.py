@@ -5,7 +5,8 @@ Usage: serve_e2e.py BASE_URL     e.g. serve_e2e.py http://127.0.0.1:41234
 
 Starts nothing itself: the server must already listen at BASE_URL (tests/serve_browser.rs starts one).
 Walks the firm's whole path as a person would, by clicking the controls the pages render: start, the
-enterprise profile, every questionnaire page (every item answered), review, submit, the report.
+enterprise profile, every questionnaire page (every item answered), review, submit, the firm's page
+with its two links, a 取回码 and the recovery of the edit link with it, the report.
 
 Exit status: 0 passed; 1 a check failed (the message says which, on stderr); 77 Selenium, chromedriver
 or Chromium is missing (the message names the install step).
@@ -281,17 +282,22 @@ def run(driver, base):
     check(submit.text.strip() == "提交", f"submit button reads {submit.text!r}")
     click_and_load(driver, submit, "review: 提交")
 
-    # The report page.
-    check(driver.current_url.endswith(f"/r/{token}"), f"after submit: at {driver.current_url}")
-    check_name_is_text(driver, "report page")
-    level = one(driver, "main .big", "level on the report page").text.strip()
-    check(LEVEL.match(level), f"report page: level reads {level!r}")
-    check(level == preview, f"report page says {level}, the review said {preview}")
+    # The firm's page (behind the edit link).
+    check(driver.current_url.endswith(f"/d/{token}"), f"after submit: at {driver.current_url}")
+    check_name_is_text(driver, "firm's page")
+    level = one(driver, "main .big", "level on the firm's page").text.strip()
+    check(LEVEL.match(level), f"firm's page: level reads {level!r}")
+    check(level == preview, f"firm's page says {level}, the review said {preview}")
     body = driver.find_element("tag name", "body").text
-    check(re.search(r"已提交第\s*1\s*版", body), "report page: no 'submission version 1'")
+    check(re.search(r"已提交第\s*1\s*版", body), "firm's page: no 'submission version 1'")
+    report = check_links_and_recovery(driver, base, token)
 
-    # The full HTML report (same as `smedx report`).
-    link = one(driver, f"main a[href='/r/{token}/report.html']", "link to the full report")
+    # The full HTML report (same as `smedx report`), behind the report link.
+    driver.get(f"{base}/r/{report}")
+    check_name_is_text(driver, "report page")
+    check(one(driver, "main .big", "level on the report page").text.strip() == level,
+          "the report page shows another level")
+    link = one(driver, f"main a[href='/r/{report}/report.html']", "link to the full report")
     click_and_load(driver, link, "查看诊断报告")
     text = driver.find_element("tag name", "body").text
     check(level in text, f"full report: level {level} not shown")
@@ -305,6 +311,48 @@ def run(driver, base):
           f"level {level}; {len(warnings)} review warning(s)")
     for w in warnings:
         print(f"  warning: {w}")
+
+
+def check_links_and_recovery(driver, base, edit):
+    """The firm's page shows two different links; the report link opens no edit page; a 取回码
+    made on the firm's page recovers the edit link. Returns the report token."""
+    links = [c.text.strip() for c in css(driver, "main code.link")]
+    check(len(links) == 2, f"firm's page: expected the edit and the report link, found {links}")
+    check(links[0].endswith(f"/d/{edit}"), f"firm's page: first link is {links[0]!r}")
+    check(re.search(r"/r/[0-9a-f]{32}$", links[1]), f"firm's page: report link is {links[1]!r}")
+    report = links[1].rsplit("/r/", 1)[1]
+    check(report != edit, "the report link carries the edit token")
+    body = driver.find_element("tag name", "body").text
+    check("报告链接（只读" in body and "不能：打开问卷、修改或提交" in body,
+          "firm's page: what the report link allows is not said")
+
+    make = one(driver, "main form[action$='/recovery-code'] button", "button to make a 取回码")
+    click_and_load(driver, make, "生成取回码")
+    code = one(driver, "main .big.code", "the new 取回码").text.strip()
+    check(re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", code), f"取回码 reads {code!r}")
+
+    # The report link opens no edit page, and its page offers no way to edit.
+    for path in ["", "/profile", "/page/1", "/review"]:
+        driver.get(f"{base}/d/{report}{path}")
+        status = one(driver, "main h1", "heading").text.strip()
+        check(status == "404", f"/d/<report token>{path} opened a page ({status!r})")
+    driver.get(f"{base}/r/{report}")
+    check(not css(driver, "a[href^='/d/']"), "the report page links to an edit page")
+    check(edit not in driver.page_source, "the report page shows the edit token")
+
+    # Recovery: credit code and 取回码 typed as a person might (lower case, spaces).
+    driver.get(base + "/")
+    click_and_load(driver, one(driver, "main a[href='/recover']", "link to 找回编辑链接"), "找回编辑链接")
+    type_into(one(driver, "main input[name=credit_code]", "credit code field"), PROFILE["credit_code"])
+    type_into(one(driver, "main input[name=code]", "取回码 field"), code.lower().replace("-", " "))
+    click_and_load(driver, one(driver, "main form button[type=submit]", "找回 button"), "找回")
+    new = one(driver, "main a[href^='/d/']", "the new edit link").get_attribute("href")
+    check(new.rsplit("/d/", 1)[1] != edit, "recovery gave the old edit link back")
+    driver.get(f"{base}/d/{edit}/profile")
+    check(one(driver, "main h1", "heading").text.strip() == "404", "the old edit link still opens the draft")
+    driver.get(new)
+    check_name_is_text(driver, "firm's page after recovery")
+    return report
 
 
 def check_name_is_text(driver, where):

@@ -223,7 +223,7 @@ pub fn first_answers(html: &str) -> Vec<(String, String)> {
     out
 }
 
-/// Walk the whole questionnaire as a browser would and submit; returns the firm's token.
+/// Walk the whole questionnaire as a browser would and submit; returns the firm's edit token.
 pub fn complete_assessment(c: &mut Client, name: &str, region: &str) -> String {
     assert_eq!(c.get("/").status, 200);
     let r = c.post("/start", &[]);
@@ -260,6 +260,21 @@ pub fn complete_assessment(c: &mut Client, name: &str, region: &str) -> String {
     assert_eq!(review.status, 200);
     let r = c.post(&format!("/d/{token}/submit"), &[]);
     assert_eq!(r.status, 303, "{}", r.text());
-    assert_eq!(r.header("location").unwrap(), format!("/r/{token}"));
+    assert_eq!(r.header("location").unwrap(), format!("/d/{token}"));
+    token
+}
+
+/// The report token the firm's page (behind the edit token) shows.
+pub fn report_token(c: &mut Client, edit: &str) -> String {
+    let page = c.get(&format!("/d/{edit}"));
+    assert_eq!(page.status, 200);
+    let text = page.text();
+    let at = text
+        .find("/r/")
+        .expect("the firm's page shows a report link")
+        + 3;
+    let token = text[at..at + 32].to_string();
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token}");
+    assert_ne!(token, edit);
     token
 }
