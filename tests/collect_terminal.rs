@@ -23,11 +23,7 @@ fn text(s: &str) -> String {
 
 fn start(dir: &std::path::Path, args: &[&str]) -> PtySession {
     let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("smedx"));
-    // English diagnostics, which the expectations below read.
     cmd.current_dir(dir).args(args).env("TERM", "dumb");
-    cmd.env("LANG", "en_US.UTF-8")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES");
     spawn_command(cmd, Some(20_000)).expect("smedx starts in a pseudo-terminal")
 }
 
@@ -244,7 +240,7 @@ fn a_closed_input_keeps_the_progress() {
     assert!(saved.contains("name: \"Huaxing Machinery\""), "{saved}");
     // Without --resume, the file is not overwritten.
     let mut p = start(&dir.0, &["assess", "-o", "a.yaml"]);
-    expect(&mut p, "a.yaml exists already");
+    expect(&mut p, "a.yaml 已经存在");
     expect(&mut p, "smedx assess --resume a.yaml");
 }
 

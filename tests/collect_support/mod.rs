@@ -319,13 +319,9 @@ pub struct Run {
 }
 
 pub fn smedx(dir: &Path, args: &[&str]) -> Run {
-    // English output: the assertions of the collect tests read English diagnostics.
     let out = assert_cmd::Command::cargo_bin("smedx")
         .unwrap()
         .current_dir(dir)
-        .env("LANG", "en_US.UTF-8")
-        .env_remove("LC_ALL")
-        .env_remove("LC_MESSAGES")
         .args(args)
         .output()
         .unwrap();
