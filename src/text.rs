@@ -107,34 +107,6 @@ pub fn format_number(n: f64) -> String {
     }
 }
 
-/// A number as people type it in a field that says what it expects: full-width digits (`４５`),
-/// thousands separators (`1,200`, `1，200`), and a trailing unit that is the field's own (`45人`,
-/// `6000万元` when `unit` is `人` or `万元`; `名` counts as `人`). `None` when it is no number, or
-/// its unit is another (`6000元` for a field in 万元 is refused rather than misread).
-pub fn normalise_number(written: &str, unit: Option<&str>) -> Option<f64> {
-    let ascii: String = written
-        .trim()
-        .chars()
-        .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            '．' => '.',
-            '－' => '-',
-            c => c,
-        })
-        .filter(|c| !matches!(c, ',' | '，' | ' '))
-        .collect();
-    let end = ascii
-        .char_indices()
-        .find(|(_, c)| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+')))
-        .map_or(ascii.len(), |(i, _)| i);
-    let (number, suffix) = ascii.split_at(end);
-    let suffix = suffix.trim();
-    let unit_ok = suffix.is_empty()
-        || unit.is_some_and(|u| suffix == u || (u == "人" && matches!(suffix, "名" | "位")));
-    let n: f64 = number.parse().ok().filter(|n: &f64| n.is_finite())?;
-    unit_ok.then_some(n)
-}
-
 /// The closest known name, for "did you mean" hints.
 pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     known
@@ -195,22 +167,54 @@ pub fn section_number(lang: Lang, n: u32) -> String {
     }
 }
 
+/// A number as people type it into a form field that says what it expects: full-width digits and
+/// signs (`４５`), thousands separators (`6,000`), spaces, and a trailing unit from `units` with its
+/// factor (`45人`, `1.2亿元` with `("亿元", 10000.0)` → 12000). `None` when anything else is left.
+pub fn typed_number(text: &str, units: &[(&str, f64)]) -> Option<f64> {
+    let mut t: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '．' | '。' => '.',
+            '－' | '−' => '-',
+            '＋' => '+',
+            '％' => '%',
+            '，' => ',',
+            other => other,
+        })
+        .collect();
+    let mut factor = 1.0;
+    let mut by_length: Vec<&(&str, f64)> = units.iter().filter(|(u, _)| !u.is_empty()).collect();
+    by_length.sort_by_key(|(u, _)| std::cmp::Reverse(u.chars().count()));
+    if let Some((unit, f)) = by_length.into_iter().find(|(u, _)| t.ends_with(u)) {
+        t.truncate(t.len() - unit.len());
+        factor = *f;
+    }
+    // Commas only as thousands separators: every group after the first has three digits.
+    if t.contains(',') {
+        let mut groups = t.split(',');
+        let head = groups.next().unwrap_or("");
+        let ok = !head.is_empty()
+            && groups.all(|g| {
+                g.len() >= 3
+                    && g.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+                    && (g.len() == 3 || g.as_bytes()[3] == b'.')
+            });
+        if !ok {
+            return None;
+        }
+        t.retain(|c| c != ',');
+    }
+    t.parse::<f64>()
+        .ok()
+        .map(|n| n * factor)
+        .filter(|n| n.is_finite())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn numbers_are_read_as_typed() {
-        assert_eq!(normalise_number("４５", Some("人")), Some(45.0));
-        assert_eq!(normalise_number("45人", Some("人")), Some(45.0));
-        assert_eq!(normalise_number("45名", Some("人")), Some(45.0));
-        assert_eq!(normalise_number("6000万元", Some("万元")), Some(6000.0));
-        assert_eq!(normalise_number("1，200.5", None), Some(1200.5));
-        assert_eq!(normalise_number("6000元", Some("万元")), None);
-        assert_eq!(normalise_number("45人", None), None);
-        assert_eq!(normalise_number("很多", Some("人")), None);
-        assert_eq!(normalise_number("", None), None);
-    }
 
     #[test]
     fn section_numbers_read_as_written() {
@@ -219,6 +223,45 @@ mod tests {
             .into();
         assert_eq!(zh, ["一、", "九、", "十、", "十一、", "二十、", "二十三、"]);
         assert_eq!(section_number(Lang::En, 12), "12. ");
+    }
+
+    #[test]
+    fn numbers_as_typed_into_forms() {
+        let people = [("人", 1.0)];
+        let wan = [("万元", 1.0), ("万", 1.0), ("亿元", 10000.0)];
+        assert_eq!(typed_number("45人", &people), Some(45.0));
+        assert_eq!(typed_number(" ４５ 人", &people), Some(45.0));
+        assert_eq!(typed_number("6000万元", &wan), Some(6000.0));
+        assert_eq!(typed_number("6,000", &wan), Some(6000.0));
+        assert_eq!(typed_number("1.2亿元", &wan), Some(12000.0));
+        assert_eq!(typed_number("３６．５", &[]), Some(36.5));
+        assert_eq!(typed_number("45人左右", &people), None);
+        assert_eq!(
+            typed_number("6000元", &wan),
+            None,
+            "another unit is not guessed"
+        );
+        assert_eq!(
+            typed_number("1,5", &[]),
+            None,
+            "a decimal comma is not a thousands separator"
+        );
+        assert_eq!(typed_number("人", &people), None);
+        for odd in [
+            "1,a人",
+            "1,人人",
+            ",",
+            "1,",
+            "－",
+            "１，０００．５",
+            "∞",
+            "NaN",
+            "1e999",
+        ] {
+            let _ = typed_number(odd, &people); // never panics
+        }
+        assert_eq!(typed_number("１，０００．５", &[]), Some(1000.5));
+        assert_eq!(typed_number("1e999", &[]), None, "not finite");
     }
 }
 

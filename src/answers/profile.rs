@@ -148,9 +148,7 @@ impl ProfileReader<'_> {
                     let unit = field.unit.clone().unwrap_or_default();
                     // `45人`, `６０００万元`: a number as people type it, which YAML cannot take.
                     let typed = match &node.value {
-                        Value::String(s) => {
-                            crate::text::normalise_number(s, Some(&unit.zh)).map(|n| (s, n))
-                        }
+                        Value::String(s) => field.typed_number(s).map(|n| (s, n)),
                         _ => None,
                     };
                     let variant = match typed {

@@ -7,6 +7,7 @@ mod firm;
 pub mod guard;
 mod links;
 mod office;
+pub mod profile_form;
 pub mod questionnaire;
 pub mod storage;
 
