@@ -388,7 +388,11 @@ fn lint_says_when_a_dimension_is_too_large_for_the_two_round_comparison() {
     assert_eq!(warned.len(), 1, "{:#?}", loaded.diagnostics);
     // Placed at `points: 1000` (line 7) and naming the limit.
     assert_eq!(warned[0].line(), 7);
-    assert!(warned[0].message.contains("`wide`") && warned[0].message.contains("655.35"));
+    let message = warned[0].message_in(smedx::text::Lang::En);
+    assert!(
+        message.contains("`wide`") && message.contains("655.35"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -230,14 +230,7 @@ pub(crate) fn resolve_model(spec: &str) -> Option<crate::model::Model> {
 
 /// The diagnostic for an output file that exists (answers are never overwritten silently).
 pub(crate) fn output_exists(path: &Path) -> Diagnostic {
-    Diagnostic::error(
-        "output-exists",
-        format!(
-            "{} exists already; smedx will not overwrite it",
-            path.display()
-        ),
-    )
-    .help("choose another file name, or pass --force to overwrite it")
+    Diagnostic::error("output-exists").arg("file", path.display().to_string())
 }
 
 /// Write `text` to standard output (a closed pipe ends the writing quietly).

@@ -107,11 +107,10 @@ fn load_policies(dir: Option<&Path>, report: &mut Report) -> Vec<Policy> {
                     .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
                     .collect(),
                 Err(e) => {
-                    report.extend([Diagnostic::error(
-                        "file-unreadable",
-                        format!("cannot read policies folder {}: {e}", d.display()),
-                    )
-                    .help("give a folder of policies *.yaml files")]);
+                    report.extend([Diagnostic::error("file-unreadable")
+                        .variant("policies")
+                        .arg("file", d.display().to_string())
+                        .arg("reason", crate::source_file::io_reason(&e))]);
                     return Vec::new();
                 }
             };
@@ -181,20 +180,17 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let model = loaded.model;
     let top = model.levels.last().map_or(0, |r| r.level);
     if let Some(t) = args.target.filter(|t| *t > top) {
-        diagnostics.extend([Diagnostic::error(
-            "bad-target",
-            format!("--target {t}: model `{}` has levels 1–{top}", model.id),
-        )
-        .help(format!("choose a target from 1 to {top}"))]);
+        diagnostics.extend([Diagnostic::error("bad-target")
+            .arg("target", t)
+            .quoted("model", &model.id)
+            .arg("top", top)]);
         print_report(&diagnostics, DiagFormat::Human);
         return Ok(Outcome::Invalid);
     }
     if let Some(dir) = args.templates.as_deref().filter(|d| !d.is_dir()) {
-        diagnostics.extend([Diagnostic::error(
-            "file-unreadable",
-            format!("--templates {}: no such folder", dir.display()),
-        )
-        .help("give a folder holding report.html, report.md, section_*.html|md, style.css or header.html")]);
+        diagnostics.extend([Diagnostic::error("file-unreadable")
+            .variant("templates")
+            .arg("file", dir.display().to_string())]);
         print_report(&diagnostics, DiagFormat::Human);
         return Ok(Outcome::Invalid);
     }
@@ -233,30 +229,24 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     if let Some(path) = &args.benchmark {
         let bench: crate::aggregate::benchmark::Benchmark =
             match crate::source_file::read_limited(path)
-                .map_err(|d| d.message)
+                .map_err(|d| d.message())
                 .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
                 .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
             {
                 Ok(b) => b,
                 Err(e) => {
-                    diagnostics.extend([Diagnostic::error(
-                        "bad-benchmark",
-                        format!("cannot use {} as a benchmark: {e}", path.display()),
-                    )
-                    .help("give the JSON file written by `smedx aggregate ... --benchmark FILE`")]);
+                    diagnostics.extend([Diagnostic::error("bad-benchmark")
+                        .arg("file", path.display().to_string())
+                        .arg("reason", e)]);
                     print_report(&diagnostics, DiagFormat::Human);
                     return Ok(Outcome::Invalid);
                 }
             };
         if bench.model.id != model.id {
-            diagnostics.extend([Diagnostic::warning(
-                "model-mismatch",
-                format!(
-                    "the benchmark was computed with model `{}`, the report uses `{}`",
-                    bench.model.id, model.id
-                ),
-            )
-            .help("aggregate with the same model")]);
+            diagnostics.extend([Diagnostic::warning("model-mismatch")
+                .variant("benchmark")
+                .quoted("sheet_model", &bench.model.id)
+                .quoted("model", &model.id)]);
             print_report(&diagnostics, DiagFormat::Human);
         }
         ctx.peers = report::peer_view(&model, &ctx.assessment, &bench);
@@ -281,7 +271,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 msg.push_str(&format!(": {c}"));
                 cause = c.source();
             }
-            diagnostics.extend([Diagnostic::error("template-error", msg).help("fix the template in the --templates folder (minijinja syntax), or remove it to use the bundled one")]);
+            diagnostics.extend([Diagnostic::error("template-error").arg("reason", msg)]);
             print_report(&diagnostics, DiagFormat::Human);
             return Ok(Outcome::Invalid);
         }
@@ -306,15 +296,9 @@ fn template_links_out(dir: &Path) -> Vec<Diagnostic> {
         .filter_map(|path| {
             let real = report::outside_folder(dir, &path)?;
             Some(
-                Diagnostic::error(
-                    "template-outside-folder",
-                    format!(
-                        "{} is a link to {}, outside the templates folder",
-                        path.display(),
-                        real.display()
-                    ),
-                )
-                .help("copy the file into the templates folder instead of linking to it, or remove the link"),
+                Diagnostic::error("template-outside-folder")
+                    .arg("file", path.display().to_string())
+                    .arg("target", real.display().to_string()),
             )
         })
         .collect()

@@ -12,7 +12,7 @@
 use super::cells::{CellValue, Place};
 use super::flat::{Column, Record};
 use super::xlsform::FormNames;
-use crate::diag::Diagnostic;
+use crate::diag::{Arg, Diagnostic};
 use crate::model::Model;
 use crate::model::item::Input;
 use crate::text::Lang;
@@ -109,21 +109,18 @@ impl Table {
             if rows.last().is_none_or(|last| last.line != r + 1) {
                 let max_cells = usize::try_from(limits.cells).unwrap_or(usize::MAX);
                 if rows.len().saturating_mul(width) > max_cells.saturating_mul(4) {
-                    return Err(Diagnostic::error(
-                        "workbook-too-large",
-                        format!("{file}: the sheet `{sheet}` is too large to read as a batch"),
-                    )
-                    .in_file(file)
-                    .help("split the batch into several files"));
+                    return Err(Diagnostic::error("workbook-too-large")
+                        .arg("file", file)
+                        .quoted("sheet", sheet)
+                        .in_file(file));
                 }
                 if rows.len() > max_rows {
                     cut.push(
-                        Diagnostic::error(
-                            "too-many-rows",
-                            format!("{file} has more than {max_rows} rows; the rows from row {} on are not read", r + 1),
-                        )
-                        .in_file(file)
-                        .help("split the batch into several files (--max-rows raises the limit)"),
+                        Diagnostic::error("too-many-rows")
+                            .arg("file", file)
+                            .arg("limit", max_rows)
+                            .arg("line", r + 1)
+                            .in_file(file),
                     );
                     break;
                 }
@@ -189,9 +186,9 @@ impl Table {
         };
         let Some(header) = self.rows.first() else {
             batch.diagnostics.push(
-                Diagnostic::error("empty-file", format!("{} has no rows", self.file))
-                    .in_file(&self.file)
-                    .help("start from `smedx template --format csv`"),
+                Diagnostic::error("empty-file")
+                    .arg("file", &self.file)
+                    .in_file(&self.file),
             );
             return batch;
         };
@@ -206,17 +203,14 @@ impl Table {
             match column {
                 Some(col) => {
                     if let Some(first) = seen.get(&col) {
-                        batch.diagnostics.push(self.diag(
-                            Diagnostic::error(
-                                "duplicate-column",
-                                format!(
-                                    "column `{h}` says the same as column {}; only the first is read",
-                                    first + 1
-                                ),
-                            )
-                            .help("remove one of the two columns"),
-                            &place,
-                        ));
+                        batch.diagnostics.push(
+                            self.diag(
+                                Diagnostic::error("duplicate-column")
+                                    .quoted("column", h)
+                                    .arg("first", first + 1),
+                                &place,
+                            ),
+                        );
                         columns.push(None);
                         continue;
                     }
@@ -225,33 +219,27 @@ impl Table {
                 None if h.is_empty() || is_meta(h) => {}
                 None => {
                     let near = crate::text::closest(h, model.items.iter().map(|i| i.id.as_str()));
-                    batch.diagnostics.push(self.diag(
-                        Diagnostic::warning(
-                            "unknown-column",
-                            format!("column `{h}` is no profile field or item of model `{}`; it is ignored", model.id),
-                        )
-                        .help(near.map_or_else(
-                            || "`smedx template --format csv` writes the header smedx reads".to_string(),
-                            |n| format!("did you mean `{n}`?"),
-                        )),
-                        &place,
-                    ));
+                    batch.diagnostics.push(
+                        self.diag(
+                            Diagnostic::warning("unknown-column")
+                                .quoted("column", h)
+                                .quoted("model", &model.id)
+                                .arg("hint", Arg::suggestion(near, [])),
+                            &place,
+                        ),
+                    );
                 }
             }
             columns.push(column);
         }
         if columns.iter().all(Option::is_none) {
             batch.diagnostics.push(self.diag(
-                Diagnostic::error(
-                    "unknown-header",
-                    format!("the first row of {} names no profile field and no item", self.file),
-                )
-                .help("the first row must be the header: `smedx template --format csv` writes it; an ODK/Kobo export must come from `smedx export --format xlsform`"),
+                Diagnostic::error("unknown-header").arg("file", &self.file),
                 &self.place(header.line, 0),
             ));
             return batch;
         }
-        let missing: Vec<&str> = model
+        let missing: Vec<crate::text::Text> = model
             .items
             .iter()
             .enumerate()
@@ -261,21 +249,17 @@ impl Table {
                         c.item() == Some(*i) && !matches!(c, Column::Note(_) | Column::Data(..))
                     })
             })
-            .map(|(_, item)| item.id.as_str())
+            .map(|(_, item)| item.title.clone())
             .collect();
         if !missing.is_empty() {
-            batch.diagnostics.push(self.diag(
-                Diagnostic::warning(
-                    "missing-column",
-                    format!(
-                        "the header has no column for {} required item(s): {}",
-                        missing.len(),
-                        missing.join(", ")
-                    ),
-                )
-                .help("rows of firms these items apply to cannot be complete; add the columns (smedx template --format csv)"),
-                &self.place(header.line, 0),
-            ));
+            batch.diagnostics.push(
+                self.diag(
+                    Diagnostic::warning("missing-column")
+                        .arg("count", missing.len())
+                        .arg("items", Arg::texts(&missing)),
+                    &self.place(header.line, 0),
+                ),
+            );
         }
         let mut data = &self.rows[1..];
         if let Some(second) = data.first()

@@ -892,8 +892,9 @@ impl Questionnaire {
                 continue;
             }
             let place = Place::Sheet(name.clone());
-            let what = if role == "profile" {
-                "the enterprise profile".to_string()
+            let d = Diagnostic::error("missing-sheet").quoted("sheet", name);
+            let d = if role == "profile" {
+                d.variant("profile")
             } else {
                 let n = model
                     .items
@@ -901,18 +902,9 @@ impl Questionnaire {
                     .enumerate()
                     .filter(|(i, it)| it.dimension == *role && !found[*i])
                     .count();
-                format!("{n} question(s)")
+                d.arg("count", n)
             };
-            diags.push(
-                Diagnostic::error(
-                    "missing-sheet",
-                    format!("the sheet `{name}` is missing from the workbook; it held {what}"),
-                )
-                .in_file(file)
-                .help(format!(
-                    "copy the sheet `{name}` back from the template (smedx template --format xlsx), or answer its questions there"
-                )),
-            );
+            diags.push(d.in_file(file));
             for (i, item) in model.items.iter().enumerate() {
                 if item.dimension == *role && !found[i] {
                     record.absent.push((i, place.clone()));
@@ -941,15 +933,18 @@ impl Questionnaire {
     }
 
     fn unknown_row(&self, r: &KeyRow, model: &Model) -> Diagnostic {
-        Diagnostic::warning(
-            "unknown-item",
-            format!("`{}` is not an item of model `{}`; the row is ignored", r.key, model.id),
-        )
-        .located(
-            Place::Cell { sheet: r.sheet.clone(), row: r.row, col: u32::from(COL_KEY) }
+        Diagnostic::warning("unknown-item")
+            .variant("row")
+            .quoted("item", &r.key)
+            .quoted("model", &model.id)
+            .located(
+                Place::Cell {
+                    sheet: r.sheet.clone(),
+                    row: r.row,
+                    col: u32::from(COL_KEY),
+                }
                 .location(&self.file),
-        )
-        .help("the workbook may be made for another model or version: pass it with --model, or copy the answers into a fresh template")
+            )
     }
 }
 
@@ -1126,22 +1121,18 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Collected, Diagnostic> {
     let unpacked = std::panic::catch_unwind(|| check_unpacked(bytes))
         .unwrap_or_else(|_| Err("the file is malformed".into()));
     unpacked.map_err(|e| {
-        Diagnostic::error(
-            "unpacked-too-large",
-            format!("{file} is refused as a workbook: {e}"),
-        )
-        .in_file(file)
-        .help("a questionnaire or batch workbook is far smaller; split a large batch into several files, or raise the limit with the flag named")
+        Diagnostic::error("unpacked-too-large")
+            .arg("file", file)
+            .arg("reason", e)
+            .in_file(file)
     })?;
     let loaded = std::panic::catch_unwind(|| load_sheets(bytes))
         .unwrap_or_else(|_| Err("the file is malformed".into()));
     let sheets = loaded.map_err(|e| {
-        Diagnostic::error(
-            "workbook-unreadable",
-            format!("{file} cannot be read as a workbook: {e}"),
-        )
-        .in_file(file)
-        .help("open it in Excel, WPS or LibreOffice and save it again as .xlsx")
+        Diagnostic::error("workbook-unreadable")
+            .arg("file", file)
+            .arg("reason", e.to_string())
+            .in_file(file)
     })?;
     let index: HashMap<(&str, u32, u32), &CellValue> = sheets
         .iter()
@@ -1194,12 +1185,9 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Collected, Diagnostic> {
         });
         if !looks_like_form {
             let Some((name, _, cells)) = data_sheets.iter().find(|(_, visible, _)| *visible) else {
-                return Err(Diagnostic::error(
-                    "workbook-empty",
-                    format!("{file} has no visible sheet"),
-                )
-                .in_file(file)
-                .help("export the submissions again, or give the CSV export"));
+                return Err(Diagnostic::error("workbook-empty")
+                    .arg("file", file)
+                    .in_file(file));
             };
             return tabular::Table::from_cells(file, name, cells).map(Collected::Table);
         }

@@ -469,7 +469,7 @@ pub fn environment(dir: Option<PathBuf>, lang: Lang) -> Environment<'static> {
                 }
                 return crate::source_file::SourceFile::read(&path)
                     .map(|source| Some(source.text))
-                    .map_err(|d| Error::new(ErrorKind::InvalidOperation, format!("cannot read template {}: {}", path.display(), d.message)));
+                    .map_err(|d| Error::new(ErrorKind::InvalidOperation, format!("cannot read template {}: {}", path.display(), d.message())));
             }
         }
         Ok(TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string()))
