@@ -120,7 +120,9 @@ fn check_save(
         .find(|(_, v)| v.chars().count() > MAX_FIELD_CHARS)
     {
         let zh = format!("字段 {k} 过长：最多 {MAX_FIELD_CHARS} 个字符，请缩短后再保存。");
-        let en = format!("Field {k} is too long: at most {MAX_FIELD_CHARS} characters; shorten it and save again.");
+        let en = format!(
+            "Field {k} is too long: at most {MAX_FIELD_CHARS} characters; shorten it and save again."
+        );
         return Err(st.fail(lang, StatusCode::PAYLOAD_TOO_LARGE, &zh, &en));
     }
     Ok(())

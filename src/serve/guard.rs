@@ -54,11 +54,17 @@ pub async fn csrf(secure: bool, body_read: Duration, req: Request, next: Next) -
         let bytes = match tokio::time::timeout(body_read, to_bytes(body, MAX_BODY)).await {
             Ok(Ok(bytes)) => bytes,
             Ok(Err(_)) => {
-                return (StatusCode::PAYLOAD_TOO_LARGE, "请求内容过大 / request body too large")
+                return (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "请求内容过大 / request body too large",
+                )
                     .into_response();
             }
             Err(_) => {
-                return (StatusCode::REQUEST_TIMEOUT, "请求内容超时 / request body too slow")
+                return (
+                    StatusCode::REQUEST_TIMEOUT,
+                    "请求内容超时 / request body too slow",
+                )
                     .into_response();
             }
         };
@@ -230,8 +236,18 @@ mod tests {
             assert!(is_local_path(ok), "{ok}");
         }
         for bad in [
-            "", "x", "//host", "/\t/host", "/\\host", "\\host", "/ /host", "/a//b", "/\u{7f}x",
-            "/\u{85}/host", "https://host", "/\r\nSet-Cookie: x",
+            "",
+            "x",
+            "//host",
+            "/\t/host",
+            "/\\host",
+            "\\host",
+            "/ /host",
+            "/a//b",
+            "/\u{7f}x",
+            "/\u{85}/host",
+            "https://host",
+            "/\r\nSet-Cookie: x",
         ] {
             assert!(!is_local_path(bad), "{bad:?}");
         }

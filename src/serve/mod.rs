@@ -247,7 +247,9 @@ pub fn run(config: Config, storage: Arc<dyn Storage>) -> anyhow::Result<()> {
                 let keep = s.drafts.keep_seconds;
                 match blocking(move || s.storage.sweep_drafts(now().saturating_sub(keep))).await {
                     Ok(0) => {}
-                    Ok(n) => eprintln!("smedx serve: 已删除 {n} 份过期未提交的问卷 / removed {n} expired drafts"),
+                    Ok(n) => eprintln!(
+                        "smedx serve: 已删除 {n} 份过期未提交的问卷 / removed {n} expired drafts"
+                    ),
                     Err(e) => eprintln!("smedx serve: sweeping drafts: {e:#}"),
                 }
             }

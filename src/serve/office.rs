@@ -235,7 +235,11 @@ fn summarise(st: &AppState, filter: &SubmissionFilter) -> anyhow::Result<Summary
 /// A new temporary folder that only this user may enter (0700); files made in it with
 /// [`std::fs::File::create`] are out of reach of other users whatever the umask.
 fn private_dir() -> anyhow::Result<tempfile::TempDir> {
-    Ok(tempfile::Builder::new().prefix("smedx-office-").tempdir()?)
+    let mut b = tempfile::Builder::new();
+    b.prefix("smedx-office-");
+    #[cfg(unix)]
+    b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    Ok(b.tempdir()?)
 }
 
 pub async fn dashboard(

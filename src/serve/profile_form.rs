@@ -70,8 +70,6 @@ pub fn apply_profile(draft: &mut Value, form: &[(String, String)]) -> Vec<Normal
                 (!words.is_empty()).then(|| json!(words))
             }
             (FieldKind::Number, _) => first(form, key).map(|t| match t.parse::<f64>() {
-                // A headcount of 2.5 people is kept as typed, so the check refuses it.
-                Ok(n) if f.whole && n.fract() != 0.0 => json!(t),
                 Ok(n) if n.is_finite() => json!(n),
                 _ => match f.typed_number(t) {
                     Some(n) => {

@@ -270,8 +270,12 @@ impl SqliteStorage {
                 p = path.display()
             );
         }
-        let storage = Self::setup(conn)
-            .with_context(|| format!("无法准备数据库 / cannot prepare database {}", path.display()))?;
+        let storage = Self::setup(conn).with_context(|| {
+            format!(
+                "无法准备数据库 / cannot prepare database {}",
+                path.display()
+            )
+        })?;
         for suffix in ["-wal", "-shm"] {
             let mut companion = path.as_os_str().to_owned();
             companion.push(suffix);
@@ -360,7 +364,9 @@ fn private_file_if_present(path: &Path) -> anyhow::Result<()> {
             let mode = meta.permissions().mode();
             if mode & 0o077 != 0 {
                 std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))
-                    .with_context(|| format!("cannot restrict the permissions of {}", path.display()))?;
+                    .with_context(|| {
+                        format!("cannot restrict the permissions of {}", path.display())
+                    })?;
             }
         }
     }
@@ -862,7 +868,10 @@ mod tests {
         assert_eq!(s.open_drafts("1.1.1.1").unwrap(), (1, 2));
         assert_eq!(s.sweep_drafts(100).unwrap(), 1);
         assert!(s.draft("old-edit").unwrap().is_none());
-        assert!(s.draft("sent-edit").unwrap().is_some(), "a submitted firm keeps its links");
+        assert!(
+            s.draft("sent-edit").unwrap().is_some(),
+            "a submitted firm keeps its links"
+        );
         assert!(s.draft("new-edit").unwrap().is_some(), "edited recently");
         assert_eq!(s.open_drafts("1.1.1.1").unwrap(), (0, 1));
     }
