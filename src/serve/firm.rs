@@ -104,16 +104,16 @@ async fn load_draft(st: &Arc<AppState>, token: &str, lang: Lang) -> Result<Value
 /// Longest text accepted in one form field, in characters (the body limit caps the whole form).
 pub const MAX_FIELD_CHARS: usize = 2000;
 
-/// Refuse a draft save that comes too often from one client, or with a field too long to be an
-/// answer.
-fn check_save(
+/// The refusal of a draft save that comes too often from one client, or with a field too long to
+/// be an answer.
+fn refuse_save(
     st: &AppState,
     lang: Lang,
     peer: SocketAddr,
     form: &[(String, String)],
-) -> Result<(), Response> {
+) -> Option<Response> {
     if !st.save_limiter.allow(peer.ip()) {
-        return Err(too_many(st, lang));
+        return Some(too_many(st, lang));
     }
     if let Some((k, _)) = form
         .iter()
@@ -123,9 +123,9 @@ fn check_save(
         let en = format!(
             "Field {k} is too long: at most {MAX_FIELD_CHARS} characters; shorten it and save again."
         );
-        return Err(st.fail(lang, StatusCode::PAYLOAD_TOO_LARGE, &zh, &en));
+        return Some(st.fail(lang, StatusCode::PAYLOAD_TOO_LARGE, &zh, &en));
     }
-    Ok(())
+    None
 }
 
 async fn save_draft(st: &Arc<AppState>, token: &str, draft: &Value) -> Result<(), Response> {
@@ -292,7 +292,7 @@ pub async fn save_profile(
     axum::Form(form): FormPairs,
 ) -> Response {
     let lang = lang_of(&headers);
-    if let Err(r) = check_save(&st, lang, peer, &form) {
+    if let Some(r) = refuse_save(&st, lang, peer, &form) {
         return r;
     }
     let mut draft = match load_draft(&st, &token, lang).await {
@@ -356,7 +356,7 @@ pub async fn save_dimension(
     axum::Form(form): FormPairs,
 ) -> Response {
     let lang = lang_of(&headers);
-    if let Err(r) = check_save(&st, lang, peer, &form) {
+    if let Some(r) = refuse_save(&st, lang, peer, &form) {
         return r;
     }
     let Some(i) = page_index(&st, &n) else {
