@@ -3,6 +3,7 @@
 pub mod code;
 
 use serde::Serialize;
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// How serious a diagnostic is. Errors make the input invalid (exit status 2).
@@ -205,6 +206,16 @@ impl Diagnostic {
 
     /// Human form, rustc-like, with the source line and a caret when `source` is given.
     pub fn render(&self, source: Option<&str>) -> String {
+        let line = self.location.pos().line;
+        let line_text = source
+            .filter(|_| line > 0)
+            .and_then(|text| text.lines().nth(line as usize - 1));
+        self.render_with_line(line_text)
+    }
+
+    /// Human form with `line_text`, the diagnostic's source line when known, cut to a window
+    /// around the column so that a long line is not repeated whole.
+    pub fn render_with_line(&self, line_text: Option<&str>) -> String {
         let kind = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
@@ -219,20 +230,13 @@ impl Diagnostic {
             Location::Text { .. } => self.location.pos(),
             _ => Pos::UNKNOWN,
         };
-        if let Some(text) = source.filter(|_| line > 0)
-            && let Some(line_text) = text.lines().nth(line as usize - 1)
-        {
+        if let Some(line_text) = line_text.filter(|_| line > 0) {
             let number = line.to_string();
             let pad = " ".repeat(number.len());
-            let line = line_text.trim_end_matches('\r');
-            let caret_at: usize = line
-                .chars()
-                .take(column.saturating_sub(1) as usize)
-                .map(display_width)
-                .sum();
+            let (shown, caret_at) = source_window(line_text.trim_end_matches('\r'), column);
             let _ = writeln!(
                 out,
-                "{pad} |\n{number} | {line}\n{pad} | {}^",
+                "{pad} |\n{number} | {shown}\n{pad} | {}^",
                 " ".repeat(caret_at)
             );
         }
@@ -240,6 +244,68 @@ impl Diagnostic {
             let _ = writeln!(out, "   = help: {help}");
         }
         out
+    }
+}
+
+/// Characters of a source line shown on each side of the column a diagnostic points at.
+const WINDOW_CHARS: usize = 60;
+
+/// The part of `line` shown under a diagnostic: at most [`WINDOW_CHARS`] characters either side
+/// of `column` (1-based, in characters), with `…` where it was cut; and the terminal cells before
+/// the caret.
+fn source_window(line: &str, column: u32) -> (String, usize) {
+    let at = column.saturating_sub(1) as usize;
+    let from = at.saturating_sub(WINDOW_CHARS);
+    let mut shown = String::new();
+    let mut caret_at = 0;
+    if from > 0 {
+        shown.push('…');
+        caret_at += 1;
+    }
+    let mut chars = line.chars().skip(from);
+    for (i, c) in chars.by_ref().take(at - from + WINDOW_CHARS).enumerate() {
+        if i < at - from {
+            caret_at += display_width(c);
+        }
+        shown.push(c);
+    }
+    if chars.next().is_some() {
+        shown.push('…');
+    }
+    (shown, caret_at)
+}
+
+/// Where each line of a text starts, built once per file so that quoting the line of every
+/// diagnostic costs a lookup, not a scan of the text.
+#[derive(Debug)]
+pub struct LineIndex<'t> {
+    text: &'t str,
+    starts: Vec<usize>,
+}
+
+impl<'t> LineIndex<'t> {
+    pub fn new(text: &'t str) -> LineIndex<'t> {
+        let mut starts = Vec::new();
+        if !text.is_empty() {
+            starts.push(0);
+            starts.extend(
+                text.bytes()
+                    .enumerate()
+                    .filter(|&(i, b)| b == b'\n' && i + 1 < text.len())
+                    .map(|(i, _)| i + 1),
+            );
+        }
+        LineIndex { text, starts }
+    }
+
+    /// Line `line` (1-based) without its line break, as `str::lines` gives it.
+    pub fn line(&self, line: u32) -> Option<&'t str> {
+        let i = (line as usize).checked_sub(1)?;
+        let start = *self.starts.get(i)?;
+        let end = self.starts.get(i + 1).map_or(self.text.len(), |&e| e - 1);
+        let text = &self.text[start..end];
+        let text = text.strip_suffix('\n').unwrap_or(text);
+        Some(text.strip_suffix('\r').unwrap_or(text))
     }
 }
 
@@ -267,6 +333,25 @@ pub(crate) fn display_width(c: char) -> usize {
         | 0xFFE0..=0xFFE6
         | 0x20000..=0x3FFFD => 2,
         _ => 1,
+    }
+}
+
+/// Diagnostics shown per file unless the command line says otherwise (`--max-diagnostics`).
+pub const DEFAULT_MAX_PER_FILE: usize = 200;
+
+static MAX_PER_FILE: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(DEFAULT_MAX_PER_FILE);
+
+/// Show at most `n` diagnostics per file from now on (0: no limit); the rest are counted.
+pub fn set_max_per_file(n: usize) {
+    MAX_PER_FILE.store(n, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Diagnostics shown per file; the rest are counted in one line (`… and K more`).
+pub fn max_per_file() -> usize {
+    match MAX_PER_FILE.load(std::sync::atomic::Ordering::Relaxed) {
+        0 => usize::MAX,
+        n => n,
     }
 }
 
@@ -298,17 +383,53 @@ impl Report {
         self.diagnostics.len() - self.error_count()
     }
 
-    /// Human output: every diagnostic, then a one-line tally.
+    /// The diagnostics shown, at most [`max_per_file`] per file in the order found, and per file
+    /// whose diagnostics were cut, the number left out.
+    fn shown(&self) -> (Vec<&Diagnostic>, Vec<(&str, usize)>) {
+        let max = max_per_file();
+        let mut per_file: HashMap<&str, usize> = HashMap::new();
+        let mut shown = Vec::new();
+        let mut order: Vec<&str> = Vec::new();
+        for d in &self.diagnostics {
+            let n = per_file.entry(d.file()).or_insert_with(|| {
+                order.push(d.file());
+                0
+            });
+            *n += 1;
+            if *n <= max {
+                shown.push(d);
+            }
+        }
+        let left_out = order
+            .into_iter()
+            .filter_map(|f| Some((f, per_file[f].checked_sub(max).filter(|k| *k > 0)?)))
+            .collect();
+        (shown, left_out)
+    }
+
+    /// Human output: the diagnostics (at most [`max_per_file`] per file, then how many more), then
+    /// a one-line tally of all of them. Each file's lines are indexed once.
     pub fn render_human(&self) -> String {
         let mut out = String::new();
-        for d in &self.diagnostics {
-            let source = self
-                .sources
-                .iter()
-                .find(|(f, _)| f == d.file())
-                .map(|(_, t)| t.as_str());
-            out.push_str(&d.render(source));
+        let mut indexes: HashMap<&str, LineIndex> = HashMap::new();
+        for (file, text) in &self.sources {
+            indexes
+                .entry(file.as_str())
+                .or_insert_with(|| LineIndex::new(text));
+        }
+        let (shown, left_out) = self.shown();
+        for d in shown {
+            let line = match *d.location {
+                Location::Text { line, .. } => {
+                    indexes.get(d.file()).and_then(|index| index.line(line))
+                }
+                _ => None,
+            };
+            out.push_str(&d.render_with_line(line));
             out.push('\n');
+        }
+        for (file, k) in &left_out {
+            let _ = writeln!(out, "{}\n", left_out_line(file, *k));
         }
         if !self.diagnostics.is_empty() {
             let _ = writeln!(
@@ -321,9 +442,38 @@ impl Report {
         out
     }
 
-    /// JSON output: an array of diagnostics.
+    /// JSON output: an array of the diagnostics shown, at most [`max_per_file`] per file; for a
+    /// file with more, a last entry `more-diagnostics` says how many were left out.
     pub fn render_json(&self) -> String {
-        serde_json::to_string_pretty(&self.diagnostics).unwrap_or_else(|_| "[]".into())
+        let (mut shown, left_out) = self.shown();
+        let more: Vec<Diagnostic> = left_out
+            .iter()
+            .map(|(file, k)| {
+                let d = Diagnostic::warning("more-diagnostics", left_out_line(file, *k))
+                    .help("fix the problems shown and run again, or raise --max-diagnostics");
+                if file.is_empty() { d } else { d.in_file(file) }
+            })
+            .collect();
+        shown.extend(&more);
+        serde_json::to_string_pretty(&shown).unwrap_or_else(|_| "[]".into())
+    }
+}
+
+/// `… and K more` for a file whose diagnostics were cut.
+fn left_out_line(file: &str, k: usize) -> String {
+    let max = max_per_file();
+    let file = if file.is_empty() {
+        "(command line)"
+    } else {
+        file
+    };
+    match crate::text::Lang::ui() {
+        crate::text::Lang::Zh => format!(
+            "…… {file} 还有 {k} 条诊断未显示（每个文件最多显示 {max} 条；--max-diagnostics 可调整）"
+        ),
+        crate::text::Lang::En => format!(
+            "… and {k} more diagnostic(s) in {file} (at most {max} are shown per file; --max-diagnostics changes it)"
+        ),
     }
 }
 
@@ -349,5 +499,70 @@ mod tests {
             d.in_file("f").at(Pos { line: 3, column: 4 }).location(),
             "f:3:4"
         );
+    }
+
+    #[test]
+    fn line_index_gives_the_lines_str_lines_gives() {
+        for text in [
+            "",
+            "a",
+            "a\n",
+            "a\r\nb",
+            "a\n\nb\n",
+            "\n",
+            "名称: 值\r\n  x: 1\n",
+        ] {
+            let index = LineIndex::new(text);
+            let expected: Vec<&str> = text.lines().collect();
+            for n in 1..=expected.len() + 1 {
+                assert_eq!(
+                    index.line(n as u32),
+                    expected.get(n - 1).copied(),
+                    "line {n} of {text:?}"
+                );
+            }
+            assert_eq!(index.line(0), None);
+        }
+    }
+
+    #[test]
+    fn a_long_line_is_cut_to_a_window_around_the_column() {
+        let line: String = (0..1000)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
+        let (shown, caret_at) = source_window(&line, 501);
+        assert!(shown.starts_with('…') && shown.ends_with('…'), "{shown}");
+        assert_eq!(shown.chars().count(), 2 * WINDOW_CHARS + 2);
+        // The caret is under the character at column 501.
+        assert_eq!(shown.chars().nth(caret_at), line.chars().nth(500));
+        // A short line is shown whole.
+        assert_eq!(source_window("名称: 值", 5), ("名称: 值".to_string(), 6));
+    }
+
+    #[test]
+    fn each_file_shows_at_most_the_cap_then_how_many_more() {
+        let mut report = Report::default();
+        let text: String = (0..500).map(|i| format!("k{i}: v\n")).collect();
+        report.add_source("a.yaml", &text);
+        report.extend((1..=500).map(|i| {
+            Diagnostic::error("unknown-item", format!("item {i}"))
+                .in_file("a.yaml")
+                .at(Pos { line: i, column: 1 })
+        }));
+        report.extend([Diagnostic::warning("unknown-item", "other").in_file("b.yaml")]);
+        let out = report.render_human();
+        assert_eq!(
+            out.matches("error[unknown-item]").count(),
+            DEFAULT_MAX_PER_FILE
+        );
+        assert!(out.contains("300"), "{out}");
+        assert!(out.contains("200 | k199: v"), "{out}");
+        assert!(out.contains("warning[unknown-item]: other"), "{out}");
+        assert!(out.ends_with("500 error(s), 1 warning(s)\n"), "{out}");
+        let json: serde_json::Value = serde_json::from_str(&report.render_json()).unwrap();
+        let json = json.as_array().unwrap();
+        assert_eq!(json.len(), DEFAULT_MAX_PER_FILE + 2);
+        assert_eq!(json.last().unwrap()["code"], "more-diagnostics");
+        assert_eq!(json.last().unwrap()["location"]["file"], "a.yaml");
     }
 }

@@ -2,10 +2,9 @@
 
 use crate::diag::{Diagnostic, Pos};
 use serde::de::DeserializeOwned;
+use std::fs::File;
+use std::io::Read;
 use std::path::Path;
-
-/// Largest model or answer file accepted. Real files are a few hundred KiB at most.
-pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// A decoded text file, kept to quote lines in diagnostics.
 #[derive(Debug, Clone)]
@@ -27,7 +26,7 @@ impl SourceFile {
     /// Read a file, refusing huge files and text that is not UTF-8.
     pub fn read(path: &Path) -> Result<SourceFile, Diagnostic> {
         let bytes = read_limited(path)?;
-        Self::decode(&path.display().to_string(), bytes)
+        Self::decode(&display_name(path), bytes)
     }
 
     /// Decode bytes as UTF-8 (BOM allowed), with a clear message for GBK and UTF-16 files.
@@ -92,41 +91,196 @@ impl SourceFile {
     }
 }
 
-/// The bytes of a file, refusing folders and files over [`MAX_FILE_BYTES`] with a clear diagnostic.
-pub fn read_limited(path: &Path) -> Result<Vec<u8>, Diagnostic> {
-    let name = path.display().to_string();
-    let fail = |code, msg: String| Diagnostic::error(code, msg).in_file(&name);
-    let meta = std::fs::metadata(path).map_err(|e| {
-        fail("file-unreadable", format!("cannot read {name}: {e}"))
-            .help("check the path and that you may read the file")
-    })?;
-    if meta.is_dir() {
-        return Err(
-            fail("file-unreadable", format!("{name} is a folder, not a file"))
-                .help("name a file inside it"),
-        );
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(fail(
-            "file-too-large",
-            format!(
-                "{name} is {} bytes; the limit is {} bytes",
-                meta.len(),
-                MAX_FILE_BYTES
-            ),
-        )
-        .help(
-            "a model, answer sheet or batch is far smaller; split large batches into several files",
-        ));
-    }
-    std::fs::read(path).map_err(|e| fail("file-unreadable", format!("cannot read {name}: {e}")))
+/// What smedx reads at most. The defaults suit every real file; the command line may change them
+/// once, before anything is read (`--max-file-mib`, …), so one process has one set of limits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Bytes of one whole file read at once: a model, an answer sheet, a workbook, a CSV batch.
+    pub file_bytes: u64,
+    /// Bytes of one record of a streamed input (a line of JSON Lines).
+    pub record_bytes: u64,
+    /// Bytes all the parts of one workbook (a zip archive) may inflate to.
+    pub unpacked_bytes: u64,
+    /// Bytes one part of a workbook may inflate to.
+    pub part_bytes: u64,
+    /// Non-empty cells read from one workbook.
+    pub cells: u64,
+    /// Rows of one CSV batch or workbook table (one enterprise each).
+    pub rows: u64,
+    /// Columns of one CSV batch or workbook table.
+    pub columns: u64,
+    /// Values (mappings, lists and scalars) of one YAML or JSON file.
+    pub yaml_nodes: u64,
 }
 
-/// Parser options: YAML 1.2 booleans only (so an option id `no` stays a string), default budgets.
+const MIB: u64 = 1024 * 1024;
+
+impl Limits {
+    /// The limits of a run that sets none.
+    pub const DEFAULT: Limits = Limits {
+        file_bytes: 16 * MIB,
+        record_bytes: MIB,
+        unpacked_bytes: 64 * MIB,
+        part_bytes: 32 * MIB,
+        cells: 2_000_000,
+        rows: 100_000,
+        columns: 10_000,
+        yaml_nodes: 250_000,
+    };
+
+    /// The limits in force.
+    pub fn get() -> Limits {
+        *LIMITS
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Put these limits in force for the rest of the process.
+    pub fn set(self) {
+        *LIMITS
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = self;
+    }
+}
+
+static LIMITS: std::sync::RwLock<Limits> = std::sync::RwLock::new(Limits::DEFAULT);
+
+/// Largest model or answer file accepted by default. Real files are a few hundred KiB at most.
+pub const MAX_FILE_BYTES: u64 = Limits::DEFAULT.file_bytes;
+
+/// The name standard input goes by on the command line.
+pub const STDIN: &str = "-";
+
+/// The name diagnostics give a path: as the user wrote it, `<stdin>` for `-`.
+pub fn display_name(path: &Path) -> String {
+    if path == Path::new(STDIN) {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// The bytes of a file (or of standard input for `-`), at most the file limit in force, counted as
+/// they are read: a device such as `/dev/zero`, a FIFO or a file that grows cannot get past it.
+pub fn read_limited(path: &Path) -> Result<Vec<u8>, Diagnostic> {
+    read_at_most(path, Limits::get().file_bytes)
+}
+
+/// The bytes of a file (or of standard input for `-`), refused once more than `limit` were read.
+pub fn read_at_most(path: &Path, limit: u64) -> Result<Vec<u8>, Diagnostic> {
+    let name = display_name(path);
+    if path == Path::new(STDIN) {
+        return read_to_limit(std::io::stdin().lock(), &name, limit, 0);
+    }
+    let file = open_regular(path)?;
+    let hint = file.metadata().map_or(0, |m| m.len());
+    read_to_limit(file, &name, limit, hint)
+}
+
+fn read_to_limit(
+    reader: impl Read,
+    name: &str,
+    limit: u64,
+    size_hint: u64,
+) -> Result<Vec<u8>, Diagnostic> {
+    let mut bytes = Vec::with_capacity(usize::try_from(size_hint.min(limit)).unwrap_or(0));
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            Diagnostic::error("file-unreadable", format!("cannot read {name}: {e}"))
+                .in_file(name)
+                .help("check the path and that you may read the file")
+        })?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(name, limit));
+    }
+    Ok(bytes)
+}
+
+/// The diagnostic for a file over `limit` bytes.
+pub fn too_large(name: &str, limit: u64) -> Diagnostic {
+    Diagnostic::error(
+        "file-too-large",
+        format!("{name} has more than {limit} bytes, the limit"),
+    )
+    .in_file(name)
+    .help(format!(
+        "a model, answer sheet or batch is far smaller; split large batches into several files (the limit is {} MiB; --max-file-mib changes it)",
+        limit.div_ceil(MIB)
+    ))
+}
+
+/// Open a file to read it, refusing folders, FIFOs, devices and sockets (symbolic links are
+/// followed). The type is checked before opening, so that a device is not opened at all, and again
+/// on the open handle, which is what is read; the open does not wait for a FIFO's writer.
+pub fn open_regular(path: &Path) -> Result<File, Diagnostic> {
+    let name = path.display().to_string();
+    let unreadable = |e: std::io::Error| {
+        Diagnostic::error("file-unreadable", format!("cannot read {name}: {e}"))
+            .in_file(&name)
+            .help("check the path and that you may read the file")
+    };
+    check_file_type(&name, &std::fs::metadata(path).map_err(unreadable)?)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(unreadable)?;
+    check_file_type(&name, &file.metadata().map_err(unreadable)?)?;
+    Ok(file)
+}
+
+fn check_file_type(name: &str, meta: &std::fs::Metadata) -> Result<(), Diagnostic> {
+    if meta.is_dir() {
+        return Err(Diagnostic::error(
+            "file-unreadable",
+            format!("{name} is a folder, not a file"),
+        )
+        .in_file(name)
+        .help("name a file inside it"));
+    }
+    if !meta.is_file() {
+        return Err(Diagnostic::error(
+            "not-a-regular-file",
+            format!("{name} is {}, not a regular file", file_type_name(meta)),
+        )
+        .in_file(name)
+        .help("give a file saved on disk; to read from a pipe, pass `-` and send the data to standard input"));
+    }
+    Ok(())
+}
+
+fn file_type_name(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a FIFO (named pipe)";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+    }
+    let _ = meta;
+    "not a file"
+}
+
+/// Parser options: YAML 1.2 booleans only (so an option id `no` stays a string), the parser's
+/// default budgets but for the number of values, which is the limit in force.
 pub fn yaml_options() -> serde_saphyr::Options {
+    let nodes = usize::try_from(Limits::get().yaml_nodes).unwrap_or(usize::MAX);
     serde_saphyr::options! {
         strict_booleans: true,
         with_snippet: false,
+        budget: serde_saphyr::budget! { max_nodes: nodes },
     }
 }
 
@@ -285,5 +439,31 @@ mod tests {
     fn utf16_is_refused() {
         let d = SourceFile::decode("a", vec![0xFF, 0xFE, b'a', 0]).unwrap_err();
         assert!(d.message.contains("UTF-16"));
+    }
+
+    #[test]
+    fn a_file_is_read_up_to_the_limit_and_refused_past_it() {
+        let path = std::env::temp_dir().join(format!("smedx-limit-{}.yaml", std::process::id()));
+        std::fs::write(&path, b"0123456789").unwrap();
+        assert_eq!(read_at_most(&path, 10).unwrap(), b"0123456789");
+        let d = read_at_most(&path, 9).unwrap_err();
+        assert_eq!(d.code, "file-too-large");
+        assert!(d.message.contains("more than 9 bytes"), "{}", d.message);
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    #[test]
+    fn a_folder_is_named_as_one() {
+        let d = read_at_most(Path::new(env!("CARGO_MANIFEST_DIR")), 10).unwrap_err();
+        assert_eq!(d.code, "file-unreadable");
+        assert!(d.message.contains("is a folder"), "{}", d.message);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_device_is_refused_by_type() {
+        let d = read_at_most(Path::new("/dev/null"), 10).unwrap_err();
+        assert_eq!(d.code, "not-a-regular-file");
+        assert!(d.message.contains("is a device"), "{}", d.message);
     }
 }

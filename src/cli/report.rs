@@ -1,6 +1,6 @@
 //! `smedx report`: the diagnostic report with its roadmap, as HTML, Markdown or JSON.
 
-use super::{DiagFormat, Outcome, load_checked_sheet, print_report, write_output};
+use super::{DiagFormat, Outcome, checked_output, load_checked_sheet, model_file, print_report};
 use crate::diag::{Diagnostic, Report};
 use crate::model::Model;
 use crate::pipeline::Pipeline;
@@ -51,6 +51,9 @@ pub struct Args {
     /// Planner tuning file (weights, capacity per phase, phases) instead of the bundled one.
     #[arg(long)]
     tuning: Option<PathBuf>,
+    /// Overwrite the output file if it exists (never an input).
+    #[arg(long)]
+    force: bool,
 }
 
 fn parse_date(s: &str) -> Result<String, String> {
@@ -139,6 +142,22 @@ fn load_policies(dir: Option<&Path>, report: &mut Report) -> Vec<Policy> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let inputs: Vec<&Path> = [
+        Some(args.answers.as_path()),
+        model_file(args.model.as_deref()),
+        args.catalog.as_deref(),
+        args.benchmark.as_deref(),
+        args.policies.as_deref(),
+        args.tuning.as_deref(),
+        args.templates.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let output = match checked_output(args.output.as_deref(), args.force, &inputs) {
+        Ok(o) => o,
+        Err(outcome) => return Ok(outcome),
+    };
     let lang = Lang::ui();
     let mut diagnostics = Report::default();
     let loaded = load_checked_sheet(&args.answers, args.model.as_deref(), &mut diagnostics);
@@ -178,6 +197,14 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         .help("give a folder holding report.html, report.md, section_*.html|md, style.css or header.html")]);
         print_report(&diagnostics, DiagFormat::Human);
         return Ok(Outcome::Invalid);
+    }
+    if let Some(dir) = args.templates.as_deref() {
+        let escaping = template_links_out(dir);
+        if !escaping.is_empty() {
+            diagnostics.extend(escaping);
+            print_report(&diagnostics, DiagFormat::Human);
+            return Ok(Outcome::Invalid);
+        }
     }
     let tuning = match &args.tuning {
         None => roadmap::Tuning::bundled(),
@@ -234,7 +261,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         ctx.peers = report::peer_view(&model, &ctx.assessment, &bench);
         if ctx.peers.is_none() {
-            eprintln!(
+            to_stderr!(
                 "{}",
                 crate::text::tr(
                     lang,
@@ -262,6 +289,33 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             return Err(anyhow::Error::new(e).context("cannot render the bundled report template"));
         }
     };
-    write_output(args.output.as_deref(), &text)?;
+    output.write(text.as_bytes())?;
     Ok(Outcome::Ok)
+}
+
+/// Files of the templates folder that are links leading out of it: refused, so a report never
+/// carries a file from elsewhere on the machine.
+fn template_links_out(dir: &Path) -> Vec<Diagnostic> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let real = report::outside_folder(dir, &path)?;
+            Some(
+                Diagnostic::error(
+                    "template-outside-folder",
+                    format!(
+                        "{} is a link to {}, outside the templates folder",
+                        path.display(),
+                        real.display()
+                    ),
+                )
+                .help("copy the file into the templates folder instead of linking to it, or remove the link"),
+            )
+        })
+        .collect()
 }

@@ -56,7 +56,7 @@ enum Action {
 }
 
 fn say(zh: String, en: String) {
-    eprintln!(
+    to_stderr!(
         "{}",
         match Lang::ui() {
             Lang::Zh => zh,
@@ -123,13 +123,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     match args.action {
         Action::Add { name, region, db } => {
             let Some(scope) = region_scope(&region) else {
-                eprintln!(
+                to_stderr!(
                     "error[bad-region]: `{region}` is not a region code\n  = help: give a 6-digit 行政区划代码 such as 510100"
                 );
                 return Ok(Outcome::Invalid);
             };
             if name.trim().is_empty() || name.len() > 64 {
-                eprintln!("error[bad-name]: a user name is 1 to 64 characters");
+                to_stderr!("error[bad-name]: a user name is 1 to 64 characters");
                 return Ok(Outcome::Invalid);
             }
             let Some(password) = read_password(&name)? else {
@@ -153,7 +153,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 say("（没有用户）".into(), "(no users)".into());
             }
             for u in users {
-                println!("{}\t{}*", u.name, shown(&u.region_prefix));
+                to_stdout!("{}\t{}*", u.name, shown(&u.region_prefix))?;
             }
             Ok(Outcome::Ok)
         }

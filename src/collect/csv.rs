@@ -101,7 +101,12 @@ pub fn read(name: &str, bytes: Vec<u8>) -> Result<Table, Diagnostic> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(source.text.as_bytes());
+    let limits = crate::source_file::Limits::get();
+    let max_rows = usize::try_from(limits.rows).unwrap_or(usize::MAX);
+    let max_columns = usize::try_from(limits.columns).unwrap_or(usize::MAX);
     let mut rows = Vec::new();
+    let mut cut = Vec::new();
+    let mut widest: Option<(u32, usize)> = None;
     for result in reader.records() {
         let record = result.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
@@ -116,17 +121,52 @@ pub fn read(name: &str, bytes: Vec<u8>) -> Result<Table, Diagnostic> {
         let line = record
             .position()
             .map_or(0, |p| u32::try_from(p.line()).unwrap_or(u32::MAX));
+        if record.len() > max_columns && widest.is_none_or(|(_, n)| record.len() > n) {
+            widest = Some((line, record.len()));
+        }
+        // The header and one row per firm; past the limit, one diagnostic and nothing more read.
+        if rows.len() > max_rows {
+            cut.push(
+                Diagnostic::error(
+                    "too-many-rows",
+                    format!("{name} has more than {max_rows} rows; the rows from line {line} on are not read"),
+                )
+                .in_file(name)
+                .at(crate::diag::Pos { line, column: 1 })
+                .help("split the batch into several files (--max-rows raises the limit)"),
+            );
+            break;
+        }
         rows.push(TableRow {
             line,
-            cells: record.iter().map(CellValue::text).collect(),
+            cells: record
+                .iter()
+                .take(max_columns)
+                .map(CellValue::text)
+                .collect(),
         });
+    }
+    if let Some((line, count)) = widest {
+        cut.insert(0, too_many_columns(name, line, count, max_columns));
     }
     Ok(Table {
         file: name.to_string(),
         sheet: None,
         rows,
         decimal_comma: delimiter == b';',
+        cut,
     })
+}
+
+/// One diagnostic for every column past the limit (the widest row is named).
+pub(crate) fn too_many_columns(name: &str, line: u32, count: usize, max: usize) -> Diagnostic {
+    Diagnostic::error(
+        "too-many-columns",
+        format!("{name}: line {line} has {count} columns; only the first {max} are read"),
+    )
+    .in_file(name)
+    .at(crate::diag::Pos { line, column: 1 })
+    .help("a batch has one column per item and profile field, a few hundred at most; check the delimiter and the file (--max-columns raises the limit)")
 }
 
 /// The delimiter of the first line, outside quotes: the most frequent of comma, semicolon and tab.

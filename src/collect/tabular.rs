@@ -34,6 +34,8 @@ pub struct Table {
     pub rows: Vec<TableRow>,
     /// Numbers may be written `12,5` (semicolon-separated files).
     pub decimal_comma: bool,
+    /// What was left unread past the limits on rows and columns: one diagnostic for each.
+    pub cut: Vec<Diagnostic>,
 }
 
 /// The records of a table and the problems of its header.
@@ -78,13 +80,26 @@ impl Table {
         sheet: &str,
         cells: &[(u32, u32, CellValue)],
     ) -> Result<Table, Diagnostic> {
+        let limits = crate::source_file::Limits::get();
+        let max_columns = usize::try_from(limits.columns).unwrap_or(usize::MAX);
+        let max_rows = usize::try_from(limits.rows).unwrap_or(usize::MAX);
         let first_row = cells.first().map_or(0, |(r, _, _)| *r);
-        let width = cells
+        let full_width = cells
             .iter()
             .filter(|(r, _, _)| *r == first_row)
             .map(|(_, c, _)| *c as usize + 1)
             .max()
             .unwrap_or(0);
+        let width = full_width.min(max_columns);
+        let mut cut = Vec::new();
+        if full_width > width {
+            cut.push(super::csv::too_many_columns(
+                file,
+                first_row + 1,
+                full_width,
+                max_columns,
+            ));
+        }
         let mut rows: Vec<TableRow> = Vec::new();
         for (r, c, v) in cells {
             let c = *c as usize;
@@ -92,13 +107,25 @@ impl Table {
                 continue;
             }
             if rows.last().is_none_or(|last| last.line != r + 1) {
-                if rows.len().saturating_mul(width) > super::xlsx::MAX_CELLS * 4 {
+                let max_cells = usize::try_from(limits.cells).unwrap_or(usize::MAX);
+                if rows.len().saturating_mul(width) > max_cells.saturating_mul(4) {
                     return Err(Diagnostic::error(
                         "workbook-too-large",
                         format!("{file}: the sheet `{sheet}` is too large to read as a batch"),
                     )
                     .in_file(file)
                     .help("split the batch into several files"));
+                }
+                if rows.len() > max_rows {
+                    cut.push(
+                        Diagnostic::error(
+                            "too-many-rows",
+                            format!("{file} has more than {max_rows} rows; the rows from row {} on are not read", r + 1),
+                        )
+                        .in_file(file)
+                        .help("split the batch into several files (--max-rows raises the limit)"),
+                    );
+                    break;
                 }
                 rows.push(TableRow {
                     line: r + 1,
@@ -116,6 +143,7 @@ impl Table {
             sheet: Some(sheet.to_string()),
             rows,
             decimal_comma: false,
+            cut,
         })
     }
 
@@ -157,7 +185,7 @@ impl Table {
         let mut batch = Batch {
             records: Vec::new(),
             lines: Vec::new(),
-            diagnostics: Vec::new(),
+            diagnostics: self.cut.clone(),
         };
         let Some(header) = self.rows.first() else {
             batch.diagnostics.push(
@@ -302,6 +330,9 @@ fn is_title_row(model: &Model, columns: &[Option<Column>], row: &TableRow) -> bo
     filled > 0 && titles * 2 >= filled
 }
 
+/// Longest header name looked up: group paths of exports are a few dozen characters.
+const MAX_HEADER_BYTES: usize = 1024;
+
 /// Every header name smedx reads, for one model.
 struct ColumnNames {
     names: HashMap<String, Column>,
@@ -339,6 +370,10 @@ impl ColumnNames {
 
     /// The column a header names: the whole name, else its longest known tail after a group path.
     fn resolve(&self, model: &Model, header: &str) -> Option<Column> {
+        // Every tail of a header is looked up: a header longer than any real one is no column.
+        if header.len() > MAX_HEADER_BYTES {
+            return None;
+        }
         if let Some(c) = self.names.get(header) {
             return Some(*c);
         }

@@ -303,15 +303,14 @@ pub async fn save_profile(
     if let Err(r) = save_draft(&st, &token, &draft).await {
         return r;
     }
+    // The region's "next level" comes back to the region, its notes shown by the page.
+    if form.iter().any(|(k, v)| k == "go" && v == "stay") {
+        return guard::see_other(&format!("/d/{token}/profile#region"));
+    }
     let mut notes = profile_notes(&st, &draft);
-    let stay = form.iter().any(|(k, v)| k == "go" && v == "stay");
-    if notes.iter().any(|n| n.error) || stay {
+    if notes.iter().any(|n| n.error) {
         notes.extend(read.iter().map(pf::normalised_note));
-        let status = if stay {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
         return profile_response(&st, lang, &token, &csrf.0, &draft, &notes, status);
     }
     go_to(&form, &token, "/", &format!("/d/{token}/page/1"))
