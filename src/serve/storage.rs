@@ -146,6 +146,16 @@ pub trait Storage: Send + Sync {
     fn delete_session(&self, token: &str) -> anyhow::Result<()>;
 }
 
+/// Open the storage `--db` names: a PostgreSQL URL (`postgres://…`) or a SQLite file.
+pub fn open(db: &Path) -> anyhow::Result<std::sync::Arc<dyn Storage>> {
+    match db.to_str() {
+        Some(url) if super::storage_pg::is_url(url) => Ok(std::sync::Arc::new(
+            super::storage_pg::PgStorage::open(url)?,
+        )),
+        _ => Ok(std::sync::Arc::new(SqliteStorage::open(db)?)),
+    }
+}
+
 /// One step of a schema migration: SQL, or Rust where the database cannot do it (secure random
 /// tokens).
 enum Step {
@@ -696,11 +706,13 @@ fn office_user(r: &rusqlite::Row) -> rusqlite::Result<OfficeUser> {
     })
 }
 
+/// The behaviour every backend must have, as functions over `&dyn Storage`: the SQLite tests below
+/// and the PostgreSQL ones call them.
 #[cfg(test)]
-mod tests {
+pub(crate) mod contract {
     use super::*;
 
-    fn sub(region: &str, industry: &str) -> NewSubmission {
+    pub(crate) fn sub(region: &str, industry: &str) -> NewSubmission {
         NewSubmission {
             model_id: "m".into(),
             model_version: "1".into(),
@@ -711,9 +723,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn edits_make_new_versions_and_filters_read_the_latest() {
-        let s = SqliteStorage::in_memory().unwrap();
+    pub(crate) fn edits_make_new_versions_and_filters_read_the_latest(s: &dyn Storage) {
         assert_eq!(s.submit("a", &sub("510104", "C3670"), 1).unwrap(), 1);
         assert_eq!(s.submit("a", &sub("510104", "C3670"), 2).unwrap(), 2);
         assert_eq!(s.submit("b", &sub("520102", "F5100"), 3).unwrap(), 1);
@@ -731,7 +741,7 @@ mod tests {
         assert!(s.submissions(&f("5_", false)).unwrap().is_empty());
     }
 
-    fn links(firm: &str) -> DraftLinks {
+    pub(crate) fn links(firm: &str) -> DraftLinks {
         DraftLinks {
             firm: firm.into(),
             edit: format!("{firm}-edit"),
@@ -739,9 +749,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn drafts_save_and_sessions_expire() {
-        let s = SqliteStorage::in_memory().unwrap();
+    pub(crate) fn drafts_save_and_sessions_expire(s: &dyn Storage) {
         s.create_draft(&links("t"), "{}", 1, "ip").unwrap();
         assert!(s.save_draft("t-edit", "{\"a\":1}", 2).unwrap());
         assert!(!s.save_draft("nope", "{}", 2).unwrap());
@@ -768,9 +776,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn links_are_separate_and_the_edit_link_can_be_replaced() {
-        let s = SqliteStorage::in_memory().unwrap();
+    pub(crate) fn links_are_separate_and_the_edit_link_can_be_replaced(s: &dyn Storage) {
         s.create_draft(&links("f"), "{}", 1, "ip").unwrap();
         assert_eq!(s.links("f-edit").unwrap(), Some(links("f")));
         assert!(s.links("f-report").unwrap().is_none());
@@ -814,6 +820,78 @@ mod tests {
         assert_eq!(s.report_firm("f-report").unwrap().as_deref(), Some("f"));
     }
 
+    pub(crate) fn old_unsubmitted_drafts_are_swept_and_counted_per_client(s: &dyn Storage) {
+        s.create_draft(&links("old"), "{}", 10, "1.1.1.1").unwrap();
+        s.create_draft(&links("sent"), "{}", 10, "1.1.1.1").unwrap();
+        s.create_draft(&links("new"), "{}", 10, "2.2.2.2").unwrap();
+        assert!(s.save_draft("new-edit", "{}", 500).unwrap());
+        s.submit("sent", &sub("510104", "C3670"), 11).unwrap();
+        assert_eq!(s.open_drafts("1.1.1.1").unwrap(), (1, 2));
+        assert_eq!(s.sweep_drafts(100).unwrap(), 1);
+        assert!(s.draft("old-edit").unwrap().is_none());
+        assert!(
+            s.draft("sent-edit").unwrap().is_some(),
+            "a submitted firm keeps its links"
+        );
+        assert!(s.draft("new-edit").unwrap().is_some(), "edited recently");
+        assert_eq!(s.open_drafts("1.1.1.1").unwrap(), (0, 1));
+    }
+
+    pub(crate) fn a_new_password_or_removal_ends_the_users_sessions(s: &dyn Storage) {
+        let u = |h: &str| OfficeUser {
+            name: "u".into(),
+            region_prefix: "51".into(),
+            password_hash: h.into(),
+        };
+        s.put_user(&u("h1")).unwrap();
+        s.create_session("k1", "u", 100).unwrap();
+        s.put_user(&u("h2")).unwrap();
+        assert!(s.session_user("k1", 50).unwrap().is_none());
+        s.create_session("k2", "u", 100).unwrap();
+        assert_eq!(s.users().unwrap(), vec![u("h2")]);
+        assert!(s.remove_user("u").unwrap() && !s.remove_user("u").unwrap());
+        assert!(s.session_user("k2", 50).unwrap().is_none());
+        assert!(s.users().unwrap().is_empty());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_make_new_versions_and_filters_read_the_latest() {
+        contract::edits_make_new_versions_and_filters_read_the_latest(
+            &SqliteStorage::in_memory().unwrap(),
+        );
+    }
+
+    #[test]
+    fn drafts_save_and_sessions_expire() {
+        contract::drafts_save_and_sessions_expire(&SqliteStorage::in_memory().unwrap());
+    }
+
+    #[test]
+    fn links_are_separate_and_the_edit_link_can_be_replaced() {
+        contract::links_are_separate_and_the_edit_link_can_be_replaced(
+            &SqliteStorage::in_memory().unwrap(),
+        );
+    }
+
+    #[test]
+    fn old_unsubmitted_drafts_are_swept_and_counted_per_client() {
+        contract::old_unsubmitted_drafts_are_swept_and_counted_per_client(
+            &SqliteStorage::in_memory().unwrap(),
+        );
+    }
+
+    #[test]
+    fn a_new_password_or_removal_ends_the_users_sessions() {
+        contract::a_new_password_or_removal_ends_the_users_sessions(
+            &SqliteStorage::in_memory().unwrap(),
+        );
+    }
+
     #[test]
     fn migration_keeps_old_links_for_editing_and_adds_report_tokens() {
         let mut conn = Connection::open_in_memory().unwrap();
@@ -855,43 +933,5 @@ mod tests {
         // Migrating again changes nothing.
         let again = SqliteStorage::setup(s.conn.into_inner().unwrap()).unwrap();
         assert_eq!(again.links(&"a".repeat(32)).unwrap(), Some(a));
-    }
-
-    #[test]
-    fn old_unsubmitted_drafts_are_swept_and_counted_per_client() {
-        let s = SqliteStorage::in_memory().unwrap();
-        s.create_draft(&links("old"), "{}", 10, "1.1.1.1").unwrap();
-        s.create_draft(&links("sent"), "{}", 10, "1.1.1.1").unwrap();
-        s.create_draft(&links("new"), "{}", 10, "2.2.2.2").unwrap();
-        assert!(s.save_draft("new-edit", "{}", 500).unwrap());
-        s.submit("sent", &sub("510104", "C3670"), 11).unwrap();
-        assert_eq!(s.open_drafts("1.1.1.1").unwrap(), (1, 2));
-        assert_eq!(s.sweep_drafts(100).unwrap(), 1);
-        assert!(s.draft("old-edit").unwrap().is_none());
-        assert!(
-            s.draft("sent-edit").unwrap().is_some(),
-            "a submitted firm keeps its links"
-        );
-        assert!(s.draft("new-edit").unwrap().is_some(), "edited recently");
-        assert_eq!(s.open_drafts("1.1.1.1").unwrap(), (0, 1));
-    }
-
-    #[test]
-    fn a_new_password_or_removal_ends_the_users_sessions() {
-        let s = SqliteStorage::in_memory().unwrap();
-        let u = |h: &str| OfficeUser {
-            name: "u".into(),
-            region_prefix: "51".into(),
-            password_hash: h.into(),
-        };
-        s.put_user(&u("h1")).unwrap();
-        s.create_session("k1", "u", 100).unwrap();
-        s.put_user(&u("h2")).unwrap();
-        assert!(s.session_user("k1", 50).unwrap().is_none());
-        s.create_session("k2", "u", 100).unwrap();
-        assert_eq!(s.users().unwrap(), vec![u("h2")]);
-        assert!(s.remove_user("u").unwrap() && !s.remove_user("u").unwrap());
-        assert!(s.session_user("k2", 50).unwrap().is_none());
-        assert!(s.users().unwrap().is_empty());
     }
 }
