@@ -144,6 +144,44 @@ fn missing(addr: SocketAddr, acked: &[String]) -> usize {
         .count()
 }
 
+/// Time the office's summary over every stored submission: an office user of the whole country
+/// is added with `smedx user add`, logs in on `addr` and asks for `/office/summary.json`.
+fn time_office_summary(db: &Db, addr: SocketAddr) -> Duration {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_smedx"))
+        .args(["user", "add", "--region", "000000", "--db"])
+        .arg(&**db)
+        .arg("nation")
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"s3cret-password\n")
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let mut c = Client::new(addr);
+    assert_eq!(c.get("/office/login").status, 200);
+    let r = c.post(
+        "/office/login",
+        &[("name", "nation"), ("password", "s3cret-password")],
+    );
+    assert_eq!(r.status, 303);
+    let started = Instant::now();
+    let r = c.get("/office/summary.json");
+    let took = started.elapsed();
+    assert_eq!(r.status, 200);
+    let summary: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+    println!(
+        "office summary over {} firms' latest submissions: {took:?}",
+        summary["records"]
+    );
+    took
+}
+
 #[test]
 #[ignore = "load test: run scripts/load-serve.sh"]
 fn concurrent_smes_submit_and_every_acknowledged_submission_is_stored() {
@@ -163,6 +201,7 @@ fn concurrent_smes_submit_and_every_acknowledged_submission_is_stored() {
         run.acked.len() - lost,
         run.acked.len()
     );
+    time_office_summary(&db, server.addr);
     assert_eq!(lost, 0);
     assert_eq!(run.failures, 0);
     assert!(!run.acked.is_empty());
@@ -204,6 +243,17 @@ fn two_instances_on_postgresql_one_killed_midway_lose_no_acknowledged_submission
         run.acked.len() - lost,
         run.acked.len()
     );
+    let (rows, bytes, sheet): (i64, i64, f64) = {
+        let row = db.query_one(
+            "SELECT COUNT(*), pg_total_relation_size('submissions'), AVG(OCTET_LENGTH(sheet))::FLOAT8 FROM submissions",
+        );
+        (row.get(0), row.get(1), row.get(2))
+    };
+    println!(
+        "storage: {rows} submissions, {} bytes each on disk with indexes (sheet JSON {sheet:.0} bytes)",
+        bytes / rows.max(1)
+    );
+    time_office_summary(&db, b.addr);
     assert_eq!((lost, lost_a), (0, 0));
     assert_eq!(run.failures, 0);
     assert!(run.acked.len() > clients as usize);

@@ -333,6 +333,44 @@ fn starts_with_pattern(prefix: &str) -> String {
     p
 }
 
+/// Store the next version of the firm's submission in `tx`; its version.
+fn insert_submission(
+    tx: &mut Transaction,
+    firm: &str,
+    s: &NewSubmission,
+    now: i64,
+) -> anyhow::Result<i32> {
+    // Two instances submitting for one firm at once take turns, so versions stay 1, 2, 3…
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        &[&firm],
+    )?;
+    let version: i32 = tx
+        .query_one(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM submissions WHERE firm = $1",
+            &[&firm],
+        )?
+        .try_get(0)?;
+    tx.execute(
+        &format!(
+            "INSERT INTO submissions ({SUBMISSION_COLUMNS})
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        ),
+        &[
+            &firm,
+            &version,
+            &s.model_id,
+            &s.model_version,
+            &s.region,
+            &s.industry,
+            &s.size,
+            &s.sheet,
+            &now,
+        ],
+    )?;
+    Ok(version)
+}
+
 /// Drafts whose firm never submitted.
 const OPEN: &str = "NOT EXISTS (SELECT 1 FROM submissions s WHERE s.firm = drafts.firm)";
 
@@ -473,34 +511,7 @@ impl Storage for PgStorage {
     fn submit(&self, firm: &str, s: &NewSubmission, now: i64) -> anyhow::Result<u32> {
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
-        // Two instances submitting for one firm at once take turns, so versions stay 1, 2, 3…
-        tx.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-            &[&firm],
-        )?;
-        let version: i32 = tx
-            .query_one(
-                "SELECT COALESCE(MAX(version), 0) + 1 FROM submissions WHERE firm = $1",
-                &[&firm],
-            )?
-            .try_get(0)?;
-        tx.execute(
-            &format!(
-                "INSERT INTO submissions ({SUBMISSION_COLUMNS})
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            ),
-            &[
-                &firm,
-                &version,
-                &s.model_id,
-                &s.model_version,
-                &s.region,
-                &s.industry,
-                &s.size,
-                &s.sheet,
-                &now,
-            ],
-        )?;
+        let version = insert_submission(&mut tx, firm, s, now)?;
         tx.commit()?;
         Ok(u32::try_from(version)?)
     }

@@ -350,6 +350,15 @@ impl Db {
     }
 }
 
+impl Db {
+    /// One row of a query on the PostgreSQL database (panics on SQLite).
+    pub fn query_one(&self, sql: &str) -> postgres::Row {
+        assert!(self.postgres.is_some(), "a PostgreSQL query");
+        let mut c = postgres::Client::connect(self.arg.to_str().unwrap(), postgres::NoTls).unwrap();
+        c.query_one(sql, &[]).unwrap()
+    }
+}
+
 impl std::ops::Deref for Db {
     type Target = Path;
     fn deref(&self) -> &Path {
