@@ -105,6 +105,7 @@ const LATIN_ALLOWED: &[&str] = &[
     "KoboToolbox",
     "XLSForm",
     "SQLite",
+    "PostgreSQL",
     "IP",
     "HTTPS",
     "Cookie",
