@@ -30,6 +30,10 @@ pub fn document(model: &Model) -> Value {
     );
     let sheet = json!({"$ref": format!("#{SCHEMAS}/AnswerSheet")});
     let summary = json!({"$ref": format!("#{SCHEMAS}/Summary")});
+    let mut sheet_body = json!({"schema": sheet});
+    if let Some(example) = example_sheet(model) {
+        sheet_body["example"] = example;
+    }
     let problem_of = |description: &str| json!({"description": description, "content": {"application/problem+json": {"schema": problem}}});
     let errors = |codes: &[u16]| -> Map<String, Value> {
         codes
@@ -58,7 +62,9 @@ pub fn document(model: &Model) -> Value {
         json!({
             "description": "已评分并保存（带相同 Idempotency-Key 的重试返回首次保存的结果） / scored and stored (a retry with the same Idempotency-Key returns what the first stored)",
             "headers": {"Location": {"schema": {"type": "string"}}},
-            "content": {"application/json": {"schema": assessment}}
+            "content": {"application/json": {"schema": assessment}},
+            "links": {"readAssessment": {"operationId": "readAssessment",
+                "parameters": {"id": "$response.body#/id"}}}
         }),
     );
     let mut read_responses = errors(&[401, 404, 429, 500]);
@@ -70,7 +76,7 @@ pub fn document(model: &Model) -> Value {
     );
     let id_param = json!({"name": "id", "in": "path", "required": true,
         "description": "提交时返回的评估编号 / the id returned on submission",
-        "schema": {"type": "string"}});
+        "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}});
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -93,7 +99,7 @@ pub fn document(model: &Model) -> Value {
                 "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false,
                     "description": "重试时带同一个键，只保存一次（保留 24 小时） / send the same key on a retry and the sheet is stored once (kept 24 hours)",
                     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY, "pattern": "^[!-~]+$"}}],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": sheet}}},
+                "requestBody": {"required": true, "content": {"application/json": sheet_body}},
                 "responses": submit_responses,
             }},
             "/api/v1/assessments/{id}": {"get": {
@@ -108,10 +114,10 @@ pub fn document(model: &Model) -> Value {
                 "parameters": [
                     {"name": "code", "in": "path", "required": true,
                         "description": "6 位行政区划代码，末尾的 00 表示整个省或市（510100 = 成都市） / 6-digit region code; trailing 00 pairs cover a whole province or city",
-                        "schema": {"type": "string"}},
+                        "schema": {"type": "string", "pattern": "^[0-9]{6}$"}, "example": "330000"},
                     {"name": "industry", "in": "query", "required": false,
                         "description": "行业代码前缀（C、C36） / industry code prefix",
-                        "schema": {"type": "string"}},
+                        "schema": {"type": "string", "pattern": "^[A-Za-z0-9]{0,5}$"}},
                     {"name": "size", "in": "query", "required": false,
                         "schema": {"type": "string", "enum": ["micro", "small", "medium", "large"]}}
                 ],
@@ -125,6 +131,13 @@ pub fn document(model: &Model) -> Value {
         },
         "security": [{"token": []}],
     })
+}
+
+/// A sheet of the model for the document's example: the first synthetic firm of `smedx simulate`.
+fn example_sheet(model: &Model) -> Option<Value> {
+    let mut line = Vec::new();
+    crate::aggregate::simulate::simulate(model, 1, 1, 1, &mut line).ok()?;
+    serde_json::from_slice(&line).ok()
 }
 
 /// The answer sheet's JSON Schema as a component: its own definitions moved beside it.
