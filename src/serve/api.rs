@@ -28,6 +28,12 @@ type St = State<Arc<AppState>>;
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api/openapi.json";
 
+/// The request header that makes a submission idempotent (header names are case-insensitive).
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
+
+/// The response header that marks a retry's answer as the first one's.
+pub const IDEMPOTENCY_REPLAYED: &str = "Idempotency-Replayed";
+
 /// Longest `Idempotency-Key` accepted, in bytes.
 pub const MAX_IDEMPOTENCY_KEY: usize = 128;
 
@@ -200,8 +206,8 @@ async fn read_body(st: &AppState, body: Body) -> Result<Bytes, Response> {
 }
 
 /// The `Idempotency-Key` header: at most [`MAX_IDEMPOTENCY_KEY`] visible ASCII characters.
-fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Response> {
-    let Some(v) = headers.get("idempotency-key") else {
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Diagnostic> {
+    let Some(v) = headers.get(IDEMPOTENCY_KEY) else {
         return Ok(None);
     };
     match v.to_str() {
@@ -212,12 +218,9 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Response> {
         {
             Ok(Some(k.to_string()))
         }
-        _ => Err(problem(
-            StatusCode::BAD_REQUEST,
-            Diagnostic::error("api-request")
-                .variant("idempotency_key")
-                .arg("max", MAX_IDEMPOTENCY_KEY),
-        )),
+        _ => Err(Diagnostic::error("api-request")
+            .variant("idempotency_key")
+            .arg("max", MAX_IDEMPOTENCY_KEY)),
     }
 }
 
@@ -242,7 +245,7 @@ pub async fn submit(State(st): St, req: Request) -> Response {
     }
     let key = match idempotency_key(&parts.headers) {
         Ok(k) => k,
-        Err(r) => return r,
+        Err(d) => return problem(StatusCode::BAD_REQUEST, d),
     };
     let bytes = match read_body(&st, body).await {
         Ok(b) => b,
@@ -365,9 +368,9 @@ fn store(st: &AppState, token: &ApiToken, key: Option<String>, bytes: &[u8]) -> 
     if let Ok(v) = HeaderValue::from_str(&format!("/api/v1/assessments/{id}")) {
         r.headers_mut().insert(header::LOCATION, v);
     }
-    if replayed {
+    if replayed && let Ok(name) = header::HeaderName::from_bytes(IDEMPOTENCY_REPLAYED.as_bytes()) {
         r.headers_mut()
-            .insert("idempotency-replayed", HeaderValue::from_static("true"));
+            .insert(name, HeaderValue::from_static("true"));
     }
     r
 }

@@ -2,7 +2,7 @@
 //! sheet's schema (`smedx schema answers`, spelled out for the served model), and schemars schemas
 //! of [`ApiAssessment`] and [`Problem`]. No second set of types describes the API.
 
-use super::api::{ApiAssessment, MAX_IDEMPOTENCY_KEY, Problem};
+use super::api::{ApiAssessment, IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY, Problem};
 use crate::model::Model;
 use serde_json::{Map, Value, json};
 
@@ -96,7 +96,7 @@ pub fn document(model: &Model) -> Value {
             "/api/v1/assessments": {"post": {
                 "operationId": "submitAssessment",
                 "summary": "提交答题表并评分 / submit an answer sheet and score it",
-                "parameters": [{"name": "Idempotency-Key", "in": "header", "required": false,
+                "parameters": [{"name": IDEMPOTENCY_KEY, "in": "header", "required": false,
                     "description": "重试时带同一个键，只保存一次（保留 24 小时） / send the same key on a retry and the sheet is stored once (kept 24 hours)",
                     "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY, "pattern": "^[!-~]+$"}}],
                 "requestBody": {"required": true, "content": {"application/json": sheet_body}},
