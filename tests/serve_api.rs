@@ -124,6 +124,25 @@ impl Api {
         request(self.addr, "GET", path, &[("Authorization", &auth)], None)
     }
     fn submit(&self, token: &str, sheet: &Value, key: Option<&str>) -> Resp {
+        self.send("POST", "/api/v1/assessments", token, sheet, key)
+    }
+    fn resubmit(&self, id: &str, token: &str, sheet: &Value) -> Resp {
+        self.send(
+            "PUT",
+            &format!("/api/v1/assessments/{id}"),
+            token,
+            sheet,
+            None,
+        )
+    }
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        sheet: &Value,
+        key: Option<&str>,
+    ) -> Resp {
         let auth = format!("Bearer {token}");
         let mut headers = vec![
             ("Authorization", auth.as_str()),
@@ -133,13 +152,7 @@ impl Api {
             headers.push(("Idempotency-Key", k));
         }
         let body = serde_json::to_vec_pretty(sheet).unwrap();
-        request(
-            self.addr,
-            "POST",
-            "/api/v1/assessments",
-            &headers,
-            Some(&body),
-        )
+        request(self.addr, method, path, &headers, Some(&body))
     }
 }
 
@@ -182,7 +195,9 @@ fn a_token_submits_and_reads_its_own_region_only() {
     // No token, a wrong one: refused before anything is read.
     let r = request(api.addr, "GET", "/api/v1/regions/330000/summary", &[], None);
     assert_eq!((r.status, r.code()), (401, "api-token"));
-    let forged = format!("{}0_{}", &zhejiang[..19], &zhejiang[21..]);
+    // The right id with another secret.
+    let last = if zhejiang.ends_with('a') { "b" } else { "a" };
+    let forged = format!("{}{last}", &zhejiang[..zhejiang.len() - 1]);
     assert_eq!(
         api.get("/api/v1/regions/330000/summary", &forged).status,
         401
@@ -219,6 +234,23 @@ fn a_token_submits_and_reads_its_own_region_only() {
         api.get("/api/v1/assessments/nope", &zhejiang).code(),
         "api-not-found"
     );
+
+    // Re-assessment: a new version of the same firm, by a token of its region, within it.
+    let mut later = ruian.clone();
+    later["profile"]["assessed_on"] = json!("2027-06-30");
+    assert_eq!(api.resubmit(&id, &jiangsu, &later).code(), "api-region");
+    let mut moved = later.clone();
+    moved["profile"]["region"] = json!("320412");
+    // Another region's token cannot add a version to this firm, not even one of its own region.
+    assert_eq!(api.resubmit(&id, &jiangsu, &moved).code(), "api-not-found");
+    assert_eq!(api.resubmit(&id, &zhejiang, &moved).code(), "api-region");
+    let r = api.resubmit(&id, &zhejiang, &later);
+    assert_eq!((r.status, &r.body["id"]), (201, &json!(id)), "{}", r.body);
+    assert_eq!(r.body["version"], 2);
+    let r = api.get(&format!("/api/v1/assessments/{id}"), &zhejiang);
+    assert_eq!(r.body["version"], 2);
+    assert_eq!(r.body["assessment"]["profile"]["assessed_on"], "2027-06-30");
+    assert_eq!(submissions(&db), 2);
 
     // Summaries: another region's is refused; a county inside the own region is allowed.
     let r = api.get("/api/v1/regions/330000/summary", &jiangsu);

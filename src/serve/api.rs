@@ -41,7 +41,7 @@ pub const MAX_IDEMPOTENCY_KEY: usize = 128;
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/v1/assessments", post(submit))
-        .route("/api/v1/assessments/{id}", get(read))
+        .route("/api/v1/assessments/{id}", get(read).put(resubmit))
         .route("/api/v1/regions/{code}/summary", get(region_summary))
         .route(OPENAPI_PATH, get(openapi))
 }
@@ -226,6 +226,28 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, Diagnostic> {
 
 /// `POST /api/v1/assessments`: check, score and store an answer sheet (JSON) of the token's region.
 pub async fn submit(State(st): St, req: Request) -> Response {
+    accept(st, None, req).await
+}
+
+/// `PUT /api/v1/assessments/{id}`: a new version of an assessment of the token's region (the firm
+/// re-assessed); the sheet's region must be in the token's region too.
+pub async fn resubmit(
+    State(st): St,
+    id: Result<Path<String>, PathRejection>,
+    req: Request,
+) -> Response {
+    match id {
+        Ok(Path(id)) if is_token(&id) => accept(st, Some(id), req).await,
+        // Authorization first, so that an unknown token learns nothing from the path.
+        _ => match authorize(&st, req.headers()).await {
+            Ok(_) => not_found(),
+            Err(r) => r,
+        },
+    }
+}
+
+/// The shared way of [`submit`] and [`resubmit`]: token, content type, key, body, then [`store`].
+async fn accept(st: Arc<AppState>, firm: Option<String>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let token = match authorize(&st, &parts.headers).await {
         Ok(t) => t,
@@ -252,12 +274,19 @@ pub async fn submit(State(st): St, req: Request) -> Response {
         Err(r) => return r,
     };
     let s = st.clone();
-    let done = blocking(move || Ok(store(&s, &token, key, &bytes))).await;
+    let done = blocking(move || Ok(store(&s, &token, firm, key, &bytes))).await;
     done.unwrap_or_else(internal)
 }
 
-/// Check, score and store (the blocking part of [`submit`]).
-fn store(st: &AppState, token: &ApiToken, key: Option<String>, bytes: &[u8]) -> Response {
+/// Check, score and store as a new firm or a new version of `firm` (the blocking part of
+/// [`accept`]).
+fn store(
+    st: &AppState,
+    token: &ApiToken,
+    firm: Option<String>,
+    key: Option<String>,
+    bytes: &[u8],
+) -> Response {
     let source = match SourceFile::decode("request.json", bytes.to_vec()) {
         Ok(s) => s,
         Err(d) => return problem(StatusCode::UNPROCESSABLE_ENTITY, d),
@@ -321,7 +350,15 @@ fn store(st: &AppState, token: &ApiToken, key: Option<String>, bytes: &[u8]) -> 
         sheet: value.to_string(),
     };
     let stored = (|| -> anyhow::Result<Result<(StoredSubmission, bool), Response>> {
-        let firm = random_token()?;
+        let target = firm.as_deref().unwrap_or("new");
+        let firm = match &firm {
+            // A new version only of a firm the token may read.
+            Some(firm) => match st.storage.latest(firm)? {
+                Some(old) if in_scope(token, old.region.as_deref()) => firm.clone(),
+                _ => return Ok(Err(not_found())),
+            },
+            None => random_token()?,
+        };
         let at = now();
         let Some(key) = key else {
             let version = st.storage.submit(&firm, &new, at)?;
@@ -330,7 +367,8 @@ fn store(st: &AppState, token: &ApiToken, key: Option<String>, bytes: &[u8]) -> 
         let key = IdempotencyKey {
             token_id: token.id.clone(),
             key,
-            request_hash: hash_api_secret(&source.text),
+            // The target is part of the request: one key never means two different firms.
+            request_hash: hash_api_secret(&format!("{target}\n{}", source.text)),
         };
         let outcome = st.storage.submit_idempotent(&firm, &new, &key, at)?;
         if outcome.request_hash != key.request_hash {
@@ -389,6 +427,11 @@ fn stored_as(firm: &str, version: u32, at: i64, s: &NewSubmission) -> StoredSubm
     }
 }
 
+/// Is a stored firm of this region one the token may read?
+fn in_scope(token: &ApiToken, region: Option<&str>) -> bool {
+    region.is_some_and(|r| r.starts_with(&token.region_prefix))
+}
+
 fn not_found() -> Response {
     problem(StatusCode::NOT_FOUND, Diagnostic::error("api-not-found"))
 }
@@ -417,11 +460,7 @@ pub async fn read(
         Ok(None) => return not_found(),
         Err(e) => return internal(e),
     };
-    let in_scope = stored
-        .region
-        .as_deref()
-        .is_some_and(|r| r.starts_with(&token.region_prefix));
-    if !in_scope {
+    if !in_scope(&token, stored.region.as_deref()) {
         return not_found();
     }
     let s = st.clone();

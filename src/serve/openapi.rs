@@ -67,6 +67,8 @@ pub fn document(model: &Model) -> Value {
                 "parameters": {"id": "$response.body#/id"}}}
         }),
     );
+    let mut resubmit_responses = errors(&[400, 401, 403, 404, 408, 413, 415, 422, 429, 500]);
+    resubmit_responses.insert("201".into(), submit_responses["201"].clone());
     let mut read_responses = errors(&[401, 404, 429, 500]);
     read_responses.insert("200".into(), ok("评估结果 / the assessment", &assessment));
     let mut summary_responses = errors(&[400, 401, 403, 429, 500]);
@@ -74,6 +76,9 @@ pub fn document(model: &Model) -> Value {
         "200".into(),
         ok("地区汇总 / the region's summary", &summary),
     );
+    let key_param = json!({"name": IDEMPOTENCY_KEY, "in": "header", "required": false,
+        "description": "重试时带同一个键，只保存一次（保留 24 小时） / send the same key on a retry and the sheet is stored once (kept 24 hours)",
+        "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY, "pattern": "^[!-~]+$"}});
     let id_param = json!({"name": "id", "in": "path", "required": true,
         "description": "提交时返回的评估编号 / the id returned on submission",
         "schema": {"type": "string", "pattern": "^[0-9a-f]{32}$"}});
@@ -96,9 +101,7 @@ pub fn document(model: &Model) -> Value {
             "/api/v1/assessments": {"post": {
                 "operationId": "submitAssessment",
                 "summary": "提交答题表并评分 / submit an answer sheet and score it",
-                "parameters": [{"name": IDEMPOTENCY_KEY, "in": "header", "required": false,
-                    "description": "重试时带同一个键，只保存一次（保留 24 小时） / send the same key on a retry and the sheet is stored once (kept 24 hours)",
-                    "schema": {"type": "string", "minLength": 1, "maxLength": MAX_IDEMPOTENCY_KEY, "pattern": "^[!-~]+$"}}],
+                "parameters": [key_param],
                 "requestBody": {"required": true, "content": {"application/json": sheet_body}},
                 "responses": submit_responses,
             }},
@@ -107,6 +110,12 @@ pub fn document(model: &Model) -> Value {
                 "summary": "读取评估的最新版本 / read the latest version of an assessment",
                 "parameters": [id_param],
                 "responses": read_responses,
+            }, "put": {
+                "operationId": "resubmitAssessment",
+                "summary": "再次评估：提交新版本 / re-assessment: submit a new version",
+                "parameters": [id_param, key_param],
+                "requestBody": {"required": true, "content": {"application/json": sheet_body}},
+                "responses": resubmit_responses,
             }},
             "/api/v1/regions/{code}/summary": {"get": {
                 "operationId": "regionSummary",
