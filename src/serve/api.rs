@@ -146,8 +146,10 @@ async fn authorize(st: &Arc<AppState>, headers: &HeaderMap) -> Result<ApiToken, 
     let sent = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
+        .and_then(|v| v.trim().split_once(' '))
+        // The scheme is case-insensitive (RFC 9110).
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim());
     let Some(sent) = sent else {
         return Err(problem(
             StatusCode::UNAUTHORIZED,
