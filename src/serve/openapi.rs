@@ -1,6 +1,8 @@
 //! The OpenAPI 3.1 document of the JSON API, built from the types the handlers use: the answer
 //! sheet's schema (`smedx schema answers`, spelled out for the served model), and schemars schemas
-//! of [`ApiAssessment`] and [`Problem`]. No second set of types describes the API.
+//! of [`ApiAssessment`] and [`Problem`]. No second set of types describes the API. (The `aide`
+//! crate was not used: its release for axum 0.8 is built on schemars 0.9, its schemars 1 version
+//! was in alpha, and the sheet's schema is spelled out per model, which a derive cannot give.)
 
 use super::api::{ApiAssessment, IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY, Problem};
 use crate::model::Model;
