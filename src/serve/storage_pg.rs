@@ -8,8 +8,9 @@
 //! block; it must never be called on an async worker.
 
 use super::storage::{
-    DraftLinks, MAX_RECOVERY_ENTRIES, NewSubmission, OfficeUser, RecoveryEntry, RecoveryKey,
-    Storage, StoredSubmission, SubmissionFilter,
+    ApiToken, DraftLinks, IDEMPOTENCY_SECONDS, IdempotencyKey, IdempotentOutcome,
+    MAX_RECOVERY_ENTRIES, NewSubmission, OfficeUser, RecoveryEntry, RecoveryKey, Storage,
+    StoredSubmission, SubmissionFilter,
 };
 use anyhow::Context;
 use postgres::{Client, NoTls, Row, Transaction};
@@ -30,7 +31,7 @@ enum Step {
     Rust(fn(&mut Transaction) -> anyhow::Result<()>),
 }
 
-/// The same schema versions as the SQLite backend's migrations 1 to 3, recorded in the table
+/// The same schema versions as the SQLite backend's migrations 1 to 4, recorded in the table
 /// `smedx_schema`. A released migration is never edited; a change is a new one in both backends.
 const MIGRATIONS: &[&[Step]] = &[
     &[Step::Sql(
@@ -96,6 +97,29 @@ CREATE INDEX drafts_recovery ON drafts (credit_code, recovery_selector);
 ALTER TABLE drafts ADD COLUMN created_ip TEXT;
 CREATE INDEX drafts_created_ip ON drafts (created_ip);
 CREATE INDEX drafts_updated_at ON drafts (updated_at);
+"#,
+    )],
+    // 4: API tokens of `smedx token` (secret hashed) and the JSON API's idempotency keys.
+    &[Step::Sql(
+        r#"
+CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    region_prefix TEXT NOT NULL,
+    label TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    revoked_at BIGINT
+);
+CREATE TABLE api_idempotency (
+    token_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    firm TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at BIGINT NOT NULL,
+    PRIMARY KEY (token_id, key)
+);
+CREATE INDEX api_idempotency_created_at ON api_idempotency (created_at);
 "#,
     )],
 ];
@@ -371,6 +395,19 @@ fn insert_submission(
     Ok(version)
 }
 
+const API_TOKEN_COLUMNS: &str = "id, region_prefix, label, secret_hash, created_at, revoked_at";
+
+fn api_token(r: &Row) -> anyhow::Result<ApiToken> {
+    Ok(ApiToken {
+        id: r.try_get(0)?,
+        region_prefix: r.try_get(1)?,
+        label: r.try_get(2)?,
+        secret_hash: r.try_get(3)?,
+        created_at: r.try_get(4)?,
+        revoked_at: r.try_get(5)?,
+    })
+}
+
 /// Drafts whose firm never submitted.
 const OPEN: &str = "NOT EXISTS (SELECT 1 FROM submissions s WHERE s.firm = drafts.firm)";
 
@@ -626,6 +663,123 @@ impl Storage for PgStorage {
             .execute("DELETE FROM sessions WHERE token = $1", &[&token])?;
         Ok(())
     }
+
+    // --- JSON API ---
+
+    fn add_api_token(&self, t: &ApiToken) -> anyhow::Result<()> {
+        self.client()?.execute(
+            "INSERT INTO api_tokens (id, region_prefix, label, secret_hash, created_at, revoked_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &t.id,
+                &t.region_prefix,
+                &t.label,
+                &t.secret_hash,
+                &t.created_at,
+                &t.revoked_at,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn api_token(&self, id: &str) -> anyhow::Result<Option<ApiToken>> {
+        let row = self.client()?.query_opt(
+            &format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"),
+            &[&id],
+        )?;
+        row.as_ref().map(api_token).transpose()
+    }
+
+    fn api_tokens(&self) -> anyhow::Result<Vec<ApiToken>> {
+        self.client()?
+            .query(
+                &format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id"),
+                &[],
+            )?
+            .iter()
+            .map(api_token)
+            .collect()
+    }
+
+    fn revoke_api_token(&self, id: &str, now: i64) -> anyhow::Result<bool> {
+        let n = self.client()?.execute(
+            "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
+            &[&id, &now],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn submit_idempotent(
+        &self,
+        firm: &str,
+        s: &NewSubmission,
+        key: &IdempotencyKey,
+        now: i64,
+    ) -> anyhow::Result<IdempotentOutcome> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        // A retry reaching another instance at the same moment waits for the first to commit and
+        // then finds its key; submissions for one firm take turns as in `submit`.
+        tx.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 1))",
+            &[&key.token_id, &key.key],
+        )?;
+        tx.execute(
+            "DELETE FROM api_idempotency WHERE token_id = $1 AND key = $2 AND created_at <= $3",
+            &[&key.token_id, &key.key, &(now - IDEMPOTENCY_SECONDS)],
+        )?;
+        if let Some(r) = tx.query_opt(
+            "SELECT firm, version, request_hash FROM api_idempotency
+             WHERE token_id = $1 AND key = $2",
+            &[&key.token_id, &key.key],
+        )? {
+            let version: i32 = r.try_get(1)?;
+            return Ok(IdempotentOutcome {
+                firm: r.try_get(0)?,
+                version: u32::try_from(version)?,
+                request_hash: r.try_get(2)?,
+                replayed: true,
+            });
+        }
+        let version = insert_submission(&mut tx, firm, s, now)?;
+        tx.execute(
+            "INSERT INTO api_idempotency (token_id, key, request_hash, firm, version, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &key.token_id,
+                &key.key,
+                &key.request_hash,
+                &firm,
+                &version,
+                &now,
+            ],
+        )?;
+        tx.commit()?;
+        Ok(IdempotentOutcome {
+            firm: firm.to_string(),
+            version: u32::try_from(version)?,
+            request_hash: key.request_hash.clone(),
+            replayed: false,
+        })
+    }
+
+    fn sweep_idempotency(&self, before: i64) -> anyhow::Result<u64> {
+        Ok(self.client()?.execute(
+            "DELETE FROM api_idempotency WHERE created_at < $1",
+            &[&before],
+        )?)
+    }
+
+    fn submission(&self, firm: &str, version: u32) -> anyhow::Result<Option<StoredSubmission>> {
+        let version = i32::try_from(version).unwrap_or(i32::MAX);
+        let row = self.client()?.query_opt(
+            &format!(
+                "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE firm = $1 AND version = $2"
+            ),
+            &[&firm, &version],
+        )?;
+        row.as_ref().map(row_submission).transpose()
+    }
 }
 
 /// A fresh schema in the database `SMEDX_TEST_PG` names, dropped at the end (tests). None, with a
@@ -694,7 +848,9 @@ mod tests {
         drafts_save_and_sessions_expire,
         links_are_separate_and_the_edit_link_can_be_replaced,
         old_unsubmitted_drafts_are_swept_and_counted_per_client,
-        a_new_password_or_removal_ends_the_users_sessions
+        a_new_password_or_removal_ends_the_users_sessions,
+        api_tokens_are_listed_and_revoked_once,
+        a_retried_submission_is_stored_once_while_its_key_lives
     );
 
     #[test]

@@ -359,6 +359,31 @@ impl Db {
     }
 }
 
+impl Db {
+    /// The first column of every row of a query returning text, on either backend.
+    pub fn texts(&self, sql: &str) -> Vec<String> {
+        match &self.postgres {
+            None => {
+                let c = rusqlite::Connection::open(&self.arg).unwrap();
+                let mut stmt = c.prepare(sql).unwrap();
+                stmt.query_map([], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            }
+            Some(_) => {
+                let mut c =
+                    postgres::Client::connect(self.arg.to_str().unwrap(), postgres::NoTls).unwrap();
+                c.query(sql, &[])
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect()
+            }
+        }
+    }
+}
+
 impl std::ops::Deref for Db {
     type Target = Path;
     fn deref(&self) -> &Path {
