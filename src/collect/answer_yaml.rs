@@ -91,7 +91,8 @@ fn value_yaml(v: &WrittenValue) -> String {
             one(numerator),
             one(denominator)
         ),
-        WrittenValue::Other(_) => "null".into(),
+        WrittenValue::Bool(b) => b.to_string(),
+        WrittenValue::Blank | WrittenValue::Other(_) => "null".into(),
     }
 }
 
