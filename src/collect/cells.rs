@@ -2,7 +2,7 @@
 //!
 //! A reader keeps each cell's [`Place`]; [`Place::location`] is where a diagnostic about it points.
 
-use crate::diag::{Location, quote_sheet};
+use crate::diag::Location;
 
 /// The value of one cell, as read from a workbook or a delimited file.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +37,7 @@ impl CellValue {
         match self {
             CellValue::Empty => None,
             CellValue::Text(s) | CellValue::Date(s) | CellValue::Error(s) => Some(s.clone()),
-            CellValue::Number(n) => Some(crate::yaml_value::format_number(*n)),
+            CellValue::Number(n) => Some(crate::text::format_number(*n)),
             CellValue::Bool(b) => Some(b.to_string()),
         }
     }
@@ -99,11 +99,6 @@ impl Place {
     }
 }
 
-/// `设备系统!D7`; a sheet name with spaces or punctuation is quoted as Excel does: `'Digital foundation'!D7`.
-pub fn cell_ref(sheet: &str, row: u32, col: u32) -> String {
-    format!("{}!{}{}", quote_sheet(sheet), column_letters(col), row + 1)
-}
-
 /// Column letters of a 0-based column: 0 → A, 25 → Z, 26 → AA.
 pub fn column_letters(col: u32) -> String {
     let mut n = u64::from(col) + 1;
@@ -162,15 +157,6 @@ mod tests {
         assert_eq!(column_letters(26), "AA");
         assert_eq!(column_letters(701), "ZZ");
         assert_eq!(column_letters(702), "AAA");
-    }
-
-    #[test]
-    fn cell_references() {
-        assert_eq!(cell_ref("设备系统", 6, 3), "设备系统!D7");
-        assert_eq!(
-            cell_ref("Digital foundation", 6, 3),
-            "'Digital foundation'!D7"
-        );
     }
 
     #[test]

@@ -8,7 +8,7 @@ use crate::answers::raw::{RawAnswer, RawEntry, RawMap, RawSheet};
 use crate::answers::{AnswerSheet, FieldKind, Profile, ProfileField, profile_fields};
 use crate::diag::{Diagnostic, Location};
 use crate::model::item::{Input, Words};
-pub use crate::model::item::{is_na, na_word, option_label, resolve_choice, split_choices};
+pub use crate::model::item::{is_na, na_word, split_choices};
 use crate::model::{Item, Model, Written, WrittenValue};
 use crate::text::format_number;
 use crate::text::{Lang, tr};

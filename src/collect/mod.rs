@@ -6,16 +6,24 @@
 //! checker ([`crate::answers::check_raw`]) checks everything and reports each problem at its cell:
 //! `问卷.xlsx:设备系统!D7` for a workbook, `batch.csv:4:9` for a CSV file.
 
-pub mod answer_yaml;
-pub mod cells;
-pub mod csv;
-pub mod flat;
-pub mod tabular;
-pub mod terminal;
-pub mod xlsform;
-pub mod xlsx;
+pub(crate) mod answer_yaml;
+pub(crate) mod cells;
+pub(crate) mod csv;
+pub(crate) mod flat;
+pub(crate) mod tabular;
+pub(crate) mod terminal;
+pub(crate) mod xlsform;
+pub(crate) mod xlsx;
 
-pub use flat::{Column, Record};
+// The library's collect API; everything else here is internal to the crate.
+pub use answer_yaml::sheet_yaml;
+pub use cells::{CellValue, Place};
+pub use csv::{read as read_csv, write as write_csv};
+pub use flat::{CellStyle, Column, Record, sheet_cells};
+pub use tabular::{Batch, Table};
+pub use terminal::{Ending, ResumeError, Session};
+pub use xlsform::{ExportStyle, submission_row, write as write_xlsform};
+pub use xlsx::{Questionnaire, cell_style, read as read_workbook, write as write_workbook};
 
 use crate::answers::{AnswerSheet, check_raw};
 use crate::diag::{Diagnostic, Report};

@@ -16,8 +16,8 @@ use crate::answers::AnswerSheet;
 use crate::answers::{FieldKind, profile_fields};
 use crate::model::item::Input;
 use crate::model::{Children, Model, Node};
+use crate::text::format_number;
 use crate::text::{Lang, Text};
-use crate::yaml_value::format_number;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use std::collections::HashSet;
 

@@ -22,8 +22,8 @@ use crate::answers::profile_fields;
 use crate::diag::Diagnostic;
 use crate::model::item::{Input, Words};
 use crate::model::{Children, Model, Node};
+use crate::text::format_number;
 use crate::text::{Lang, tr};
-use crate::yaml_value::format_number;
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder, Formula,
     ProtectionOptions, Workbook, Worksheet, XlsxError,
