@@ -158,49 +158,35 @@ pub fn load_checked(
             return None;
         }
     };
-    match collected {
+    let named = match &collected {
+        Collected::Questionnaire(q) => q.model_named.clone(),
+        Collected::Table(table) => table.model_named(),
+    };
+    let at = crate::diag::Pos::UNKNOWN;
+    let model = choose_model(model_arg, named.as_deref(), &name, at, report)?;
+    let record = match collected {
         Collected::Questionnaire(q) => {
-            let model = choose_model(
-                model_arg,
-                q.model_named.as_deref(),
-                &name,
-                crate::diag::Pos::UNKNOWN,
-                report,
-            )?;
             let (record, reader_diags) = q.record(&model);
             report.extend(reader_diags);
-            let checked = check_record(&model, &record, &name);
-            report.extend(checked.diagnostics);
-            let sheet = checked.sheet.filter(|_| !report.has_errors());
-            Some((model, sheet))
+            record
         }
         Collected::Table(table) => {
-            let model = choose_model(
-                model_arg,
-                table.model_named().as_deref(),
-                &name,
-                crate::diag::Pos::UNKNOWN,
-                report,
-            )?;
-            let batch = table.records(&model);
+            let mut batch = table.records(&model);
             report.extend(batch.diagnostics);
-            match batch.records.as_slice() {
-                [one] => {
-                    let checked = check_record(&model, one, &name);
-                    report.extend(checked.diagnostics);
-                    let sheet = checked.sheet.filter(|_| !report.has_errors());
-                    Some((model, sheet))
-                }
-                many => {
-                    report.extend([Diagnostic::error("batch-file")
-                        .arg("file", &name)
-                        .arg("count", many.len())
-                        .in_file(&name)]);
-                    Some((model, None))
-                }
+            if batch.records.len() != 1 {
+                report.extend([Diagnostic::error("batch-file")
+                    .arg("file", &name)
+                    .arg("count", batch.records.len())
+                    .in_file(&name)]);
+                return Some((model, None));
             }
+            batch.records.remove(0)
         }
-    }
+    };
+    let checked = check_record(&model, &record, &name);
+    report.extend(checked.diagnostics);
+    let sheet = checked.sheet.filter(|_| !report.has_errors());
+    Some((model, sheet))
 }
 
 /// A file name for a firm's answer sheet: its row and name, without characters file systems refuse.

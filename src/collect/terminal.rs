@@ -290,18 +290,39 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         out
     }
 
-    /// The profile as written, places unknown.
-    fn profile_map(&self) -> Option<RawMap> {
-        let mut record = Record::new(Place::File);
-        let has_name = self.profile.contains_key("name");
-        if !has_name {
-            record.push(Column::Profile(0), CellValue::Text("-".into()), Place::File);
+    /// The profile so far as a record, with `field` set to a text when given, and a name `-` when
+    /// `named` and it has none. Unless `anchor` is the whole file, the fields stand on line 1 and
+    /// `field` on line 2, so its problems can be told from the others'.
+    fn profile_record(
+        &self,
+        anchor: Place,
+        field: Option<(&'static str, &str)>,
+        named: bool,
+    ) -> Record {
+        let mut fields = self.profile.clone();
+        if let Some((key, text)) = field {
+            fields.insert(key, text.to_string());
         }
-        for (f, field) in profile_fields().iter().enumerate() {
-            if let Some(text) = self.profile.get(field.id.as_str()) {
-                record.push(Column::Profile(f), CellValue::text(text), Place::File);
+        if named && !fields.contains_key("name") {
+            fields.insert("name", "-".into());
+        }
+        let mut record = Record::new(anchor.clone());
+        for (f, pf) in profile_fields().iter().enumerate() {
+            if let Some(t) = fields.get(pf.id.as_str()) {
+                let place = match (&anchor, field) {
+                    (Place::File, _) => Place::File,
+                    (_, Some((key, _))) if key == pf.id => Place::line(2),
+                    _ => Place::line(1),
+                };
+                record.push(Column::Profile(f), CellValue::text(t), place);
             }
         }
+        record
+    }
+
+    /// The profile as written, places unknown.
+    fn profile_map(&self) -> Option<RawMap> {
+        let record = self.profile_record(Place::File, None, true);
         super::flat::record_to_raw(&self.lenient, &record, "")
             .0
             .profile
@@ -313,18 +334,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         key: &'static str,
         text: &str,
     ) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
-        let mut record = Record::new(Place::line(9));
-        let mut fields: BTreeMap<&'static str, String> = self.profile.clone();
-        fields.insert(key, text.to_string());
-        if !fields.contains_key("name") {
-            fields.insert("name", "-".into());
-        }
-        for (f, field) in profile_fields().iter().enumerate() {
-            if let Some(t) = fields.get(field.id.as_str()) {
-                let line = if field.id.as_str() == key { 2 } else { 1 };
-                record.push(Column::Profile(f), CellValue::text(t), Place::line(line));
-            }
-        }
+        let record = self.profile_record(Place::line(9), Some((key, text)), true);
         let checked = super::check_record(&self.lenient, &record, "");
         // Warnings about other fields (no industry yet, size not derivable yet) wait for the summary.
         let mine: Vec<Diagnostic> = checked
@@ -348,12 +358,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         i: usize,
         cells: Vec<(Column, CellValue)>,
     ) -> Result<(Option<Answer>, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let mut record = Record::new(Place::line(9));
-        for (f, field) in profile_fields().iter().enumerate() {
-            if let Some(t) = self.profile.get(field.id.as_str()) {
-                record.push(Column::Profile(f), CellValue::text(t), Place::line(1));
-            }
-        }
+        let mut record = self.profile_record(Place::line(9), None, false);
         for (c, v) in cells {
             record.push(c, v, Place::line(2));
         }
@@ -651,12 +656,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
 
     /// The industry group and size class of the profile so far.
     fn checked_profile(&self) -> (String, Option<crate::answers::SizeClass>) {
-        let mut record = Record::new(Place::File);
-        for (f, field) in profile_fields().iter().enumerate() {
-            if let Some(t) = self.profile.get(field.id.as_str()) {
-                record.push(Column::Profile(f), CellValue::text(t), Place::File);
-            }
-        }
+        let record = self.profile_record(Place::File, None, false);
         let (raw, _) = super::flat::record_to_raw(&self.lenient, &record, "");
         // Without a valid profile (no name yet), the group still follows from the industry code.
         match check_raw(&self.lenient, &raw, "", "").sheet {
