@@ -1,7 +1,7 @@
 //! The answer sheet as written: its parts typed, each value with its place beside it (a line and
 //! column of a YAML or JSON file, a workbook cell, a field of a CSV file), before any check against
 //! a model. Every route fills it: [`RawSheet::read`] from a parsed YAML or JSON file, the collectors
-//! from cells ([`crate::collect`]); [`super::check_raw`] then checks it against the model, so every
+//! from cells (the `collect` module); [`super::check_raw`] then checks it against the model, so every
 //! route gets the same checks. The answers schema is derived from these types.
 
 use crate::diag::{Arg, Diagnostic, Location};
