@@ -48,6 +48,23 @@ impl Column {
         }
     }
 
+    /// Every column of `model` but the ticks: the model, the profile, then each item's.
+    pub fn all(model: &Model) -> Vec<Column> {
+        let mut out = vec![Column::Model, Column::ModelVersion];
+        out.extend((0..profile_fields().len()).map(Column::Profile));
+        for (i, item) in model.items.iter().enumerate() {
+            out.extend([
+                Column::Answer(i),
+                Column::Note(i),
+                Column::Applicable(i),
+                Column::Numerator(i),
+                Column::Denominator(i),
+            ]);
+            out.extend((0..item.fields.len()).map(|f| Column::Data(i, f)));
+        }
+        out
+    }
+
     /// The column's name in smedx CSV files: `name`, `funding`, `funding.note`, `funding.data.digital-investment`.
     pub fn csv_name(self, model: &Model) -> String {
         let item = |i: usize| model.items[i].id.as_str();
