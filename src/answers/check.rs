@@ -81,7 +81,7 @@ impl SheetChecker<'_> {
                     } else {
                         "data"
                     })
-                    .quoted("key", &e.key)
+                    .quoted("key", &*e.key)
                     .arg("item", &item.id)
                     .arg("title", &item.title)
                     .arg("hint", Arg::suggestion(None, known));
@@ -90,13 +90,13 @@ impl SheetChecker<'_> {
             }
             match e.value.as_number() {
                 Some(n) => {
-                    out.insert(e.key.clone(), n);
+                    out.insert(e.key.to_string(), n);
                 }
                 None if e.value.value == crate::model::WrittenValue::Blank => {}
                 None => {
                     let d = Diagnostic::error("wrong-type")
                         .variant("figure")
-                        .quoted("key", &e.key)
+                        .quoted("key", &*e.key)
                         .arg("item", &item.id)
                         .arg("title", &item.title)
                         .arg("found", e.value.kind());
@@ -173,7 +173,7 @@ pub fn check_raw(model: &Model, raw: &RawSheet, file: &str, text: &str) -> Check
             let near = closest(&a.item, model.items.iter().map(|i| i.id.as_str()));
             suggested.extend(near);
             let d = Diagnostic::error("unknown-item")
-                .quoted("item", &a.item)
+                .quoted("item", &*a.item)
                 .quoted("model", &model.id)
                 .arg("hint", Arg::suggestion(near, []));
             c.push(d, &a.item_at);

@@ -236,7 +236,7 @@ impl ProfileReader<'_> {
                 let near = crate::text::closest(&e.key, ids.clone());
                 let d = Diagnostic::error("unknown-field")
                     .variant("profile")
-                    .quoted("key", &e.key)
+                    .quoted("key", &*e.key)
                     .arg("hint", Arg::suggestion(near, ids));
                 self.push(d, &e.key_at);
                 continue;

@@ -9,12 +9,13 @@ use crate::model::{Written, WrittenValue};
 use crate::text::closest;
 use crate::yaml_value::{Node, Value};
 use schemars::JsonSchema;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// An answer sheet (YAML or JSON).
 #[derive(Debug, Default, JsonSchema)]
 #[schemars(deny_unknown_fields)]
-pub struct RawSheet {
+pub struct RawSheet<'a> {
     /// Id of the model the sheet answers.
     #[schemars(with = "Option<String>")]
     pub model: Option<Written>,
@@ -23,12 +24,12 @@ pub struct RawSheet {
     pub model_version: Option<Written>,
     /// Enterprise profile (企业画像); its fields are those of the profile table.
     #[schemars(with = "BTreeMap<String, Node>")]
-    pub profile: Option<RawMap>,
+    pub profile: Option<RawMap<'a>>,
     /// Item id → answer: an option id, a list of ids, a number, a band id,
     /// `{numerator, denominator}`, a grade 0–4, a trend word or `na`; or the long form
     /// `{answer, note, data}`. In the order written; an item answered twice is reported.
     #[schemars(with = "BTreeMap<String, Node>")]
-    pub answers: Vec<RawAnswer>,
+    pub answers: Vec<RawAnswer<'a>>,
     /// Where the sheet starts.
     #[schemars(skip)]
     pub at: Location,
@@ -45,27 +46,27 @@ pub struct RawSheet {
 
 /// A mapping as written (the profile, an answer's figures), or what was written in its place.
 #[derive(Debug, Clone)]
-pub enum RawMap {
+pub enum RawMap<'a> {
     Entries {
         at: Location,
-        entries: Vec<RawEntry>,
+        entries: Vec<RawEntry<'a>>,
     },
     Other(Written),
 }
 
 /// One key of a mapping and its value, each with its place.
 #[derive(Debug, Clone)]
-pub struct RawEntry {
-    pub key: String,
+pub struct RawEntry<'a> {
+    pub key: Cow<'a, str>,
     pub key_at: Location,
     pub value: Written,
 }
 
 /// One answer as written: the value, a note and recorded figures beside it.
 #[derive(Debug, Clone)]
-pub struct RawAnswer {
+pub struct RawAnswer<'a> {
     /// The item id as written, and where.
-    pub item: String,
+    pub item: Cow<'a, str>,
     pub item_at: Location,
     /// The answer itself; `None` when the long form has no `answer`, or when left blank.
     pub value: Option<Written>,
@@ -73,24 +74,24 @@ pub struct RawAnswer {
     pub blank: bool,
     pub note: Option<String>,
     /// `data:` of the long form: figure id → number (checked against the item's fields).
-    pub data: Option<RawMap>,
+    pub data: Option<RawMap<'a>>,
     /// Problems of the long form's keys, reported when the item is one the sheet may answer.
     pub problems: Vec<Diagnostic>,
     /// Problems inside the value (unknown keys of raw figures), reported after the figures'.
     pub value_problems: Vec<Diagnostic>,
 }
 
-impl RawAnswer {
+impl<'a> RawAnswer<'a> {
     /// An answer in the short form (`value` `None`: left blank) or, with a note or figures, the
     /// long form, whose missing `answer` is a problem at `at`.
     pub fn new(
-        item: &str,
+        item: &'a str,
         item_at: Location,
         value: Option<Written>,
         note: Option<String>,
-        data: Option<RawMap>,
+        data: Option<RawMap<'a>>,
         at: Location,
-    ) -> RawAnswer {
+    ) -> RawAnswer<'a> {
         let long = note.is_some() || data.is_some();
         let mut problems = Vec::new();
         if long && value.is_none() {
@@ -100,7 +101,7 @@ impl RawAnswer {
             problems.push(d.at(at));
         }
         RawAnswer {
-            item: item.to_string(),
+            item: Cow::Borrowed(item),
             item_at,
             blank: !long && value.is_none(),
             value,
@@ -115,10 +116,10 @@ impl RawAnswer {
 /// Top-level keys of an answer sheet.
 const SHEET_KEYS: &[&str] = &["model", "model_version", "profile", "answers"];
 
-impl RawSheet {
+impl<'a> RawSheet<'a> {
     /// The parts of a parsed sheet, with every problem of shape (positions only: the checker
     /// names the file). `Err` when the sheet is not a mapping at all.
-    pub fn read(sheet: &Node) -> Result<RawSheet, Diagnostic> {
+    pub fn read(sheet: &'a Node) -> Result<RawSheet<'a>, Diagnostic> {
         let Value::Map(top) = &sheet.value else {
             return Err(Diagnostic::error("wrong-type")
                 .variant("sheet")
@@ -174,7 +175,7 @@ impl RawSheet {
     }
 }
 
-fn answers(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<RawAnswer> {
+fn answers<'a>(node: &'a Node, diags: &mut Vec<Diagnostic>) -> Vec<RawAnswer<'a>> {
     match &node.value {
         Value::Map(entries) => entries
             .iter()
@@ -195,7 +196,7 @@ fn answers(node: &Node, diags: &mut Vec<Diagnostic>) -> Vec<RawAnswer> {
 
 /// One entry of `answers:`, short or long form (`{answer: …, note: …, data: {…}}`; band raw
 /// figures are a mapping too, told apart by their keys).
-fn answer(item: &str, item_at: Location, node: &Node) -> RawAnswer {
+fn answer<'a>(item: &'a str, item_at: Location, node: &'a Node) -> RawAnswer<'a> {
     let long = ["answer", "note", "data"]
         .iter()
         .any(|k| node.get(k).is_some());
@@ -231,7 +232,7 @@ fn answer(item: &str, item_at: Location, node: &Node) -> RawAnswer {
         );
     }
     RawAnswer {
-        item: item.to_string(),
+        item: Cow::Borrowed(item),
         item_at,
         value,
         blank: false,
@@ -243,14 +244,14 @@ fn answer(item: &str, item_at: Location, node: &Node) -> RawAnswer {
 }
 
 /// A mapping as written, or what stands in its place.
-fn map(node: &Node) -> RawMap {
+fn map(node: &Node) -> RawMap<'_> {
     let Value::Map(entries) = &node.value else {
         return RawMap::Other(written(node, &mut Vec::new()));
     };
     let entries = entries
         .iter()
         .map(|(k, v)| RawEntry {
-            key: k.name.clone(),
+            key: Cow::Borrowed(&k.name),
             key_at: k.pos.into(),
             value: written(v, &mut Vec::new()),
         })

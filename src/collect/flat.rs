@@ -12,6 +12,7 @@ pub use crate::model::item::{is_na, na_word, split_choices};
 use crate::model::{Item, Model, Written, WrittenValue};
 use crate::text::format_number;
 use crate::text::{Lang, tr};
+use std::borrow::Cow;
 
 /// What a cell holds, in terms of the answer sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -436,7 +437,11 @@ impl ItemCells {
 
 /// The typed sheet of a record in `file`, every value at its cell, and the problems found in
 /// cells the checker never sees (spreadsheet errors, unreadable ticks).
-pub fn record_to_raw(model: &Model, record: &Record, file: &str) -> (RawSheet, Vec<Diagnostic>) {
+pub fn record_to_raw<'a>(
+    model: &'a Model,
+    record: &Record,
+    file: &str,
+) -> (RawSheet<'a>, Vec<Diagnostic>) {
     let mut b = Builder {
         file,
         diags: Vec::new(),
@@ -473,7 +478,7 @@ pub fn record_to_raw(model: &Model, record: &Record, file: &str) -> (RawSheet, V
                 let field = &profile_fields()[f];
                 let value = b.profile(field, cell);
                 profile.push(RawEntry {
-                    key: field.id.clone(),
+                    key: Cow::Borrowed(&field.id),
                     key_at: b.at(&cell.place),
                     value: b.written(&cell.place, value),
                 });
@@ -509,7 +514,7 @@ pub fn record_to_raw(model: &Model, record: &Record, file: &str) -> (RawSheet, V
                 .map(|(f, cell)| {
                     let value = b.number(cell);
                     RawEntry {
-                        key: item.fields[*f].id.clone(),
+                        key: Cow::Borrowed(&item.fields[*f].id),
                         key_at: b.at(&cell.place),
                         value: b.written(&cell.place, value),
                     }

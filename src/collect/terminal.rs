@@ -140,9 +140,9 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
                 ..RawSheet::default()
             };
             let checked = check_raw(&self.lenient, &sheet, &source.name, &source.text);
-            match checked.sheet.and_then(|s| s.answers.get(&a.item).cloned()) {
+            match checked.sheet.and_then(|s| s.answers.get(&*a.item).cloned()) {
                 Some(answer) => {
-                    self.answers.insert(a.item.clone(), answer);
+                    self.answers.insert(a.item.to_string(), answer);
                 }
                 None => dropped.extend(checked.diagnostics.into_iter().filter(|d| d.is_error())),
             }
@@ -321,7 +321,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
     }
 
     /// The profile as written, places unknown.
-    fn profile_map(&self) -> Option<RawMap> {
+    fn profile_map(&self) -> Option<RawMap<'_>> {
         let record = self.profile_record(Place::File, None, true);
         super::flat::record_to_raw(&self.lenient, &record, "")
             .0
