@@ -96,6 +96,22 @@ impl Location {
     }
 }
 
+/// A line and column of a text file whose name is given later ([`Diagnostic::in_file`]); an unknown
+/// position is no place at all.
+impl From<Pos> for Location {
+    fn from(pos: Pos) -> Location {
+        if pos.is_known() {
+            Location::Text {
+                file: String::new(),
+                line: pos.line,
+                column: pos.column,
+            }
+        } else {
+            Location::Nowhere
+        }
+    }
+}
+
 /// A value a message template fills in: as written, quoted, or a phrase in both languages.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Arg {
@@ -399,35 +415,28 @@ impl Diagnostic {
         }
     }
 
-    /// At a line and column of the diagnostic's text file (of its file when given before or after).
-    pub fn at(mut self, pos: Pos) -> Self {
+    /// At `place`: a line and column of the diagnostic's text file, or a location such as a
+    /// workbook cell; in the diagnostic's file (given before or after) unless the place names one.
+    pub fn at(mut self, place: impl Into<Location>) -> Self {
         let file = self.file().to_string();
-        *self.location = if pos.is_known() {
-            Location::Text {
-                file,
-                line: pos.line,
-                column: pos.column,
-            }
-        } else if file.is_empty() {
-            Location::Nowhere
-        } else {
-            Location::File { file }
-        };
+        *self.location = place.into();
+        if self.file().is_empty() && !file.is_empty() {
+            self = self.in_file(&file);
+        }
         self
     }
 
-    /// In `file`: keeps a line and column already given.
+    /// In `file`: keeps a line and column, a cell or a field already given.
     pub fn in_file(mut self, file: &str) -> Self {
-        *self.location = match *self.location {
-            Location::Text { line, column, .. } => Location::Text {
-                file: file.to_string(),
-                line,
-                column,
-            },
-            _ => Location::File {
-                file: file.to_string(),
-            },
-        };
+        let name = file.to_string();
+        match &mut *self.location {
+            Location::Text { file, .. }
+            | Location::Cell { file, .. }
+            | Location::Field { file, .. } => {
+                *file = name;
+            }
+            other => *other = Location::File { file: name },
+        }
         self
     }
 

@@ -1944,7 +1944,7 @@ fn csv_batches_are_aggregated_and_bad_rows_listed() {
         let node = smedx::answers::load_sheet(&src).unwrap();
         sheets.push(smedx::answers::check_sheet(m, &node, &src).sheet.unwrap());
     }
-    let mut csv = smedx::collect::csv::write(m, smedx::text::Lang::Zh, &sheets);
+    let mut csv = smedx::collect::write_csv(m, smedx::text::Lang::Zh, &sheets);
     // A row with a wrong option: the first data row again, its info-system answer replaced.
     let rows: Vec<&str> = csv.lines().collect();
     let header: Vec<&str> = rows[0].trim_start_matches('\u{feff}').split(',').collect();

@@ -5,7 +5,7 @@
 mod collect_support;
 
 use collect_support::{TempDir, assert_same, check_yaml, model, sample, smedx};
-use smedx::collect::csv;
+use smedx::collect::write_csv;
 use smedx::text::Lang;
 
 fn samples() -> Vec<smedx::answers::AnswerSheet> {
@@ -51,7 +51,7 @@ fn the_template_has_a_header_a_title_row_and_a_bom() {
 #[test]
 fn a_bad_row_does_not_stop_the_others() {
     let dir = TempDir::new("csv-batch");
-    let text = csv::write(model(), Lang::Zh, &samples());
+    let text = write_csv(model(), Lang::Zh, &samples());
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     // Row 4 (the second firm): a wrong option and no name.
     let header: Vec<String> = lines[0]
@@ -187,7 +187,7 @@ fn a_bad_row_does_not_stop_the_others() {
 fn semicolons_decimal_commas_and_no_bom_are_fine() {
     let dir = TempDir::new("csv-semicolon");
     let sheet = sample("food-processor");
-    let text = csv::write(model(), Lang::En, std::slice::from_ref(&sheet));
+    let text = write_csv(model(), Lang::En, std::slice::from_ref(&sheet));
     let mut rows = Vec::new();
     for record in ::csv::ReaderBuilder::new()
         .has_headers(false)
@@ -229,7 +229,7 @@ fn semicolons_decimal_commas_and_no_bom_are_fine() {
 #[test]
 fn a_gbk_file_is_named_with_how_to_fix_it() {
     let dir = TempDir::new("csv-gbk");
-    let text = csv::write(model(), Lang::Zh, &samples()[..1]);
+    let text = write_csv(model(), Lang::Zh, &samples()[..1]);
     let (gbk, _, _) = encoding_rs::GBK.encode(text.trim_start_matches('\u{feff}'));
     std::fs::write(dir.path("excel.csv"), &gbk).unwrap();
     let run = smedx(
@@ -258,13 +258,7 @@ fn an_odk_central_export_imports_with_its_extra_columns() {
     let sheets = samples();
     let rows: Vec<Vec<(String, String)>> = sheets
         .iter()
-        .map(|s| {
-            smedx::collect::xlsform::submission_row(
-                m,
-                s,
-                smedx::collect::xlsform::ExportStyle::OdkCentral,
-            )
-        })
+        .map(|s| smedx::collect::submission_row(m, s, smedx::collect::ExportStyle::OdkCentral))
         .collect();
     // An extra column of the team's own, and a misspelt one.
     let mut header: Vec<String> = rows[0].iter().map(|(h, _)| h.clone()).collect();
@@ -311,7 +305,7 @@ mod noise {
                 text.push_str(if k % 5 == 0 { "\n" } else { sep });
                 text.push_str(c);
             }
-            if let Ok(table) = smedx::collect::csv::read("noise.csv", text.into_bytes()) {
+            if let Ok(table) = smedx::collect::read_csv("noise.csv", text.into_bytes()) {
                 let batch = table.records(model());
                 for r in &batch.records {
                     let _ = smedx::collect::check_record(model(), r, "noise.csv");

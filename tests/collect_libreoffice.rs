@@ -10,9 +10,7 @@ mod collect_support;
 
 use collect_support::{TempDir, Typed, assert_same, check_yaml, model, sample, smedx, type_into};
 use smedx::answers::profile_fields;
-use smedx::collect::cells::CellValue;
-use smedx::collect::flat::{Column, sheet_cells};
-use smedx::collect::xlsx;
+use smedx::collect::{CellValue, Column, cell_style, sheet_cells};
 use smedx::text::Lang;
 use std::collections::HashMap;
 use std::io::Cursor;
@@ -58,7 +56,7 @@ fn fill(template: &[u8], sheet: &smedx::answers::AnswerSheet) -> Vec<u8> {
     let m = model();
     let rows = key_rows(template);
     let mut by_sheet: HashMap<String, Vec<(String, Typed)>> = HashMap::new();
-    for (column, value) in sheet_cells(m, sheet, xlsx::cell_style(Lang::Zh)) {
+    for (column, value) in sheet_cells(m, sheet, cell_style(Lang::Zh)) {
         let id = |i: usize| m.items[i].id.clone();
         let (key, col) = match column {
             Column::Profile(f) => (profile_fields()[f].id.clone(), 'D'),

@@ -7,8 +7,10 @@ mod collect_support;
 use collect_support::{assert_same, model, random_sheet, sheet_seed};
 use proptest::prelude::*;
 use smedx::answers::AnswerSheet;
-use smedx::collect::xlsform::{ExportStyle, submission_row};
-use smedx::collect::{Collected, check_record, csv, flat, xlsx};
+use smedx::collect::{
+    Collected, ExportStyle, cell_style, check_record, read_csv, read_workbook, sheet_cells,
+    submission_row, write_csv, write_workbook,
+};
 use smedx::model::Model;
 use smedx::text::Lang;
 
@@ -42,16 +44,16 @@ fn sheets_of(m: &Model, collected: Collected, file: &str) -> Vec<AnswerSheet> {
 }
 
 fn via_workbook(m: &Model, sheet: &AnswerSheet, lang: Lang) -> AnswerSheet {
-    let cells = flat::sheet_cells(m, sheet, xlsx::cell_style(lang));
-    let bytes = xlsx::write(m, lang, &cells).unwrap();
-    let collected = xlsx::read("问卷.xlsx", &bytes).unwrap();
+    let cells = sheet_cells(m, sheet, cell_style(lang));
+    let bytes = write_workbook(m, lang, &cells).unwrap();
+    let collected = read_workbook("问卷.xlsx", &bytes).unwrap();
     assert!(matches!(collected, Collected::Questionnaire(_)));
     sheets_of(m, collected, "问卷.xlsx").remove(0)
 }
 
 fn via_csv(m: &Model, sheets: &[AnswerSheet], lang: Lang) -> Vec<AnswerSheet> {
-    let text = csv::write(m, lang, sheets);
-    let table = csv::read("batch.csv", text.into_bytes()).unwrap();
+    let text = write_csv(m, lang, sheets);
+    let table = read_csv("batch.csv", text.into_bytes()).unwrap();
     sheets_of(m, Collected::Table(table), "batch.csv")
 }
 
@@ -94,9 +96,9 @@ fn form_carries(sheet: &AnswerSheet) -> AnswerSheet {
 fn via_export(m: &Model, sheet: &AnswerSheet, style: ExportStyle, as_xlsx: bool) -> AnswerSheet {
     let rows = vec![submission_row(m, sheet, style)];
     let collected = if as_xlsx {
-        xlsx::read("submissions.xlsx", &export_xlsx(&rows)).unwrap()
+        read_workbook("submissions.xlsx", &export_xlsx(&rows)).unwrap()
     } else {
-        Collected::Table(csv::read("submissions.csv", export_csv(&rows).into_bytes()).unwrap())
+        Collected::Table(read_csv("submissions.csv", export_csv(&rows).into_bytes()).unwrap())
     };
     assert!(matches!(collected, Collected::Table(_)));
     sheets_of(m, collected, "submissions").remove(0)
@@ -136,7 +138,7 @@ proptest! {
     fn a_sheet_survives_yaml(seed in sheet_seed()) {
         let m = model();
         let sheet = random_sheet(m, &seed);
-        let text = smedx::collect::answer_yaml::sheet_yaml(m, &sheet, &["again".into()]);
+        let text = smedx::collect::sheet_yaml(m, &sheet, &["again".into()]);
         assert_same(&sheet, &collect_support::check_yaml(m, &text), "yaml");
     }
 }

@@ -295,15 +295,10 @@ fn items_that_do_not_apply_are_skipped() {
     let input = std::io::Cursor::new(lines.join("\n") + "\n");
     let mut out = Vec::new();
     let path = dir.path("a.yaml");
-    let ending = smedx::collect::terminal::Session::new(
-        model(),
-        smedx::text::Lang::Zh,
-        input,
-        &mut out,
-        &path,
-    )
-    .run()
-    .unwrap();
+    let ending =
+        smedx::collect::Session::new(model(), smedx::text::Lang::Zh, input, &mut out, &path)
+            .run()
+            .unwrap();
     let shown = String::from_utf8(out).unwrap();
     let skipped = model().items.len() - order.len();
     assert!(
@@ -316,7 +311,7 @@ fn items_that_do_not_apply_are_skipped() {
         "a production scenario was asked:\n{shown}"
     );
     assert!(shown.contains("\n产品设计\n"), "{shown}");
-    let smedx::collect::terminal::Ending::Done(done) = ending else {
+    let smedx::collect::Ending::Done(done) = ending else {
         panic!("not finished:\n{shown}")
     };
     let mut expected = sheet.clone();
@@ -387,15 +382,9 @@ fn the_credit_code_fills_the_region_and_a_name_is_searched() {
         let input = std::io::Cursor::new(lines.join("\n") + "\n");
         let mut out = Vec::new();
         let path = dir.path("a.yaml");
-        smedx::collect::terminal::Session::new(
-            model(),
-            smedx::text::Lang::Zh,
-            input,
-            &mut out,
-            &path,
-        )
-        .run()
-        .unwrap();
+        smedx::collect::Session::new(model(), smedx::text::Lang::Zh, input, &mut out, &path)
+            .run()
+            .unwrap();
         (
             String::from_utf8(out).unwrap(),
             std::fs::read_to_string(&path).unwrap(),

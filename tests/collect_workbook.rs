@@ -12,8 +12,9 @@ use collect_support::{
     TempDir, Typed, answer_cell, assert_same, crate_root, delete_sheet, model, sample, smedx,
     type_into,
 };
-use smedx::collect::flat::{Column, sheet_cells};
-use smedx::collect::{Collected, check_record, xlsx};
+use smedx::collect::{
+    Collected, Column, cell_style, check_record, read_workbook, sheet_cells, write_workbook,
+};
 use smedx::diag::Report;
 use smedx::text::Lang;
 use std::path::PathBuf;
@@ -26,14 +27,14 @@ fn fixtures() -> PathBuf {
 fn sample_workbook(drop: &[&str]) -> Vec<u8> {
     let m = model();
     let sheet = sample("auto-parts-machining");
-    let cells: Vec<_> = sheet_cells(m, &sheet, xlsx::cell_style(Lang::Zh))
+    let cells: Vec<_> = sheet_cells(m, &sheet, cell_style(Lang::Zh))
         .into_iter()
         .filter(|(c, _)| {
             c.item()
                 .is_none_or(|i| !drop.contains(&m.items[i].id.as_str()))
         })
         .collect();
-    xlsx::write(m, Lang::Zh, &cells).unwrap()
+    write_workbook(m, Lang::Zh, &cells).unwrap()
 }
 
 fn typed(bytes: &[u8], key: &str, value: Typed) -> Vec<u8> {
@@ -93,7 +94,7 @@ fn diagnostics_of(name: &str) -> (Report, bool) {
     let shown = format!("tests/fixtures/collect/{name}");
     let bytes = std::fs::read(&path).unwrap();
     let mut report = Report::default();
-    let ok = match xlsx::read(&shown, &bytes) {
+    let ok = match read_workbook(&shown, &bytes) {
         Err(d) => {
             report.extend([d]);
             false
@@ -117,7 +118,7 @@ fn fixtures_are_what_the_generator_makes() {
             panic!("{name} missing: run `cargo test --test collect_workbook -- --ignored`")
         });
         // The zip stamps differ between runs; compare what the workbook holds.
-        let read = |b: &[u8]| format!("{:?}", xlsx::read(name, b).map(|c| format!("{c:?}")));
+        let read = |b: &[u8]| format!("{:?}", read_workbook(name, b).map(|c| format!("{c:?}")));
         assert_eq!(
             read(&on_disk),
             read(&bytes),
@@ -200,12 +201,12 @@ fn corrupted_workbooks_never_panic() {
     let base = sample_workbook(&[]);
     // Truncated at many lengths, and bytes flipped across the file.
     for cut in (0..base.len()).step_by(997) {
-        let _ = xlsx::read("t.xlsx", &base[..cut]);
+        let _ = read_workbook("t.xlsx", &base[..cut]);
     }
     for at in (0..base.len()).step_by(1499) {
         let mut b = base.clone();
         b[at] ^= 0x5A;
-        if let Ok(Collected::Questionnaire(q)) = xlsx::read("t.xlsx", &b) {
+        if let Ok(Collected::Questionnaire(q)) = read_workbook("t.xlsx", &b) {
             let (record, _) = q.record(model());
             let _ = check_record(model(), &record, "t.xlsx");
         }
@@ -214,7 +215,7 @@ fn corrupted_workbooks_never_panic() {
 
 #[test]
 fn the_template_has_drop_downs_protection_and_hidden_sheets() {
-    let bytes = xlsx::write(model(), Lang::Zh, &[]).unwrap();
+    let bytes = write_workbook(model(), Lang::Zh, &[]).unwrap();
     let entries = collect_support::unzip(&bytes);
     let text = |name: &str| {
         String::from_utf8(
@@ -270,7 +271,7 @@ fn the_template_has_drop_downs_protection_and_hidden_sheets() {
     let styles = text("xl/styles.xml");
     assert!(styles.contains("locked=\"0\""));
     // English template: English sheet names and labels.
-    let en = xlsx::write(model(), Lang::En, &[]).unwrap();
+    let en = write_workbook(model(), Lang::En, &[]).unwrap();
     let workbook_en = String::from_utf8(
         collect_support::unzip(&en)
             .into_iter()
@@ -294,7 +295,7 @@ fn the_drop_down_entries_of_every_item_import() {
             let entries: Vec<String> = match &item.spec {
                 smedx::model::ItemSpec::Single { options } => options
                     .iter()
-                    .map(|o| smedx::collect::flat::option_label(&o.id, &o.label, lang))
+                    .map(|o| smedx::model::item::option_label(&o.id, &o.label, lang))
                     .collect(),
                 smedx::model::ItemSpec::Trend { .. } => ["better", "flat", "worse"]
                     .iter()
@@ -307,24 +308,24 @@ fn the_drop_down_entries_of_every_item_import() {
                 _ => continue,
             };
             let na = item.allow_na.then(|| {
-                smedx::collect::flat::na_word(smedx::model::item::Words::Labels(lang)).to_string()
+                smedx::model::item::na_word(smedx::model::item::Words::Labels(lang)).to_string()
             });
             for entry in entries.into_iter().chain(na) {
-                let mut record = smedx::collect::Record::new(smedx::collect::cells::Place::File);
+                let mut record = smedx::collect::Record::new(smedx::collect::Place::File);
                 record.push(
                     Column::Profile(0),
-                    smedx::collect::cells::CellValue::Text("x".into()),
-                    smedx::collect::cells::Place::File,
+                    smedx::collect::CellValue::Text("x".into()),
+                    smedx::collect::Place::File,
                 );
                 record.push(
                     Column::Profile(3),
-                    smedx::collect::cells::CellValue::Text("C3670".into()),
-                    smedx::collect::cells::Place::File,
+                    smedx::collect::CellValue::Text("C3670".into()),
+                    smedx::collect::Place::File,
                 );
                 record.push(
                     Column::Answer(i),
-                    smedx::collect::cells::CellValue::Text(entry.clone()),
-                    smedx::collect::cells::Place::File,
+                    smedx::collect::CellValue::Text(entry.clone()),
+                    smedx::collect::Place::File,
                 );
                 let checked = check_record(m, &record, "t.xlsx");
                 let wrong: Vec<_> = checked
@@ -346,10 +347,10 @@ fn the_drop_down_entries_of_every_item_import() {
 fn import_and_score_a_workbook_from_the_command_line() {
     let dir = TempDir::new("collect-wb");
     let sheet = sample("auto-parts-machining");
-    let cells = sheet_cells(model(), &sheet, xlsx::cell_style(Lang::Zh));
+    let cells = sheet_cells(model(), &sheet, cell_style(Lang::Zh));
     std::fs::write(
         dir.path("问卷.xlsx"),
-        xlsx::write(model(), Lang::Zh, &cells).unwrap(),
+        write_workbook(model(), Lang::Zh, &cells).unwrap(),
     )
     .unwrap();
     let run = smedx(&dir.0, &["import", "问卷.xlsx", "-o", "answers.yaml"]);
@@ -423,7 +424,7 @@ fn a_lone_cell_far_away_is_no_memory_bomb() {
     ws.write_number(1_048_575, 16_383, 1.0).unwrap();
     let bytes = wb.save_to_buffer().unwrap();
     let started = std::time::Instant::now();
-    match xlsx::read("far.xlsx", &bytes).unwrap() {
+    match read_workbook("far.xlsx", &bytes).unwrap() {
         Collected::Table(t) => assert_eq!(t.records(model()).records.len(), 0),
         Collected::Questionnaire(_) => panic!("a table"),
     }
@@ -448,7 +449,7 @@ fn a_lone_cell_far_away_is_no_memory_bomb() {
         })
         .collect();
     q = collect_support::rezip(&entries);
-    let Ok(Collected::Questionnaire(q)) = xlsx::read("far.xlsx", &q) else {
+    let Ok(Collected::Questionnaire(q)) = read_workbook("far.xlsx", &q) else {
         panic!("a questionnaire")
     };
     let (record, _) = q.record(model());
@@ -466,7 +467,7 @@ fn a_workbook_that_unpacks_to_gigabytes_is_refused() {
         .find(|&i| lying[i..i + 4] == [0x50, 0x4B, 0x01, 0x02] && lying[i + 46..].starts_with(name))
         .expect("the sheet's central directory entry");
     lying[at + 24..at + 28].copy_from_slice(&(600u32 * 1024 * 1024).to_le_bytes());
-    assert!(xlsx::read("lying.xlsx", &lying).is_ok());
+    assert!(read_workbook("lying.xlsx", &lying).is_ok());
     // ... and a part that really inflates past the limit for one part (32 MiB) is refused, counted
     // by the bytes it gives.
     use std::io::{Read, Write};
@@ -489,7 +490,7 @@ fn a_workbook_that_unpacks_to_gigabytes_is_refused() {
     }
     let bomb = out.finish().unwrap().into_inner();
     assert!(bomb.len() < 1 << 20, "{} bytes on disk", bomb.len());
-    let d = xlsx::read("bomb.xlsx", &bomb).unwrap_err();
+    let d = read_workbook("bomb.xlsx", &bomb).unwrap_err();
     assert_eq!(d.code, "unpacked-too-large");
     let message = d.message_in(Lang::En);
     assert!(message.contains("xl/media/zeros.bin"), "{message}");

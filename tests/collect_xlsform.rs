@@ -29,7 +29,7 @@ fn sheets(bytes: &[u8]) -> Vec<(String, Vec<Vec<String>>)> {
 
 #[test]
 fn the_form_has_survey_choices_and_settings_in_two_languages() {
-    let bytes = smedx::collect::xlsform::write(model(), Lang::Zh).unwrap();
+    let bytes = smedx::collect::write_xlsform(model(), Lang::Zh).unwrap();
     let sheets = sheets(&bytes);
     let names: Vec<&str> = sheets.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["survey", "choices", "settings"]);

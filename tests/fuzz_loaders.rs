@@ -271,7 +271,7 @@ fn model_file(bytes: &[u8]) -> Produced {
             report.extend(loaded.diagnostics);
             // A model the linter passes must be usable: its templates written, a sheet scored.
             if let Some(model) = loaded.model {
-                let _ = collect::csv::write(&model, smedx::text::Lang::Zh, &[]);
+                let _ = collect::write_csv(&model, smedx::text::Lang::Zh, &[]);
                 let mut lines = Vec::new();
                 smedx::aggregate::simulate::simulate(&model, 3, 1, 1, &mut lines).unwrap();
                 for line in String::from_utf8(lines).unwrap().lines() {
@@ -312,12 +312,12 @@ fn check_collected(collected: Result<Collected, smedx::diag::Diagnostic>, name: 
 }
 
 fn workbook(bytes: &[u8]) -> Produced {
-    check_collected(collect::xlsx::read("fuzz.xlsx", bytes), "fuzz.xlsx")
+    check_collected(collect::read_workbook("fuzz.xlsx", bytes), "fuzz.xlsx")
 }
 
 fn csv_batch(bytes: &[u8]) -> Produced {
     check_collected(
-        collect::csv::read("fuzz.csv", bytes.to_vec()).map(Collected::Table),
+        collect::read_csv("fuzz.csv", bytes.to_vec()).map(Collected::Table),
         "fuzz.csv",
     )
 }
@@ -417,8 +417,8 @@ fn target(name: &str) -> Target {
         "csv" => {
             let model = the_model();
             let sheets = sample_sheets();
-            let template = collect::csv::write(model, smedx::text::Lang::Zh, &sheets);
-            let blank = collect::csv::write(model, smedx::text::Lang::En, &[]);
+            let template = collect::write_csv(model, smedx::text::Lang::Zh, &sheets);
+            let blank = collect::write_csv(model, smedx::text::Lang::En, &[]);
             Target {
                 name: "csv",
                 run: csv_batch,

@@ -1,13 +1,13 @@
 //! Answer checks: every problem of a sheet at once, each with a place and a stable code.
 
 use super::profile::ProfileReader;
-use super::raw::{RawAnswer, RawSheet};
+use super::raw::{RawAnswer, RawMap, RawSheet};
 use super::{Answer, AnswerSheet, AnswerValue};
-use crate::diag::{Arg, Diagnostic, Pos};
-use crate::model::{Item, Model, Written, WrittenValue};
+use crate::diag::{Arg, Diagnostic, Location};
+use crate::model::{Item, Model, Written};
 use crate::source_file::SourceFile;
 use crate::text::{Text, closest};
-use crate::yaml_value::{Node, Value};
+use crate::yaml_value::Node;
 use std::collections::BTreeMap;
 
 /// The result of checking a sheet: the sheet when there was no error, and every diagnostic.
@@ -25,7 +25,7 @@ pub fn load_sheet(source: &SourceFile) -> Result<Node, Diagnostic> {
 
 /// The model id a sheet names, if any (to pick the model before checking).
 pub fn model_named(sheet: &Node) -> Option<String> {
-    RawSheet::read(sheet, &mut Vec::new())?.model_id()
+    sheet.get("model")?.value.as_text()
 }
 
 struct SheetChecker<'a> {
@@ -34,16 +34,22 @@ struct SheetChecker<'a> {
 }
 
 impl SheetChecker<'_> {
-    fn push(&mut self, d: Diagnostic, pos: Pos) {
-        self.diags.push(d.in_file(self.file).at(pos));
+    fn push(&mut self, d: Diagnostic, at: &Location) {
+        self.diags.push(d.in_file(self.file).at(at.clone()));
+    }
+
+    fn extend(&mut self, diags: &[Diagnostic]) {
+        let file = self.file;
+        self.diags
+            .extend(diags.iter().map(|d| d.clone().in_file(file)));
     }
 
     /// Interpret one answer for `item`; `None` after reporting when it does not fit.
     fn answer(&mut self, item: &Item, raw: &RawAnswer) -> Option<Answer> {
-        let problems = raw.problems.iter().cloned();
-        self.diags.extend(problems.map(|d| d.in_file(self.file)));
-        let data = raw.data.map(|d| self.data(item, d));
-        let value = self.value(item, raw.value?)?;
+        self.extend(&raw.problems);
+        let data = raw.data.as_ref().map(|d| self.data(item, d));
+        self.extend(&raw.value_problems);
+        let value = self.value(item, raw.value.as_ref()?)?;
         let note = raw.note.clone();
         Some(Answer {
             value,
@@ -52,19 +58,22 @@ impl SheetChecker<'_> {
         })
     }
 
-    fn data(&mut self, item: &Item, node: &Node) -> BTreeMap<String, f64> {
+    fn data(&mut self, item: &Item, data: &RawMap) -> BTreeMap<String, f64> {
         let mut out = BTreeMap::new();
-        let Value::Map(entries) = &node.value else {
-            let d = Diagnostic::error("wrong-type")
-                .variant("data")
-                .arg("item", &item.id)
-                .arg("title", &item.title)
-                .arg("found", node.value.kind());
-            self.push(d, node.pos);
-            return out;
+        let entries = match data {
+            RawMap::Entries { entries, .. } => entries,
+            RawMap::Other(w) => {
+                let d = Diagnostic::error("wrong-type")
+                    .variant("data")
+                    .arg("item", &item.id)
+                    .arg("title", &item.title)
+                    .arg("found", w.kind());
+                self.push(d, &w.at);
+                return out;
+            }
         };
-        for (k, v) in entries {
-            if !item.fields.iter().any(|f| f.id == k.name) {
+        for e in entries {
+            if !item.fields.iter().any(|f| f.id == e.key) {
                 let known = item.fields.iter().map(|f| f.id.as_str());
                 let d = Diagnostic::error("unknown-field")
                     .variant(if item.fields.is_empty() {
@@ -72,86 +81,60 @@ impl SheetChecker<'_> {
                     } else {
                         "data"
                     })
-                    .quoted("key", &k.name)
+                    .quoted("key", &*e.key)
                     .arg("item", &item.id)
                     .arg("title", &item.title)
                     .arg("hint", Arg::suggestion(None, known));
-                self.push(d, k.pos);
+                self.push(d, &e.key_at);
                 continue;
             }
-            match v.value.as_number() {
+            match e.value.as_number() {
                 Some(n) => {
-                    out.insert(k.name.clone(), n);
+                    out.insert(e.key.to_string(), n);
                 }
-                None if v.value == Value::Null => {}
+                None if e.value.value == crate::model::WrittenValue::Blank => {}
                 None => {
                     let d = Diagnostic::error("wrong-type")
                         .variant("figure")
-                        .quoted("key", &k.name)
+                        .quoted("key", &*e.key)
                         .arg("item", &item.id)
                         .arg("title", &item.title)
-                        .arg("found", v.value.kind());
-                    self.push(d, v.pos);
+                        .arg("found", e.value.kind());
+                    self.push(d, &e.value.at);
                 }
             }
         }
         out
     }
 
-    fn value(&mut self, item: &Item, node: &Node) -> Option<AnswerValue> {
-        let written = self.written(node);
+    fn value(&mut self, item: &Item, written: &Written) -> Option<AnswerValue> {
         let mut diags = Vec::new();
-        let value = item.check(&written, &mut diags);
-        self.diags
-            .extend(diags.into_iter().map(|d| d.in_file(self.file)));
+        let value = item.check(written, &mut diags);
+        self.extend(&diags);
         value
-    }
-
-    /// A value tree as an answer as written; unknown keys of raw figures are reported here.
-    fn written(&mut self, node: &Node) -> Written {
-        let value = match &node.value {
-            Value::String(s) => WrittenValue::Text(s.clone()),
-            Value::Number(n) => WrittenValue::Number(*n),
-            Value::List(items) => {
-                WrittenValue::List(items.iter().map(|n| self.written(n)).collect())
-            }
-            Value::Map(entries)
-                if entries
-                    .iter()
-                    .any(|(k, _)| k.name == "numerator" || k.name == "denominator") =>
-            {
-                for (k, _) in entries {
-                    if k.name != "numerator" && k.name != "denominator" {
-                        let d = Diagnostic::error("unknown-field")
-                            .variant("ratio")
-                            .quoted("key", &k.name);
-                        self.push(d, k.pos);
-                    }
-                }
-                let mut figure = |name| node.get(name).map(|n| Box::new(self.written(n)));
-                WrittenValue::Ratio {
-                    numerator: figure("numerator"),
-                    denominator: figure("denominator"),
-                }
-            }
-            other => WrittenValue::Other(other.kind()),
-        };
-        Written::new(node.pos, value)
     }
 }
 
 /// Check a parsed sheet against a model. Errors leave `sheet` empty; warnings do not.
 pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked {
-    let file = source.name.as_str();
+    match RawSheet::read(sheet) {
+        Ok(raw) => check_raw(model, &raw, &source.name, &source.text),
+        Err(d) => Checked {
+            sheet: None,
+            diagnostics: vec![d.in_file(&source.name)],
+        },
+    }
+}
+
+/// Check a sheet as written, from any route, against a model: every problem at its place, in
+/// `file`. `text` is the sheet's text when it has one (to read codes written as bare numbers
+/// exactly). Errors leave `sheet` empty; warnings do not.
+pub fn check_raw(model: &Model, raw: &RawSheet, file: &str, text: &str) -> Checked {
     let mut c = SheetChecker {
         file,
         diags: Vec::new(),
     };
-    let raw = RawSheet::read(sheet, &mut c.diags);
-    c.diags = c.diags.drain(..).map(|d| d.in_file(file)).collect();
-    let Some(raw) = raw else {
-        return c.done(None);
-    };
+    c.extend(&raw.problems);
     let named = raw.model_id();
     if let (Some(id), Some(at)) = (&named, &raw.model)
         && *id != model.id
@@ -159,10 +142,10 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
         let d = Diagnostic::warning("model-mismatch")
             .quoted("sheet_model", id)
             .quoted("model", &model.id);
-        c.push(d, at.pos);
+        c.push(d, &at.at);
     }
     if let Some(at) = &raw.model_version
-        && let Some(v) = at.value.as_text()
+        && let Some(v) = at.as_text()
         && v != model.version
         && named.is_none_or(|id| id == model.id)
     {
@@ -171,31 +154,29 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
             .arg("sheet_version", v)
             .quoted("model", &model.id)
             .arg("version", &model.version);
-        c.push(d, at.pos);
+        c.push(d, &at.at);
     }
     let profile = ProfileReader {
         file,
-        text: &source.text,
+        text,
         diags: &mut c.diags,
     }
-    .read(raw.profile, raw.pos, model);
-    let problems = raw.answers_problems.iter().cloned();
-    c.diags.extend(problems.map(|d| d.in_file(file)));
+    .read(raw.profile.as_ref(), &raw.at, model);
+    c.extend(&raw.answers_problems);
     let (group, size) = (profile.industry_group.clone(), profile.size_class);
     let mut answers = BTreeMap::new();
-    let mut blank: BTreeMap<&str, Pos> = BTreeMap::new();
+    let mut blank: BTreeMap<&str, &Location> = BTreeMap::new();
     let mut suggested: Vec<&str> = Vec::new();
     let mut seen = vec![false; model.items.len()];
     for a in &raw.answers {
-        let key = &a.item;
-        let Some(index) = model.item_index(&key.name) else {
-            let near = closest(&key.name, model.items.iter().map(|i| i.id.as_str()));
+        let Some(index) = model.item_index(&a.item) else {
+            let near = closest(&a.item, model.items.iter().map(|i| i.id.as_str()));
             suggested.extend(near);
             let d = Diagnostic::error("unknown-item")
-                .quoted("item", &key.name)
+                .quoted("item", &*a.item)
                 .quoted("model", &model.id)
                 .arg("hint", Arg::suggestion(near, []));
-            c.push(d, key.pos);
+            c.push(d, &a.item_at);
             continue;
         };
         let item = &model.items[index];
@@ -203,11 +184,11 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
             let d = Diagnostic::error("duplicate-answer")
                 .arg("item", &item.id)
                 .arg("title", &item.title);
-            c.push(d, key.pos);
+            c.push(d, &a.item_at);
             continue;
         }
         if a.blank {
-            blank.insert(&key.name, key.pos);
+            blank.insert(&a.item, &a.item_at);
             continue; // left blank: treated as unanswered below
         }
         if !item.applies_to.applies(&group, size) {
@@ -218,7 +199,7 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
                 .arg("item", &item.id)
                 .arg("title", &item.title)
                 .arg("group", group_title);
-            c.push(d, key.pos);
+            c.push(d, &a.item_at);
             continue;
         }
         if let Some(answer) = c.answer(item, a) {
@@ -242,7 +223,7 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
                 .arg("item", &item.id)
                 .arg("title", &item.title);
             let at = blank.get(item.id.as_str()).copied();
-            c.push(d, at.unwrap_or(raw.answers_pos));
+            c.push(d, at.unwrap_or(&raw.answers_at));
         }
     }
     c.done(Some(AnswerSheet {

@@ -8,7 +8,7 @@ pub mod raw;
 pub mod reference;
 
 pub mod check;
-pub use check::{Checked, check_sheet, load_sheet};
+pub use check::{Checked, check_raw, check_sheet, load_sheet};
 pub use profile::{Profile, normalise_industry};
 pub use profile_fields::{FieldKind, ProfileField, profile_field, profile_fields};
 

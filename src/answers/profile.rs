@@ -3,11 +3,12 @@
 use super::SizeClass;
 use super::credit_code;
 use super::profile_fields::{FieldKind, ProfileField, profile_field, profile_fields, split_list};
+use super::raw::RawMap;
 use super::reference::{Metrics, reference};
-use crate::diag::{Arg, Diagnostic, Pos};
+use crate::diag::{Arg, Diagnostic, Location, Pos};
 use crate::model::Model;
+use crate::model::{Written, WrittenValue};
 use crate::text::Text;
-use crate::yaml_value::{Node, Value};
 use serde::Serialize;
 use serde_json::Value as JsonValue;
 use std::collections::BTreeMap;
@@ -108,48 +109,48 @@ pub(super) struct ProfileReader<'a> {
 }
 
 impl ProfileReader<'_> {
-    fn push(&mut self, d: Diagnostic, pos: Pos) {
-        self.diags.push(d.in_file(self.file).at(pos));
+    fn push(&mut self, d: Diagnostic, at: &Location) {
+        self.diags.push(d.in_file(self.file).at(at.clone()));
     }
 
     /// `d` about profile field `field` (its key as `key`, its title as `field`), at `pos`.
-    fn push_field(&mut self, d: Diagnostic, field: &ProfileField, pos: Pos) {
+    fn push_field(&mut self, d: Diagnostic, field: &ProfileField, at: &Location) {
         let d = d.arg("key", &field.id).arg("field", &field.title);
-        self.push(d, pos);
+        self.push(d, at);
     }
 
-    fn text(&mut self, node: &Node, field: &ProfileField) -> Option<String> {
-        match &node.value {
-            Value::Null => None,
-            Value::String(s) if s.trim().is_empty() => None,
-            Value::String(s) => Some(s.trim().to_string()),
-            Value::Number(_) => raw_scalar(self.text, node.pos).or_else(|| node.value.as_text()),
-            Value::Bool(_) => node.value.as_text(),
-            other => {
+    fn text(&mut self, w: &Written, field: &ProfileField) -> Option<String> {
+        match &w.value {
+            WrittenValue::Blank => None,
+            WrittenValue::Text(s) if s.trim().is_empty() => None,
+            WrittenValue::Text(s) => Some(s.trim().to_string()),
+            WrittenValue::Number(_) => raw_scalar(self.text, w.at.pos()).or_else(|| w.as_text()),
+            WrittenValue::Bool(b) => Some(b.to_string()),
+            _ => {
                 let d = Diagnostic::error("wrong-type")
                     .variant("profile_text")
-                    .arg("found", other.kind());
-                self.push_field(d, field, node.pos);
+                    .arg("found", w.kind());
+                self.push_field(d, field, &w.at);
                 None
             }
         }
     }
 
     /// One field's value as written, checked against its kind; `None` when blank or wrong.
-    fn field(&mut self, field: &ProfileField, node: &Node) -> Option<JsonValue> {
+    fn field(&mut self, field: &ProfileField, node: &Written) -> Option<JsonValue> {
         match field.kind {
             FieldKind::Text | FieldKind::Code | FieldKind::Date => {
                 self.text(node, field).map(JsonValue::from)
             }
-            FieldKind::Number => match node.value.as_number() {
-                _ if node.value == Value::Null => None,
+            FieldKind::Number => match node.as_number() {
+                _ if node.value == WrittenValue::Blank => None,
                 Some(n) if field.whole && n.fract() != 0.0 => {
                     let d = Diagnostic::error("wrong-type")
                         .variant("whole_number")
                         .arg("found", n)
                         .arg("unit", field.unit.clone().unwrap_or_default())
                         .arg("example", n.round());
-                    self.push_field(d, field, node.pos);
+                    self.push_field(d, field, &node.at);
                     None
                 }
                 Some(n) if field.min.is_none_or(|m| n >= m) => Some(JsonValue::from(n)),
@@ -157,7 +158,7 @@ impl ProfileReader<'_> {
                     let unit = field.unit.clone().unwrap_or_default();
                     // `45人`, `６０００万元`: a number as people type it, which YAML cannot take.
                     let typed = match &node.value {
-                        Value::String(s) => field.typed_number(s).map(|n| (s, n)),
+                        WrittenValue::Text(s) => field.typed_number(s).map(|n| (s, n)),
                         _ => None,
                     };
                     let variant = match typed {
@@ -170,39 +171,39 @@ impl ProfileReader<'_> {
                     let example = typed.map_or(120.0, |(_, n)| n);
                     let d = Diagnostic::error("wrong-type")
                         .variant(variant)
-                        .arg("found", describe(&node.value))
+                        .arg("found", node.describe())
                         .arg("unit", unit)
                         .arg("example", example);
-                    self.push_field(d, field, node.pos);
+                    self.push_field(d, field, &node.at);
                     None
                 }
             },
             FieldKind::List => match &node.value {
-                Value::Null => None,
-                Value::List(items) => Some(
+                WrittenValue::Blank => None,
+                WrittenValue::List(items) => Some(
                     items
                         .iter()
                         .filter_map(|i| self.text(i, field))
                         .collect::<Vec<_>>()
                         .into(),
                 ),
-                Value::String(s) => Some(split_list(s).into()),
-                other => {
+                WrittenValue::Text(s) => Some(split_list(s).into()),
+                _ => {
                     let d = Diagnostic::error("wrong-type")
                         .variant("profile_list")
-                        .arg("found", other.kind());
-                    self.push_field(d, field, node.pos);
+                        .arg("found", node.kind());
+                    self.push_field(d, field, &node.at);
                     None
                 }
             },
             FieldKind::Flag => match node.value {
-                Value::Bool(b) => Some(b.into()),
-                Value::Null => None,
+                WrittenValue::Bool(b) => Some(b.into()),
+                WrittenValue::Blank => None,
                 _ => {
                     let d = Diagnostic::error("wrong-type")
                         .variant("profile_flag")
-                        .arg("found", describe(&node.value));
-                    self.push_field(d, field, node.pos);
+                        .arg("found", node.describe());
+                    self.push_field(d, field, &node.at);
                     None
                 }
             },
@@ -210,42 +211,48 @@ impl ProfileReader<'_> {
     }
 
     /// Read and check the `profile:` mapping.
-    pub fn read(&mut self, node: Option<&Node>, sheet_pos: Pos, model: &Model) -> Profile {
+    pub fn read(&mut self, map: Option<&RawMap>, sheet_at: &Location, model: &Model) -> Profile {
         let mut p = Profile::default();
-        let Some(node) = node else {
-            self.push(Diagnostic::error("missing-profile"), sheet_pos);
-            p.industry_group = model.industry_group_of(None).to_string();
-            return p;
-        };
-        let Value::Map(entries) = &node.value else {
-            let d = Diagnostic::error("wrong-type")
-                .variant("profile")
-                .arg("found", node.value.kind());
-            self.push(d, node.pos);
-            p.industry_group = model.industry_group_of(None).to_string();
-            return p;
+        let (at, entries) = match map {
+            Some(RawMap::Entries { at, entries }) => (at, entries),
+            Some(RawMap::Other(w)) => {
+                let d = Diagnostic::error("wrong-type")
+                    .variant("profile")
+                    .arg("found", w.kind());
+                self.push(d, &w.at);
+                p.industry_group = model.industry_group_of(None).to_string();
+                return p;
+            }
+            None => {
+                self.push(Diagnostic::error("missing-profile"), sheet_at);
+                p.industry_group = model.industry_group_of(None).to_string();
+                return p;
+            }
         };
         let mut verified = false;
-        for (key, value) in entries {
-            let Some(field) = profile_field(&key.name) else {
+        for e in entries {
+            let Some(field) = profile_field(&e.key) else {
                 let ids = profile_fields().iter().map(|f| f.id.as_str());
-                let near = crate::text::closest(&key.name, ids.clone());
+                let near = crate::text::closest(&e.key, ids.clone());
                 let d = Diagnostic::error("unknown-field")
                     .variant("profile")
-                    .quoted("key", &key.name)
+                    .quoted("key", &*e.key)
                     .arg("hint", Arg::suggestion(near, ids));
-                self.push(d, key.pos);
+                self.push(d, &e.key_at);
                 continue;
             };
-            if let Some(v) = self.field(field, value) {
+            if let Some(v) = self.field(field, &e.value) {
                 verified |= field.id == "credit_code_verified" && v == JsonValue::Bool(true);
                 p.set(&field.id, v);
             }
         }
-        let pos_of = |key: &str| node.get(key).map_or(node.pos, |n| n.pos);
+        let pos_of = |key: &str| {
+            let entry = entries.iter().find(|e| e.key == key);
+            entry.map_or(at, |e| &e.value.at).clone()
+        };
         let (industry_pos, credit_pos) = (pos_of("industry"), pos_of("credit_code"));
         if p.name.is_empty() {
-            self.push(Diagnostic::error("missing-field").variant("name"), node.pos);
+            self.push(Diagnostic::error("missing-field").variant("name"), at);
         }
         // Credit code.
         if let Some(code) = p.credit_code.clone() {
@@ -256,13 +263,13 @@ impl ProfileReader<'_> {
                         true => Diagnostic::warning("credit-code-check-digit").variant("verified"),
                         false => Diagnostic::error("credit-code-check-digit"),
                     };
-                    self.push(d.quoted("code", &code).arg("reason", e.text()), credit_pos);
+                    self.push(d.quoted("code", &code).arg("reason", e.text()), &credit_pos);
                 }
                 Err(e) => {
                     let d = Diagnostic::error("bad-credit-code")
                         .quoted("code", &code)
                         .arg("reason", e.text());
-                    self.push(d, credit_pos);
+                    self.push(d, &credit_pos);
                 }
             }
         }
@@ -273,14 +280,14 @@ impl ProfileReader<'_> {
             if !ok {
                 self.push(
                     Diagnostic::error("bad-region").quoted("region", region),
-                    pos,
+                    &pos,
                 );
             } else if reference().province(&region[..2]).is_none() {
                 let d = Diagnostic::error("bad-region")
                     .variant("province")
                     .quoted("region", region)
                     .quoted("province", &region[..2]);
-                self.push(d, pos);
+                self.push(d, &pos);
             }
         }
         // Industry.
@@ -291,7 +298,7 @@ impl ProfileReader<'_> {
                     let d = Diagnostic::error("bad-industry-code")
                         .quoted("code", &code)
                         .arg("reason", why);
-                    self.push(d, industry_pos);
+                    self.push(d, &industry_pos);
                     p.industry = None;
                 }
             },
@@ -304,7 +311,7 @@ impl ProfileReader<'_> {
                 let d = Diagnostic::warning("missing-field")
                     .variant("industry")
                     .arg("group", group);
-                self.push(d, node.pos);
+                self.push(d, at);
             }
         }
         p.industry_group = model.industry_group_of(p.industry.as_deref()).to_string();
@@ -335,24 +342,16 @@ impl ProfileReader<'_> {
                 let d = Diagnostic::warning("size-unknown")
                     .arg("sector", &sector.title)
                     .arg("needed", Arg::texts(&needed));
-                self.push(d, node.pos);
+                self.push(d, at);
             }
         }
         if let Some(date) = &p.assessed_on
             && !valid_date(date)
         {
             let pos = pos_of("assessed_on");
-            self.push(Diagnostic::error("bad-date").quoted("date", date), pos);
+            self.push(Diagnostic::error("bad-date").quoted("date", date), &pos);
         }
         p
-    }
-}
-
-fn describe(v: &Value) -> Arg {
-    match v {
-        Value::String(s) => Arg::Quoted(s.clone()),
-        Value::Number(n) => Arg::Quoted(crate::yaml_value::format_number(*n)),
-        other => Arg::Text(other.kind()),
     }
 }
 
@@ -477,6 +476,7 @@ mod tests {
         let text = "profile:\n  name: x\n  pain_points: 交期不准、缺订单\n  existing_systems: [ERP]\n  tags: 7\nanswers:\n";
         let src = crate::source_file::SourceFile::from_text("t.yaml", text);
         let node = crate::answers::load_sheet(&src).unwrap();
+        let raw = super::super::raw::RawSheet::read(&node).unwrap();
         let m = crate::model::bundled("sme-dx-2024").unwrap();
         let mut diags = Vec::new();
         let p = ProfileReader {
@@ -484,7 +484,7 @@ mod tests {
             text,
             diags: &mut diags,
         }
-        .read(node.get("profile"), Pos::UNKNOWN, m);
+        .read(raw.profile.as_ref(), &Location::Nowhere, m);
         assert_eq!(p.pain_points, ["交期不准", "缺订单"]);
         assert_eq!(p.existing_systems, ["ERP"]);
         assert!(

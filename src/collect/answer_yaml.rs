@@ -4,7 +4,7 @@
 use crate::answers::{Answer, AnswerSheet, Profile};
 use crate::model::item::Words;
 use crate::model::{Item, Model, Written, WrittenValue};
-use crate::yaml_value::format_number;
+use crate::text::format_number;
 use std::fmt::Write as _;
 
 /// The sheet as YAML, items in model order, each after a comment with its title. `header` lines
@@ -91,7 +91,8 @@ fn value_yaml(v: &WrittenValue) -> String {
             one(numerator),
             one(denominator)
         ),
-        WrittenValue::Other(_) => "null".into(),
+        WrittenValue::Bool(b) => b.to_string(),
+        WrittenValue::Blank | WrittenValue::Other(_) => "null".into(),
     }
 }
 

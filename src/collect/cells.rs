@@ -1,12 +1,8 @@
 //! Cells and where they are: a workbook cell (`设备系统!D7`) or a field of a CSV file (`batch.csv:4:9`).
 //!
-//! The sheet checker reports positions as `line:column`. A collected answer has no lines, so every
-//! cell that goes into the value tree gets a ticket ([`Places::pos`]): a synthetic position whose line
-//! is an index into a table of places. [`Places::locate`] turns a diagnostic's ticket back into the
-//! cell it came from. For workbooks the cell goes into the diagnostic's `file` field
-//! (`问卷.xlsx:设备系统!D7`, line and column 0); for CSV files line and column are the real ones.
+//! A reader keeps each cell's [`Place`]; [`Place::location`] is where a diagnostic about it points.
 
-use crate::diag::{Diagnostic, Location, Pos, quote_sheet};
+use crate::diag::Location;
 
 /// The value of one cell, as read from a workbook or a delimited file.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +37,7 @@ impl CellValue {
         match self {
             CellValue::Empty => None,
             CellValue::Text(s) | CellValue::Date(s) | CellValue::Error(s) => Some(s.clone()),
-            CellValue::Number(n) => Some(crate::yaml_value::format_number(*n)),
+            CellValue::Number(n) => Some(crate::text::format_number(*n)),
             CellValue::Bool(b) => Some(b.to_string()),
         }
     }
@@ -62,50 +58,6 @@ pub enum Place {
     },
     /// The file as a whole.
     File,
-}
-
-/// The table of places behind synthetic positions, for one input file.
-#[derive(Debug, Clone)]
-pub struct Places {
-    file: String,
-    places: Vec<Place>,
-}
-
-impl Places {
-    pub fn new(file: &str) -> Places {
-        Places {
-            file: file.to_string(),
-            places: Vec::new(),
-        }
-    }
-
-    /// The file name diagnostics are reported against.
-    pub fn file(&self) -> &str {
-        &self.file
-    }
-
-    /// A ticket for `place`, to use as a node's position.
-    pub fn pos(&mut self, place: Place) -> Pos {
-        self.places.push(place);
-        Pos {
-            line: u32::try_from(self.places.len()).unwrap_or(u32::MAX),
-            column: 1,
-        }
-    }
-
-    /// The place a ticket stands for.
-    pub fn place(&self, pos: Pos) -> Option<&Place> {
-        (pos.line as usize)
-            .checked_sub(1)
-            .and_then(|i| self.places.get(i))
-    }
-
-    /// Put a diagnostic at the cell its ticket stands for.
-    pub fn locate(&self, d: Diagnostic) -> Diagnostic {
-        let place = self.place(d.location.pos()).cloned().unwrap_or(Place::File);
-        let location = place.location(&self.file);
-        d.located(location)
-    }
 }
 
 impl Place {
@@ -145,11 +97,6 @@ impl Place {
             Place::File => Location::File { file },
         }
     }
-}
-
-/// `设备系统!D7`; a sheet name with spaces or punctuation is quoted as Excel does: `'Digital foundation'!D7`.
-pub fn cell_ref(sheet: &str, row: u32, col: u32) -> String {
-    format!("{}!{}{}", quote_sheet(sheet), column_letters(col), row + 1)
 }
 
 /// Column letters of a 0-based column: 0 → A, 25 → Z, 26 → AA.
@@ -213,42 +160,11 @@ mod tests {
     }
 
     #[test]
-    fn cell_references() {
-        assert_eq!(cell_ref("设备系统", 6, 3), "设备系统!D7");
-        assert_eq!(
-            cell_ref("Digital foundation", 6, 3),
-            "'Digital foundation'!D7"
-        );
-    }
-
-    #[test]
     fn date_serials() {
         assert_eq!(date_from_serial(46154.0, false).unwrap(), "2026-05-12");
         assert_eq!(date_from_serial(25569.0, false).unwrap(), "1970-01-01");
         assert_eq!(date_from_serial(44692.0, true).unwrap(), "2026-05-12");
         assert!(date_from_serial(f64::NAN, false).is_none());
         assert!(date_from_serial(-3.0, false).is_none());
-    }
-
-    #[test]
-    fn tickets_locate_diagnostics() {
-        let mut places = Places::new("问卷.xlsx");
-        let p = places.pos(Place::Cell {
-            sheet: "设备系统".into(),
-            row: 6,
-            col: 3,
-        });
-        let d = places.locate(Diagnostic::error("x").in_file("问卷.xlsx").at(p));
-        assert_eq!(d.location(), "问卷.xlsx:设备系统!D7");
-        let mut csv = Places::new("b.csv");
-        let p = csv.pos(Place::Field {
-            line: 4,
-            column: 9,
-            header: None,
-        });
-        assert_eq!(
-            csv.locate(Diagnostic::error("x").at(p)).location(),
-            "b.csv:4:9"
-        );
     }
 }

@@ -1,16 +1,18 @@
 //! One enterprise's answers as flat cells — the shape shared by a workbook's answer cells, a CSV row
-//! and an ODK/Kobo submission — and the conversions both ways: cells → the value tree that
-//! [`crate::answers::check_sheet`] checks, and a checked [`AnswerSheet`] → cells for the writers.
+//! and an ODK/Kobo submission — and the conversions both ways: cells → the typed sheet that
+//! [`crate::answers::check_raw`] checks, and a checked [`AnswerSheet`] → cells for the writers.
 
-use super::cells::{CellValue, Place, Places};
+use super::cells::{CellValue, Place};
 pub use crate::answers::profile_fields::{join_list, split_list};
+use crate::answers::raw::{RawAnswer, RawEntry, RawMap, RawSheet};
 use crate::answers::{AnswerSheet, FieldKind, Profile, ProfileField, profile_fields};
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Location};
 use crate::model::item::{Input, Words};
-pub use crate::model::item::{is_na, na_word, option_label, resolve_choice, split_choices};
+pub use crate::model::item::{is_na, na_word, split_choices};
 use crate::model::{Item, Model, Written, WrittenValue};
+use crate::text::format_number;
 use crate::text::{Lang, tr};
-use crate::yaml_value::{Key, Node, Value, format_number};
+use std::borrow::Cow;
 
 /// What a cell holds, in terms of the answer sheet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -45,6 +47,23 @@ impl Column {
             | Column::Data(i, _) => Some(i),
             Column::Model | Column::ModelVersion | Column::Profile(_) => None,
         }
+    }
+
+    /// Every column of `model` but the ticks: the model, the profile, then each item's.
+    pub fn all(model: &Model) -> Vec<Column> {
+        let mut out = vec![Column::Model, Column::ModelVersion];
+        out.extend((0..profile_fields().len()).map(Column::Profile));
+        for (i, item) in model.items.iter().enumerate() {
+            out.extend([
+                Column::Answer(i),
+                Column::Note(i),
+                Column::Applicable(i),
+                Column::Numerator(i),
+                Column::Denominator(i),
+            ]);
+            out.extend((0..item.fields.len()).map(|f| Column::Data(i, f)));
+        }
+        out
     }
 
     /// The column's name in smedx CSV files: `name`, `funding`, `funding.note`, `funding.data.digital-investment`.
@@ -163,46 +182,39 @@ pub fn tick_word(text: &str) -> Option<bool> {
     }
 }
 
-/// Builds value trees from records, giving every node a ticket to its cell.
+/// Builds the typed sheet of a record, every value with the place of its cell.
 struct Builder<'a> {
-    places: &'a mut Places,
+    file: &'a str,
     diags: Vec<Diagnostic>,
     decimal_comma: bool,
 }
 
 impl Builder<'_> {
-    fn node(&mut self, place: &Place, value: Value) -> Node {
-        Node {
-            pos: self.places.pos(place.clone()),
-            value,
-        }
+    fn at(&self, place: &Place) -> Location {
+        place.location(self.file)
     }
 
-    fn key(&mut self, place: &Place, name: &str) -> Key {
-        Key {
-            pos: self.places.pos(place.clone()),
-            name: name.to_string(),
-        }
+    fn written(&self, place: &Place, value: WrittenValue) -> Written {
+        Written::new(self.at(place), value)
     }
 
     /// A cell as a plain value: numbers stay numbers, text stays text.
-    fn scalar(&mut self, cell: &Cell) -> Value {
+    fn scalar(&mut self, cell: &Cell) -> WrittenValue {
         match &cell.value {
-            CellValue::Empty => Value::Null,
-            CellValue::Text(s) | CellValue::Date(s) => Value::String(s.clone()),
-            CellValue::Number(n) => Value::Number(*n),
-            CellValue::Bool(b) => Value::Bool(*b),
+            CellValue::Empty => WrittenValue::Blank,
+            CellValue::Text(s) | CellValue::Date(s) => WrittenValue::Text(s.clone()),
+            CellValue::Number(n) => WrittenValue::Number(*n),
+            CellValue::Bool(b) => WrittenValue::Bool(*b),
             CellValue::Error(e) => {
-                let pos = self.places.pos(cell.place.clone());
-                self.diags
-                    .push(Diagnostic::error("cell-error").quoted("error", e).at(pos));
-                Value::Null
+                let d = Diagnostic::error("cell-error").quoted("error", e);
+                self.diags.push(d.at(self.at(&cell.place)));
+                WrittenValue::Blank
             }
         }
     }
 
     /// A cell where a number is expected: `35`, `35%`, `12,5` in decimal-comma files.
-    fn number(&mut self, cell: &Cell) -> Value {
+    fn number(&mut self, cell: &Cell) -> WrittenValue {
         match &cell.value {
             CellValue::Text(s) => {
                 let t = s.trim().trim_end_matches(['%', '％']).trim();
@@ -212,113 +224,92 @@ impl Builder<'_> {
                     t.to_string()
                 };
                 match t.parse::<f64>() {
-                    Ok(n) if n.is_finite() => Value::Number(n),
-                    _ => Value::String(s.clone()),
+                    Ok(n) if n.is_finite() => WrittenValue::Number(n),
+                    _ => WrittenValue::Text(s.clone()),
                 }
             }
             _ => self.scalar(cell),
         }
     }
 
-    fn profile(&mut self, field: &ProfileField, cell: &Cell) -> Value {
-        match field.kind {
-            FieldKind::Text => self.scalar(cell),
+    fn profile(&mut self, field: &ProfileField, cell: &Cell) -> WrittenValue {
+        match (field.kind, &cell.value) {
             // A code typed into a number cell (330106) is still a code.
-            FieldKind::Code => match &cell.value {
-                CellValue::Number(n) => Value::String(format_number(*n)),
-                _ => self.scalar(cell),
-            },
-            FieldKind::Number => self.number(cell),
-            FieldKind::Date => match &cell.value {
-                CellValue::Number(n) => match super::cells::date_from_serial(*n, false) {
-                    Some(d) => Value::String(d),
-                    None => Value::Number(*n),
-                },
-                // 2026/5/12 and 2026.5.12 are how people type dates.
-                CellValue::Text(s) => Value::String(normalise_date(s)),
-                _ => self.scalar(cell),
-            },
-            FieldKind::List => match &cell.value {
-                // A lone entry that looks like a number (a system called "1688") is still an entry.
-                CellValue::Text(_) | CellValue::Number(_) => {
-                    let text = match &cell.value {
-                        CellValue::Number(n) => format_number(*n),
-                        CellValue::Text(s) => s.clone(),
-                        _ => String::new(),
-                    };
-                    let pos = self.places.pos(cell.place.clone());
-                    let entries = split_list(&text)
-                        .into_iter()
-                        .flat_map(|v| field.entries(&v));
-                    Value::List(
-                        entries
-                            .map(|v| Node {
-                                pos,
-                                value: Value::String(v),
-                            })
-                            .collect(),
-                    )
+            (FieldKind::Code, CellValue::Number(n)) => WrittenValue::Text(format_number(*n)),
+            (FieldKind::Number, _) => self.number(cell),
+            (FieldKind::Date, CellValue::Number(n)) => {
+                match super::cells::date_from_serial(*n, false) {
+                    Some(d) => WrittenValue::Text(d),
+                    None => WrittenValue::Number(*n),
                 }
-                _ => self.scalar(cell),
+            }
+            // 2026/5/12 and 2026.5.12 are how people type dates.
+            (FieldKind::Date, CellValue::Text(s)) => WrittenValue::Text(normalise_date(s)),
+            // A lone entry that looks like a number (a system called "1688") is still an entry.
+            (FieldKind::List, CellValue::Text(_) | CellValue::Number(_)) => {
+                let text = cell.value.as_text().unwrap_or_default();
+                let entries = split_list(&text)
+                    .into_iter()
+                    .flat_map(|v| field.entries(&v));
+                let at = self.at(&cell.place);
+                WrittenValue::List(
+                    entries
+                        .map(|v| Written::new(at.clone(), WrittenValue::Text(v)))
+                        .collect(),
+                )
+            }
+            (FieldKind::Flag, CellValue::Text(s)) => match tick_word(s) {
+                Some(b) => WrittenValue::Bool(b),
+                None => WrittenValue::Text(s.clone()),
             },
-            FieldKind::Flag => match &cell.value {
-                CellValue::Text(s) => match tick_word(s) {
-                    Some(b) => Value::Bool(b),
-                    None => Value::String(s.clone()),
-                },
-                CellValue::Number(n) => Value::Bool(*n != 0.0),
-                _ => self.scalar(cell),
-            },
+            (FieldKind::Flag, CellValue::Number(n)) => WrittenValue::Bool(*n != 0.0),
+            _ => self.scalar(cell),
         }
     }
 
-    /// The answer value of one item from its cells.
-    fn answer(&mut self, item: &Item, cells: &ItemCells) -> Node {
+    /// The answer of one item from its cells.
+    fn answer(&mut self, item: &Item, cells: &ItemCells) -> Written {
         let main_place = cells.main_place();
+        let na = |b: &Self, place| b.written(place, WrittenValue::Text("na".into()));
         if let Some(a) = &cells.applicable
             && let Some(text) = a.value.as_text()
         {
-            let no = is_na(&text) || tick_word(&text) == Some(false);
-            if no {
-                return self.node(&a.place, Value::String("na".into()));
+            if is_na(&text) || tick_word(&text) == Some(false) {
+                return na(self, &a.place);
             }
             if tick_word(&text).is_none() && !matches!(text.as_str(), "适用") {
-                let pos = self.places.pos(a.place.clone());
-                self.diags.push(
-                    Diagnostic::error("wrong-type")
-                        .variant("applies")
-                        .quoted("found", &text)
-                        .arg("item", &item.id)
-                        .arg("title", &item.title)
-                        .at(pos),
-                );
+                let d = Diagnostic::error("wrong-type")
+                    .variant("applies")
+                    .quoted("found", &text)
+                    .arg("item", &item.id)
+                    .arg("title", &item.title);
+                self.diags.push(d.at(self.at(&a.place)));
             }
         }
         let answer = cells.answer.as_ref().filter(|c| !c.value.is_empty());
         if let Some(cell) = answer
-            && let Some(text) = cell.value.as_text()
-            && is_na(&text)
+            && cell.value.as_text().is_some_and(|t| is_na(&t))
         {
-            return self.node(&cell.place, Value::String("na".into()));
+            return na(self, &cell.place);
         }
         let filled = |c: &Option<Cell>| c.clone().filter(|c| !c.value.is_empty());
         let (num, den) = (filled(&cells.numerator), filled(&cells.denominator));
         if num.is_some() || den.is_some() {
-            let mut entries = Vec::new();
-            for (name, cell) in [("numerator", num), ("denominator", den)] {
-                if let Some(cell) = cell {
-                    let key = self.key(&cell.place, name);
-                    let value = self.number(&cell);
-                    let node = self.node(&cell.place, value);
-                    entries.push((key, node));
-                }
-            }
+            let mut figure = |cell: Option<Cell>| {
+                let cell = cell?;
+                let value = self.number(&cell);
+                Some(Box::new(self.written(&cell.place, value)))
+            };
+            let value = WrittenValue::Ratio {
+                numerator: figure(num),
+                denominator: figure(den),
+            };
             let place = cells
                 .numerator
                 .as_ref()
                 .or(cells.denominator.as_ref())
                 .map_or(main_place, |c| c.place.clone());
-            return self.node(&place, Value::Map(entries));
+            return self.written(&place, value);
         }
         let Some(cell) = answer else {
             return self.ticks(item, cells, main_place);
@@ -328,37 +319,34 @@ impl Builder<'_> {
             CellValue::Number(n) => item.read_cell(&format_number(*n), true),
             _ => None,
         };
+        let at = self.at(&cell.place);
+        let text = |w: Option<Box<Written>>| match w.map(|w| w.value) {
+            Some(WrittenValue::Text(t)) => {
+                Some(Box::new(Written::new(at.clone(), WrittenValue::Text(t))))
+            }
+            _ => None,
+        };
         let value = match read {
-            Some(WrittenValue::Text(s)) => Value::String(s),
-            Some(WrittenValue::Number(n)) => Value::Number(n),
+            Some(v @ (WrittenValue::Text(_) | WrittenValue::Number(_))) => v,
             Some(WrittenValue::Ratio {
                 numerator,
                 denominator,
-            }) => {
-                let mut entries = Vec::new();
-                for (name, w) in [("numerator", numerator), ("denominator", denominator)] {
-                    if let Some(WrittenValue::Text(t)) = w.map(|w| w.value) {
-                        let key = self.key(&cell.place, name);
-                        entries.push((key, self.node(&cell.place, Value::String(t))));
-                    }
-                }
-                Value::Map(entries)
-            }
-            Some(WrittenValue::List(ids)) => Value::List(
+            }) => WrittenValue::Ratio {
+                numerator: text(numerator),
+                denominator: text(denominator),
+            },
+            Some(WrittenValue::List(ids)) => WrittenValue::List(
                 ids.into_iter()
-                    .filter_map(|w| match w.value {
-                        WrittenValue::Text(id) => Some(self.node(&cell.place, Value::String(id))),
-                        _ => None,
-                    })
+                    .filter_map(|w| text(Some(Box::new(w))).map(|w| *w))
                     .collect(),
             ),
             _ => self.number(cell),
         };
-        self.node(&cell.place, value)
+        Written::new(at, value)
     }
 
     /// A multi item answered by ticks beside its options.
-    fn ticks(&mut self, item: &Item, cells: &ItemCells, main_place: Place) -> Node {
+    fn ticks(&mut self, item: &Item, cells: &ItemCells, main_place: Place) -> Written {
         let words = item.words();
         let mut chosen = Vec::new();
         for (o, cell) in &cells.ticks {
@@ -368,27 +356,24 @@ impl Builder<'_> {
             match tick_word(&text) {
                 Some(true) => {
                     let id = words[*o].id.clone();
-                    chosen.push(self.node(&cell.place, Value::String(id)));
+                    chosen.push(self.written(&cell.place, WrittenValue::Text(id)));
                 }
                 Some(false) => {}
                 None => {
-                    let pos = self.places.pos(cell.place.clone());
-                    self.diags.push(
-                        Diagnostic::error("unknown-option")
-                            .variant("tick")
-                            .quoted("answer", &text)
-                            .quoted("option", &words[*o].id)
-                            .arg("item", &item.id)
-                            .arg("title", &item.title)
-                            .at(pos),
-                    );
+                    let d = Diagnostic::error("unknown-option")
+                        .variant("tick")
+                        .quoted("answer", &text)
+                        .quoted("option", &words[*o].id)
+                        .arg("item", &item.id)
+                        .arg("title", &item.title);
+                    self.diags.push(d.at(self.at(&cell.place)));
                 }
             }
         }
         if chosen.is_empty() {
-            self.node(&main_place, Value::Null)
+            self.written(&main_place, WrittenValue::Blank)
         } else {
-            self.node(&main_place, Value::List(chosen))
+            self.written(&main_place, WrittenValue::List(chosen))
         }
     }
 }
@@ -450,21 +435,25 @@ impl ItemCells {
     }
 }
 
-/// The value tree of a record (the same shape the YAML loader produces), and the problems found
-/// in cells the checker never sees (spreadsheet errors, unreadable ticks).
-pub fn record_to_node(
-    model: &Model,
+/// The typed sheet of a record in `file`, every value at its cell, and the problems found in
+/// cells the checker never sees (spreadsheet errors, unreadable ticks).
+pub fn record_to_raw<'a>(
+    model: &'a Model,
     record: &Record,
-    places: &mut Places,
-) -> (Node, Vec<Diagnostic>) {
+    file: &str,
+) -> (RawSheet<'a>, Vec<Diagnostic>) {
     let mut b = Builder {
-        places,
+        file,
         diags: Vec::new(),
         decimal_comma: record.decimal_comma,
     };
-    let anchor = record.anchor.clone();
-    let mut top: Vec<(Key, Node)> = Vec::new();
-    let mut profile: Vec<(Key, Node)> = Vec::new();
+    let anchor = b.at(&record.anchor);
+    let mut raw = RawSheet {
+        at: anchor.clone(),
+        answers_at: anchor.clone(),
+        ..RawSheet::default()
+    };
+    let mut profile = Vec::new();
     let mut items: Vec<ItemCells> = (0..model.items.len())
         .map(|_| ItemCells::default())
         .collect();
@@ -474,28 +463,25 @@ pub fn record_to_node(
                 if cell.value.is_empty() {
                     continue;
                 }
-                let name = if *column == Column::Model {
-                    "model"
+                let text = cell.value.as_text();
+                let value = text.map(|t| b.written(&cell.place, WrittenValue::Text(t)));
+                if *column == Column::Model {
+                    raw.model = value;
                 } else {
-                    "model_version"
-                };
-                let key = b.key(&cell.place, name);
-                let value = match cell.value.as_text() {
-                    Some(t) => Value::String(t),
-                    None => Value::Null,
-                };
-                let node = b.node(&cell.place, value);
-                top.push((key, node));
+                    raw.model_version = value;
+                }
             }
             Column::Profile(f) => {
                 if cell.value.is_empty() {
                     continue;
                 }
                 let field = &profile_fields()[f];
-                let key = b.key(&cell.place, &field.id);
                 let value = b.profile(field, cell);
-                let node = b.node(&cell.place, value);
-                profile.push((key, node));
+                profile.push(RawEntry {
+                    key: Cow::Borrowed(&field.id),
+                    key_at: b.at(&cell.place),
+                    value: b.written(&cell.place, value),
+                });
             }
             Column::Answer(i) => items[i].answer = Some(cell.clone()),
             Column::Tick(i, o) => items[i].ticks.push((o, cell.clone())),
@@ -509,69 +495,49 @@ pub fn record_to_node(
     for (i, place) in &record.absent {
         items[*i].absent = Some(place.clone());
     }
-    let mut answers: Vec<(Key, Node)> = Vec::new();
     for (item, cells) in model.items.iter().zip(&items) {
         if !cells.is_present() {
             continue;
         }
-        let main = cells.main_place();
-        let key = b.key(&main, &item.id);
-        let value = b.answer(item, cells);
-        let note = cells.note.as_ref().filter(|c| !c.value.is_empty()).cloned();
-        let data: Vec<(usize, Cell)> = cells
+        let main = b.at(&cells.main_place());
+        let value = Some(b.answer(item, cells)).filter(|w| w.value != WrittenValue::Blank);
+        let note = cells.note.as_ref().filter(|c| !c.value.is_empty());
+        let note = note.map(|c| c.value.as_text().unwrap_or_default());
+        let data: Vec<&(usize, Cell)> = cells
             .data
             .iter()
             .filter(|(_, c)| !c.value.is_empty())
-            .cloned()
             .collect();
-        if note.is_none() && data.is_empty() {
-            answers.push((key, value));
-            continue;
-        }
-        // Long form: {answer: …, note: …, data: {…}}.
-        let mut entries = Vec::new();
-        if value.value != Value::Null {
-            let k = Key {
-                pos: value.pos,
-                name: "answer".into(),
-            };
-            entries.push((k, value));
-        }
-        if let Some(cell) = note {
-            let k = b.key(&cell.place, "note");
-            let text = cell.value.as_text().unwrap_or_default();
-            let v = b.node(&cell.place, Value::String(text));
-            entries.push((k, v));
-        }
-        if !data.is_empty() {
-            let mut figures = Vec::new();
-            for (f, cell) in &data {
-                let k = b.key(&cell.place, &item.fields[*f].id);
-                let value = b.number(cell);
-                let v = b.node(&cell.place, value);
-                figures.push((k, v));
+        let data = data.first().map(|(_, first)| {
+            let entries = data
+                .iter()
+                .map(|(f, cell)| {
+                    let value = b.number(cell);
+                    RawEntry {
+                        key: Cow::Borrowed(&item.fields[*f].id),
+                        key_at: b.at(&cell.place),
+                        value: b.written(&cell.place, value),
+                    }
+                })
+                .collect();
+            RawMap::Entries {
+                at: b.at(&first.place),
+                entries,
             }
-            let place = data[0].1.place.clone();
-            let k = b.key(&place, "data");
-            let v = b.node(&place, Value::Map(figures));
-            entries.push((k, v));
-        }
-        let node = b.node(&main, Value::Map(entries));
-        answers.push((key, node));
+        });
+        let answer = RawAnswer::new(&item.id, main.clone(), value, note, data, main);
+        raw.answers.push(answer);
     }
     let profile_place = record
         .cells
         .iter()
         .find(|(c, _)| *c == Column::Profile(0))
-        .map_or(anchor.clone(), |(_, c)| c.place.clone());
-    let k = b.key(&profile_place, "profile");
-    let v = b.node(&profile_place, Value::Map(profile));
-    top.push((k, v));
-    let k = b.key(&anchor, "answers");
-    let v = b.node(&anchor, Value::Map(answers));
-    top.push((k, v));
-    let root = b.node(&anchor, Value::Map(top));
-    (root, b.diags)
+        .map_or(anchor, |(_, c)| b.at(&c.place));
+    raw.profile = Some(RawMap::Entries {
+        at: profile_place,
+        entries: profile,
+    });
+    (raw, b.diags)
 }
 
 /// How a writer puts answers into cells.
@@ -585,7 +551,7 @@ pub struct CellStyle {
     pub applicable_column: bool,
 }
 
-/// A checked sheet as cells (the inverse of [`record_to_node`] for what a writer needs).
+/// A checked sheet as cells (the inverse of [`record_to_raw`] for what a writer needs).
 pub fn sheet_cells(
     model: &Model,
     sheet: &AnswerSheet,
@@ -638,7 +604,7 @@ pub fn sheet_cells(
                 out.push((Column::Numerator(i), number(numerator)));
                 out.push((Column::Denominator(i), number(denominator)));
             }
-            WrittenValue::Other(_) => {}
+            WrittenValue::Bool(_) | WrittenValue::Blank | WrittenValue::Other(_) => {}
         }
         if let Some(note) = &answer.note {
             out.push((Column::Note(i), CellValue::Text(note.clone())));

@@ -1,27 +1,33 @@
 //! Collecting answers where people already work: an Excel workbook made from the model, CSV batches,
 //! XLSForm for ODK Collect and KoboToolbox, and a guided terminal questionnaire.
 //!
-//! Every route ends in the value tree the YAML loader produces ([`flat::record_to_node`]), so the
-//! one sheet checker ([`crate::answers::check_sheet`]) checks everything, and its diagnostics are put
-//! back at the cell they came from ([`cells::Places`]): `问卷.xlsx:设备系统!D7` for a workbook (the
-//! cell is in the diagnostic's `file`, line and column 0), `batch.csv:4:9` for a CSV file.
+//! Every route ends in the typed sheet the YAML loader fills too ([`crate::answers::raw::RawSheet`],
+//! built from cells by [`flat::record_to_raw`]), each value with its cell beside it, so the one sheet
+//! checker ([`crate::answers::check_raw`]) checks everything and reports each problem at its cell:
+//! `问卷.xlsx:设备系统!D7` for a workbook, `batch.csv:4:9` for a CSV file.
 
-pub mod answer_yaml;
-pub mod cells;
-pub mod csv;
-pub mod flat;
-pub mod tabular;
-pub mod terminal;
-pub mod xlsform;
-pub mod xlsx;
+pub(crate) mod answer_yaml;
+pub(crate) mod cells;
+pub(crate) mod csv;
+pub(crate) mod flat;
+pub(crate) mod tabular;
+pub(crate) mod terminal;
+pub(crate) mod xlsform;
+pub(crate) mod xlsx;
 
-pub use flat::{Column, Record};
+// The library's collect API; everything else here is internal to the crate.
+pub use answer_yaml::sheet_yaml;
+pub use cells::{CellValue, Place};
+pub use csv::{read as read_csv, write as write_csv};
+pub use flat::{CellStyle, Column, Record, sheet_cells};
+pub use tabular::{Batch, Table};
+pub use terminal::{Ending, ResumeError, Session};
+pub use xlsform::{ExportStyle, submission_row, write as write_xlsform};
+pub use xlsx::{Questionnaire, cell_style, read as read_workbook, write as write_workbook};
 
-use crate::answers::{AnswerSheet, check_sheet};
+use crate::answers::{AnswerSheet, check_raw};
 use crate::diag::{Diagnostic, Report};
 use crate::model::{self, Model};
-use crate::source_file::SourceFile;
-use cells::Places;
 use std::path::Path;
 
 /// A record checked against a model: the sheet when it has no error, and its diagnostics, located.
@@ -43,26 +49,22 @@ impl CheckedRecord {
     }
 }
 
-/// Check one record: build its value tree, run the sheet checker, put every diagnostic at its cell.
+/// Check one record: build its typed sheet, every value at its cell, and run the sheet checker.
 /// Items reported absent by the reader (a deleted sheet) are not reported again one by one.
 pub fn check_record(model: &Model, record: &Record, file: &str) -> CheckedRecord {
-    let mut places = Places::new(file);
-    let (node, mut diags) = flat::record_to_node(model, record, &mut places);
-    let checked = check_sheet(model, &node, &SourceFile::from_text(file, ""));
+    let (raw, mut diags) = flat::record_to_raw(model, record, file);
+    let checked = check_raw(model, &raw, file, "");
     diags.extend(checked.diagnostics);
     let has_errors = diags.iter().any(Diagnostic::is_error);
-    let diagnostics = diags
-        .into_iter()
-        .filter(|d| {
-            let place = places.place(d.location.pos());
-            !(d.code == "missing-answer"
-                && place.is_some_and(|p| record.absent.iter().any(|(_, a)| a == p)))
-        })
-        .map(|d| places.locate(d))
+    let absent: Vec<_> = record
+        .absent
+        .iter()
+        .map(|(_, p)| p.location(file))
         .collect();
+    diags.retain(|d| !(d.code == "missing-answer" && absent.contains(&d.location)));
     CheckedRecord {
         sheet: if has_errors { None } else { checked.sheet },
-        diagnostics,
+        diagnostics: diags,
     }
 }
 
@@ -156,49 +158,35 @@ pub fn load_checked(
             return None;
         }
     };
-    match collected {
+    let named = match &collected {
+        Collected::Questionnaire(q) => q.model_named.clone(),
+        Collected::Table(table) => table.model_named(),
+    };
+    let at = crate::diag::Pos::UNKNOWN;
+    let model = choose_model(model_arg, named.as_deref(), &name, at, report)?;
+    let record = match collected {
         Collected::Questionnaire(q) => {
-            let model = choose_model(
-                model_arg,
-                q.model_named.as_deref(),
-                &name,
-                crate::diag::Pos::UNKNOWN,
-                report,
-            )?;
             let (record, reader_diags) = q.record(&model);
             report.extend(reader_diags);
-            let checked = check_record(&model, &record, &name);
-            report.extend(checked.diagnostics);
-            let sheet = checked.sheet.filter(|_| !report.has_errors());
-            Some((model, sheet))
+            record
         }
         Collected::Table(table) => {
-            let model = choose_model(
-                model_arg,
-                table.model_named().as_deref(),
-                &name,
-                crate::diag::Pos::UNKNOWN,
-                report,
-            )?;
-            let batch = table.records(&model);
+            let mut batch = table.records(&model);
             report.extend(batch.diagnostics);
-            match batch.records.as_slice() {
-                [one] => {
-                    let checked = check_record(&model, one, &name);
-                    report.extend(checked.diagnostics);
-                    let sheet = checked.sheet.filter(|_| !report.has_errors());
-                    Some((model, sheet))
-                }
-                many => {
-                    report.extend([Diagnostic::error("batch-file")
-                        .arg("file", &name)
-                        .arg("count", many.len())
-                        .in_file(&name)]);
-                    Some((model, None))
-                }
+            if batch.records.len() != 1 {
+                report.extend([Diagnostic::error("batch-file")
+                    .arg("file", &name)
+                    .arg("count", batch.records.len())
+                    .in_file(&name)]);
+                return Some((model, None));
             }
+            batch.records.remove(0)
         }
-    }
+    };
+    let checked = check_record(&model, &record, &name);
+    report.extend(checked.diagnostics);
+    let sheet = checked.sheet.filter(|_| !report.has_errors());
+    Some((model, sheet))
 }
 
 /// A file name for a firm's answer sheet: its row and name, without characters file systems refuse.

@@ -334,19 +334,7 @@ impl ColumnNames {
         for (f, field) in crate::answers::profile_fields().iter().enumerate() {
             names.insert(format!("{}_other", field.id), Column::Profile(f));
         }
-        let mut csv = vec![Column::Model, Column::ModelVersion];
-        csv.extend((0..crate::answers::profile_fields().len()).map(Column::Profile));
-        for (i, item) in model.items.iter().enumerate() {
-            csv.extend([
-                Column::Answer(i),
-                Column::Note(i),
-                Column::Applicable(i),
-                Column::Numerator(i),
-                Column::Denominator(i),
-            ]);
-            csv.extend((0..item.fields.len()).map(|f| Column::Data(i, f)));
-        }
-        for c in csv {
+        for c in Column::all(model) {
             names.insert(c.csv_name(model), c);
         }
         ColumnNames { names, form }

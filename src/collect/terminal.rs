@@ -4,7 +4,7 @@
 //! region inside the 统一社会信用代码 is offered as the default. Line-based, so it works in any
 //! terminal, over SSH and with screen readers.
 //!
-//! Every answer goes through the same path as a workbook cell (a [`Record`] → the value tree →
+//! Every answer goes through the same path as a workbook cell (a [`Record`] → the typed sheet →
 //! the sheet checker), so the terminal accepts exactly what the files accept. The progress file is
 //! an answer sheet written after every answer (to a temporary file, then renamed), so Ctrl-C or a
 //! closed terminal loses nothing and `--resume` continues from it.
@@ -12,14 +12,15 @@
 use super::answer_yaml;
 use super::cells::{CellValue, Place, today};
 use super::flat::{Column, Record};
-use crate::answers::{Answer, AnswerSheet, AnswerValue, check_sheet, load_sheet};
+use crate::answers::raw::{RawMap, RawSheet};
+use crate::answers::{Answer, AnswerSheet, AnswerValue, check_raw, check_sheet, load_sheet};
 use crate::answers::{FieldKind, names, profile_fields};
 use crate::diag::Diagnostic;
 use crate::model::item::{Input, Words, na_word};
 use crate::model::{Item, ItemSpec, Model, WrittenValue};
 use crate::source_file::SourceFile;
+use crate::text::format_number;
 use crate::text::{Lang, tr};
-use crate::yaml_value::{Node, Value, format_number};
 use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -101,22 +102,21 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
     pub fn resume(&mut self, file: &Path) -> Result<usize, ResumeError> {
         let source = SourceFile::read(file).map_err(|d| ResumeError(vec![d]))?;
         let node = load_sheet(&source).map_err(|d| ResumeError(vec![d]))?;
-        if let Some(Node {
-            value: Value::Map(entries),
-            ..
-        }) = node.get("profile")
-        {
-            for (k, v) in entries {
-                let Some(field) = profile_fields().iter().find(|f| f.id == k.name) else {
+        let Ok(raw) = RawSheet::read(&node) else {
+            return Ok(self.answers.len());
+        };
+        if let Some(RawMap::Entries { entries, .. }) = &raw.profile {
+            for e in entries {
+                let Some(field) = profile_fields().iter().find(|f| f.id == e.key) else {
                     continue;
                 };
-                let text = match &v.value {
-                    Value::String(s) => s.clone(),
-                    Value::Number(n) => format_number(*n),
-                    Value::Bool(b) => (if *b { "yes" } else { "no" }).to_string(),
-                    Value::List(items) => items
+                let text = match &e.value.value {
+                    WrittenValue::Text(s) => s.clone(),
+                    WrittenValue::Number(n) => format_number(*n),
+                    WrittenValue::Bool(b) => (if *b { "yes" } else { "no" }).to_string(),
+                    WrittenValue::List(items) => items
                         .iter()
-                        .filter_map(|i| i.value.as_text())
+                        .filter_map(|i| i.as_text())
                         .collect::<Vec<_>>()
                         .join("、"),
                     _ => continue,
@@ -129,37 +129,22 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
             }
         }
         let mut dropped = Vec::new();
-        if let Some(Node {
-            value: Value::Map(entries),
-            ..
-        }) = node.get("answers")
-        {
-            for (k, v) in entries {
-                if v.value == Value::Null || self.model.item(&k.name).is_none() {
-                    continue;
+        for a in &raw.answers {
+            if a.blank || self.model.item(&a.item).is_none() {
+                continue;
+            }
+            let sheet = RawSheet {
+                at: raw.at.clone(),
+                profile: self.profile_map(),
+                answers: vec![a.clone()],
+                ..RawSheet::default()
+            };
+            let checked = check_raw(&self.lenient, &sheet, &source.name, &source.text);
+            match checked.sheet.and_then(|s| s.answers.get(&*a.item).cloned()) {
+                Some(answer) => {
+                    self.answers.insert(a.item.to_string(), answer);
                 }
-                let sheet = Node {
-                    pos: node.pos,
-                    value: Value::Map(vec![
-                        (key("profile"), self.profile_node()),
-                        (
-                            key("answers"),
-                            Node {
-                                pos: v.pos,
-                                value: Value::Map(vec![(k.clone(), v.clone())]),
-                            },
-                        ),
-                    ]),
-                };
-                let checked = check_sheet(&self.lenient, &sheet, &source);
-                match checked.sheet.and_then(|s| s.answers.get(&k.name).cloned()) {
-                    Some(a) => {
-                        self.answers.insert(k.name.clone(), a);
-                    }
-                    None => {
-                        dropped.extend(checked.diagnostics.into_iter().filter(|d| d.is_error()))
-                    }
-                }
+                None => dropped.extend(checked.diagnostics.into_iter().filter(|d| d.is_error())),
             }
         }
         if !dropped.is_empty() {
@@ -305,26 +290,42 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         out
     }
 
-    /// The profile as a value tree, positions unknown.
-    fn profile_node(&self) -> Node {
-        let mut record = Record::new(Place::File);
-        let has_name = self.profile.contains_key("name");
-        if !has_name {
-            record.push(Column::Profile(0), CellValue::Text("-".into()), Place::File);
+    /// The profile so far as a record, with `field` set to a text when given, and a name `-` when
+    /// `named` and it has none. Unless `anchor` is the whole file, the fields stand on line 1 and
+    /// `field` on line 2, so its problems can be told from the others'.
+    fn profile_record(
+        &self,
+        anchor: Place,
+        field: Option<(&'static str, &str)>,
+        named: bool,
+    ) -> Record {
+        let mut fields = self.profile.clone();
+        if let Some((key, text)) = field {
+            fields.insert(key, text.to_string());
         }
-        for (f, field) in profile_fields().iter().enumerate() {
-            if let Some(text) = self.profile.get(field.id.as_str()) {
-                record.push(Column::Profile(f), CellValue::text(text), Place::File);
+        if named && !fields.contains_key("name") {
+            fields.insert("name", "-".into());
+        }
+        let mut record = Record::new(anchor.clone());
+        for (f, pf) in profile_fields().iter().enumerate() {
+            if let Some(t) = fields.get(pf.id.as_str()) {
+                let place = match (&anchor, field) {
+                    (Place::File, _) => Place::File,
+                    (_, Some((key, _))) if key == pf.id => Place::line(2),
+                    _ => Place::line(1),
+                };
+                record.push(Column::Profile(f), CellValue::text(t), place);
             }
         }
-        let mut places = super::cells::Places::new("");
-        let (node, _) = super::flat::record_to_node(&self.lenient, &record, &mut places);
-        let mut profile = node.get("profile").cloned().unwrap_or(Node {
-            pos: crate::diag::Pos::UNKNOWN,
-            value: Value::Map(Vec::new()),
-        });
-        strip_positions(&mut profile);
-        profile
+        record
+    }
+
+    /// The profile as written, places unknown.
+    fn profile_map(&self) -> Option<RawMap<'_>> {
+        let record = self.profile_record(Place::File, None, true);
+        super::flat::record_to_raw(&self.lenient, &record, "")
+            .0
+            .profile
     }
 
     /// The profile so far with `key` set to `text`, checked: the problems of that field.
@@ -333,18 +334,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         key: &'static str,
         text: &str,
     ) -> Result<Vec<Diagnostic>, Vec<Diagnostic>> {
-        let mut record = Record::new(Place::line(9));
-        let mut fields: BTreeMap<&'static str, String> = self.profile.clone();
-        fields.insert(key, text.to_string());
-        if !fields.contains_key("name") {
-            fields.insert("name", "-".into());
-        }
-        for (f, field) in profile_fields().iter().enumerate() {
-            if let Some(t) = fields.get(field.id.as_str()) {
-                let line = if field.id.as_str() == key { 2 } else { 1 };
-                record.push(Column::Profile(f), CellValue::text(t), Place::line(line));
-            }
-        }
+        let record = self.profile_record(Place::line(9), Some((key, text)), true);
         let checked = super::check_record(&self.lenient, &record, "");
         // Warnings about other fields (no industry yet, size not derivable yet) wait for the summary.
         let mine: Vec<Diagnostic> = checked
@@ -368,12 +358,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
         i: usize,
         cells: Vec<(Column, CellValue)>,
     ) -> Result<(Option<Answer>, Vec<Diagnostic>), Vec<Diagnostic>> {
-        let mut record = Record::new(Place::line(9));
-        for (f, field) in profile_fields().iter().enumerate() {
-            if let Some(t) = self.profile.get(field.id.as_str()) {
-                record.push(Column::Profile(f), CellValue::text(t), Place::line(1));
-            }
-        }
+        let mut record = self.profile_record(Place::line(9), None, false);
         for (c, v) in cells {
             record.push(c, v, Place::line(2));
         }
@@ -671,16 +656,10 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
 
     /// The industry group and size class of the profile so far.
     fn checked_profile(&self) -> (String, Option<crate::answers::SizeClass>) {
-        let mut record = Record::new(Place::File);
-        for (f, field) in profile_fields().iter().enumerate() {
-            if let Some(t) = self.profile.get(field.id.as_str()) {
-                record.push(Column::Profile(f), CellValue::text(t), Place::File);
-            }
-        }
-        let mut places = super::cells::Places::new("");
-        let (node, _) = super::flat::record_to_node(&self.lenient, &record, &mut places);
+        let record = self.profile_record(Place::File, None, false);
+        let (raw, _) = super::flat::record_to_raw(&self.lenient, &record, "");
         // Without a valid profile (no name yet), the group still follows from the industry code.
-        match check_sheet(&self.lenient, &node, &SourceFile::from_text("", "")).sheet {
+        match check_raw(&self.lenient, &raw, "", "").sheet {
             Some(s) => (s.profile.industry_group, s.profile.size_class),
             None => {
                 let code = self
@@ -1064,27 +1043,6 @@ enum Step {
     Next,
     Back,
     Quit,
-}
-
-fn key(name: &str) -> crate::yaml_value::Key {
-    crate::yaml_value::Key {
-        pos: crate::diag::Pos::UNKNOWN,
-        name: name.to_string(),
-    }
-}
-
-fn strip_positions(node: &mut Node) {
-    node.pos = crate::diag::Pos::UNKNOWN;
-    match &mut node.value {
-        Value::List(items) => items.iter_mut().for_each(strip_positions),
-        Value::Map(entries) => {
-            for (k, v) in entries {
-                k.pos = crate::diag::Pos::UNKNOWN;
-                strip_positions(v);
-            }
-        }
-        _ => {}
-    }
 }
 
 fn quoted(s: &str) -> String {

@@ -16,8 +16,8 @@ use crate::answers::AnswerSheet;
 use crate::answers::{FieldKind, profile_fields};
 use crate::model::item::Input;
 use crate::model::{Children, Model, Node};
+use crate::text::format_number;
 use crate::text::{Lang, Text};
-use crate::yaml_value::format_number;
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 use std::collections::HashSet;
 
@@ -147,18 +147,7 @@ impl FormNames {
 
     /// Every question name with its column.
     pub fn all(&self, model: &Model) -> Vec<(Column, String)> {
-        let mut columns: Vec<Column> = (0..profile_fields().len()).map(Column::Profile).collect();
-        for (i, item) in model.items.iter().enumerate() {
-            columns.extend([
-                Column::Answer(i),
-                Column::Applicable(i),
-                Column::Numerator(i),
-                Column::Denominator(i),
-                Column::Note(i),
-            ]);
-            columns.extend((0..item.fields.len()).map(|f| Column::Data(i, f)));
-        }
-        columns
+        Column::all(model)
             .into_iter()
             .filter_map(|c| self.name(model, c).map(|n| (c, n)))
             .collect()

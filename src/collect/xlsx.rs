@@ -22,8 +22,8 @@ use crate::answers::profile_fields;
 use crate::diag::Diagnostic;
 use crate::model::item::{Input, Words};
 use crate::model::{Children, Model, Node};
+use crate::text::format_number;
 use crate::text::{Lang, tr};
-use crate::yaml_value::format_number;
 use rust_xlsxwriter::{
     Color, DataValidation, DataValidationRule, Format, FormatAlign, FormatBorder, Formula,
     ProtectionOptions, Workbook, Worksheet, XlsxError,
@@ -1048,19 +1048,20 @@ fn load_sheets(bytes: &[u8]) -> Result<Sheets, String> {
     use calamine::Reader;
     let max_cells = usize::try_from(crate::source_file::Limits::get().cells).unwrap_or(usize::MAX);
     let too_many = || format!("it has more than {max_cells} filled cells (--max-cells)");
-    let visible = |s: &calamine::Sheet| s.visible == calamine::SheetVisible::Visible;
+    // Worksheets by name, and whether each is shown.
+    let metas = |sheets: &[calamine::Sheet]| -> Vec<(String, bool)> {
+        let sheets = sheets
+            .iter()
+            .filter(|s| s.typ == calamine::SheetType::WorkSheet);
+        let shown = |s: &calamine::Sheet| s.visible == calamine::SheetVisible::Visible;
+        sheets.map(|s| (s.name.clone(), shown(s))).collect()
+    };
     // .xlsx is read cell by cell: a lone cell at XFD1048576 must not make a dense grid of 17
     // billion cells, as a whole-sheet range would.
     if let Ok(mut wb) = calamine::Xlsx::new(Cursor::new(bytes.to_vec())) {
-        let metas: Vec<(String, bool)> = wb
-            .sheets_metadata()
-            .iter()
-            .filter(|s| s.typ == calamine::SheetType::WorkSheet)
-            .map(|s| (s.name.clone(), visible(s)))
-            .collect();
         let mut out = Vec::new();
         let mut total = 0usize;
-        for (name, shown) in metas {
+        for (name, shown) in metas(wb.sheets_metadata()) {
             let mut reader = wb
                 .worksheet_cells_reader(&name)
                 .map_err(|e| format!("sheet `{name}`: {e}"))?;
@@ -1087,15 +1088,9 @@ fn load_sheets(bytes: &[u8]) -> Result<Sheets, String> {
     // .ods, .xls: whole-sheet ranges, within calamine's own limits on repeated rows and cells.
     let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
         .map_err(|e| e.to_string())?;
-    let metas: Vec<(String, bool)> = wb
-        .sheets_metadata()
-        .iter()
-        .filter(|s| s.typ == calamine::SheetType::WorkSheet)
-        .map(|s| (s.name.clone(), visible(s)))
-        .collect();
     let mut out = Vec::new();
     let mut total = 0usize;
-    for (name, shown) in metas {
+    for (name, shown) in metas(wb.sheets_metadata()) {
         let range = wb
             .worksheet_range(&name)
             .map_err(|e| format!("sheet `{name}`: {e}"))?;

@@ -77,12 +77,13 @@ pub(super) fn not_found(st: &AppState, lang: Lang) -> Response {
 }
 
 fn too_many(st: &AppState, lang: Lang) -> Response {
-    let mut r = st.fail(
-        lang,
-        StatusCode::TOO_MANY_REQUESTS,
-        "提交过于频繁，请一分钟后再试。",
-        "Too many submissions from your network: try again in a minute.",
-    );
+    let en = "Too many submissions from your network: try again in a minute.";
+    retry_later(st, lang, "提交过于频繁，请一分钟后再试。", en)
+}
+
+/// 429 Too Many Requests saying `zh` / `en`, to try again in a minute.
+pub(super) fn retry_later(st: &AppState, lang: Lang, zh: &str, en: &str) -> Response {
+    let mut r = st.fail(lang, StatusCode::TOO_MANY_REQUESTS, zh, en);
     r.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
     r

@@ -15,7 +15,7 @@ use crate::answers::AnswerSheet;
 use crate::text::Lang;
 use axum::Extension;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use minijinja::context;
 use serde_json::Value;
@@ -29,15 +29,8 @@ type St = State<Arc<AppState>>;
 pub const RECOVERY_PER_CODE_PER_HOUR: u32 = 10;
 
 fn too_many(st: &AppState, lang: Lang) -> Response {
-    let mut r = st.fail(
-        lang,
-        StatusCode::TOO_MANY_REQUESTS,
-        "尝试过于频繁，请稍后再试。",
-        "Too many attempts: try again later.",
-    );
-    r.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
-    r
+    let en = "Too many attempts: try again later.";
+    super::firm::retry_later(st, lang, "尝试过于频繁，请稍后再试。", en)
 }
 
 /// The links of the draft an edit token opens, or the response to send instead.

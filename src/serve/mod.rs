@@ -3,15 +3,15 @@
 //! JavaScript.
 
 pub mod api;
-pub mod auth;
-pub mod connections;
+pub(crate) mod auth;
+pub(crate) mod connections;
 mod firm;
-pub mod guard;
+pub(crate) mod guard;
 mod links;
 mod office;
 pub mod openapi;
-pub mod profile_form;
-pub mod questionnaire;
+pub(crate) mod profile_form;
+pub(crate) mod questionnaire;
 pub mod storage;
 pub mod storage_pg;
 

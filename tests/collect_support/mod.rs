@@ -5,7 +5,7 @@
 
 use proptest::prelude::*;
 use smedx::answers::{Answer, AnswerSheet, AnswerValue, Trend};
-use smedx::collect::answer_yaml::sheet_yaml;
+use smedx::collect::sheet_yaml;
 use smedx::model::{Item, ItemSpec, Model};
 use smedx::source_file::SourceFile;
 use std::collections::BTreeMap;

@@ -2,7 +2,7 @@
 //! figures kept when they were given.
 
 use super::{AnswerValue, Check, Word, Written, WrittenValue, resolve_choice};
-use crate::diag::{Arg, Diagnostic, Pos};
+use crate::diag::{Arg, Diagnostic, Location, Pos};
 use crate::model::ItemSpec;
 use crate::model::lint::{EPS, what};
 use crate::model::raw::RawItem;
@@ -176,10 +176,10 @@ pub(super) fn check(c: &mut Check, w: &Written) -> Option<AnswerValue> {
             .arg("found", w.describe())
             .arg("unit", unit.clone().unwrap_or_default())
             .arg("bands", Arg::list(bands.iter().map(|b| b.id.as_str())));
-        c.push(d, w.at);
+        c.push(d, &w.at);
         return None;
     };
-    in_bands(c, w.at, value)?;
+    in_bands(c, &w.at, value)?;
     Some(AnswerValue::Number {
         value,
         numerator: None,
@@ -193,11 +193,11 @@ fn ratio_answer(c: &mut Check, w: &Written, scale: f64) -> Option<AnswerValue> {
         denominator: Some(den),
     } = &w.value
     else {
-        c.push(Diagnostic::error("missing-field").variant("ratio"), w.at);
+        c.push(Diagnostic::error("missing-field").variant("ratio"), &w.at);
         return None;
     };
     let (Some(n), Some(d)) = (num.as_number(), den.as_number()) else {
-        c.push(Diagnostic::error("wrong-type").variant("figures"), w.at);
+        c.push(Diagnostic::error("wrong-type").variant("figures"), &w.at);
         return None;
     };
     if d <= 0.0 || n < 0.0 {
@@ -205,7 +205,7 @@ fn ratio_answer(c: &mut Check, w: &Written, scale: f64) -> Option<AnswerValue> {
             .variant("figures")
             .arg("numerator", n)
             .arg("denominator", d);
-        c.push(d, den.at);
+        c.push(d, &den.at);
         return None;
     }
     if n > d {
@@ -213,11 +213,11 @@ fn ratio_answer(c: &mut Check, w: &Written, scale: f64) -> Option<AnswerValue> {
             .variant("part_above_whole")
             .arg("numerator", n)
             .arg("denominator", d);
-        c.push(d, num.at);
+        c.push(d, &num.at);
         return None;
     }
     let value = n / d * scale;
-    in_bands(c, w.at, value)?;
+    in_bands(c, &w.at, value)?;
     Some(AnswerValue::Number {
         value,
         numerator: Some(n),
@@ -226,7 +226,7 @@ fn ratio_answer(c: &mut Check, w: &Written, scale: f64) -> Option<AnswerValue> {
 }
 
 /// Within the item's `min`–`max`, and in some band.
-fn in_bands(c: &mut Check, at: Pos, value: f64) -> Option<()> {
+fn in_bands(c: &mut Check, at: &Location, value: f64) -> Option<()> {
     let ItemSpec::Band {
         min, max, bands, ..
     } = &c.item.spec

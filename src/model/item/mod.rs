@@ -17,7 +17,7 @@ mod single;
 mod trend;
 
 use super::{BetterWhen, Item, ItemKind};
-use crate::diag::{Arg, Diagnostic, Pos};
+use crate::diag::{Arg, Diagnostic, Location, Pos};
 use crate::text::{Lang, Text, format_number};
 use serde::Serialize;
 
@@ -97,7 +97,7 @@ impl ItemSpec {
 /// cell, a CSV field or a web form holds, with where it stands (for diagnostics).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Written {
-    pub at: Pos,
+    pub at: Location,
     pub value: WrittenValue,
 }
 
@@ -114,17 +114,24 @@ pub enum WrittenValue {
     },
     /// Said not to apply (`na`, or "applies: no").
     NotApplicable,
-    /// Something no kind accepts, by what it is ("a mapping", "a true/false value").
+    /// A true/false value (a profile flag; no item takes one).
+    Bool(bool),
+    /// Nothing written.
+    Blank,
+    /// Something no kind accepts, by what it is ("a mapping").
     Other(Text),
 }
 
 impl Written {
-    pub fn new(at: Pos, value: WrittenValue) -> Written {
-        Written { at, value }
+    pub fn new(at: impl Into<Location>, value: WrittenValue) -> Written {
+        Written {
+            at: at.into(),
+            value,
+        }
     }
 
     /// A scalar as text: text trimmed, numbers without a trailing `.0`.
-    fn as_text(&self) -> Option<String> {
+    pub(crate) fn as_text(&self) -> Option<String> {
         match &self.value {
             WrittenValue::Text(s) => Some(s.trim().to_string()),
             WrittenValue::Number(n) => Some(format_number(*n)),
@@ -132,7 +139,7 @@ impl Written {
         }
     }
 
-    fn as_number(&self) -> Option<f64> {
+    pub(crate) fn as_number(&self) -> Option<f64> {
         match &self.value {
             WrittenValue::Number(n) => Some(*n),
             WrittenValue::Text(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
@@ -141,15 +148,27 @@ impl Written {
     }
 
     /// What was written, for a message: “abc”, “12”, a list.
-    fn describe(&self) -> Arg {
+    pub(crate) fn describe(&self) -> Arg {
         match &self.value {
             WrittenValue::Text(s) => Arg::Quoted(s.clone()),
             WrittenValue::Number(n) => Arg::Quoted(format_number(*n)),
-            WrittenValue::List(_) => Arg::Text(Text::new("列表", "a list")),
-            WrittenValue::Ratio { .. } => Arg::Text(Text::new("键值映射", "a mapping")),
             WrittenValue::NotApplicable => Arg::Quoted("na".into()),
-            WrittenValue::Other(kind) => Arg::Text(kind.clone()),
+            _ => Arg::Text(self.kind()),
         }
+    }
+
+    /// A word for the kind of value, for messages.
+    pub(crate) fn kind(&self) -> Text {
+        let (zh, en) = match &self.value {
+            WrittenValue::Blank => ("空值", "nothing"),
+            WrittenValue::Bool(_) => ("是/否值", "a true/false value"),
+            WrittenValue::Number(_) => ("数字", "a number"),
+            WrittenValue::Text(_) | WrittenValue::NotApplicable => ("文字", "text"),
+            WrittenValue::List(_) => ("列表", "a list"),
+            WrittenValue::Ratio { .. } => ("键值映射", "a mapping"),
+            WrittenValue::Other(kind) => return kind.clone(),
+        };
+        Text::new(zh, en)
     }
 }
 
@@ -170,7 +189,8 @@ impl std::fmt::Display for WrittenValue {
                 denominator,
             } => write!(f, "{}/{}", one(numerator), one(denominator)),
             WrittenValue::NotApplicable => f.write_str("na"),
-            WrittenValue::Other(_) => Ok(()),
+            WrittenValue::Bool(b) => write!(f, "{b}"),
+            WrittenValue::Blank | WrittenValue::Other(_) => Ok(()),
         }
     }
 }
@@ -230,11 +250,11 @@ struct Check<'a> {
 
 impl Check<'_> {
     /// `d` about this item (its id as `item`, its title as `title`), at `at`.
-    fn push(&mut self, d: Diagnostic, at: Pos) {
+    fn push(&mut self, d: Diagnostic, at: &Location) {
         let d = d
             .arg("item", &self.item.id)
             .arg("title", &self.item.title)
-            .at(at);
+            .at(at.clone());
         self.diags.push(d);
     }
 
@@ -245,12 +265,17 @@ impl Check<'_> {
             let d = Diagnostic::error("wrong-type")
                 .variant(variant)
                 .arg("found", w.describe());
-            self.push(d, w.at);
+            self.push(d, &w.at);
         }
         text
     }
 
-    fn unknown_option<'w>(&mut self, at: Pos, text: &str, ids: impl Iterator<Item = &'w str>) {
+    fn unknown_option<'w>(
+        &mut self,
+        at: &Location,
+        text: &str,
+        ids: impl Iterator<Item = &'w str>,
+    ) {
         let d = Diagnostic::error("unknown-option")
             .quoted("answer", text)
             .arg("options", Arg::list(ids));
@@ -272,7 +297,7 @@ impl Item {
             if self.allow_na {
                 return Some(AnswerValue::NotApplicable);
             }
-            c.push(Diagnostic::error("na-not-allowed"), w.at);
+            c.push(Diagnostic::error("na-not-allowed"), &w.at);
             return None;
         }
         match &self.spec {

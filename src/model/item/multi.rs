@@ -14,7 +14,7 @@ pub(super) fn check(c: &mut Check, options: &[Choice], w: &Written) -> Option<An
             let d = Diagnostic::error("wrong-type")
                 .variant("options")
                 .arg("found", w.describe());
-            c.push(d, w.at);
+            c.push(d, &w.at);
             return None;
         }
     };
@@ -26,11 +26,11 @@ pub(super) fn check(c: &mut Check, options: &[Choice], w: &Written) -> Option<An
             continue;
         };
         if !options.iter().any(|o| o.id == text) {
-            c.unknown_option(n.at, &text, options.iter().map(|o| o.id.as_str()));
+            c.unknown_option(&n.at, &text, options.iter().map(|o| o.id.as_str()));
             ok = false;
         } else if chosen.contains(&text) {
             let d = Diagnostic::warning("duplicate-option").quoted("option", &text);
-            c.push(d, n.at);
+            c.push(d, &n.at);
         } else {
             chosen.push(text);
         }
@@ -43,13 +43,13 @@ pub(super) fn check(c: &mut Check, options: &[Choice], w: &Written) -> Option<An
         let d = Diagnostic::error("exclusive-option")
             .quoted("option", &ex.id)
             .arg("label", &ex.label);
-        c.push(d, w.at);
+        c.push(d, &w.at);
         ok = false;
     }
     if chosen.is_empty() && ok {
         c.push(
             Diagnostic::error("missing-answer").variant("empty_list"),
-            w.at,
+            &w.at,
         );
         ok = false;
     }

@@ -25,7 +25,7 @@ pub(super) fn check(c: &mut Check, w: &Written) -> Option<AnswerValue> {
     let d = Diagnostic::error("out-of-range")
         .variant("grade")
         .arg("value", w.describe());
-    c.push(d, w.at);
+    c.push(d, &w.at);
     None
 }
 

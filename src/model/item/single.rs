@@ -24,7 +24,7 @@ pub(super) fn check(c: &mut Check, options: &[Choice], w: &Written) -> Option<An
     if options.iter().any(|o| o.id == text) {
         return Some(AnswerValue::Choice { option: text });
     }
-    c.unknown_option(w.at, &text, options.iter().map(|o| o.id.as_str()));
+    c.unknown_option(&w.at, &text, options.iter().map(|o| o.id.as_str()));
     None
 }
 

@@ -86,7 +86,7 @@ pub(super) fn check(c: &mut Check, better_when: BetterWhen, w: &Written) -> Opti
         .variant("trend")
         .quoted("answer", text)
         .arg("better", direction(better_when));
-    c.push(d, w.at);
+    c.push(d, &w.at);
     None
 }
 
