@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Breakdowns, comma-separated.
-    #[arg(long, value_delimiter = ',', value_enum, default_values = ["province", "city", "industry", "size", "tag"])]
+    #[arg(long, value_delimiter = ',', value_enum, default_values = ["province", "city", "county", "industry", "size", "tag"])]
     by: Vec<Breakdown>,
     /// Output: .html (office report), .json (for other systems), .xlsx (tables); default: a summary on standard output.
     #[arg(long, short)]
@@ -53,6 +53,46 @@ pub struct Args {
     /// Follow links to folders inside input folders (each folder is read once, loops are cut).
     #[arg(long)]
     follow_links: bool,
+    /// Only firms of this region: a code prefix (35, 3502, 350203) or a name (厦门市).
+    #[arg(long)]
+    region: Option<String>,
+    /// Only firms of this industry: a 门类 letter or a 大类 (C, C39, 39).
+    #[arg(long)]
+    industry: Option<String>,
+    /// The firms expected to take part (CSV or XLSX: credit code, name, region, industry, 规上):
+    /// coverage against it, and with --named the firms not yet assessed.
+    #[arg(long)]
+    roster: Option<PathBuf>,
+}
+
+/// `--region`: a code prefix, or a name found in the region table.
+fn region_filter(arg: &str) -> Result<String, crate::diag::Diagnostic> {
+    use crate::answers::names;
+    let arg = arg.trim();
+    if let Some(p) = names::region_prefix(arg) {
+        return Ok(p.to_string());
+    }
+    if arg.len() <= 6 && !arg.is_empty() && arg.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(arg.to_string());
+    }
+    match names::search_regions(arg, 1).first() {
+        Some(r) if !arg.is_empty() => Ok(names::region_prefix(&r.code)
+            .unwrap_or(&r.code)
+            .to_string()),
+        _ => Err(crate::diag::Diagnostic::error("filter-unknown")
+            .variant("region")
+            .arg("value", arg)),
+    }
+}
+
+/// `--industry`: a 门类 letter or a 大类, normalised (`39` → `C39`).
+fn industry_filter(arg: &str) -> Result<String, crate::diag::Diagnostic> {
+    crate::answers::normalise_industry(arg).map_err(|why| {
+        crate::diag::Diagnostic::error("filter-unknown")
+            .variant("industry")
+            .arg("value", arg.trim())
+            .arg("reason", why)
+    })
 }
 
 /// The kinds of summary `-o` writes, by file extension.
@@ -103,6 +143,22 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let policies = roadmap::bundled_policies().0;
     let mut refusals = crate::diag::Report::default();
     refusals.extend(missing_inputs(&args));
+    let region = args.region.as_deref().map(region_filter).transpose();
+    let industry = args.industry.as_deref().map(industry_filter).transpose();
+    let roster = args
+        .roster
+        .as_deref()
+        .map(aggregate::roster::Roster::read)
+        .transpose();
+    let (region, industry, roster) = match (region, industry, roster) {
+        (Ok(r), Ok(i), Ok(ro)) => (r, i, ro),
+        (r, i, ro) => {
+            refusals.extend(r.err());
+            refusals.extend(i.err());
+            refusals.extend(ro.err().into_iter().flatten());
+            (None, None, None)
+        }
+    };
     let mut inputs: Vec<&std::path::Path> = args
         .inputs
         .iter()
@@ -150,6 +206,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         min_group: args.min_group,
         named: args.named,
         follow_links: args.follow_links,
+        region,
+        industry,
+        roster,
     };
 
     let mut errors: Vec<RecordError> = Vec::new();

@@ -118,6 +118,10 @@ pub struct Pilot {
     /// Funds, in words (central award, local money).
     #[serde(default)]
     pub funds: Option<Text>,
+    /// The award ceiling in CNY, for the office's funds check (财建〔2023〕117号: ≤ 1.5亿元 for a
+    /// 省会城市 or 计划单列市, ≤ 1亿元 for another 地级市).
+    #[serde(default)]
+    pub funds_cny: Option<f64>,
     pub source: String,
     #[serde(default)]
     pub valid_from: Option<String>,
@@ -218,6 +222,10 @@ pub const BUNDLED_POLICIES: &[(&str, &str)] = &[
     (
         "questionnaires/policies/suzhou-320500.yaml",
         include_str!("../../questionnaires/policies/suzhou-320500.yaml"),
+    ),
+    (
+        "questionnaires/policies/xiamen-350200.yaml",
+        include_str!("../../questionnaires/policies/xiamen-350200.yaml"),
     ),
     (
         "questionnaires/policies/sichuan-510000.yaml",

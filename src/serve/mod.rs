@@ -45,6 +45,8 @@ pub struct Config {
     /// Timeouts and the connection cap.
     pub limits: connections::Limits,
     pub drafts: DraftLimits,
+    /// Firms expected to take part (`--roster`): each office sees its own region's part.
+    pub roster: Option<crate::aggregate::roster::Roster>,
 }
 
 /// How many drafts live, how long, and how often they are saved.
@@ -86,6 +88,7 @@ pub struct AppState {
     pub min_group: u64,
     pub limits: connections::Limits,
     pub drafts: DraftLimits,
+    pub roster: Option<crate::aggregate::roster::Roster>,
     /// Draft saves per client IP.
     pub save_limiter: guard::RateLimiter,
     /// Verified when a login names an unknown user, so both cases take the same time.
@@ -118,6 +121,7 @@ impl AppState {
             min_group: config.min_group,
             limits: config.limits,
             drafts: config.drafts,
+            roster: config.roster.clone(),
             save_limiter: guard::RateLimiter::new(config.drafts.saves_per_minute),
             dummy_hash: auth::hash_password("no such user")?,
         })
