@@ -1035,23 +1035,23 @@ pub fn aggregate(
                         .into_iter()
                         .map(|r| {
                             r.map(|r| {
-                        if !options.selects(&r) {
-                            return None;
-                        }
-                        let code = r.credit_code.as_deref().and_then(code_key)?;
-                        let hundredths = |d: Option<f64>| {
-                            (d.unwrap_or(0.0) * 100.0).round().clamp(0.0, 65_535.0) as u16
-                        };
-                        Some((
-                            code,
-                            Previous {
-                                level: r.scores.level,
-                                score: r.scores.level_score as f32,
-                                assessed_on: r.assessed_on,
-                                dims: r.scores.at(&at.dimensions).map(hundredths).collect(),
-                                matched: std::sync::atomic::AtomicBool::new(false),
-                            },
-                        ))
+                                if !options.selects(&r) {
+                                    return None;
+                                }
+                                let code = r.credit_code.as_deref().and_then(code_key)?;
+                                let hundredths = |d: Option<f64>| {
+                                    (d.unwrap_or(0.0) * 100.0).round().clamp(0.0, 65_535.0) as u16
+                                };
+                                Some((
+                                    code,
+                                    Previous {
+                                        level: r.scores.level,
+                                        score: r.scores.level_score as f32,
+                                        assessed_on: r.assessed_on,
+                                        dims: r.scores.at(&at.dimensions).map(hundredths).collect(),
+                                        matched: std::sync::atomic::AtomicBool::new(false),
+                                    },
+                                ))
                             })
                         })
                         .collect();
@@ -1369,9 +1369,15 @@ pub fn aggregate(
         coverage,
         filters: Filters {
             region: options.region.clone(),
-            region_name: options.region.as_deref().map(crate::answers::names::region_name),
+            region_name: options
+                .region
+                .as_deref()
+                .map(crate::answers::names::region_name),
             industry: options.industry.clone(),
-            industry_name: options.industry.as_deref().map(crate::answers::names::industry_name),
+            industry_name: options
+                .industry
+                .as_deref()
+                .map(crate::answers::names::industry_name),
         },
         suppressed,
         demand,

@@ -107,10 +107,13 @@ impl AboveScale {
             .map(|(r, _)| r);
         match (rule, revenue) {
             (Some(r), _) if r.by_qualification => Scale::Unknown,
-            (Some(ScaleRule {
-                revenue: Some(limit),
-                ..
-            }), Some(v)) => {
+            (
+                Some(ScaleRule {
+                    revenue: Some(limit),
+                    ..
+                }),
+                Some(v),
+            ) => {
                 if v >= *limit {
                     Scale::Above
                 } else {
@@ -204,7 +207,8 @@ impl HeadPlan {
             };
             let level = pilot.target_level.min(top_level);
             pilots.push((i, scopes.len()));
-            for industry in std::iter::once("").chain(pilot.sub_industries.iter().map(|s| s.as_str()))
+            for industry in
+                std::iter::once("").chain(pilot.sub_industries.iter().map(|s| s.as_str()))
             {
                 scopes.push(Scope {
                     region: region.clone(),
@@ -356,7 +360,10 @@ impl HeadPlan {
             })
             // A pilot none of whose firms is in the input says nothing.
             .filter(|p| {
-                let i = self.pilots.iter().find(|(pi, _)| policies[*pi].id == p.policy);
+                let i = self
+                    .pilots
+                    .iter()
+                    .find(|(pi, _)| policies[*pi].id == p.policy);
                 i.is_some_and(|(_, first)| {
                     let c = &cells[*first];
                     c.n.iter().sum::<u64>() + c.large > 0
@@ -477,11 +484,23 @@ impl HeadlineRow {
             key,
             title,
             target_share,
-            above_scale: Figure::of(c.n[0], c.at[0], p.map(|p| (p.n[0], p.at[0])), target_share, k),
+            above_scale: Figure::of(
+                c.n[0],
+                c.at[0],
+                p.map(|p| (p.n[0], p.at[0])),
+                target_share,
+                k,
+            ),
             all_smes: Figure::of(n, at, p.map(sum), None, k),
             below_scale: Figure::of(c.n[1], c.at[1], p.map(|p| (p.n[1], p.at[1])), None, k),
             unknown_scale: (c.n[2] >= k || c.n[2] == 0).then_some(c.n[2]),
-            large: Figure::of(c.large, c.large_at, p.map(|p| (p.large, p.large_at)), None, k),
+            large: Figure::of(
+                c.large,
+                c.large_at,
+                p.map(|p| (p.large, p.large_at)),
+                None,
+                k,
+            ),
         }
     }
 }
@@ -555,7 +574,10 @@ mod tests {
         assert_eq!(a.classify(Some("H6210"), Some(200.0), &[]), Scale::Above);
         assert_eq!(a.classify(Some("C3670"), None, &[]), Scale::Unknown);
         // Construction goes by qualification: revenue does not decide, a tag does.
-        assert_eq!(a.classify(Some("E4710"), Some(90000.0), &[]), Scale::Unknown);
+        assert_eq!(
+            a.classify(Some("E4710"), Some(90000.0), &[]),
+            Scale::Unknown
+        );
         assert_eq!(
             a.classify(Some("E4710"), None, &tags(&["规上"])),
             Scale::Above
@@ -589,6 +611,9 @@ mod tests {
         assert_eq!(f.change_points, Some(20.0));
         let small = Figure::of(4, 4, None, Some(0.9), 5);
         assert!(small.suppressed);
-        assert_eq!((small.n, small.share, small.short_of_target), (None, None, None));
+        assert_eq!(
+            (small.n, small.share, small.short_of_target),
+            (None, None, None)
+        );
     }
 }

@@ -370,29 +370,41 @@ mod tests {
 
     #[test]
     fn every_bad_row_is_reported_with_its_line() {
-        let code = crate::answers::credit_code::with_check_digit("91350200MA2Y0000").unwrap();
+        let code = crate::answers::credit_code::with_check_digit("91350200MA2Y00001").unwrap();
         let rows = vec![
             row(1, &["统一社会信用代码", "企业名称", "地区", "行业", "规上"]),
             row(2, &[&code, "甲", "350203", "C3971", "是"]),
-            row(3, &["91350200MA2Y00001X", "乙", "350203", "C3971", ""]),
+            row(3, &["91350200MA2I00001X", "乙", "350203", "C3971", ""]),
             row(4, &[&code, "甲again", "350203", "", ""]),
             row(5, &["", "丙", "厦门", "", "也许"]),
         ];
         let problems = Roster::from_rows("名单.csv", &rows).unwrap_err();
-        let got: Vec<(Option<&str>, u32)> = problems.iter().map(|d| (d.variant, d.line())).collect();
+        let got: Vec<(Option<&str>, u32)> =
+            problems.iter().map(|d| (d.variant, d.line())).collect();
         assert_eq!(
             got,
-            vec![(Some("bad_code"), 3), (Some("duplicate"), 4), (Some("no_code"), 5)]
+            vec![
+                (Some("bad_code"), 3),
+                (Some("duplicate"), 4),
+                (Some("no_code"), 5)
+            ]
         );
-        assert!(problems[1].message_in(crate::text::Lang::Zh).contains("第 2 行"));
+        assert!(
+            problems[1]
+                .message_in(crate::text::Lang::Zh)
+                .contains("第 2 行")
+        );
     }
 
     #[test]
     fn coverage_counts_by_county_industry_and_scale() {
-        let c1 = crate::answers::credit_code::with_check_digit("91350200MA2Y0000").unwrap();
-        let c2 = crate::answers::credit_code::with_check_digit("91350200MA2Y0001").unwrap();
+        let c1 = crate::answers::credit_code::with_check_digit("91350200MA2Y00001").unwrap();
+        let c2 = crate::answers::credit_code::with_check_digit("91350200MA2Y00002").unwrap();
         let rows = vec![
-            row(1, &["credit_code", "name", "region", "industry", "above_scale"]),
+            row(
+                1,
+                &["credit_code", "name", "region", "industry", "above_scale"],
+            ),
             row(2, &[&c1, "甲", "350203", "3971", "yes"]),
             row(3, &[&c2, "乙", "350206", "C3824", "no"]),
         ];

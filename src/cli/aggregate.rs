@@ -76,9 +76,9 @@ fn region_filter(arg: &str) -> Result<String, crate::diag::Diagnostic> {
         return Ok(arg.to_string());
     }
     match names::search_regions(arg, 1).first() {
-        Some(r) if !arg.is_empty() => Ok(names::region_prefix(&r.code)
-            .unwrap_or(&r.code)
-            .to_string()),
+        Some(r) if !arg.is_empty() => {
+            Ok(names::region_prefix(&r.code).unwrap_or(&r.code).to_string())
+        }
         _ => Err(crate::diag::Diagnostic::error("filter-unknown")
             .variant("region")
             .arg("value", arg)),

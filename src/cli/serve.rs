@@ -67,7 +67,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let Some(model) = super::resolve_model(&args.model) else {
         return Ok(Outcome::Invalid);
     };
-    let roster = match args.roster.as_deref().map(crate::aggregate::roster::Roster::read) {
+    let roster = match args
+        .roster
+        .as_deref()
+        .map(crate::aggregate::roster::Roster::read)
+    {
         None => None,
         Some(Ok(r)) => Some(r),
         Some(Err(problems)) => {

@@ -213,7 +213,10 @@ fn summarise(st: &AppState, filter: &SubmissionFilter) -> anyhow::Result<Summary
             region: None,
             industry: None,
             // The office's own part of the roster: the firms of the region it looks at.
-            roster: st.roster.as_ref().map(|r| r.within(&filter.region_prefix, &filter.industry_prefix)),
+            roster: st
+                .roster
+                .as_ref()
+                .map(|r| r.within(&filter.region_prefix, &filter.industry_prefix)),
         };
         let mut errors = 0u64;
         let summary = aggregate::aggregate(
