@@ -314,12 +314,19 @@ impl HeadPlan {
                     share,
                 )];
                 for (j, code) in pilot.sub_industries.iter().enumerate() {
-                    rows.push(row(
-                        first + 1 + j,
-                        code.clone(),
-                        crate::answers::names::industry_name(code),
-                        share,
-                    ));
+                    let title = match pilot.sub_industry_titles.get(code) {
+                        Some(t) => {
+                            Text::new(&format!("{code} {}", t.zh), &format!("{code} {}", t.en))
+                        }
+                        None => {
+                            let t = crate::answers::names::industry_name(code);
+                            Text::new(
+                                &format!("{code}（{}）", t.zh),
+                                &format!("{code} ({})", t.en),
+                            )
+                        }
+                    };
+                    rows.push(row(first + 1 + j, code.clone(), title, share));
                 }
                 let whole = &cells[first];
                 let sme_n: u64 = whole.n.iter().sum();

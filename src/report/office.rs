@@ -18,6 +18,8 @@ pub struct OfficeCharts {
     pub heatmap: String,
     pub weakest: String,
     pub demand: String,
+    /// Per pilot city: the share of 规上 SMEs at the target per sub-industry, with the target line.
+    pub pilots: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -25,9 +27,6 @@ struct OfficeContext<'a> {
     lang: &'static str,
     summary: &'a Summary,
     charts: OfficeCharts,
-    total_subsidy: f64,
-    total_list: f64,
-    total_enterprise: f64,
 }
 
 fn pct(x: f64) -> String {
@@ -154,21 +153,81 @@ pub fn charts(s: &Summary, lang: Lang) -> OfficeCharts {
         .take(15)
         .map(|d| {
             (
-                d.name.get(lang).chars().take(16).collect(),
+                format!(
+                    "{}{}",
+                    s.level_names
+                        .get(usize::from(d.step))
+                        .map_or(String::new(), |n| format!("[{}] ", n.get(lang))),
+                    d.name.get(lang).chars().take(16).collect::<String>()
+                ),
                 d.cell.firms as f64 / top,
                 format!("{} {}", d.cell.firms, tr(lang, "家", "firms")),
             )
         })
         .collect();
+    // The target line: the first pilot's target share, when the summary has a pilot city.
+    let target = s
+        .headline
+        .pilots
+        .iter()
+        .find_map(|p| p.target_share)
+        .map(|t| {
+            (
+                t,
+                format!("{}{:.0}%", tr(lang, "目标 ", "target "), t * 100.0),
+            )
+        });
+    let pilots = s
+        .headline
+        .pilots
+        .iter()
+        .map(|p| {
+            let rows: Vec<(String, f64, String)> = p
+                .rows
+                .iter()
+                .map(|r| match (r.above_scale.share, r.above_scale.n) {
+                    (Some(x), Some(n)) => (
+                        r.title.get(lang).to_string(),
+                        x,
+                        format!("{} (n={n})", pct(x)),
+                    ),
+                    _ => (
+                        r.title.get(lang).to_string(),
+                        0.0,
+                        tr(lang, "不足最小组，隐去", "suppressed").to_string(),
+                    ),
+                })
+                .collect();
+            let title = match lang {
+                Lang::Zh => format!(
+                    "{}：规上中小企业{}及以上占比",
+                    p.city.zh, p.target_level_name.zh
+                ),
+                Lang::En => format!(
+                    "{}: above-scale SMEs at {} or above",
+                    p.city.en, p.target_level_name.en
+                ),
+            };
+            let line = p.target_share.map(|t| {
+                (
+                    t,
+                    format!("{}{:.0}%", tr(lang, "目标 ", "target "), t * 100.0),
+                )
+            });
+            charts::hbars_with_target(&rows, &title, line)
+        })
+        .collect();
     OfficeCharts {
+        pilots,
         levels: charts::hbars(&levels, tr(lang, "等级分布", "Level distribution")),
-        share_by_region: charts::hbars(
+        share_by_region: charts::hbars_with_target(
             &share,
             tr(
                 lang,
                 "各地区二级及以上占比",
                 "Share at level 2 and above by region",
             ),
+            target,
         ),
         dimensions: charts::boxes(
             &dims,
@@ -210,9 +269,6 @@ pub fn render_html(s: &Summary, lang: Lang) -> anyhow::Result<String> {
         lang: lang.code(),
         summary: s,
         charts: charts(s, lang),
-        total_subsidy: s.demand.iter().map(|d| d.cell.subsidy).sum(),
-        total_list: s.demand.iter().map(|d| d.cell.list).sum(),
-        total_enterprise: s.demand.iter().map(|d| d.cell.enterprise).sum(),
     };
     env.get_template("office.html")
         .and_then(|t| t.render(minijinja::value::Serde(&ctx)))

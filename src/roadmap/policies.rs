@@ -110,6 +110,10 @@ pub struct Pilot {
     /// Pilot sub-industries as GB/T 4754 code prefixes (C17, C3670); empty when not gathered.
     #[serde(default)]
     pub sub_industries: Vec<String>,
+    /// Names of the sub-industries as the city publishes them (the bundled table names only 门类
+    /// and 大类), by code.
+    #[serde(default)]
+    pub sub_industry_titles: BTreeMap<String, Text>,
     /// Share of above-scale SMEs of each pilot sub-industry to reach `target_level`.
     #[serde(default)]
     pub target_share: Option<f64>,
