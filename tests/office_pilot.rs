@@ -7,6 +7,8 @@
 //! target of 90% (questionnaires/policies/xiamen-350200.yaml); 杭州 (3301) a pilot without listed
 //! sub-industries. 规上 for manufacturing: revenue ≥ 2000万元, or a declared tag.
 
+mod serve_support;
+
 use assert_cmd::Command;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
@@ -318,4 +320,130 @@ fn a_bad_roster_row_is_refused_with_file_and_line() {
     assert_eq!(run.status.code(), Some(2));
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(err.contains("bad.csv") && err.contains("第 3 行"), "{err}");
+}
+
+#[test]
+fn the_dashboard_shows_coverage_of_the_office_region_only() {
+    let dir = Dir::new("serve");
+    write_rounds(&dir);
+    let db = dir.0.join("smedx.db");
+    let roster = dir.path("roster.csv");
+    // The roster has nine 厦门 firms; a 杭州 office sees none of them.
+    std::fs::write(
+        &roster,
+        std::fs::read_to_string(&roster).unwrap()
+            + &format!("{},杭州甲,330106,C3670,是\n", code(95)),
+    )
+    .unwrap();
+    let server = serve_support::Server::start(&db, &["--roster", &roster]);
+    for (region, name) in [("3502", "xm"), ("3301", "hz")] {
+        let mut add = std::process::Command::new(env!("CARGO_BIN_EXE_smedx"))
+            .args(["user", "add", "--region", region, name, "--db"])
+            .arg(&db)
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        let _ = add.stdin.take().unwrap().write_all(b"a-long-password\n");
+        assert!(add.wait().unwrap().success());
+    }
+    for (name, expected) in [("xm", "0 / 9"), ("hz", "0 / 1")] {
+        let mut c = serve_support::Client::new(server.addr);
+        assert_eq!(c.get("/office/login").status, 200);
+        let r = c.post(
+            "/office/login",
+            &[("name", name), ("password", "a-long-password")],
+        );
+        assert_eq!(r.status, 303);
+        let page = c.get("/office").text();
+        assert!(page.contains("名单覆盖"), "{page}");
+        assert!(page.contains(expected), "{name}: {expected} in {page}");
+        assert!(!page.contains("<script"), "no script on the dashboard");
+        // No firm of the roster is named on the dashboard.
+        assert!(!page.contains("杭州甲") && !page.contains("企业1"));
+    }
+}
+
+/// The office outputs follow the model's shape: OWASP SAMM has three levels and two functions.
+#[test]
+fn the_office_summary_of_the_samm_model_follows_its_shape() {
+    use calamine::Reader;
+    let dir = Dir::new("samm");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let model_file = root.join("tests/fixtures/models/owasp-samm.yaml");
+    let model =
+        smedx::model::load_model(&smedx::source_file::SourceFile::read(&model_file).unwrap())
+            .model
+            .expect("the SAMM fixture loads");
+    let yaml: Value = serde_saphyr::from_str(
+        &std::fs::read_to_string(root.join("tests/fixtures/answers/samm-example.yaml")).unwrap(),
+    )
+    .unwrap();
+    let all = |option: &str| {
+        Value::Object(
+            model
+                .items
+                .iter()
+                .map(|i| (i.id.clone(), json!(option)))
+                .collect(),
+        )
+    };
+    let lines: Vec<String> = [
+        ("example", yaml["answers"].clone()),
+        ("most", all("most")),
+        ("none", all("none")),
+    ]
+    .iter()
+    .map(|(name, answers)| {
+        json!({"model": model.id, "model_version": model.version, "profile": {"name": name, "region": "350203", "industry": "I6510"}, "answers": answers})
+            .to_string()
+    })
+    .collect();
+    std::fs::write(dir.path("samm.jsonl"), lines.join("\n") + "\n").unwrap();
+    let model_arg = model_file.to_str().unwrap();
+    for ext in ["html", "xlsx"] {
+        let out = dir.path(&format!("s.{ext}"));
+        let run = smedx(&[
+            "aggregate",
+            &dir.path("samm.jsonl"),
+            "--model",
+            model_arg,
+            "--min-group",
+            "1",
+            "-o",
+            &out,
+        ]);
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        if ext == "html" {
+            let html = std::fs::read_to_string(&out).unwrap();
+            // Levels 0–3: 未达一级 (none), 一级 (example), 三级 (most); no fourth level.
+            assert!(html.contains("三级") && !html.contains("四级"), "{html}");
+            for d in &model.dimensions {
+                assert!(html.contains(&d.title.zh), "dimension {} shown", d.id);
+            }
+            // The headline counts the three firms: one (most) at 二级 and above.
+            assert!(html.contains("33.3%"), "{html}");
+        } else {
+            let mut wb: calamine::Xlsx<_> = calamine::open_workbook(&out).unwrap();
+            let overview = wb.worksheet_range("总览").unwrap();
+            let labels: Vec<String> = overview.rows().map(|r| r[0].to_string()).collect();
+            assert!(labels.contains(&"三级".to_string()));
+            assert!(!labels.contains(&"四级".to_string()));
+            let firms = overview
+                .rows()
+                .find(|r| r[0].to_string() == "企业数")
+                .unwrap();
+            assert_eq!(firms[1], calamine::Data::Float(3.0), "a number, not text");
+            let share = overview
+                .rows()
+                .find(|r| r[0].to_string().starts_with("二级及以上占比"))
+                .unwrap();
+            assert!(matches!(share[1], calamine::Data::Float(x) if (x - 0.3333).abs() < 1e-9));
+        }
+    }
 }

@@ -312,7 +312,12 @@ impl Cell {
 }
 
 /// One sheet: a bold header row, frozen, with a filter; columns as wide as their content.
-fn sheet(wb: &mut Workbook, name: &str, header: &[String], rows: &[Vec<Cell>]) -> anyhow::Result<()> {
+fn sheet(
+    wb: &mut Workbook,
+    name: &str,
+    header: &[String],
+    rows: &[Vec<Cell>],
+) -> anyhow::Result<()> {
     let head = Format::new()
         .set_bold()
         .set_background_color(0xEEF4FA)
@@ -413,7 +418,10 @@ pub fn xlsx_bytes(s: &Summary, lang: Lang) -> anyhow::Result<Vec<u8>> {
             }
         }
         rows.push(vec![
-            text(&t("二级及以上占比（全部企业）", "Share at level 2 and above (all firms)")),
+            text(&t(
+                "二级及以上占比（全部企业）",
+                "Share at level 2 and above (all firms)",
+            )),
             Cell::share(s.overall.share_level2_plus),
         ]);
         for n in &s.suppressed {
@@ -484,7 +492,11 @@ pub fn xlsx_bytes(s: &Summary, lang: Lang) -> anyhow::Result<Vec<u8>> {
             ]);
             let b = &r.below_scale;
             cells.extend([
-                if b.suppressed { suppressed() } else { Cell::count(b.n) },
+                if b.suppressed {
+                    suppressed()
+                } else {
+                    Cell::count(b.n)
+                },
                 Cell::share(b.share),
                 if r.large.suppressed && r.large.n.is_none() {
                     Cell::Empty

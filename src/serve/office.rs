@@ -275,12 +275,14 @@ pub async fn dashboard(
         Err(e) => return internal(e),
     };
     let query = serde_urlencoded::to_string(&f).unwrap_or_default();
+    let charts = crate::report::office::charts(&summary, lang);
     st.page(
         lang,
         "serve_office.html",
         context! { csrf => csrf.0, lang => lang.code(), here => "/office",
             user => user.name, scope_name => (!user.region_prefix.is_empty()).then(|| crate::answers::names::region_name(&user.region_prefix)), scope => user.region_prefix, filters => minijinja::Value::from(minijinja::value::Serde(&f)), query,
-            region => filter.region_prefix, summary => minijinja::Value::from(minijinja::value::Serde(&summary)) },
+            region => filter.region_prefix, summary => minijinja::Value::from(minijinja::value::Serde(&summary)),
+            charts => minijinja::Value::from(minijinja::value::Serde(&charts)) },
     )
 }
 
