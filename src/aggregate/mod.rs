@@ -199,6 +199,9 @@ struct Previous {
     matched: std::sync::atomic::AtomicBool,
 }
 
+/// A record of the previous round as matching needs it (`None`: no credit code, or filtered out).
+type PreviousRecord = Result<Option<(CodeKey, Previous)>, RecordError>;
+
 /// A 统一社会信用代码 as a fixed array: a million keys without a million heap strings.
 type CodeKey = [u8; 18];
 
@@ -1012,10 +1015,7 @@ pub fn aggregate(
             HashMap::with_capacity(input::count_lines(&previous_files));
         input::for_each_chunk(model, &previous_files, &mut |chunk| {
             // Keep only what matching needs, as soon as a record is scored.
-            let (parsed, cells): (
-                Vec<Result<Option<(CodeKey, Previous)>, RecordError>>,
-                Vec<pilot::HeadCell>,
-            ) = chunk
+            let (parsed, cells): (Vec<PreviousRecord>, Vec<pilot::HeadCell>) = chunk
                 .into_par_iter()
                 .fold(
                     || (Vec::new(), head.cells()),
