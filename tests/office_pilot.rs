@@ -434,10 +434,7 @@ fn the_office_summary_of_the_samm_model_follows_its_shape() {
             let labels: Vec<String> = overview.rows().map(|r| r[0].to_string()).collect();
             assert!(labels.contains(&"三级".to_string()));
             assert!(!labels.contains(&"四级".to_string()));
-            let firms = overview
-                .rows()
-                .find(|r| r[0] == "企业数")
-                .unwrap();
+            let firms = overview.rows().find(|r| r[0] == "企业数").unwrap();
             assert_eq!(firms[1], calamine::Data::Float(3.0), "a number, not text");
             let share = overview
                 .rows()

@@ -808,6 +808,8 @@ pub struct DemandTotal {
     pub suppressed_rows: u64,
     /// The total would reveal the suppressed rows: its money figures are rounded to 10万元.
     pub rounded: bool,
+    /// Fewer firms at this step than the minimum group: no figures at all.
+    pub suppressed: bool,
 }
 
 /// Totals per step and overall. Suppressed rows are included; when they are one row, or several
@@ -834,6 +836,7 @@ fn demand_totals(
             enterprise: 0.0,
             suppressed_rows: 0,
             rounded: false,
+            suppressed: false,
         };
         let mut hidden_firms = 0u64;
         let mut firms = 0u64;
@@ -861,6 +864,15 @@ fn demand_totals(
             *v = pilot::round_to(*v, step);
         }
         t.firms = (firms >= k).then_some(firms);
+        if firms < k {
+            // A step of few firms: its sums would describe them.
+            t.suppressed = true;
+            t.rounded = false;
+            t.list = 0.0;
+            t.platform_discount = 0.0;
+            t.subsidy = 0.0;
+            t.enterprise = 0.0;
+        }
         t
     };
     let mut steps: Vec<usize> = rows.iter().map(|r| usize::from(r.step)).collect();

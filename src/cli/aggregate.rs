@@ -650,6 +650,9 @@ fn text_summary(s: &Summary, lang: Lang) -> String {
         );
     }
     for t in &s.demand_totals {
+        if t.suppressed {
+            continue;
+        }
         let step = if t.step == 0 {
             tr(lang, "需求合计", "Demand, all steps").to_string()
         } else {

@@ -712,6 +712,14 @@ pub fn xlsx_bytes(s: &Summary, lang: Lang) -> anyhow::Result<Vec<u8>> {
                 }
                 rows.push(row);
             }
+            if total.suppressed {
+                rows.push(vec![
+                    Cell::Text(step_name(total.step)),
+                    text(&t("合计", "Total")),
+                    suppressed(),
+                ]);
+                continue;
+            }
             rows.push(vec![
                 Cell::Text(step_name(total.step)),
                 text(&t("合计", "Total")),
