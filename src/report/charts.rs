@@ -286,7 +286,9 @@ fn draw_hbars(
         + 16.0)
         .max(60.0) as i32;
     let w = ((left + 260 + value_w) as f64).max(text_width(title, 16.0) + 40.0) as u32;
-    let h = 50 + row * rows.len() as u32;
+    // A target line gets its label below the bars.
+    let label_h = if target.is_some() { 18 } else { 0 };
+    let h = 50 + row * rows.len() as u32 + label_h;
     canvas(w, h, title, |root| {
         let right = w as i32 - value_w;
         let span = (right - left) as f64;
@@ -318,14 +320,15 @@ fn draw_hbars(
         }
         if let Some((t, label)) = &target {
             let x = left + (span * t.clamp(0.0, 1.0)).round() as i32;
+            let bottom = (h - label_h) as i32 - 4;
             root.draw(&PathElement::new(
-                vec![(x, 38), (x, h as i32 - 4)],
+                vec![(x, 38), (x, bottom + 4)],
                 TARGET.stroke_width(2),
             ))?;
             root.draw(&Text::new(
                 label.clone(),
-                (x + 4, 34),
-                text_style(SMALL, &TARGET, HPos::Left, VPos::Bottom),
+                (x, bottom + 6),
+                text_style(SMALL, &TARGET, HPos::Center, VPos::Top),
             ))?;
         }
         Ok(())
