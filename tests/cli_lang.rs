@@ -444,7 +444,17 @@ fn long_commands_end_with_what_they_wrote_and_draw_no_bar_off_a_terminal() {
         &["aggregate", "s.jsonl", "-o", "s.json"],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stderr, "已写入 300 家企业的汇总：s.json。\n");
+    // What was suppressed and why (also with -o), then the closing line; no bar.
+    assert!(
+        run.stderr
+            .starts_with("为防识别单个企业，以下内容已隐去：\n  ")
+            && run
+                .stderr
+                .ends_with("\n已写入 300 家企业的汇总：s.json。\n")
+            && !run.stderr.contains('\r'),
+        "{}",
+        run.stderr
+    );
 
     let run = smedx_in(
         &dir.0,

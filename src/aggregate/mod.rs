@@ -1032,43 +1032,30 @@ pub fn aggregate(
                 .fold(
                     || (Vec::new(), head.cells()),
                     |(mut out, mut cells), raw| {
-                        let r = input::parse(model, raw);
-                        if let Ok(r) = &r
-                            && options.selects(r)
-                        {
-                            head.add(&mut cells, r);
-                        }
-                        out.push(r);
+                        // Keep only what matching needs, as soon as a record is scored.
+                        out.push(input::parse(model, raw).map(|r| {
+                            if !options.selects(&r) {
+                                return None;
+                            }
+                            head.add(&mut cells, &r);
+                            let code = r.credit_code.as_deref().and_then(code_key)?;
+                            let hundredths = |d: Option<f64>| {
+                                (d.unwrap_or(0.0) * 100.0).round().clamp(0.0, 65_535.0) as u16
+                            };
+                            Some((
+                                code,
+                                Previous {
+                                    level: r.scores.level,
+                                    score: r.scores.level_score as f32,
+                                    assessed_on: r.assessed_on,
+                                    dims: r.scores.at(&at.dimensions).map(hundredths).collect(),
+                                    matched: std::sync::atomic::AtomicBool::new(false),
+                                },
+                            ))
+                        }));
                         (out, cells)
                     },
                 )
-                .map(|(out, cells)| {
-                    let mapped: Vec<_> = out
-                        .into_iter()
-                        .map(|r| {
-                            r.map(|r| {
-                                if !options.selects(&r) {
-                                    return None;
-                                }
-                                let code = r.credit_code.as_deref().and_then(code_key)?;
-                                let hundredths = |d: Option<f64>| {
-                                    (d.unwrap_or(0.0) * 100.0).round().clamp(0.0, 65_535.0) as u16
-                                };
-                                Some((
-                                    code,
-                                    Previous {
-                                        level: r.scores.level,
-                                        score: r.scores.level_score as f32,
-                                        assessed_on: r.assessed_on,
-                                        dims: r.scores.at(&at.dimensions).map(hundredths).collect(),
-                                        matched: std::sync::atomic::AtomicBool::new(false),
-                                    },
-                                ))
-                            })
-                        })
-                        .collect();
-                    (mapped, cells)
-                })
                 .reduce(
                     || (Vec::new(), head.cells()),
                     |(mut a, mut ca), (b, cb)| {
