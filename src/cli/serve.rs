@@ -61,6 +61,9 @@ pub struct Args {
     /// user's region.
     #[arg(long)]
     roster: Option<PathBuf>,
+    /// JSON API requests allowed per minute per API token (0 = no limit).
+    #[arg(long, default_value_t = 600)]
+    api_rate_limit: u32,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
@@ -104,6 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 total: args.max_drafts,
             },
             roster,
+            api_rate_per_minute: args.api_rate_limit,
         },
         storage,
     )?;
