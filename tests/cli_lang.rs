@@ -454,7 +454,17 @@ fn long_commands_end_with_what_they_wrote_and_draw_no_bar_off_a_terminal() {
         &["aggregate", "s.jsonl", "-o", "s.json"],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stderr, "已写入 300 家企业的汇总：s.json。\n");
+    // What was suppressed and why (also with -o), then the closing line; no bar.
+    assert!(
+        run.stderr
+            .starts_with("为防识别单个企业，以下内容已隐去：\n  ")
+            && run
+                .stderr
+                .ends_with("\n已写入 300 家企业的汇总：s.json。\n")
+            && !run.stderr.contains('\r'),
+        "{}",
+        run.stderr
+    );
 
     let run = smedx_in(
         &dir.0,
@@ -469,16 +479,29 @@ fn long_commands_end_with_what_they_wrote_and_draw_no_bar_off_a_terminal() {
         ],
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(
-        run.stderr,
-        "Wrote the summary of 300 firm(s) to s.html; peer percentiles to b.json.\n"
+    assert!(
+        run.stderr
+            .starts_with("Suppressed so that no single firm can be identified:\n  ")
+            && run.stderr.ends_with(
+                "\nWrote the summary of 300 firm(s) to s.html; peer percentiles to b.json.\n"
+            ),
+        "{}",
+        run.stderr
     );
     assert!(dir.0.join("b.json").is_file() && dir.0.join("s.html").is_file());
 
     // A summary on standard output still says how many it covers, on standard error.
     let run = smedx_in(&dir.0, "zh_CN.UTF-8", &["aggregate", "s.jsonl"]);
     assert!(run.stdout.contains("企业数： 300"), "{}", run.stdout);
-    assert_eq!(run.stderr, "已写入 300 家企业的汇总：标准输出。\n");
+    assert!(
+        run.stderr
+            .starts_with("为防识别单个企业，以下内容已隐去：\n")
+            && run
+                .stderr
+                .ends_with("\n已写入 300 家企业的汇总：标准输出。\n"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

@@ -101,6 +101,8 @@ pub struct Record {
     pub region: Option<String>,
     pub industry: Option<String>,
     pub size: Option<SizeClass>,
+    /// 营业收入, 万元 (for the 规上 classification).
+    pub revenue: Option<f64>,
     pub tags: Vec<String>,
     pub synthetic: bool,
     pub scores: Scores,
@@ -557,6 +559,7 @@ fn record_of(model: &Model, sheet: AnswerSheet, scores: Scores) -> Record {
         region: p.region.clone(),
         industry: p.industry.clone(),
         size: p.size_class,
+        revenue: p.revenue,
         tags: p.tags.clone(),
         synthetic: p.synthetic,
         scores,
@@ -693,6 +696,9 @@ fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, R
         region: text("region"),
         industry: text("industry"),
         size: text("size_class").and_then(|s| SizeClass::parse(&s)),
+        revenue: profile
+            .and_then(|p| p.get("revenue"))
+            .and_then(|v| v.value.as_number()),
         tags: match profile.and_then(|p| p.get("tags")).map(|t| &t.value) {
             Some(Value::List(ts)) => ts.iter().filter_map(|t| t.value.as_text()).collect(),
             _ => Vec::new(),

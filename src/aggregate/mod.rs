@@ -3,6 +3,8 @@
 
 pub mod benchmark;
 mod input;
+pub mod pilot;
+pub mod roster;
 pub mod simulate;
 pub mod stats;
 
@@ -31,6 +33,23 @@ pub struct Options {
     pub named: bool,
     /// Follow links to folders inside input folders (loops are cut).
     pub follow_links: bool,
+    /// Only firms whose region code starts with this (a province, city or county prefix).
+    pub region: Option<String>,
+    /// Only firms whose industry code starts with this (a 门类 letter or 大类: `C`, `C36`).
+    pub industry: Option<String>,
+    /// The firms expected to take part: coverage is reported against it.
+    pub roster: Option<roster::Roster>,
+}
+
+impl Options {
+    /// Does a record pass the region and industry filters?
+    fn selects(&self, r: &Record) -> bool {
+        let starts = |v: &Option<String>, prefix: &Option<String>| match prefix {
+            None => true,
+            Some(p) => v.as_deref().is_some_and(|v| v.starts_with(p.as_str())),
+        };
+        starts(&r.region, &self.region) && starts(&r.industry, &self.industry)
+    }
 }
 
 /// The most duplicate records and skipped files a summary lists (all are counted).
@@ -180,6 +199,9 @@ struct Previous {
     matched: std::sync::atomic::AtomicBool,
 }
 
+/// A record of the previous round as matching needs it (`None`: no credit code, or filtered out).
+type PreviousRecord = Result<Option<(CodeKey, Previous)>, RecordError>;
+
 /// A 统一社会信用代码 as a fixed array: a million keys without a million heap strings.
 type CodeKey = [u8; 18];
 
@@ -198,7 +220,13 @@ struct Acc {
     groups: BTreeMap<(Breakdown, String), GroupAcc>,
     /// Peer groups: industry key × size class.
     peers: BTreeMap<(String, String), GroupAcc>,
+    /// Demand by step (the level a firm's next step reaches) × catalog entry.
     demand: Vec<DemandCell>,
+    /// Firms with a demand figure, by step.
+    demand_firms: Vec<u64>,
+    headline: Vec<pilot::HeadCell>,
+    /// Assessed firms not on the roster (with a roster only).
+    not_on_roster: u64,
     synthetic: u64,
     /// Firms by previous level × current level.
     transitions: Vec<Vec<u64>>,
@@ -226,6 +254,10 @@ struct Ctx<'a> {
     at: Positions,
     indicator_max: Vec<f64>,
     previous: Option<&'a HashMap<CodeKey, Previous>>,
+    head: pilot::HeadPlan,
+    /// Roster firms seen in this round (parallel to the roster's firms).
+    on_roster: Vec<std::sync::atomic::AtomicBool>,
+    catalog_len: usize,
 }
 
 impl Acc {
@@ -238,7 +270,10 @@ impl Acc {
             constrained_short: vec![0; n_scen],
             groups: BTreeMap::new(),
             peers: BTreeMap::new(),
-            demand: vec![DemandCell::default(); catalog_len],
+            demand: vec![DemandCell::default(); catalog_len * level_slots(ctx.model)],
+            demand_firms: vec![0; level_slots(ctx.model)],
+            headline: ctx.head.cells(),
+            not_on_roster: 0,
             synthetic: 0,
             transitions: vec![vec![0; level_slots(ctx.model)]; level_slots(ctx.model)],
             change_score: 0.0,
@@ -288,8 +323,16 @@ impl Acc {
                 .or_insert_with(|| GroupAcc::new(ctx.model))
                 .add(r, &ctx.at);
         }
+        self.add_roster(ctx, r);
+        ctx.head.add(&mut self.headline, r);
+        let step = usize::from(r.scores.level) + 1;
+        if !r.demand.is_empty()
+            && let Some(f) = self.demand_firms.get_mut(step)
+        {
+            *f += 1;
+        }
         for (e, cost) in &r.demand {
-            if let Some(d) = self.demand.get_mut(*e) {
+            if let Some(d) = self.demand.get_mut(step * ctx.catalog_len + *e) {
                 d.firms += 1;
                 d.list += cost.list;
                 d.platform_discount += cost.platform_discount;
@@ -334,8 +377,26 @@ impl Acc {
         }
     }
 
+    /// Mark the firm on the roster, or count it as not on it.
+    fn add_roster(&mut self, ctx: &Ctx, r: &Record) {
+        let Some(roster) = &ctx.options.roster else {
+            return;
+        };
+        match r.credit_code.as_deref().and_then(|c| roster.position(c)) {
+            Some(i) => ctx.on_roster[i].store(true, std::sync::atomic::Ordering::Relaxed),
+            None => self.not_on_roster += 1,
+        }
+    }
+
     fn merge(mut self, o: Acc) -> Acc {
         self.overall.merge(&o.overall);
+        for (a, b) in self.demand_firms.iter_mut().zip(&o.demand_firms) {
+            *a += b;
+        }
+        for (a, b) in self.headline.iter_mut().zip(&o.headline) {
+            a.merge(b);
+        }
+        self.not_on_roster += o.not_on_roster;
         for (a, b) in self.indicators.iter_mut().zip(&o.indicators) {
             a.merge(b);
         }
@@ -545,6 +606,8 @@ fn pass(
                 },
                 |(mut acc, mut table, mut errors, mut firms), (seq, raw)| {
                     match input::parse(model, raw) {
+                        // Outside the --region or --industry filter: not in this summary.
+                        Ok(r) if !ctx.options.selects(&r) => {}
                         Ok(mut r) => {
                             if left_out.is_none()
                                 && let Some(code) = r.credit_code.as_deref().and_then(pack_code)
@@ -644,6 +707,8 @@ pub struct ScenarioSummary {
 pub struct DemandSummary {
     /// Fewer firms than the minimum group: no figures.
     pub suppressed: bool,
+    /// The level the step reaches (firms at level 1 need step 2 for 二级).
+    pub step: u8,
     pub id: String,
     pub name: Text,
     pub category: String,
@@ -687,7 +752,19 @@ pub struct Summary {
     /// Constrained scenarios most often short of the next level, most first.
     pub weakest_constrained: Vec<String>,
     pub breakdowns: Vec<BreakdownSummary>,
+    /// The pilot headline: share at the target level per pilot sub-industry, 规上 and all SMEs.
+    pub headline: pilot::Headline,
+    /// Coverage against the roster (`--roster`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<roster::Coverage>,
+    /// The region and industry filters applied.
+    pub filters: Filters,
+    /// What was suppressed and why, in words (every renderer shows it).
+    pub suppressed: Vec<Text>,
+    /// Demand rows by step, then by firms.
     pub demand: Vec<DemandSummary>,
+    /// Totals by step, then the grand total (step 0), under the disclosure policy.
+    pub demand_totals: Vec<DemandTotal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rounds: Option<RoundsSummary>,
     /// Records of this round left out because the same credit code has a later assessment in it.
@@ -706,6 +783,139 @@ pub struct Summary {
     pub skipped_files: Vec<SkippedFile>,
     /// Peer groups (industry × size) with percentiles, for benchmarks.
     pub peers: Vec<benchmark::PeerGroup>,
+}
+
+/// The filters a summary was made with.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Filters {
+    pub region: Option<String>,
+    pub region_name: Option<String>,
+    pub industry: Option<String>,
+    pub industry_name: Option<Text>,
+}
+
+/// The total of the demand rows of one step (0: all steps).
+#[derive(Debug, Clone, Serialize)]
+pub struct DemandTotal {
+    pub step: u8,
+    /// Firms needing anything at this step (each firm once).
+    pub firms: Option<u64>,
+    pub list: f64,
+    pub platform_discount: f64,
+    pub subsidy: f64,
+    pub enterprise: f64,
+    /// Suppressed rows included in the total.
+    pub suppressed_rows: u64,
+    /// The total would reveal the suppressed rows: its money figures are rounded to 10万元.
+    pub rounded: bool,
+    /// Fewer firms at this step than the minimum group: no figures at all.
+    pub suppressed: bool,
+}
+
+/// Totals per step and overall. Suppressed rows are included; when they are one row, or several
+/// whose firms together are fewer than the minimum group, total minus the shown rows would reveal
+/// them, so the total is rounded to 100,000 CNY (and says so).
+fn demand_totals(
+    rows: &[DemandSummary],
+    cells: &[DemandCell],
+    firms_by_step: &[u64],
+    catalog: Option<&Catalog>,
+    k: u64,
+) -> Vec<DemandTotal> {
+    let Some(catalog) = catalog else {
+        return Vec::new();
+    };
+    let n = catalog.entries.len();
+    let total = |steps: &[usize]| {
+        let mut t = DemandTotal {
+            step: if steps.len() == 1 { steps[0] as u8 } else { 0 },
+            firms: None,
+            list: 0.0,
+            platform_discount: 0.0,
+            subsidy: 0.0,
+            enterprise: 0.0,
+            suppressed_rows: 0,
+            rounded: false,
+            suppressed: false,
+        };
+        let mut hidden_firms = 0u64;
+        let mut firms = 0u64;
+        for &step in steps {
+            firms += firms_by_step.get(step).copied().unwrap_or(0);
+            for c in cells.iter().skip(step * n).take(n).filter(|c| c.firms > 0) {
+                t.list += c.list;
+                t.platform_discount += c.platform_discount;
+                t.subsidy += c.subsidy;
+                t.enterprise += c.enterprise;
+                if c.firms < k {
+                    t.suppressed_rows += 1;
+                    hidden_firms += c.firms;
+                }
+            }
+        }
+        t.rounded = t.suppressed_rows == 1 || (t.suppressed_rows > 1 && hidden_firms < k);
+        let step = if t.rounded { 100_000.0 } else { 1.0 };
+        for v in [
+            &mut t.list,
+            &mut t.platform_discount,
+            &mut t.subsidy,
+            &mut t.enterprise,
+        ] {
+            *v = pilot::round_to(*v, step);
+        }
+        t.firms = (firms >= k).then_some(firms);
+        if firms < k {
+            // A step of few firms: its sums would describe them.
+            t.suppressed = true;
+            t.rounded = false;
+            t.list = 0.0;
+            t.platform_discount = 0.0;
+            t.subsidy = 0.0;
+            t.enterprise = 0.0;
+        }
+        t
+    };
+    let mut steps: Vec<usize> = rows.iter().map(|r| usize::from(r.step)).collect();
+    steps.dedup();
+    let mut out: Vec<DemandTotal> = steps.iter().map(|s| total(&[*s])).collect();
+    if !steps.is_empty() {
+        out.push(total(&steps));
+    }
+    out
+}
+
+/// What the outputs leave out and why, in words.
+fn suppression_notes(
+    breakdowns: &[BreakdownSummary],
+    demand: &[DemandSummary],
+    n: u64,
+    k: u64,
+) -> Vec<Text> {
+    let mut out = Vec::new();
+    if n < k {
+        out.push(Text::new(
+            &format!("企业数 {n} 少于最小组 {k}：除企业数外的全部数值都已隐去，以免识别单个企业（可用 --min-group 调整）。"),
+            &format!("{n} firm(s), fewer than the minimum group of {k}: every figure but the count is suppressed so that no single firm can be identified (see --min-group)."),
+        ));
+        return out;
+    }
+    for b in breakdowns {
+        let hidden = b.groups.iter().filter(|g| g.suppressed).count();
+        if hidden > 0 {
+            out.push(Text::new(
+                &format!("{}：{hidden} 个分组企业数少于 {k} 或为防反推而隐去。", b.title.zh),
+                &format!("{}: {hidden} group(s) suppressed (fewer than {k} firms, or hidden so that others cannot be worked out).", b.title.en),
+            ));
+        }
+    }
+    let hidden = demand.iter().filter(|d| d.suppressed).count();
+    if hidden > 0 {
+        out.push(Text::new(
+            &format!("解决方案需求：{hidden} 行企业数少于 {k}，已隐去；合计含这些行，可能反推时四舍五入到十万元。"),
+            &format!("Solution demand: {hidden} row(s) with fewer than {k} firms suppressed; totals include them, rounded to CNY 100,000 where they could be worked out."),
+        ));
+    }
+    out
 }
 
 fn round2(x: f64) -> f64 {
@@ -809,32 +1019,56 @@ pub fn aggregate(
     let current_files = input::input_files(sources, options.follow_links, &mut skipped_files);
     let previous_files = input::input_files(previous, options.follow_links, &mut skipped_files);
     let mut previous_duplicates = 0u64;
+    let top_level = model.levels.last().map_or(0, |r| r.level);
+    let head = pilot::HeadPlan::new(demand_from.policies, top_level);
+    let mut previous_head = head.cells();
     let prev_map: Option<HashMap<CodeKey, Previous>> = (!previous.is_empty()).then(|| {
         let mut map: HashMap<CodeKey, Previous> =
             HashMap::with_capacity(input::count_lines(&previous_files));
         input::for_each_chunk(model, &previous_files, &mut |chunk| {
             // Keep only what matching needs, as soon as a record is scored.
-            let parsed: Vec<Result<Option<(CodeKey, Previous)>, RecordError>> = chunk
+            let (parsed, cells): (Vec<PreviousRecord>, Vec<pilot::HeadCell>) = chunk
                 .into_par_iter()
-                .map(|raw| {
-                    input::parse(model, raw).map(|r| {
-                        let code = r.credit_code.as_deref().and_then(code_key)?;
-                        let hundredths = |d: Option<f64>| {
-                            (d.unwrap_or(0.0) * 100.0).round().clamp(0.0, 65_535.0) as u16
-                        };
-                        Some((
-                            code,
-                            Previous {
-                                level: r.scores.level,
-                                score: r.scores.level_score as f32,
-                                assessed_on: r.assessed_on,
-                                dims: r.scores.at(&at.dimensions).map(hundredths).collect(),
-                                matched: std::sync::atomic::AtomicBool::new(false),
-                            },
-                        ))
-                    })
-                })
-                .collect();
+                .fold(
+                    || (Vec::new(), head.cells()),
+                    |(mut out, mut cells), raw| {
+                        // Keep only what matching needs, as soon as a record is scored.
+                        out.push(input::parse(model, raw).map(|r| {
+                            if !options.selects(&r) {
+                                return None;
+                            }
+                            head.add(&mut cells, &r);
+                            let code = r.credit_code.as_deref().and_then(code_key)?;
+                            let hundredths = |d: Option<f64>| {
+                                (d.unwrap_or(0.0) * 100.0).round().clamp(0.0, 65_535.0) as u16
+                            };
+                            Some((
+                                code,
+                                Previous {
+                                    level: r.scores.level,
+                                    score: r.scores.level_score as f32,
+                                    assessed_on: r.assessed_on,
+                                    dims: r.scores.at(&at.dimensions).map(hundredths).collect(),
+                                    matched: std::sync::atomic::AtomicBool::new(false),
+                                },
+                            ))
+                        }));
+                        (out, cells)
+                    },
+                )
+                .reduce(
+                    || (Vec::new(), head.cells()),
+                    |(mut a, mut ca), (b, cb)| {
+                        a.extend(b);
+                        for (x, y) in ca.iter_mut().zip(&cb) {
+                            x.merge(y);
+                        }
+                        (a, ca)
+                    },
+                );
+            for (x, y) in previous_head.iter_mut().zip(&cells) {
+                x.merge(y);
+            }
             for r in parsed {
                 match r {
                     Ok(Some((code, p))) => match map.entry(code) {
@@ -873,6 +1107,13 @@ pub fn aggregate(
         at,
         indicator_max,
         previous: prev_map.as_ref(),
+        head,
+        on_roster: options.roster.as_ref().map_or_else(Vec::new, |r| {
+            (0..r.firms.len())
+                .map(|_| std::sync::atomic::AtomicBool::new(false))
+                .collect()
+        }),
+        catalog_len: catalog.map_or(0, |c| c.entries.len()),
     };
     let first = pass(
         &ctx,
@@ -985,7 +1226,7 @@ pub fn aggregate(
         .collect();
     weakest.sort_by_key(|s| std::cmp::Reverse(s.short_of_next_level));
     let weakest_constrained: Vec<String> = weakest.iter().map(|s| s.id.clone()).collect();
-    let breakdowns = options
+    let breakdowns: Vec<BreakdownSummary> = options
         .by
         .iter()
         .map(|by| BreakdownSummary {
@@ -1002,14 +1243,16 @@ pub fn aggregate(
         })
         .map(secondary_suppression)
         .collect();
+    let slots = level_slots(model);
     let mut demand: Vec<DemandSummary> = catalog
         .map(|c| {
-            c.entries
-                .iter()
+            (0..slots)
+                .flat_map(|step| c.entries.iter().enumerate().map(move |(i, e)| (step, i, e)))
                 .zip(&total.demand)
                 .filter(|(_, d)| d.firms > 0)
-                .map(|(e, d)| DemandSummary {
+                .map(|((step, _, e), d)| DemandSummary {
                     suppressed: d.firms < k,
+                    step: step as u8,
                     id: e.id.value.clone(),
                     name: e.name.clone(),
                     category: e.category.clone(),
@@ -1028,7 +1271,8 @@ pub fn aggregate(
                 .collect()
         })
         .unwrap_or_default();
-    demand.sort_by_key(|d| std::cmp::Reverse(d.cell.firms));
+    demand.sort_by_key(|d| (d.step, std::cmp::Reverse(d.cell.firms)));
+    let demand_totals = demand_totals(&demand, &total.demand, &total.demand_firms, catalog, k);
     let rounds = prev_map.as_ref().map(|prev| {
         let only_previous = prev
             .values()
@@ -1060,17 +1304,42 @@ pub fn aggregate(
         }
     });
     // With fewer firms in all than the minimum group, no figure may describe them.
-    let (dimensions, indicators, scenarios, weakest_constrained, demand) = if total.overall.n < k {
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new())
-    } else {
-        (
-            dimensions,
-            indicators,
-            scenarios,
-            weakest_constrained,
-            demand,
-        )
-    };
+    let (dimensions, indicators, scenarios, weakest_constrained, demand, demand_totals) =
+        if total.overall.n < k {
+            (
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+                Vec::new(),
+            )
+        } else {
+            (
+                dimensions,
+                indicators,
+                scenarios,
+                weakest_constrained,
+                demand,
+                demand_totals,
+            )
+        };
+    let headline = ctx.head.summary(
+        demand_from.policies,
+        &level_names,
+        &total.headline,
+        prev_map.is_some().then_some(previous_head.as_slice()),
+        k,
+    );
+    let coverage = options.roster.as_ref().map(|r| {
+        let seen: Vec<bool> = ctx
+            .on_roster
+            .iter()
+            .map(|s| s.load(std::sync::atomic::Ordering::Relaxed))
+            .collect();
+        roster::Coverage::of(r, &seen, total.not_on_roster, options.named)
+    });
+    let suppressed = suppression_notes(&breakdowns, &demand, total.overall.n, k);
     Summary {
         model: ModelRef {
             id: model.id.clone(),
@@ -1095,7 +1364,23 @@ pub fn aggregate(
         scenarios,
         weakest_constrained,
         breakdowns,
+        headline,
+        coverage,
+        filters: Filters {
+            region: options.region.clone(),
+            region_name: options
+                .region
+                .as_deref()
+                .map(crate::answers::names::region_name),
+            industry: options.industry.clone(),
+            industry_name: options
+                .industry
+                .as_deref()
+                .map(crate::answers::names::industry_name),
+        },
+        suppressed,
         demand,
+        demand_totals,
         rounds,
         duplicates: superseded.len() as u64,
         duplicate_records,

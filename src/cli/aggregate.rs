@@ -18,7 +18,7 @@ pub struct Args {
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
     /// Breakdowns, comma-separated.
-    #[arg(long, value_delimiter = ',', value_enum, default_values = ["province", "city", "industry", "size", "tag"])]
+    #[arg(long, value_delimiter = ',', value_enum, default_values = ["province", "city", "county", "industry", "size", "tag"])]
     by: Vec<Breakdown>,
     /// Output: .html (office report), .json (for other systems), .xlsx (tables); default: a summary on standard output.
     #[arg(long, short)]
@@ -53,6 +53,46 @@ pub struct Args {
     /// Follow links to folders inside input folders (each folder is read once, loops are cut).
     #[arg(long)]
     follow_links: bool,
+    /// Only firms of this region: a code prefix (35, 3502, 350203) or a name (厦门市).
+    #[arg(long)]
+    region: Option<String>,
+    /// Only firms of this industry: a 门类 letter or a 大类 (C, C39, 39).
+    #[arg(long)]
+    industry: Option<String>,
+    /// The firms expected to take part (CSV or XLSX: credit code, name, region, industry, 规上):
+    /// coverage against it, and with --named the firms not yet assessed.
+    #[arg(long)]
+    roster: Option<PathBuf>,
+}
+
+/// `--region`: a code prefix, or a name found in the region table.
+fn region_filter(arg: &str) -> Result<String, crate::diag::Diagnostic> {
+    use crate::answers::names;
+    let arg = arg.trim();
+    if let Some(p) = names::region_prefix(arg) {
+        return Ok(p.to_string());
+    }
+    if arg.len() <= 6 && !arg.is_empty() && arg.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(arg.to_string());
+    }
+    match names::search_regions(arg, 1).first() {
+        Some(r) if !arg.is_empty() => {
+            Ok(names::region_prefix(&r.code).unwrap_or(&r.code).to_string())
+        }
+        _ => Err(crate::diag::Diagnostic::error("filter-unknown")
+            .variant("region")
+            .arg("value", arg)),
+    }
+}
+
+/// `--industry`: a 门类 letter or a 大类, normalised (`39` → `C39`).
+fn industry_filter(arg: &str) -> Result<String, crate::diag::Diagnostic> {
+    crate::answers::normalise_industry(arg).map_err(|why| {
+        crate::diag::Diagnostic::error("filter-unknown")
+            .variant("industry")
+            .arg("value", arg.trim())
+            .arg("reason", why)
+    })
 }
 
 /// The kinds of summary `-o` writes, by file extension.
@@ -103,6 +143,22 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let policies = roadmap::bundled_policies().0;
     let mut refusals = crate::diag::Report::default();
     refusals.extend(missing_inputs(&args));
+    let region = args.region.as_deref().map(region_filter).transpose();
+    let industry = args.industry.as_deref().map(industry_filter).transpose();
+    let roster = args
+        .roster
+        .as_deref()
+        .map(aggregate::roster::Roster::read)
+        .transpose();
+    let (region, industry, roster) = match (region, industry, roster) {
+        (Ok(r), Ok(i), Ok(ro)) => (r, i, ro),
+        (r, i, ro) => {
+            refusals.extend(r.err());
+            refusals.extend(i.err());
+            refusals.extend(ro.err().into_iter().flatten());
+            (None, None, None)
+        }
+    };
     let mut inputs: Vec<&std::path::Path> = args
         .inputs
         .iter()
@@ -150,6 +206,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         min_group: args.min_group,
         named: args.named,
         follow_links: args.follow_links,
+        region,
+        industry,
+        roster,
     };
 
     let mut errors: Vec<RecordError> = Vec::new();
@@ -244,6 +303,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         None => output.write(text_summary(&summary, lang).as_bytes())?,
     }
+    print_suppressed(&summary, lang);
     to_stderr!("{}", written_line(&summary, &args, lang));
     Ok(Outcome::Ok)
 }
@@ -332,35 +392,233 @@ fn written_line(summary: &Summary, args: &Args, lang: Lang) -> String {
     line
 }
 
-/// A few lines for the terminal.
+/// A headline figure in words: `66.7%（2/3；上轮 33.3%，+33.3 个百分点）`, or why there is none.
+fn figure(f: &aggregate::pilot::Figure, lang: Lang) -> String {
+    let (Some(share), Some(n), Some(at)) = (f.share, f.n, f.at_target) else {
+        return tr(lang, "不足最小组，隐去", "suppressed (small group)").to_string();
+    };
+    let mut out = format!("{:.1}% ({at}/{n}", share * 100.0);
+    if let (Some(p), Some(c)) = (f.previous_share, f.change_points) {
+        out.push_str(&match lang {
+            Lang::Zh => format!("；上轮 {:.1}%，{c:+.1} 个百分点", p * 100.0),
+            Lang::En => format!("; previous {:.1}%, {c:+.1} points", p * 100.0),
+        });
+    }
+    out.push(')');
+    if lang == Lang::Zh {
+        out = out.replacen(" (", "（", 1).replace(')', "）");
+    }
+    out
+}
+
+/// A few lines for the terminal: the headline, the level distribution, coverage, demand totals,
+/// and what was suppressed.
 fn text_summary(s: &Summary, lang: Lang) -> String {
+    use std::fmt::Write as _;
     let mut out = String::new();
     let o = &s.overall;
-    out.push_str(&format!(
-        "{} {}   {} {}\n",
+    let _ = writeln!(
+        out,
+        "{} {}   {} {}",
         tr(lang, "企业数：", "Firms:"),
         s.records,
         tr(lang, "跳过：", "skipped:"),
         s.skipped
-    ));
+    );
+    let f = &s.filters;
+    if f.region.is_some() || f.industry.is_some() {
+        let mut parts = Vec::new();
+        if let (Some(code), Some(name)) = (&f.region, &f.region_name) {
+            parts.push(format!("{name} ({code})"));
+        }
+        if let (Some(code), Some(name)) = (&f.industry, &f.industry_name) {
+            parts.push(format!("{} ({code})", name.get(lang)));
+        }
+        let _ = writeln!(
+            out,
+            "{} {}",
+            tr(lang, "筛选：", "Filter:"),
+            parts.join(" · ")
+        );
+    }
     if let Some(levels) = &o.levels {
         for (i, n) in levels.iter().enumerate() {
-            out.push_str(&format!(
-                "  {} {n}\n",
+            let _ = writeln!(
+                out,
+                "  {} {n}",
                 super::table::pad(s.level_names[i].get(lang), 10)
-            ));
+            );
         }
     }
-    if let Some(share) = o.share_level2_plus {
-        out.push_str(&format!(
-            "{} {:.1}%\n",
-            tr(lang, "二级及以上占比：", "Share at level 2 and above:"),
-            share * 100.0
-        ));
+    let h = &s.headline;
+    let target = h.target_level_name.get(lang);
+    let _ = writeln!(
+        out,
+        "{}{target}{} {}",
+        tr(lang, "中小企业", "SMEs at "),
+        tr(lang, "及以上占比：", " and above:"),
+        figure(&h.all.all_smes, lang)
+    );
+    let _ = writeln!(
+        out,
+        "  {} {}   {} {}",
+        tr(lang, "其中规上：", "above scale:"),
+        figure(&h.all.above_scale, lang),
+        tr(lang, "规下：", "below scale:"),
+        figure(&h.all.below_scale, lang)
+    );
+    if let Some(n) = h.all.large.n {
+        let _ = writeln!(
+            out,
+            "  {} {n}",
+            tr(
+                lang,
+                "大型企业（单列，不计入中小企业）：",
+                "Large firms (apart, not among SMEs):"
+            )
+        );
+    }
+    for p in &h.pilots {
+        let _ = writeln!(
+            out,
+            "{}{}{} {}{}{}{}",
+            tr(lang, "试点城市 ", "Pilot city "),
+            p.city.get(lang),
+            tr(lang, "：", ":"),
+            tr(lang, "目标 ", "target "),
+            p.target_share
+                .map_or_else(|| "—".to_string(), |t| format!("{:.0}%", t * 100.0)),
+            match lang {
+                Lang::Zh => format!(" 的规上中小企业达到{}及以上", p.target_level_name.zh),
+                Lang::En => format!(
+                    " of above-scale SMEs at {} or above",
+                    p.target_level_name.en
+                ),
+            },
+            p.target_date
+                .as_deref()
+                .map_or(String::new(), |d| match lang {
+                    Lang::Zh => format!("（{d} 前）"),
+                    Lang::En => format!(" (by {d})"),
+                })
+        );
+        for r in &p.rows {
+            let gap = r
+                .above_scale
+                .short_of_target
+                .map_or(String::new(), |g| match (g, lang) {
+                    (0, Lang::Zh) => "，已达标".to_string(),
+                    (0, Lang::En) => ", target met".to_string(),
+                    (g, Lang::Zh) => format!("，距目标差 {g} 家"),
+                    (g, Lang::En) => format!(", {g} firm(s) short of the target"),
+                });
+            let _ = writeln!(
+                out,
+                "  {}  {} {}{gap}   {} {}",
+                super::table::pad(r.title.get(lang), 24),
+                tr(lang, "规上：", "above scale:"),
+                figure(&r.above_scale, lang),
+                tr(lang, "全部中小企业：", "all SMEs:"),
+                figure(&r.all_smes, lang)
+            );
+        }
+        if !p.sub_industries_known {
+            let _ = writeln!(
+                out,
+                "  {}",
+                tr(
+                    lang,
+                    "（政策文件未列出试点细分行业，只按全市统计）",
+                    "(the policy file lists no pilot sub-industries: the whole city only)"
+                )
+            );
+        }
+        if let Some(fc) = &p.funds_check {
+            let _ = write!(
+                out,
+                "  {} {} {} {:.0} {}",
+                tr(lang, "资金测算：", "Funds check:"),
+                fc.firms,
+                tr(
+                    lang,
+                    "家未达标企业下一步补贴需求",
+                    "firms below the target need a subsidy of"
+                ),
+                fc.subsidy / 10_000.0,
+                tr(lang, "万元", "×10k CNY")
+            );
+            if let (Some(funds), Some(share)) = (fc.funds_cny, fc.share_of_funds) {
+                let _ = write!(
+                    out,
+                    "{} {:.0} {}{:.1}%",
+                    tr(lang, "，试点资金上限", "; pilot funds up to"),
+                    funds / 10_000.0,
+                    tr(lang, "万元 的 ", "×10k CNY, "),
+                    share * 100.0
+                );
+            }
+            out.push('\n');
+        }
+    }
+    let spec: Vec<String> = h
+        .specialised
+        .iter()
+        .filter(|r| !r.all_smes.suppressed)
+        .map(|r| format!("{} {}", r.title.get(lang), figure(&r.all_smes, lang)))
+        .collect();
+    if !spec.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            tr(lang, "专精特新梯度：", "Specialised SMEs:"),
+            spec.join("；")
+        );
+    }
+    if let Some(c) = &s.coverage {
+        let _ = writeln!(
+            out,
+            "{} {}/{} ({:.1}%){}",
+            tr(lang, "名单覆盖：已评估", "Roster coverage: assessed"),
+            c.assessed,
+            c.expected,
+            c.share.unwrap_or(0.0) * 100.0,
+            match lang {
+                Lang::Zh => format!("；另有 {} 家不在名单中", c.not_on_roster),
+                Lang::En => format!("; {} more not on the roster", c.not_on_roster),
+            }
+        );
+        for g in c
+            .by_county
+            .iter()
+            .filter(|g| g.assessed < g.expected)
+            .take(10)
+        {
+            let _ = writeln!(
+                out,
+                "  {} {}/{}",
+                super::table::pad(g.title.get(lang), 24),
+                g.assessed,
+                g.expected
+            );
+        }
+        if let Some(missing) = &c.not_assessed {
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                tr(lang, "尚未评估：", "Not assessed yet:"),
+                missing
+                    .iter()
+                    .take(20)
+                    .map(|f| format!("{} {}", f.name, f.credit_code))
+                    .collect::<Vec<_>>()
+                    .join("、")
+            );
+        }
     }
     if let Some(d) = &o.score {
-        out.push_str(&format!(
-            "{} {:?} / {:?} / {:?} / {:?}\n",
+        let _ = writeln!(
+            out,
+            "{} {:?} / {:?} / {:?} / {:?}",
             tr(
                 lang,
                 "评测总分 均值/下四分位/中位数/上四分位：",
@@ -370,7 +628,7 @@ fn text_summary(s: &Summary, lang: Lang) -> String {
             d.q1.unwrap_or(0.0),
             d.median.unwrap_or(0.0),
             d.q3.unwrap_or(0.0)
-        ));
+        );
     }
     if !s.weakest_constrained.is_empty() {
         let names: Vec<String> = s
@@ -380,15 +638,69 @@ fn text_summary(s: &Summary, lang: Lang) -> String {
             .filter_map(|id| s.scenarios.iter().find(|x| &x.id == id))
             .map(|x| format!("{} ({})", x.title.get(lang), x.short_of_next_level))
             .collect();
-        out.push_str(&format!(
-            "{} {}\n",
+        let _ = writeln!(
+            out,
+            "{} {}",
             tr(
                 lang,
                 "最常拖后腿的约束性场景：",
                 "Constrained scenarios most often short:"
             ),
             names.join(", ")
-        ));
+        );
+    }
+    for t in &s.demand_totals {
+        if t.suppressed {
+            continue;
+        }
+        let step = if t.step == 0 {
+            tr(lang, "需求合计", "Demand, all steps").to_string()
+        } else {
+            match lang {
+                Lang::Zh => format!("达到{}的需求", s.level_names[usize::from(t.step)].zh),
+                Lang::En => format!("Demand to reach {}", s.level_names[usize::from(t.step)].en),
+            }
+        };
+        let _ = writeln!(
+            out,
+            "{step}{} {} {}，{} {:.0} {}，{} {:.0} {}{}",
+            tr(lang, "：", ":"),
+            t.firms.map_or("—".to_string(), |n| n.to_string()),
+            tr(lang, "家", "firms"),
+            tr(lang, "参考价", "list"),
+            t.list / 10_000.0,
+            tr(lang, "万元", "×10k CNY"),
+            tr(lang, "补贴", "subsidy"),
+            t.subsidy / 10_000.0,
+            tr(lang, "万元", "×10k CNY"),
+            if t.rounded {
+                tr(
+                    lang,
+                    "（含隐去行，已四舍五入到十万元）",
+                    " (includes suppressed rows; rounded to 100k CNY)",
+                )
+            } else {
+                ""
+            }
+        );
     }
     out
+}
+
+/// What was suppressed and why: on standard error with every output, so `-o` says it too.
+fn print_suppressed(s: &Summary, lang: Lang) {
+    if s.suppressed.is_empty() {
+        return;
+    }
+    to_stderr!(
+        "{}",
+        tr(
+            lang,
+            "为防识别单个企业，以下内容已隐去：",
+            "Suppressed so that no single firm can be identified:"
+        )
+    );
+    for t in &s.suppressed {
+        to_stderr!("  {}", t.get(lang));
+    }
 }

@@ -58,6 +58,10 @@ pub struct Args {
     /// Live drafts in all (0 = no limit).
     #[arg(long, default_value_t = 100_000)]
     max_drafts: u64,
+    /// Firms expected to take part (CSV or XLSX): the dashboard shows coverage by the office
+    /// user's region.
+    #[arg(long)]
+    roster: Option<PathBuf>,
     /// JSON API requests allowed per minute per API token (0 = no limit).
     #[arg(long, default_value_t = 600)]
     api_rate_limit: u32,
@@ -66,6 +70,20 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let Some(model) = super::resolve_model(&args.model) else {
         return Ok(Outcome::Invalid);
+    };
+    let roster = match args
+        .roster
+        .as_deref()
+        .map(crate::aggregate::roster::Roster::read)
+    {
+        None => None,
+        Some(Ok(r)) => Some(r),
+        Some(Err(problems)) => {
+            let mut report = crate::diag::Report::default();
+            report.extend(problems);
+            super::print_report(&report, super::DiagFormat::Human);
+            return Ok(Outcome::Invalid);
+        }
     };
     let storage = storage::open(&args.db)?;
     serve::run(
@@ -89,6 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 per_ip: args.max_drafts_per_ip,
                 total: args.max_drafts,
             },
+            roster,
             api_rate_per_minute: args.api_rate_limit,
         },
         storage,

@@ -10,6 +10,8 @@ const ACCENT: RGBColor = RGBColor(0x1f, 0x6f, 0xb2);
 const GRID: RGBColor = RGBColor(0xc8, 0xcf, 0xd8);
 const INK: RGBColor = RGBColor(0x22, 0x2b, 0x36);
 /// Secondary text (ring percentages, "not applicable"), dark enough to read when printed.
+/// A target line across bars.
+const TARGET: RGBColor = RGBColor(0xc0, 0x39, 0x2b);
 const MUTED: RGBColor = RGBColor(0x5b, 0x66, 0x75);
 
 /// The smallest text on a chart, in px at the chart's own size (the size it prints at).
@@ -236,7 +238,7 @@ pub fn bars(measures: &[Measure], title: &str, na: &str) -> String {
             (m.label.clone(), m.score.map(|_| m.fraction()), value)
         })
         .collect();
-    draw_hbars(&rows, title)
+    draw_hbars(&rows, title, None)
 }
 
 /// Horizontal bars from (label, fraction 0–1, value text).
@@ -245,11 +247,28 @@ pub fn hbars(rows: &[(String, f64, String)], title: &str) -> String {
         .iter()
         .map(|(l, f, v)| (l.clone(), Some(*f), v.clone()))
         .collect();
-    draw_hbars(&rows, title)
+    draw_hbars(&rows, title, None)
+}
+
+/// Horizontal bars with a vertical target line at `target` (0–1), labelled.
+pub fn hbars_with_target(
+    rows: &[(String, f64, String)],
+    title: &str,
+    target: Option<(f64, String)>,
+) -> String {
+    let rows: Vec<(String, Option<f64>, String)> = rows
+        .iter()
+        .map(|(l, f, v)| (l.clone(), Some(*f), v.clone()))
+        .collect();
+    draw_hbars(&rows, title, target)
 }
 
 /// Bars sized by their rows: as tall as there are rows, the label column as wide as the longest label.
-fn draw_hbars(rows: &[(String, Option<f64>, String)], title: &str) -> String {
+fn draw_hbars(
+    rows: &[(String, Option<f64>, String)],
+    title: &str,
+    target: Option<(f64, String)>,
+) -> String {
     let labels: Vec<Vec<String>> = rows.iter().map(|r| wrap(&r.0, 200.0, SMALL)).collect();
     let lines = labels.iter().map(Vec::len).max().unwrap_or(1) as u32;
     let row = 24u32.max(lines * 15 + 4);
@@ -267,7 +286,9 @@ fn draw_hbars(rows: &[(String, Option<f64>, String)], title: &str) -> String {
         + 16.0)
         .max(60.0) as i32;
     let w = ((left + 260 + value_w) as f64).max(text_width(title, 16.0) + 40.0) as u32;
-    let h = 50 + row * rows.len() as u32;
+    // A target line gets its label below the bars.
+    let label_h = if target.is_some() { 18 } else { 0 };
+    let h = 50 + row * rows.len() as u32 + label_h;
     canvas(w, h, title, |root| {
         let right = w as i32 - value_w;
         let span = (right - left) as f64;
@@ -295,6 +316,19 @@ fn draw_hbars(rows: &[(String, Option<f64>, String)], title: &str) -> String {
                 value.clone(),
                 (right + 8, y + 8),
                 text_style(SMALL, &INK, HPos::Left, VPos::Center),
+            ))?;
+        }
+        if let Some((t, label)) = &target {
+            let x = left + (span * t.clamp(0.0, 1.0)).round() as i32;
+            let bottom = (h - label_h) as i32 - 4;
+            root.draw(&PathElement::new(
+                vec![(x, 38), (x, bottom + 4)],
+                TARGET.stroke_width(2),
+            ))?;
+            root.draw(&Text::new(
+                label.clone(),
+                (x, bottom + 6),
+                text_style(SMALL, &TARGET, HPos::Center, VPos::Top),
             ))?;
         }
         Ok(())

@@ -110,6 +110,10 @@ pub struct Pilot {
     /// Pilot sub-industries as GB/T 4754 code prefixes (C17, C3670); empty when not gathered.
     #[serde(default)]
     pub sub_industries: Vec<String>,
+    /// Names of the sub-industries as the city publishes them (the bundled table names only 门类
+    /// and 大类), by code.
+    #[serde(default)]
+    pub sub_industry_titles: BTreeMap<String, Text>,
     /// Share of above-scale SMEs of each pilot sub-industry to reach `target_level`.
     #[serde(default)]
     pub target_share: Option<f64>,
@@ -118,6 +122,10 @@ pub struct Pilot {
     /// Funds, in words (central award, local money).
     #[serde(default)]
     pub funds: Option<Text>,
+    /// The award ceiling in CNY, for the office's funds check (财建〔2023〕117号: ≤ 1.5亿元 for a
+    /// 省会城市 or 计划单列市, ≤ 1亿元 for another 地级市).
+    #[serde(default)]
+    pub funds_cny: Option<f64>,
     pub source: String,
     #[serde(default)]
     pub valid_from: Option<String>,
@@ -218,6 +226,10 @@ pub const BUNDLED_POLICIES: &[(&str, &str)] = &[
     (
         "questionnaires/policies/suzhou-320500.yaml",
         include_str!("../../questionnaires/policies/suzhou-320500.yaml"),
+    ),
+    (
+        "questionnaires/policies/xiamen-350200.yaml",
+        include_str!("../../questionnaires/policies/xiamen-350200.yaml"),
     ),
     (
         "questionnaires/policies/sichuan-510000.yaml",

@@ -48,6 +48,8 @@ pub struct Config {
     /// Timeouts and the connection cap.
     pub limits: connections::Limits,
     pub drafts: DraftLimits,
+    /// Firms expected to take part (`--roster`): each office sees its own region's part.
+    pub roster: Option<crate::aggregate::roster::Roster>,
     /// JSON API requests per minute per token (0 = no limit).
     pub api_rate_per_minute: u32,
 }
@@ -91,6 +93,7 @@ pub struct AppState {
     pub min_group: u64,
     pub limits: connections::Limits,
     pub drafts: DraftLimits,
+    pub roster: Option<crate::aggregate::roster::Roster>,
     /// Draft saves per client IP.
     pub save_limiter: guard::RateLimiter,
     /// JSON API requests per token id.
@@ -125,6 +128,7 @@ impl AppState {
             min_group: config.min_group,
             limits: config.limits,
             drafts: config.drafts,
+            roster: config.roster.clone(),
             save_limiter: guard::RateLimiter::new(config.drafts.saves_per_minute),
             api_limiter: guard::RateLimiter::new(config.api_rate_per_minute),
             dummy_hash: auth::hash_password("no such user")?,

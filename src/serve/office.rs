@@ -210,6 +210,13 @@ pub(super) fn summarise(st: &AppState, filter: &SubmissionFilter) -> anyhow::Res
             min_group: st.min_group,
             named: false,
             follow_links: false,
+            region: None,
+            industry: None,
+            // The office's own part of the roster: the firms of the region it looks at.
+            roster: st
+                .roster
+                .as_ref()
+                .map(|r| r.within(&filter.region_prefix, &filter.industry_prefix)),
         };
         let mut errors = 0u64;
         let summary = aggregate::aggregate(
@@ -268,12 +275,14 @@ pub async fn dashboard(
         Err(e) => return internal(e),
     };
     let query = serde_urlencoded::to_string(&f).unwrap_or_default();
+    let charts = crate::report::office::charts(&summary, lang);
     st.page(
         lang,
         "serve_office.html",
         context! { csrf => csrf.0, lang => lang.code(), here => "/office",
             user => user.name, scope_name => (!user.region_prefix.is_empty()).then(|| crate::answers::names::region_name(&user.region_prefix)), scope => user.region_prefix, filters => minijinja::Value::from(minijinja::value::Serde(&f)), query,
-            region => filter.region_prefix, summary => minijinja::Value::from(minijinja::value::Serde(&summary)) },
+            region => filter.region_prefix, summary => minijinja::Value::from(minijinja::value::Serde(&summary)),
+            charts => minijinja::Value::from(minijinja::value::Serde(&charts)) },
     )
 }
 
