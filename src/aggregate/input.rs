@@ -1,6 +1,7 @@
 //! Reading many answer sheets: JSON Lines streamed in chunks, folders of YAML/JSON files, single files.
 //! Each record is checked like `smedx validate` would; a bad record is an error with file and line.
 
+use super::lines::LineReader;
 use crate::answers::{self, AnswerSheet};
 use crate::model::SizeClass;
 use crate::model::{Children, Model};
@@ -100,15 +101,23 @@ pub struct Record {
     pub assessed_on: u32,
     pub region: Option<String>,
     pub industry: Option<String>,
+    /// The model's industry group of the firm (level rules and applicability differ by group).
+    pub industry_group: String,
     pub size: Option<SizeClass>,
+    pub employees: Option<f64>,
+    /// 营业收入, 万元.
+    pub revenue: Option<f64>,
+    pub assets: Option<f64>,
     pub tags: Vec<String>,
     pub synthetic: bool,
     pub scores: Scores,
     /// Scenario indices (model order) among the constrained ones short of the next level.
     pub constrained_short: Vec<usize>,
+    /// Scored from its answers (not read from a scored result): its demand can be worked out.
+    pub answered: bool,
     /// Catalog entries the firm needs, with their cost split.
     pub demand: Vec<(usize, crate::roadmap::CostSplit)>,
-    /// The checked sheet, kept until demand is computed.
+    /// The checked sheet, when the record was read the exact way (the fast way keeps none).
     pub sheet: Option<AnswerSheet>,
 }
 
@@ -474,7 +483,23 @@ pub fn count_lines(files: &[PathBuf]) -> usize {
     n
 }
 
-/// Parse, check and score one record.
+/// Parse, check and score one record: the fast way for a plain JSON Lines answer sheet
+/// ([`LineReader`]), else the exact way ([`parse`]); the same record, or the same error, either way.
+pub fn parse_with(
+    reader: &mut LineReader,
+    model: &Model,
+    raw: RawRecord,
+) -> Result<Record, RecordError> {
+    if raw.line > 0
+        && raw.checked.is_none()
+        && let Some(r) = reader.read(&raw.text)
+    {
+        return Ok(r);
+    }
+    parse(model, raw)
+}
+
+/// Parse, check and score one record, the exact way.
 pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
     let err = |code: &str, message: String| RecordError {
         file: raw.file.to_string(),
@@ -556,18 +581,23 @@ fn record_of(model: &Model, sheet: AnswerSheet, scores: Scores) -> Record {
         assessed_on: p.assessed_on.as_deref().map_or(0, date_key),
         region: p.region.clone(),
         industry: p.industry.clone(),
+        industry_group: p.industry_group.clone(),
         size: p.size_class,
+        employees: p.employees,
+        revenue: p.revenue,
+        assets: p.assets,
         tags: p.tags.clone(),
         synthetic: p.synthetic,
         scores,
         constrained_short,
+        answered: true,
         demand: Vec::new(),
         sheet: Some(sheet),
     }
 }
 
 /// Constrained scenarios below the grade the next level counts, when constrained ones are short.
-fn constrained_short(model: &Model, group: &str, q: &Scores) -> Vec<usize> {
+pub(super) fn constrained_short(model: &Model, group: &str, q: &Scores) -> Vec<usize> {
     let Some(rule) = model.level_rule(q.level.saturating_add(1)) else {
         return Vec::new();
     };
@@ -692,7 +722,11 @@ fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, R
         assessed_on: text("assessed_on").as_deref().map_or(0, date_key),
         region: text("region"),
         industry: text("industry"),
+        industry_group: group,
         size: text("size_class").and_then(|s| SizeClass::parse(&s)),
+        employees: num(profile.and_then(|p| p.get("employees"))),
+        revenue: num(profile.and_then(|p| p.get("revenue"))),
+        assets: num(profile.and_then(|p| p.get("assets"))),
         tags: match profile.and_then(|p| p.get("tags")).map(|t| &t.value) {
             Some(Value::List(ts)) => ts.iter().filter_map(|t| t.value.as_text()).collect(),
             _ => Vec::new(),
@@ -702,6 +736,7 @@ fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, R
             .is_some_and(|v| v.value == Value::Bool(true)),
         scores,
         constrained_short,
+        answered: false,
         demand: Vec::new(),
         sheet: None,
     })

@@ -3,6 +3,7 @@
 
 pub mod benchmark;
 mod input;
+mod lines;
 pub mod simulate;
 pub mod stats;
 
@@ -15,6 +16,7 @@ use crate::roadmap::{Catalog, Policy};
 use crate::score::ModelRef;
 use crate::score::engine::Positions;
 use crate::text::Text;
+use lines::LineReader;
 use rayon::prelude::*;
 use serde::Serialize;
 use stats::{Distribution, Hist};
@@ -489,6 +491,12 @@ struct Pass {
     left_out: Vec<DuplicateRecord>,
 }
 
+/// What a worker keeps between records: answers it has checked, demand it has worked out.
+struct Worker<'a> {
+    reader: LineReader<'a>,
+    demand: Option<DemandTable<'a>>,
+}
+
 /// Read, score and sum the current round; with `left_out`, those records (by position) are skipped.
 fn pass(
     ctx: &Ctx,
@@ -508,6 +516,11 @@ fn pass(
         firms: Vec::new(),
         left_out: Vec::new(),
     };
+    // Each worker's state lives for the whole pass: what it has learnt is learnt once.
+    let workers = lines::Pool::new(|| Worker {
+        reader: LineReader::new(model),
+        demand: catalog.map(|c| DemandTable::new(model, c, policies)),
+    });
     let mut next = 0u32;
     input::for_each_chunk(model, files, &mut |chunk| {
         let base = next;
@@ -538,13 +551,14 @@ fn pass(
                 || {
                     (
                         Acc::new(ctx, catalog_len),
-                        catalog.map(|c| DemandTable::new(model, c, policies)),
+                        workers.take(),
                         Vec::new(),
                         Vec::new(),
                     )
                 },
-                |(mut acc, mut table, mut errors, mut firms), (seq, raw)| {
-                    match input::parse(model, raw) {
+                |(mut acc, mut worker, mut errors, mut firms), (seq, raw)| {
+                    let Worker { reader, demand } = &mut *worker;
+                    match input::parse_with(reader, model, raw) {
                         Ok(mut r) => {
                             if left_out.is_none()
                                 && let Some(code) = r.credit_code.as_deref().and_then(pack_code)
@@ -555,14 +569,15 @@ fn pass(
                                     seq,
                                 });
                             }
-                            if let (Some(t), Some(sheet)) = (table.as_mut(), r.sheet.take()) {
-                                r.demand = t.demand(&sheet, &r.scores);
+                            if let Some(t) = demand.as_mut().filter(|_| r.answered) {
+                                let (group, region) = (&r.industry_group, r.region.as_deref());
+                                r.demand = t.demand(group, r.size, region, &r.scores);
                             }
                             acc.add(ctx, &r);
                         }
                         Err(e) => errors.push(e),
                     }
-                    (acc, table, errors, firms)
+                    (acc, worker, errors, firms)
                 },
             )
             .map(|(acc, _, errors, firms)| (acc, errors, firms))
@@ -812,28 +827,32 @@ pub fn aggregate(
     let prev_map: Option<HashMap<CodeKey, Previous>> = (!previous.is_empty()).then(|| {
         let mut map: HashMap<CodeKey, Previous> =
             HashMap::with_capacity(input::count_lines(&previous_files));
+        let readers = lines::Pool::new(|| LineReader::new(model));
         input::for_each_chunk(model, &previous_files, &mut |chunk| {
             // Keep only what matching needs, as soon as a record is scored.
             let parsed: Vec<Result<Option<(CodeKey, Previous)>, RecordError>> = chunk
                 .into_par_iter()
-                .map(|raw| {
-                    input::parse(model, raw).map(|r| {
-                        let code = r.credit_code.as_deref().and_then(code_key)?;
-                        let hundredths = |d: Option<f64>| {
-                            (d.unwrap_or(0.0) * 100.0).round().clamp(0.0, 65_535.0) as u16
-                        };
-                        Some((
-                            code,
-                            Previous {
-                                level: r.scores.level,
-                                score: r.scores.level_score as f32,
-                                assessed_on: r.assessed_on,
-                                dims: r.scores.at(&at.dimensions).map(hundredths).collect(),
-                                matched: std::sync::atomic::AtomicBool::new(false),
-                            },
-                        ))
-                    })
-                })
+                .map_init(
+                    || readers.take(),
+                    |reader, raw| {
+                        input::parse_with(reader, model, raw).map(|r| {
+                            let code = r.credit_code.as_deref().and_then(code_key)?;
+                            let hundredths = |d: Option<f64>| {
+                                (d.unwrap_or(0.0) * 100.0).round().clamp(0.0, 65_535.0) as u16
+                            };
+                            Some((
+                                code,
+                                Previous {
+                                    level: r.scores.level,
+                                    score: r.scores.level_score as f32,
+                                    assessed_on: r.assessed_on,
+                                    dims: r.scores.at(&at.dimensions).map(hundredths).collect(),
+                                    matched: std::sync::atomic::AtomicBool::new(false),
+                                },
+                            ))
+                        })
+                    },
+                )
                 .collect();
             for r in parsed {
                 match r {

@@ -6,7 +6,6 @@
 use super::catalog::{Catalog, LiftTarget};
 use super::planner::CostSplit;
 use super::policies::{Policies, Policy};
-use crate::answers::AnswerSheet;
 use crate::model::SizeClass;
 use crate::model::{ItemSpec, Model};
 use crate::score::{Scores, shortfall};
@@ -14,6 +13,10 @@ use std::collections::HashMap;
 
 /// Scenario index, current grade, needed grade, industry group, size class.
 type ChainKey = (usize, u8, u8, String, Option<SizeClass>);
+
+/// What a firm's demand depends on: the industry group, size class, the policies files of its
+/// region, and the (scenario, grade) steps it must take to the needed grade.
+type Situation = (String, Option<SizeClass>, usize, u8, Vec<(usize, u8)>);
 
 /// Precomputed choices: scenario × current grade × needed grade × group × size → catalog entries.
 pub struct DemandTable<'a> {
@@ -24,6 +27,11 @@ pub struct DemandTable<'a> {
     chains: HashMap<ChainKey, Vec<usize>>,
     files: &'a [Policy],
     policies: HashMap<Vec<usize>, Policies>,
+    /// Region code → the policies files that apply there (an index of `region_keys`).
+    regions: HashMap<String, usize>,
+    region_keys: Vec<Vec<usize>>,
+    /// Firms in one situation need the same: worked out once.
+    situations: HashMap<Situation, Vec<(usize, CostSplit)>>,
 }
 
 impl<'a> DemandTable<'a> {
@@ -42,6 +50,9 @@ impl<'a> DemandTable<'a> {
             chains: HashMap::new(),
             files,
             policies: HashMap::new(),
+            regions: HashMap::new(),
+            region_keys: Vec::new(),
+            situations: HashMap::new(),
         }
     }
 
@@ -112,7 +123,11 @@ impl<'a> DemandTable<'a> {
         &self.chains[&key]
     }
 
-    fn policies_for(&mut self, region: Option<&str>) -> &Policies {
+    /// The policies files that apply in `region`, as an index of `region_keys`.
+    fn region_key(&mut self, region: Option<&str>) -> usize {
+        if let Some(&k) = region.and_then(|r| self.regions.get(r)) {
+            return k;
+        }
         let key: Vec<usize> = self
             .files
             .iter()
@@ -124,6 +139,21 @@ impl<'a> DemandTable<'a> {
             })
             .map(|(i, _)| i)
             .collect();
+        let k = match self.region_keys.iter().position(|x| *x == key) {
+            Some(k) => k,
+            None => {
+                self.region_keys.push(key);
+                self.region_keys.len() - 1
+            }
+        };
+        if let Some(r) = region {
+            self.regions.insert(r.to_string(), k);
+        }
+        k
+    }
+
+    fn policies_for(&mut self, key: usize, region: Option<&str>) -> &Policies {
+        let key = self.region_keys[key].clone();
         let files = self.files;
         self.policies.entry(key.clone()).or_insert_with(|| {
             Policies::for_region(
@@ -135,20 +165,25 @@ impl<'a> DemandTable<'a> {
     }
 
     /// Catalog entries (by index) a firm needs for its next level, with their cost split.
-    pub fn demand(&mut self, sheet: &AnswerSheet, quick: &Scores) -> Vec<(usize, CostSplit)> {
-        let group = sheet.profile.industry_group.clone();
-        let size = sheet.profile.size_class;
+    /// `group` and `size` are the firm's industry group and size class, `region` its region code.
+    pub fn demand(
+        &mut self,
+        group: &str,
+        size: Option<SizeClass>,
+        region: Option<&str>,
+        quick: &Scores,
+    ) -> Vec<(usize, CostSplit)> {
         let target = quick.level + 1;
         let Some(rule) = self.model.level_rule(target) else {
             return Vec::new();
         };
-        let Some(cond) = rule.effective(&group).1 else {
+        let Some(cond) = rule.effective(group).1 else {
             return Vec::new();
         };
         let Some(lack) = shortfall(
             self.model,
             target,
-            &group,
+            group,
             quick.level_score,
             &quick.scenarios,
         ) else {
@@ -177,15 +212,28 @@ impl<'a> DemandTable<'a> {
             .map(|(i, _, x)| (*i, *x))
             .collect();
         picked.extend(extra);
+        let region_key = self.region_key(region);
+        let situation = (group.to_string(), size, region_key, g, picked);
+        if let Some(known) = self.situations.get(&situation) {
+            return known.clone();
+        }
+        let found = self.work_out(&situation, region);
+        self.situations.insert(situation, found.clone());
+        found
+    }
+
+    /// The demand of a firm in `situation` (its region given for the policies' own checks).
+    fn work_out(&mut self, situation: &Situation, region: Option<&str>) -> Vec<(usize, CostSplit)> {
+        let (group, size, region_key, g, picked) = situation;
+        let (size, g) = (*size, *g);
         let mut entries: Vec<usize> = Vec::new();
-        for (s, from) in picked {
-            for &e in self.chain(s, from, g, &group, size).to_vec().iter() {
+        for &(s, from) in picked {
+            for &e in self.chain(s, from, g, group, size).to_vec().iter() {
                 if !entries.contains(&e) {
                     entries.push(e);
                 }
             }
         }
-        let region = sheet.profile.region.clone();
         let mids: Vec<(usize, (f64, f64), String)> = entries
             .iter()
             .map(|&e| {
@@ -196,7 +244,7 @@ impl<'a> DemandTable<'a> {
                 )
             })
             .collect();
-        let policies = self.policies_for(region.as_deref());
+        let policies = self.policies_for(*region_key, region);
         mids.into_iter()
             .map(|(e, (list, subsidised), cat)| {
                 let list = list.round();
