@@ -296,6 +296,11 @@ impl<'a, T: Send> Pool<'a, T> {
         }
     }
 
+    /// Every state made, once no worker holds one.
+    pub fn into_inner(self) -> Vec<T> {
+        self.free.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// A state, given back when the guard is dropped.
     pub fn take(&self) -> Taken<'_, 'a, T> {
         let found = self.free.lock().ok().and_then(|mut f| f.pop());

@@ -68,42 +68,44 @@ impl Breakdown {
         }
     }
 
-    /// The group keys a record falls into for this breakdown.
-    fn keys(self, r: &Record) -> Vec<String> {
+    /// The group keys a record falls into for this breakdown, each once, borrowed from the record.
+    fn each_key<'r>(self, r: &'r Record, mut f: impl FnMut(&'r str)) {
         let region = r
             .region
             .as_deref()
             .filter(|x| x.len() == 6 && x.bytes().all(|b| b.is_ascii_digit()));
         match self {
-            Breakdown::Province => region.map(|x| x[..2].to_string()).into_iter().collect(),
-            Breakdown::City => region.map(|x| x[..4].to_string()).into_iter().collect(),
-            Breakdown::County => region.map(str::to_string).into_iter().collect(),
+            Breakdown::Province => region.into_iter().for_each(|x| f(&x[..2])),
+            Breakdown::City => region.into_iter().for_each(|x| f(&x[..4])),
+            Breakdown::County => region.into_iter().for_each(f),
             Breakdown::Industry => match r
                 .industry
                 .as_deref()
                 .filter(|c| !c.is_empty() && c.is_ascii())
             {
-                Some(code) if code.starts_with('C') && code.len() >= 3 => {
-                    vec![code[..3].to_string()]
-                }
-                Some(code) => vec![code[..1].to_string()],
-                None => Vec::new(),
+                Some(code) if code.starts_with('C') && code.len() >= 3 => f(&code[..3]),
+                Some(code) => f(&code[..1]),
+                None => {}
             },
-            Breakdown::Size => r
-                .size
-                .map(|s| format!("{s:?}").to_lowercase())
-                .into_iter()
-                .collect(),
+            Breakdown::Size => r.size.into_iter().for_each(|s| f(size_key(s))),
             Breakdown::Tag => {
-                let mut tags: Vec<String> = Vec::new();
-                for t in &r.tags {
-                    if !tags.contains(t) {
-                        tags.push(t.clone());
+                for (i, t) in r.tags.iter().enumerate() {
+                    if !r.tags[..i].contains(t) {
+                        f(t);
                     }
                 }
-                tags
             }
         }
+    }
+}
+
+/// A size class as a group key (its name in the JSON output).
+fn size_key(s: SizeClass) -> &'static str {
+    match s {
+        SizeClass::Medium => "medium",
+        SizeClass::Small => "small",
+        SizeClass::Micro => "micro",
+        SizeClass::Large => "large",
     }
 }
 
@@ -273,22 +275,35 @@ impl Acc {
                 *c += 1;
             }
         }
+        // Keys are looked up through one reused probe: a new key is copied once, when first seen.
+        let mut probe = (Breakdown::Province, String::new());
         for by in &ctx.options.by {
-            for key in by.keys(r) {
-                self.groups
-                    .entry((*by, key))
-                    .or_insert_with(|| GroupAcc::new(ctx.model))
-                    .add(r, &ctx.at);
-            }
+            by.each_key(r, |key| {
+                probe.0 = *by;
+                probe.1.clear();
+                probe.1.push_str(key);
+                match self.groups.get_mut(&probe) {
+                    Some(g) => g.add(r, &ctx.at),
+                    None => {
+                        let mut g = GroupAcc::new(ctx.model);
+                        g.add(r, &ctx.at);
+                        self.groups.insert(probe.clone(), g);
+                    }
+                }
+            });
         }
-        if let (Some(industry), Some(size)) = (
-            Breakdown::Industry.keys(r).pop(),
-            Breakdown::Size.keys(r).pop(),
-        ) {
-            self.peers
-                .entry((industry, size))
-                .or_insert_with(|| GroupAcc::new(ctx.model))
-                .add(r, &ctx.at);
+        let mut industry = None;
+        Breakdown::Industry.each_key(r, |k| industry = Some(k));
+        if let (Some(industry), Some(size)) = (industry, r.size.map(size_key)) {
+            let peer = (industry.to_string(), size.to_string());
+            match self.peers.get_mut(&peer) {
+                Some(g) => g.add(r, &ctx.at),
+                None => {
+                    let mut g = GroupAcc::new(ctx.model);
+                    g.add(r, &ctx.at);
+                    self.peers.insert(peer, g);
+                }
+            }
         }
         for (e, cost) in &r.demand {
             if let Some(d) = self.demand.get_mut(*e) {
@@ -491,10 +506,12 @@ struct Pass {
     left_out: Vec<DuplicateRecord>,
 }
 
-/// What a worker keeps between records: answers it has checked, demand it has worked out.
+/// What a worker keeps for the whole pass: answers it has checked, demand it has worked out, and
+/// its part of the figures (merged once, at the end).
 struct Worker<'a> {
     reader: LineReader<'a>,
     demand: Option<DemandTable<'a>>,
+    acc: Acc,
 }
 
 /// Read, score and sum the current round; with `left_out`, those records (by position) are skipped.
@@ -520,6 +537,7 @@ fn pass(
     let workers = lines::Pool::new(|| Worker {
         reader: LineReader::new(model),
         demand: catalog.map(|c| DemandTable::new(model, c, policies)),
+        acc: Acc::new(ctx, catalog_len),
     });
     let mut next = 0u32;
     input::for_each_chunk(model, files, &mut |chunk| {
@@ -548,16 +566,9 @@ fn pass(
         let part = numbered
             .into_par_iter()
             .fold(
-                || {
-                    (
-                        Acc::new(ctx, catalog_len),
-                        workers.take(),
-                        Vec::new(),
-                        Vec::new(),
-                    )
-                },
-                |(mut acc, mut worker, mut errors, mut firms), (seq, raw)| {
-                    let Worker { reader, demand } = &mut *worker;
+                || (0u64, workers.take(), Vec::new(), Vec::new()),
+                |(mut n, mut worker, mut errors, mut firms), (seq, raw)| {
+                    let Worker { reader, demand, acc } = &mut *worker;
                     match input::parse_with(reader, model, raw) {
                         Ok(mut r) => {
                             if left_out.is_none()
@@ -574,24 +585,25 @@ fn pass(
                                 r.demand = t.demand(group, r.size, region, &r.scores);
                             }
                             acc.add(ctx, &r);
+                            n += 1;
                         }
                         Err(e) => errors.push(e),
                     }
-                    (acc, worker, errors, firms)
+                    (n, worker, errors, firms)
                 },
             )
-            .map(|(acc, _, errors, firms)| (acc, errors, firms))
+            .map(|(n, _, errors, firms)| (n, errors, firms))
             .reduce(
-                || (Acc::new(ctx, catalog_len), Vec::new(), Vec::new()),
+                || (0, Vec::new(), Vec::new()),
                 |(a, mut ea, mut fa), (b, eb, fb)| {
                     ea.extend(eb);
                     fa.extend(fb);
-                    (a.merge(b), ea, fa)
+                    (a + b, ea, fa)
                 },
             );
-        let (acc, mut errors, mut firms) = part;
+        let (n, mut errors, mut firms) = part;
         errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-        out.records += acc.overall.n;
+        out.records += n;
         out.skipped += errors.len() as u64;
         for e in errors {
             on_error(e);
@@ -600,9 +612,11 @@ fn pass(
             firms.shrink_to_fit();
             out.firms.push(firms);
         }
-        out.total = std::mem::replace(&mut out.total, Acc::new(ctx, 0)).merge(acc);
         on_progress(out.records + out.skipped);
     });
+    for w in workers.into_inner() {
+        out.total = std::mem::replace(&mut out.total, Acc::new(ctx, 0)).merge(w.acc);
+    }
     out
 }
 
@@ -1075,7 +1089,12 @@ pub fn aggregate(
                 .collect(),
             went_down: total.went_down_count,
             duplicate_codes: total.duplicates + superseded.len() as u64,
-            went_down_firms: options.named.then(|| total.went_down.clone()),
+            went_down_firms: options.named.then(|| {
+                // Workers sum their parts of the input apart: listed by credit code.
+                let mut firms = total.went_down.clone();
+                firms.sort_by(|a, b| (&a.credit_code, &a.name).cmp(&(&b.credit_code, &b.name)));
+                firms
+            }),
         }
     });
     // With fewer firms in all than the minimum group, no figure may describe them.
