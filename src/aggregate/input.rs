@@ -11,6 +11,7 @@ use crate::text::Text;
 use crate::yaml_value::{Node, Value};
 use serde::Serialize;
 use std::io::BufRead;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -23,43 +24,58 @@ fn max_line() -> usize {
     usize::try_from(crate::source_file::Limits::get().record_bytes).unwrap_or(usize::MAX)
 }
 
-/// The next line without its newline: `None` at the end, `Err(length)` for a line over
-/// [`max_line`] (skipped to its end without holding it in memory).
-fn read_line_limited(reader: &mut impl BufRead) -> std::io::Result<Option<Result<Vec<u8>, usize>>> {
+/// Append the next line, without its newline, to `block`: `None` at the end, its range in
+/// `block`, or `Err(length)` for a line over [`max_line`] (skipped to its end without holding it in
+/// memory; nothing appended).
+fn read_line_limited(
+    reader: &mut impl BufRead,
+    block: &mut Vec<u8>,
+) -> std::io::Result<Option<Result<Range<usize>, usize>>> {
     let max_line = max_line();
-    let mut line = Vec::new();
+    let start = block.len();
     let mut total = 0usize;
+    let done = |block: &mut Vec<u8>, total: usize| {
+        if total > max_line {
+            block.truncate(start);
+            Err(total)
+        } else {
+            Ok(start..block.len())
+        }
+    };
     loop {
         let buf = reader.fill_buf()?;
         if buf.is_empty() {
             if total == 0 {
                 return Ok(None);
             }
-            return Ok(Some(if total > max_line {
-                Err(total)
-            } else {
-                Ok(line)
-            }));
+            return Ok(Some(done(block, total)));
         }
-        let (take, done) = match buf.iter().position(|b| *b == b'\n') {
+        let (take, end) = match buf.iter().position(|b| *b == b'\n') {
             Some(p) => (p, true),
             None => (buf.len(), false),
         };
         if total + take <= max_line {
-            line.extend_from_slice(&buf[..take]);
+            block.extend_from_slice(&buf[..take]);
         } else {
-            line.clear();
+            block.truncate(start);
         }
         total += take;
-        reader.consume(take + usize::from(done));
-        if done {
-            return Ok(Some(if total > max_line {
-                Err(total)
-            } else {
-                Ok(line)
-            }));
+        reader.consume(take + usize::from(end));
+        if end {
+            return Ok(Some(done(block, total)));
         }
     }
+}
+
+/// Is this line blank (nothing but white space)? Most lines start with `{`: decided at once.
+fn is_blank(line: &[u8]) -> bool {
+    if line
+        .iter()
+        .any(|b| b.is_ascii() && !b.is_ascii_whitespace())
+    {
+        return false;
+    }
+    std::str::from_utf8(line).is_ok_and(|s| s.trim().is_empty())
 }
 
 /// An input named on the command line.
@@ -70,9 +86,31 @@ pub struct Source(pub PathBuf);
 pub struct RawRecord {
     pub file: Arc<str>,
     pub line: u64,
-    pub text: String,
+    /// The record's bytes are `block[span]`: the lines of a JSON Lines file are read a block at a
+    /// time and share it.
+    pub block: Arc<Vec<u8>>,
+    pub span: Range<usize>,
     /// A row of a CSV batch or a workbook, already read and checked by `collect`.
     pub checked: Option<Result<AnswerSheet, (String, String)>>,
+}
+
+impl RawRecord {
+    /// A record with a text of its own.
+    pub fn own(file: Arc<str>, line: u64, text: String) -> RawRecord {
+        let span = 0..text.len();
+        RawRecord {
+            file,
+            line,
+            block: Arc::new(text.into_bytes()),
+            span,
+            checked: None,
+        }
+    }
+
+    /// The record's text; `None` when it is not UTF-8.
+    pub fn text(&self) -> Option<&str> {
+        std::str::from_utf8(self.block.get(self.span.clone())?).ok()
+    }
 }
 
 /// A record that could not be used.
@@ -295,12 +333,8 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
         let name: Arc<str> = Arc::from(path.display().to_string());
         if path.is_dir() {
             // A folder that could not be walked (input_files lists its files otherwise).
-            chunk.push(RawRecord {
-                file: name.clone(),
-                line: 0,
-                text: format!("\u{0}{}", io_error(&name, "it is a folder").message),
-                checked: None,
-            });
+            let message = io_error(&name, "it is a folder").message;
+            chunk.push(RawRecord::own(name.clone(), 0, format!("\u{0}{message}")));
             continue;
         }
         if crate::collect::FileKind::of(path).is_some() {
@@ -316,74 +350,86 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
             let file = match crate::source_file::open_regular(path) {
                 Ok(file) => file,
                 Err(d) => {
-                    chunk.push(RawRecord {
-                        file: name.clone(),
-                        line: 0,
-                        text: format!("\u{0}{}", d.message()),
-                        checked: None,
-                    });
+                    let text = format!("\u{0}{}", d.message());
+                    chunk.push(RawRecord::own(name.clone(), 0, text));
                     continue;
                 }
             };
-            // A reader thread splits lines while the workers score the previous chunk.
+            // A reader thread splits lines while the workers score the previous chunk. The lines
+            // of a chunk share one block, which comes back to the reader once they are scored.
             flush(&mut chunk, f);
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRecord>>(2);
+            type Part = (Arc<Vec<u8>>, Vec<RawRecord>);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Part>(2);
+            let (give_back, given_back) = std::sync::mpsc::channel::<Vec<u8>>();
             let file_name = name.clone();
             let reader = std::thread::spawn(move || {
                 let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
                 let mut chunk = Vec::with_capacity(CHUNK);
+                let mut block = Vec::new();
                 let mut i = 0usize;
+                // Records of the chunk being read: (line, range in the block, or a text of its own).
+                let mut lines: Vec<(u64, Result<Range<usize>, String>)> = Vec::with_capacity(CHUNK);
+                let send = |block: &mut Vec<u8>,
+                            lines: &mut Vec<(u64, Result<Range<usize>, String>)>,
+                            chunk: &mut Vec<RawRecord>| {
+                    let next = given_back.try_recv().unwrap_or_default();
+                    let shared = Arc::new(std::mem::replace(block, next));
+                    for (line, text) in lines.drain(..) {
+                        chunk.push(match text {
+                            Ok(span) => RawRecord {
+                                file: file_name.clone(),
+                                line,
+                                block: shared.clone(),
+                                span,
+                                checked: None,
+                            },
+                            Err(text) => RawRecord::own(file_name.clone(), line, text),
+                        });
+                    }
+                    let part = std::mem::replace(chunk, Vec::with_capacity(CHUNK));
+                    tx.send((shared, part)).is_ok()
+                };
                 loop {
-                    let line = read_line_limited(&mut reader);
-                    let text = match line {
+                    let text = match read_line_limited(&mut reader, &mut block) {
                         Ok(None) => break,
-                        Ok(Some(Ok(mut bytes))) => {
+                        Ok(Some(Ok(mut span))) => {
                             // A byte order mark is no part of the first record.
-                            if i == 0 && bytes.starts_with(b"\xEF\xBB\xBF") {
-                                bytes.drain(..3);
+                            if i == 0 && block[span.clone()].starts_with(b"\xEF\xBB\xBF") {
+                                span.start += 3;
                             }
-                            String::from_utf8(bytes).unwrap_or_else(|_| {
-                                "\u{1}this line is not UTF-8 text (save the file as UTF-8)".into()
-                            })
+                            if is_blank(&block[span.clone()]) {
+                                block.truncate(span.start);
+                                i += 1;
+                                continue;
+                            }
+                            Ok(span)
                         }
-                        Ok(Some(Err(len))) => format!(
+                        Ok(Some(Err(len))) => Err(format!(
                             "\u{0}this line is {len} bytes long; one answer sheet is far shorter (limit {} bytes)",
                             max_line()
-                        ),
+                        )),
                         Err(e) => {
-                            let _ = tx.send(vec![RawRecord {
-                                file: file_name.clone(),
-                                line: i as u64 + 1,
-                                text: format!("\u{0}read error: {e}"),
-                                checked: None,
-                            }]);
+                            lines.insert(0, (i as u64 + 1, Err(format!("\u{0}read error: {e}"))));
                             break;
                         }
                     };
                     i += 1;
-                    if text.trim().is_empty() {
-                        continue;
-                    }
-                    chunk.push(RawRecord {
-                        file: file_name.clone(),
-                        line: i as u64,
-                        text,
-                        checked: None,
-                    });
-                    if chunk.len() >= CHUNK
-                        && tx
-                            .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
-                            .is_err()
-                    {
+                    lines.push((i as u64, text));
+                    if lines.len() >= CHUNK && !send(&mut block, &mut lines, &mut chunk) {
                         return;
                     }
                 }
-                if !chunk.is_empty() {
-                    let _ = tx.send(chunk);
+                if !lines.is_empty() {
+                    send(&mut block, &mut lines, &mut chunk);
                 }
             });
-            for part in rx {
+            for (block, part) in rx {
                 f(part);
+                // Every record of the part is done with: the block is read into again.
+                if let Ok(mut bytes) = Arc::try_unwrap(block) {
+                    bytes.clear();
+                    let _ = give_back.send(bytes);
+                }
             }
             let _ = reader.join();
         } else {
@@ -391,12 +437,7 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
                 Ok(s) => s.text,
                 Err(d) => format!("\u{0}{}", d.message()),
             };
-            chunk.push(RawRecord {
-                file: name.clone(),
-                line: 0,
-                text,
-                checked: None,
-            });
+            chunk.push(RawRecord::own(name.clone(), 0, text));
             if chunk.len() >= 256 {
                 flush(&mut chunk, f);
             }
@@ -423,10 +464,8 @@ fn collected_records(model: &Model, path: &Path, name: &Arc<str>) -> Vec<RawReco
         })
     };
     let record = |line: u64, checked: Result<AnswerSheet, (String, String)>| RawRecord {
-        file: name.clone(),
-        line,
-        text: String::new(),
         checked: Some(checked),
+        ..RawRecord::own(name.clone(), line, String::new())
     };
     match collect::read(path) {
         Err(d) => vec![record(0, Err((d.code.to_string(), d.message())))],
@@ -492,7 +531,7 @@ pub fn parse_with(
 ) -> Result<Record, RecordError> {
     if raw.line > 0
         && raw.checked.is_none()
-        && let Some(r) = reader.read(&raw.text)
+        && let Some(r) = raw.text().and_then(|text| reader.read(text))
     {
         return Ok(r);
     }
@@ -517,15 +556,16 @@ pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
         let scores = evaluate(model, &sheet);
         return Ok(record_of(model, sheet, scores));
     }
-    if let Some(msg) = raw.text.strip_prefix('\u{0}') {
+    let Some(text) = raw.text() else {
+        let msg = "this line is not UTF-8 text (save the file as UTF-8)";
+        return Err(err("wrong-encoding", msg.to_string()));
+    };
+    if let Some(msg) = text.strip_prefix('\u{0}') {
         return Err(err("file-unreadable", msg.to_string()));
     }
-    if let Some(msg) = raw.text.strip_prefix('\u{1}') {
-        return Err(err("wrong-encoding", msg.to_string()));
-    }
-    let source = SourceFile::from_text(&raw.file, &raw.text);
+    let source = SourceFile::from_text(&raw.file, text);
     let node: Node = if raw.line > 0 {
-        serde_json::from_str::<crate::yaml_value::PlainNode>(&raw.text)
+        serde_json::from_str::<crate::yaml_value::PlainNode>(text)
             .map(|p| p.0)
             .map_err(|e| {
                 let d = crate::diag::Diagnostic::error("json-syntax").arg("reason", e.to_string());

@@ -366,12 +366,7 @@ mod tests {
     }
 
     fn exact(model: &Model, line: &str) -> Result<Record, String> {
-        let raw = RawRecord {
-            file: "t.jsonl".into(),
-            line: 1,
-            text: line.to_string(),
-            checked: None,
-        };
+        let raw = RawRecord::own("t.jsonl".into(), 1, line.to_string());
         parse(model, raw).map_err(|e| format!("{} {}", e.code, e.message))
     }
 

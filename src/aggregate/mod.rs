@@ -568,7 +568,11 @@ fn pass(
             .fold(
                 || (0u64, workers.take(), Vec::new(), Vec::new()),
                 |(mut n, mut worker, mut errors, mut firms), (seq, raw)| {
-                    let Worker { reader, demand, acc } = &mut *worker;
+                    let Worker {
+                        reader,
+                        demand,
+                        acc,
+                    } = &mut *worker;
                     match input::parse_with(reader, model, raw) {
                         Ok(mut r) => {
                             if left_out.is_none()
