@@ -19,6 +19,9 @@ use std::sync::Arc;
 /// keep memory flat.
 const CHUNK: usize = 8192;
 
+/// Bytes of JSON Lines read into one block (a chunk ends at the first line past it).
+const BLOCK: usize = 6 << 20;
+
 /// The longest JSON Lines record read (an answer sheet is a few KiB); longer lines are refused.
 fn max_line() -> usize {
     usize::try_from(crate::source_file::Limits::get().record_bytes).unwrap_or(usize::MAX)
@@ -365,14 +368,16 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
             let reader = std::thread::spawn(move || {
                 let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
                 let mut chunk = Vec::with_capacity(CHUNK);
-                let mut block = Vec::new();
+                let mut block = Vec::with_capacity(BLOCK + BLOCK / 4);
                 let mut i = 0usize;
                 // Records of the chunk being read: (line, range in the block, or a text of its own).
                 let mut lines: Vec<(u64, Result<Range<usize>, String>)> = Vec::with_capacity(CHUNK);
                 let send = |block: &mut Vec<u8>,
                             lines: &mut Vec<(u64, Result<Range<usize>, String>)>,
                             chunk: &mut Vec<RawRecord>| {
-                    let next = given_back.try_recv().unwrap_or_default();
+                    let next = given_back
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(BLOCK + BLOCK / 4));
                     let shared = Arc::new(std::mem::replace(block, next));
                     for (line, text) in lines.drain(..) {
                         chunk.push(match text {
@@ -415,7 +420,8 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
                     };
                     i += 1;
                     lines.push((i as u64, text));
-                    if lines.len() >= CHUNK && !send(&mut block, &mut lines, &mut chunk) {
+                    let full = lines.len() >= CHUNK || block.len() >= BLOCK;
+                    if full && !send(&mut block, &mut lines, &mut chunk) {
                         return;
                     }
                 }

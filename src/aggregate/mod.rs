@@ -114,6 +114,13 @@ fn level_slots(model: &Model) -> usize {
     model.levels.last().map_or(0, |r| usize::from(r.level)) + 1
 }
 
+/// A record's level, score and dimension scores, each with its histogram bin.
+struct Binned {
+    level: usize,
+    score: (usize, f64),
+    dims: Vec<Option<(usize, f64)>>,
+}
+
 /// Per-group accumulator.
 #[derive(Debug, Clone)]
 pub(crate) struct GroupAcc {
@@ -137,14 +144,26 @@ impl GroupAcc {
         }
     }
 
-    fn add(&mut self, r: &Record, at: &Positions) {
+    /// A record's figures with their bins, worked out once for all the groups it falls in.
+    fn binned(&self, r: &Record, at: &Positions) -> Binned {
+        let score = r.scores.level_score;
+        Binned {
+            level: usize::from(r.scores.level),
+            score: (self.score.bin(score), score),
+            dims: (self.dims.iter().zip(r.scores.at(&at.dimensions)))
+                .map(|(h, d)| d.map(|d| (h.bin(d), d)))
+                .collect(),
+        }
+    }
+
+    fn add(&mut self, b: &Binned) {
         self.n += 1;
         // A level is one of the model's (a scored result's is checked when read).
-        self.levels[usize::from(r.scores.level)] += 1;
-        self.score.add(r.scores.level_score);
-        for (h, d) in self.dims.iter_mut().zip(r.scores.at(&at.dimensions)) {
-            if let Some(d) = d {
-                h.add(d);
+        self.levels[b.level] += 1;
+        self.score.add_in(b.score.0, b.score.1);
+        for (h, d) in self.dims.iter_mut().zip(&b.dims) {
+            if let Some((bin, d)) = *d {
+                h.add_in(bin, d);
             }
         }
     }
@@ -255,7 +274,8 @@ impl Acc {
     }
 
     fn add(&mut self, ctx: &Ctx, r: &Record) {
-        self.overall.add(r, &ctx.at);
+        let b = self.overall.binned(r, &ctx.at);
+        self.overall.add(&b);
         for (h, v) in self
             .indicators
             .iter_mut()
@@ -283,10 +303,10 @@ impl Acc {
                 probe.1.clear();
                 probe.1.push_str(key);
                 match self.groups.get_mut(&probe) {
-                    Some(g) => g.add(r, &ctx.at),
+                    Some(g) => g.add(&b),
                     None => {
                         let mut g = GroupAcc::new(ctx.model);
-                        g.add(r, &ctx.at);
+                        g.add(&b);
                         self.groups.insert(probe.clone(), g);
                     }
                 }
@@ -297,10 +317,10 @@ impl Acc {
         if let (Some(industry), Some(size)) = (industry, r.size.map(size_key)) {
             let peer = (industry.to_string(), size.to_string());
             match self.peers.get_mut(&peer) {
-                Some(g) => g.add(r, &ctx.at),
+                Some(g) => g.add(&b),
                 None => {
                     let mut g = GroupAcc::new(ctx.model);
-                    g.add(r, &ctx.at);
+                    g.add(&b);
                     self.peers.insert(peer, g);
                 }
             }

@@ -9,7 +9,7 @@ use super::policies::{Policies, Policy};
 use crate::model::SizeClass;
 use crate::model::{ItemSpec, Model};
 use crate::score::{Scores, shortfall};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Scenario index, current grade, needed grade, industry group, size class.
 type ChainKey = (usize, u8, u8, String, Option<SizeClass>);
@@ -47,12 +47,12 @@ impl<'a> DemandTable<'a> {
             model,
             catalog,
             scenario_items,
-            chains: HashMap::new(),
+            chains: HashMap::default(),
             files,
-            policies: HashMap::new(),
-            regions: HashMap::new(),
+            policies: HashMap::default(),
+            regions: HashMap::default(),
             region_keys: Vec::new(),
-            situations: HashMap::new(),
+            situations: HashMap::default(),
         }
     }
 
