@@ -14,10 +14,6 @@ use rustc_hash::FxHashMap as HashMap;
 /// Scenario index, current grade, needed grade, industry group, size class.
 type ChainKey = (usize, u8, u8, String, Option<SizeClass>);
 
-/// What a firm's demand depends on: the industry group, size class, the policies files of its
-/// region, and the (scenario, grade) steps it must take to the needed grade.
-type Situation = (String, Option<SizeClass>, usize, u8, Vec<(usize, u8)>);
-
 /// Precomputed choices: scenario × current grade × needed grade × group × size → catalog entries.
 pub struct DemandTable<'a> {
     model: &'a Model,
@@ -30,8 +26,8 @@ pub struct DemandTable<'a> {
     /// Region code → the policies files that apply there (an index of `region_keys`).
     regions: HashMap<String, usize>,
     region_keys: Vec<Vec<usize>>,
-    /// Firms in one situation need the same: worked out once.
-    situations: HashMap<Situation, Vec<(usize, CostSplit)>>,
+    /// (entry, size class, policies files) → its cost split.
+    splits: HashMap<(usize, Option<SizeClass>, usize), CostSplit>,
 }
 
 impl<'a> DemandTable<'a> {
@@ -52,7 +48,7 @@ impl<'a> DemandTable<'a> {
             policies: HashMap::default(),
             regions: HashMap::default(),
             region_keys: Vec::new(),
-            situations: HashMap::default(),
+            splits: HashMap::default(),
         }
     }
 
@@ -213,53 +209,45 @@ impl<'a> DemandTable<'a> {
             .collect();
         picked.extend(extra);
         let region_key = self.region_key(region);
-        let situation = (group.to_string(), size, region_key, g, picked);
-        if let Some(known) = self.situations.get(&situation) {
-            return known.clone();
-        }
-        let found = self.work_out(&situation, region);
-        self.situations.insert(situation, found.clone());
-        found
-    }
-
-    /// The demand of a firm in `situation` (its region given for the policies' own checks).
-    fn work_out(&mut self, situation: &Situation, region: Option<&str>) -> Vec<(usize, CostSplit)> {
-        let (group, size, region_key, g, picked) = situation;
-        let (size, g) = (*size, *g);
         let mut entries: Vec<usize> = Vec::new();
-        for &(s, from) in picked {
-            for &e in self.chain(s, from, g, group, size).to_vec().iter() {
+        for (s, from) in picked {
+            for &e in self.chain(s, from, g, group, size) {
                 if !entries.contains(&e) {
                     entries.push(e);
                 }
             }
         }
-        let mids: Vec<(usize, (f64, f64), String)> = entries
-            .iter()
-            .map(|&e| {
-                (
-                    e,
-                    self.mid_cost(e, size),
-                    self.catalog.entries[e].subsidy_category.clone(),
-                )
-            })
-            .collect();
-        let policies = self.policies_for(*region_key, region);
-        mids.into_iter()
-            .map(|(e, (list, subsidised), cat)| {
-                let list = list.round();
-                let (platform_discount, subsidy) = policies.split(&cat, list, subsidised.round());
-                (
-                    e,
-                    CostSplit {
-                        list,
-                        platform_discount,
-                        subsidy,
-                        enterprise: list - platform_discount - subsidy,
-                        ..CostSplit::default()
-                    },
-                )
-            })
+        entries
+            .into_iter()
+            .map(|e| (e, self.split(e, size, region_key, region)))
             .collect()
+    }
+
+    /// What entry `e` costs a firm of `size` under the policies of `region_key` (worked out once:
+    /// a firm's demand is a handful of these).
+    fn split(
+        &mut self,
+        e: usize,
+        size: Option<SizeClass>,
+        region_key: usize,
+        region: Option<&str>,
+    ) -> CostSplit {
+        if let Some(known) = self.splits.get(&(e, size, region_key)) {
+            return *known;
+        }
+        let (list, subsidised) = self.mid_cost(e, size);
+        let category = self.catalog.entries[e].subsidy_category.clone();
+        let policies = self.policies_for(region_key, region);
+        let list = list.round();
+        let (platform_discount, subsidy) = policies.split(&category, list, subsidised.round());
+        let found = CostSplit {
+            list,
+            platform_discount,
+            subsidy,
+            enterprise: list - platform_discount - subsidy,
+            ..CostSplit::default()
+        };
+        self.splits.insert((e, size, region_key), found);
+        found
     }
 }
