@@ -1,6 +1,7 @@
 //! Reading many answer sheets: JSON Lines streamed in chunks, folders of YAML/JSON files, single files.
 //! Each record is checked like `smedx validate` would; a bad record is an error with file and line.
 
+use super::lines::LineReader;
 use crate::answers::{self, AnswerSheet};
 use crate::model::SizeClass;
 use crate::model::{Children, Model};
@@ -10,6 +11,7 @@ use crate::text::Text;
 use crate::yaml_value::{Node, Value};
 use serde::Serialize;
 use std::io::BufRead;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -17,48 +19,66 @@ use std::sync::Arc;
 /// keep memory flat.
 const CHUNK: usize = 8192;
 
+/// Bytes of JSON Lines read into one block (a chunk ends at the first line past it).
+const BLOCK: usize = 6 << 20;
+
 /// The longest JSON Lines record read (an answer sheet is a few KiB); longer lines are refused.
 fn max_line() -> usize {
     usize::try_from(crate::source_file::Limits::get().record_bytes).unwrap_or(usize::MAX)
 }
 
-/// The next line without its newline: `None` at the end, `Err(length)` for a line over
-/// [`max_line`] (skipped to its end without holding it in memory).
-fn read_line_limited(reader: &mut impl BufRead) -> std::io::Result<Option<Result<Vec<u8>, usize>>> {
+/// Append the next line, without its newline, to `block`: `None` at the end, its range in
+/// `block`, or `Err(length)` for a line over [`max_line`] (skipped to its end without holding it in
+/// memory; nothing appended).
+fn read_line_limited(
+    reader: &mut impl BufRead,
+    block: &mut Vec<u8>,
+) -> std::io::Result<Option<Result<Range<usize>, usize>>> {
     let max_line = max_line();
-    let mut line = Vec::new();
+    let start = block.len();
     let mut total = 0usize;
+    let done = |block: &mut Vec<u8>, total: usize| {
+        if total > max_line {
+            block.truncate(start);
+            Err(total)
+        } else {
+            Ok(start..block.len())
+        }
+    };
     loop {
         let buf = reader.fill_buf()?;
         if buf.is_empty() {
             if total == 0 {
                 return Ok(None);
             }
-            return Ok(Some(if total > max_line {
-                Err(total)
-            } else {
-                Ok(line)
-            }));
+            return Ok(Some(done(block, total)));
         }
-        let (take, done) = match buf.iter().position(|b| *b == b'\n') {
+        let (take, end) = match buf.iter().position(|b| *b == b'\n') {
             Some(p) => (p, true),
             None => (buf.len(), false),
         };
         if total + take <= max_line {
-            line.extend_from_slice(&buf[..take]);
+            block.extend_from_slice(&buf[..take]);
         } else {
-            line.clear();
+            block.truncate(start);
         }
         total += take;
-        reader.consume(take + usize::from(done));
-        if done {
-            return Ok(Some(if total > max_line {
-                Err(total)
-            } else {
-                Ok(line)
-            }));
+        reader.consume(take + usize::from(end));
+        if end {
+            return Ok(Some(done(block, total)));
         }
     }
+}
+
+/// Is this line blank (nothing but white space)? Most lines start with `{`: decided at once.
+fn is_blank(line: &[u8]) -> bool {
+    if line
+        .iter()
+        .any(|b| b.is_ascii() && !b.is_ascii_whitespace())
+    {
+        return false;
+    }
+    std::str::from_utf8(line).is_ok_and(|s| s.trim().is_empty())
 }
 
 /// An input named on the command line.
@@ -69,9 +89,31 @@ pub struct Source(pub PathBuf);
 pub struct RawRecord {
     pub file: Arc<str>,
     pub line: u64,
-    pub text: String,
+    /// The record's bytes are `block[span]`: the lines of a JSON Lines file are read a block at a
+    /// time and share it.
+    pub block: Arc<Vec<u8>>,
+    pub span: Range<usize>,
     /// A row of a CSV batch or a workbook, already read and checked by `collect`.
     pub checked: Option<Result<AnswerSheet, (String, String)>>,
+}
+
+impl RawRecord {
+    /// A record with a text of its own.
+    pub fn own(file: Arc<str>, line: u64, text: String) -> RawRecord {
+        let span = 0..text.len();
+        RawRecord {
+            file,
+            line,
+            block: Arc::new(text.into_bytes()),
+            span,
+            checked: None,
+        }
+    }
+
+    /// The record's text; `None` when it is not UTF-8.
+    pub fn text(&self) -> Option<&str> {
+        std::str::from_utf8(self.block.get(self.span.clone())?).ok()
+    }
 }
 
 /// A record that could not be used.
@@ -100,17 +142,23 @@ pub struct Record {
     pub assessed_on: u32,
     pub region: Option<String>,
     pub industry: Option<String>,
+    /// The model's industry group of the firm (level rules and applicability differ by group).
+    pub industry_group: String,
     pub size: Option<SizeClass>,
-    /// 营业收入, 万元 (for the 规上 classification).
+    pub employees: Option<f64>,
+    /// 营业收入, 万元.
     pub revenue: Option<f64>,
+    pub assets: Option<f64>,
     pub tags: Vec<String>,
     pub synthetic: bool,
     pub scores: Scores,
     /// Scenario indices (model order) among the constrained ones short of the next level.
     pub constrained_short: Vec<usize>,
+    /// Scored from its answers (not read from a scored result): its demand can be worked out.
+    pub answered: bool,
     /// Catalog entries the firm needs, with their cost split.
     pub demand: Vec<(usize, crate::roadmap::CostSplit)>,
-    /// The checked sheet, kept until demand is computed.
+    /// The checked sheet, when the record was read the exact way (the fast way keeps none).
     pub sheet: Option<AnswerSheet>,
 }
 
@@ -288,12 +336,8 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
         let name: Arc<str> = Arc::from(path.display().to_string());
         if path.is_dir() {
             // A folder that could not be walked (input_files lists its files otherwise).
-            chunk.push(RawRecord {
-                file: name.clone(),
-                line: 0,
-                text: format!("\u{0}{}", io_error(&name, "it is a folder").message),
-                checked: None,
-            });
+            let message = io_error(&name, "it is a folder").message;
+            chunk.push(RawRecord::own(name.clone(), 0, format!("\u{0}{message}")));
             continue;
         }
         if crate::collect::FileKind::of(path).is_some() {
@@ -309,74 +353,89 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
             let file = match crate::source_file::open_regular(path) {
                 Ok(file) => file,
                 Err(d) => {
-                    chunk.push(RawRecord {
-                        file: name.clone(),
-                        line: 0,
-                        text: format!("\u{0}{}", d.message()),
-                        checked: None,
-                    });
+                    let text = format!("\u{0}{}", d.message());
+                    chunk.push(RawRecord::own(name.clone(), 0, text));
                     continue;
                 }
             };
-            // A reader thread splits lines while the workers score the previous chunk.
+            // A reader thread splits lines while the workers score the previous chunk. The lines
+            // of a chunk share one block, which comes back to the reader once they are scored.
             flush(&mut chunk, f);
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRecord>>(2);
+            type Part = (Arc<Vec<u8>>, Vec<RawRecord>);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Part>(2);
+            let (give_back, given_back) = std::sync::mpsc::channel::<Vec<u8>>();
             let file_name = name.clone();
             let reader = std::thread::spawn(move || {
                 let mut reader = std::io::BufReader::with_capacity(1 << 20, file);
                 let mut chunk = Vec::with_capacity(CHUNK);
+                let mut block = Vec::with_capacity(BLOCK + BLOCK / 4);
                 let mut i = 0usize;
+                // Records of the chunk being read: (line, range in the block, or a text of its own).
+                let mut lines: Vec<(u64, Result<Range<usize>, String>)> = Vec::with_capacity(CHUNK);
+                let send = |block: &mut Vec<u8>,
+                            lines: &mut Vec<(u64, Result<Range<usize>, String>)>,
+                            chunk: &mut Vec<RawRecord>| {
+                    let next = given_back
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(BLOCK + BLOCK / 4));
+                    let shared = Arc::new(std::mem::replace(block, next));
+                    for (line, text) in lines.drain(..) {
+                        chunk.push(match text {
+                            Ok(span) => RawRecord {
+                                file: file_name.clone(),
+                                line,
+                                block: shared.clone(),
+                                span,
+                                checked: None,
+                            },
+                            Err(text) => RawRecord::own(file_name.clone(), line, text),
+                        });
+                    }
+                    let part = std::mem::replace(chunk, Vec::with_capacity(CHUNK));
+                    tx.send((shared, part)).is_ok()
+                };
                 loop {
-                    let line = read_line_limited(&mut reader);
-                    let text = match line {
+                    let text = match read_line_limited(&mut reader, &mut block) {
                         Ok(None) => break,
-                        Ok(Some(Ok(mut bytes))) => {
+                        Ok(Some(Ok(mut span))) => {
                             // A byte order mark is no part of the first record.
-                            if i == 0 && bytes.starts_with(b"\xEF\xBB\xBF") {
-                                bytes.drain(..3);
+                            if i == 0 && block[span.clone()].starts_with(b"\xEF\xBB\xBF") {
+                                span.start += 3;
                             }
-                            String::from_utf8(bytes).unwrap_or_else(|_| {
-                                "\u{1}this line is not UTF-8 text (save the file as UTF-8)".into()
-                            })
+                            if is_blank(&block[span.clone()]) {
+                                block.truncate(span.start);
+                                i += 1;
+                                continue;
+                            }
+                            Ok(span)
                         }
-                        Ok(Some(Err(len))) => format!(
+                        Ok(Some(Err(len))) => Err(format!(
                             "\u{0}this line is {len} bytes long; one answer sheet is far shorter (limit {} bytes)",
                             max_line()
-                        ),
+                        )),
                         Err(e) => {
-                            let _ = tx.send(vec![RawRecord {
-                                file: file_name.clone(),
-                                line: i as u64 + 1,
-                                text: format!("\u{0}read error: {e}"),
-                                checked: None,
-                            }]);
+                            lines.insert(0, (i as u64 + 1, Err(format!("\u{0}read error: {e}"))));
                             break;
                         }
                     };
                     i += 1;
-                    if text.trim().is_empty() {
-                        continue;
-                    }
-                    chunk.push(RawRecord {
-                        file: file_name.clone(),
-                        line: i as u64,
-                        text,
-                        checked: None,
-                    });
-                    if chunk.len() >= CHUNK
-                        && tx
-                            .send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
-                            .is_err()
-                    {
+                    lines.push((i as u64, text));
+                    let full = lines.len() >= CHUNK || block.len() >= BLOCK;
+                    if full && !send(&mut block, &mut lines, &mut chunk) {
                         return;
                     }
                 }
-                if !chunk.is_empty() {
-                    let _ = tx.send(chunk);
+                if !lines.is_empty() {
+                    send(&mut block, &mut lines, &mut chunk);
                 }
             });
-            for part in rx {
+            for (block, part) in rx {
                 f(part);
+                // Every record of the part is done with: the block is read into again.
+                if let Ok(mut bytes) = Arc::try_unwrap(block) {
+                    bytes.clear();
+                    let _ = give_back.send(bytes);
+                }
             }
             let _ = reader.join();
         } else {
@@ -384,12 +443,7 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
                 Ok(s) => s.text,
                 Err(d) => format!("\u{0}{}", d.message()),
             };
-            chunk.push(RawRecord {
-                file: name.clone(),
-                line: 0,
-                text,
-                checked: None,
-            });
+            chunk.push(RawRecord::own(name.clone(), 0, text));
             if chunk.len() >= 256 {
                 flush(&mut chunk, f);
             }
@@ -416,10 +470,8 @@ fn collected_records(model: &Model, path: &Path, name: &Arc<str>) -> Vec<RawReco
         })
     };
     let record = |line: u64, checked: Result<AnswerSheet, (String, String)>| RawRecord {
-        file: name.clone(),
-        line,
-        text: String::new(),
         checked: Some(checked),
+        ..RawRecord::own(name.clone(), line, String::new())
     };
     match collect::read(path) {
         Err(d) => vec![record(0, Err((d.code.to_string(), d.message())))],
@@ -476,7 +528,23 @@ pub fn count_lines(files: &[PathBuf]) -> usize {
     n
 }
 
-/// Parse, check and score one record.
+/// Parse, check and score one record: the fast way for a plain JSON Lines answer sheet
+/// ([`LineReader`]), else the exact way ([`parse`]); the same record, or the same error, either way.
+pub fn parse_with(
+    reader: &mut LineReader,
+    model: &Model,
+    raw: RawRecord,
+) -> Result<Record, RecordError> {
+    if raw.line > 0
+        && raw.checked.is_none()
+        && let Some(r) = raw.text().and_then(|text| reader.read(text))
+    {
+        return Ok(r);
+    }
+    parse(model, raw)
+}
+
+/// Parse, check and score one record, the exact way.
 pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
     let err = |code: &str, message: String| RecordError {
         file: raw.file.to_string(),
@@ -494,15 +562,16 @@ pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
         let scores = evaluate(model, &sheet);
         return Ok(record_of(model, sheet, scores));
     }
-    if let Some(msg) = raw.text.strip_prefix('\u{0}') {
+    let Some(text) = raw.text() else {
+        let msg = "this line is not UTF-8 text (save the file as UTF-8)";
+        return Err(err("wrong-encoding", msg.to_string()));
+    };
+    if let Some(msg) = text.strip_prefix('\u{0}') {
         return Err(err("file-unreadable", msg.to_string()));
     }
-    if let Some(msg) = raw.text.strip_prefix('\u{1}') {
-        return Err(err("wrong-encoding", msg.to_string()));
-    }
-    let source = SourceFile::from_text(&raw.file, &raw.text);
+    let source = SourceFile::from_text(&raw.file, text);
     let node: Node = if raw.line > 0 {
-        serde_json::from_str::<crate::yaml_value::PlainNode>(&raw.text)
+        serde_json::from_str::<crate::yaml_value::PlainNode>(text)
             .map(|p| p.0)
             .map_err(|e| {
                 let d = crate::diag::Diagnostic::error("json-syntax").arg("reason", e.to_string());
@@ -558,19 +627,23 @@ fn record_of(model: &Model, sheet: AnswerSheet, scores: Scores) -> Record {
         assessed_on: p.assessed_on.as_deref().map_or(0, date_key),
         region: p.region.clone(),
         industry: p.industry.clone(),
+        industry_group: p.industry_group.clone(),
         size: p.size_class,
+        employees: p.employees,
         revenue: p.revenue,
+        assets: p.assets,
         tags: p.tags.clone(),
         synthetic: p.synthetic,
         scores,
         constrained_short,
+        answered: true,
         demand: Vec::new(),
         sheet: Some(sheet),
     }
 }
 
 /// Constrained scenarios below the grade the next level counts, when constrained ones are short.
-fn constrained_short(model: &Model, group: &str, q: &Scores) -> Vec<usize> {
+pub(super) fn constrained_short(model: &Model, group: &str, q: &Scores) -> Vec<usize> {
     let Some(rule) = model.level_rule(q.level.saturating_add(1)) else {
         return Vec::new();
     };
@@ -695,10 +768,11 @@ fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, R
         assessed_on: text("assessed_on").as_deref().map_or(0, date_key),
         region: text("region"),
         industry: text("industry"),
+        industry_group: group,
         size: text("size_class").and_then(|s| SizeClass::parse(&s)),
-        revenue: profile
-            .and_then(|p| p.get("revenue"))
-            .and_then(|v| v.value.as_number()),
+        employees: num(profile.and_then(|p| p.get("employees"))),
+        revenue: num(profile.and_then(|p| p.get("revenue"))),
+        assets: num(profile.and_then(|p| p.get("assets"))),
         tags: match profile.and_then(|p| p.get("tags")).map(|t| &t.value) {
             Some(Value::List(ts)) => ts.iter().filter_map(|t| t.value.as_text()).collect(),
             _ => Vec::new(),
@@ -708,6 +782,7 @@ fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, R
             .is_some_and(|v| v.value == Value::Bool(true)),
         scores,
         constrained_short,
+        answered: false,
         demand: Vec::new(),
         sheet: None,
     })

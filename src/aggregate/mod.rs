@@ -5,6 +5,7 @@ pub mod benchmark;
 mod input;
 pub mod pilot;
 pub mod roster;
+mod lines;
 pub mod simulate;
 pub mod stats;
 
@@ -17,6 +18,7 @@ use crate::roadmap::{Catalog, Policy};
 use crate::score::ModelRef;
 use crate::score::engine::Positions;
 use crate::text::Text;
+use lines::LineReader;
 use rayon::prelude::*;
 use serde::Serialize;
 use stats::{Distribution, Hist};
@@ -85,48 +87,57 @@ impl Breakdown {
         }
     }
 
-    /// The group keys a record falls into for this breakdown.
-    fn keys(self, r: &Record) -> Vec<String> {
+    /// The group keys a record falls into for this breakdown, each once, borrowed from the record.
+    fn each_key<'r>(self, r: &'r Record, mut f: impl FnMut(&'r str)) {
         let region = r
             .region
             .as_deref()
             .filter(|x| x.len() == 6 && x.bytes().all(|b| b.is_ascii_digit()));
         match self {
-            Breakdown::Province => region.map(|x| x[..2].to_string()).into_iter().collect(),
-            Breakdown::City => region.map(|x| x[..4].to_string()).into_iter().collect(),
-            Breakdown::County => region.map(str::to_string).into_iter().collect(),
+            Breakdown::Province => region.into_iter().for_each(|x| f(&x[..2])),
+            Breakdown::City => region.into_iter().for_each(|x| f(&x[..4])),
+            Breakdown::County => region.into_iter().for_each(f),
             Breakdown::Industry => match r
                 .industry
                 .as_deref()
                 .filter(|c| !c.is_empty() && c.is_ascii())
             {
-                Some(code) if code.starts_with('C') && code.len() >= 3 => {
-                    vec![code[..3].to_string()]
-                }
-                Some(code) => vec![code[..1].to_string()],
-                None => Vec::new(),
+                Some(code) if code.starts_with('C') && code.len() >= 3 => f(&code[..3]),
+                Some(code) => f(&code[..1]),
+                None => {}
             },
-            Breakdown::Size => r
-                .size
-                .map(|s| format!("{s:?}").to_lowercase())
-                .into_iter()
-                .collect(),
+            Breakdown::Size => r.size.into_iter().for_each(|s| f(size_key(s))),
             Breakdown::Tag => {
-                let mut tags: Vec<String> = Vec::new();
-                for t in &r.tags {
-                    if !tags.contains(t) {
-                        tags.push(t.clone());
+                for (i, t) in r.tags.iter().enumerate() {
+                    if !r.tags[..i].contains(t) {
+                        f(t);
                     }
                 }
-                tags
             }
         }
+    }
+}
+
+/// A size class as a group key (its name in the JSON output).
+fn size_key(s: SizeClass) -> &'static str {
+    match s {
+        SizeClass::Medium => "medium",
+        SizeClass::Small => "small",
+        SizeClass::Micro => "micro",
+        SizeClass::Large => "large",
     }
 }
 
 /// Firms are counted by level 0 (未达一级) up to the model's top level.
 fn level_slots(model: &Model) -> usize {
     model.levels.last().map_or(0, |r| usize::from(r.level)) + 1
+}
+
+/// A record's level, score and dimension scores, each with its histogram bin.
+struct Binned {
+    level: usize,
+    score: (usize, f64),
+    dims: Vec<Option<(usize, f64)>>,
 }
 
 /// Per-group accumulator.
@@ -152,14 +163,26 @@ impl GroupAcc {
         }
     }
 
-    fn add(&mut self, r: &Record, at: &Positions) {
+    /// A record's figures with their bins, worked out once for all the groups it falls in.
+    fn binned(&self, r: &Record, at: &Positions) -> Binned {
+        let score = r.scores.level_score;
+        Binned {
+            level: usize::from(r.scores.level),
+            score: (self.score.bin(score), score),
+            dims: (self.dims.iter().zip(r.scores.at(&at.dimensions)))
+                .map(|(h, d)| d.map(|d| (h.bin(d), d)))
+                .collect(),
+        }
+    }
+
+    fn add(&mut self, b: &Binned) {
         self.n += 1;
         // A level is one of the model's (a scored result's is checked when read).
-        self.levels[usize::from(r.scores.level)] += 1;
-        self.score.add(r.scores.level_score);
-        for (h, d) in self.dims.iter_mut().zip(r.scores.at(&at.dimensions)) {
-            if let Some(d) = d {
-                h.add(d);
+        self.levels[b.level] += 1;
+        self.score.add_in(b.score.0, b.score.1);
+        for (h, d) in self.dims.iter_mut().zip(&b.dims) {
+            if let Some((bin, d)) = *d {
+                h.add_in(bin, d);
             }
         }
     }
@@ -286,7 +309,8 @@ impl Acc {
     }
 
     fn add(&mut self, ctx: &Ctx, r: &Record) {
-        self.overall.add(r, &ctx.at);
+        let b = self.overall.binned(r, &ctx.at);
+        self.overall.add(&b);
         for (h, v) in self
             .indicators
             .iter_mut()
@@ -306,22 +330,35 @@ impl Acc {
                 *c += 1;
             }
         }
+        // Keys are looked up through one reused probe: a new key is copied once, when first seen.
+        let mut probe = (Breakdown::Province, String::new());
         for by in &ctx.options.by {
-            for key in by.keys(r) {
-                self.groups
-                    .entry((*by, key))
-                    .or_insert_with(|| GroupAcc::new(ctx.model))
-                    .add(r, &ctx.at);
-            }
+            by.each_key(r, |key| {
+                probe.0 = *by;
+                probe.1.clear();
+                probe.1.push_str(key);
+                match self.groups.get_mut(&probe) {
+                    Some(g) => g.add(&b),
+                    None => {
+                        let mut g = GroupAcc::new(ctx.model);
+                        g.add(&b);
+                        self.groups.insert(probe.clone(), g);
+                    }
+                }
+            });
         }
-        if let (Some(industry), Some(size)) = (
-            Breakdown::Industry.keys(r).pop(),
-            Breakdown::Size.keys(r).pop(),
-        ) {
-            self.peers
-                .entry((industry, size))
-                .or_insert_with(|| GroupAcc::new(ctx.model))
-                .add(r, &ctx.at);
+        let mut industry = None;
+        Breakdown::Industry.each_key(r, |k| industry = Some(k));
+        if let (Some(industry), Some(size)) = (industry, r.size.map(size_key)) {
+            let peer = (industry.to_string(), size.to_string());
+            match self.peers.get_mut(&peer) {
+                Some(g) => g.add(&b),
+                None => {
+                    let mut g = GroupAcc::new(ctx.model);
+                    g.add(&b);
+                    self.peers.insert(peer, g);
+                }
+            }
         }
         self.add_roster(ctx, r);
         ctx.head.add(&mut self.headline, r);
@@ -550,6 +587,14 @@ struct Pass {
     left_out: Vec<DuplicateRecord>,
 }
 
+/// What a worker keeps for the whole pass: answers it has checked, demand it has worked out, and
+/// its part of the figures (merged once, at the end).
+struct Worker<'a> {
+    reader: LineReader<'a>,
+    demand: Option<DemandTable<'a>>,
+    acc: Acc,
+}
+
 /// Read, score and sum the current round; with `left_out`, those records (by position) are skipped.
 fn pass(
     ctx: &Ctx,
@@ -569,6 +614,12 @@ fn pass(
         firms: Vec::new(),
         left_out: Vec::new(),
     };
+    // Each worker's state lives for the whole pass: what it has learnt is learnt once.
+    let workers = lines::Pool::new(|| Worker {
+        reader: LineReader::new(model),
+        demand: catalog.map(|c| DemandTable::new(model, c, policies)),
+        acc: Acc::new(ctx, catalog_len),
+    });
     let mut next = 0u32;
     input::for_each_chunk(model, files, &mut |chunk| {
         let base = next;
@@ -596,16 +647,14 @@ fn pass(
         let part = numbered
             .into_par_iter()
             .fold(
-                || {
-                    (
-                        Acc::new(ctx, catalog_len),
-                        catalog.map(|c| DemandTable::new(model, c, policies)),
-                        Vec::new(),
-                        Vec::new(),
-                    )
-                },
-                |(mut acc, mut table, mut errors, mut firms), (seq, raw)| {
-                    match input::parse(model, raw) {
+                || (0u64, workers.take(), Vec::new(), Vec::new()),
+                |(mut n, mut worker, mut errors, mut firms), (seq, raw)| {
+                    let Worker {
+                        reader,
+                        demand,
+                        acc,
+                    } = &mut *worker;
+                    match input::parse_with(reader, model, raw) {
                         // Outside the --region or --industry filter: not in this summary.
                         Ok(r) if !ctx.options.selects(&r) => {}
                         Ok(mut r) => {
@@ -618,28 +667,30 @@ fn pass(
                                     seq,
                                 });
                             }
-                            if let (Some(t), Some(sheet)) = (table.as_mut(), r.sheet.take()) {
-                                r.demand = t.demand(&sheet, &r.scores);
+                            if let Some(t) = demand.as_mut().filter(|_| r.answered) {
+                                let (group, region) = (&r.industry_group, r.region.as_deref());
+                                r.demand = t.demand(group, r.size, region, &r.scores);
                             }
                             acc.add(ctx, &r);
+                            n += 1;
                         }
                         Err(e) => errors.push(e),
                     }
-                    (acc, table, errors, firms)
+                    (n, worker, errors, firms)
                 },
             )
-            .map(|(acc, _, errors, firms)| (acc, errors, firms))
+            .map(|(n, _, errors, firms)| (n, errors, firms))
             .reduce(
-                || (Acc::new(ctx, catalog_len), Vec::new(), Vec::new()),
+                || (0, Vec::new(), Vec::new()),
                 |(a, mut ea, mut fa), (b, eb, fb)| {
                     ea.extend(eb);
                     fa.extend(fb);
-                    (a.merge(b), ea, fa)
+                    (a + b, ea, fa)
                 },
             );
-        let (acc, mut errors, mut firms) = part;
+        let (n, mut errors, mut firms) = part;
         errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-        out.records += acc.overall.n;
+        out.records += n;
         out.skipped += errors.len() as u64;
         for e in errors {
             on_error(e);
@@ -648,9 +699,11 @@ fn pass(
             firms.shrink_to_fit();
             out.firms.push(firms);
         }
-        out.total = std::mem::replace(&mut out.total, Acc::new(ctx, 0)).merge(acc);
         on_progress(out.records + out.skipped);
     });
+    for w in workers.into_inner() {
+        out.total = std::mem::replace(&mut out.total, Acc::new(ctx, 0)).merge(w.acc);
+    }
     out
 }
 
@@ -1025,15 +1078,16 @@ pub fn aggregate(
     let prev_map: Option<HashMap<CodeKey, Previous>> = (!previous.is_empty()).then(|| {
         let mut map: HashMap<CodeKey, Previous> =
             HashMap::with_capacity(input::count_lines(&previous_files));
+        let readers = lines::Pool::new(|| LineReader::new(model));
         input::for_each_chunk(model, &previous_files, &mut |chunk| {
             // Keep only what matching needs, as soon as a record is scored.
             let (parsed, cells): (Vec<PreviousRecord>, Vec<pilot::HeadCell>) = chunk
                 .into_par_iter()
                 .fold(
-                    || (Vec::new(), head.cells()),
-                    |(mut out, mut cells), raw| {
+                    || (Vec::new(), head.cells(), readers.take()),
+                    |(mut out, mut cells, mut reader), raw| {
                         // Keep only what matching needs, as soon as a record is scored.
-                        out.push(input::parse(model, raw).map(|r| {
+                        out.push(input::parse_with(&mut reader, model, raw).map(|r| {
                             if !options.selects(&r) {
                                 return None;
                             }
@@ -1053,9 +1107,10 @@ pub fn aggregate(
                                 },
                             ))
                         }));
-                        (out, cells)
+                        (out, cells, reader)
                     },
                 )
+                .map(|(out, cells, _)| (out, cells))
                 .reduce(
                     || (Vec::new(), head.cells()),
                     |(mut a, mut ca), (b, cb)| {
@@ -1300,7 +1355,12 @@ pub fn aggregate(
                 .collect(),
             went_down: total.went_down_count,
             duplicate_codes: total.duplicates + superseded.len() as u64,
-            went_down_firms: options.named.then(|| total.went_down.clone()),
+            went_down_firms: options.named.then(|| {
+                // Workers sum their parts of the input apart: listed by credit code.
+                let mut firms = total.went_down.clone();
+                firms.sort_by(|a, b| (&a.credit_code, &a.name).cmp(&(&b.credit_code, &b.name)));
+                firms
+            }),
         }
     });
     // With fewer firms in all than the minimum group, no figure may describe them.

@@ -32,9 +32,20 @@ impl Hist {
     }
 
     pub fn add(&mut self, x: f64) {
+        self.add_in(self.bin(x), x);
+    }
+
+    /// The bin of `x`: histograms of one scale share it, so it is worked out once for all.
+    pub fn bin(&self, x: f64) -> usize {
         let last = self.bins.len() - 1;
-        let i = ((x / self.step).round().max(0.0) as usize).min(last);
-        self.bins[i] += 1;
+        ((x / self.step).round().max(0.0) as usize).min(last)
+    }
+
+    /// Add `x`, whose [`Hist::bin`] in a histogram of this scale is `bin`.
+    pub fn add_in(&mut self, bin: usize, x: f64) {
+        if let Some(b) = self.bins.get_mut(bin) {
+            *b += 1;
+        }
         self.sum += x;
         self.n += 1;
     }

@@ -115,6 +115,22 @@ impl SheetChecker<'_> {
     }
 }
 
+/// One answer written plainly (a value, not the long form), checked as [`check_sheet`] checks it:
+/// its value when no error is found. Aggregation checks each way an item is answered once.
+pub(crate) fn check_plain(item: &Item, node: &Node) -> Option<AnswerValue> {
+    let mut c = SheetChecker {
+        file: "",
+        diags: Vec::new(),
+    };
+    let mut diags = Vec::new();
+    let written = super::raw::written(node, &mut diags);
+    if diags.iter().any(Diagnostic::is_error) {
+        return None;
+    }
+    let value = c.value(item, &written);
+    value.filter(|_| !c.diags.iter().any(Diagnostic::is_error))
+}
+
 /// Check a parsed sheet against a model. Errors leave `sheet` empty; warnings do not.
 pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked {
     match RawSheet::read(sheet) {

@@ -9,6 +9,7 @@ pub mod reference;
 
 pub mod check;
 pub use check::{Checked, check_raw, check_sheet, load_sheet};
+pub(crate) use profile::valid_date;
 pub use profile::{Profile, normalise_industry};
 pub use profile_fields::{FieldKind, ProfileField, profile_field, profile_fields};
 

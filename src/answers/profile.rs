@@ -427,7 +427,7 @@ pub fn normalise_industry(code: &str) -> Result<String, Text> {
     Ok(format!("{}{digits}", section.letter))
 }
 
-fn valid_date(s: &str) -> bool {
+pub(crate) fn valid_date(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
         return false;

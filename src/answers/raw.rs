@@ -263,7 +263,7 @@ fn map(node: &Node) -> RawMap<'_> {
 }
 
 /// A value as written; unknown keys of raw figures are problems in `diags`.
-fn written(node: &Node, diags: &mut Vec<Diagnostic>) -> Written {
+pub(crate) fn written(node: &Node, diags: &mut Vec<Diagnostic>) -> Written {
     let value = match &node.value {
         Value::Null => WrittenValue::Blank,
         Value::Bool(b) => WrittenValue::Bool(*b),

@@ -6,11 +6,10 @@
 use super::catalog::{Catalog, LiftTarget};
 use super::planner::CostSplit;
 use super::policies::{Policies, Policy};
-use crate::answers::AnswerSheet;
 use crate::model::SizeClass;
 use crate::model::{ItemSpec, Model};
 use crate::score::{Scores, shortfall};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Scenario index, current grade, needed grade, industry group, size class.
 type ChainKey = (usize, u8, u8, String, Option<SizeClass>);
@@ -24,6 +23,11 @@ pub struct DemandTable<'a> {
     chains: HashMap<ChainKey, Vec<usize>>,
     files: &'a [Policy],
     policies: HashMap<Vec<usize>, Policies>,
+    /// Region code → the policies files that apply there (an index of `region_keys`).
+    regions: HashMap<String, usize>,
+    region_keys: Vec<Vec<usize>>,
+    /// (entry, size class, policies files) → its cost split.
+    splits: HashMap<(usize, Option<SizeClass>, usize), CostSplit>,
 }
 
 impl<'a> DemandTable<'a> {
@@ -39,9 +43,12 @@ impl<'a> DemandTable<'a> {
             model,
             catalog,
             scenario_items,
-            chains: HashMap::new(),
+            chains: HashMap::default(),
             files,
-            policies: HashMap::new(),
+            policies: HashMap::default(),
+            regions: HashMap::default(),
+            region_keys: Vec::new(),
+            splits: HashMap::default(),
         }
     }
 
@@ -112,7 +119,11 @@ impl<'a> DemandTable<'a> {
         &self.chains[&key]
     }
 
-    fn policies_for(&mut self, region: Option<&str>) -> &Policies {
+    /// The policies files that apply in `region`, as an index of `region_keys`.
+    fn region_key(&mut self, region: Option<&str>) -> usize {
+        if let Some(&k) = region.and_then(|r| self.regions.get(r)) {
+            return k;
+        }
         let key: Vec<usize> = self
             .files
             .iter()
@@ -124,6 +135,21 @@ impl<'a> DemandTable<'a> {
             })
             .map(|(i, _)| i)
             .collect();
+        let k = match self.region_keys.iter().position(|x| *x == key) {
+            Some(k) => k,
+            None => {
+                self.region_keys.push(key);
+                self.region_keys.len() - 1
+            }
+        };
+        if let Some(r) = region {
+            self.regions.insert(r.to_string(), k);
+        }
+        k
+    }
+
+    fn policies_for(&mut self, key: usize, region: Option<&str>) -> &Policies {
+        let key = self.region_keys[key].clone();
         let files = self.files;
         self.policies.entry(key.clone()).or_insert_with(|| {
             Policies::for_region(
@@ -135,20 +161,25 @@ impl<'a> DemandTable<'a> {
     }
 
     /// Catalog entries (by index) a firm needs for its next level, with their cost split.
-    pub fn demand(&mut self, sheet: &AnswerSheet, quick: &Scores) -> Vec<(usize, CostSplit)> {
-        let group = sheet.profile.industry_group.clone();
-        let size = sheet.profile.size_class;
+    /// `group` and `size` are the firm's industry group and size class, `region` its region code.
+    pub fn demand(
+        &mut self,
+        group: &str,
+        size: Option<SizeClass>,
+        region: Option<&str>,
+        quick: &Scores,
+    ) -> Vec<(usize, CostSplit)> {
         let target = quick.level + 1;
         let Some(rule) = self.model.level_rule(target) else {
             return Vec::new();
         };
-        let Some(cond) = rule.effective(&group).1 else {
+        let Some(cond) = rule.effective(group).1 else {
             return Vec::new();
         };
         let Some(lack) = shortfall(
             self.model,
             target,
-            &group,
+            group,
             quick.level_score,
             &quick.scenarios,
         ) else {
@@ -177,41 +208,46 @@ impl<'a> DemandTable<'a> {
             .map(|(i, _, x)| (*i, *x))
             .collect();
         picked.extend(extra);
+        let region_key = self.region_key(region);
         let mut entries: Vec<usize> = Vec::new();
         for (s, from) in picked {
-            for &e in self.chain(s, from, g, &group, size).to_vec().iter() {
+            for &e in self.chain(s, from, g, group, size) {
                 if !entries.contains(&e) {
                     entries.push(e);
                 }
             }
         }
-        let region = sheet.profile.region.clone();
-        let mids: Vec<(usize, (f64, f64), String)> = entries
-            .iter()
-            .map(|&e| {
-                (
-                    e,
-                    self.mid_cost(e, size),
-                    self.catalog.entries[e].subsidy_category.clone(),
-                )
-            })
-            .collect();
-        let policies = self.policies_for(region.as_deref());
-        mids.into_iter()
-            .map(|(e, (list, subsidised), cat)| {
-                let list = list.round();
-                let (platform_discount, subsidy) = policies.split(&cat, list, subsidised.round());
-                (
-                    e,
-                    CostSplit {
-                        list,
-                        platform_discount,
-                        subsidy,
-                        enterprise: list - platform_discount - subsidy,
-                        ..CostSplit::default()
-                    },
-                )
-            })
+        entries
+            .into_iter()
+            .map(|e| (e, self.split(e, size, region_key, region)))
             .collect()
+    }
+
+    /// What entry `e` costs a firm of `size` under the policies of `region_key` (worked out once:
+    /// a firm's demand is a handful of these).
+    fn split(
+        &mut self,
+        e: usize,
+        size: Option<SizeClass>,
+        region_key: usize,
+        region: Option<&str>,
+    ) -> CostSplit {
+        if let Some(known) = self.splits.get(&(e, size, region_key)) {
+            return *known;
+        }
+        let (list, subsidised) = self.mid_cost(e, size);
+        let category = self.catalog.entries[e].subsidy_category.clone();
+        let policies = self.policies_for(region_key, region);
+        let list = list.round();
+        let (platform_discount, subsidy) = policies.split(&category, list, subsidised.round());
+        let found = CostSplit {
+            list,
+            platform_discount,
+            subsidy,
+            enterprise: list - platform_discount - subsidy,
+            ..CostSplit::default()
+        };
+        self.splits.insert((e, size, region_key), found);
+        found
     }
 }

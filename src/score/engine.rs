@@ -3,7 +3,7 @@
 
 use super::{ItemStatus, item_fraction, round6};
 use crate::answers::{AnswerSheet, AnswerValue};
-use crate::model::{Children, Combine, ItemSpec, Model, Node};
+use crate::model::{Children, Combine, Item, ItemSpec, Model, Node, SizeClass};
 
 /// The numbers of one firm's result.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,35 +121,69 @@ fn node(
     share
 }
 
-/// Score an answer sheet: pure and allocation-light, for callers that score many sheets.
-pub fn evaluate(model: &Model, sheet: &AnswerSheet) -> Scores {
-    let group = sheet.profile.industry_group.as_str();
-    let size = sheet.profile.size_class;
-    // One pass over the answers (sorted by id) instead of a search per item.
-    let mut by_item: Vec<Option<&AnswerValue>> = vec![None; model.items.len()];
-    for (id, a) in &sheet.answers {
-        if let Some(i) = model.item_index(id) {
-            by_item[i] = Some(&a.value);
+/// An answer as the engine counts it: left out of the denominator (`na`), or a share of the
+/// item's points (with a scenario's grade). What the engine needs of an answer, nothing more:
+/// aggregation keeps one per way of answering an item and scores many sheets from them.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Counted {
+    NotApplicable,
+    Share { fraction: f64, grade: Option<u8> },
+}
+
+impl Counted {
+    pub fn of(item: &Item, value: &AnswerValue) -> Counted {
+        match value {
+            AnswerValue::NotApplicable => Counted::NotApplicable,
+            v => Counted::Share {
+                fraction: item_fraction(item, v).unwrap_or(0.0),
+                grade: match v {
+                    AnswerValue::Grade { grade } => Some(*grade),
+                    _ => None,
+                },
+            },
         }
     }
+}
+
+/// Score an answer sheet: pure and allocation-light, for callers that score many sheets.
+pub fn evaluate(model: &Model, sheet: &AnswerSheet) -> Scores {
+    // One pass over the answers (sorted by id) instead of a search per item.
+    let mut counted: Vec<Option<Counted>> = vec![None; model.items.len()];
+    for (id, a) in &sheet.answers {
+        if let Some(i) = model.item_index(id) {
+            counted[i] = Some(Counted::of(&model.items[i], &a.value));
+        }
+    }
+    let p = &sheet.profile;
+    evaluate_counted(model, &p.industry_group, p.size_class, &counted)
+}
+
+/// The engine: score the answers of a firm of `group` and `size`, one per item in model order
+/// (`None`: not answered).
+pub fn evaluate_counted(
+    model: &Model,
+    group: &str,
+    size: Option<SizeClass>,
+    answers: &[Option<Counted>],
+) -> Scores {
     let mut scenarios = Vec::new();
     let items: Vec<(ItemStatus, Option<f64>)> = model
         .items
         .iter()
-        .zip(by_item)
-        .map(|(item, answer)| {
+        .enumerate()
+        .map(|(i, item)| {
+            let answer = answers.get(i).copied().flatten();
             let status = match (item.applies_to.applies(group, size), answer) {
                 (false, _) => (ItemStatus::NotApplicable, None),
-                (true, Some(AnswerValue::NotApplicable)) => (ItemStatus::NotApplicableAnswer, None),
-                (true, Some(v)) => (
-                    ItemStatus::Answered,
-                    Some(item_fraction(item, v).unwrap_or(0.0)),
-                ),
+                (true, Some(Counted::NotApplicable)) => (ItemStatus::NotApplicableAnswer, None),
+                (true, Some(Counted::Share { fraction, .. })) => {
+                    (ItemStatus::Answered, Some(fraction))
+                }
                 (true, None) => (ItemStatus::Unanswered, Some(0.0)),
             };
             if let ItemSpec::Scenario { constrained, .. } = &item.spec {
                 let grade = match (status.0, answer) {
-                    (ItemStatus::Answered, Some(AnswerValue::Grade { grade })) => Some(*grade),
+                    (ItemStatus::Answered, Some(Counted::Share { grade, .. })) => grade,
                     (ItemStatus::Unanswered, _) => Some(0),
                     _ => None,
                 };

@@ -3,7 +3,7 @@
 pub mod engine;
 mod level;
 
-pub use engine::{Scores, evaluate};
+pub use engine::{Counted, Scores, evaluate, evaluate_counted};
 pub use level::{LevelGap, ScenarioRef, ScenarioShortfall, Shortfall, gap as level_gap, shortfall};
 
 use crate::answers::{AnswerSheet, AnswerValue, Profile};
