@@ -332,6 +332,7 @@ fn json_lines(bytes: &[u8]) -> Produced {
         min_group: 1,
         named: false,
         follow_links: false,
+        export: None,
     };
     let mut errors = 0usize;
     let mut message_bytes = 0usize;

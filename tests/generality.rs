@@ -129,6 +129,7 @@ fn aggregate(
             min_group: 1,
             named: false,
             follow_links: false,
+            export: None,
         },
         &mut |e| errors.push(e),
         &|_| {},

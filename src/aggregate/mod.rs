@@ -2,6 +2,7 @@
 //! region, industry, size and tag, two-round comparison, solution demand, small-cell suppression.
 
 pub mod benchmark;
+pub mod export;
 mod input;
 pub mod simulate;
 pub mod stats;
@@ -31,6 +32,8 @@ pub struct Options {
     pub named: bool,
     /// Follow links to folders inside input folders (loops are cut).
     pub follow_links: bool,
+    /// Receives every counted firm (the Parquet export of `--export`).
+    pub export: Option<std::sync::Arc<dyn export::FirmSink>>,
 }
 
 /// The most duplicate records and skipped files a summary lists (all are counted).
@@ -508,6 +511,9 @@ fn pass(
         firms: Vec::new(),
         left_out: Vec::new(),
     };
+    if let Some(sink) = &ctx.options.export {
+        sink.begin_pass();
+    }
     let mut next = 0u32;
     input::for_each_chunk(model, files, &mut |chunk| {
         let base = next;
@@ -558,6 +564,9 @@ fn pass(
                             if let (Some(t), Some(sheet)) = (table.as_mut(), r.sheet.take()) {
                                 r.demand = t.demand(&sheet, &r.scores);
                             }
+                            if let Some(sink) = &ctx.options.export {
+                                sink.firm(seq, &r);
+                            }
                             acc.add(ctx, &r);
                         }
                         Err(e) => errors.push(e),
@@ -575,6 +584,9 @@ fn pass(
                 },
             );
         let (acc, mut errors, mut firms) = part;
+        if let Some(sink) = &ctx.options.export {
+            sink.chunk_done();
+        }
         errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         out.records += acc.overall.n;
         out.skipped += errors.len() as u64;

@@ -210,6 +210,7 @@ fn summarise(st: &AppState, filter: &SubmissionFilter) -> anyhow::Result<Summary
             min_group: st.min_group,
             named: false,
             follow_links: false,
+            export: None,
         };
         let mut errors = 0u64;
         let summary = aggregate::aggregate(
