@@ -270,20 +270,39 @@ pub fn score_sheet(
     )
 }
 
-/// The firm key: 32 hex digits, the same for one credit code and salt in every round.
+/// Keys firms by their credit code: BLAKE2b-MAC-128 keyed with BLAKE2b-512 of the salt.
+#[derive(Clone)]
+pub struct FirmKeyer(blake2::Blake2bMac<blake2::digest::consts::U16>);
+
+impl FirmKeyer {
+    pub fn new(salt: &[u8]) -> FirmKeyer {
+        use blake2::digest::{Digest, KeyInit};
+        let key = blake2::Blake2b512::digest(salt);
+        FirmKeyer(
+            <blake2::Blake2bMac<blake2::digest::consts::U16> as KeyInit>::new_from_slice(
+                key.as_slice(),
+            )
+            .expect("a 64-byte key is valid for BLAKE2b"),
+        )
+    }
+
+    /// The firm key: 32 hex digits, the same for one credit code and salt in every round.
+    pub fn key(&self, credit_code: &str) -> String {
+        use blake2::digest::Mac;
+        use std::fmt::Write;
+        let mut mac = self.0.clone();
+        mac.update(credit_code.trim().as_bytes());
+        let mut out = String::with_capacity(32);
+        for b in mac.finalize().into_bytes() {
+            let _ = write!(out, "{b:02x}");
+        }
+        out
+    }
+}
+
+/// The firm key of one credit code under `salt` (see [`FirmKeyer`]).
 pub fn firm_key(salt: &[u8], credit_code: &str) -> String {
-    use blake2::digest::{Digest, KeyInit, Mac};
-    let key = blake2::Blake2b512::digest(salt);
-    let mut mac = <blake2::Blake2bMac<blake2::digest::consts::U16> as KeyInit>::new_from_slice(
-        key.as_slice(),
-    )
-    .expect("a 64-byte key is valid for BLAKE2b");
-    mac.update(credit_code.trim().as_bytes());
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    FirmKeyer::new(salt).key(credit_code)
 }
 
 /// Days since 1970-01-01 of a date YYYYMMDD; `None` for 0 or a day no calendar has.
@@ -358,12 +377,8 @@ const ABOVE_SCALE_TAGS: [&str; 2] = ["规上", "规模以上"];
 const BELOW_SCALE_TAGS: [&str; 2] = ["规下", "规模以下"];
 
 impl FirmRow {
-    fn of(
-        model: &Model,
-        at: &crate::score::engine::Positions,
-        s: &ExportSettings,
-        r: &Record,
-    ) -> FirmRow {
+    fn of(x: &ParquetExport, r: &Record) -> FirmRow {
+        let (model, s) = (&x.model, &x.settings);
         let region = r.region.as_deref().map(str::trim).filter(|x| !x.is_empty());
         let six = region.filter(|x| x.len() == 6 && x.bytes().all(|b| b.is_ascii_digit()));
         let industry = r
@@ -382,16 +397,15 @@ impl FirmRow {
             crate::score::shortfall(model, l, group, r.scores.level_score, &r.scores.scenarios)
         });
         let declared = |tags: &[&str]| r.tags.iter().any(|t| tags.contains(&t.trim()));
-        let scen_ids: Vec<&str> = model.scenarios().map(|x| x.id.as_str()).collect();
         FirmRow {
             round: s.round.clone().or_else(|| {
                 (r.assessed_on >= 10_000).then(|| (r.assessed_on / 10_000).to_string())
             }),
-            firm_key: s.salt.as_deref().and_then(|salt| {
+            firm_key: x.keyer.as_ref().and_then(|k| {
                 r.credit_code
                     .as_deref()
                     .filter(|c| !c.trim().is_empty())
-                    .map(|c| firm_key(salt, c))
+                    .map(|c| k.key(c))
             }),
             name: if s.named {
                 r.name.clone()
@@ -407,7 +421,10 @@ impl FirmRow {
             industry: industry.map(str::to_string),
             industry_section: found.as_ref().map(|i| i.section.clone()),
             industry_division: found.as_ref().and_then(|i| i.division.clone()),
-            industry_name: industry.map(|c| names::industry_name(c).zh),
+            industry_name: match &found {
+                Some(i) => Some(i.label().zh),
+                None => industry.map(str::to_string),
+            },
             size_class: r.size.map(|x| x.label(crate::text::Lang::En)),
             above_scale: if declared(&ABOVE_SCALE_TAGS) {
                 Some(true)
@@ -427,10 +444,10 @@ impl FirmRow {
             constrained_short_ids: r
                 .constrained_short
                 .iter()
-                .filter_map(|i| scen_ids.get(*i).map(|x| x.to_string()))
+                .filter_map(|i| x.layout.scens.get(*i).map(|c| c.id.clone()))
                 .collect(),
-            dims: r.scores.at(&at.dimensions).collect(),
-            inds: r.scores.at(&at.indicators).collect(),
+            dims: r.scores.at(&x.at.dimensions).collect(),
+            inds: r.scores.at(&x.at.indicators).collect(),
             scens: r.scores.scenarios.iter().map(|(_, g)| *g).collect(),
         }
     }
@@ -618,6 +635,7 @@ pub struct ParquetExport {
     model: Model,
     at: crate::score::engine::Positions,
     settings: ExportSettings,
+    keyer: Option<FirmKeyer>,
     layout: Layout,
     /// Where the temporary file goes (beside the output, so no second disk fills).
     dir: std::path::PathBuf,
@@ -652,6 +670,7 @@ impl ParquetExport {
         Ok(ParquetExport {
             model: model.clone(),
             at: crate::score::engine::Positions::of(model),
+            keyer: settings.salt.as_deref().map(FirmKeyer::new),
             settings,
             layout,
             dir,
@@ -693,7 +712,7 @@ impl ParquetExport {
 
     /// Add one firm directly (a single-threaded caller such as `smedx dump`).
     pub fn push(&self, record: &Record) {
-        let row = FirmRow::of(&self.model, &self.at, &self.settings, record);
+        let row = FirmRow::of(self, record);
         self.write_rows(vec![(0, row)]);
     }
 
@@ -762,7 +781,7 @@ impl FirmSink for ParquetExport {
     }
 
     fn firm(&self, seq: u32, record: &Record) {
-        let row = FirmRow::of(&self.model, &self.at, &self.settings, record);
+        let row = FirmRow::of(self, record);
         self.pending
             .lock()
             .unwrap_or_else(|e| e.into_inner())
