@@ -709,6 +709,7 @@ fn the_library_gives_the_same_summary_as_the_binary() {
         region: None,
         industry: None,
         roster: None,
+        export: None,
     };
     let mut errors: Vec<RecordError> = Vec::new();
     let lib = smedx::aggregate::aggregate(
@@ -1459,6 +1460,7 @@ fn simulated_sheets_pass_validate() {
             region: None,
             industry: None,
             roster: None,
+            export: None,
         },
         &mut |e| errors.push(e),
         &|_| {},

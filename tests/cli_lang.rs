@@ -96,6 +96,12 @@ const COMMANDS: &[&[&str]] = &[
 const LATIN_ALLOWED: &[&str] = &[
     // formats, standards, products, protocols
     "JSON",
+    "Parquet",
+    "DuckDB",
+    "Spark",
+    "Trino",
+    "firm_key",
+    "assessed_on",
     "YAML",
     "CSV",
     "HTML",
@@ -152,6 +158,8 @@ const LATIN_ALLOWED: &[&str] = &[
     "POSIX", // values typed on the command line
     "zh",
     "en",
+    "jsonl",
+    "parquet",
     "table",
     "json",
     "yaml",

@@ -335,6 +335,7 @@ fn json_lines(bytes: &[u8]) -> Produced {
         region: None,
         industry: None,
         roster: None,
+        export: None,
     };
     let mut errors = 0usize;
     let mut message_bytes = 0usize;

@@ -132,6 +132,7 @@ fn aggregate(
             region: None,
             industry: None,
             roster: None,
+            export: None,
         },
         &mut |e| errors.push(e),
         &|_| {},

@@ -2,10 +2,11 @@
 //! region, industry, size and tag, two-round comparison, solution demand, small-cell suppression.
 
 pub mod benchmark;
+pub mod export;
 mod input;
+mod lines;
 pub mod pilot;
 pub mod roster;
-mod lines;
 pub mod simulate;
 pub mod stats;
 
@@ -41,6 +42,8 @@ pub struct Options {
     pub industry: Option<String>,
     /// The firms expected to take part: coverage is reported against it.
     pub roster: Option<roster::Roster>,
+    /// Receives every counted firm (the Parquet export of `--export`).
+    pub export: Option<std::sync::Arc<dyn export::FirmSink>>,
 }
 
 impl Options {
@@ -620,6 +623,9 @@ fn pass(
         demand: catalog.map(|c| DemandTable::new(model, c, policies)),
         acc: Acc::new(ctx, catalog_len),
     });
+    if let Some(sink) = &ctx.options.export {
+        sink.begin_pass();
+    }
     let mut next = 0u32;
     input::for_each_chunk(model, files, &mut |chunk| {
         let base = next;
@@ -671,6 +677,9 @@ fn pass(
                                 let (group, region) = (&r.industry_group, r.region.as_deref());
                                 r.demand = t.demand(group, r.size, region, &r.scores);
                             }
+                            if let Some(sink) = &ctx.options.export {
+                                sink.firm(seq, &r);
+                            }
                             acc.add(ctx, &r);
                             n += 1;
                         }
@@ -689,6 +698,9 @@ fn pass(
                 },
             );
         let (n, mut errors, mut firms) = part;
+        if let Some(sink) = &ctx.options.export {
+            sink.chunk_done();
+        }
         errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         out.records += n;
         out.skipped += errors.len() as u64;

@@ -63,6 +63,11 @@ pub struct Args {
     /// coverage against it, and with --named the firms not yet assessed.
     #[arg(long)]
     roster: Option<PathBuf>,
+    /// Also write one row per counted firm to this Parquet file (for DuckDB, Spark, Trino; see docs/analysis.md).
+    #[arg(long, value_name = "FILE")]
+    export: Option<PathBuf>,
+    #[command(flatten)]
+    parquet: super::parquet::ParquetArgs,
 }
 
 /// `--region`: a code prefix, or a name found in the region table.
@@ -175,6 +180,18 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         .map(|p| Output::new(Some(p), args.force, &inputs))
         .transpose();
     inputs.extend(args.benchmark.as_deref());
+    inputs.extend(args.parquet.inputs());
+    let export = args
+        .export
+        .as_deref()
+        .map(|p| Output::new(Some(p), args.force, &inputs))
+        .transpose();
+    inputs.extend(args.export.as_deref());
+    let export_settings = args
+        .export
+        .is_some()
+        .then(|| args.parquet.settings(args.named))
+        .transpose();
     let errors_path = args.errors.clone().unwrap_or_else(|| match &args.output {
         Some(o) => PathBuf::from(format!("{}.errors.txt", o.display())),
         None => PathBuf::from("aggregate-errors.txt"),
@@ -185,17 +202,22 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         args.force || args.errors.is_none(),
         &inputs,
     );
-    let (kind, output, benchmark, errors_out) = match (kind, output, benchmark, errors_out) {
-        (Ok(k), Ok(o), Ok(b), Ok(e)) if !refusals.has_errors() => (k, o, b, e),
-        (k, o, b, e) => {
-            refusals.extend(k.err().map(|d| *d));
-            refusals.extend(o.err().map(|d| *d));
-            refusals.extend(b.err().map(|d| *d));
-            refusals.extend(e.err().map(|d| *d));
-            super::print_report(&refusals, super::DiagFormat::Human);
-            return Ok(Outcome::Invalid);
-        }
-    };
+    let (kind, output, benchmark, errors_out, export, export_settings) =
+        match (kind, output, benchmark, errors_out, export, export_settings) {
+            (Ok(k), Ok(o), Ok(b), Ok(e), Ok(x), Ok(s)) if !refusals.has_errors() => {
+                (k, o, b, e, x, s)
+            }
+            (k, o, b, e, x, s) => {
+                refusals.extend(k.err().map(|d| *d));
+                refusals.extend(o.err().map(|d| *d));
+                refusals.extend(b.err().map(|d| *d));
+                refusals.extend(e.err().map(|d| *d));
+                refusals.extend(x.err().map(|d| *d));
+                refusals.extend(s.err().map(|d| *d));
+                super::print_report(&refusals, super::DiagFormat::Human);
+                return Ok(Outcome::Invalid);
+            }
+        };
     let sources: Vec<Source> = args.inputs.iter().cloned().map(Source).collect();
     let previous: Vec<Source> = args.previous.iter().cloned().map(Source).collect();
     let mut by = args.by.clone();
@@ -209,6 +231,26 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         region,
         industry,
         roster,
+        export: None,
+    };
+    // One row per counted firm, written as the records are scored.
+    let sink = match &export_settings {
+        Some(settings) => {
+            super::parquet::note_without_key(settings);
+            let target = export.as_ref().and_then(Output::path);
+            Some(std::sync::Arc::new(super::parquet::start(
+                &model,
+                settings.clone(),
+                target,
+            )?))
+        }
+        None => None,
+    };
+    let options = Options {
+        export: sink
+            .clone()
+            .map(|s| s as std::sync::Arc<dyn aggregate::export::FirmSink>),
+        ..options
     };
 
     let mut errors: Vec<RecordError> = Vec::new();
@@ -286,6 +328,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             );
             return Ok(Outcome::Invalid);
         }
+    }
+    if let (Some(out), Some(sink)) = (&export, &sink) {
+        out.write_with(|w| sink.finish(w).map(|_| ()))?;
     }
     if let Some(out) = &benchmark {
         let bench = aggregate::benchmark::Benchmark::from_summary(&summary);
@@ -380,6 +425,12 @@ fn written_line(summary: &Summary, args: &Args, lang: Lang) -> String {
         line.push_str(&match lang {
             Lang::Zh => format!("；同行分位数：{}", b.display()),
             Lang::En => format!("; peer percentiles to {}", b.display()),
+        });
+    }
+    if let Some(x) = &args.export {
+        line.push_str(&match lang {
+            Lang::Zh => format!("；每家企业一行的 Parquet 文件：{}", x.display()),
+            Lang::En => format!("; one row per firm as Parquet to {}", x.display()),
         });
     }
     if summary.skipped > 0 {

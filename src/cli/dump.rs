@@ -1,4 +1,5 @@
-//! `smedx dump`: every stored submission as JSON Lines, the format `smedx aggregate` reads.
+//! `smedx dump`: every stored submission as JSON Lines, the format `smedx aggregate` reads, or
+//! scored as one Parquet row per firm for DuckDB, Spark or Trino.
 
 use super::Outcome;
 use crate::serve::storage::{self, SubmissionFilter};
@@ -20,6 +21,26 @@ pub struct Args {
     /// Overwrite the output file if it exists (never an input).
     #[arg(long)]
     force: bool,
+    /// Output format: jsonl (answer sheets, for `smedx aggregate`) or parquet (one scored row per firm).
+    #[arg(long, value_enum, default_value_t = Format::Jsonl)]
+    format: Format,
+    /// Model: a bundled id or a model file (parquet scores with it; other models' submissions are left out).
+    #[arg(long, short, default_value = crate::model::DEFAULT_MODEL_ID)]
+    model: String,
+    /// Write firm names and credit codes into the Parquet file (default: only the salted firm_key).
+    #[arg(long)]
+    named: bool,
+    #[command(flatten)]
+    parquet: super::parquet::ParquetArgs,
+}
+
+/// What `smedx dump` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One answer sheet per line (JSON Lines).
+    Jsonl,
+    /// One scored firm per row (Parquet).
+    Parquet,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
@@ -39,7 +60,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         return Ok(Outcome::Invalid);
     }
-    let inputs = [args.db.as_path()];
+    let mut inputs = vec![args.db.as_path()];
+    inputs.extend(args.parquet.inputs());
+    inputs.extend(super::model_file(Some(&args.model)));
     let output = match super::checked_output(args.output.as_deref(), args.force, &inputs) {
         Ok(o) => o,
         Err(outcome) => return Ok(outcome),
@@ -49,6 +72,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         all_versions: args.all_versions,
         ..Default::default()
     })?;
+    if args.format == Format::Parquet {
+        return parquet(&args, &output, &subs);
+    }
     let mut text = String::new();
     for s in &subs {
         // Stored compact, so one sheet is one line.
@@ -66,6 +92,90 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         match Lang::ui() {
             Lang::Zh => format!("已写入 {n} 份提交的答卷：{place}。"),
             Lang::En => format!("Wrote {n} submitted answer sheet(s) to {place}."),
+        }
+    );
+    Ok(Outcome::Ok)
+}
+
+/// The submissions of the model scored, one Parquet row each.
+fn parquet(
+    args: &Args,
+    output: &super::Output,
+    subs: &[crate::serve::storage::StoredSubmission],
+) -> anyhow::Result<Outcome> {
+    let settings = match args.parquet.settings(args.named) {
+        Ok(s) => s,
+        Err(d) => {
+            let mut report = crate::diag::Report::default();
+            report.extend([*d]);
+            super::print_report(&report, super::DiagFormat::Human);
+            return Ok(Outcome::Invalid);
+        }
+    };
+    let Some(model) = super::resolve_model(&args.model) else {
+        return Ok(Outcome::Invalid);
+    };
+    super::parquet::note_without_key(&settings);
+    let export = super::parquet::start(&model, settings, output.path())?;
+    let place = args.db.display().to_string();
+    let (mut other_models, mut bad) = (0u64, 0u64);
+    for (i, s) in subs.iter().enumerate() {
+        if s.model_id != model.id {
+            other_models += 1;
+            continue;
+        }
+        match crate::aggregate::export::score_sheet(&model, &place, i as u64 + 1, &s.sheet) {
+            Ok(r) => export.push(&r),
+            Err(e) => {
+                bad += 1;
+                if bad <= 20 {
+                    // The firm's id is a capability of its links: not printed.
+                    to_stderr!("  {place} #{}: [{}] {}", i + 1, e.code, e.message);
+                }
+            }
+        }
+    }
+    let mut rows = 0;
+    output.write_with(|w| {
+        rows = export.finish(w)?;
+        Ok(())
+    })?;
+    let lang = Lang::ui();
+    let place = match &args.output {
+        Some(p) => p.display().to_string(),
+        None => tr(lang, "标准输出", "standard output").to_string(),
+    };
+    to_stderr!(
+        "{}",
+        match lang {
+            Lang::Zh => format!(
+                "已写入 {rows} 家企业的评分结果（Parquet）：{place}。{}{}",
+                if other_models > 0 {
+                    format!("{other_models} 份其他模型的提交未写入（用 --model 选择）。")
+                } else {
+                    String::new()
+                },
+                if bad > 0 {
+                    format!("{bad} 份提交无法评分，未写入。")
+                } else {
+                    String::new()
+                }
+            ),
+            Lang::En => format!(
+                "Wrote {rows} scored firm(s) as Parquet to {place}.{}{}",
+                if other_models > 0 {
+                    format!(
+                        " {other_models} submission(s) of other models left out (choose with --model)."
+                    )
+                } else {
+                    String::new()
+                },
+                if bad > 0 {
+                    format!(" {bad} submission(s) could not be scored and were left out.")
+                } else {
+                    String::new()
+                }
+            ),
         }
     );
     Ok(Outcome::Ok)

@@ -24,6 +24,7 @@ mod import;
 mod init;
 mod limits;
 mod output;
+mod parquet;
 mod progress;
 mod report;
 mod schema;

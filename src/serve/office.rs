@@ -217,6 +217,7 @@ pub(super) fn summarise(st: &AppState, filter: &SubmissionFilter) -> anyhow::Res
                 .roster
                 .as_ref()
                 .map(|r| r.within(&filter.region_prefix, &filter.industry_prefix)),
+            export: None,
         };
         let mut errors = 0u64;
         let summary = aggregate::aggregate(
