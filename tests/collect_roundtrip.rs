@@ -77,8 +77,10 @@ fn export_xlsx(rows: &[Vec<(String, String)>]) -> Vec<u8> {
     for (r, row) in rows.iter().enumerate() {
         for (c, (_, v)) in row.iter().enumerate() {
             let (r, c) = (r as u32 + 1, c as u16);
+            // An export types a number question's answer as a number, written canonically; a text
+            // answer that merely parses as one (`.4`, `007`) stays text.
             match v.parse::<f64>() {
-                Ok(n) if !v.is_empty() && n.is_finite() => ws.write_number(r, c, n).unwrap(),
+                Ok(n) if n.is_finite() && n.to_string() == *v => ws.write_number(r, c, n).unwrap(),
                 _ => ws.write_string(r, c, v).unwrap(),
             };
         }
