@@ -1,6 +1,6 @@
 //! `smedx report`: the diagnostic report with its roadmap, as HTML, Markdown or JSON.
 
-use super::{DiagFormat, Outcome, load_checked_sheet, print_report, write_output};
+use super::{DiagFormat, Outcome, load_checked_sheet, print_report};
 use crate::diag::{Diagnostic, Report};
 use crate::model::Model;
 use crate::pipeline::Pipeline;
@@ -18,9 +18,14 @@ pub struct Args {
     /// Write to this file (default: standard output).
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Report format.
-    #[arg(long, short, value_enum, default_value_t)]
-    format: ReportFormat,
+    /// Report format (default: from the extension of --output — .html, .md, .json, .pdf, .docx —
+    /// else html).
+    #[arg(long, short, value_enum)]
+    format: Option<ReportFormat>,
+    /// Font file (.ttf, .otf, .ttc) for the Chinese text of PDF and Word reports (default: Noto Sans
+    /// CJK SC or Source Han Sans SC from the system).
+    #[arg(long, value_name = "PATH")]
+    font: Option<PathBuf>,
     /// Folder of templates that replace the bundled ones file by file (report.html, report.md, one
     /// section such as section_problems.html, style.css, header.html).
     #[arg(long)]
@@ -138,9 +143,108 @@ fn load_policies(dir: Option<&Path>, report: &mut Report) -> Vec<Policy> {
     policies
 }
 
+/// The format to write: `--format`, else the extension of `--output`, else HTML. A format that
+/// contradicts the extension, or an extension no report format has, is refused before any work.
+fn resolve_format(
+    output: Option<&Path>,
+    format: Option<ReportFormat>,
+) -> Result<ReportFormat, Diagnostic> {
+    let lang = Lang::ui();
+    let by_name = match output.map(ReportFormat::from_path) {
+        None | Some(Ok(None)) => None,
+        Some(Ok(Some(f))) => Some(f),
+        Some(Err(ext)) => {
+            let file = output.map(|p| p.display().to_string()).unwrap_or_default();
+            return Err(Diagnostic::error(
+                "output-format",
+                match lang {
+                    Lang::Zh => format!("{file}：报告不能写成 .{ext} 文件"),
+                    Lang::En => format!("{file}: a report cannot be written as .{ext}"),
+                },
+            )
+            .help(crate::text::tr(
+                lang,
+                "报告的文件名以 .html、.md、.json、.pdf 或 .docx 结尾",
+                "end the report's file name in .html, .md, .json, .pdf or .docx",
+            )));
+        }
+    };
+    match (format, by_name) {
+        (Some(f), Some(n)) if f != n => {
+            let file = output.map(|p| p.display().to_string()).unwrap_or_default();
+            Err(Diagnostic::error(
+                "output-format",
+                match lang {
+                    Lang::Zh => format!(
+                        "--format {} 与文件名 {file} 的扩展名 .{} 矛盾",
+                        f.extension(),
+                        n.extension()
+                    ),
+                    Lang::En => format!(
+                        "--format {} contradicts the extension .{} of {file}",
+                        f.extension(),
+                        n.extension()
+                    ),
+                },
+            )
+            .help(crate::text::tr(
+                lang,
+                "去掉 --format（由扩展名决定格式），或改用与格式一致的扩展名",
+                "leave --format out (the extension decides), or use the format's extension",
+            )))
+        }
+        (Some(f), _) => Ok(f),
+        (None, Some(n)) => Ok(n),
+        (None, None) => Ok(ReportFormat::Html),
+    }
+}
+
+/// Write bytes to `path`, or to standard output (a closed pipe is not an error).
+fn write_bytes(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::io::Write;
+    match path {
+        Some(p) => std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display())),
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(bytes).and_then(|_| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                other => other.context("cannot write to standard output"),
+            }
+        }
+    }
+}
+
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let lang = Lang::ui();
     let mut diagnostics = Report::default();
+    let format = match resolve_format(args.output.as_deref(), args.format) {
+        Ok(f) => f,
+        Err(d) => {
+            diagnostics.extend([d]);
+            print_report(&diagnostics, DiagFormat::Human);
+            return Ok(Outcome::Invalid);
+        }
+    };
+    // PDF and Word need a Chinese font: found (or refused) before any work.
+    let fonts = if matches!(format, ReportFormat::Pdf | ReportFormat::Docx) {
+        match report::pdf::Fonts::load(args.font.as_deref()) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                diagnostics.extend([Diagnostic::error("no-font", e.to_string()).help(
+                    crate::text::tr(
+                        lang,
+                        "安装中文字体（sudo apt-get install fonts-noto-cjk），或用 --font 指定 .ttf/.otf/.ttc 字体文件",
+                        "install a Chinese font (sudo apt-get install fonts-noto-cjk), or name a .ttf/.otf/.ttc font with --font",
+                    ),
+                )]);
+                print_report(&diagnostics, DiagFormat::Human);
+                return Ok(Outcome::Invalid);
+            }
+        }
+    } else {
+        None
+    };
     let loaded = load_checked_sheet(&args.answers, args.model.as_deref(), &mut diagnostics);
     let (catalog, policies) = match &loaded {
         Some(l) => (
@@ -244,24 +348,38 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             );
         }
     }
-    let text = match pipeline.render(&ctx, args.format, lang) {
+    let rendered: Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> =
+        match (format, &fonts) {
+            (ReportFormat::Pdf, Some(fonts)) => {
+                report::pdf::render(&ctx, args.templates.as_deref(), lang, fonts)
+                    .map_err(Into::into)
+            }
+            (ReportFormat::Docx, Some(fonts)) => {
+                report::docx::render(&ctx, args.templates.as_deref(), lang, fonts).map_err(Into::into)
+            }
+            _ => pipeline
+                .render(&ctx, format, lang)
+                .map(String::into_bytes)
+                .map_err(Into::into),
+        };
+    let bytes = match rendered {
         Ok(t) => t,
         // A template from --templates is the user's input: its mistakes are invalid input.
         Err(e) if args.templates.is_some() => {
             let mut msg = e.to_string();
-            let mut cause = std::error::Error::source(&e);
+            let mut cause = e.source();
             while let Some(c) = cause {
                 msg.push_str(&format!(": {c}"));
                 cause = c.source();
             }
-            diagnostics.extend([Diagnostic::error("template-error", msg).help("fix the template in the --templates folder (minijinja syntax), or remove it to use the bundled one")]);
+            diagnostics.extend([Diagnostic::error("template-error", msg).help("fix the template in the --templates folder (minijinja syntax; typst for *.typ), or remove it to use the bundled one")]);
             print_report(&diagnostics, DiagFormat::Human);
             return Ok(Outcome::Invalid);
         }
         Err(e) => {
-            return Err(anyhow::Error::new(e).context("cannot render the bundled report template"));
+            return Err(anyhow::anyhow!(e).context("cannot render the bundled report template"));
         }
     };
-    write_output(args.output.as_deref(), &text)?;
+    write_bytes(args.output.as_deref(), &bytes)?;
     Ok(Outcome::Ok)
 }

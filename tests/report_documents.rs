@@ -1,0 +1,340 @@
+//! `smedx report -o r.pdf | r.docx` through the real binary, read back with independent tools:
+//! `pdftotext`, `pdfinfo` and `pdftoppm` (poppler-utils) for the PDF, the zip's `word/document.xml`
+//! for Word; and the output format chosen by `-o`'s extension.
+
+use assert_cmd::Command;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const SAMPLE: &str = "questionnaires/examples/electronics-assembler.yaml";
+
+const SECTIONS_ZH: &[&str] = &[
+    "一、企业现状",
+    "二、评估结论",
+    "三、维度与指标得分",
+    "四、场景等级",
+    "五、问题清单",
+    "六、分阶段实施方案",
+    "七、投资估算",
+    "八、预期成效",
+    "九、保障措施与风险",
+    "十、服务商对接",
+    "十一、下次现场复核佐证材料清单",
+    "十二、方法说明",
+];
+
+const SCRIPT_NAME: &str = "<script>alert(1)</script>";
+const TYPST_NAME: &str = r"#set page(width: 1pt) $x$ \ *a*";
+
+fn crate_root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "smedx-docs-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Run smedx; (exit code, standard error).
+fn smedx(args: &[&str]) -> (i32, String) {
+    let out = Command::cargo_bin("smedx")
+        .unwrap()
+        .current_dir(crate_root())
+        .env("SMEDX_LANG", "zh")
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    (out.status.code().expect("exited normally"), stderr)
+}
+
+/// Write a report to `out`, which must succeed.
+fn report(sheet: &str, out: &str) {
+    let (code, stderr) = smedx(&["report", sheet, "--as-of", "2026-10-20", "-o", out]);
+    assert_eq!(code, 0, "report {sheet} -o {out}: {stderr}");
+}
+
+/// A tool's standard output; the test fails with how to install it when it is missing.
+fn tool(name: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(name)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{name}: {e} (install poppler-utils)"));
+    assert!(
+        out.status.success(),
+        "{name} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The sample with its company name replaced.
+fn sheet_named(dir: &TempDir, name: &str) -> String {
+    let text = std::fs::read_to_string(crate_root().join(SAMPLE)).unwrap();
+    let mut done = false;
+    let out: String = text
+        .lines()
+        .map(|l| {
+            if !done && l.starts_with("  name: ") {
+                done = true;
+                format!("  name: {}\n", serde_json::to_string(name).unwrap())
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert!(done, "the sample changed shape");
+    let path = dir.path("named.yaml");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+/// Pages rendered in grey by pdftoppm at `dpi`: (width, height, pixels) per page.
+fn pages(pdf: &str, dir: &TempDir, dpi: u32) -> Vec<(usize, usize, Vec<u8>)> {
+    let prefix = dir.path("page");
+    tool(
+        "pdftoppm",
+        &["-gray", "-r", &dpi.to_string(), pdf, &prefix],
+    );
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir.0)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pgm"))
+        .collect();
+    files.sort();
+    files.iter().map(|f| pgm(&std::fs::read(f).unwrap())).collect()
+}
+
+/// A binary PGM (P5): width, height, 8-bit pixels.
+fn pgm(bytes: &[u8]) -> (usize, usize, Vec<u8>) {
+    let mut fields = Vec::new();
+    let mut i = 2;
+    while fields.len() < 3 {
+        while bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let start = i;
+        while !bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(
+            std::str::from_utf8(&bytes[start..i])
+                .unwrap()
+                .parse::<usize>()
+                .unwrap(),
+        );
+    }
+    assert_eq!(&bytes[..2], b"P5");
+    let (w, h) = (fields[0], fields[1]);
+    (w, h, bytes[i + 1..i + 1 + w * h].to_vec())
+}
+
+/// Share of a page's rows holding a non-white pixel.
+fn covered(page: &(usize, usize, Vec<u8>)) -> f64 {
+    let (w, h, px) = page;
+    let rows = (0..*h)
+        .filter(|y| px[y * w..(y + 1) * w].iter().any(|p| *p < 200))
+        .count();
+    rows as f64 / *h as f64
+}
+
+#[test]
+fn pdf_holds_the_firm_its_level_and_every_section() {
+    let dir = TempDir::new("pdf");
+    let pdf = dir.path("r.pdf");
+    report(SAMPLE, &pdf);
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"), "not a PDF");
+    let text = tool("pdftotext", &[&pdf, "-"]);
+    for want in ["昆山澄川智联电子有限公司", "三级", "评测总分", "目录"] {
+        assert!(text.contains(want), "no {want} in the PDF text");
+    }
+    for s in SECTIONS_ZH {
+        // Once in the table of contents, once as the heading.
+        assert!(
+            text.matches(s).count() >= 2,
+            "section {s} not in the PDF (heading and contents)"
+        );
+    }
+    let info = tool("pdfinfo", &[&pdf]);
+    assert!(info.contains("595.28 x 841.89"), "not A4: {info}");
+    let n: usize = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(n <= 10, "the electronics sample takes {n} pages");
+    let pages = pages(&pdf, &dir, 30);
+    assert_eq!(pages.len(), n);
+    assert!(covered(&pages[0]) > 0.3, "page 1 is (nearly) blank");
+    for (i, p) in pages[..n - 1].iter().enumerate() {
+        assert!(
+            covered(p) >= 1.0 / 3.0,
+            "page {} is {:.0} % covered",
+            i + 1,
+            covered(p) * 100.0
+        );
+    }
+    // Page numbers and the running header (not on the title page).
+    assert!(text.contains(&format!("2 / {n}")), "no page number 2 / {n}");
+    assert!(text.contains("中小企业数字化转型"), "no running header");
+}
+
+#[test]
+fn hostile_names_are_text_in_pdf_and_word() {
+    for name in [SCRIPT_NAME, TYPST_NAME] {
+        let dir = TempDir::new("hostile");
+        let sheet = sheet_named(&dir, name);
+        let pdf = dir.path("r.pdf");
+        report(&sheet, &pdf);
+        let text = tool("pdftotext", &["-f", "1", "-l", "1", &pdf, "-"]);
+        assert!(text.contains(name), "{name} not as text in the PDF:\n{text}");
+        let info = tool("pdfinfo", &[&pdf]);
+        assert!(info.contains("595.28 x 841.89"), "page size changed: {info}");
+        let docx = dir.path("r.docx");
+        report(&sheet, &docx);
+        let xml = document_xml(&docx);
+        assert!(
+            word_text(&xml).contains(name),
+            "{name} not as text in the Word document"
+        );
+    }
+}
+
+fn document_xml(path: &str) -> String {
+    let file = std::fs::File::open(path).unwrap();
+    let mut zip = zip::ZipArchive::new(file).expect("a .docx is a zip");
+    let mut entry = zip.by_name("word/document.xml").expect("word/document.xml");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut entry, &mut xml).unwrap();
+    xml
+}
+
+/// All the text of `w:t` elements, each paragraph on its line.
+fn word_text(xml: &str) -> String {
+    let doc = roxmltree::Document::parse(xml).expect("well-formed document.xml");
+    let mut out = String::new();
+    for p in doc.descendants().filter(|n| n.has_tag_name("p")) {
+        for t in p.descendants().filter(|n| n.has_tag_name("t")) {
+            out.push_str(t.text().unwrap_or(""));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn word_has_heading_styles_and_the_cost_table_as_a_table() {
+    let dir = TempDir::new("docx");
+    let docx = dir.path("r.docx");
+    report(SAMPLE, &docx);
+    let xml = document_xml(&docx);
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let style_of = |p: roxmltree::Node| {
+        p.descendants()
+            .find(|n| n.has_tag_name("pStyle"))
+            .and_then(|n| n.attributes().find(|a| a.name() == "val"))
+            .map(|a| a.value().to_string())
+    };
+    let text_of = |n: roxmltree::Node| -> String {
+        n.descendants()
+            .filter(|t| t.has_tag_name("t"))
+            .filter_map(|t| t.text())
+            .collect()
+    };
+    let headings: Vec<String> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("p") && style_of(*n).as_deref() == Some("Heading1"))
+        .map(text_of)
+        .collect();
+    assert_eq!(headings, SECTIONS_ZH, "Heading 1 paragraphs");
+    assert!(
+        doc.descendants()
+            .any(|n| n.has_tag_name("p") && style_of(n).as_deref() == Some("Heading2")),
+        "no Heading 2"
+    );
+    // The cost table: a Word table whose header names the costs, numbers right-aligned.
+    let cost = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("tbl"))
+        .find(|t| {
+            let s = text_of(*t);
+            s.contains("一次性投入") && s.contains("累计企业承担")
+        })
+        .expect("the cost table is a Word table");
+    let rows: Vec<_> = cost.children().filter(|n| n.has_tag_name("tr")).collect();
+    assert!(rows.len() >= 3, "cost table rows: {}", rows.len());
+    let cells: Vec<_> = rows[1].children().filter(|n| n.has_tag_name("tc")).collect();
+    let jc = |c: &roxmltree::Node| {
+        c.descendants()
+            .find(|n| n.has_tag_name("jc"))
+            .and_then(|n| n.attributes().find(|a| a.name() == "val"))
+            .map(|a| a.value().to_string())
+    };
+    assert_eq!(jc(&cells[1]).as_deref(), Some("right"), "number column");
+    assert_ne!(jc(&cells[0]).as_deref(), Some("right"), "phase column");
+    // Charts as pictures, and the East Asian font named.
+    assert!(xml.contains("<pic:pic"), "no chart picture");
+    let file = std::fs::File::open(&docx).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mut styles = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/styles.xml").unwrap(), &mut styles)
+        .unwrap();
+    assert!(
+        styles.contains("w:eastAsia=\"Noto Sans CJK SC\""),
+        "no eastAsia font in styles.xml"
+    );
+}
+
+#[test]
+fn output_format_follows_the_extension() {
+    let dir = TempDir::new("format");
+    // The extension decides; --format agreeing is fine.
+    let html = dir.path("r.html");
+    let (code, err) = smedx(&["report", SAMPLE, "-o", &html, "--format", "html"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(std::fs::read_to_string(&html).unwrap().starts_with("<!DOCTYPE html>"));
+    let md = dir.path("r.md");
+    assert_eq!(smedx(&["report", SAMPLE, "-o", &md]).0, 0);
+    assert!(std::fs::read_to_string(&md).unwrap().starts_with("# "));
+    // A contradiction or an unknown extension: exit 2, nothing written.
+    for (out, format) in [("c.pdf", Some("html")), ("c.txt", None), ("c.html", Some("md"))] {
+        let path = dir.path(out);
+        let mut args = vec!["report", SAMPLE, "-o", &path];
+        if let Some(f) = format {
+            args.extend(["--format", f]);
+        }
+        let (code, err) = smedx(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("output-format"), "{err}");
+        assert!(!Path::new(&path).exists(), "{out} written");
+    }
+    // A font that is not one.
+    let pdf = dir.path("f.pdf");
+    let (code, err) = smedx(&["report", SAMPLE, "-o", &pdf, "--font", "Cargo.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no-font") && err.contains("Cargo.toml"), "{err}");
+    assert!(!Path::new(&pdf).exists());
+}
