@@ -112,17 +112,17 @@ fn sheet_named(dir: &TempDir, name: &str) -> String {
 /// Pages rendered in grey by pdftoppm at `dpi`: (width, height, pixels) per page.
 fn pages(pdf: &str, dir: &TempDir, dpi: u32) -> Vec<(usize, usize, Vec<u8>)> {
     let prefix = dir.path("page");
-    tool(
-        "pdftoppm",
-        &["-gray", "-r", &dpi.to_string(), pdf, &prefix],
-    );
+    tool("pdftoppm", &["-gray", "-r", &dpi.to_string(), pdf, &prefix]);
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir.0)
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "pgm"))
         .collect();
     files.sort();
-    files.iter().map(|f| pgm(&std::fs::read(f).unwrap())).collect()
+    files
+        .iter()
+        .map(|f| pgm(&std::fs::read(f).unwrap()))
+        .collect()
 }
 
 /// A binary PGM (P5): width, height, 8-bit pixels.
@@ -210,9 +210,15 @@ fn hostile_names_are_text_in_pdf_and_word() {
         let pdf = dir.path("r.pdf");
         report(&sheet, &pdf);
         let text = tool("pdftotext", &["-f", "1", "-l", "1", &pdf, "-"]);
-        assert!(text.contains(name), "{name} not as text in the PDF:\n{text}");
+        assert!(
+            text.contains(name),
+            "{name} not as text in the PDF:\n{text}"
+        );
         let info = tool("pdfinfo", &[&pdf]);
-        assert!(info.contains("595.28 x 841.89"), "page size changed: {info}");
+        assert!(
+            info.contains("595.28 x 841.89"),
+            "page size changed: {info}"
+        );
         let docx = dir.path("r.docx");
         report(&sheet, &docx);
         let xml = document_xml(&docx);
@@ -286,7 +292,10 @@ fn word_has_heading_styles_and_the_cost_table_as_a_table() {
         .expect("the cost table is a Word table");
     let rows: Vec<_> = cost.children().filter(|n| n.has_tag_name("tr")).collect();
     assert!(rows.len() >= 3, "cost table rows: {}", rows.len());
-    let cells: Vec<_> = rows[1].children().filter(|n| n.has_tag_name("tc")).collect();
+    let cells: Vec<_> = rows[1]
+        .children()
+        .filter(|n| n.has_tag_name("tc"))
+        .collect();
     let jc = |c: &roxmltree::Node| {
         c.descendants()
             .find(|n| n.has_tag_name("jc"))
@@ -315,12 +324,20 @@ fn output_format_follows_the_extension() {
     let html = dir.path("r.html");
     let (code, err) = smedx(&["report", SAMPLE, "-o", &html, "--format", "html"]);
     assert_eq!(code, 0, "{err}");
-    assert!(std::fs::read_to_string(&html).unwrap().starts_with("<!DOCTYPE html>"));
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
     let md = dir.path("r.md");
     assert_eq!(smedx(&["report", SAMPLE, "-o", &md]).0, 0);
     assert!(std::fs::read_to_string(&md).unwrap().starts_with("# "));
     // A contradiction or an unknown extension: exit 2, nothing written.
-    for (out, format) in [("c.pdf", Some("html")), ("c.txt", None), ("c.html", Some("md"))] {
+    for (out, format) in [
+        ("c.pdf", Some("html")),
+        ("c.txt", None),
+        ("c.html", Some("md")),
+    ] {
         let path = dir.path(out);
         let mut args = vec!["report", SAMPLE, "-o", &path];
         if let Some(f) = format {
@@ -335,6 +352,9 @@ fn output_format_follows_the_extension() {
     let pdf = dir.path("f.pdf");
     let (code, err) = smedx(&["report", SAMPLE, "-o", &pdf, "--font", "Cargo.toml"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("no-font") && err.contains("Cargo.toml"), "{err}");
+    assert!(
+        err.contains("no-font") && err.contains("Cargo.toml"),
+        "{err}"
+    );
     assert!(!Path::new(&pdf).exists());
 }

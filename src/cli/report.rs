@@ -204,7 +204,9 @@ fn write_bytes(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
     use anyhow::Context;
     use std::io::Write;
     match path {
-        Some(p) => std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display())),
+        Some(p) => {
+            std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))
+        }
         None => {
             let mut out = std::io::stdout().lock();
             match out.write_all(bytes).and_then(|_| out.flush()) {
@@ -348,20 +350,19 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             );
         }
     }
-    let rendered: Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> =
-        match (format, &fonts) {
-            (ReportFormat::Pdf, Some(fonts)) => {
-                report::pdf::render(&ctx, args.templates.as_deref(), lang, fonts)
-                    .map_err(Into::into)
-            }
-            (ReportFormat::Docx, Some(fonts)) => {
-                report::docx::render(&ctx, args.templates.as_deref(), lang, fonts).map_err(Into::into)
-            }
-            _ => pipeline
-                .render(&ctx, format, lang)
-                .map(String::into_bytes)
-                .map_err(Into::into),
-        };
+    let rendered: Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> = match (format, &fonts)
+    {
+        (ReportFormat::Pdf, Some(fonts)) => {
+            report::pdf::render(&ctx, args.templates.as_deref(), lang, fonts).map_err(Into::into)
+        }
+        (ReportFormat::Docx, Some(fonts)) => {
+            report::docx::render(&ctx, args.templates.as_deref(), lang, fonts).map_err(Into::into)
+        }
+        _ => pipeline
+            .render(&ctx, format, lang)
+            .map(String::into_bytes)
+            .map_err(Into::into),
+    };
     let bytes = match rendered {
         Ok(t) => t,
         // A template from --templates is the user's input: its mistakes are invalid input.

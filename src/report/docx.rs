@@ -370,9 +370,10 @@ pub fn render(
             ("Quote", rest.to_string())
         } else if let Some(rest) = t.strip_prefix("- ") {
             ("ListParagraph", format!("• {rest}"))
-        } else if t.split_once(". ").is_some_and(|(n, _)| {
-            !n.is_empty() && n.chars().all(|c| c.is_ascii_digit())
-        }) {
+        } else if t
+            .split_once(". ")
+            .is_some_and(|(n, _)| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+        {
             ("ListParagraph", t.to_string())
         } else {
             ("Normal", t.to_string())

@@ -534,7 +534,9 @@ pub fn environment(dir: Option<PathBuf>, lang: Lang) -> Environment<'static> {
             };
             out.write_str(&escape_markdown(&text))
                 .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
-        } else if matches!(state.auto_escape(), AutoEscape::Custom(n) if n == "typ") && !value.is_safe() {
+        } else if matches!(state.auto_escape(), AutoEscape::Custom(n) if n == "typ")
+            && !value.is_safe()
+        {
             // Typst: every value is a string literal shown as text (`#"…";`), never markup.
             if value.is_none() || value.is_undefined() {
                 return Ok(());

@@ -14,7 +14,11 @@ use typst::{Library, LibraryExt, World, WorldExt};
 
 /// Where fonts for CJK text are looked for when no `--font` is given (Debian/Ubuntu `fonts-noto-cjk`,
 /// Fedora `google-noto-sans-cjk-fonts`, Adobe's Source Han Sans, Arch `noto-fonts-cjk`).
-const FONT_DIRS: &[&str] = &["/usr/share/fonts", "/usr/local/share/fonts", "/Library/Fonts"];
+const FONT_DIRS: &[&str] = &[
+    "/usr/share/fonts",
+    "/usr/local/share/fonts",
+    "/Library/Fonts",
+];
 
 /// Font files recognised as a CJK sans font, by file name, in order of preference.
 const CJK_FILES: &[&str] = &[
@@ -29,6 +33,9 @@ const CJK_FILES: &[&str] = &[
     "SourceHanSansSC-Regular.otf",
     "SourceHanSansSC-Bold.otf",
 ];
+
+/// Fonts loaded beside the CJK one when present, for symbols it lacks (✓ ✗ ☐).
+const FALLBACK_FILES: &[&str] = &["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"];
 
 /// Families the template asks for, first the one found.
 const CJK_FAMILIES: &[&str] = &[
@@ -145,6 +152,16 @@ impl Fonts {
                 (fonts, files, family)
             }
         };
+        let mut fonts = fonts;
+        let mut fallback = Vec::new();
+        for d in FONT_DIRS {
+            find_files(Path::new(d), FALLBACK_FILES, 6, &mut fallback);
+        }
+        for f in fallback.iter().take(FALLBACK_FILES.len()) {
+            if let Ok(more) = read_fonts(f) {
+                fonts.extend(more);
+            }
+        }
         Ok(Fonts {
             book: LazyHash::new(FontBook::from_fonts(&fonts)),
             fonts,
@@ -240,8 +257,9 @@ pub fn source(
     fonts: &Fonts,
 ) -> Result<String, minijinja::Error> {
     let env = super::environment(templates.map(Path::to_path_buf), lang);
-    let mut value = serde_json::to_value(ctx)
-        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string()))?;
+    let mut value = serde_json::to_value(ctx).map_err(|e| {
+        minijinja::Error::new(minijinja::ErrorKind::BadSerialization, e.to_string())
+    })?;
     if let Some(o) = value.as_object_mut() {
         o.insert("font_family".into(), fonts.family.clone().into());
     }
@@ -326,6 +344,9 @@ mod tests {
     fn literals_escape_quotes_and_backslashes() {
         assert_eq!(literal(r#"a"b\c"#), r#""a\"b\\c""#);
         assert_eq!(literal("x\ny"), r#""x\ny""#);
-        assert_eq!(literal("#set page(width: 1pt) $x$"), "\"#set page(width: 1pt) $x$\"");
+        assert_eq!(
+            literal("#set page(width: 1pt) $x$"),
+            "\"#set page(width: 1pt) $x$\""
+        );
     }
 }
