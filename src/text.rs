@@ -167,6 +167,51 @@ pub fn section_number(lang: Lang, n: u32) -> String {
     }
 }
 
+/// A number as people type it into a form field that says what it expects: full-width digits and
+/// signs (`４５`), thousands separators (`6,000`), spaces, and a trailing unit from `units` with its
+/// factor (`45人`, `1.2亿元` with `("亿元", 10000.0)` → 12000). `None` when anything else is left.
+pub fn typed_number(text: &str, units: &[(&str, f64)]) -> Option<f64> {
+    let mut t: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '．' | '。' => '.',
+            '－' | '−' => '-',
+            '＋' => '+',
+            '％' => '%',
+            '，' => ',',
+            other => other,
+        })
+        .collect();
+    let mut factor = 1.0;
+    let mut by_length: Vec<&(&str, f64)> = units.iter().filter(|(u, _)| !u.is_empty()).collect();
+    by_length.sort_by_key(|(u, _)| std::cmp::Reverse(u.chars().count()));
+    if let Some((unit, f)) = by_length.into_iter().find(|(u, _)| t.ends_with(u)) {
+        t.truncate(t.len() - unit.len());
+        factor = *f;
+    }
+    // Commas only as thousands separators: every group after the first has three digits.
+    if t.contains(',') {
+        let mut groups = t.split(',');
+        let head = groups.next().unwrap_or("");
+        let ok = !head.is_empty()
+            && groups.all(|g| {
+                g.len() >= 3
+                    && g.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+                    && (g.len() == 3 || g.as_bytes()[3] == b'.')
+            });
+        if !ok {
+            return None;
+        }
+        t.retain(|c| c != ',');
+    }
+    t.parse::<f64>()
+        .ok()
+        .map(|n| n * factor)
+        .filter(|n| n.is_finite())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +223,45 @@ mod tests {
             .into();
         assert_eq!(zh, ["一、", "九、", "十、", "十一、", "二十、", "二十三、"]);
         assert_eq!(section_number(Lang::En, 12), "12. ");
+    }
+
+    #[test]
+    fn numbers_as_typed_into_forms() {
+        let people = [("人", 1.0)];
+        let wan = [("万元", 1.0), ("万", 1.0), ("亿元", 10000.0)];
+        assert_eq!(typed_number("45人", &people), Some(45.0));
+        assert_eq!(typed_number(" ４５ 人", &people), Some(45.0));
+        assert_eq!(typed_number("6000万元", &wan), Some(6000.0));
+        assert_eq!(typed_number("6,000", &wan), Some(6000.0));
+        assert_eq!(typed_number("1.2亿元", &wan), Some(12000.0));
+        assert_eq!(typed_number("３６．５", &[]), Some(36.5));
+        assert_eq!(typed_number("45人左右", &people), None);
+        assert_eq!(
+            typed_number("6000元", &wan),
+            None,
+            "another unit is not guessed"
+        );
+        assert_eq!(
+            typed_number("1,5", &[]),
+            None,
+            "a decimal comma is not a thousands separator"
+        );
+        assert_eq!(typed_number("人", &people), None);
+        for odd in [
+            "1,a人",
+            "1,人人",
+            ",",
+            "1,",
+            "－",
+            "１，０００．５",
+            "∞",
+            "NaN",
+            "1e999",
+        ] {
+            let _ = typed_number(odd, &people); // never panics
+        }
+        assert_eq!(typed_number("１，０００．５", &[]), Some(1000.5));
+        assert_eq!(typed_number("1e999", &[]), None, "not finite");
     }
 }
 

@@ -706,6 +706,7 @@ fn the_library_gives_the_same_summary_as_the_binary() {
         ],
         min_group: 3,
         named: false,
+        follow_links: false,
     };
     let mut errors: Vec<RecordError> = Vec::new();
     let lib = smedx::aggregate::aggregate(
@@ -948,6 +949,7 @@ fn no_firm_name_or_code_appears_without_named() {
                 lang,
                 "--benchmark",
                 &dir.path("bench.json"),
+                "--force",
                 "-o",
                 &dir.path(out),
             ],
@@ -1451,6 +1453,7 @@ fn simulated_sheets_pass_validate() {
             by: vec![],
             min_group: 5,
             named: false,
+            follow_links: false,
         },
         &mut |e| errors.push(e),
         &|_| {},
@@ -1716,7 +1719,7 @@ fn odd_profiles_in_scored_results_are_bad_records_not_crashes() {
         let mut bad = good.clone();
         bad["profile"][key] = Value::from(value);
         let path = dir.write("r.jsonl", &format!("{good}\n{bad}\n"));
-        let run = run_smedx(&["aggregate", &path, "-o", &dir.path("s.json")]);
+        let run = run_smedx(&["aggregate", &path, "-o", &dir.path("s.json"), "--force"]);
         assert!(
             !run.stderr.contains("panicked") && run.code == 0,
             "{key}: {value:?}: exit {}\n{}",
@@ -1904,7 +1907,19 @@ fn a_clean_run_leaves_no_stale_errors_file() {
     let (out, errors) = (dir.path("s.json"), dir.path("errors.txt"));
     smedx(&["aggregate", &path, "-o", &out, "--errors", &errors], 0);
     assert!(Path::new(&errors).exists());
-    smedx(&["aggregate", &clean, "-o", &out, "--errors", &errors], 0);
+    // Replacing the outputs of the first run takes --force (smedx never replaces a file unasked).
+    smedx(
+        &[
+            "aggregate",
+            &clean,
+            "-o",
+            &out,
+            "--errors",
+            &errors,
+            "--force",
+        ],
+        0,
+    );
     let left = std::fs::read_to_string(&errors).unwrap_or_default();
     assert!(
         left.trim().is_empty(),
@@ -1984,7 +1999,8 @@ fn csv_batches_are_aggregated_and_bad_rows_listed() {
                 .unwrap(),
         );
     }
-    let out2 = yaml_dir.path("s.json");
+    // Outside the input folder: a summary inside it would be read back as an input.
+    let out2 = dir.path("s2.json");
     smedx(
         &[
             "aggregate",

@@ -128,6 +128,7 @@ fn aggregate(
             by: vec![],
             min_group: 1,
             named: false,
+            follow_links: false,
         },
         &mut |e| errors.push(e),
         &|_| {},

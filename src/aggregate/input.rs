@@ -6,6 +6,7 @@ use crate::model::SizeClass;
 use crate::model::{Children, Model};
 use crate::score::{Scores, evaluate};
 use crate::source_file::SourceFile;
+use crate::text::Text;
 use crate::yaml_value::{Node, Value};
 use serde::Serialize;
 use std::io::BufRead;
@@ -80,11 +81,20 @@ pub struct RecordError {
     pub message: String,
 }
 
+/// A file in an input folder that was not read, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedFile {
+    pub file: String,
+    pub reason: Text,
+}
+
 /// One firm, scored.
 #[derive(Debug, Clone)]
 pub struct Record {
     pub name: String,
     pub credit_code: Option<String>,
+    /// `assessed_on` as YYYYMMDD (0 when absent): among records of one credit code, the latest counts.
+    pub assessed_on: u32,
     pub region: Option<String>,
     pub industry: Option<String>,
     pub size: Option<SizeClass>,
@@ -108,6 +118,146 @@ fn is_sheet(p: &Path) -> bool {
         .is_some_and(|e| e == "yaml" || e == "yml" || e == "json")
 }
 
+/// A file of a kind aggregation reads.
+fn is_read(p: &Path) -> bool {
+    is_sheet(p) || is_lines(p) || crate::collect::FileKind::of(p).is_some()
+}
+
+/// The identity of what a path leads to, links followed: (device, inode).
+fn identity(meta: &std::fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+/// The files to read, in order: folders walked (sorted), links to folders followed only with
+/// `follow_links` and each folder entered once (a loop is cut), each file read once however many
+/// paths lead to it; everything else in a folder listed in `skipped` with the reason.
+pub fn input_files(
+    sources: &[Source],
+    follow_links: bool,
+    skipped: &mut Vec<SkippedFile>,
+) -> Vec<PathBuf> {
+    let mut seen_files = std::collections::HashSet::new();
+    let mut seen_dirs = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let mut skip = |p: &Path, zh: &str, en: String| {
+        skipped.push(SkippedFile {
+            file: p.display().to_string(),
+            reason: Text::new(zh, &en),
+        });
+    };
+    for Source(path) in sources {
+        let Ok(meta) = std::fs::metadata(path) else {
+            // Unreadable: reading it reports why.
+            out.push(path.clone());
+            continue;
+        };
+        if !meta.is_dir() {
+            if seen_files.insert(identity(&meta)) {
+                out.push(path.clone());
+            } else {
+                skip(
+                    path,
+                    "前面已给出同一文件，只读一次",
+                    "the same file was given before; it is read once".into(),
+                );
+            }
+            continue;
+        }
+        if !seen_dirs.insert(identity(&meta)) {
+            skip(
+                path,
+                "前面已给出同一文件夹，只读一次",
+                "the same folder was given before; it is read once".into(),
+            );
+            continue;
+        }
+        let mut files: Vec<PathBuf> = Vec::new();
+        let mut stack = vec![path.clone()];
+        while let Some(dir) = stack.pop() {
+            let rd = match std::fs::read_dir(&dir) {
+                Ok(rd) => rd,
+                Err(e) => {
+                    skip(
+                        &dir,
+                        "文件夹无法读取",
+                        format!("the folder cannot be read: {e}"),
+                    );
+                    continue;
+                }
+            };
+            for e in rd {
+                let e = match e {
+                    Ok(e) => e,
+                    Err(err) => {
+                        skip(
+                            &dir,
+                            "文件夹无法读取",
+                            format!("the folder cannot be read: {err}"),
+                        );
+                        continue;
+                    }
+                };
+                let p = e.path();
+                let is_link = e.file_type().is_ok_and(|t| t.is_symlink());
+                let meta = match std::fs::metadata(&p) {
+                    Ok(m) => m,
+                    Err(err) if is_link => {
+                        skip(
+                            &p,
+                            "链接指向的目标不存在或无法读取",
+                            format!("a link to nothing that can be read ({err})"),
+                        );
+                        continue;
+                    }
+                    Err(err) => {
+                        skip(&p, "无法读取", format!("cannot be read: {err}"));
+                        continue;
+                    }
+                };
+                if meta.is_dir() {
+                    if is_link && !follow_links {
+                        skip(
+                            &p,
+                            "指向文件夹的链接，默认不跟随（加 --follow-links 读取）",
+                            "a link to a folder, not followed (give --follow-links to read it)"
+                                .into(),
+                        );
+                    } else if seen_dirs.insert(identity(&meta)) {
+                        stack.push(p);
+                    } else if is_link {
+                        skip(
+                            &p,
+                            "指向已读文件夹的链接（循环在此截断）",
+                            "a link to a folder already read (a loop is cut here)".into(),
+                        );
+                    }
+                } else if !meta.is_file() {
+                    skip(
+                        &p,
+                        "不是普通文件（管道、套接字或设备）",
+                        "not a regular file (a pipe, socket or device)".into(),
+                    );
+                } else if !is_read(&p) {
+                    skip(&p, "不是汇总读取的文件类型（.yaml、.yml、.json、.jsonl、.xlsx、.csv）", "not a kind of file aggregation reads (.yaml, .yml, .json, .jsonl, .xlsx, .csv)"
+                            .into());
+                } else if seen_files.insert(identity(&meta)) {
+                    files.push(p);
+                } else {
+                    skip(
+                        &p,
+                        "与已读文件是同一文件（链接），只读一次",
+                        "the same file as one read already (a link); read once".into(),
+                    );
+                }
+            }
+        }
+        files.sort();
+        out.extend(files);
+    }
+    out
+}
+
 fn io_error(file: &str, e: impl std::fmt::Display) -> RecordError {
     RecordError {
         file: file.to_string(),
@@ -117,37 +267,25 @@ fn io_error(file: &str, e: impl std::fmt::Display) -> RecordError {
     }
 }
 
-/// Feed the records of every source to `f`, a chunk at a time. Unreadable files become error records.
-pub fn for_each_chunk(model: &Model, sources: &[Source], f: &mut dyn FnMut(Vec<RawRecord>)) {
-    let _ = model;
+/// Feed the records of the files (from [`input_files`]) to `f`, a chunk at a time, in input order.
+/// Unreadable files become error records.
+pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<RawRecord>)) {
     let mut chunk: Vec<RawRecord> = Vec::with_capacity(CHUNK);
     let flush = |chunk: &mut Vec<RawRecord>, f: &mut dyn FnMut(Vec<RawRecord>)| {
         if !chunk.is_empty() {
             f(std::mem::replace(chunk, Vec::with_capacity(CHUNK)));
         }
     };
-    for Source(path) in sources {
+    for path in files {
         let name: Arc<str> = Arc::from(path.display().to_string());
         if path.is_dir() {
-            let mut files: Vec<PathBuf> = Vec::new();
-            let mut stack = vec![path.clone()];
-            while let Some(dir) = stack.pop() {
-                let Ok(rd) = std::fs::read_dir(&dir) else {
-                    continue;
-                };
-                for e in rd.flatten() {
-                    let p = e.path();
-                    if p.is_dir() {
-                        stack.push(p);
-                    } else if is_sheet(&p) || is_lines(&p) {
-                        files.push(p);
-                    }
-                }
-            }
-            files.sort();
-            let subs: Vec<Source> = files.into_iter().map(Source).collect();
-            flush(&mut chunk, f);
-            for_each_chunk(model, &subs, f);
+            // A folder that could not be walked (input_files lists its files otherwise).
+            chunk.push(RawRecord {
+                file: name.clone(),
+                line: 0,
+                text: format!("\u{0}{}", io_error(&name, "it is a folder").message),
+                checked: None,
+            });
             continue;
         }
         if crate::collect::FileKind::of(path).is_some() {
@@ -184,9 +322,15 @@ pub fn for_each_chunk(model: &Model, sources: &[Source], f: &mut dyn FnMut(Vec<R
                     let line = read_line_limited(&mut reader);
                     let text = match line {
                         Ok(None) => break,
-                        Ok(Some(Ok(bytes))) => String::from_utf8(bytes).unwrap_or_else(|_| {
-                            "\u{1}this line is not UTF-8 text (save the file as UTF-8)".into()
-                        }),
+                        Ok(Some(Ok(mut bytes))) => {
+                            // A byte order mark is no part of the first record.
+                            if i == 0 && bytes.starts_with(b"\xEF\xBB\xBF") {
+                                bytes.drain(..3);
+                            }
+                            String::from_utf8(bytes).unwrap_or_else(|_| {
+                                "\u{1}this line is not UTF-8 text (save the file as UTF-8)".into()
+                            })
+                        }
                         Ok(Some(Err(len))) => format!(
                             "\u{0}this line is {len} bytes long; one answer sheet is far shorter (limit {MAX_LINE} bytes)"
                         ),
@@ -304,11 +448,11 @@ fn collected_records(model: &Model, path: &Path, name: &Arc<str>) -> Vec<RawReco
     }
 }
 
-/// Lines in the JSON Lines sources (to size the previous round's map once).
-pub fn count_lines(sources: &[Source]) -> usize {
+/// Lines in the JSON Lines files (to size the previous round's map once).
+pub fn count_lines(files: &[PathBuf]) -> usize {
     use std::io::Read;
     let mut n = 0;
-    for Source(path) in sources.iter().filter(|s| is_lines(&s.0)) {
+    for path in files.iter().filter(|p| is_lines(p)) {
         let Ok(mut file) = std::fs::File::open(path) else {
             continue;
         };
@@ -382,12 +526,24 @@ pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
     Ok(record_of(model, sheet, scores))
 }
 
+/// A date `YYYY-MM-DD` as the number YYYYMMDD, which orders as the dates do; 0 when it is none.
+pub fn date_key(date: &str) -> u32 {
+    let mut parts = date.trim().splitn(3, '-').map(|x| x.parse::<u32>().ok());
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(Some(y)), Some(Some(m)), Some(Some(d))) if y < 10_000 && m <= 12 && d <= 31 => {
+            y * 10_000 + m * 100 + d
+        }
+        _ => 0,
+    }
+}
+
 fn record_of(model: &Model, sheet: AnswerSheet, scores: Scores) -> Record {
     let p = &sheet.profile;
     let constrained_short = constrained_short(model, &p.industry_group, &scores);
     Record {
         name: p.name.clone(),
         credit_code: p.credit_code.clone(),
+        assessed_on: p.assessed_on.as_deref().map_or(0, date_key),
         region: p.region.clone(),
         industry: p.industry.clone(),
         size: p.size_class,
@@ -526,6 +682,7 @@ fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, R
     Ok(Record {
         name: text("name").unwrap_or_default(),
         credit_code: text("credit_code"),
+        assessed_on: text("assessed_on").as_deref().map_or(0, date_key),
         region: text("region"),
         industry: text("industry"),
         size: text("size_class").and_then(|s| SizeClass::parse(&s)),

@@ -6,7 +6,7 @@ mod input;
 pub mod simulate;
 pub mod stats;
 
-pub use input::{Record, RecordError, Source};
+pub use input::{Record, RecordError, SkippedFile, Source};
 
 use crate::model::SizeClass;
 use crate::model::{Children, Model};
@@ -29,7 +29,12 @@ pub struct Options {
     pub min_group: u64,
     /// Show firm names and codes in lists.
     pub named: bool,
+    /// Follow links to folders inside input folders (loops are cut).
+    pub follow_links: bool,
 }
+
+/// The most duplicate records and skipped files a summary lists (all are counted).
+const MAX_LISTED: usize = 1000;
 
 /// A way to split firms into groups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
@@ -167,6 +172,8 @@ pub struct DemandCell {
 struct Previous {
     level: u8,
     score: f32,
+    /// `assessed_on` as YYYYMMDD: of two records of one firm, the latest counts.
+    assessed_on: u32,
     /// Dimension scores in hundredths of a point (u16: lint warns about a dimension over 655.35).
     dims: Box<[u16]>,
     /// Set when a current record matched it (each previous firm matches once).
@@ -381,6 +388,209 @@ impl Acc {
     }
 }
 
+/// A record left out: its credit code has a later assessment in the same round.
+#[derive(Debug, Clone, Serialize)]
+pub struct DuplicateRecord {
+    pub file: String,
+    /// 1-based line (JSON Lines, CSV) or 0 for a whole file.
+    pub line: u64,
+    /// Only with `--named`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_code: Option<String>,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// A record of this round with a credit code: what choosing among duplicates needs (20 bytes).
+struct FirmEntry {
+    code: PackedCode,
+    assessed_on: u32,
+    /// Position in the input (records in the order they are read).
+    seq: u32,
+}
+
+/// A credit code packed without loss into 96 bits (18 characters of 0–9 and A–Z in base 36), so
+/// the entry per firm is 20 bytes; `None` for a code of other characters (not checked for duplicates).
+type PackedCode = [u32; 3];
+
+fn pack_code(code: &str) -> Option<PackedCode> {
+    let bytes: &[u8; 18] = code.as_bytes().try_into().ok()?;
+    let mut n: u128 = 0;
+    for &b in bytes {
+        let digit = match b {
+            b'0'..=b'9' => b - b'0',
+            b'A'..=b'Z' => b - b'A' + 10,
+            _ => return None,
+        };
+        n = n * 36 + u128::from(digit);
+    }
+    Some([(n >> 64) as u32, (n >> 32) as u32, n as u32])
+}
+
+fn unpack_code(code: PackedCode) -> String {
+    let mut n = (u128::from(code[0]) << 64) | (u128::from(code[1]) << 32) | u128::from(code[2]);
+    let mut out = [b'0'; 18];
+    for slot in out.iter_mut().rev() {
+        let digit = (n % 36) as u8;
+        n /= 36;
+        *slot = if digit < 10 {
+            b'0' + digit
+        } else {
+            b'A' + digit - 10
+        };
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The records left out, by position: of each credit code, all but the latest `assessed_on`
+/// (the last in input order among equal dates). Sorted by position.
+///
+/// The parts (one per chunk) are sorted each and merged through a heap, never copied into one
+/// list: a million firms take their 20 bytes each once.
+fn superseded(mut parts: Vec<Vec<FirmEntry>>) -> Vec<(u32, PackedCode)> {
+    use std::cmp::Reverse;
+    let key = |f: &FirmEntry| (f.code, f.assessed_on, f.seq);
+    for part in &mut parts {
+        part.sort_unstable_by_key(key);
+    }
+    let mut heap: std::collections::BinaryHeap<_> = parts
+        .iter()
+        .enumerate()
+        .filter_map(|(i, part)| part.first().map(|f| Reverse((key(f), i, 0usize))))
+        .collect();
+    let mut out = Vec::new();
+    // The latest record so far of the code being merged: (code, position).
+    let mut latest: Option<(PackedCode, u32)> = None;
+    while let Some(Reverse(((code, _, seq), i, j))) = heap.pop() {
+        if let Some(next) = parts[i].get(j + 1) {
+            heap.push(Reverse((key(next), i, j + 1)));
+        }
+        if let Some((seen, earlier)) = latest
+            && seen == code
+        {
+            out.push((earlier, code));
+        }
+        latest = Some((code, seq));
+    }
+    out.sort_unstable_by_key(|x| x.0);
+    out
+}
+
+/// What one pass over the current round gives.
+struct Pass {
+    total: Acc,
+    records: u64,
+    skipped: u64,
+    /// Every record with a credit code, a chunk at a time (first pass only).
+    firms: Vec<Vec<FirmEntry>>,
+    /// The records `left_out` (second pass only).
+    left_out: Vec<DuplicateRecord>,
+}
+
+/// Read, score and sum the current round; with `left_out`, those records (by position) are skipped.
+fn pass(
+    ctx: &Ctx,
+    demand_from: DemandSources,
+    files: &[std::path::PathBuf],
+    left_out: Option<&[(u32, PackedCode)]>,
+    on_error: &mut dyn FnMut(RecordError),
+    on_progress: &(dyn Fn(u64) + Sync),
+) -> Pass {
+    let model = ctx.model;
+    let (catalog, policies) = (demand_from.catalog, demand_from.policies);
+    let catalog_len = catalog.map_or(0, |c| c.entries.len());
+    let mut out = Pass {
+        total: Acc::new(ctx, catalog_len),
+        records: 0,
+        skipped: 0,
+        firms: Vec::new(),
+        left_out: Vec::new(),
+    };
+    let mut next = 0u32;
+    input::for_each_chunk(model, files, &mut |chunk| {
+        let base = next;
+        next = next.wrapping_add(chunk.len() as u32);
+        let numbered: Vec<(u32, input::RawRecord)> = chunk
+            .into_iter()
+            .zip(base..)
+            .map(|(raw, seq)| (seq, raw))
+            .filter(|(seq, raw)| {
+                let Some(found) =
+                    left_out.and_then(|l| l.binary_search_by_key(seq, |x| x.0).ok().map(|i| l[i]))
+                else {
+                    return true;
+                };
+                if out.left_out.len() < MAX_LISTED {
+                    out.left_out.push(DuplicateRecord {
+                        file: raw.file.to_string(),
+                        line: raw.line,
+                        credit_code: ctx.options.named.then(|| unpack_code(found.1)),
+                    });
+                }
+                false
+            })
+            .collect();
+        let part = numbered
+            .into_par_iter()
+            .fold(
+                || {
+                    (
+                        Acc::new(ctx, catalog_len),
+                        catalog.map(|c| DemandTable::new(model, c, policies)),
+                        Vec::new(),
+                        Vec::new(),
+                    )
+                },
+                |(mut acc, mut table, mut errors, mut firms), (seq, raw)| {
+                    match input::parse(model, raw) {
+                        Ok(mut r) => {
+                            if left_out.is_none()
+                                && let Some(code) = r.credit_code.as_deref().and_then(pack_code)
+                            {
+                                firms.push(FirmEntry {
+                                    code,
+                                    assessed_on: r.assessed_on,
+                                    seq,
+                                });
+                            }
+                            if let (Some(t), Some(sheet)) = (table.as_mut(), r.sheet.take()) {
+                                r.demand = t.demand(&sheet, &r.scores);
+                            }
+                            acc.add(ctx, &r);
+                        }
+                        Err(e) => errors.push(e),
+                    }
+                    (acc, table, errors, firms)
+                },
+            )
+            .map(|(acc, _, errors, firms)| (acc, errors, firms))
+            .reduce(
+                || (Acc::new(ctx, catalog_len), Vec::new(), Vec::new()),
+                |(a, mut ea, mut fa), (b, eb, fb)| {
+                    ea.extend(eb);
+                    fa.extend(fb);
+                    (a.merge(b), ea, fa)
+                },
+            );
+        let (acc, mut errors, mut firms) = part;
+        errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        out.records += acc.overall.n;
+        out.skipped += errors.len() as u64;
+        for e in errors {
+            on_error(e);
+        }
+        if !firms.is_empty() {
+            firms.shrink_to_fit();
+            out.firms.push(firms);
+        }
+        out.total = std::mem::replace(&mut out.total, Acc::new(ctx, 0)).merge(acc);
+        on_progress(out.records + out.skipped);
+    });
+    out
+}
+
 /// One group in an output; `suppressed` groups carry no figures.
 #[derive(Debug, Clone, Serialize)]
 pub struct GroupSummary {
@@ -480,6 +690,20 @@ pub struct Summary {
     pub demand: Vec<DemandSummary>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rounds: Option<RoundsSummary>,
+    /// Records of this round left out because the same credit code has a later assessment in it.
+    pub duplicates: u64,
+    /// The first of them, with where they are.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub duplicate_records: Vec<DuplicateRecord>,
+    /// The duplicates are counted after all: an input was a pipe, which cannot be read again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub duplicates_kept: bool,
+    /// Records of the previous round left out the same way.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub previous_duplicates: u64,
+    /// Files in input folders that were not read, with the reason (the first of them).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_files: Vec<SkippedFile>,
     /// Peer groups (industry × size) with percentiles, for benchmarks.
     pub peers: Vec<benchmark::PeerGroup>,
 }
@@ -577,13 +801,18 @@ pub fn aggregate(
     on_error: &mut dyn FnMut(RecordError),
     on_progress: &(dyn Fn(u64) + Sync),
 ) -> Summary {
-    let (catalog, policies) = (demand_from.catalog, demand_from.policies);
+    let catalog = demand_from.catalog;
     let mut skipped = 0u64;
     // Previous round: only what matching needs.
     let at = Positions::of(model);
+    let mut skipped_files = Vec::new();
+    let current_files = input::input_files(sources, options.follow_links, &mut skipped_files);
+    let previous_files = input::input_files(previous, options.follow_links, &mut skipped_files);
+    let mut previous_duplicates = 0u64;
     let prev_map: Option<HashMap<CodeKey, Previous>> = (!previous.is_empty()).then(|| {
-        let mut map = HashMap::with_capacity(input::count_lines(previous));
-        input::for_each_chunk(model, previous, &mut |chunk| {
+        let mut map: HashMap<CodeKey, Previous> =
+            HashMap::with_capacity(input::count_lines(&previous_files));
+        input::for_each_chunk(model, &previous_files, &mut |chunk| {
             // Keep only what matching needs, as soon as a record is scored.
             let parsed: Vec<Result<Option<(CodeKey, Previous)>, RecordError>> = chunk
                 .into_par_iter()
@@ -598,6 +827,7 @@ pub fn aggregate(
                             Previous {
                                 level: r.scores.level,
                                 score: r.scores.level_score as f32,
+                                assessed_on: r.assessed_on,
                                 dims: r.scores.at(&at.dimensions).map(hundredths).collect(),
                                 matched: std::sync::atomic::AtomicBool::new(false),
                             },
@@ -607,9 +837,18 @@ pub fn aggregate(
                 .collect();
             for r in parsed {
                 match r {
-                    Ok(Some((code, p))) => {
-                        map.insert(code, p);
-                    }
+                    Ok(Some((code, p))) => match map.entry(code) {
+                        std::collections::hash_map::Entry::Occupied(mut seen) => {
+                            // The same firm twice in the previous round: the latest assessment counts.
+                            previous_duplicates += 1;
+                            if p.assessed_on >= seen.get().assessed_on {
+                                seen.insert(p);
+                            }
+                        }
+                        std::collections::hash_map::Entry::Vacant(slot) => {
+                            slot.insert(p);
+                        }
+                    },
                     Ok(None) => {}
                     Err(e) => {
                         skipped += 1;
@@ -635,51 +874,42 @@ pub fn aggregate(
         indicator_max,
         previous: prev_map.as_ref(),
     };
-    let catalog_len = catalog.map_or(0, |c| c.entries.len());
-    let mut total = Acc::new(&ctx, catalog_len);
-    let mut records = 0u64;
-    input::for_each_chunk(model, sources, &mut |chunk| {
-        let part = chunk
-            .into_par_iter()
-            .fold(
-                || {
-                    (
-                        Acc::new(&ctx, catalog_len),
-                        catalog.map(|c| DemandTable::new(model, c, policies)),
-                        Vec::new(),
-                    )
-                },
-                |(mut acc, mut table, mut errors), raw| {
-                    match input::parse(model, raw) {
-                        Ok(mut r) => {
-                            if let (Some(t), Some(sheet)) = (table.as_mut(), r.sheet.take()) {
-                                r.demand = t.demand(&sheet, &r.scores);
-                            }
-                            acc.add(&ctx, &r);
-                        }
-                        Err(e) => errors.push(e),
-                    }
-                    (acc, table, errors)
-                },
-            )
-            .map(|(acc, _, errors)| (acc, errors))
-            .reduce(
-                || (Acc::new(&ctx, catalog_len), Vec::new()),
-                |(a, mut ea), (b, eb)| {
-                    ea.extend(eb);
-                    (a.merge(b), ea)
-                },
-            );
-        let (acc, mut errors) = part;
-        errors.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
-        records += acc.overall.n;
-        skipped += errors.len() as u64;
-        for e in errors {
-            on_error(e);
+    let first = pass(
+        &ctx,
+        demand_from,
+        &current_files,
+        None,
+        on_error,
+        on_progress,
+    );
+    skipped += first.skipped;
+    // The same credit code twice in this round: only the latest `assessed_on` counts (the later
+    // in input order when the dates are equal). Rare, so the figures are summed again without the
+    // others rather than every firm's figures being kept to take some back.
+    let superseded = superseded(first.firms);
+    // A pipe cannot be read twice: its duplicates stay counted, and the summary says so.
+    let rereadable = current_files
+        .iter()
+        .all(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file()));
+    let duplicates_kept = !superseded.is_empty() && !rereadable;
+    let (total, records, duplicate_records) = if superseded.is_empty() || duplicates_kept {
+        (first.total, first.records, Vec::new())
+    } else {
+        if let Some(prev) = &prev_map {
+            for p in prev.values() {
+                p.matched.store(false, std::sync::atomic::Ordering::Relaxed);
+            }
         }
-        total = std::mem::replace(&mut total, Acc::new(&ctx, 0)).merge(acc);
-        on_progress(records + skipped);
-    });
+        let second = pass(
+            &ctx,
+            demand_from,
+            &current_files,
+            Some(&superseded),
+            &mut |_| {},
+            &|n| on_progress(first.records + first.skipped + n),
+        );
+        (second.total, second.records, second.left_out)
+    };
 
     let k = options.min_group;
     let level_names: Vec<Text> = (0..level_slots(model))
@@ -823,7 +1053,7 @@ pub fn aggregate(
                 .map(|c| (m >= k && m > 0).then(|| round2(c / m as f64)))
                 .collect(),
             went_down: total.went_down_count,
-            duplicate_codes: total.duplicates,
+            duplicate_codes: total.duplicates + superseded.len() as u64,
             went_down_firms: options.named.then(|| total.went_down.clone()),
         }
     });
@@ -859,10 +1089,70 @@ pub fn aggregate(
         breakdowns,
         demand,
         rounds,
+        duplicates: superseded.len() as u64,
+        duplicate_records,
+        duplicates_kept,
+        previous_duplicates,
+        skipped_files: {
+            skipped_files.truncate(MAX_LISTED);
+            skipped_files
+        },
         peers: total
             .peers
             .iter()
             .map(|((industry, size), g)| benchmark::PeerGroup::of(industry, size, g, model, k))
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn firm(code: u8, assessed_on: u32, seq: u32) -> FirmEntry {
+        let code = String::from_utf8(vec![code; 18]).unwrap();
+        FirmEntry {
+            code: pack_code(&code).unwrap(),
+            assessed_on,
+            seq,
+        }
+    }
+
+    #[test]
+    fn credit_codes_pack_without_loss() {
+        for code in [
+            "91330381MA2H8C3NXF",
+            "000000000000000000",
+            "ZZZZZZZZZZZZZZZZZZ",
+        ] {
+            assert_eq!(unpack_code(pack_code(code).unwrap()), code);
+        }
+        assert_ne!(
+            pack_code("91330381MA2H8C3NXF"),
+            pack_code("91330381MA2H8C3NXG")
+        );
+        assert_eq!(pack_code("91330381ma2h8c3nxf"), None);
+        assert_eq!(pack_code("short"), None);
+        assert_eq!(std::mem::size_of::<FirmEntry>(), 20);
+    }
+
+    #[test]
+    fn of_each_credit_code_only_the_latest_assessment_counts() {
+        let parts = vec![
+            vec![firm(b'A', 20260512, 0), firm(b'B', 0, 1)],
+            vec![firm(b'A', 20260318, 2), firm(b'B', 0, 3)],
+            vec![firm(b'C', 20260101, 4), firm(b'A', 20260512, 5)],
+        ];
+        // A: the two of 2026-05-12 beat the earlier date, the later read of them counts;
+        // B: no dates, the later read counts; C: once, counts.
+        let left_out: Vec<u32> = superseded(parts).into_iter().map(|(s, _)| s).collect();
+        assert_eq!(left_out, vec![0, 1, 2]);
+    }
+
+    #[test]
+    fn dates_order_as_numbers() {
+        assert!(input::date_key("2026-12-01") > input::date_key("2026-11-30"));
+        assert_eq!(input::date_key("2026-5-2"), 20260502);
+        assert_eq!(input::date_key("not a date"), 0);
     }
 }

@@ -9,7 +9,7 @@ pub mod reference;
 
 pub mod check;
 pub use check::{Checked, check_sheet, load_sheet};
-pub use profile::Profile;
+pub use profile::{Profile, normalise_industry};
 pub use profile_fields::{FieldKind, ProfileField, profile_field, profile_fields};
 
 pub use crate::model::SizeClass;

@@ -156,6 +156,20 @@ impl ProfileField {
         format!("{}{lead}{}", self.help(lang), words.join(sep))
     }
 
+    /// A number typed into a form for this field, its unit allowed after it: `45人`, `６０００万元`,
+    /// `1.2亿元` (→ 12000 万元). `None` when the text is not such a number.
+    pub fn typed_number(&self, text: &str) -> Option<f64> {
+        let unit = self.unit.as_ref().map_or("", |u| u.zh.as_str());
+        let english = self.unit.as_ref().map_or("", |u| u.en.as_str());
+        let mut units = vec![(unit, 1.0), (english, 1.0)];
+        if unit.starts_with("万元") {
+            units.extend([("万元", 1.0), ("万", 1.0), ("亿元", 1e4), ("亿", 1e4)]);
+        } else if unit == "人" {
+            units.push(("名", 1.0));
+        }
+        crate::text::typed_number(text, &units)
+    }
+
     /// The words offered for this field (empty when it takes free text only).
     pub fn choices(&self) -> &'static [Word] {
         self.vocabulary.as_deref().map_or(&[], vocabulary)

@@ -1,7 +1,7 @@
 //! `smedx aggregate`: statistics over many assessments for an industry office.
 
 use super::progress::Progress;
-use super::{Outcome, write_output};
+use super::{Outcome, Output};
 use crate::aggregate::{self, Breakdown, Options, RecordError, Source, Summary};
 use crate::model;
 use crate::roadmap;
@@ -47,6 +47,56 @@ pub struct Args {
     /// Skip the solution-demand figures.
     #[arg(long)]
     no_demand: bool,
+    /// Overwrite output files that exist (-o, --errors, --benchmark; never an input).
+    #[arg(long)]
+    force: bool,
+    /// Follow links to folders inside input folders (each folder is read once, loops are cut).
+    #[arg(long)]
+    follow_links: bool,
+}
+
+/// The kinds of summary `-o` writes, by file extension.
+#[derive(Clone, Copy)]
+enum Kind {
+    Json,
+    Html,
+    Xlsx,
+}
+
+/// The kind of summary `-o` asks for, refused before any work when smedx cannot write it.
+fn output_kind(path: &std::path::Path) -> Result<Kind, Box<crate::diag::Diagnostic>> {
+    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase());
+    match ext.as_deref() {
+        Some("json") => Ok(Kind::Json),
+        Some("html") => Ok(Kind::Html),
+        Some("xlsx") => Ok(Kind::Xlsx),
+        _ => Err(Box::new(
+            crate::diag::Diagnostic::error(
+                "output-type",
+                format!(
+                    "{} does not end in .html, .json or .xlsx; smedx does not know what to write there",
+                    path.display()
+                ),
+            )
+            .help("name the summary file summary.html (office report), summary.json or summary.xlsx"),
+        )),
+    }
+}
+
+/// Every input must exist: a mistyped path is an error, not an empty round.
+fn missing_inputs(args: &Args) -> Vec<crate::diag::Diagnostic> {
+    args.inputs
+        .iter()
+        .chain(&args.previous)
+        .filter(|p| std::fs::symlink_metadata(p).is_err())
+        .map(|p| {
+            crate::diag::Diagnostic::error(
+                "file-unreadable",
+                format!("cannot read {}: no such file or folder", p.display()),
+            )
+            .help("check the path; `ls` shows what is there")
+        })
+        .collect()
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
@@ -60,6 +110,45 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         roadmap::bundled_catalog(&model).0
     };
     let policies = roadmap::bundled_policies().0;
+    let mut refusals = crate::diag::Report::default();
+    refusals.extend(missing_inputs(&args));
+    let mut inputs: Vec<&std::path::Path> = args
+        .inputs
+        .iter()
+        .chain(&args.previous)
+        .map(PathBuf::as_path)
+        .collect();
+    inputs.extend(super::model_file(Some(&args.model)));
+    let kind = args.output.as_deref().map(output_kind).transpose();
+    let output = Output::new(args.output.as_deref(), args.force, &inputs);
+    inputs.extend(args.output.as_deref());
+    let benchmark = args
+        .benchmark
+        .as_deref()
+        .map(|p| Output::new(Some(p), args.force, &inputs))
+        .transpose();
+    inputs.extend(args.benchmark.as_deref());
+    let errors_path = args.errors.clone().unwrap_or_else(|| match &args.output {
+        Some(o) => PathBuf::from(format!("{}.errors.txt", o.display())),
+        None => PathBuf::from("aggregate-errors.txt"),
+    });
+    // The errors file smedx names itself is its own: replaced by every run.
+    let errors_out = Output::new(
+        Some(&errors_path),
+        args.force || args.errors.is_none(),
+        &inputs,
+    );
+    let (kind, output, benchmark, errors_out) = match (kind, output, benchmark, errors_out) {
+        (Ok(k), Ok(o), Ok(b), Ok(e)) if !refusals.has_errors() => (k, o, b, e),
+        (k, o, b, e) => {
+            refusals.extend(k.err().map(|d| *d));
+            refusals.extend(o.err().map(|d| *d));
+            refusals.extend(b.err().map(|d| *d));
+            refusals.extend(e.err().map(|d| *d));
+            super::print_report(&refusals, super::DiagFormat::Human);
+            return Ok(Outcome::Invalid);
+        }
+    };
     let sources: Vec<Source> = args.inputs.iter().cloned().map(Source).collect();
     let previous: Vec<Source> = args.previous.iter().cloned().map(Source).collect();
     let mut by = args.by.clone();
@@ -69,35 +158,26 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         by,
         min_group: args.min_group,
         named: args.named,
+        follow_links: args.follow_links,
     };
 
-    let errors_path = args.errors.clone().unwrap_or_else(|| match &args.output {
-        Some(o) => PathBuf::from(format!("{}.errors.txt", o.display())),
-        None => PathBuf::from("aggregate-errors.txt"),
-    });
-    // A previous run's errors file must not survive a clean run.
-    if errors_path.is_file() {
-        std::fs::remove_file(&errors_path)
-            .with_context(|| format!("cannot replace {}", errors_path.display()))?;
-    }
     let mut errors: Vec<RecordError> = Vec::new();
-    let mut errors_file: Option<std::io::BufWriter<std::fs::File>> = None;
+    let mut errors_file: Option<anyhow::Result<super::output::Pending>> = None;
     let mut write_error = |e: RecordError| {
         if errors.len() < 20 {
             errors.push(e.clone());
         }
-        if errors_file.is_none() {
-            errors_file = std::fs::File::create(&errors_path)
-                .ok()
-                .map(std::io::BufWriter::new);
-        }
-        if let Some(f) = errors_file.as_mut() {
+        let file = errors_file.get_or_insert_with(|| errors_out.begin());
+        if let Ok(f) = file {
             let loc = if e.line > 0 {
                 format!("{}:{}", e.file, e.line)
             } else {
                 e.file.clone()
             };
-            let _ = writeln!(f, "{loc}: [{}] {}", e.code, e.message);
+            if let Err(err) = writeln!(f, "{loc}: [{}] {}", e.code, e.message) {
+                *file = Err(anyhow::Error::from(err)
+                    .context(format!("cannot write {}", errors_path.display())));
+            }
         }
     };
     let bar = Progress::new(None, tr(lang, "条记录", "records"));
@@ -115,9 +195,18 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         &progress,
     );
     bar.finish();
-    drop(errors_file);
+    match errors_file {
+        Some(file) => file?.commit()?,
+        // A previous run's errors file must not survive a clean run.
+        None if errors_path.is_file() && (args.errors.is_none() || args.force) => {
+            std::fs::remove_file(&errors_path)
+                .with_context(|| format!("cannot remove {}", errors_path.display()))?;
+        }
+        None => {}
+    }
+    print_notes(&summary, lang);
     if summary.skipped > 0 {
-        eprintln!(
+        to_stderr!(
             "{} {} ({}: {})",
             summary.skipped,
             tr(
@@ -134,10 +223,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             } else {
                 e.file.clone()
             };
-            eprintln!("  {loc}: [{}] {}", e.code, e.message);
+            to_stderr!("  {loc}: [{}] {}", e.code, e.message);
         }
         if args.strict {
-            eprintln!(
+            to_stderr!(
                 "{}",
                 tr(
                     lang,
@@ -148,37 +237,81 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Invalid);
         }
     }
-    if let Some(path) = &args.benchmark {
+    if let Some(out) = &benchmark {
         let bench = aggregate::benchmark::Benchmark::from_summary(&summary);
-        std::fs::write(path, serde_json::to_string_pretty(&bench)? + "\n")
-            .with_context(|| format!("cannot write {}", path.display()))?;
+        out.write((serde_json::to_string_pretty(&bench)? + "\n").as_bytes())?;
     }
-    let ext = args
-        .output
-        .as_ref()
-        .and_then(|p| p.extension())
-        .map(|e| e.to_string_lossy().to_lowercase());
-    match ext.as_deref() {
-        Some("json") => write_output(
-            args.output.as_deref(),
-            &(serde_json::to_string_pretty(&summary)? + "\n"),
-        )?,
-        Some("html") => write_output(
-            args.output.as_deref(),
-            &crate::report::office::render_html(&summary, lang)?,
-        )?,
-        Some("xlsx") => crate::report::office::write_xlsx(
-            &summary,
-            lang,
-            args.output
-                .as_deref()
-                .unwrap_or(std::path::Path::new("summary.xlsx")),
-        )?,
-        Some(other) => anyhow::bail!("unknown output type .{other}: use .html, .json or .xlsx"),
-        None => write_output(None, &text_summary(&summary, lang))?,
+    match kind {
+        Some(Kind::Json) => {
+            output.write((serde_json::to_string_pretty(&summary)? + "\n").as_bytes())?
+        }
+        Some(Kind::Html) => {
+            output.write(crate::report::office::render_html(&summary, lang)?.as_bytes())?
+        }
+        Some(Kind::Xlsx) => {
+            output.write(&crate::report::office::xlsx_bytes(&summary, lang)?)?;
+        }
+        None => output.write(text_summary(&summary, lang).as_bytes())?,
     }
-    eprintln!("{}", written_line(&summary, &args, lang));
+    to_stderr!("{}", written_line(&summary, &args, lang));
     Ok(Outcome::Ok)
+}
+
+/// Files not read and records left out: not errors, but nothing is dropped without a word.
+fn print_notes(s: &Summary, lang: Lang) {
+    const SHOWN: usize = 20;
+    if !s.skipped_files.is_empty() {
+        to_stderr!(
+            "{} {}",
+            s.skipped_files.len(),
+            tr(
+                lang,
+                "个文件或文件夹在输入文件夹中未读取：",
+                "file(s) or folder(s) in the input folders not read:"
+            )
+        );
+        for f in s.skipped_files.iter().take(SHOWN) {
+            to_stderr!("  {}: {}", f.file, f.reason.get(lang));
+        }
+    }
+    if s.duplicates > 0 {
+        let what = if s.duplicates_kept {
+            tr(
+                lang,
+                "条记录的统一社会信用代码在本轮重复；输入来自管道，无法再读一遍，这些记录仍被计入（请改用文件作为输入）。",
+                "record(s) repeat a credit code of this round; an input is a pipe, which cannot be read again, so they are still counted (give files instead).",
+            )
+        } else {
+            tr(
+                lang,
+                "条记录的统一社会信用代码在本轮重复，按最晚的评估日期（assessed_on）只计一次，以下记录未计入：",
+                "record(s) repeat a credit code of this round and are left out (the latest assessed_on counts):",
+            )
+        };
+        to_stderr!("{} {what}", s.duplicates);
+        for d in s.duplicate_records.iter().take(SHOWN) {
+            let loc = if d.line > 0 {
+                format!("{}:{}", d.file, d.line)
+            } else {
+                d.file.clone()
+            };
+            match &d.credit_code {
+                Some(code) => to_stderr!("  {loc}: {code}"),
+                None => to_stderr!("  {loc}"),
+            }
+        }
+    }
+    if s.previous_duplicates > 0 {
+        to_stderr!(
+            "{} {}",
+            s.previous_duplicates,
+            tr(
+                lang,
+                "条上一轮记录的统一社会信用代码重复，按最晚的评估日期只计一次。",
+                "record(s) of the previous round repeat a credit code; the latest assessed_on counts."
+            )
+        );
+    }
 }
 
 /// The closing line: what was written, where, for how many firms.

@@ -30,7 +30,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let lang = Lang::ui();
     let mut report = Report::default();
     if !std::io::stdin().is_terminal() {
-        eprintln!(
+        to_stderr!(
             "{}",
             tr(
                 lang,
@@ -86,8 +86,8 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     if let Some(file) = &args.resume {
         match session.resume(file) {
             Ok(n) => match lang {
-                Lang::Zh => println!("已从 {} 恢复 {n} 个答案。", file.display()),
-                Lang::En => println!("Resumed {n} answer(s) from {}.", file.display()),
+                Lang::Zh => to_stdout!("已从 {} 恢复 {n} 个答案。", file.display())?,
+                Lang::En => to_stdout!("Resumed {n} answer(s) from {}.", file.display())?,
             },
             Err(e) => {
                 report.extend(e.0);
@@ -106,37 +106,37 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let on_interrupt = stop_message.clone();
     // Progress is on disk after every answer; Ctrl-C only has to say where.
     let _ = ctrlc::set_handler(move || {
-        eprintln!("{on_interrupt}");
+        to_stderr!("{on_interrupt}");
         std::process::exit(130);
     });
     match lang {
-        Lang::Zh => println!(
+        Lang::Zh => to_stdout!(
             "{} {} — 共 {} 题（不适用的将跳过）。每答一题即保存到 {shown}。",
             model.title.get(lang),
             model.version,
             model.items.len()
-        ),
-        Lang::En => println!(
+        )?,
+        Lang::En => to_stdout!(
             "{} {} — {} items (those that do not apply are skipped). Every answer is saved to {shown}.",
             model.title.get(lang),
             model.version,
             model.items.len()
-        ),
+        )?,
     }
     match session.run()? {
         Ending::Done(sheet) => {
             drop(session);
             match lang {
-                Lang::Zh => println!("\n答卷已保存到 {shown}。\n"),
-                Lang::En => println!("\nThe answer sheet is saved in {shown}.\n"),
+                Lang::Zh => to_stdout!("\n答卷已保存到 {shown}。\n")?,
+                Lang::En => to_stdout!("\nThe answer sheet is saved in {shown}.\n")?,
             }
             let assessment = crate::score::score(&model, &sheet);
-            print!("{}", super::table::render(&assessment, lang));
+            super::write_stdout(&super::table::render(&assessment, lang))?;
             Ok(Outcome::Ok)
         }
         Ending::Stopped => {
             drop(session);
-            eprintln!("{stop_message}");
+            to_stderr!("{stop_message}");
             Ok(Outcome::Interrupted)
         }
     }

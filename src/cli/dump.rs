@@ -17,16 +17,24 @@ pub struct Args {
     /// Every version of every firm, not only each firm's latest (which is what aggregation wants).
     #[arg(long)]
     all_versions: bool,
+    /// Overwrite the output file if it exists (never an input).
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     if !args.db.is_file() {
-        eprintln!(
+        to_stderr!(
             "error[file-unreadable]: no database at {}\n  = help: give the --db of `smedx serve`",
             args.db.display()
         );
         return Ok(Outcome::Invalid);
     }
+    let inputs = [args.db.as_path()];
+    let output = match super::checked_output(args.output.as_deref(), args.force, &inputs) {
+        Ok(o) => o,
+        Err(outcome) => return Ok(outcome),
+    };
     let storage = SqliteStorage::open(&args.db)?;
     let subs = storage.submissions(&SubmissionFilter {
         all_versions: args.all_versions,
@@ -38,13 +46,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         text.push_str(&s.sheet);
         text.push('\n');
     }
-    super::write_output(args.output.as_deref(), &text)?;
+    output.write(text.as_bytes())?;
     let n = subs.len();
     let place = match &args.output {
         Some(p) => p.display().to_string(),
         None => tr(Lang::ui(), "标准输出", "standard output").to_string(),
     };
-    eprintln!(
+    to_stderr!(
         "{}",
         match Lang::ui() {
             Lang::Zh => format!("已写入 {n} 份提交的答卷：{place}。"),

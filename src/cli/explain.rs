@@ -20,7 +20,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             .iter()
             .map(|(id, c)| format!("{id:width$}  {}\n", c.title.get(Lang::ui())))
             .collect();
-        super::write_output(None, &list)?;
+        super::write_stdout(&list)?;
         return Ok(Outcome::Ok);
     };
     let id = id
@@ -29,7 +29,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         .trim_start_matches("warning[")
         .trim_end_matches(']');
     if let Some(code) = codes.get(id) {
-        super::write_output(None, &code.explain(id, Lang::ui()))?;
+        super::write_stdout(&code.explain(id, Lang::ui()))?;
         return Ok(Outcome::Ok);
     }
     // Close codes: those containing what was typed, else the nearest spelling.

@@ -1,6 +1,5 @@
 //! `smedx export`: the model in another tool's format — XLSForm for ODK Collect and KoboToolbox.
 
-use super::output_exists;
 use super::template::write_binary;
 use super::{DiagFormat, Outcome, print_report};
 use crate::collect::xlsform;
@@ -40,18 +39,16 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         print_report(&report, DiagFormat::Human);
         return Ok(Outcome::Invalid);
     };
-    if let Some(path) = &args.output
-        && path.exists()
-        && !args.force
-    {
-        report.extend([output_exists(path)]);
-        print_report(&report, DiagFormat::Human);
-        return Ok(Outcome::Invalid);
-    }
+    let inputs: Vec<&std::path::Path> = super::model_file(Some(&args.model)).into_iter().collect();
+    let output = match super::checked_output(args.output.as_deref(), args.force, &inputs) {
+        Ok(o) => o,
+        Err(outcome) => return Ok(outcome),
+    };
+
     match args.format {
         ExportFormat::Xlsform => {
             let bytes = xlsform::write(&model, Lang::ui()).context("cannot write the XLSForm")?;
-            write_binary(args.output.as_deref(), &bytes, "xlsx")?;
+            write_binary(&output, &bytes, "xlsx")?;
         }
     }
     Ok(Outcome::Ok)

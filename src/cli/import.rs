@@ -1,9 +1,8 @@
 //! `smedx import`: answers collected elsewhere back into answer sheets — a questionnaire workbook,
 //! a CSV batch, or an ODK Central / KoboToolbox export (CSV or XLSX).
 
-use super::output_exists;
 use super::progress::Progress;
-use super::{DiagFormat, Outcome, print_report, write_output};
+use super::{DiagFormat, Outcome, Output, print_report};
 use crate::collect::{self, Collected, answer_yaml};
 use crate::diag::{Diagnostic, Report};
 use crate::model::Model;
@@ -35,8 +34,9 @@ pub struct Args {
 
 /// Where sheets go.
 enum Target<'a> {
-    File(Option<&'a Path>),
-    Dir(&'a Path),
+    File(Output),
+    /// A folder, and the files the sheets must not overwrite (the input, a model file).
+    Dir(&'a Path, Vec<&'a Path>),
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
@@ -51,21 +51,22 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Invalid);
         }
     };
-    if let Some(p) = &args.output
-        && p.exists()
-        && !args.force
-    {
-        report.extend([output_exists(p)]);
-        print_report(&report, args.diagnostics);
-        return Ok(Outcome::Invalid);
-    }
+    let mut inputs: Vec<&Path> = vec![args.input.as_path()];
+    inputs.extend(super::model_file(args.model.as_deref()));
     let target = match (&args.out_dir, &args.output) {
         (Some(dir), _) => {
             std::fs::create_dir_all(dir)
                 .with_context(|| format!("cannot create {}", dir.display()))?;
-            Target::Dir(dir)
+            Target::Dir(dir, inputs)
         }
-        (None, out) => Target::File(out.as_deref()),
+        (None, out) => match Output::new(out.as_deref(), args.force, &inputs) {
+            Ok(o) => Target::File(o),
+            Err(d) => {
+                report.extend([*d]);
+                print_report(&report, args.diagnostics);
+                return Ok(Outcome::Invalid);
+            }
+        },
     };
     let named = match &collected {
         Collected::Questionnaire(q) => q.model_named.clone(),
@@ -105,7 +106,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                     print_report(&report, args.diagnostics);
                     if let Written::File(path) = written {
                         let path = path.display();
-                        eprintln!(
+                        to_stderr!(
                             "{}",
                             match lang {
                                 Lang::Zh => format!("已写入 1 份答卷：{path}。"),
@@ -187,7 +188,7 @@ fn import_batch(
                 let text = answer_yaml::sheet_yaml(model, &sheet, &header);
                 let index = usize::try_from(*line).unwrap_or(0);
                 match write_sheet(target, index, firm.as_deref(), &text, args.force, report)? {
-                    Written::Refused => skipped.push(format!("{label}: output-exists")),
+                    Written::Refused(code) => skipped.push(format!("{label}: {code}")),
                     Written::Stdout | Written::File(_) => written += 1,
                 }
             }
@@ -200,22 +201,24 @@ fn import_batch(
     bar.finish();
     print_report(report, args.diagnostics);
     let dest = match target {
-        Target::Dir(d) => d.display().to_string(),
-        Target::File(Some(p)) => p.display().to_string(),
-        Target::File(None) => tr(lang, "标准输出", "standard output").to_string(),
+        Target::Dir(d, _) => d.display().to_string(),
+        Target::File(o) => match o.path() {
+            Some(p) => p.display().to_string(),
+            None => tr(lang, "标准输出", "standard output").to_string(),
+        },
     };
     match lang {
-        Lang::Zh => eprintln!(
+        Lang::Zh => to_stderr!(
             "已写入 {written} 份答卷到 {dest}；跳过 {} 行。",
             skipped.len()
         ),
-        Lang::En => eprintln!(
+        Lang::En => to_stderr!(
             "Wrote {written} answer sheet(s) to {dest}; skipped {} row(s).",
             skipped.len()
         ),
     }
     for s in &skipped {
-        eprintln!("  {s}");
+        to_stderr!("  {s}");
     }
     Ok(if skipped.is_empty() && !report.has_errors() {
         Outcome::Ok
@@ -228,8 +231,8 @@ fn import_batch(
 enum Written {
     Stdout,
     File(PathBuf),
-    /// The file exists and --force was not given (the refusal is in the report).
-    Refused,
+    /// The output policy refused the file (the refusal, with this code, is in the report).
+    Refused(&'static str),
 }
 
 /// Write one sheet to its target.
@@ -242,23 +245,26 @@ fn write_sheet(
     report: &mut Report,
 ) -> anyhow::Result<Written> {
     match target {
-        Target::File(None) => {
-            write_output(None, text)?;
-            Ok(Written::Stdout)
+        Target::File(output) => {
+            output.write(text.as_bytes())?;
+            Ok(match output.path() {
+                Some(path) => Written::File(path.to_path_buf()),
+                None => Written::Stdout,
+            })
         }
-        Target::File(Some(path)) => {
-            write_output(Some(path), text)?;
-            Ok(Written::File(path.to_path_buf()))
-        }
-        Target::Dir(dir) => {
+        Target::Dir(dir, inputs) => {
             let path = dir.join(collect::sheet_file_name(index, firm));
-            if path.exists() && !force {
-                report.extend([output_exists(&path)]);
-                return Ok(Written::Refused);
+            match Output::new(Some(&path), force, inputs) {
+                Ok(output) => {
+                    output.write(text.as_bytes())?;
+                    Ok(Written::File(path))
+                }
+                Err(d) => {
+                    let code = d.code;
+                    report.extend([*d]);
+                    Ok(Written::Refused(code))
+                }
             }
-            std::fs::write(&path, text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            Ok(Written::File(path))
         }
     }
 }

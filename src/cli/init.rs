@@ -1,7 +1,7 @@
 //! `smedx init`: write a blank answer sheet for a model, every item with its options and help in
 //! comments, or (`--example`) a filled sample sheet to try the other commands on.
 
-use super::{Outcome, write_output};
+use super::Outcome;
 use crate::model::item::Input;
 use crate::model::{self, Children, Model, Node};
 use crate::text::{Lang, Text, tr};
@@ -34,27 +34,23 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let Some(model) = super::resolve_model(&args.model) else {
         return Ok(Outcome::Invalid);
     };
-    if let Some(path) = &args.output
-        && path.exists()
-        && !args.force
-    {
-        let mut report = crate::diag::Report::default();
-        report.extend([super::output_exists(path)]);
-        super::print_report(&report, super::DiagFormat::Human);
-        return Ok(Outcome::Invalid);
-    }
+    let inputs: Vec<&std::path::Path> = super::model_file(Some(&args.model)).into_iter().collect();
+    let output = match super::checked_output(args.output.as_deref(), args.force, &inputs) {
+        Ok(o) => o,
+        Err(outcome) => return Ok(outcome),
+    };
     let lang = Lang::ui();
     let text = if args.example {
         example_sheet(&model, lang)
     } else {
         blank_sheet(&model, lang)
     };
-    write_output(args.output.as_deref(), &text)?;
+    output.write(text.as_bytes())?;
     if let Some(path) = &args.output {
         let path = path.display();
         let n = model.items.len();
         let id = &model.id;
-        eprintln!(
+        to_stderr!(
             "{}",
             match (lang, args.example) {
                 (Lang::Zh, true) =>

@@ -1,5 +1,19 @@
 //! Command-line interface: one file per subcommand, each with its arguments and `run`.
 
+/// `eprintln!` that never panics: a standard error that is closed or full loses the line.
+macro_rules! to_stderr {
+    ($($arg:tt)*) => {
+        $crate::cli::output::write_stderr(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `println!` that returns an error instead of panicking (a closed pipe is `Ok`: see `output`).
+macro_rules! to_stdout {
+    ($($arg:tt)*) => {
+        $crate::cli::write_stdout(&format!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 mod aggregate;
 mod assess;
 mod dump;
@@ -8,6 +22,7 @@ mod export;
 mod help_zh;
 mod import;
 mod init;
+mod output;
 mod progress;
 mod report;
 mod schema;
@@ -25,8 +40,8 @@ use crate::model::{self, Model};
 use crate::source_file::SourceFile;
 use crate::text::Lang;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+pub(crate) use output::Output;
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -124,12 +139,14 @@ pub fn main() -> ExitCode {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::Invalid) => ExitCode::from(2),
         Ok(Outcome::Interrupted) => ExitCode::from(130),
+        // A reader that went away (`| head`) is how a pipeline ends, not an error.
+        Err(err) if output::is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
             let mut msg = format!("error: {err}");
             for cause in err.chain().skip(1) {
                 msg.push_str(&format!("\n  caused by: {cause}"));
             }
-            eprintln!("{msg}");
+            to_stderr!("{msg}");
             ExitCode::from(1)
         }
     }
@@ -219,26 +236,36 @@ pub(crate) fn output_exists(path: &Path) -> Diagnostic {
     .help("choose another file name, or pass --force to overwrite it")
 }
 
-/// Write `text` to `path`, or to standard output when there is none.
-pub(crate) fn write_output(path: Option<&Path>, text: &str) -> anyhow::Result<()> {
-    use anyhow::Context;
-    match path {
-        Some(p) => std::fs::write(p, text).with_context(|| format!("cannot write {}", p.display())),
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.context("cannot write to standard output"),
-            }
-        }
-    }
+/// Write `text` to standard output (a closed pipe ends the writing quietly).
+pub(crate) fn write_stdout(text: &str) -> anyhow::Result<()> {
+    Output::stdout().write(text.as_bytes())
+}
+
+/// Check an output under the output policy (see `output`); a refusal is printed and is `Err`
+/// with the outcome to return.
+pub(crate) fn checked_output(
+    path: Option<&Path>,
+    force: bool,
+    inputs: &[&Path],
+) -> Result<Output, Outcome> {
+    Output::new(path, force, inputs).map_err(|d| {
+        let mut report = Report::default();
+        report.extend([*d]);
+        print_report(&report, DiagFormat::Human);
+        Outcome::Invalid
+    })
+}
+
+/// The `--model` argument when it names a file (an input the outputs must not overwrite).
+pub(crate) fn model_file(spec: Option<&str>) -> Option<&Path> {
+    spec.map(Path::new).filter(|p| p.exists())
 }
 
 /// Print diagnostics to standard error in the chosen format.
 pub(crate) fn print_report(report: &Report, format: DiagFormat) {
     match format {
-        DiagFormat::Human => eprint!("{}", report.render_human()),
-        DiagFormat::Json => eprintln!("{}", report.render_json()),
+        DiagFormat::Human => output::write_stderr(&report.render_human()),
+        DiagFormat::Json => to_stderr!("{}", report.render_json()),
     }
 }
 

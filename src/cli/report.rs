@@ -1,6 +1,6 @@
 //! `smedx report`: the diagnostic report with its roadmap, as HTML, Markdown or JSON.
 
-use super::{DiagFormat, Outcome, load_checked_sheet, print_report};
+use super::{DiagFormat, Outcome, checked_output, load_checked_sheet, model_file, print_report};
 use crate::diag::{Diagnostic, Report};
 use crate::model::Model;
 use crate::pipeline::Pipeline;
@@ -56,6 +56,9 @@ pub struct Args {
     /// Planner tuning file (weights, capacity per phase, phases) instead of the bundled one.
     #[arg(long)]
     tuning: Option<PathBuf>,
+    /// Overwrite the output file if it exists (never an input).
+    #[arg(long)]
+    force: bool,
 }
 
 fn parse_date(s: &str) -> Result<String, String> {
@@ -199,35 +202,34 @@ fn resolve_format(
     }
 }
 
-/// Write bytes to `path`, or to standard output (a closed pipe is not an error).
-fn write_bytes(path: Option<&Path>, bytes: &[u8]) -> anyhow::Result<()> {
-    use anyhow::Context;
-    use std::io::Write;
-    match path {
-        Some(p) => {
-            std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(bytes).and_then(|_| out.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.context("cannot write to standard output"),
-            }
-        }
-    }
-}
-
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    let lang = Lang::ui();
-    let mut diagnostics = Report::default();
     let format = match resolve_format(args.output.as_deref(), args.format) {
         Ok(f) => f,
         Err(d) => {
+            let mut diagnostics = Report::default();
             diagnostics.extend([d]);
             print_report(&diagnostics, DiagFormat::Human);
             return Ok(Outcome::Invalid);
         }
     };
+    let inputs: Vec<&Path> = [
+        Some(args.answers.as_path()),
+        model_file(args.model.as_deref()),
+        args.catalog.as_deref(),
+        args.benchmark.as_deref(),
+        args.policies.as_deref(),
+        args.tuning.as_deref(),
+        args.templates.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let output = match checked_output(args.output.as_deref(), args.force, &inputs) {
+        Ok(o) => o,
+        Err(outcome) => return Ok(outcome),
+    };
+    let lang = Lang::ui();
+    let mut diagnostics = Report::default();
     // PDF and Word need a Chinese font: found (or refused) before any work.
     let fonts = if matches!(format, ReportFormat::Pdf | ReportFormat::Docx) {
         match report::pdf::Fonts::load(args.font.as_deref()) {
@@ -285,6 +287,14 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         print_report(&diagnostics, DiagFormat::Human);
         return Ok(Outcome::Invalid);
     }
+    if let Some(dir) = args.templates.as_deref() {
+        let escaping = template_links_out(dir);
+        if !escaping.is_empty() {
+            diagnostics.extend(escaping);
+            print_report(&diagnostics, DiagFormat::Human);
+            return Ok(Outcome::Invalid);
+        }
+    }
     let tuning = match &args.tuning {
         None => roadmap::Tuning::bundled(),
         Some(p) => match SourceFile::read(p).and_then(|s| roadmap::Tuning::load(&s)) {
@@ -340,7 +350,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         ctx.peers = report::peer_view(&model, &ctx.assessment, &bench);
         if ctx.peers.is_none() {
-            eprintln!(
+            to_stderr!(
                 "{}",
                 crate::text::tr(
                     lang,
@@ -381,6 +391,33 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             return Err(anyhow::anyhow!(e).context("cannot render the bundled report template"));
         }
     };
-    write_bytes(args.output.as_deref(), &bytes)?;
+    output.write(&bytes)?;
     Ok(Outcome::Ok)
+}
+
+/// Files of the templates folder that are links leading out of it: refused, so a report never
+/// carries a file from elsewhere on the machine.
+fn template_links_out(dir: &Path) -> Vec<Diagnostic> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let real = report::outside_folder(dir, &path)?;
+            Some(
+                Diagnostic::error(
+                    "template-outside-folder",
+                    format!(
+                        "{} is a link to {}, outside the templates folder",
+                        path.display(),
+                        real.display()
+                    ),
+                )
+                .help("copy the file into the templates folder instead of linking to it, or remove the link"),
+            )
+        })
+        .collect()
 }

@@ -1,6 +1,6 @@
 //! `smedx schema`: print the JSON Schema (draft-07) of model files or answer sheets.
 
-use super::{Outcome, write_output};
+use super::{Outcome, checked_output};
 use anyhow::Context;
 use std::path::PathBuf;
 
@@ -30,9 +30,19 @@ pub struct Args {
     /// Write to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Overwrite the output file if it exists (never an input).
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let inputs: Vec<&std::path::Path> = super::model_file(args.model.as_deref())
+        .into_iter()
+        .collect();
+    let output = match checked_output(args.output.as_deref(), args.force, &inputs) {
+        Ok(o) => o,
+        Err(outcome) => return Ok(outcome),
+    };
     let value = match args.kind {
         Kind::Model => crate::schema::model_schema(),
         Kind::Catalog => crate::schema::catalog_schema(),
@@ -50,6 +60,6 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
     };
     let text = serde_json::to_string_pretty(&value).context("cannot serialise the schema")? + "\n";
-    write_output(args.output.as_deref(), &text)?;
+    output.write(text.as_bytes())?;
     Ok(Outcome::Ok)
 }

@@ -1,6 +1,6 @@
 //! `smedx score`: score an answer sheet and print the level, points, scenarios and what is short.
 
-use super::{DiagFormat, Outcome, load_checked_sheet, print_report, write_output};
+use super::{DiagFormat, Outcome, checked_output, load_checked_sheet, model_file, print_report};
 use crate::diag::Report;
 use crate::text::Lang;
 use anyhow::Context;
@@ -35,9 +35,23 @@ pub struct Args {
     /// Write to this file instead of standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
+    /// Overwrite the output file if it exists (never an input).
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let inputs: Vec<&std::path::Path> = [
+        Some(args.answers.as_path()),
+        model_file(args.model.as_deref()),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let output = match checked_output(args.output.as_deref(), args.force, &inputs) {
+        Ok(o) => o,
+        Err(outcome) => return Ok(outcome),
+    };
     let mut report = Report::default();
     let loaded = load_checked_sheet(&args.answers, args.model.as_deref(), &mut report);
     print_report(&report, args.diagnostics);
@@ -55,6 +69,6 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             serde_saphyr::to_string(&assessment).context("cannot serialise the assessment")?
         }
     };
-    write_output(args.output.as_deref(), &text)?;
+    output.write(text.as_bytes())?;
     Ok(Outcome::Ok)
 }

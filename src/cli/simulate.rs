@@ -4,7 +4,6 @@ use super::Outcome;
 use super::progress::Progress;
 use crate::model;
 use crate::text::{Lang, tr};
-use anyhow::Context;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -26,45 +25,35 @@ pub struct Args {
     /// Model: a bundled id or a model file.
     #[arg(long, short, default_value = model::DEFAULT_MODEL_ID)]
     model: String,
+    /// Overwrite the output file if it exists (never an input).
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let inputs: Vec<&std::path::Path> = super::model_file(Some(&args.model)).into_iter().collect();
+    let output = match super::checked_output(args.output.as_deref(), args.force, &inputs) {
+        Ok(o) => o,
+        Err(outcome) => return Ok(outcome),
+    };
     let Some(model) = super::resolve_model(&args.model) else {
         return Ok(Outcome::Invalid);
     };
     let lang = Lang::ui();
     let round = args.round.max(1);
     let bar = Progress::new(Some(args.count), tr(lang, "家企业", "firms"));
-    match &args.output {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("cannot create {}", path.display()))?;
-            let w = std::io::BufWriter::with_capacity(1 << 20, file);
-            let mut w = Counted::new(w, &bar);
-            crate::aggregate::simulate::simulate(&model, args.count, args.seed, round, &mut w)?;
-        }
-        None => {
-            let stdout = std::io::stdout();
-            let mut w = Counted::new(std::io::BufWriter::new(stdout.lock()), &bar);
-            match crate::aggregate::simulate::simulate(&model, args.count, args.seed, round, &mut w)
-            {
-                Err(e)
-                    if e.downcast_ref::<std::io::Error>()
-                        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe) =>
-                {
-                    return Ok(Outcome::Ok);
-                }
-                other => other?,
-            }
-        }
-    }
+    output.write_with(|w| {
+        let mut w = Counted::new(std::io::BufWriter::with_capacity(1 << 20, w), &bar);
+        crate::aggregate::simulate::simulate(&model, args.count, args.seed, round, &mut w)?;
+        Ok(w.flush()?)
+    })?;
     bar.finish();
     let n = args.count;
     let place = match &args.output {
         Some(p) => p.display().to_string(),
         None => tr(lang, "标准输出", "standard output").to_string(),
     };
-    eprintln!(
+    to_stderr!(
         "{}",
         match lang {
             Lang::Zh => format!("已写入 {n} 家模拟企业的答卷（第 {round} 轮）：{place}。"),

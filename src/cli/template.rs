@@ -1,13 +1,13 @@
 //! `smedx template`: a questionnaire to fill outside smedx — an Excel workbook for one enterprise,
 //! or a CSV batch with one row per enterprise — blank or filled from answer sheets.
 
-use super::{DiagFormat, Outcome, load_checked_sheet, print_report, write_output};
+use super::{DiagFormat, Outcome, Output, load_checked_sheet, print_report};
 use crate::collect::{csv, xlsx};
 use crate::diag::{Diagnostic, Report};
 use crate::model;
 use crate::text::Lang;
 use anyhow::Context;
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 /// Kind of questionnaire.
@@ -46,14 +46,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         print_report(&report, DiagFormat::Human);
         return Ok(Outcome::Invalid);
     };
-    if let Some(path) = &args.output
-        && path.exists()
-        && !args.force
-    {
-        report.extend([super::output_exists(path)]);
-        print_report(&report, DiagFormat::Human);
-        return Ok(Outcome::Invalid);
-    }
+    let mut inputs: Vec<&Path> = args.answers.iter().map(PathBuf::as_path).collect();
+    inputs.extend(super::model_file(Some(&args.model)));
+    let output = match super::checked_output(args.output.as_deref(), args.force, &inputs) {
+        Ok(o) => o,
+        Err(outcome) => return Ok(outcome),
+    };
+
     if args.format == TemplateFormat::Xlsx && args.answers.len() > 1 {
         report.extend([Diagnostic::error(
             "too-many-sheets",
@@ -80,7 +79,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     print_report(&report, DiagFormat::Human);
     match args.format {
         TemplateFormat::Csv => {
-            write_output(args.output.as_deref(), &csv::write(&model, lang, &sheets))?;
+            output.write(csv::write(&model, lang, &sheets).as_bytes())?;
         }
         TemplateFormat::Xlsx => {
             let filled = sheets
@@ -88,27 +87,16 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 .map(|s| crate::collect::flat::sheet_cells(&model, s, xlsx::cell_style(lang)))
                 .unwrap_or_default();
             let bytes = xlsx::write(&model, lang, &filled).context("cannot write the workbook")?;
-            write_binary(args.output.as_deref(), &bytes, "xlsx")?;
+            write_binary(&output, &bytes, "xlsx")?;
         }
     }
     Ok(Outcome::Ok)
 }
 
 /// Write a binary file, or to standard output when it is not a terminal.
-pub(crate) fn write_binary(path: Option<&Path>, bytes: &[u8], what: &str) -> anyhow::Result<()> {
-    match path {
-        Some(p) => {
-            std::fs::write(p, bytes).with_context(|| format!("cannot write {}", p.display()))
-        }
-        None => {
-            let mut out = std::io::stdout().lock();
-            if out.is_terminal() {
-                anyhow::bail!("an {what} file is not for the terminal: give -o FILE.{what}");
-            }
-            match out.write_all(bytes).and_then(|_| out.flush()) {
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                other => other.context("cannot write to standard output"),
-            }
-        }
+pub(crate) fn write_binary(output: &Output, bytes: &[u8], what: &str) -> anyhow::Result<()> {
+    if output.path().is_none() && std::io::stdout().is_terminal() {
+        anyhow::bail!("an {what} file is not for the terminal: give -o FILE.{what}");
     }
+    output.write(bytes)
 }

@@ -35,16 +35,16 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     match args.action {
         Action::Add { name, region, db } => {
             let Some(scope) = region_scope(&region) else {
-                eprintln!(
+                to_stderr!(
                     "error[bad-region]: `{region}` is not a region code\n  = help: give a 6-digit 行政区划代码 such as 510100"
                 );
                 return Ok(Outcome::Invalid);
             };
             if name.trim().is_empty() || name.len() > 64 {
-                eprintln!("error[bad-name]: a user name is 1 to 64 characters");
+                to_stderr!("error[bad-name]: a user name is 1 to 64 characters");
                 return Ok(Outcome::Invalid);
             }
-            eprintln!(
+            to_stderr!(
                 "{}",
                 match Lang::ui() {
                     Lang::Zh => format!("请输入 {name} 的密码（标准输入的一行）："),
@@ -58,7 +58,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 .context("cannot read the password")?;
             let password = password.trim_end_matches(['\r', '\n']);
             if password.chars().count() < 8 {
-                eprintln!("error[weak-password]: the password needs at least 8 characters");
+                to_stderr!("error[weak-password]: the password needs at least 8 characters");
                 return Ok(Outcome::Invalid);
             }
             let storage = SqliteStorage::open(&db)?;
@@ -72,7 +72,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             } else {
                 &scope
             };
-            eprintln!(
+            to_stderr!(
                 "{}",
                 match Lang::ui() {
                     Lang::Zh => format!("已添加用户 {name}：可见地区 {shown}*"),

@@ -86,12 +86,15 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
     }
     match args.format {
-        DiagFormat::Json => println!("{}", report.render_json()),
+        DiagFormat::Json => to_stdout!("{}", report.render_json())?,
         DiagFormat::Human => {
             print_report(&report, DiagFormat::Human);
+            let mut text = String::new();
             for s in &summaries {
-                println!("{s}");
+                text.push_str(s);
+                text.push('\n');
             }
+            super::write_stdout(&text)?;
         }
     }
     Ok(if report.has_errors() {

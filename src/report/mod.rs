@@ -493,6 +493,16 @@ fn item_target(item: &crate::model::Item, lift: &crate::roadmap::Lift) -> Option
     }
 }
 
+/// Where `path`, a file of the templates folder `dir`, really is when that is outside the folder
+/// (a link leading out of it, which must not put another file into a report).
+pub fn outside_folder(dir: &Path, path: &Path) -> Option<PathBuf> {
+    let real = std::fs::canonicalize(path).ok()?;
+    match std::fs::canonicalize(dir) {
+        Ok(d) if real.starts_with(&d) => None,
+        _ => Some(real),
+    }
+}
+
 /// The template environment: embedded templates, overridden one file at a time from `dir`.
 pub fn environment(dir: Option<PathBuf>, lang: Lang) -> Environment<'static> {
     let mut env = Environment::new();
@@ -504,6 +514,9 @@ pub fn environment(dir: Option<PathBuf>, lang: Lang) -> Environment<'static> {
         if let Some(dir) = &dir {
             let path = dir.join(name);
             if path.is_file() {
+                if let Some(real) = outside_folder(dir, &path) {
+                    return Err(Error::new(ErrorKind::InvalidOperation, format!("template {} is a link to {}, outside the templates folder; smedx reads templates only from inside it", path.display(), real.display())));
+                }
                 return std::fs::read_to_string(&path)
                     .map(Some)
                     .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("cannot read template {}: {e}", path.display())));

@@ -218,8 +218,14 @@ pub fn render_html(s: &Summary, lang: Lang) -> anyhow::Result<String> {
         .context("cannot render the office report template")
 }
 
-/// The same tables as an Excel workbook.
+/// The same tables as an Excel workbook, written to `path`.
 pub fn write_xlsx(s: &Summary, lang: Lang, path: &Path) -> anyhow::Result<()> {
+    std::fs::write(path, xlsx_bytes(s, lang)?)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The same tables as an Excel workbook, as the bytes of the file.
+pub fn xlsx_bytes(s: &Summary, lang: Lang) -> anyhow::Result<Vec<u8>> {
     let mut wb = Workbook::new();
     let head = Format::new().set_bold().set_background_color(0xEEF4FA);
     let t = |zh: &str, en: &str| tr_owned(lang, zh, en);
@@ -436,9 +442,7 @@ pub fn write_xlsx(s: &Summary, lang: Lang, path: &Path) -> anyhow::Result<()> {
         ws.write_number(r + 3, 1, rounds.went_down as f64)?;
         ws.set_column_width(0, 18)?;
     }
-    wb.save(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    wb.save_to_buffer().context("cannot build the workbook")
 }
 
 fn tr_owned(lang: Lang, zh: &str, en: &str) -> String {

@@ -5,10 +5,12 @@
 use super::auth::{is_token, random_token};
 use super::guard::CsrfToken;
 use super::links;
+use super::profile_form as pf;
 use super::questionnaire as q;
 use super::storage::{DraftLinks, NewSubmission};
 use super::{AppState, blocking, internal, lang_of, now};
 use crate::answers::AnswerSheet;
+use crate::diag::{Diagnostic, Location};
 use crate::report::ReportFormat;
 use crate::roadmap::PlanRequest;
 use crate::text::{Lang, Text};
@@ -168,6 +170,41 @@ pub async fn set_lang(Path(lang): Path<String>, Query(q): Query<Next>) -> Respon
     r
 }
 
+/// The profile page with its notes beside the fields.
+fn profile_response(
+    st: &AppState,
+    lang: Lang,
+    token: &str,
+    csrf: &str,
+    draft: &Value,
+    notes: &[pf::FieldNote],
+    status: StatusCode,
+) -> Response {
+    let blocked = notes.iter().any(|n| n.error) && status != StatusCode::OK;
+    let mut r = st.page(
+        lang,
+        "serve_profile.html",
+        context! { csrf, lang => lang.code(), here => format!("/d/{token}/profile"),
+        fields => val(pf::fields_view(draft, notes)), industries => pf::industry_choices(lang),
+        blocked, steps => val(steps(st, token, "profile")), token },
+    );
+    *r.status_mut() = status;
+    r
+}
+
+/// The notes of a profile once something was saved in it (a fresh draft is not scolded).
+fn profile_notes(st: &AppState, draft: &Value) -> Vec<pf::FieldNote> {
+    let touched = draft
+        .get("profile")
+        .and_then(Value::as_object)
+        .is_some_and(|p| p.keys().any(|k| k != "assessed_on"));
+    if !touched {
+        return Vec::new();
+    }
+    let (_, diags) = q::check(&st.model, draft);
+    pf::field_notes(&st.model, draft, &diags)
+}
+
 pub async fn profile_page(
     State(st): St,
     Path(token): Path<String>,
@@ -179,40 +216,8 @@ pub async fn profile_page(
         Ok(d) => d,
         Err(r) => return r,
     };
-    let fields: Vec<_> = crate::answers::profile_fields()
-        .iter()
-        .filter(|f| f.asked)
-        .map(|f| {
-            let (value, chosen) = match draft.pointer(&format!("/profile/{}", f.id)) {
-                Some(Value::String(s)) => (s.clone(), vec![]),
-                Some(Value::Number(n)) => (
-                    crate::yaml_value::format_number(n.as_f64().unwrap_or(0.0)),
-                    vec![],
-                ),
-                Some(Value::Array(l)) => {
-                    let l: Vec<&str> = l.iter().filter_map(Value::as_str).collect();
-                    // Offered words are ticked; the rest is the free text.
-                    let (words, other): (Vec<&str>, Vec<&str>) = l
-                        .iter()
-                        .partition(|t| f.choices().iter().any(|w| w.matches(t)));
-                    (other.join("、"), words)
-                }
-                _ => (String::new(), vec![]),
-            };
-            let choices: Vec<_> = f.choices().iter().map(|w| {
-                let checked = chosen.iter().any(|t| w.matches(t));
-                context! { id => w.id.as_str(), title => val(w.title.clone()), checked }
-            }).collect();
-            let kind = format!("{:?}", f.kind).to_lowercase();
-            context! { key => f.id.as_str(), title => val(f.title.clone()), help => val(f.help.clone()), kind, value, choices }
-        })
-        .collect();
-    st.page(
-        lang,
-        "serve_profile.html",
-        context! { csrf => csrf.0, lang => lang.code(), here => format!("/d/{token}/profile"),
-        fields, steps => val(steps(&st, &token, "profile")), token },
-    )
+    let notes = profile_notes(&st, &draft);
+    profile_response(&st, lang, &token, &csrf.0, &draft, &notes, StatusCode::OK)
 }
 
 fn go_to(form: &[(String, String)], token: &str, back: &str, next: &str) -> Response {
@@ -229,10 +234,13 @@ fn go_to(form: &[(String, String)], token: &str, back: &str, next: &str) -> Resp
     Redirect::to(if to.is_empty() { next } else { &to }).into_response()
 }
 
+/// Save the profile; when a field has an error, show the page again with each problem beside its
+/// field (and what was read differently from how it was typed) instead of going on.
 pub async fn save_profile(
     State(st): St,
     Path(token): Path<String>,
     headers: HeaderMap,
+    Extension(csrf): Extension<CsrfToken>,
     axum::Form(form): FormPairs,
 ) -> Response {
     let lang = lang_of(&headers);
@@ -240,9 +248,20 @@ pub async fn save_profile(
         Ok(d) => d,
         Err(r) => return r,
     };
-    q::apply_profile(&mut draft, &form);
+    let read = pf::apply_profile(&mut draft, &form);
     if let Err(r) = save_draft(&st, &token, &draft).await {
         return r;
+    }
+    let mut notes = profile_notes(&st, &draft);
+    let stay = form.iter().any(|(k, v)| k == "go" && v == "stay");
+    if notes.iter().any(|n| n.error) || stay {
+        notes.extend(read.iter().map(pf::normalised_note));
+        let status = if stay {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        return profile_response(&st, lang, &token, &csrf.0, &draft, &notes, status);
     }
     go_to(&form, &token, "/", &format!("/d/{token}/page/1"))
 }
@@ -268,13 +287,13 @@ pub async fn dimension_page(
         Err(r) => return r,
     };
     let dim = &st.model.dimensions[i - 1];
-    let groups = q::dimension_view(&st.model, dim, &draft);
+    let view = q::dimension_view(&st.model, dim, &draft);
     st.page(
         lang,
         "serve_page.html",
         context! { csrf => csrf.0, lang => lang.code(), here => format!("/d/{token}/page/{i}"),
             n => i, count => st.model.dimensions.len(), title => val(&dim.title), help => val(&dim.help),
-            groups => val(groups), steps => val(steps(&st, &token, &i.to_string())), token },
+            groups => val(view.groups), hidden => val(view.hidden), star => val(view.star), steps => val(steps(&st, &token, &i.to_string())), token },
     )
 }
 
@@ -309,13 +328,97 @@ pub async fn save_dimension(
     go_to(&form, &token, &back, &next)
 }
 
+/// One problem on the review page: what it is about, what to do, and a link to its question.
 #[derive(Serialize)]
 struct Problem {
     error: bool,
-    message: String,
-    help: Option<String>,
-    /// The form page the problem is on (`profile`, `page/2`).
-    page: Option<String>,
+    /// The question or field title.
+    about: Text,
+    text: Text,
+    href: Option<String>,
+}
+
+/// The problems of one page of the questionnaire.
+#[derive(Serialize)]
+struct ProblemPage {
+    title: Text,
+    href: Option<String>,
+    problems: Vec<Problem>,
+}
+
+/// Every problem of the draft grouped by the page it is on, each worded for the web and linked to
+/// its question; errors first within a page.
+fn problem_pages(
+    st: &AppState,
+    token: &str,
+    draft: &Value,
+    diags: &[Diagnostic],
+) -> Vec<ProblemPage> {
+    let model = &st.model;
+    let mut pages = Vec::new();
+    let profile_href = format!("/d/{token}/profile");
+    let profile: Vec<Problem> = pf::field_notes(model, draft, diags)
+        .into_iter()
+        .map(|n| Problem {
+            error: n.error,
+            about: crate::answers::profile_field(&n.field)
+                .map(|f| f.title.clone())
+                .unwrap_or_default(),
+            href: Some(format!("{profile_href}#{}", n.field)),
+            text: n.text,
+        })
+        .collect();
+    pages.push(ProblemPage {
+        title: Text::new("企业信息", "Profile"),
+        href: Some(profile_href),
+        problems: profile,
+    });
+    for (i, dim) in model.dimensions.iter().enumerate() {
+        let page = format!("page/{}", i + 1);
+        let href = format!("/d/{token}/{page}");
+        let problems = diags
+            .iter()
+            .filter_map(|d| match &*d.location {
+                Location::Form { page: p, field } if *p == page => {
+                    let item = model.item(field)?;
+                    Some(Problem {
+                        error: d.is_error(),
+                        about: item.title.clone(),
+                        text: q::item_wording(item, d.code),
+                        href: Some(format!("{href}#{}", item.id)),
+                    })
+                }
+                _ => None,
+            })
+            .collect();
+        pages.push(ProblemPage {
+            title: dim.title.clone(),
+            href: Some(href),
+            problems,
+        });
+    }
+    // What no page holds (the sheet as a whole); the profile's own are worded above.
+    let rest: Vec<Problem> = diags
+        .iter()
+        .filter(|d| !matches!(*d.location, Location::Form { .. }))
+        .filter(|d| !matches!(d.code, "missing-field" | "size-unknown" | "missing-answer"))
+        .map(|d| Problem {
+            error: d.is_error(),
+            about: Text::default(),
+            text: q::code_title(d.code),
+            href: None,
+        })
+        .collect();
+    pages.push(ProblemPage {
+        title: Text::new("其他", "Other"),
+        href: None,
+        problems: rest,
+    });
+    for p in &mut pages {
+        p.problems.sort_by_key(|x| !x.error);
+    }
+    pages.retain(|p| !p.problems.is_empty());
+    pages
 }
 
 fn review_page(
@@ -327,18 +430,7 @@ fn review_page(
     status: StatusCode,
 ) -> Response {
     let (sheet, diags) = q::check(&st.model, draft);
-    let problems: Vec<Problem> = diags
-        .iter()
-        .map(|d| Problem {
-            error: d.is_error(),
-            message: d.message.clone(),
-            help: d.help.clone(),
-            page: match &*d.location {
-                crate::diag::Location::Form { page, .. } => Some(page.clone()),
-                _ => None,
-            },
-        })
-        .collect();
+    let pages = problem_pages(st, token, draft, &diags);
     let preview = sheet.as_ref().map(|s| {
         let a = crate::score::score(&st.model, s);
         context! { level_name => val(&a.level_name), score => crate::text::points(a.level_score), max => crate::text::points(a.level_score_max) }
@@ -347,7 +439,7 @@ fn review_page(
         lang,
         "serve_review.html",
         context! { csrf, lang => lang.code(), here => format!("/d/{token}/review"), token,
-            problems => val(problems), ok => sheet.is_some(), preview, steps => val(steps(st, token, "review")) },
+            pages => val(pages), ok => sheet.is_some(), preview, steps => val(steps(st, token, "review")) },
     );
     *r.status_mut() = status;
     r

@@ -7,6 +7,7 @@ mod firm;
 pub mod guard;
 mod links;
 mod office;
+pub mod profile_form;
 pub mod questionnaire;
 pub mod storage;
 
@@ -96,7 +97,10 @@ impl AppState {
         {
             Ok(html) => Html(html).into_response(),
             Err(e) => {
-                eprintln!("smedx serve: template {name}: {e:#}");
+                let _ = std::io::Write::write_fmt(
+                    &mut std::io::stderr(),
+                    format_args!("smedx serve: template {name}: {e:#}\n"),
+                );
                 (StatusCode::INTERNAL_SERVER_ERROR, "page template error").into_response()
             }
         }
@@ -145,7 +149,7 @@ pub async fn blocking<T: Send + 'static>(
 
 /// An internal error: logged, and a plain 500 for the browser.
 pub fn internal(e: anyhow::Error) -> Response {
-    eprintln!("smedx serve: {e:#}");
+    let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("smedx serve: {e:#}\n"));
     (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
 }
 
@@ -197,7 +201,7 @@ pub fn run(config: Config, storage: Arc<dyn Storage>) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {}", config.addr))?;
         let addr = listener.local_addr()?;
-        println!("smedx serve: listening on http://{addr}");
+        let _ = writeln!(std::io::stdout(), "smedx serve: listening on http://{addr}");
         std::io::stdout().flush().ok();
         axum::serve(
             listener,

@@ -203,6 +203,7 @@ fn summarise(st: &AppState, filter: &SubmissionFilter) -> anyhow::Result<Summary
             ],
             min_group: st.min_group,
             named: false,
+            follow_links: false,
         };
         let mut errors = 0u64;
         let summary = aggregate::aggregate(
@@ -218,7 +219,10 @@ fn summarise(st: &AppState, filter: &SubmissionFilter) -> anyhow::Result<Summary
             &|_| {},
         );
         if errors > 0 {
-            eprintln!("smedx serve: {errors} stored submissions could not be aggregated");
+            let _ = std::io::Write::write_fmt(
+                &mut std::io::stderr(),
+                format_args!("smedx serve: {errors} stored submissions could not be aggregated\n"),
+            );
         }
         Ok(summary)
     })();

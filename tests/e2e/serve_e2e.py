@@ -25,16 +25,28 @@ INSTALL = "run `bash .ci/install-browser-test.sh` (as root)"
 # A name that would create a <b> element (and run a script, were the page to let it) if it were not
 # escaped. The credit code is the fictional one of questionnaires/examples/auto-parts-machining.yaml.
 NAME = "测试<b>企业</b><script>document.title='XSS'</script>"
+# Typed as an owner would: a wrong industry (五金 is no GB/T 4754 name) and a headcount with its unit.
 PROFILE = {
     "name": NAME,
     "credit_code": "91330381MA2H8C3NXF",
-    "region": "330381",
-    "industry": "C3670",
-    "employees": "85",
-    "revenue": "6000",
+    "industry": "五金",
+    "employees": "45人",
+    "revenue": "６０００万元",
     "assets": "4800",
     "digital_budget": "90",
+    "assessor": "王会计",
+    "tags": "专精特新",
 }
+# The industry typed again, by its name this time.
+INDUSTRY_FIXED = "汽车制造业"
+REGION = "330381"
+
+# What must not appear on a Chinese page: an English sentence (three or more English words in a row;
+# product acronyms such as ERP, MES, SaaS, BI, CRM are not words of a sentence, even side by side), an
+# item or field id, a backtick.
+WORD = r"[A-Za-z]*[a-z]{2}[A-Za-z]*"
+ENGLISH_RUN = re.compile(rf"{WORD}(?:[ ,;:'-]+{WORD}){{2,}}")
+ID_LIKE = re.compile(r"\b[a-z]+(?:[-_][a-z0-9]+)+\b")
 LEVEL = re.compile(r"^(未达一级|[一二三四五六七八九]级)$")
 
 
@@ -160,7 +172,7 @@ def one(root, selector, what):
     return found[0]
 
 
-def click_and_load(driver, element, what):
+def click_and_load(driver, element, what, allow_422=False):
     """Click a control that submits a form or follows a link, and wait for the next page."""
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
@@ -170,7 +182,7 @@ def click_and_load(driver, element, what):
     element.click()
     wait_for_new_page(driver, old, what)
     status_like = css(driver, "main h1")
-    if status_like and re.fullmatch(r"[45]\d\d", status_like[0].text.strip()):
+    if status_like and re.fullmatch(r"[45]\d\d", status_like[0].text.strip()) and not allow_422:
         raise Failure(f"{what}: error page {status_like[0].text.strip()}")
 
 
@@ -227,13 +239,49 @@ def run(driver, base):
     token = driver.current_url.split("/d/")[1].split("/")[0]
 
     # Profile: every field found through its visible label.
-    labels = {lab.text.strip(): lab for lab in css(driver, "main form fieldset label")}
+    check_chinese(driver, "profile page")
+    labels = {lab.text.strip().split("\n")[0].rstrip(" *"): lab for lab in css(driver, "main form label")}
     check("企业名称" in labels and "统一社会信用代码" in labels,
           f"profile labels: {sorted(labels)}")
+    choose_region(driver, REGION)
     for key, value in PROFILE.items():
         field = one(driver, f"main form input[name={key}]", f"profile field {key}")
         type_into(field, value)
-    click_and_load(driver, button(driver, "next", "profile next"), "profile: 保存，下一页")
+    click_and_load(driver, button(driver, "next", "profile next"), "profile: 保存，下一页", allow_422=True)
+
+    # The wrong industry is refused beside its field, in Chinese, with a hint; 45人 is read as 45.
+    check(driver.current_url.endswith(f"/d/{token}/profile"),
+          f"a wrong industry should keep the profile page, at {driver.current_url}")
+    check_chinese(driver, "profile page with problems")
+    problem = one(driver, "#industry .note.error", "the message beside the industry").text
+    check(problem.startswith("找不到行业“五金”") and "金属制品业" in problem,
+          f"industry message reads {problem!r}")
+    saved = one(driver, "#employees .note.saved", "the remark beside the employees").text
+    check("45" in saved and "人" in saved, f"employees remark reads {saved!r}")
+    value = one(driver, "main form input[name=employees]", "employees").get_attribute("value")
+    check(value == "45", f"employees holds {value!r}, expected 45")
+    check("汽车制造业" not in one(driver, "#industry", "industry").text, "the wrong industry is named")
+    check(one(driver, "main form input[name=revenue]", "revenue").get_attribute("value") == "6000",
+          "revenue not read as 6000")
+    check(one(driver, "main form input[name=region]", "region").get_attribute("value") == REGION,
+          "the region chosen is not kept")
+    type_into(one(driver, "main form input[name=industry]", "industry"), INDUSTRY_FIXED)
+    click_and_load(driver, button(driver, "next", "profile next"), "profile: 保存，下一页 (fixed)")
+    check(driver.current_url.endswith(f"/d/{token}/page/1"),
+          f"after fixing the industry: expected page 1, at {driver.current_url}")
+
+    # The review before any answer: problems grouped by page, each linking to its question.
+    driver.get(f"{base}/d/{token}/review")
+    check_chinese(driver, "review page (unanswered)")
+    links = css(driver, "main section.problems li.error a[href*='/page/1#']")
+    check(links, "review: no problem linking to a question of page 1")
+    first = links[0]
+    anchor = first.get_attribute("href").rsplit("#", 1)[1]
+    check("尚未回答" in first.find_element("xpath", "..").text, f"review problem reads {first.text!r}")
+    click_and_load(driver, first, "review: link to a question")
+    check(driver.current_url.endswith(f"/page/1#{anchor}"), f"link went to {driver.current_url}")
+    one(driver, f"main .item[id='{anchor}']", "the question the review links to")
+    driver.get(f"{base}/d/{token}/page/1")
 
     # Questionnaire pages, until the review page.
     pages = 0
@@ -245,6 +293,7 @@ def run(driver, base):
         m = re.match(r"(\d+) / (\d+) · ", heading)
         check(m and int(m.group(1)) == n, f"page {n}: heading {heading!r}")
         count = int(m.group(2))
+        check_chinese(driver, f"page {n}")
         items = answer_page(driver, n)
         check(items > 0, f"page {n}: no questions")
         items_total += items
@@ -259,7 +308,7 @@ def run(driver, base):
             check(snapshot(driver) == saved[2], "page 2: answers not shown again after going back and forth")
         if n == 1:
             # Enter in a text field submits the form: it must go forward, not back.
-            field = css(driver, "main form input[type=text]")
+            field = css(driver, "main form .item input[type=text][name^='a:']")
             check(field, "page 1: no text field to press Enter in")
             from selenium.webdriver.common.keys import Keys
             old = driver.find_element("tag name", "html")
@@ -273,6 +322,7 @@ def run(driver, base):
           f"after the last page: expected the review page, at {driver.current_url}")
 
     # Review: no problem in red, a preview of the level, a submit button.
+    check_chinese(driver, "review page")
     errors = [e.text for e in css(driver, "main li.error")]
     check(not errors, "review lists errors:\n  " + "\n  ".join(errors))
     warnings = [e.text for e in css(driver, "main li.warning")]
@@ -290,6 +340,7 @@ def run(driver, base):
     check(level == preview, f"firm's page says {level}, the review said {preview}")
     body = driver.find_element("tag name", "body").text
     check(re.search(r"已提交第\s*1\s*版", body), "firm's page: no 'submission version 1'")
+    check_chinese(driver, "firm's page")
     report = check_links_and_recovery(driver, base, token)
 
     # The full HTML report (same as `smedx report`), behind the report link.
@@ -361,6 +412,37 @@ def check_name_is_text(driver, where):
     check(not css(h1, "b"), f"{where}: the company name created a <b> element")
     check(not css(driver, "script"), f"{where}: the page has a <script> element")
     check(driver.title != "XSS", f"{where}: a script from the company name ran")
+
+
+def check_chinese(driver, where):
+    """No English sentence, item or field id, or backtick in what the page shows."""
+    text = driver.find_element("tag name", "body").text
+    check("`" not in text, f"{where}: a backtick on the page")
+    english = ENGLISH_RUN.findall(text)
+    check(not english, f"{where}: English on a Chinese page: {english[:3]}")
+    ids = ID_LIKE.findall(text)
+    check(not ids, f"{where}: ids on the page: {ids[:5]}")
+    check(driver.find_element("tag name", "html").get_attribute("lang") == "zh-CN", f"{where}: not zh-CN")
+
+
+def choose_region(driver, code):
+    """Province → city → county with the selects, one level at a time (no JavaScript); the code is
+    typed only if the selects did not reach it."""
+    from selenium.webdriver.support.ui import Select
+
+    for name, length in (("region_p", 2), ("region_c", 4), ("region_d", 6)):
+        found = css(driver, f"main form select[name={name}]")
+        if not found:
+            break
+        Select(found[0]).select_by_value(code[:length].ljust(6, "0"))
+        step = one(driver, "main form button[name=go][value=stay]", "the region's next-level button")
+        click_and_load(driver, step, f"region: {name}")
+        check_chinese(driver, f"profile page, region {name}")
+    field = one(driver, "main form input[name=region]", "region code")
+    check(field.get_attribute("value") == code,
+          f"the selects give region {field.get_attribute('value')!r}, expected {code}")
+    named = one(driver, "#region .named", "the region's name").text
+    check(named == "浙江省温州市瑞安市", f"the region is named {named!r}")
 
 
 def snapshot(driver):

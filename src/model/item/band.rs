@@ -88,6 +88,51 @@ impl Interval {
     }
 }
 
+impl Interval {
+    /// The interval in plain words, for forms: `0–10%`, `超过 10%，不超过 20%` / `over 10%, at most 20%`.
+    pub fn plain(&self, unit: &str) -> Text {
+        let (zh_unit, en_unit) = match unit {
+            "" | "%" => (unit.to_string(), unit.to_string()),
+            u => (u.to_string(), format!(" {u}")),
+        };
+        let zh = |x: f64| format!("{}{zh_unit}", format_number(x));
+        let en = |x: f64| format!("{}{en_unit}", format_number(x));
+        let (lo, hi) = (self.lo.is_finite(), self.hi.is_finite());
+        if lo && hi && self.lo_closed && self.hi_closed {
+            return Text {
+                zh: format!("{}–{}", format_number(self.lo), zh(self.hi)),
+                en: format!("{}–{}", format_number(self.lo), en(self.hi)),
+            };
+        }
+        let mut parts = (Vec::new(), Vec::new());
+        if lo {
+            let (z, e) = if self.lo_closed {
+                ("不低于", "at least")
+            } else {
+                ("超过", "over")
+            };
+            parts.0.push(format!("{z} {}", zh(self.lo)));
+            parts.1.push(format!("{e} {}", en(self.lo)));
+        }
+        if hi {
+            let (z, e) = if self.hi_closed {
+                ("不超过", "at most")
+            } else {
+                ("低于", "under")
+            };
+            parts.0.push(format!("{z} {}", zh(self.hi)));
+            parts.1.push(format!("{e} {}", en(self.hi)));
+        }
+        if parts.0.is_empty() {
+            return Text::new("任意数值", "any value");
+        }
+        Text {
+            zh: parts.0.join("，"),
+            en: parts.1.join(", "),
+        }
+    }
+}
+
 impl std::fmt::Display for Interval {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use crate::text::format_number as n;
@@ -498,6 +543,16 @@ mod tests {
         assert!(Interval::parse("[20, 10]").is_none());
         assert!(Interval::parse("0-10").is_none());
         assert_eq!(i.to_string(), "(10, 20]");
+        assert_eq!(j.plain("%"), Text::new("0–10%", "0–10%"));
+        assert_eq!(
+            i.plain("%"),
+            Text::new("超过 10%，不超过 20%", "over 10%, at most 20%")
+        );
+        let open_top = Interval::parse("[5, inf)").unwrap();
+        assert_eq!(
+            open_top.plain("台"),
+            Text::new("不低于 5台", "at least 5 台")
+        );
     }
 
     #[test]
