@@ -109,25 +109,40 @@ pub fn format_number(n: f64) -> String {
 
 /// The closest known name, for "did you mean" hints.
 pub fn closest<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let name: Vec<char> = name.chars().collect();
     known
-        .map(|k| (k, edit_distance(name, k)))
-        .filter(|(k, d)| *d <= (k.chars().count() / 3).max(2))
+        .filter_map(|k| {
+            let k_chars: Vec<char> = k.chars().collect();
+            let limit = (k_chars.len() / 3).max(2);
+            Some((k, edit_distance_within(&name, &k_chars, limit)?))
+        })
         .min_by_key(|(_, d)| *d)
         .map(|(k, _)| k)
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
+/// The edit distance of `a` and `b` when it is at most `limit`. Names whose lengths differ by more
+/// are not compared, and a row of the table whose every entry is past the limit ends the count, so
+/// a long or far name costs little.
+fn edit_distance_within(a: &[char], b: &[char], limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
     }
-    prev[b.len()]
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur: Vec<usize> = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        let mut row_min = cur[0];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            row_min = row_min.min(cur[j + 1]);
+        }
+        if row_min > limit {
+            return None;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    Some(prev[b.len()]).filter(|d| *d <= limit)
 }
 
 /// CNY with thousands separators: 12,500.

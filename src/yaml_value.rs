@@ -1,6 +1,7 @@
 //! A YAML/JSON value tree that keeps the position of every node, for checks that report all problems.
 
 use crate::diag::Pos;
+use crate::text::Text;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
@@ -32,15 +33,16 @@ pub struct Key {
 
 impl Value {
     /// A word for the kind of value, for messages.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Value::Null => "nothing",
-            Value::Bool(_) => "a true/false value",
-            Value::Number(_) => "a number",
-            Value::String(_) => "text",
-            Value::List(_) => "a list",
-            Value::Map(_) => "a mapping",
-        }
+    pub fn kind(&self) -> Text {
+        let (zh, en) = match self {
+            Value::Null => ("空值", "nothing"),
+            Value::Bool(_) => ("是/否值", "a true/false value"),
+            Value::Number(_) => ("数字", "a number"),
+            Value::String(_) => ("文字", "text"),
+            Value::List(_) => ("列表", "a list"),
+            Value::Map(_) => ("键值映射", "a mapping"),
+        };
+        Text::new(zh, en)
     }
 
     /// Scalar as text: strings as they are, numbers without a trailing `.0`.

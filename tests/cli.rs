@@ -226,7 +226,7 @@ fn init_writes_a_sheet_that_validate_reports_as_unanswered() {
         assert!(text.contains(item), "`{item}` missing from the blank sheet");
     }
 
-    let human = smedx(&["validate", &sheet]);
+    let human = smedx(&["validate", &sheet, "--lang", "en"]);
     assert_eq!(
         human.code, 2,
         "a blank sheet is not valid: {}",
@@ -418,7 +418,7 @@ fn schema_with_an_unknown_model_exits_2() {
 
 #[test]
 fn score_of_a_missing_file_exits_2_with_file_unreadable() {
-    let run = smedx(&["score", "no/such/answers.yaml"]);
+    let run = smedx(&["score", "no/such/answers.yaml", "--lang", "en"]);
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("error[file-unreadable]"),
@@ -507,7 +507,7 @@ fn score_of_an_invalid_sheet_prints_no_result() {
         "answers.yaml",
         &VALID_SHEET.replace("marketing: 2", "marketing: 9"),
     );
-    let run = smedx(&["score", "--format", "json", &sheet]);
+    let run = smedx(&["score", "--format", "json", &sheet, "--lang", "en"]);
     assert_eq!(run.code, 2);
     assert_eq!(run.stdout, "", "no result for an invalid sheet");
     assert!(run.stderr.contains("error[out-of-range]"), "{}", run.stderr);

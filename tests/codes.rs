@@ -2,7 +2,7 @@
 
 use assert_cmd::Command;
 use smedx::diag::code::registry;
-use smedx::text::Lang;
+use smedx::text::{Lang, Text};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -92,6 +92,7 @@ fn placeholders(template: &str) -> BTreeSet<&str> {
         .split('{')
         .skip(1)
         .filter_map(|s| s.split_once('}').map(|(p, _)| p))
+        .filter(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
         .collect()
 }
 
@@ -142,6 +143,156 @@ fn every_entry_is_complete_in_both_languages() {
             "{id}: the message templates name different placeholders"
         );
     }
+}
+
+/// Every template (message, help, help for sheets and forms, and each variant's) in both
+/// languages, named for failure messages.
+fn templates() -> Vec<(String, &'static Text)> {
+    let mut out = Vec::new();
+    for (id, code) in registry() {
+        let parts = |name: &str,
+                     m: Option<&'static Text>,
+                     h: Option<&'static Text>,
+                     s: Option<&'static Text>,
+                     f: Option<&'static Text>| {
+            [
+                ("message", m),
+                ("help", h),
+                ("help_sheet", s),
+                ("help_form", f),
+            ]
+            .into_iter()
+            .filter_map(move |(p, t)| t.map(|t| (format!("{name}.{p}"), t)))
+            .collect::<Vec<_>>()
+        };
+        out.extend(parts(
+            id,
+            Some(&code.message),
+            Some(&code.help),
+            code.help_sheet.as_ref(),
+            code.help_form.as_ref(),
+        ));
+        for (name, v) in &code.variants {
+            out.extend(parts(
+                &format!("{id}/{name}"),
+                v.message.as_ref(),
+                v.help.as_ref(),
+                v.help_sheet.as_ref(),
+                v.help_form.as_ref(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_template_names_the_same_arguments_in_both_languages() {
+    for (name, t) in templates() {
+        assert!(
+            !t.zh.trim().is_empty() && !t.en.trim().is_empty(),
+            "{name}: a language is missing"
+        );
+        assert_eq!(
+            placeholders(&t.zh),
+            placeholders(&t.en),
+            "{name}: Chinese and English fill in different arguments"
+        );
+    }
+}
+
+#[test]
+fn chinese_messages_and_form_hints_are_chinese_without_backticks() {
+    let han = |t: &str| t.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    for (name, t) in templates() {
+        let own_words = t.zh.replace(['{', '}'], " ");
+        assert!(
+            han(&own_words) || t.zh.trim() == "{hint}" || t.zh.trim() == "{reason}",
+            "{name}: not Chinese: {}",
+            t.zh
+        );
+        // What the web form and a workbook show has no YAML syntax in it.
+        if name.ends_with(".help_form") || name.ends_with(".help_sheet") {
+            for text in [&t.zh, &t.en] {
+                assert!(!text.contains('`'), "{name}: YAML syntax in {text}");
+            }
+        }
+        if name.ends_with(".message") {
+            assert!(
+                !t.zh.contains('`'),
+                "{name}: a backtick in a Chinese message: {}",
+                t.zh
+            );
+        }
+    }
+}
+
+/// Variants reported only on YAML files (a model, a catalog, a policy, the long form of an answer).
+const YAML_ONLY_VARIANTS: &[&str] = &[
+    "missing-answer/long_form",
+    "unknown-item/catalog_grade",
+    "unknown-option/tick",
+    "bad-industry-code/prefix",
+    "bad-date/policy",
+];
+
+/// A variant with a hint of its own brings its hints for workbooks and forms too, when the code has
+/// them: else a workbook would be told YAML syntax.
+#[test]
+fn a_variant_with_its_own_hint_has_one_for_every_route() {
+    for (id, code) in registry() {
+        for (name, v) in &code.variants {
+            let at = format!("{id}/{name}");
+            if v.help.is_none() || YAML_ONLY_VARIANTS.contains(&at.as_str()) {
+                continue;
+            }
+            if code.help_sheet.is_some() {
+                assert!(v.help_sheet.is_some(), "{at}: no help_sheet");
+            }
+            if code.help_form.is_some() {
+                assert!(v.help_form.is_some(), "{at}: no help_form");
+            }
+        }
+    }
+}
+
+/// The string literals inside `.variant(…)` calls of the non-test code of src/.
+fn variant_literals() -> BTreeSet<String> {
+    fn walk(dir: &Path, out: &mut BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+                for call in code.split(".variant(").skip(1) {
+                    let call = call.split(')').next().unwrap_or_default();
+                    out.extend(call.split('"').skip(1).step_by(2).map(str::to_string));
+                }
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    walk(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut out);
+    out
+}
+
+#[test]
+fn every_variant_used_in_src_is_registered() {
+    let known: BTreeSet<&str> = registry()
+        .values()
+        .flat_map(|c| c.variants.keys().map(String::as_str))
+        .collect();
+    let used = variant_literals();
+    assert!(used.len() > 20, "{used:?}");
+    let missing: Vec<&String> = used
+        .iter()
+        .filter(|v| !known.contains(v.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "variants used in src/ that no entry of src/diag/codes.yaml has: {missing:?}"
+    );
 }
 
 fn smedx(args: &[&str]) -> (i32, String, String) {
@@ -220,10 +371,10 @@ fn explain_of_an_unknown_code_names_close_codes() {
     assert_eq!(code, 2, "{err}");
     assert!(out.is_empty(), "{out}");
     assert!(
-        err.contains("error[unknown-code]: 没有这个诊断代码：`wrng-type`"),
+        err.contains("错误[unknown-code]: 没有这个诊断代码：“wrng-type”"),
         "{err}"
     );
-    assert!(err.contains("help: 相近的代码：wrong-type"), "{err}");
+    assert!(err.contains("提示：相近的代码：wrong-type"), "{err}");
     // A fragment lists every code containing it.
     let (code, _, err) = smedx(&["explain", "--lang", "en", "bands"]);
     assert_eq!(code, 2);

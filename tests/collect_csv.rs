@@ -232,7 +232,10 @@ fn a_gbk_file_is_named_with_how_to_fix_it() {
     let text = csv::write(model(), Lang::Zh, &samples()[..1]);
     let (gbk, _, _) = encoding_rs::GBK.encode(text.trim_start_matches('\u{feff}'));
     std::fs::write(dir.path("excel.csv"), &gbk).unwrap();
-    let run = smedx(&dir.0, &["import", "excel.csv", "--out-dir", "out"]);
+    let run = smedx(
+        &dir.0,
+        &["import", "excel.csv", "--out-dir", "out", "--lang", "en"],
+    );
     assert_eq!(run.code, 2);
     assert!(
         run.stderr.contains("error[wrong-encoding]"),
@@ -277,7 +280,7 @@ fn an_odk_central_export_imports_with_its_extra_columns() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
         run.stderr
-            .contains("warning[unknown-column]: column `enumerator_phone`"),
+            .contains("警告[unknown-column]: 列“enumerator_phone”"),
         "{}",
         run.stderr
     );

@@ -145,7 +145,7 @@ fn complete_interrupt_and_resume_in_a_terminal() {
     expect(&mut p, "网络拓扑图");
     expect(&mut p, "> ");
     p.send_line("A B").unwrap();
-    expect(&mut p, "together with other options");
+    expect(&mut p, "同时又选了其他选项");
     expect(&mut p, "> ");
     p.send_line("bc # 数控车间DNC工控网和办公网分开，无线仅覆盖办公区")
         .unwrap();
@@ -240,7 +240,7 @@ fn a_closed_input_keeps_the_progress() {
     assert!(saved.contains("name: \"Huaxing Machinery\""), "{saved}");
     // Without --resume, the file is not overwritten.
     let mut p = start(&dir.0, &["assess", "-o", "a.yaml"]);
-    expect(&mut p, "a.yaml exists already");
+    expect(&mut p, "a.yaml 已经存在");
     expect(&mut p, "smedx assess --resume a.yaml");
 }
 

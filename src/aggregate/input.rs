@@ -18,11 +18,14 @@ use std::sync::Arc;
 const CHUNK: usize = 8192;
 
 /// The longest JSON Lines record read (an answer sheet is a few KiB); longer lines are refused.
-const MAX_LINE: usize = 1 << 20;
+fn max_line() -> usize {
+    usize::try_from(crate::source_file::Limits::get().record_bytes).unwrap_or(usize::MAX)
+}
 
-/// The next line without its newline: `None` at the end, `Err(length)` for a line over [`MAX_LINE`]
-/// (skipped to its end without holding it in memory).
+/// The next line without its newline: `None` at the end, `Err(length)` for a line over
+/// [`max_line`] (skipped to its end without holding it in memory).
 fn read_line_limited(reader: &mut impl BufRead) -> std::io::Result<Option<Result<Vec<u8>, usize>>> {
+    let max_line = max_line();
     let mut line = Vec::new();
     let mut total = 0usize;
     loop {
@@ -31,7 +34,7 @@ fn read_line_limited(reader: &mut impl BufRead) -> std::io::Result<Option<Result
             if total == 0 {
                 return Ok(None);
             }
-            return Ok(Some(if total > MAX_LINE {
+            return Ok(Some(if total > max_line {
                 Err(total)
             } else {
                 Ok(line)
@@ -41,7 +44,7 @@ fn read_line_limited(reader: &mut impl BufRead) -> std::io::Result<Option<Result
             Some(p) => (p, true),
             None => (buf.len(), false),
         };
-        if total + take <= MAX_LINE {
+        if total + take <= max_line {
             line.extend_from_slice(&buf[..take]);
         } else {
             line.clear();
@@ -49,7 +52,7 @@ fn read_line_limited(reader: &mut impl BufRead) -> std::io::Result<Option<Result
         total += take;
         reader.consume(take + usize::from(done));
         if done {
-            return Ok(Some(if total > MAX_LINE {
+            return Ok(Some(if total > max_line {
                 Err(total)
             } else {
                 Ok(line)
@@ -263,7 +266,10 @@ fn io_error(file: &str, e: impl std::fmt::Display) -> RecordError {
         file: file.to_string(),
         line: 0,
         code: "file-unreadable".into(),
-        message: format!("cannot read {file}: {e}"),
+        message: crate::diag::Diagnostic::error("file-unreadable")
+            .arg("file", file)
+            .arg("reason", e.to_string())
+            .message(),
     }
 }
 
@@ -298,13 +304,13 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
             continue;
         }
         if is_lines(path) {
-            let file = match std::fs::File::open(path) {
+            let file = match crate::source_file::open_regular(path) {
                 Ok(file) => file,
-                Err(e) => {
+                Err(d) => {
                     chunk.push(RawRecord {
                         file: name.clone(),
                         line: 0,
-                        text: format!("\u{0}{}", io_error(&name, e).message),
+                        text: format!("\u{0}{}", d.message()),
                         checked: None,
                     });
                     continue;
@@ -332,7 +338,8 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
                             })
                         }
                         Ok(Some(Err(len))) => format!(
-                            "\u{0}this line is {len} bytes long; one answer sheet is far shorter (limit {MAX_LINE} bytes)"
+                            "\u{0}this line is {len} bytes long; one answer sheet is far shorter (limit {} bytes)",
+                            max_line()
                         ),
                         Err(e) => {
                             let _ = tx.send(vec![RawRecord {
@@ -373,7 +380,7 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
         } else {
             let text = match SourceFile::read(path) {
                 Ok(s) => s.text,
-                Err(d) => format!("\u{0}{}", d.message),
+                Err(d) => format!("\u{0}{}", d.message()),
             };
             chunk.push(RawRecord {
                 file: name.clone(),
@@ -402,7 +409,7 @@ fn collected_records(model: &Model, path: &Path, name: &Arc<str>) -> Vec<RawReco
             };
             (
                 d.code.to_string(),
-                format!("{}: {}{more}", d.location(), d.message),
+                format!("{}: {}{more}", d.location(), d.message()),
             )
         })
     };
@@ -413,7 +420,7 @@ fn collected_records(model: &Model, path: &Path, name: &Arc<str>) -> Vec<RawReco
         checked: Some(checked),
     };
     match collect::read(path) {
-        Err(d) => vec![record(0, Err((d.code.to_string(), d.message)))],
+        Err(d) => vec![record(0, Err((d.code.to_string(), d.message())))],
         Ok(Collected::Questionnaire(q)) => {
             let (r, reader) = q.record(model);
             let checked = collect::check_record(model, &r, name);
@@ -453,7 +460,7 @@ pub fn count_lines(files: &[PathBuf]) -> usize {
     use std::io::Read;
     let mut n = 0;
     for path in files.iter().filter(|p| is_lines(p)) {
-        let Ok(mut file) = std::fs::File::open(path) else {
+        let Ok(mut file) = crate::source_file::open_regular(path) else {
             continue;
         };
         let mut buf = vec![0u8; 1 << 20];
@@ -495,9 +502,12 @@ pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
     let node: Node = if raw.line > 0 {
         serde_json::from_str::<crate::yaml_value::PlainNode>(&raw.text)
             .map(|p| p.0)
-            .map_err(|e| err("json-syntax", format!("not valid JSON: {e}")))?
+            .map_err(|e| {
+                let d = crate::diag::Diagnostic::error("json-syntax").arg("reason", e.to_string());
+                err("json-syntax", d.message())
+            })?
     } else {
-        answers::load_sheet(&source).map_err(|d| err(d.code, d.message))?
+        answers::load_sheet(&source).map_err(|d| err(d.code, d.message()))?
     };
     if node.get("level_score").is_some() {
         return scored_result(model, &raw, node);
@@ -511,11 +521,11 @@ pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
             .collect();
         let first = errors
             .first()
-            .map_or_else(|| "invalid".to_string(), |d| d.message.clone());
-        let more = if errors.len() > 1 {
-            format!(" (and {} more)", errors.len() - 1)
-        } else {
-            String::new()
+            .map_or_else(|| "invalid".to_string(), |d| d.message());
+        let more = match (errors.len(), crate::text::Lang::ui()) {
+            (0 | 1, _) => String::new(),
+            (n, crate::text::Lang::Zh) => format!("（另有 {} 个错误）", n - 1),
+            (n, crate::text::Lang::En) => format!(" (and {} more)", n - 1),
         };
         return Err(err(
             errors.first().map_or("invalid", |d| d.code),
@@ -582,39 +592,36 @@ fn constrained_short(model: &Model, group: &str, q: &Scores) -> Vec<usize> {
 
 /// A line holding a result of `smedx score --format json`: used as scored (no demand: no answers).
 fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, RecordError> {
-    let err = |message: String| RecordError {
+    let err = |d: crate::diag::Diagnostic| RecordError {
         file: raw.file.to_string(),
         line: raw.line,
         code: "bad-result".into(),
-        message,
+        message: d.message(),
     };
+    let bad = |variant| crate::diag::Diagnostic::error("bad-result").variant(variant);
     if node
         .get("model")
         .and_then(|m| m.get("id"))
         .and_then(|i| i.value.as_text())
         .is_some_and(|id| id != model.id)
     {
-        return Err(err(format!(
-            "the result was scored with another model; aggregate it with --model {}",
-            node.get("model")
-                .and_then(|m| m.get("id"))
-                .and_then(|i| i.value.as_text())
-                .unwrap_or_default()
-        )));
+        let other = node
+            .get("model")
+            .and_then(|m| m.get("id"))
+            .and_then(|i| i.value.as_text())
+            .unwrap_or_default();
+        return Err(err(bad("other_model").arg("model", other)));
     }
     let num = |n: Option<&Node>| n.and_then(|x| x.value.as_number());
-    let level_score =
-        num(node.get("level_score")).ok_or_else(|| err("`level_score` is not a number".into()))?;
+    let level_score = num(node.get("level_score")).ok_or_else(|| err(bad("score_not_number")))?;
     if !(0.0..=model.score_points).contains(&level_score) {
-        return Err(err(format!(
-            "`level_score` {level_score} is outside 0–{}",
-            model.score_points
-        )));
+        let d = bad("score_range").arg("score", level_score);
+        return Err(err(d.arg("max", model.score_points)));
     }
     let top = model.levels.last().map_or(0, |r| r.level);
     let level = num(node.get("level"))
         .filter(|l| (0.0..=f64::from(top)).contains(l))
-        .ok_or_else(|| err(format!("`level` is not 0–{top}")))? as u8;
+        .ok_or_else(|| err(bad("level").arg("top", top)))? as u8;
     fn list<'a>(n: Option<&'a Node>, key: &str) -> Vec<(String, &'a Node)> {
         match n.and_then(|n| n.get(key)).map(|l| &l.value) {
             Some(Value::List(xs)) => xs

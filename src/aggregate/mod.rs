@@ -712,7 +712,7 @@ fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
 
-fn group_summary(key: String, title: Text, g: &GroupAcc, k: u64) -> GroupSummary {
+fn group_summary(key: String, title: Text, g: &GroupAcc, k: u64, named: bool) -> GroupSummary {
     if g.n < k {
         return GroupSummary {
             key,
@@ -734,7 +734,7 @@ fn group_summary(key: String, title: Text, g: &GroupAcc, k: u64) -> GroupSummary
         share_level2_plus: (g.n > 0).then(|| {
             round2(g.levels.iter().skip(2).sum::<u64>() as f64 / g.n as f64 * 100.0) / 100.0
         }),
-        score: Some(g.score.summary()),
+        score: Some(g.score.summary().published(named, k)),
         dimension_means: Some(g.dims.iter().map(|h| h.mean().map(round2)).collect()),
     }
 }
@@ -929,7 +929,7 @@ pub fn aggregate(
             title: d.title.clone(),
             max: d.points,
             counts_toward_level: d.counts_toward_level,
-            distribution: h.summary(),
+            distribution: h.summary().published(options.named, k),
         })
         .collect();
     let indicator_nodes: Vec<(&crate::model::Node, bool)> = model
@@ -952,7 +952,7 @@ pub fn aggregate(
             title: n.title.clone(),
             max: n.points,
             counts_toward_level: *c,
-            distribution: h.summary(),
+            distribution: h.summary().published(options.named, k),
         })
         .collect();
     let scenarios: Vec<ScenarioSummary> = model
@@ -995,7 +995,9 @@ pub fn aggregate(
                 .groups
                 .iter()
                 .filter(|((b, _), _)| b == by)
-                .map(|((b, key), g)| group_summary(key.clone(), group_title(*b, key), g, k))
+                .map(|((b, key), g)| {
+                    group_summary(key.clone(), group_title(*b, key), g, k, options.named)
+                })
                 .collect(),
         })
         .map(secondary_suppression)
@@ -1081,7 +1083,13 @@ pub fn aggregate(
         synthetic: total.synthetic,
         level_names,
         dimension_order: model.dimensions.iter().map(|d| d.id.clone()).collect(),
-        overall: group_summary("all".into(), Text::new("全部", "All"), &total.overall, k),
+        overall: group_summary(
+            "all".into(),
+            Text::new("全部", "All"),
+            &total.overall,
+            k,
+            options.named,
+        ),
         dimensions,
         indicators,
         scenarios,

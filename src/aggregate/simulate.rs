@@ -101,7 +101,8 @@ pub fn simulate(
     round: u32,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let mix = mix().map_err(|d| anyhow::anyhow!("embedded simulation settings: {}", d.message))?;
+    let mix =
+        mix().map_err(|d| anyhow::anyhow!("embedded simulation settings: {}", d.message()))?;
     let alphabet: Vec<char> = "0123456789ABCDEFGHJKLMNPQRTUWXY".chars().collect();
     for i in 0..count {
         // Each firm has its own stream, so firm i is the same whatever the count.

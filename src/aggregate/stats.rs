@@ -97,6 +97,22 @@ pub struct Distribution {
     pub max: Option<f64>,
 }
 
+impl Distribution {
+    /// As a publication may show it: no minimum or maximum (each is one firm's score), and
+    /// quartiles only for a group of at least `k`. A named (internal) output keeps everything.
+    pub fn published(mut self, named: bool, k: u64) -> Distribution {
+        if !named {
+            self.min = None;
+            self.max = None;
+            if self.n < k {
+                self.q1 = None;
+                self.q3 = None;
+            }
+        }
+        self
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -137,5 +153,19 @@ mod tests {
         h.add(-1.0);
         assert_eq!(h.quantile(1.0), Some(5.0));
         assert_eq!(h.quantile(0.0), Some(0.0));
+    }
+
+    #[test]
+    fn publications_show_no_extremes_and_quartiles_only_for_k() {
+        let mut h = Hist::new(100.0);
+        for x in [10.0, 20.0, 30.0, 40.0] {
+            h.add(x);
+        }
+        let p = h.summary().published(false, 4);
+        assert_eq!((p.min, p.max), (None, None));
+        assert_eq!((p.q1, p.q3), (Some(10.0), Some(30.0)));
+        let small = h.summary().published(false, 5);
+        assert_eq!((small.q1, small.q3, small.median), (None, None, Some(20.0)));
+        assert_eq!(h.summary().published(true, 5), h.summary());
     }
 }

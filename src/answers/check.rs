@@ -3,10 +3,10 @@
 use super::profile::ProfileReader;
 use super::raw::{RawAnswer, RawSheet};
 use super::{Answer, AnswerSheet, AnswerValue};
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Arg, Diagnostic, Pos};
 use crate::model::{Item, Model, Written, WrittenValue};
 use crate::source_file::SourceFile;
-use crate::text::closest;
+use crate::text::{Text, closest};
 use crate::yaml_value::{Node, Value};
 use std::collections::BTreeMap;
 
@@ -34,26 +34,8 @@ struct SheetChecker<'a> {
 }
 
 impl SheetChecker<'_> {
-    fn err(&mut self, code: &'static str, pos: Pos, msg: String, help: String) {
-        self.diags.push(
-            Diagnostic::error(code, msg)
-                .in_file(self.file)
-                .at(pos)
-                .help(help),
-        );
-    }
-
-    fn warn(&mut self, code: &'static str, pos: Pos, msg: String, help: String) {
-        self.diags.push(
-            Diagnostic::warning(code, msg)
-                .in_file(self.file)
-                .at(pos)
-                .help(help),
-        );
-    }
-
-    fn option_list(options: impl Iterator<Item = String>) -> String {
-        options.collect::<Vec<_>>().join(", ")
+    fn push(&mut self, d: Diagnostic, pos: Pos) {
+        self.diags.push(d.in_file(self.file).at(pos));
     }
 
     /// Interpret one answer for `item`; `None` after reporting when it does not fit.
@@ -73,32 +55,28 @@ impl SheetChecker<'_> {
     fn data(&mut self, item: &Item, node: &Node) -> BTreeMap<String, f64> {
         let mut out = BTreeMap::new();
         let Value::Map(entries) = &node.value else {
-            self.err(
-                "wrong-type",
-                node.pos,
-                format!(
-                    "`data` of `{}` is {}, expected a mapping of figures",
-                    item.id,
-                    node.value.kind()
-                ),
-                "write `data: {field-id: 12.5}`".into(),
-            );
+            let d = Diagnostic::error("wrong-type")
+                .variant("data")
+                .arg("item", &item.id)
+                .arg("title", &item.title)
+                .arg("found", node.value.kind());
+            self.push(d, node.pos);
             return out;
         };
         for (k, v) in entries {
             if !item.fields.iter().any(|f| f.id == k.name) {
-                let known = Self::option_list(item.fields.iter().map(|f| f.id.clone()));
-                let help = if known.is_empty() {
-                    format!("item `{}` records no figures; remove `data`", item.id)
-                } else {
-                    format!("fields of `{}`: {known}", item.id)
-                };
-                self.err(
-                    "unknown-field",
-                    k.pos,
-                    format!("`{}` is not a field of `{}`", k.name, item.id),
-                    help,
-                );
+                let known = item.fields.iter().map(|f| f.id.as_str());
+                let d = Diagnostic::error("unknown-field")
+                    .variant(if item.fields.is_empty() {
+                        "no_data"
+                    } else {
+                        "data"
+                    })
+                    .quoted("key", &k.name)
+                    .arg("item", &item.id)
+                    .arg("title", &item.title)
+                    .arg("hint", Arg::suggestion(None, known));
+                self.push(d, k.pos);
                 continue;
             }
             match v.value.as_number() {
@@ -106,17 +84,15 @@ impl SheetChecker<'_> {
                     out.insert(k.name.clone(), n);
                 }
                 None if v.value == Value::Null => {}
-                None => self.err(
-                    "wrong-type",
-                    v.pos,
-                    format!(
-                        "field `{}` of `{}` is {}, expected a number",
-                        k.name,
-                        item.id,
-                        v.value.kind()
-                    ),
-                    "write a plain number".into(),
-                ),
+                None => {
+                    let d = Diagnostic::error("wrong-type")
+                        .variant("figure")
+                        .quoted("key", &k.name)
+                        .arg("item", &item.id)
+                        .arg("title", &item.title)
+                        .arg("found", v.value.kind());
+                    self.push(d, v.pos);
+                }
             }
         }
         out
@@ -146,12 +122,10 @@ impl SheetChecker<'_> {
             {
                 for (k, _) in entries {
                     if k.name != "numerator" && k.name != "denominator" {
-                        self.err(
-                            "unknown-field",
-                            k.pos,
-                            format!("`{}` is not a key of raw figures", k.name),
-                            "use `numerator` and `denominator`".into(),
-                        );
+                        let d = Diagnostic::error("unknown-field")
+                            .variant("ratio")
+                            .quoted("key", &k.name);
+                        self.push(d, k.pos);
                     }
                 }
                 let mut figure = |name| node.get(name).map(|n| Box::new(self.written(n)));
@@ -182,33 +156,22 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
     if let (Some(id), Some(at)) = (&named, &raw.model)
         && *id != model.id
     {
-        let msg = format!(
-            "the sheet was written for model `{id}` but is checked against `{}`",
-            model.id
-        );
-        c.warn(
-            "model-mismatch",
-            at.pos,
-            msg,
-            "pass the right model with --model, or correct `model:`".into(),
-        );
+        let d = Diagnostic::warning("model-mismatch")
+            .quoted("sheet_model", id)
+            .quoted("model", &model.id);
+        c.push(d, at.pos);
     }
     if let Some(at) = &raw.model_version
         && let Some(v) = at.value.as_text()
         && v != model.version
         && named.is_none_or(|id| id == model.id)
     {
-        let msg = format!(
-            "the sheet was written for version {v} of `{}`; this is version {}",
-            model.id, model.version
-        );
-        c.warn(
-            "model-mismatch",
-            at.pos,
-            msg,
-            "check that the item ids still mean the same; re-run `smedx init` for a fresh sheet"
-                .into(),
-        );
+        let d = Diagnostic::warning("model-mismatch")
+            .variant("version")
+            .arg("sheet_version", v)
+            .quoted("model", &model.id)
+            .arg("version", &model.version);
+        c.push(d, at.pos);
     }
     let profile = ProfileReader {
         file,
@@ -228,23 +191,19 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
         let Some(index) = model.item_index(&key.name) else {
             let near = closest(&key.name, model.items.iter().map(|i| i.id.as_str()));
             suggested.extend(near);
-            let hint = near.map_or_else(
-                || "`smedx init` lists the item ids of the model".to_string(),
-                |s| format!("did you mean `{s}`?"),
-            );
-            let msg = format!("`{}` is not an item of model `{}`", key.name, model.id);
-            c.err("unknown-item", key.pos, msg, hint);
+            let d = Diagnostic::error("unknown-item")
+                .quoted("item", &key.name)
+                .quoted("model", &model.id)
+                .arg("hint", Arg::suggestion(near, []));
+            c.push(d, key.pos);
             continue;
         };
         let item = &model.items[index];
         if std::mem::replace(&mut seen[index], true) {
-            let msg = format!("`{}` is answered twice", key.name);
-            c.err(
-                "duplicate-answer",
-                key.pos,
-                msg,
-                "keep one answer per item".into(),
-            );
+            let d = Diagnostic::error("duplicate-answer")
+                .arg("item", &item.id)
+                .arg("title", &item.title);
+            c.push(d, key.pos);
             continue;
         }
         if a.blank {
@@ -254,18 +213,12 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
         if !item.applies_to.applies(&group, size) {
             let group_title = model
                 .industry_group(&group)
-                .map_or(group.clone(), |g| g.title.zh.clone());
-            let msg = format!(
-                "`{}` does not apply to this firm ({group_title}); its answer is ignored",
-                item.id
-            );
-            c.warn(
-                "not-applicable",
-                key.pos,
-                msg,
-                "remove the answer, or check `profile.industry` if the firm's industry is wrong"
-                    .into(),
-            );
+                .map_or(Text::new(&group, &group), |g| g.title.clone());
+            let d = Diagnostic::warning("not-applicable")
+                .arg("item", &item.id)
+                .arg("title", &item.title)
+                .arg("group", group_title);
+            c.push(d, key.pos);
             continue;
         }
         if let Some(answer) = c.answer(item, a) {
@@ -280,20 +233,16 @@ pub fn check_sheet(model: &Model, sheet: &Node, source: &SourceFile) -> Checked 
             // Given but invalid: already reported where it stands.
             && (!seen[index] || blank.contains_key(item.id.as_str()))
         {
-            let na = if item.allow_na {
-                " (or `na` if it does not apply)"
-            } else {
-                ""
-            };
-            c.err(
-                "missing-answer",
-                blank
-                    .get(item.id.as_str())
-                    .copied()
-                    .unwrap_or(raw.answers_pos),
-                format!("`{}` ({}) is not answered", item.id, item.title.zh),
-                format!("answer it{na}; `smedx init` shows its options"),
-            );
+            let d = Diagnostic::error("missing-answer")
+                .variant(if item.allow_na {
+                    "na_allowed"
+                } else {
+                    "required"
+                })
+                .arg("item", &item.id)
+                .arg("title", &item.title);
+            let at = blank.get(item.id.as_str()).copied();
+            c.push(d, at.unwrap_or(raw.answers_pos));
         }
     }
     c.done(Some(AnswerSheet {

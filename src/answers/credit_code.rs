@@ -36,6 +36,27 @@ impl std::fmt::Display for CreditCodeError {
     }
 }
 
+impl CreditCodeError {
+    /// What is wrong, in both languages.
+    pub fn text(&self) -> crate::text::Text {
+        let zh = match self {
+            CreditCodeError::Length(n) => {
+                format!("有 {n} 位；统一社会信用代码是 18 位")
+            }
+            CreditCodeError::Character { position, found } => format!(
+                "第 {position} 位是“{found}”，GB 32100 不使用这个字符（可用：数字和 ABCDEFGHJKLMNPQRTUWXY）"
+            ),
+            CreditCodeError::CheckDigit { expected, found } => {
+                format!("最后一位是“{found}”，按校验规则应为“{expected}”")
+            }
+        };
+        crate::text::Text {
+            zh,
+            en: self.to_string(),
+        }
+    }
+}
+
 /// Check a 统一社会信用代码. Letters are compared upper-case; spaces around it are ignored.
 pub fn validate(code: &str) -> Result<String, CreditCodeError> {
     let code = code.trim().to_ascii_uppercase();

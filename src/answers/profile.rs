@@ -4,8 +4,9 @@ use super::SizeClass;
 use super::credit_code;
 use super::profile_fields::{FieldKind, ProfileField, profile_field, profile_fields, split_list};
 use super::reference::{Metrics, reference};
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Arg, Diagnostic, Pos};
 use crate::model::Model;
+use crate::text::Text;
 use crate::yaml_value::{Node, Value};
 use serde::Serialize;
 use serde_json::Value as JsonValue;
@@ -107,25 +108,17 @@ pub(super) struct ProfileReader<'a> {
 }
 
 impl ProfileReader<'_> {
-    fn err(&mut self, code: &'static str, pos: Pos, msg: String, help: &str) {
-        self.diags.push(
-            Diagnostic::error(code, msg)
-                .in_file(self.file)
-                .at(pos)
-                .help(help.to_string()),
-        );
+    fn push(&mut self, d: Diagnostic, pos: Pos) {
+        self.diags.push(d.in_file(self.file).at(pos));
     }
 
-    fn warn(&mut self, code: &'static str, pos: Pos, msg: String, help: &str) {
-        self.diags.push(
-            Diagnostic::warning(code, msg)
-                .in_file(self.file)
-                .at(pos)
-                .help(help.to_string()),
-        );
+    /// `d` about profile field `field` (its key as `key`, its title as `field`), at `pos`.
+    fn push_field(&mut self, d: Diagnostic, field: &ProfileField, pos: Pos) {
+        let d = d.arg("key", &field.id).arg("field", &field.title);
+        self.push(d, pos);
     }
 
-    fn text(&mut self, node: &Node, key: &str) -> Option<String> {
+    fn text(&mut self, node: &Node, field: &ProfileField) -> Option<String> {
         match &node.value {
             Value::Null => None,
             Value::String(s) if s.trim().is_empty() => None,
@@ -133,12 +126,10 @@ impl ProfileReader<'_> {
             Value::Number(_) => raw_scalar(self.text, node.pos).or_else(|| node.value.as_text()),
             Value::Bool(_) => node.value.as_text(),
             other => {
-                self.err(
-                    "wrong-type",
-                    node.pos,
-                    format!("`profile.{key}` is {}, expected text", other.kind()),
-                    "write the value as text",
-                );
+                let d = Diagnostic::error("wrong-type")
+                    .variant("profile_text")
+                    .arg("found", other.kind());
+                self.push_field(d, field, node.pos);
                 None
             }
         }
@@ -146,25 +137,44 @@ impl ProfileReader<'_> {
 
     /// One field's value as written, checked against its kind; `None` when blank or wrong.
     fn field(&mut self, field: &ProfileField, node: &Node) -> Option<JsonValue> {
-        let key = field.id.as_str();
         match field.kind {
             FieldKind::Text | FieldKind::Code | FieldKind::Date => {
-                self.text(node, key).map(JsonValue::from)
+                self.text(node, field).map(JsonValue::from)
             }
             FieldKind::Number => match node.value.as_number() {
                 _ if node.value == Value::Null => None,
-                Some(n) if field.min.is_none_or(|m| n >= m) => Some(JsonValue::from(n)),
-                _ => {
+                Some(n) if field.whole && n.fract() != 0.0 => {
                     let unit = field.unit.as_ref().map_or("", |u| u.en.as_str());
                     self.err(
                         "wrong-type",
                         node.pos,
-                        format!(
-                            "`profile.{key}` is {}, expected a number of {unit} (0 or more)",
-                            describe(&node.value)
-                        ),
-                        &format!("write a plain number of {unit}, e.g. {key}: 120"),
+                        format!("`profile.{key}` is {n}, expected a whole number of {unit}"),
+                        &format!("write a whole number of {unit}, e.g. {key}: {}", n.round()),
                     );
+                    None
+                }
+                Some(n) if field.min.is_none_or(|m| n >= m) => Some(JsonValue::from(n)),
+                _ => {
+                    let unit = field.unit.clone().unwrap_or_default();
+                    // `45人`, `６０００万元`: a number as people type it, which YAML cannot take.
+                    let typed = match &node.value {
+                        Value::String(s) => field.typed_number(s).map(|n| (s, n)),
+                        _ => None,
+                    };
+                    let variant = match typed {
+                        Some((s, _)) if s.chars().any(|c| ('０'..='９').contains(&c)) => {
+                            "full_width_digits"
+                        }
+                        Some(_) => "number_with_unit",
+                        None => "profile_number",
+                    };
+                    let example = typed.map_or(120.0, |(_, n)| n);
+                    let d = Diagnostic::error("wrong-type")
+                        .variant(variant)
+                        .arg("found", describe(&node.value))
+                        .arg("unit", unit)
+                        .arg("example", example);
+                    self.push_field(d, field, node.pos);
                     None
                 }
             },
@@ -173,18 +183,16 @@ impl ProfileReader<'_> {
                 Value::List(items) => Some(
                     items
                         .iter()
-                        .filter_map(|i| self.text(i, key))
+                        .filter_map(|i| self.text(i, field))
                         .collect::<Vec<_>>()
                         .into(),
                 ),
                 Value::String(s) => Some(split_list(s).into()),
                 other => {
-                    self.err(
-                        "wrong-type",
-                        node.pos,
-                        format!("`profile.{key}` is {}, expected a list", other.kind()),
-                        "write a list: [财务软件, 钉钉]",
-                    );
+                    let d = Diagnostic::error("wrong-type")
+                        .variant("profile_list")
+                        .arg("found", other.kind());
+                    self.push_field(d, field, node.pos);
                     None
                 }
             },
@@ -192,12 +200,10 @@ impl ProfileReader<'_> {
                 Value::Bool(b) => Some(b.into()),
                 Value::Null => None,
                 _ => {
-                    self.err(
-                        "wrong-type",
-                        node.pos,
-                        format!("`{key}` must be true or false"),
-                        "write true or false",
-                    );
+                    let d = Diagnostic::error("wrong-type")
+                        .variant("profile_flag")
+                        .arg("found", describe(&node.value));
+                    self.push_field(d, field, node.pos);
                     None
                 }
             },
@@ -208,17 +214,15 @@ impl ProfileReader<'_> {
     pub fn read(&mut self, node: Option<&Node>, sheet_pos: Pos, model: &Model) -> Profile {
         let mut p = Profile::default();
         let Some(node) = node else {
-            self.err("missing-profile", sheet_pos, "the sheet has no `profile:`".into(), "add the enterprise profile (name, industry, employees, revenue …); `smedx init` writes a blank one");
+            self.push(Diagnostic::error("missing-profile"), sheet_pos);
             p.industry_group = model.industry_group_of(None).to_string();
             return p;
         };
         let Value::Map(entries) = &node.value else {
-            self.err(
-                "wrong-type",
-                node.pos,
-                format!("`profile` is {}, expected a mapping", node.value.kind()),
-                "write `profile:` followed by indented `key: value` lines",
-            );
+            let d = Diagnostic::error("wrong-type")
+                .variant("profile")
+                .arg("found", node.value.kind());
+            self.push(d, node.pos);
             p.industry_group = model.industry_group_of(None).to_string();
             return p;
         };
@@ -226,12 +230,12 @@ impl ProfileReader<'_> {
         for (key, value) in entries {
             let Some(field) = profile_field(&key.name) else {
                 let ids = profile_fields().iter().map(|f| f.id.as_str());
-                let hint = crate::text::closest(&key.name, ids.clone()).map_or_else(
-                    || format!("allowed keys: {}", ids.collect::<Vec<_>>().join(", ")),
-                    |c| format!("did you mean `{c}`?"),
-                );
-                let msg = format!("`profile.{}` is not a profile field", key.name);
-                self.err("unknown-field", key.pos, msg, &hint);
+                let near = crate::text::closest(&key.name, ids.clone());
+                let d = Diagnostic::error("unknown-field")
+                    .variant("profile")
+                    .quoted("key", &key.name)
+                    .arg("hint", Arg::suggestion(near, ids));
+                self.push(d, key.pos);
                 continue;
             };
             if let Some(v) = self.field(field, value) {
@@ -242,34 +246,25 @@ impl ProfileReader<'_> {
         let pos_of = |key: &str| node.get(key).map_or(node.pos, |n| n.pos);
         let (industry_pos, credit_pos) = (pos_of("industry"), pos_of("credit_code"));
         if p.name.is_empty() {
-            self.err(
-                "missing-field",
-                node.pos,
-                "the profile has no `name`".into(),
-                "add `name:` with the enterprise's registered name",
-            );
+            self.push(Diagnostic::error("missing-field").variant("name"), node.pos);
         }
         // Credit code.
         if let Some(code) = p.credit_code.clone() {
             match credit_code::validate(&code) {
                 Ok(normal) => p.credit_code = Some(normal),
-                Err(e @ credit_code::CreditCodeError::CheckDigit { .. }) if verified => {
-                    self.warn(
-                        "credit-code-check-digit",
-                        credit_pos,
-                        format!("统一社会信用代码 `{code}` {e}"),
-                        "kept because `credit_code_verified: true` says the assessor confirmed it",
-                    );
-                }
                 Err(e @ credit_code::CreditCodeError::CheckDigit { .. }) => {
-                    self.err("credit-code-check-digit", credit_pos, format!("统一社会信用代码 `{code}` {e}"), "check it against the business licence (营业执照); if the code is genuine (a few early pilot codes fail the check), add `credit_code_verified: true`");
+                    let d = match verified {
+                        true => Diagnostic::warning("credit-code-check-digit").variant("verified"),
+                        false => Diagnostic::error("credit-code-check-digit"),
+                    };
+                    self.push(d.quoted("code", &code).arg("reason", e.text()), credit_pos);
                 }
-                Err(e) => self.err(
-                    "bad-credit-code",
-                    credit_pos,
-                    format!("统一社会信用代码 `{code}` {e}"),
-                    "copy the 18-character code from the business licence (营业执照)",
-                ),
+                Err(e) => {
+                    let d = Diagnostic::error("bad-credit-code")
+                        .quoted("code", &code)
+                        .arg("reason", e.text());
+                    self.push(d, credit_pos);
+                }
             }
         }
         // Region.
@@ -277,22 +272,16 @@ impl ProfileReader<'_> {
             let ok = region.len() == 6 && region.chars().all(|c| c.is_ascii_digit());
             let pos = pos_of("region");
             if !ok {
-                self.err(
-                    "bad-region",
+                self.push(
+                    Diagnostic::error("bad-region").quoted("region", region),
                     pos,
-                    format!("region `{region}` is not a 6-digit 行政区划代码"),
-                    "write the county-level code as text, e.g. region: \"330106\"",
                 );
             } else if reference().province(&region[..2]).is_none() {
-                self.err(
-                    "bad-region",
-                    pos,
-                    format!(
-                        "region `{region}` starts with `{}`, which is no province",
-                        &region[..2]
-                    ),
-                    "check the code (GB/T 2260): 11 北京, 31 上海, 44 广东, 51 四川 …",
-                );
+                let d = Diagnostic::error("bad-region")
+                    .variant("province")
+                    .quoted("region", region)
+                    .quoted("province", &region[..2]);
+                self.push(d, pos);
             }
         }
         // Industry.
@@ -300,12 +289,24 @@ impl ProfileReader<'_> {
             Some(code) => match normalise_industry(&code) {
                 Ok(normal) => p.industry = Some(normal),
                 Err(why) => {
-                    self.err("bad-industry-code", industry_pos, format!("industry `{code}` {why}"), "write the GB/T 4754-2017 code, e.g. C2110 (木质家具制造) or 2110");
+                    let d = Diagnostic::error("bad-industry-code")
+                        .quoted("code", &code)
+                        .arg("reason", why);
+                    self.push(d, industry_pos);
                     p.industry = None;
                 }
             },
             None if model.industry_groups.len() <= 1 => {}
-            None => self.warn("missing-field", node.pos, format!("the profile has no `industry`; the rules of the default industry group `{}` are used", model.industry_group_of(None)), "add `industry:` with the GB/T 4754-2017 code, e.g. C2110"),
+            None => {
+                let default = model.industry_group_of(None);
+                let group = model
+                    .industry_group(default)
+                    .map_or(Text::new(default, default), |g| g.title.clone());
+                let d = Diagnostic::warning("missing-field")
+                    .variant("industry")
+                    .arg("group", group);
+                self.push(d, node.pos);
+            }
         }
         p.industry_group = model.industry_group_of(p.industry.as_deref()).to_string();
         // Size class.
@@ -328,38 +329,31 @@ impl ProfileReader<'_> {
                         }
                         acc
                     });
-                self.warn(
-                    "size-unknown",
-                    node.pos,
-                    format!(
-                        "the size class cannot be derived: {} needs {}",
-                        sector.title.zh,
-                        needed.join(", ")
-                    ),
-                    "add the missing figures (employees in people, revenue and assets in 万元)",
-                );
+                let needed: Vec<Text> = needed
+                    .iter()
+                    .map(|n| profile_field(n).map_or(Text::new(n, n), |f| f.title.clone()))
+                    .collect();
+                let d = Diagnostic::warning("size-unknown")
+                    .arg("sector", &sector.title)
+                    .arg("needed", Arg::texts(&needed));
+                self.push(d, node.pos);
             }
         }
         if let Some(date) = &p.assessed_on
             && !valid_date(date)
         {
             let pos = pos_of("assessed_on");
-            self.err(
-                "bad-date",
-                pos,
-                format!("`assessed_on` is `{date}`, not a date"),
-                "write the date as YYYY-MM-DD, e.g. 2026-11-20",
-            );
+            self.push(Diagnostic::error("bad-date").quoted("date", date), pos);
         }
         p
     }
 }
 
-fn describe(v: &Value) -> String {
+fn describe(v: &Value) -> Arg {
     match v {
-        Value::String(s) => format!("`{s}`"),
-        Value::Number(n) => format!("`{}`", crate::yaml_value::format_number(*n)),
-        other => other.kind().to_string(),
+        Value::String(s) => Arg::Quoted(s.clone()),
+        Value::Number(n) => Arg::Quoted(crate::yaml_value::format_number(*n)),
+        other => Arg::Text(other.kind()),
     }
 }
 
@@ -383,42 +377,53 @@ fn raw_scalar(text: &str, pos: Pos) -> Option<String> {
     .then_some(token)
 }
 
-/// Normalise a GB/T 4754 code: `2110`, `c2110`, `C21`, `C` → with its 门类 letter.
-pub fn normalise_industry(code: &str) -> Result<String, String> {
+/// Normalise a GB/T 4754 code: `2110`, `c2110`, `C21`, `C` → with its 门类 letter; else why not.
+pub fn normalise_industry(code: &str) -> Result<String, Text> {
     let code = code.trim().to_ascii_uppercase();
     let (letter, digits) = match code.chars().next() {
         Some(c) if c.is_ascii_uppercase() => (Some(c.to_string()), &code[1..]),
         _ => (None, code.as_str()),
     };
+    let why = |zh: String, en: String| Text { zh, en };
     if digits.len() > 4 || !digits.chars().all(|c| c.is_ascii_digit()) || (digits.len() == 1) {
-        return Err("is not a GB/T 4754 code (a 门类 letter and/or 2–4 digits)".into());
+        return Err(Text::new(
+            "不是 GB/T 4754 行业代码（门类字母和/或 2–4 位数字）",
+            "is not a GB/T 4754 code (a 门类 letter and/or 2–4 digits)",
+        ));
     }
     let r = reference();
     if digits.is_empty() {
-        let letter = letter.ok_or("is empty")?;
-        return r
-            .section(&letter)
-            .map(|_| letter.clone())
-            .ok_or_else(|| format!("names 门类 `{letter}`, which does not exist"));
+        let letter = letter.ok_or_else(|| Text::new("是空的", "is empty"))?;
+        return r.section(&letter).map(|_| letter.clone()).ok_or_else(|| {
+            why(
+                format!("写的门类“{letter}”不存在"),
+                format!("names 门类 `{letter}`, which does not exist"),
+            )
+        });
     }
-    let division: u8 = digits[..2].parse().map_err(|_| "has no 大类".to_string())?;
+    let division: u8 = digits[..2]
+        .parse()
+        .map_err(|_| Text::new("没有大类", "has no 大类"))?;
     if !r.divisions.iter().any(|d| d.code == digits[..2]) {
-        return Err(format!(
-            "names 大类 {}, which GB/T 4754-2017 does not have",
-            &digits[..2]
+        let d = &digits[..2];
+        return Err(why(
+            format!("写的大类 {d} 在 GB/T 4754-2017 中不存在"),
+            format!("names 大类 {d}, which GB/T 4754-2017 does not have"),
         ));
     }
-    let section = r
-        .section_of_division(division)
-        .ok_or_else(|| format!("names 大类 {division}, which belongs to no 门类"))?;
+    let section = r.section_of_division(division).ok_or_else(|| {
+        why(
+            format!("写的大类 {division} 不属于任何门类"),
+            format!("names 大类 {division}, which belongs to no 门类"),
+        )
+    })?;
     if let Some(l) = letter
         && l != section.letter
     {
-        return Err(format!(
-            "says 门类 {l} but 大类 {} belongs to 门类 {} ({})",
-            &digits[..2],
-            section.letter,
-            section.title.zh
+        let (d, s, t) = (&digits[..2], &section.letter, &section.title.zh);
+        return Err(why(
+            format!("写的是门类 {l}，但大类 {d} 属于门类 {s}（{t}）"),
+            format!("says 门类 {l} but 大类 {d} belongs to 门类 {s} ({t})"),
         ));
     }
     Ok(format!("{}{digits}", section.letter))
@@ -457,7 +462,12 @@ mod tests {
         assert_eq!(normalise_industry("c2110").unwrap(), "C2110");
         assert_eq!(normalise_industry("G5990").unwrap(), "G5990");
         assert_eq!(normalise_industry("F").unwrap(), "F");
-        assert!(normalise_industry("G2110").unwrap_err().contains("门类 C"));
+        assert!(
+            normalise_industry("G2110")
+                .unwrap_err()
+                .zh
+                .contains("门类 C")
+        );
         assert!(normalise_industry("9").is_err());
         assert!(normalise_industry("C99999").is_err());
         assert!(normalise_industry("Z").is_err());
@@ -479,9 +489,8 @@ mod tests {
         assert_eq!(p.pain_points, ["交期不准", "缺订单"]);
         assert_eq!(p.existing_systems, ["ERP"]);
         assert!(
-            diags
-                .iter()
-                .any(|d| d.code == "wrong-type" && d.message.contains("profile.tags")),
+            diags.iter().any(|d| d.code == "wrong-type"
+                && d.get_arg("key") == Some(&crate::diag::Arg::Plain("tags".into()))),
             "{diags:?}"
         );
         assert_eq!(

@@ -2,7 +2,7 @@
 //! model. [`RawSheet::read`] reports problems of shape; [`super::check_sheet`] then checks the parts
 //! against the model. The answers schema is derived from these types.
 
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Arg, Diagnostic, Pos};
 use crate::text::closest;
 use crate::yaml_value::{Key, Node, Value};
 use schemars::JsonSchema;
@@ -62,15 +62,10 @@ impl<'a> RawSheet<'a> {
     pub fn read(sheet: &'a Node, diags: &mut Vec<Diagnostic>) -> Option<RawSheet<'a>> {
         let Value::Map(top) = &sheet.value else {
             diags.push(
-                Diagnostic::error(
-                    "wrong-type",
-                    format!(
-                        "the answer sheet is {}, expected a mapping with `profile:` and `answers:`",
-                        sheet.value.kind()
-                    ),
-                )
-                .at(sheet.pos)
-                .help("start from `smedx init -o answers.yaml`"),
+                Diagnostic::error("wrong-type")
+                    .variant("sheet")
+                    .arg("found", sheet.value.kind())
+                    .at(sheet.pos),
             );
             return None;
         };
@@ -89,20 +84,22 @@ impl<'a> RawSheet<'a> {
                     raw.answers = answers(v, &mut raw.answers_problems);
                 }
                 other => {
-                    let hint = closest(other, SHEET_KEYS.iter().copied()).map_or_else(
-                        || format!("allowed keys: {}", SHEET_KEYS.join(", ")),
-                        |s| format!("did you mean `{s}`?"),
+                    let near = closest(other, SHEET_KEYS.iter().copied());
+                    diags.push(
+                        Diagnostic::error("unknown-field")
+                            .variant("sheet")
+                            .quoted("key", other)
+                            .arg("hint", Arg::suggestion(near, SHEET_KEYS.iter().copied()))
+                            .at(k.pos),
                     );
-                    let msg = format!("`{other}` is not a key of an answer sheet");
-                    diags.push(Diagnostic::error("unknown-field", msg).at(k.pos).help(hint));
                 }
             }
         }
         if sheet.get("answers").is_none() {
             raw.answers_problems.push(
-                Diagnostic::error("missing-field", "the sheet has no `answers:`")
-                    .at(sheet.pos)
-                    .help("add `answers:` with one line per item; `smedx init` lists them all"),
+                Diagnostic::error("missing-field")
+                    .variant("answers")
+                    .at(sheet.pos),
             );
         }
         Some(raw)
@@ -119,14 +116,11 @@ fn answers<'a>(node: &'a Node, diags: &mut Vec<Diagnostic>) -> Vec<RawAnswer<'a>
         Value::Map(entries) => entries.iter().map(|(k, v)| answer(k, v)).collect(),
         Value::Null => Vec::new(),
         other => {
-            let msg = format!(
-                "`answers` is {}, expected a mapping of item id → answer",
-                other.kind()
-            );
             diags.push(
-                Diagnostic::error("wrong-type", msg)
-                    .at(node.pos)
-                    .help("write `item-id: answer` lines under `answers:`"),
+                Diagnostic::error("wrong-type")
+                    .variant("answers")
+                    .arg("found", other.kind())
+                    .at(node.pos),
             );
             Vec::new()
         }
@@ -160,24 +154,20 @@ fn answer<'a>(item: &'a Key, node: &'a Node) -> RawAnswer<'a> {
             "note" => raw.note = v.value.as_text(),
             "data" => raw.data = Some(v),
             other => raw.problems.push(
-                Diagnostic::error(
-                    "unknown-field",
-                    format!("`{other}` is not a key of a long-form answer"),
-                )
-                .at(k.pos)
-                .help("use `answer`, `note` and `data`"),
+                Diagnostic::error("unknown-field")
+                    .variant("long_form")
+                    .quoted("key", other)
+                    .arg("item", &item.name)
+                    .at(k.pos),
             ),
         }
     }
     if raw.value.is_none() {
-        let msg = format!(
-            "the answer to `{}` has `note`/`data` but no `answer`",
-            item.name
-        );
         raw.problems.push(
-            Diagnostic::error("missing-answer", msg)
-                .at(node.pos)
-                .help("add `answer:` with the choice"),
+            Diagnostic::error("missing-answer")
+                .variant("long_form")
+                .arg("item", &item.name)
+                .at(node.pos),
         );
     }
     raw

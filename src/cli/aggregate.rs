@@ -71,14 +71,7 @@ fn output_kind(path: &std::path::Path) -> Result<Kind, Box<crate::diag::Diagnost
         Some("html") => Ok(Kind::Html),
         Some("xlsx") => Ok(Kind::Xlsx),
         _ => Err(Box::new(
-            crate::diag::Diagnostic::error(
-                "output-type",
-                format!(
-                    "{} does not end in .html, .json or .xlsx; smedx does not know what to write there",
-                    path.display()
-                ),
-            )
-            .help("name the summary file summary.html (office report), summary.json or summary.xlsx"),
+            crate::diag::Diagnostic::error("output-type").arg("file", path.display().to_string()),
         )),
     }
 }
@@ -90,11 +83,9 @@ fn missing_inputs(args: &Args) -> Vec<crate::diag::Diagnostic> {
         .chain(&args.previous)
         .filter(|p| std::fs::symlink_metadata(p).is_err())
         .map(|p| {
-            crate::diag::Diagnostic::error(
-                "file-unreadable",
-                format!("cannot read {}: no such file or folder", p.display()),
-            )
-            .help("check the path; `ls` shows what is there")
+            crate::diag::Diagnostic::error("file-unreadable")
+                .variant("missing")
+                .arg("file", p.display().to_string())
         })
         .collect()
 }

@@ -54,14 +54,9 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         .or_else(|| args.resume.clone())
         .unwrap_or_else(|| PathBuf::from("answers.yaml"));
     if args.resume.is_none() && path.exists() && !args.force {
-        report.extend([Diagnostic::error(
-            "output-exists",
-            format!("{} exists already", path.display()),
-        )
-        .help(format!(
-            "continue it with `smedx assess --resume {}`, choose another file with -o, or start over with --force",
-            path.display()
-        ))]);
+        report.extend([Diagnostic::error("output-exists")
+            .variant("assess")
+            .arg("file", path.display().to_string())]);
         print_report(&report, DiagFormat::Human);
         return Ok(Outcome::Invalid);
     }

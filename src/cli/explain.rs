@@ -2,8 +2,8 @@
 
 use super::{DiagFormat, Outcome, print_report};
 use crate::diag::code::registry;
-use crate::diag::{Diagnostic, Report};
-use crate::text::{Lang, closest, tr};
+use crate::diag::{Arg, Diagnostic, Report};
+use crate::text::{Lang, closest};
 
 /// Explain a diagnostic code; without one, list every code with its title.
 #[derive(Debug, clap::Args)]
@@ -39,26 +39,23 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         .filter(|k| id.len() >= 3 && k.contains(id))
         .collect();
     near.extend(closest(id, codes.keys().map(String::as_str)).filter(|c| !near.contains(c)));
-    let lang = Lang::ui();
-    let help = match near.as_slice() {
-        [] => tr(
-            lang,
+    let hint = match near.as_slice() {
+        [] => Arg::Text(crate::text::Text::new(
             "`smedx explain` 列出全部代码",
             "`smedx explain` lists every code",
-        )
-        .to_string(),
-        _ => format!(
-            "{}{}",
-            tr(lang, "相近的代码：", "close codes: "),
-            near.join(", ")
-        ),
+        )),
+        _ => Arg::list(near.iter().copied()),
     };
-    let message = format!(
-        "{}`{id}`",
-        tr(lang, "没有这个诊断代码：", "no diagnostic code ")
-    );
+    let variant = if near.is_empty() {
+        "none_close"
+    } else {
+        "close"
+    };
     let mut report = Report::default();
-    report.extend([Diagnostic::error("unknown-code", message).help(help)]);
+    report.extend([Diagnostic::error("unknown-code")
+        .variant(variant)
+        .quoted("code", id)
+        .arg("hint", hint)]);
     print_report(&report, DiagFormat::Human);
     Ok(Outcome::Invalid)
 }

@@ -145,17 +145,11 @@ fn import_batch(
     if let Target::File(_) = target
         && batch.records.len() > 1
     {
-        report.extend([Diagnostic::error(
-            "batch-file",
-            format!(
-                "{name} holds {} enterprises; -o takes one",
-                batch.records.len()
-            ),
-        )
-        .in_file(name)
-        .help(format!(
-            "write one sheet per firm: smedx import {name} --out-dir answers/"
-        ))]);
+        report.extend([Diagnostic::error("batch-file")
+            .variant("import")
+            .arg("file", name)
+            .arg("count", batch.records.len())
+            .in_file(name)]);
         print_report(report, args.diagnostics);
         return Ok(Outcome::Invalid);
     }

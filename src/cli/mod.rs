@@ -22,6 +22,7 @@ mod export;
 mod help_zh;
 mod import;
 mod init;
+mod limits;
 mod output;
 mod progress;
 mod report;
@@ -69,6 +70,8 @@ pub struct Cli {
     lang: Option<Lang>,
     #[command(subcommand)]
     command: Command,
+    #[command(flatten)]
+    limits: limits::LimitArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -197,6 +200,7 @@ fn lang_flag(argv: &[OsString]) -> Option<Lang> {
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
     Lang::set_ui(Lang::resolve(cli.lang));
+    cli.limits.apply();
     match cli.command {
         Command::Validate(a) => validate::run(a),
         Command::Score(a) => score::run(a),
@@ -226,14 +230,7 @@ pub(crate) fn resolve_model(spec: &str) -> Option<crate::model::Model> {
 
 /// The diagnostic for an output file that exists (answers are never overwritten silently).
 pub(crate) fn output_exists(path: &Path) -> Diagnostic {
-    Diagnostic::error(
-        "output-exists",
-        format!(
-            "{} exists already; smedx will not overwrite it",
-            path.display()
-        ),
-    )
-    .help("choose another file name, or pass --force to overwrite it")
+    Diagnostic::error("output-exists").arg("file", path.display().to_string())
 }
 
 /// Write `text` to standard output (a closed pipe ends the writing quietly).

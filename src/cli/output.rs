@@ -41,23 +41,15 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
 }
 
 fn unwritable(path: &Path, reason: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::error(
-        "output-unwritable",
-        format!("cannot write {}: {reason}", path.display()),
-    )
-    .help("choose a file in a folder that exists and that you may write to")
+    Diagnostic::error("output-unwritable")
+        .arg("file", path.display().to_string())
+        .arg("reason", reason.to_string())
 }
 
 fn is_input(path: &Path, input: &Path) -> Diagnostic {
-    Diagnostic::error(
-        "output-is-input",
-        format!(
-            "{} is also an input ({}); smedx will not write over what it reads",
-            path.display(),
-            input.display()
-        ),
-    )
-    .help("write the result to another file; --force does not lift this")
+    Diagnostic::error("output-is-input")
+        .arg("file", path.display().to_string())
+        .arg("input", input.display().to_string())
 }
 
 impl Output {

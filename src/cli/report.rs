@@ -112,11 +112,10 @@ fn load_policies(dir: Option<&Path>, report: &mut Report) -> Vec<Policy> {
                     .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
                     .collect(),
                 Err(e) => {
-                    report.extend([Diagnostic::error(
-                        "file-unreadable",
-                        format!("cannot read policies folder {}: {e}", d.display()),
-                    )
-                    .help("give a folder of policies *.yaml files")]);
+                    report.extend([Diagnostic::error("file-unreadable")
+                        .variant("policies")
+                        .arg("file", d.display().to_string())
+                        .arg("reason", crate::source_file::io_reason(&e))]);
                     return Vec::new();
                 }
             };
@@ -158,26 +157,16 @@ fn resolve_format(
         Some(Ok(Some(f))) => Some(f),
         Some(Err(ext)) => {
             let file = output.map(|p| p.display().to_string()).unwrap_or_default();
-            return Err(Diagnostic::error(
-                "output-format",
-                match lang {
+            return Err(Diagnostic::error("output-format").arg("reason", match lang {
                     Lang::Zh => format!("{file}：报告不能写成 .{ext} 文件"),
                     Lang::En => format!("{file}: a report cannot be written as .{ext}"),
-                },
-            )
-            .help(crate::text::tr(
-                lang,
-                "报告的文件名以 .html、.md、.json、.pdf 或 .docx 结尾",
-                "end the report's file name in .html, .md, .json, .pdf or .docx",
-            )));
+                }));
         }
     };
     match (format, by_name) {
         (Some(f), Some(n)) if f != n => {
             let file = output.map(|p| p.display().to_string()).unwrap_or_default();
-            Err(Diagnostic::error(
-                "output-format",
-                match lang {
+            Err(Diagnostic::error("output-format").arg("reason", match lang {
                     Lang::Zh => format!(
                         "--format {} 与文件名 {file} 的扩展名 .{} 矛盾",
                         f.extension(),
@@ -188,13 +177,7 @@ fn resolve_format(
                         f.extension(),
                         n.extension()
                     ),
-                },
-            )
-            .help(crate::text::tr(
-                lang,
-                "去掉 --format（由扩展名决定格式），或改用与格式一致的扩展名",
-                "leave --format out (the extension decides), or use the format's extension",
-            )))
+                }))
         }
         (Some(f), _) => Ok(f),
         (None, Some(n)) => Ok(n),
@@ -235,13 +218,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         match report::pdf::Fonts::load(args.font.as_deref()) {
             Ok(f) => Some(f),
             Err(e) => {
-                diagnostics.extend([Diagnostic::error("no-font", e.to_string()).help(
-                    crate::text::tr(
-                        lang,
-                        "安装中文字体（sudo apt-get install fonts-noto-cjk），或用 --font 指定 .ttf/.otf/.ttc 字体文件",
-                        "install a Chinese font (sudo apt-get install fonts-noto-cjk), or name a .ttf/.otf/.ttc font with --font",
-                    ),
-                )]);
+                diagnostics.extend([Diagnostic::error("no-font").arg("reason", e.to_string())]);
                 print_report(&diagnostics, DiagFormat::Human);
                 return Ok(Outcome::Invalid);
             }
@@ -270,20 +247,17 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let model = loaded.model;
     let top = model.levels.last().map_or(0, |r| r.level);
     if let Some(t) = args.target.filter(|t| *t > top) {
-        diagnostics.extend([Diagnostic::error(
-            "bad-target",
-            format!("--target {t}: model `{}` has levels 1–{top}", model.id),
-        )
-        .help(format!("choose a target from 1 to {top}"))]);
+        diagnostics.extend([Diagnostic::error("bad-target")
+            .arg("target", t)
+            .quoted("model", &model.id)
+            .arg("top", top)]);
         print_report(&diagnostics, DiagFormat::Human);
         return Ok(Outcome::Invalid);
     }
     if let Some(dir) = args.templates.as_deref().filter(|d| !d.is_dir()) {
-        diagnostics.extend([Diagnostic::error(
-            "file-unreadable",
-            format!("--templates {}: no such folder", dir.display()),
-        )
-        .help("give a folder holding report.html, report.md, section_*.html|md, style.css or header.html")]);
+        diagnostics.extend([Diagnostic::error("file-unreadable")
+            .variant("templates")
+            .arg("file", dir.display().to_string())]);
         print_report(&diagnostics, DiagFormat::Human);
         return Ok(Outcome::Invalid);
     }
@@ -322,30 +296,24 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     if let Some(path) = &args.benchmark {
         let bench: crate::aggregate::benchmark::Benchmark =
             match crate::source_file::read_limited(path)
-                .map_err(|d| d.message)
+                .map_err(|d| d.message())
                 .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
                 .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
             {
                 Ok(b) => b,
                 Err(e) => {
-                    diagnostics.extend([Diagnostic::error(
-                        "bad-benchmark",
-                        format!("cannot use {} as a benchmark: {e}", path.display()),
-                    )
-                    .help("give the JSON file written by `smedx aggregate ... --benchmark FILE`")]);
+                    diagnostics.extend([Diagnostic::error("bad-benchmark")
+                        .arg("file", path.display().to_string())
+                        .arg("reason", e)]);
                     print_report(&diagnostics, DiagFormat::Human);
                     return Ok(Outcome::Invalid);
                 }
             };
         if bench.model.id != model.id {
-            diagnostics.extend([Diagnostic::warning(
-                "model-mismatch",
-                format!(
-                    "the benchmark was computed with model `{}`, the report uses `{}`",
-                    bench.model.id, model.id
-                ),
-            )
-            .help("aggregate with the same model")]);
+            diagnostics.extend([Diagnostic::warning("model-mismatch")
+                .variant("benchmark")
+                .quoted("sheet_model", &bench.model.id)
+                .quoted("model", &model.id)]);
             print_report(&diagnostics, DiagFormat::Human);
         }
         ctx.peers = report::peer_view(&model, &ctx.assessment, &bench);
@@ -383,7 +351,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 msg.push_str(&format!(": {c}"));
                 cause = c.source();
             }
-            diagnostics.extend([Diagnostic::error("template-error", msg).help("fix the template in the --templates folder (minijinja syntax; typst for *.typ), or remove it to use the bundled one")]);
+            diagnostics.extend([Diagnostic::error("template-error").arg("reason", msg)]);
             print_report(&diagnostics, DiagFormat::Human);
             return Ok(Outcome::Invalid);
         }
@@ -408,15 +376,9 @@ fn template_links_out(dir: &Path) -> Vec<Diagnostic> {
         .filter_map(|path| {
             let real = report::outside_folder(dir, &path)?;
             Some(
-                Diagnostic::error(
-                    "template-outside-folder",
-                    format!(
-                        "{} is a link to {}, outside the templates folder",
-                        path.display(),
-                        real.display()
-                    ),
-                )
-                .help("copy the file into the templates folder instead of linking to it, or remove the link"),
+                Diagnostic::error("template-outside-folder")
+                    .arg("file", path.display().to_string())
+                    .arg("target", real.display().to_string()),
             )
         })
         .collect()

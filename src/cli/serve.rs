@@ -6,6 +6,7 @@ use crate::serve::{self, storage::SqliteStorage};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Serve the questionnaire to firms and the dashboard to office users, storing in SQLite.
 #[derive(Debug, clap::Args)]
@@ -31,6 +32,31 @@ pub struct Args {
     /// Office views suppress groups smaller than this.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
     min_group: u64,
+    /// Seconds a client has to send a request's headers (also the longest wait between requests
+    /// on a kept-alive connection).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    header_timeout: u64,
+    /// Seconds a client has to send a request's body.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    body_timeout: u64,
+    /// Seconds without a byte in either direction after which a connection is closed.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+    idle_timeout: u64,
+    /// Connections open at once; more clients wait until one closes.
+    #[arg(long, default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
+    max_connections: u64,
+    /// Days after its last edit that a never-submitted draft is deleted (swept at start and daily).
+    #[arg(long, default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..))]
+    draft_days: u64,
+    /// Draft saves allowed per minute per client IP (0 = no limit).
+    #[arg(long, default_value_t = 120)]
+    save_limit: u32,
+    /// Live drafts one client IP may start (0 = no limit).
+    #[arg(long, default_value_t = 200)]
+    max_drafts_per_ip: u64,
+    /// Live drafts in all (0 = no limit).
+    #[arg(long, default_value_t = 100_000)]
+    max_drafts: u64,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
@@ -46,6 +72,19 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             rate_per_minute: args.rate_limit,
             secure_cookies: args.secure_cookies,
             min_group: args.min_group,
+            limits: serve::connections::Limits {
+                header_read: Duration::from_secs(args.header_timeout),
+                body_read: Duration::from_secs(args.body_timeout),
+                idle: Duration::from_secs(args.idle_timeout),
+                max_connections: usize::try_from(args.max_connections).unwrap_or(usize::MAX),
+            },
+            drafts: serve::DraftLimits {
+                keep_seconds: i64::try_from(args.draft_days.saturating_mul(86_400))
+                    .unwrap_or(i64::MAX),
+                saves_per_minute: args.save_limit,
+                per_ip: args.max_drafts_per_ip,
+                total: args.max_drafts,
+            },
         },
         storage,
     )?;

@@ -54,14 +54,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     };
 
     if args.format == TemplateFormat::Xlsx && args.answers.len() > 1 {
-        report.extend([Diagnostic::error(
-            "too-many-sheets",
-            format!(
-                "a workbook holds one enterprise; {} answer sheets were given",
-                args.answers.len()
-            ),
-        )
-        .help("give one --answers file, or use --format csv for a batch")]);
+        report.extend([Diagnostic::error("too-many-sheets").arg("count", args.answers.len())]);
         print_report(&report, DiagFormat::Human);
         return Ok(Outcome::Invalid);
     }

@@ -1,11 +1,12 @@
-//! `smedx user add`: office users of the dashboard, each scoped to a region.
+//! `smedx user`: office users of the dashboard, each scoped to a region: add, list, change a
+//! password, remove. A changed password or a removal ends the user's sessions.
 
 use super::Outcome;
 use crate::serve::auth::{hash_password, region_scope};
 use crate::serve::storage::{OfficeUser, SqliteStorage, Storage};
 use crate::text::Lang;
 use anyhow::Context;
-use std::io::BufRead;
+use std::io::{BufRead, IsTerminal};
 use std::path::PathBuf;
 
 /// Manage office users of `smedx serve`.
@@ -17,7 +18,8 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 enum Action {
-    /// Add a user (or reset its password and region); the password is read from standard input.
+    /// Add a user (or reset its password and region); the password is asked twice without echo
+    /// on a terminal, or read as one line from standard input.
     Add {
         /// User name.
         name: String,
@@ -29,6 +31,92 @@ enum Action {
         #[arg(long, default_value = "smedx.db")]
         db: PathBuf,
     },
+    /// List the users and the regions they see.
+    List {
+        /// SQLite database of `smedx serve`.
+        #[arg(long, default_value = "smedx.db")]
+        db: PathBuf,
+    },
+    /// Set a new password; the user's open sessions end.
+    Passwd {
+        /// User name.
+        name: String,
+        /// SQLite database of `smedx serve`.
+        #[arg(long, default_value = "smedx.db")]
+        db: PathBuf,
+    },
+    /// Remove a user; its open sessions end.
+    Remove {
+        /// User name.
+        name: String,
+        /// SQLite database of `smedx serve`.
+        #[arg(long, default_value = "smedx.db")]
+        db: PathBuf,
+    },
+}
+
+fn say(zh: String, en: String) {
+    to_stderr!(
+        "{}",
+        match Lang::ui() {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    );
+}
+
+/// The new password: twice without echo on a terminal, one line of standard input otherwise.
+/// `None` (after a message) when it is too short or the two do not match.
+fn read_password(name: &str) -> anyhow::Result<Option<String>> {
+    let password = if std::io::stdin().is_terminal() {
+        let (zh, en) = (
+            format!("请输入 {name} 的密码："),
+            format!("password for {name}: "),
+        );
+        let prompt = if Lang::ui() == Lang::En { en } else { zh };
+        let first = rpassword::prompt_password(prompt).context("cannot read the password")?;
+        let again = rpassword::prompt_password(if Lang::ui() == Lang::En {
+            "again: "
+        } else {
+            "再输入一次："
+        })
+        .context("cannot read the password")?;
+        if first != again {
+            say(
+                "错误[password-mismatch]：两次输入的密码不一致，请重新运行。".into(),
+                "error[password-mismatch]: the two passwords differ; run again".into(),
+            );
+            return Ok(None);
+        }
+        first
+    } else {
+        say(
+            format!("请输入 {name} 的密码（标准输入的一行）："),
+            format!("password for {name} (one line on standard input):"),
+        );
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password")?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    };
+    if password.chars().count() < 8 {
+        say(
+            "错误[weak-password]：密码至少需要 8 个字符。".into(),
+            "error[weak-password]: the password needs at least 8 characters".into(),
+        );
+        return Ok(None);
+    }
+    Ok(Some(password))
+}
+
+fn shown(scope: &str) -> &str {
+    if scope.is_empty() {
+        "全国 / all"
+    } else {
+        scope
+    }
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
@@ -44,42 +132,66 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 to_stderr!("error[bad-name]: a user name is 1 to 64 characters");
                 return Ok(Outcome::Invalid);
             }
-            to_stderr!(
-                "{}",
-                match Lang::ui() {
-                    Lang::Zh => format!("请输入 {name} 的密码（标准输入的一行）："),
-                    Lang::En => format!("password for {name} (one line on standard input):"),
-                }
-            );
-            let mut password = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut password)
-                .context("cannot read the password")?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            if password.chars().count() < 8 {
-                to_stderr!("error[weak-password]: the password needs at least 8 characters");
+            let Some(password) = read_password(&name)? else {
                 return Ok(Outcome::Invalid);
-            }
+            };
             let storage = SqliteStorage::open(&db)?;
             storage.put_user(&OfficeUser {
                 name: name.clone(),
                 region_prefix: scope.clone(),
-                password_hash: hash_password(password)?,
+                password_hash: hash_password(&password)?,
             })?;
-            let shown = if scope.is_empty() {
-                "全国 / all"
-            } else {
-                &scope
+            say(
+                format!("已添加用户 {name}：可见地区 {}*", shown(&scope)),
+                format!("user {name} added: sees regions {}*", shown(&scope)),
+            );
+            Ok(Outcome::Ok)
+        }
+        Action::List { db } => {
+            let users = SqliteStorage::open(&db)?.users()?;
+            if users.is_empty() {
+                say("（没有用户）".into(), "(no users)".into());
+            }
+            for u in users {
+                to_stdout!("{}\t{}*", u.name, shown(&u.region_prefix))?;
+            }
+            Ok(Outcome::Ok)
+        }
+        Action::Passwd { name, db } => {
+            let storage = SqliteStorage::open(&db)?;
+            let Some(user) = storage.user(&name)? else {
+                return no_such_user(&name);
             };
-            to_stderr!(
-                "{}",
-                match Lang::ui() {
-                    Lang::Zh => format!("已添加用户 {name}：可见地区 {shown}*"),
-                    Lang::En => format!("user {name} added: sees regions {shown}*"),
-                }
+            let Some(password) = read_password(&name)? else {
+                return Ok(Outcome::Invalid);
+            };
+            storage.put_user(&OfficeUser {
+                password_hash: hash_password(&password)?,
+                ..user
+            })?;
+            say(
+                format!("已更改 {name} 的密码；其已登录的会话均已结束。"),
+                format!("password of {name} changed; its sessions have ended"),
+            );
+            Ok(Outcome::Ok)
+        }
+        Action::Remove { name, db } => {
+            if !SqliteStorage::open(&db)?.remove_user(&name)? {
+                return no_such_user(&name);
+            }
+            say(
+                format!("已删除用户 {name}；其已登录的会话均已结束。"),
+                format!("user {name} removed; its sessions have ended"),
             );
             Ok(Outcome::Ok)
         }
     }
+}
+
+fn no_such_user(name: &str) -> anyhow::Result<Outcome> {
+    say(
+        format!("错误[no-such-user]：没有用户 {name}；`smedx user list` 列出全部用户。"),
+        format!("error[no-such-user]: there is no user {name}; `smedx user list` shows them all"),
+    );
+    Ok(Outcome::Invalid)
 }

@@ -238,7 +238,7 @@ mod tests {
             row: 6,
             col: 3,
         });
-        let d = places.locate(Diagnostic::error("x", "m").in_file("问卷.xlsx").at(p));
+        let d = places.locate(Diagnostic::error("x").in_file("问卷.xlsx").at(p));
         assert_eq!(d.location(), "问卷.xlsx:设备系统!D7");
         let mut csv = Places::new("b.csv");
         let p = csv.pos(Place::Field {
@@ -247,7 +247,7 @@ mod tests {
             header: None,
         });
         assert_eq!(
-            csv.locate(Diagnostic::error("x", "m").at(p)).location(),
+            csv.locate(Diagnostic::error("x").at(p)).location(),
             "b.csv:4:9"
         );
     }

@@ -89,8 +89,8 @@ pub fn write(model: &Model, lang: Lang, sheets: &[AnswerSheet]) -> String {
 /// Read a delimited file into a table.
 pub fn read(name: &str, bytes: Vec<u8>) -> Result<Table, Diagnostic> {
     let source = SourceFile::decode(name, bytes).map_err(|d| {
-        if d.code == "wrong-encoding" {
-            d.help("save it as UTF-8: Excel 另存为 → “CSV UTF-8（逗号分隔）(*.csv)”; WPS 另存为 → 编码 UTF-8; or convert: iconv -f GBK -t UTF-8 in.csv > out.csv")
+        if d.code == "wrong-encoding" && d.variant != Some("nul") {
+            d.variant("csv")
         } else {
             d
         }
@@ -101,32 +101,72 @@ pub fn read(name: &str, bytes: Vec<u8>) -> Result<Table, Diagnostic> {
         .flexible(true)
         .delimiter(delimiter)
         .from_reader(source.text.as_bytes());
+    let limits = crate::source_file::Limits::get();
+    let max_rows = usize::try_from(limits.rows).unwrap_or(usize::MAX);
+    let max_columns = usize::try_from(limits.columns).unwrap_or(usize::MAX);
     let mut rows = Vec::new();
+    let mut cut = Vec::new();
+    let mut widest: Option<(u32, usize)> = None;
     for result in reader.records() {
         let record = result.map_err(|e| {
             let line = e.position().map_or(0, |p| p.line());
-            Diagnostic::error("csv-syntax", format!("{name} cannot be read as CSV: {e}"))
+            Diagnostic::error("csv-syntax")
+                .arg("file", name)
+                .arg("reason", e.to_string())
                 .in_file(name)
                 .at(crate::diag::Pos {
                     line: u32::try_from(line).unwrap_or(u32::MAX),
                     column: 1,
                 })
-                .help("check the quotes on this line: a field with a comma or a line break must be in double quotes, and a quote inside is written twice")
         })?;
         let line = record
             .position()
             .map_or(0, |p| u32::try_from(p.line()).unwrap_or(u32::MAX));
+        if record.len() > max_columns && widest.is_none_or(|(_, n)| record.len() > n) {
+            widest = Some((line, record.len()));
+        }
+        // The header and one row per firm; past the limit, one diagnostic and nothing more read.
+        if rows.len() > max_rows {
+            cut.push(
+                Diagnostic::error("too-many-rows")
+                    .arg("file", name)
+                    .arg("limit", max_rows)
+                    .arg("line", line)
+                    .in_file(name)
+                    .at(crate::diag::Pos { line, column: 1 }),
+            );
+            break;
+        }
         rows.push(TableRow {
             line,
-            cells: record.iter().map(CellValue::text).collect(),
+            cells: record
+                .iter()
+                .take(max_columns)
+                .map(CellValue::text)
+                .collect(),
         });
+    }
+    if let Some((line, count)) = widest {
+        cut.insert(0, too_many_columns(name, line, count, max_columns));
     }
     Ok(Table {
         file: name.to_string(),
         sheet: None,
         rows,
         decimal_comma: delimiter == b';',
+        cut,
     })
+}
+
+/// One diagnostic for every column past the limit (the widest row is named).
+pub(crate) fn too_many_columns(name: &str, line: u32, count: usize, max: usize) -> Diagnostic {
+    Diagnostic::error("too-many-columns")
+        .arg("file", name)
+        .arg("line", line)
+        .arg("count", count)
+        .arg("limit", max)
+        .in_file(name)
+        .at(crate::diag::Pos { line, column: 1 })
 }
 
 /// The delimiter of the first line, outside quotes: the most frequent of comma, semicolon and tab.
@@ -168,7 +208,10 @@ mod tests {
         let (bytes, _, _) = encoding_rs::GBK.encode("name,industry\n华兴机械,C3670\n");
         let d = read("b.csv", bytes.into_owned()).unwrap_err();
         assert_eq!(d.code, "wrong-encoding");
-        assert!(d.message.contains("GBK"), "{}", d.message);
-        assert!(d.help.unwrap().contains("CSV UTF-8"));
+        let (zh, en) = (d.message_in(Lang::Zh), d.message_in(Lang::En));
+        assert!(zh.contains("GBK") && zh.contains("不是 UTF-8"), "{zh}");
+        assert!(en.contains("GBK"), "{en}");
+        assert!(d.help_in(Lang::Zh).unwrap().contains("CSV UTF-8"));
+        assert!(d.help_in(Lang::En).unwrap().contains("CSV UTF-8"));
     }
 }

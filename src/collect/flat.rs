@@ -194,14 +194,8 @@ impl Builder<'_> {
             CellValue::Bool(b) => Value::Bool(*b),
             CellValue::Error(e) => {
                 let pos = self.places.pos(cell.place.clone());
-                self.diags.push(
-                    Diagnostic::error(
-                        "cell-error",
-                        format!("the cell holds the spreadsheet error `{e}`"),
-                    )
-                    .at(pos)
-                    .help("type the value itself instead of a formula that fails"),
-                );
+                self.diags
+                    .push(Diagnostic::error("cell-error").quoted("error", e).at(pos));
                 Value::Null
             }
         }
@@ -291,12 +285,12 @@ impl Builder<'_> {
             if tick_word(&text).is_none() && !matches!(text.as_str(), "适用") {
                 let pos = self.places.pos(a.place.clone());
                 self.diags.push(
-                    Diagnostic::error(
-                        "wrong-type",
-                        format!("`{text}` does not say whether `{}` applies", item.id),
-                    )
-                    .at(pos)
-                    .help("write yes or no (是 / 否)"),
+                    Diagnostic::error("wrong-type")
+                        .variant("applies")
+                        .quoted("found", &text)
+                        .arg("item", &item.id)
+                        .arg("title", &item.title)
+                        .at(pos),
                 );
             }
         }
@@ -380,17 +374,13 @@ impl Builder<'_> {
                 None => {
                     let pos = self.places.pos(cell.place.clone());
                     self.diags.push(
-                        Diagnostic::error(
-                            "unknown-option",
-                            format!(
-                                "`{text}` is not a tick for option `{}` of `{}`",
-                                words[*o].id, item.id
-                            ),
-                        )
-                        .at(pos)
-                        .help(
-                            "tick a chosen option with ✓ (or 是 / yes) and leave the others empty",
-                        ),
+                        Diagnostic::error("unknown-option")
+                            .variant("tick")
+                            .quoted("answer", &text)
+                            .quoted("option", &words[*o].id)
+                            .arg("item", &item.id)
+                            .arg("title", &item.title)
+                            .at(pos),
                     );
                 }
             }

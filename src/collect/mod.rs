@@ -107,12 +107,9 @@ pub fn read(path: &Path) -> Result<Collected, Diagnostic> {
             let bytes = crate::source_file::read_limited(path)?;
             csv::read(&name, bytes).map(Collected::Table)
         }
-        None => Err(Diagnostic::error(
-            "unknown-file-kind",
-            format!("{name} is neither a workbook nor a CSV file"),
-        )
-        .in_file(&name)
-        .help("give an .xlsx (or .xls, .ods) workbook or a .csv file")),
+        None => Err(Diagnostic::error("unknown-file-kind")
+            .arg("file", &name)
+            .in_file(&name)),
     }
 }
 
@@ -129,13 +126,12 @@ pub fn choose_model(
     if model_arg.is_none()
         && let Some(id) = named.filter(|id| model::bundled(id).is_none())
     {
-        report.extend([Diagnostic::error(
-            "unknown-model",
-            format!("{file} names model `{id}`, which is not bundled"),
-        )
-        .in_file(file)
-        .at(at)
-        .help("pass the model file with --model path/to/model.yaml")]);
+        report.extend([Diagnostic::error("unknown-model")
+            .variant("named")
+            .arg("file", file)
+            .quoted("model", id)
+            .in_file(file)
+            .at(at)]);
         return None;
     }
     let spec = model_arg
@@ -194,14 +190,10 @@ pub fn load_checked(
                     Some((model, sheet))
                 }
                 many => {
-                    report.extend([Diagnostic::error(
-                        "batch-file",
-                        format!("{name} holds {} enterprises; score takes one", many.len()),
-                    )
-                    .in_file(&name)
-                    .help(format!(
-                        "write one answer sheet per firm with `smedx import {name} --out-dir answers/`, then score each"
-                    ))]);
+                    report.extend([Diagnostic::error("batch-file")
+                        .arg("file", &name)
+                        .arg("count", many.len())
+                        .in_file(&name)]);
                     Some((model, None))
                 }
             }

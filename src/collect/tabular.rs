@@ -12,7 +12,7 @@
 use super::cells::{CellValue, Place};
 use super::flat::{Column, Record};
 use super::xlsform::FormNames;
-use crate::diag::Diagnostic;
+use crate::diag::{Arg, Diagnostic};
 use crate::model::Model;
 use crate::model::item::Input;
 use crate::text::Lang;
@@ -34,6 +34,8 @@ pub struct Table {
     pub rows: Vec<TableRow>,
     /// Numbers may be written `12,5` (semicolon-separated files).
     pub decimal_comma: bool,
+    /// What was left unread past the limits on rows and columns: one diagnostic for each.
+    pub cut: Vec<Diagnostic>,
 }
 
 /// The records of a table and the problems of its header.
@@ -78,13 +80,26 @@ impl Table {
         sheet: &str,
         cells: &[(u32, u32, CellValue)],
     ) -> Result<Table, Diagnostic> {
+        let limits = crate::source_file::Limits::get();
+        let max_columns = usize::try_from(limits.columns).unwrap_or(usize::MAX);
+        let max_rows = usize::try_from(limits.rows).unwrap_or(usize::MAX);
         let first_row = cells.first().map_or(0, |(r, _, _)| *r);
-        let width = cells
+        let full_width = cells
             .iter()
             .filter(|(r, _, _)| *r == first_row)
             .map(|(_, c, _)| *c as usize + 1)
             .max()
             .unwrap_or(0);
+        let width = full_width.min(max_columns);
+        let mut cut = Vec::new();
+        if full_width > width {
+            cut.push(super::csv::too_many_columns(
+                file,
+                first_row + 1,
+                full_width,
+                max_columns,
+            ));
+        }
         let mut rows: Vec<TableRow> = Vec::new();
         for (r, c, v) in cells {
             let c = *c as usize;
@@ -92,13 +107,22 @@ impl Table {
                 continue;
             }
             if rows.last().is_none_or(|last| last.line != r + 1) {
-                if rows.len().saturating_mul(width) > super::xlsx::MAX_CELLS * 4 {
-                    return Err(Diagnostic::error(
-                        "workbook-too-large",
-                        format!("{file}: the sheet `{sheet}` is too large to read as a batch"),
-                    )
-                    .in_file(file)
-                    .help("split the batch into several files"));
+                let max_cells = usize::try_from(limits.cells).unwrap_or(usize::MAX);
+                if rows.len().saturating_mul(width) > max_cells.saturating_mul(4) {
+                    return Err(Diagnostic::error("workbook-too-large")
+                        .arg("file", file)
+                        .quoted("sheet", sheet)
+                        .in_file(file));
+                }
+                if rows.len() > max_rows {
+                    cut.push(
+                        Diagnostic::error("too-many-rows")
+                            .arg("file", file)
+                            .arg("limit", max_rows)
+                            .arg("line", r + 1)
+                            .in_file(file),
+                    );
+                    break;
                 }
                 rows.push(TableRow {
                     line: r + 1,
@@ -116,6 +140,7 @@ impl Table {
             sheet: Some(sheet.to_string()),
             rows,
             decimal_comma: false,
+            cut,
         })
     }
 
@@ -157,13 +182,13 @@ impl Table {
         let mut batch = Batch {
             records: Vec::new(),
             lines: Vec::new(),
-            diagnostics: Vec::new(),
+            diagnostics: self.cut.clone(),
         };
         let Some(header) = self.rows.first() else {
             batch.diagnostics.push(
-                Diagnostic::error("empty-file", format!("{} has no rows", self.file))
-                    .in_file(&self.file)
-                    .help("start from `smedx template --format csv`"),
+                Diagnostic::error("empty-file")
+                    .arg("file", &self.file)
+                    .in_file(&self.file),
             );
             return batch;
         };
@@ -178,17 +203,14 @@ impl Table {
             match column {
                 Some(col) => {
                     if let Some(first) = seen.get(&col) {
-                        batch.diagnostics.push(self.diag(
-                            Diagnostic::error(
-                                "duplicate-column",
-                                format!(
-                                    "column `{h}` says the same as column {}; only the first is read",
-                                    first + 1
-                                ),
-                            )
-                            .help("remove one of the two columns"),
-                            &place,
-                        ));
+                        batch.diagnostics.push(
+                            self.diag(
+                                Diagnostic::error("duplicate-column")
+                                    .quoted("column", h)
+                                    .arg("first", first + 1),
+                                &place,
+                            ),
+                        );
                         columns.push(None);
                         continue;
                     }
@@ -197,33 +219,27 @@ impl Table {
                 None if h.is_empty() || is_meta(h) => {}
                 None => {
                     let near = crate::text::closest(h, model.items.iter().map(|i| i.id.as_str()));
-                    batch.diagnostics.push(self.diag(
-                        Diagnostic::warning(
-                            "unknown-column",
-                            format!("column `{h}` is no profile field or item of model `{}`; it is ignored", model.id),
-                        )
-                        .help(near.map_or_else(
-                            || "`smedx template --format csv` writes the header smedx reads".to_string(),
-                            |n| format!("did you mean `{n}`?"),
-                        )),
-                        &place,
-                    ));
+                    batch.diagnostics.push(
+                        self.diag(
+                            Diagnostic::warning("unknown-column")
+                                .quoted("column", h)
+                                .quoted("model", &model.id)
+                                .arg("hint", Arg::suggestion(near, [])),
+                            &place,
+                        ),
+                    );
                 }
             }
             columns.push(column);
         }
         if columns.iter().all(Option::is_none) {
             batch.diagnostics.push(self.diag(
-                Diagnostic::error(
-                    "unknown-header",
-                    format!("the first row of {} names no profile field and no item", self.file),
-                )
-                .help("the first row must be the header: `smedx template --format csv` writes it; an ODK/Kobo export must come from `smedx export --format xlsform`"),
+                Diagnostic::error("unknown-header").arg("file", &self.file),
                 &self.place(header.line, 0),
             ));
             return batch;
         }
-        let missing: Vec<&str> = model
+        let missing: Vec<crate::text::Text> = model
             .items
             .iter()
             .enumerate()
@@ -233,21 +249,17 @@ impl Table {
                         c.item() == Some(*i) && !matches!(c, Column::Note(_) | Column::Data(..))
                     })
             })
-            .map(|(_, item)| item.id.as_str())
+            .map(|(_, item)| item.title.clone())
             .collect();
         if !missing.is_empty() {
-            batch.diagnostics.push(self.diag(
-                Diagnostic::warning(
-                    "missing-column",
-                    format!(
-                        "the header has no column for {} required item(s): {}",
-                        missing.len(),
-                        missing.join(", ")
-                    ),
-                )
-                .help("rows of firms these items apply to cannot be complete; add the columns (smedx template --format csv)"),
-                &self.place(header.line, 0),
-            ));
+            batch.diagnostics.push(
+                self.diag(
+                    Diagnostic::warning("missing-column")
+                        .arg("count", missing.len())
+                        .arg("items", Arg::texts(&missing)),
+                    &self.place(header.line, 0),
+                ),
+            );
         }
         let mut data = &self.rows[1..];
         if let Some(second) = data.first()
@@ -302,6 +314,9 @@ fn is_title_row(model: &Model, columns: &[Option<Column>], row: &TableRow) -> bo
     filled > 0 && titles * 2 >= filled
 }
 
+/// Longest header name looked up: group paths of exports are a few dozen characters.
+const MAX_HEADER_BYTES: usize = 1024;
+
 /// Every header name smedx reads, for one model.
 struct ColumnNames {
     names: HashMap<String, Column>,
@@ -339,6 +354,10 @@ impl ColumnNames {
 
     /// The column a header names: the whole name, else its longest known tail after a group path.
     fn resolve(&self, model: &Model, header: &str) -> Option<Column> {
+        // Every tail of a header is looked up: a header longer than any real one is no column.
+        if header.len() > MAX_HEADER_BYTES {
+            return None;
+        }
         if let Some(c) = self.names.get(header) {
             return Some(*c);
         }

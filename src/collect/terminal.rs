@@ -172,7 +172,8 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
                 )
             );
             for d in &dropped {
-                let _ = writeln!(self.out, "  {}: {}", d.location(), d.message);
+                let (at, message) = (d.location_in(self.lang), d.message_in(self.lang));
+                let _ = writeln!(self.out, "  {at}: {message}");
             }
         }
         Ok(self.answers.len())
@@ -394,8 +395,8 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
     fn show_problems(&mut self, diags: &[Diagnostic]) -> std::io::Result<()> {
         for d in diags {
             let mark = if d.is_error() { "✗" } else { "!" };
-            writeln!(self.out, "  {mark} {}", d.message)?;
-            if let Some(h) = &d.help {
+            writeln!(self.out, "  {mark} {}", d.message_in(self.lang))?;
+            if let Some(h) = d.help_as_sentence(self.lang) {
                 writeln!(self.out, "    {h}")?;
             }
         }
@@ -1005,7 +1006,7 @@ impl<'a, R: BufRead, W: Write> Session<'a, R, W> {
                         &self.progress_yaml(),
                     );
                     let node = load_sheet(&source)
-                        .map_err(|d| Halt::Io(std::io::Error::other(d.message)))?;
+                        .map_err(|d| Halt::Io(std::io::Error::other(d.message_in(self.lang))))?;
                     let checked = check_sheet(self.model, &node, &source);
                     match checked.sheet {
                         Some(sheet) => {

@@ -892,8 +892,9 @@ impl Questionnaire {
                 continue;
             }
             let place = Place::Sheet(name.clone());
-            let what = if role == "profile" {
-                "the enterprise profile".to_string()
+            let d = Diagnostic::error("missing-sheet").quoted("sheet", name);
+            let d = if role == "profile" {
+                d.variant("profile")
             } else {
                 let n = model
                     .items
@@ -901,18 +902,9 @@ impl Questionnaire {
                     .enumerate()
                     .filter(|(i, it)| it.dimension == *role && !found[*i])
                     .count();
-                format!("{n} question(s)")
+                d.arg("count", n)
             };
-            diags.push(
-                Diagnostic::error(
-                    "missing-sheet",
-                    format!("the sheet `{name}` is missing from the workbook; it held {what}"),
-                )
-                .in_file(file)
-                .help(format!(
-                    "copy the sheet `{name}` back from the template (smedx template --format xlsx), or answer its questions there"
-                )),
-            );
+            diags.push(d.in_file(file));
             for (i, item) in model.items.iter().enumerate() {
                 if item.dimension == *role && !found[i] {
                     record.absent.push((i, place.clone()));
@@ -941,15 +933,18 @@ impl Questionnaire {
     }
 
     fn unknown_row(&self, r: &KeyRow, model: &Model) -> Diagnostic {
-        Diagnostic::warning(
-            "unknown-item",
-            format!("`{}` is not an item of model `{}`; the row is ignored", r.key, model.id),
-        )
-        .located(
-            Place::Cell { sheet: r.sheet.clone(), row: r.row, col: u32::from(COL_KEY) }
+        Diagnostic::warning("unknown-item")
+            .variant("row")
+            .quoted("item", &r.key)
+            .quoted("model", &model.id)
+            .located(
+                Place::Cell {
+                    sheet: r.sheet.clone(),
+                    row: r.row,
+                    col: u32::from(COL_KEY),
+                }
                 .location(&self.file),
-        )
-        .help("the workbook may be made for another model or version: pass it with --model, or copy the answers into a fresh template")
+            )
     }
 }
 
@@ -995,28 +990,64 @@ type Sheets = Vec<SheetCells>;
 /// A sheet's name, whether it is visible, and its non-empty cells (row, col 0-based).
 type SheetCells = (String, bool, Vec<(u32, u32, CellValue)>);
 
-/// Most non-empty cells read from one workbook: a questionnaire has about a thousand, a batch of
-/// ten thousand firms with a hundred columns a million.
-pub const MAX_CELLS: usize = 2_000_000;
+/// Parts a workbook may have: a questionnaire has a few dozen.
+const MAX_PARTS: usize = 10_000;
 
-/// Most bytes the parts of a workbook may unpack to (a zip bomb is refused before it is read).
-pub const MAX_UNPACKED_BYTES: u64 = 512 * 1024 * 1024;
-
-fn load_sheets(bytes: &[u8]) -> Result<Sheets, String> {
-    use calamine::Reader;
-    if let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) {
-        let mut unpacked = 0u64;
-        for i in 0..archive.len() {
-            let size = archive.by_index_raw(i).map_or(0, |f| f.size());
-            unpacked = unpacked.saturating_add(size);
+/// Inflate every part of a workbook (a zip archive), counting the bytes each actually gives: a
+/// part over the per-part limit, or parts over the total limit, are refused before the workbook is
+/// read. Sizes the archive declares are not trusted, and real workbooks compress well, so no ratio
+/// is judged. A file that is no zip archive (`.xls`) passes; the workbook reader judges it.
+fn check_unpacked(bytes: &[u8]) -> Result<(), String> {
+    let Ok(mut archive) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return Ok(());
+    };
+    if archive.len() > MAX_PARTS {
+        return Err(format!(
+            "it has {} parts; a workbook has at most {MAX_PARTS}",
+            archive.len()
+        ));
+    }
+    let limits = crate::source_file::Limits::get();
+    let mut total = 0u64;
+    for i in 0..archive.len() {
+        let Ok(mut part) = archive.by_index(i) else {
+            continue;
+        };
+        let name = part.name().map(|n| n.to_string()).unwrap_or_default();
+        let room = limits.part_bytes.min(limits.unpacked_bytes - total);
+        let mut limited = (&mut part).take(room.saturating_add(1));
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut size = 0u64;
+        loop {
+            match limited.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => size += n as u64,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // A damaged part: what it gave counts; the workbook reader says what is wrong.
+                Err(_) => break,
+            }
         }
-        if unpacked > MAX_UNPACKED_BYTES {
+        if size > limits.part_bytes {
             return Err(format!(
-                "its parts unpack to {unpacked} bytes, more than the {MAX_UNPACKED_BYTES} a workbook may have"
+                "its part `{name}` unpacks to more than {} bytes, the limit for one part (--max-part-mib)",
+                limits.part_bytes
+            ));
+        }
+        total = total.saturating_add(size);
+        if total > limits.unpacked_bytes {
+            return Err(format!(
+                "its parts unpack to more than {} bytes, the limit for a workbook (--max-unpacked-mib)",
+                limits.unpacked_bytes
             ));
         }
     }
-    let too_many = || format!("it has more than {MAX_CELLS} filled cells");
+    Ok(())
+}
+
+fn load_sheets(bytes: &[u8]) -> Result<Sheets, String> {
+    use calamine::Reader;
+    let max_cells = usize::try_from(crate::source_file::Limits::get().cells).unwrap_or(usize::MAX);
+    let too_many = || format!("it has more than {max_cells} filled cells (--max-cells)");
     let visible = |s: &calamine::Sheet| s.visible == calamine::SheetVisible::Visible;
     // .xlsx is read cell by cell: a lone cell at XFD1048576 must not make a dense grid of 17
     // billion cells, as a whole-sheet range would.
@@ -1044,7 +1075,7 @@ fn load_sheets(bytes: &[u8]) -> Result<Sheets, String> {
                     continue;
                 }
                 total += 1;
-                if total > MAX_CELLS {
+                if total > max_cells {
                     return Err(too_many());
                 }
                 cells.push((r, c, value));
@@ -1075,7 +1106,7 @@ fn load_sheets(bytes: &[u8]) -> Result<Sheets, String> {
             .filter(|(_, _, v)| !v.is_empty())
             .collect();
         total += cells.len();
-        if total > MAX_CELLS {
+        if total > max_cells {
             return Err(too_many());
         }
         out.push((name, shown, cells));
@@ -1087,15 +1118,21 @@ fn load_sheets(bytes: &[u8]) -> Result<Sheets, String> {
 /// ODK/KoboToolbox export, a batch kept in Excel).
 pub fn read(file: &str, bytes: &[u8]) -> Result<Collected, Diagnostic> {
     // A reader panic on a malformed file must not take the program down.
+    let unpacked = std::panic::catch_unwind(|| check_unpacked(bytes))
+        .unwrap_or_else(|_| Err("the file is malformed".into()));
+    unpacked.map_err(|e| {
+        Diagnostic::error("unpacked-too-large")
+            .arg("file", file)
+            .arg("reason", e)
+            .in_file(file)
+    })?;
     let loaded = std::panic::catch_unwind(|| load_sheets(bytes))
         .unwrap_or_else(|_| Err("the file is malformed".into()));
     let sheets = loaded.map_err(|e| {
-        Diagnostic::error(
-            "workbook-unreadable",
-            format!("{file} cannot be read as a workbook: {e}"),
-        )
-        .in_file(file)
-        .help("open it in Excel, WPS or LibreOffice and save it again as .xlsx")
+        Diagnostic::error("workbook-unreadable")
+            .arg("file", file)
+            .arg("reason", e.to_string())
+            .in_file(file)
     })?;
     let index: HashMap<(&str, u32, u32), &CellValue> = sheets
         .iter()
@@ -1148,12 +1185,9 @@ pub fn read(file: &str, bytes: &[u8]) -> Result<Collected, Diagnostic> {
         });
         if !looks_like_form {
             let Some((name, _, cells)) = data_sheets.iter().find(|(_, visible, _)| *visible) else {
-                return Err(Diagnostic::error(
-                    "workbook-empty",
-                    format!("{file} has no visible sheet"),
-                )
-                .in_file(file)
-                .help("export the submissions again, or give the CSV export"));
+                return Err(Diagnostic::error("workbook-empty")
+                    .arg("file", file)
+                    .in_file(file));
             };
             return tabular::Table::from_cells(file, name, cells).map(Collected::Table);
         }

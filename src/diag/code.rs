@@ -22,6 +22,33 @@ pub struct Code {
     pub right: Example,
     /// How to fix it.
     pub fix: Text,
+    /// The short hint printed under the message, with the message's `{placeholders}` and `{place}`:
+    /// in YAML terms (a text file or the command line).
+    pub help: Text,
+    /// The hint for a workbook cell or CSV field, in the words of the sheet (no YAML syntax).
+    #[serde(default)]
+    pub help_sheet: Option<Text>,
+    /// The hint beside a web form field: a plain sentence.
+    #[serde(default)]
+    pub help_form: Option<Text>,
+    /// Wordings for particular cases of the code (`.variant("folder")` at the call site); each part
+    /// a variant leaves out is the entry's own.
+    #[serde(default)]
+    pub variants: BTreeMap<String, Variant>,
+}
+
+/// A particular case of a code, with its own message or hints.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    #[serde(default)]
+    pub message: Option<Text>,
+    #[serde(default)]
+    pub help: Option<Text>,
+    #[serde(default)]
+    pub help_sheet: Option<Text>,
+    #[serde(default)]
+    pub help_form: Option<Text>,
 }
 
 /// An example: one text for both languages (a file fragment) or one per language.

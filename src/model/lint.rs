@@ -2,9 +2,14 @@
 
 use super::raw::*;
 use super::*;
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Arg, Diagnostic, Pos};
 use serde_saphyr::Spanned;
 use std::collections::{BTreeSet, HashSet};
+
+/// A phrase naming what a check is about (“title of `x`”), in both languages.
+pub(super) fn what(zh: String, en: String) -> Text {
+    Text { zh, en }
+}
 
 /// Group used when a model declares no industry groups.
 pub const IMPLICIT_GROUP: &str = "all";
@@ -20,82 +25,46 @@ pub(super) struct Linter<'a> {
 }
 
 impl Linter<'_> {
-    pub(super) fn err(&mut self, code: &'static str, pos: Pos, msg: String, help: &str) {
-        self.diags.push(
-            Diagnostic::error(code, msg)
-                .in_file(self.file)
-                .at(pos)
-                .help(help.to_string()),
-        );
+    pub(super) fn push(&mut self, d: Diagnostic, pos: Pos) {
+        self.diags.push(d.in_file(self.file).at(pos));
     }
 
-    pub(super) fn warn(&mut self, code: &'static str, pos: Pos, msg: String, help: &str) {
-        self.diags.push(
-            Diagnostic::warning(code, msg)
-                .in_file(self.file)
-                .at(pos)
-                .help(help.to_string()),
-        );
-    }
-
-    pub(super) fn check_id(&mut self, id: &Spanned<String>, what: &str) {
+    pub(super) fn check_id(&mut self, id: &Spanned<String>, what: Text) {
         let pos = Pos::of(id.referenced);
         let v = &id.value;
         let valid = !v.is_empty()
             && v.chars()
                 .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
         if !valid {
-            self.err(
-                "invalid-id",
-                pos,
-                format!("{what} id `{v}` is not a valid id"),
-                "use letters, digits, `-`, `_` or `.`, no spaces, e.g. `network-connectivity`",
-            );
+            let d = Diagnostic::error("invalid-id")
+                .arg("what", what)
+                .quoted("id", v);
+            self.push(d, pos);
         }
         if !self.ids.insert(v.clone()) {
-            self.err(
-                "duplicate-id",
-                pos,
-                format!("id `{v}` is used more than once in this model"),
-                "give every dimension, indicator and item its own id; answer sheets refer to items by id",
-            );
+            self.push(Diagnostic::error("duplicate-id").quoted("id", v), pos);
         }
     }
 
-    pub(super) fn check_text(&mut self, text: &Text, pos: Pos, what: &str) {
+    pub(super) fn check_text(&mut self, text: &Text, pos: Pos, what: Text) {
         if text.zh.trim().is_empty() && text.en.trim().is_empty() {
-            self.err(
-                "missing-text",
-                pos,
-                format!("{what} is empty"),
-                "write it in Chinese (zh) and English (en)",
-            );
+            self.push(Diagnostic::error("missing-text").arg("what", what), pos);
         } else if text.zh.trim().is_empty() {
-            self.warn(
-                "missing-translation",
-                pos,
-                format!("{what} has no Chinese text (zh)"),
-                "add `zh:`; the product shows Simplified Chinese first",
-            );
+            let d = Diagnostic::warning("missing-translation").variant("zh");
+            self.push(d.arg("what", what), pos);
         } else if text.en.trim().is_empty() {
-            self.warn(
-                "missing-translation",
-                pos,
-                format!("{what} has no English text (en)"),
-                "add `en:` so English reports are complete",
-            );
+            let d = Diagnostic::warning("missing-translation").variant("en");
+            self.push(d.arg("what", what), pos);
         }
     }
 
-    pub(super) fn check_fraction(&mut self, f: &Spanned<f64>, what: &str) -> f64 {
+    pub(super) fn check_fraction(&mut self, f: &Spanned<f64>, what: Text) -> f64 {
         let v = f.value;
         if !(0.0..=1.0).contains(&v) || !v.is_finite() {
-            self.err(
-                "fraction-out-of-range",
-                Pos::of(f.referenced),
-                format!("{what} has fraction {v}, outside 0–1"),
-                "a fraction is the share of the item's points: 0.25 means a quarter",
-            );
+            let d = Diagnostic::error("fraction-out-of-range")
+                .arg("what", what)
+                .arg("value", v);
+            self.push(d, Pos::of(f.referenced));
             // Clamped, so the one mistake does not also trip the reachability checks.
             return if v.is_finite() {
                 v.clamp(0.0, 1.0)
@@ -106,14 +75,12 @@ impl Linter<'_> {
         v
     }
 
-    pub(super) fn non_negative(&mut self, v: &Spanned<f64>, what: &str) -> f64 {
+    pub(super) fn non_negative(&mut self, v: &Spanned<f64>, what: Text) -> f64 {
         if !v.value.is_finite() || v.value < 0.0 {
-            self.err(
-                "negative-points",
-                Pos::of(v.referenced),
-                format!("{what} is {}, it must be zero or more", v.value),
-                "points and weights are non-negative numbers",
-            );
+            let d = Diagnostic::error("negative-points")
+                .arg("what", what)
+                .arg("value", v.value);
+            self.push(d, Pos::of(v.referenced));
             return 0.0;
         }
         v.value
@@ -130,16 +97,13 @@ impl Linter<'_> {
                     if self.group_ids.contains(&g.value) {
                         Some(g.value.clone())
                     } else {
-                        let known = self.group_ids.join(", ");
-                        self.err(
-                            "unknown-industry-group",
-                            Pos::of(g.referenced),
-                            format!(
-                                "industry group `{}` is not declared in `industry_groups`",
-                                g.value
-                            ),
-                            &format!("use one of: {known}"),
-                        );
+                        let d = Diagnostic::error("unknown-industry-group")
+                            .quoted("group", &g.value)
+                            .arg(
+                                "known",
+                                Arg::list(self.group_ids.iter().map(String::as_str)),
+                            );
+                        self.push(d, Pos::of(g.referenced));
                         None
                     }
                 })
@@ -151,12 +115,8 @@ impl Linter<'_> {
                 .filter_map(|s| match SizeClass::parse(&s.value) {
                     Some(c) => Some(c),
                     None => {
-                        self.err(
-                            "unknown-size-class",
-                            Pos::of(s.referenced),
-                            format!("size class `{}` is unknown", s.value),
-                            "use medium, small, micro or large",
-                        );
+                        let d = Diagnostic::error("unknown-size-class").quoted("size", &s.value);
+                        self.push(d, Pos::of(s.referenced));
                         None
                     }
                 })
@@ -177,53 +137,44 @@ impl Linter<'_> {
         counts: bool,
     ) -> Node {
         let pos = Pos::of(raw.id.referenced);
-        self.check_id(&raw.id, "node");
-        self.check_text(&raw.title, pos, &format!("title of `{}`", raw.id.value));
+        self.check_id(&raw.id, what("节点".into(), "node".into()));
+        let id = &raw.id.value;
+        self.check_text(
+            &raw.title,
+            pos,
+            what(format!("“{id}”的标题"), format!("title of `{id}`")),
+        );
         let id = raw.id.value.clone();
         let combine = raw.combine.unwrap_or_default();
-        let points = raw
-            .points
-            .as_ref()
-            .map(|p| self.non_negative(p, &format!("points of `{id}`")));
+        let points = raw.points.as_ref().map(|p| {
+            self.non_negative(
+                p,
+                what(format!("“{id}”的分值"), format!("points of `{id}`")),
+            )
+        });
         let weight = self.weight_of(raw.weight.as_ref(), parent_combine, &id, pos);
         let applies_to = inherited.and(&self.applicability(&raw.applies_to));
         let counts = counts && raw.counts_toward_level.unwrap_or(true);
         if dimension.is_some() && raw.counts_toward_level.is_some() {
-            self.warn(
-                "key-not-for-node",
-                pos,
-                format!("`counts_toward_level` on `{id}` has effect only on a dimension"),
-                "move it to the top-level dimension",
-            );
+            let d = Diagnostic::warning("key-not-for-node")
+                .quoted("key", "counts_toward_level")
+                .quoted("id", &id);
+            self.push(d, pos);
         }
         let dim = dimension.unwrap_or(&id).to_string();
         let children = match (raw.indicators, raw.items) {
             (Some(_), Some(_)) => {
-                self.err(
-                    "node-has-both",
-                    pos,
-                    format!("`{id}` has both `indicators` and `items`"),
-                    "a node holds either child indicators or items; move the items into an indicator",
-                );
+                self.push(Diagnostic::error("node-has-both").quoted("id", &id), pos);
                 Children::Items(Vec::new())
             }
             (None, None) => {
-                self.err(
-                    "empty-node",
-                    pos,
-                    format!("`{id}` has neither `indicators` nor `items`"),
-                    "add the items this node scores, or remove it",
-                );
+                self.push(Diagnostic::error("empty-node").quoted("id", &id), pos);
                 Children::Items(Vec::new())
             }
             (Some(nodes), None) => {
                 if nodes.is_empty() {
-                    self.err(
-                        "empty-node",
-                        pos,
-                        format!("`{id}` has an empty `indicators` list"),
-                        "add indicators or remove the node",
-                    );
+                    let d = Diagnostic::error("empty-node").variant("empty_indicators");
+                    self.push(d.quoted("id", &id), pos);
                 }
                 Children::Nodes(
                     nodes
@@ -234,12 +185,8 @@ impl Linter<'_> {
             }
             (None, Some(items)) => {
                 if items.is_empty() {
-                    self.err(
-                        "empty-node",
-                        pos,
-                        format!("`{id}` has an empty `items` list"),
-                        "add items or remove the node",
-                    );
+                    let d = Diagnostic::error("empty-node").variant("empty_items");
+                    self.push(d.quoted("id", &id), pos);
                 }
                 Children::Items(
                     items
@@ -258,11 +205,13 @@ impl Linter<'_> {
         let points = match (combine, points) {
             (Combine::Sum, Some(p)) => {
                 if (sum - p).abs() > EPS {
-                    self.err(
-                        "points-do-not-sum",
+                    let d = Diagnostic::error("points-do-not-sum")
+                        .quoted("id", &id)
+                        .arg("points", p)
+                        .arg("sum", round(sum));
+                    self.push(
+                        d,
                         raw.points.as_ref().map_or(pos, |s| Pos::of(s.referenced)),
-                        format!("`{id}` declares {p} points but its children add up to {}", round(sum)),
-                        "make the children's points add up to the node's points, or correct the node's points",
                     );
                 }
                 p
@@ -270,21 +219,22 @@ impl Linter<'_> {
             (Combine::Sum, None) => sum,
             (_, Some(p)) => p,
             (_, None) => {
-                self.err(
-                    "missing-points",
-                    pos,
-                    format!("`{id}` combines its children by {combine:?} and needs `points` for its scale"),
-                    "add `points:`, e.g. 100 for a 0–100 dimension",
-                );
+                let d = Diagnostic::error("missing-points")
+                    .variant("scale")
+                    .quoted("id", &id)
+                    .arg("combine", format!("{combine:?}"));
+                self.push(d, pos);
                 0.0
             }
         };
         if dimension.is_none() && points > MAX_COMPARED_POINTS {
-            self.warn(
-                "points-too-large",
+            let d = Diagnostic::warning("points-too-large")
+                .quoted("id", &id)
+                .arg("points", points)
+                .arg("limit", MAX_COMPARED_POINTS);
+            self.push(
+                d,
                 raw.points.as_ref().map_or(pos, |s| Pos::of(s.referenced)),
-                format!("dimension `{id}` has {points} points; `smedx aggregate --previous` keeps a firm's previous dimension scores in hundredths of a point up to {limit}, so larger scores are compared as {limit}", limit = MAX_COMPARED_POINTS),
-                "give the dimension at most 655.35 points (e.g. a 0–100 scale), or do not compare rounds",
             );
         }
         if combine == Combine::WeightedMean {
@@ -293,12 +243,8 @@ impl Linter<'_> {
                 Children::Items(i) => i.iter().map(|&i| self.items[i].weight).sum(),
             };
             if total_weight <= 0.0 {
-                self.err(
-                    "missing-weight",
-                    pos,
-                    format!("the children of `{id}` have no positive weight"),
-                    "give each child a `weight:`",
-                );
+                let d = Diagnostic::error("missing-weight").variant("children");
+                self.push(d.quoted("id", &id), pos);
             }
         }
         Node {
@@ -322,25 +268,17 @@ impl Linter<'_> {
         pos: Pos,
     ) -> f64 {
         match (raw, parent) {
-            (Some(w), Some(Combine::WeightedMean)) => {
-                self.non_negative(w, &format!("weight of `{id}`"))
-            }
+            (Some(w), Some(Combine::WeightedMean)) => self.non_negative(
+                w,
+                what(format!("“{id}”的权重"), format!("weight of `{id}`")),
+            ),
             (None, Some(Combine::WeightedMean)) => {
-                self.err(
-                    "missing-weight",
-                    pos,
-                    format!("`{id}` is inside a weighted_mean node but has no `weight`"),
-                    "add `weight:` (weights are relative: 2 counts double)",
-                );
+                self.push(Diagnostic::error("missing-weight").quoted("id", id), pos);
                 0.0
             }
             (Some(w), _) => {
-                self.warn(
-                    "unused-weight",
-                    Pos::of(w.referenced),
-                    format!("`weight` of `{id}` is ignored: its parent does not combine by weighted_mean"),
-                    "remove it, or set `combine: weighted_mean` on the parent",
-                );
+                let d = Diagnostic::warning("unused-weight").quoted("id", id);
+                self.push(d, Pos::of(w.referenced));
                 1.0
             }
             (None, _) => 1.0,
@@ -356,26 +294,36 @@ impl Linter<'_> {
         parent: &str,
     ) -> usize {
         let pos = Pos::of(raw.id.referenced);
-        self.check_id(&raw.id, "item");
+        self.check_id(&raw.id, what("题目".into(), "item".into()));
         let id = raw.id.value.clone();
-        self.check_text(&raw.title, pos, &format!("title of `{id}`"));
+        self.check_text(
+            &raw.title,
+            pos,
+            what(format!("“{id}”的标题"), format!("title of `{id}`")),
+        );
         if let Some(h) = &raw.help {
-            self.check_text(h, pos, &format!("help of `{id}`"));
+            self.check_text(
+                h,
+                pos,
+                what(format!("“{id}”的说明"), format!("help of `{id}`")),
+            );
         }
         for e in &raw.evidence {
-            self.check_text(e, pos, &format!("evidence of `{id}`"));
+            self.check_text(
+                e,
+                pos,
+                what(format!("“{id}”的佐证材料"), format!("evidence of `{id}`")),
+            );
         }
         let kind = raw.kind.value;
         let points = match (&raw.points, parent_combine, kind) {
-            (Some(p), _, _) => self.non_negative(p, &format!("points of `{id}`")),
+            (Some(p), _, _) => self.non_negative(
+                p,
+                what(format!("“{id}”的分值"), format!("points of `{id}`")),
+            ),
             (None, Combine::Sum, ItemKind::Scenario) => 0.0,
             (None, Combine::Sum, _) => {
-                self.err(
-                    "missing-points",
-                    pos,
-                    format!("item `{id}` has no `points`"),
-                    "add `points:` (its parent adds its children's points up)",
-                );
+                self.push(Diagnostic::error("missing-points").quoted("id", &id), pos);
                 0.0
             }
             (None, _, _) => 1.0,
@@ -386,18 +334,18 @@ impl Linter<'_> {
         let mut field_ids = HashSet::new();
         for f in &raw.fields {
             if !field_ids.insert(f.id.value.clone()) {
-                self.err(
-                    "duplicate-id",
-                    Pos::of(f.id.referenced),
-                    format!("field `{}` appears twice in `{id}`", f.id.value),
-                    "give each field its own id",
-                );
+                let d = Diagnostic::error("duplicate-id")
+                    .variant("field")
+                    .quoted("id", &f.id.value)
+                    .quoted("item", &id);
+                self.push(d, Pos::of(f.id.referenced));
             }
-            self.check_text(
-                &f.label,
-                Pos::of(f.id.referenced),
-                &format!("label of field `{}`", f.id.value),
+            let field = &f.id.value;
+            let part = what(
+                format!("数据“{field}”的名称"),
+                format!("label of field `{field}`"),
             );
+            self.check_text(&f.label, Pos::of(f.id.referenced), part);
             fields.push(Field {
                 id: f.id.value.clone(),
                 label: f.label.clone(),
@@ -446,21 +394,21 @@ impl Linter<'_> {
         ];
         for (key, is_present, kinds) in present {
             if is_present && !kinds.contains(&kind) {
-                self.err(
-                    "key-not-for-kind",
-                    pos,
-                    format!("`{key}` does not belong on `{id}`, a {kind:?} item"),
-                    &format!("remove `{key}`, or change `kind` to one that uses it ({kinds:?})"),
-                );
+                let d = Diagnostic::error("key-not-for-kind")
+                    .quoted("key", key)
+                    .quoted("id", id)
+                    .arg("kind", format!("{kind:?}"))
+                    .arg("kinds", format!("{kinds:?}"));
+                self.push(d, pos);
             }
         }
         if raw.constrained && kind != Scenario {
-            self.err(
-                "key-not-for-kind",
-                pos,
-                format!("`constrained` does not belong on `{id}`, a {kind:?} item"),
-                "only scenario items are constrained (约束性)",
-            );
+            let d = Diagnostic::error("key-not-for-kind")
+                .variant("constrained")
+                .quoted("key", "constrained")
+                .quoted("id", id)
+                .arg("kind", format!("{kind:?}"));
+            self.push(d, pos);
         }
     }
 
@@ -475,34 +423,36 @@ impl Linter<'_> {
         if let Some(a) = &raw.at_or_above
             && !(1..=4).contains(&a.value)
         {
-            self.err(
-                "threshold-unreachable",
-                Pos::of(a.referenced),
-                format!("scenario grade {} does not exist", a.value),
-                "scenarios are graded 1 to 4",
-            );
+            let d = Diagnostic::error("threshold-unreachable").variant("grade");
+            self.push(d.arg("grade", a.value), Pos::of(a.referenced));
         }
         let at_least = raw.at_least.as_ref().map_or(0, |s| s.value);
         let constrained_at_least = raw.constrained_at_least.as_ref().map_or(0, |s| s.value);
         if let Some(s) = &raw.at_least
             && s.value > scenarios
         {
-            self.err(
-                "threshold-unreachable",
-                Pos::of(s.referenced),
-                format!(
-                    "level {level} needs {} scenarios but the model has {scenarios}",
-                    s.value
-                ),
-                "lower the count or add scenario items",
-            );
+            let d = Diagnostic::error("threshold-unreachable")
+                .variant("scenarios")
+                .arg("level", level)
+                .arg("needed", s.value)
+                .arg("available", scenarios);
+            self.push(d, Pos::of(s.referenced));
         }
         if let Some(s) = &raw.constrained_at_least {
             if s.value > constrained {
-                self.err("threshold-unreachable", Pos::of(s.referenced), format!("level {level} needs {} constrained scenarios but the model marks {constrained}", s.value), "lower the count or mark scenarios `constrained: true`");
+                let d = Diagnostic::error("threshold-unreachable")
+                    .variant("constrained")
+                    .arg("level", level)
+                    .arg("needed", s.value)
+                    .arg("available", constrained);
+                self.push(d, Pos::of(s.referenced));
             }
             if s.value > at_least && raw.at_least.is_some() {
-                self.warn("threshold-inconsistent", Pos::of(s.referenced), format!("level {level} needs more constrained scenarios ({}) than scenarios ({at_least})", s.value), "constrained scenarios are counted among all scenarios");
+                let d = Diagnostic::warning("threshold-inconsistent")
+                    .arg("level", level)
+                    .arg("constrained", s.value)
+                    .arg("at_least", at_least);
+                self.push(d, Pos::of(s.referenced));
             }
         }
         ScenarioCondition {
@@ -525,37 +475,37 @@ impl Linter<'_> {
             let pos = Pos::of(r.level.referenced);
             let level = r.level.value;
             if level == 0 {
-                self.err(
-                    "bad-level",
-                    pos,
-                    "level 0 is reserved for \"no level\" (未达一级)".into(),
-                    "number the levels from 1",
-                );
+                self.push(Diagnostic::error("bad-level"), pos);
             }
             if out.iter().any(|o| o.level == level) {
-                self.err(
-                    "duplicate-level",
+                self.push(
+                    Diagnostic::error("duplicate-level").arg("level", level),
                     pos,
-                    format!("level {level} has more than one rule"),
-                    "keep one rule per level; use `overrides` for industry variants",
                 );
             }
-            self.check_text(&r.name, pos, &format!("name of level {level}"));
+            let part = what(
+                format!("{level} 级的名称"),
+                format!("name of level {level}"),
+            );
+            self.check_text(&r.name, pos, part);
             if r.min_score.is_none() && r.scenarios.is_none() {
-                self.err(
-                    "level-rule-empty",
+                self.push(
+                    Diagnostic::error("level-rule-empty").arg("level", level),
                     pos,
-                    format!("the rule for level {level} has no condition"),
-                    "add `min_score:` and/or `scenarios:`",
                 );
             }
             if r.scenarios.is_some() && scenario_count == 0 {
-                self.err("level-rule-empty", pos, format!("the rule for level {level} counts scenarios, but the model has no scenario items"), "add scenario items or remove `scenarios:`");
+                let d = Diagnostic::error("level-rule-empty").variant("no_scenarios");
+                self.push(d.arg("level", level), pos);
             }
             let check_score = |this: &mut Self, s: &Option<Spanned<f64>>| {
                 s.as_ref().map(|s| {
                     if s.value > score_points + EPS || s.value < 0.0 {
-                        this.err("threshold-unreachable", Pos::of(s.referenced), format!("level {level} needs {} points but the level score runs 0–{score_points}", s.value), "lower the threshold or correct `score.points`");
+                        let d = Diagnostic::error("threshold-unreachable")
+                            .arg("level", level)
+                            .arg("needed", s.value)
+                            .arg("available", score_points);
+                        this.push(d, Pos::of(s.referenced));
                     }
                     s.value
                 })
@@ -569,16 +519,15 @@ impl Linter<'_> {
             for o in &r.overrides {
                 for g in &o.industry_groups {
                     if !self.group_ids.contains(&g.value) {
-                        let known = self.group_ids.join(", ");
-                        self.err(
-                            "unknown-industry-group",
-                            Pos::of(g.referenced),
-                            format!(
-                                "level {level} override names unknown industry group `{}`",
-                                g.value
-                            ),
-                            &format!("use one of: {known}"),
-                        );
+                        let d = Diagnostic::error("unknown-industry-group")
+                            .variant("override")
+                            .arg("level", level)
+                            .quoted("group", &g.value)
+                            .arg(
+                                "known",
+                                Arg::list(self.group_ids.iter().map(String::as_str)),
+                            );
+                        self.push(d, Pos::of(g.referenced));
                     }
                 }
                 let min_score = check_score(self, &o.min_score);
@@ -613,29 +562,18 @@ impl Linter<'_> {
             if let (Some(a), Some(b)) = (pair[0].min_score, pair[1].min_score)
                 && b < a
             {
-                self.diags.push(
-                    Diagnostic::warning(
-                        "levels-not-monotonic",
-                        format!(
-                            "level {} needs fewer points ({b}) than level {} ({a})",
-                            pair[1].level, pair[0].level
-                        ),
-                    )
-                    .in_file(self.file)
-                    .at(pos_of(pair[1].level))
-                    .help("a higher level should not be easier to reach"),
-                );
+                let d = Diagnostic::warning("levels-not-monotonic")
+                    .arg("level", pair[1].level)
+                    .arg("score", b)
+                    .arg("lower", pair[0].level)
+                    .arg("lower_score", a);
+                self.push(d, pos_of(pair[1].level));
             }
             if pair[1].level != pair[0].level + 1 {
-                self.diags.push(
-                    Diagnostic::warning(
-                        "levels-not-consecutive",
-                        format!("levels jump from {} to {}", pair[0].level, pair[1].level),
-                    )
-                    .in_file(self.file)
-                    .at(pos_of(pair[1].level))
-                    .help("number the levels 1, 2, 3, …"),
-                );
+                let d = Diagnostic::warning("levels-not-consecutive")
+                    .arg("from", pair[0].level)
+                    .arg("to", pair[1].level);
+                self.push(d, pos_of(pair[1].level));
             }
         }
         out
@@ -660,22 +598,17 @@ pub(super) fn lint(raw: RawModel, file: &str) -> (Option<Model>, Vec<Diagnostic>
     };
     let top = Pos::of(raw.id.referenced);
     if raw.id.value.trim().is_empty() {
-        l.err(
-            "invalid-id",
-            top,
-            "the model id is empty".into(),
-            "give the model an id such as `sme-dx-2024`",
-        );
+        l.push(Diagnostic::error("invalid-id").variant("model_empty"), top);
     }
     if raw.version.value.trim().is_empty() {
-        l.err(
-            "missing-field",
-            Pos::of(raw.version.referenced),
-            "the model version is empty".into(),
-            "give a version such as \"2024.1\"; every result records it",
-        );
+        let d = Diagnostic::error("missing-field").variant("model_version");
+        l.push(d, Pos::of(raw.version.referenced));
     }
-    l.check_text(&raw.title, top, "model title");
+    l.check_text(
+        &raw.title,
+        top,
+        what("模型标题".into(), "model title".into()),
+    );
 
     // Industry groups.
     let mut groups = Vec::new();
@@ -683,40 +616,31 @@ pub(super) fn lint(raw: RawModel, file: &str) -> (Option<Model>, Vec<Diagnostic>
     for g in &raw.industry_groups {
         let gpos = Pos::of(g.id.referenced);
         if l.group_ids.contains(&g.id.value) {
-            l.err(
-                "duplicate-id",
-                gpos,
-                format!("industry group `{}` is declared twice", g.id.value),
-                "give each group its own id",
-            );
+            let d = Diagnostic::error("duplicate-id").variant("group");
+            l.push(d.quoted("id", &g.id.value), gpos);
         }
         l.group_ids.push(g.id.value.clone());
-        l.check_text(
-            &g.title,
-            gpos,
-            &format!("title of industry group `{}`", g.id.value),
+        let group = &g.id.value;
+        let part = what(
+            format!("行业组“{group}”的标题"),
+            format!("title of industry group `{group}`"),
         );
+        l.check_text(&g.title, gpos, part);
         for c in &g.codes {
             let valid = c.len() <= 5
                 && c.chars().next().is_some_and(|ch| ch.is_ascii_uppercase())
                 && c.chars().skip(1).all(|ch| ch.is_ascii_digit());
             if !valid {
-                l.err(
-                    "bad-industry-code",
-                    gpos,
-                    format!(
-                        "`{c}` in group `{}` is not a GB/T 4754 code prefix",
-                        g.id.value
-                    ),
-                    "write a 门类 letter, optionally with digits: C, C36, G595",
-                );
+                let d = Diagnostic::error("bad-industry-code")
+                    .variant("prefix")
+                    .quoted("code", c)
+                    .quoted("group", &g.id.value);
+                l.push(d, gpos);
             }
             if !codes_seen.insert(c.clone()) {
-                l.warn(
-                    "duplicate-industry-code",
+                l.push(
+                    Diagnostic::warning("duplicate-industry-code").quoted("code", c),
                     gpos,
-                    format!("code `{c}` is claimed by more than one group"),
-                    "list each code in one group only",
                 );
             }
         }
@@ -738,25 +662,16 @@ pub(super) fn lint(raw: RawModel, file: &str) -> (Option<Model>, Vec<Diagnostic>
     } else {
         let defaults = groups.iter().filter(|g| g.default).count();
         if defaults != 1 {
-            l.err(
-                "default-group",
+            l.push(
+                Diagnostic::error("default-group").arg("count", defaults),
                 top,
-                format!(
-                    "{defaults} industry groups are marked `default: true`; exactly one must be"
-                ),
-                "mark the group for all other industries `default: true`",
             );
         }
     }
 
     // Dimensions.
     if raw.dimensions.is_empty() {
-        l.err(
-            "empty-node",
-            top,
-            "the model has no dimensions".into(),
-            "add at least one dimension with items",
-        );
+        l.push(Diagnostic::error("empty-node").variant("model"), top);
     }
     let combine = raw
         .score
@@ -785,30 +700,27 @@ pub(super) fn lint(raw: RawModel, file: &str) -> (Option<Model>, Vec<Diagnostic>
             score_points
         };
         if (total.value - expected).abs() > EPS {
-            l.err("points-do-not-sum", Pos::of(total.referenced), format!("the model declares total {} but the dimensions that count toward the level add up to {}", total.value, round(expected)), "correct `total`, or the dimensions' points");
+            let d = Diagnostic::error("points-do-not-sum")
+                .variant("total")
+                .arg("points", total.value)
+                .arg("sum", round(expected));
+            l.push(d, Pos::of(total.referenced));
         }
     }
     if combine == Combine::Sum
         && let Some(p) = raw.score.as_ref().and_then(|s| s.points.as_ref())
         && (p.value - counted_sum).abs() > EPS
     {
-        l.err(
-            "points-do-not-sum",
-            Pos::of(p.referenced),
-            format!(
-                "`score.points` is {} but the dimensions add up to {}",
-                p.value,
-                round(counted_sum)
-            ),
-            "with `combine: sum`, leave `score.points` out or make it the sum",
-        );
+        let d = Diagnostic::error("points-do-not-sum")
+            .variant("score")
+            .arg("points", p.value)
+            .arg("sum", round(counted_sum));
+        l.push(d, Pos::of(p.referenced));
     }
     if combine == Combine::WeightedMean && counted.iter().map(|d| d.weight).sum::<f64>() <= 0.0 {
-        l.err(
-            "missing-weight",
+        l.push(
+            Diagnostic::error("missing-weight").variant("dimensions"),
             top,
-            "the dimensions have no positive weight".into(),
-            "give each dimension a `weight:`",
         );
     }
 

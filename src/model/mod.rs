@@ -326,14 +326,10 @@ pub fn resolve(
     if !path.exists() {
         let ids: Vec<&str> = BUNDLED.iter().map(|b| b.0).collect();
         return Err(vec![
-            Diagnostic::error(
-                "unknown-model",
-                format!("no bundled model has the id `{spec}` and no file has that path"),
-            )
-            .help(format!(
-                "give a model file path or one of: {}",
-                ids.join(", ")
-            )),
+            Diagnostic::error("unknown-model")
+                .variant("spec")
+                .quoted("model", spec)
+                .arg("known", crate::diag::Arg::list(ids)),
         ]);
     }
     let source = SourceFile::read(path).map_err(|d| vec![d])?;

@@ -517,9 +517,9 @@ pub fn environment(dir: Option<PathBuf>, lang: Lang) -> Environment<'static> {
                 if let Some(real) = outside_folder(dir, &path) {
                     return Err(Error::new(ErrorKind::InvalidOperation, format!("template {} is a link to {}, outside the templates folder; smedx reads templates only from inside it", path.display(), real.display())));
                 }
-                return std::fs::read_to_string(&path)
-                    .map(Some)
-                    .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("cannot read template {}: {e}", path.display())));
+                return crate::source_file::SourceFile::read(&path)
+                    .map(|source| Some(source.text))
+                    .map_err(|d| Error::new(ErrorKind::InvalidOperation, format!("cannot read template {}: {}", path.display(), d.message())));
             }
         }
         Ok(TEMPLATES.iter().find(|(n, _)| *n == name).map(|(_, t)| t.to_string()))

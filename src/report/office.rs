@@ -92,7 +92,8 @@ pub fn charts(s: &Summary, lang: Lang) -> OfficeCharts {
             let q = &d.distribution;
             Some((
                 d.title.get(lang).to_string(),
-                [q.min?, q.q1?, q.median?, q.q3?, q.max?],
+                // Published summaries have no extremes: the whiskers then end at the quartiles.
+                [q.min.or(q.q1)?, q.q1?, q.median?, q.q3?, q.max.or(q.q3)?],
                 d.max,
             ))
         })

@@ -174,14 +174,7 @@ impl Catalog {
 
     fn check(&self, model: &Model, file: &str) -> Vec<Diagnostic> {
         let mut out = Vec::new();
-        let mut err = |pos: Pos, code: &'static str, msg: String, help: &str| {
-            out.push(
-                Diagnostic::error(code, msg)
-                    .in_file(file)
-                    .at(pos)
-                    .help(help.to_string()),
-            );
-        };
+        let mut err = |pos: Pos, d: Diagnostic| out.push(d.in_file(file).at(pos));
         let mut seen: Vec<&str> = Vec::new();
         for e in &self.entries {
             let pos = Pos::of(e.id.referenced);
@@ -189,35 +182,23 @@ impl Catalog {
             if seen.contains(&id) {
                 err(
                     pos,
-                    "duplicate-id",
-                    format!("catalog entry `{id}` appears twice"),
-                    "give each entry its own id",
+                    Diagnostic::error("duplicate-id")
+                        .variant("catalog")
+                        .quoted("id", id),
                 );
             }
             seen.push(id);
             let vocab = super::vocabulary::bundled();
             for p in &e.pain_points {
                 if !vocab.pain_points.iter().any(|t| &t.id == p) {
-                    err(
-                        pos,
-                        "unknown-pain-point",
-                        format!(
-                            "`{id}` relieves `{p}`, which is not a pain point of the profile vocabulary"
-                        ),
-                        "use an id of questionnaires/reference/profile-vocabulary.yaml",
-                    );
+                    let d = Diagnostic::error("unknown-pain-point").quoted("id", id);
+                    err(pos, d.quoted("pain", p));
                 }
             }
             for sys in e.system.iter().chain(&e.or_systems) {
                 if !vocab.systems.iter().any(|t| &t.id == sys) {
-                    err(
-                        pos,
-                        "unknown-system",
-                        format!(
-                            "`{id}` names system `{sys}`, which is not in the profile vocabulary"
-                        ),
-                        "use an id of questionnaires/reference/profile-vocabulary.yaml",
-                    );
+                    let d = Diagnostic::error("unknown-system").quoted("id", id);
+                    err(pos, d.quoted("system", sys));
                 }
             }
             for d in e
@@ -230,22 +211,16 @@ impl Catalog {
                     && d.starts_with(|c: char| c.is_ascii_uppercase())
                     && d[1..].chars().all(|c| c.is_ascii_digit());
                 if !ok {
-                    err(
-                        pos,
-                        "bad-division",
-                        format!("`{id}` names division `{d}`"),
-                        "write a GB/T 4754 门类 letter or a code with its letter: C, C13, G54",
-                    );
+                    let d = Diagnostic::error("bad-division")
+                        .quoted("id", id)
+                        .quoted("division", d);
+                    err(pos, d);
                 }
             }
             for r in e.requires.iter().chain(&e.requires_any) {
                 if self.get(r).is_none() {
-                    err(
-                        pos,
-                        "unknown-entry",
-                        format!("`{id}` requires `{r}`, which is not in the catalog"),
-                        "name an entry id of this catalog",
-                    );
+                    let d = Diagnostic::error("unknown-entry").quoted("id", id);
+                    err(pos, d.quoted("required", r));
                 }
             }
             for (s, g) in &e.requires_grade {
@@ -254,55 +229,41 @@ impl Catalog {
                     Some(ItemSpec::Scenario { .. })
                 ) || *g > 4
                 {
-                    err(
-                        pos,
-                        "unknown-item",
-                        format!(
-                            "`{id}` requires grade {g} of `{s}`, which is not a scenario of `{}`",
-                            model.id
-                        ),
-                        "name a scenario id, grade 0–4",
-                    );
+                    let d = Diagnostic::error("unknown-item")
+                        .variant("catalog_grade")
+                        .quoted("id", id)
+                        .arg("grade", *g)
+                        .quoted("item", s)
+                        .quoted("model", &model.id);
+                    err(pos, d);
                 }
             }
             for g in &e.industries {
                 if model.industry_group(g).is_none() {
-                    err(
-                        pos,
-                        "unknown-industry-group",
-                        format!(
-                            "`{id}` names industry group `{g}`, which `{}` does not declare",
-                            model.id
-                        ),
-                        "use the model's industry group ids",
-                    );
+                    let d = Diagnostic::error("unknown-industry-group")
+                        .variant("catalog")
+                        .quoted("id", id)
+                        .quoted("group", g)
+                        .quoted("model", &model.id);
+                    err(pos, d);
                 }
             }
             for s in &e.sizes {
                 if SizeClass::parse(s).is_none() {
-                    err(
-                        pos,
-                        "unknown-size-class",
-                        format!("`{id}` names size `{s}`"),
-                        "use micro, small, medium or large",
-                    );
+                    let d = Diagnostic::error("unknown-size-class").variant("catalog");
+                    err(pos, d.quoted("id", id).quoted("size", s));
                 }
             }
             if e.lifts.is_empty() {
-                err(
-                    pos,
-                    "missing-lifts",
-                    format!("`{id}` lifts nothing"),
-                    "say which item or scenario it raises",
-                );
+                err(pos, Diagnostic::error("missing-lifts").quoted("id", id));
             }
             for l in &e.lifts {
                 if let Some(why) = lift_problem(l, model) {
                     err(
                         pos,
-                        "bad-lift",
-                        format!("`{id}`: {why}"),
-                        "lift a scenario (`scenario`, `to` 1–4) or an item (`item` with `add` for multi, `to` for single/band)",
+                        Diagnostic::error("bad-lift")
+                            .quoted("id", id)
+                            .arg("reason", why),
                     );
                 }
             }
@@ -311,12 +272,8 @@ impl Catalog {
                 .flat_map(|c| [c.micro, c.small, c.medium])
             {
                 if range[0] < 0.0 || range[0] > range[1] {
-                    err(
-                        pos,
-                        "bad-range",
-                        format!("`{id}` has cost range {range:?}"),
-                        "write [low, high] with 0 ≤ low ≤ high",
-                    );
+                    let d = Diagnostic::error("bad-range").variant("cost");
+                    err(pos, d.quoted("id", id).arg("range", format!("{range:?}")));
                 }
             }
         }
@@ -335,12 +292,10 @@ impl Catalog {
                     .unwrap_or_default()
                 {
                     if r == &e.id.value {
-                        err(
-                            Pos::of(e.id.referenced),
-                            "requires-cycle",
-                            format!("`{}` requires itself through `{cur}`", e.id.value),
-                            "break the prerequisite cycle",
-                        );
+                        let d = Diagnostic::error("requires-cycle")
+                            .quoted("id", &e.id.value)
+                            .quoted("through", cur);
+                        err(Pos::of(e.id.referenced), d);
                         stack.clear();
                         break;
                     }

@@ -339,7 +339,10 @@ pub fn load(sources: &[SourceFile]) -> (Vec<Policy>, Vec<Diagnostic>) {
                         || bad(share.subsidy)
                         || share.platform_discount + share.subsidy > 1.0 + 1e-9
                     {
-                        diags.push(Diagnostic::error("bad-share", format!("shares of `{cat}` in `{}` are outside 0–1 or add up to more than 1", p.id)).in_file(&s.name).help("write fractions: subsidy: 0.3 means 30 % of the list cost"));
+                        let d = Diagnostic::error("bad-share")
+                            .quoted("category", cat.to_string())
+                            .quoted("policy", &p.id);
+                        diags.push(d.in_file(&s.name));
                     }
                 }
                 let dates = p
@@ -370,14 +373,11 @@ pub fn load(sources: &[SourceFile]) -> (Vec<Policy>, Vec<Diagnostic>) {
                     .flatten();
                 for d in dates {
                     if !is_date(d) {
-                        diags.push(
-                            Diagnostic::error(
-                                "bad-date",
-                                format!("`{d}` in `{}` is not a date", p.id),
-                            )
-                            .in_file(&s.name)
-                            .help("write valid_from / valid_until as YYYY-MM-DD"),
-                        );
+                        let d = Diagnostic::error("bad-date")
+                            .variant("policy")
+                            .quoted("date", d)
+                            .quoted("policy", &p.id);
+                        diags.push(d.in_file(&s.name));
                     }
                 }
                 out.push(p);

@@ -91,20 +91,20 @@ impl Tuning {
     /// Parse and check a tuning file.
     pub fn load(source: &SourceFile) -> Result<Tuning, Diagnostic> {
         let t: Tuning = source.parse_yaml()?;
-        let bad = |msg: String| {
-            Diagnostic::error("bad-tuning", msg)
+        let bad = |variant| {
+            Diagnostic::error("bad-tuning")
+                .variant(variant)
                 .in_file(&source.name)
-                .help("see schemas/tuning.schema.json")
         };
         if t.phases.is_empty() {
-            return Err(bad("`phases` is empty".into()));
+            return Err(bad("no_phases"));
         }
         if t.cost_scale <= 0.0 || t.years == 0 {
-            return Err(bad("`cost_scale` and `years` must be above 0".into()));
+            return Err(bad("scale"));
         }
         let c = &t.capacity;
         if [c.micro, c.small, c.medium, c.large].contains(&0) || t.heavy_per_phase == 0 {
-            return Err(bad("capacities must be at least 1".into()));
+            return Err(bad("capacity"));
         }
         Ok(t)
     }

@@ -3,7 +3,7 @@
 //! report link opens the report only.
 
 use super::auth::{is_token, random_token};
-use super::guard::CsrfToken;
+use super::guard::{self, CsrfToken};
 use super::links;
 use super::profile_form as pf;
 use super::questionnaire as q;
@@ -17,7 +17,7 @@ use crate::text::{Lang, Text};
 use axum::Extension;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use serde::Serialize;
 use serde_json::Value;
@@ -101,6 +101,33 @@ async fn load_draft(st: &Arc<AppState>, token: &str, lang: Lang) -> Result<Value
     }
 }
 
+/// Longest text accepted in one form field, in characters (the body limit caps the whole form).
+pub const MAX_FIELD_CHARS: usize = 2000;
+
+/// The refusal of a draft save that comes too often from one client, or with a field too long to
+/// be an answer.
+fn refuse_save(
+    st: &AppState,
+    lang: Lang,
+    peer: SocketAddr,
+    form: &[(String, String)],
+) -> Option<Response> {
+    if !st.save_limiter.allow(peer.ip()) {
+        return Some(too_many(st, lang));
+    }
+    if let Some((k, _)) = form
+        .iter()
+        .find(|(_, v)| v.chars().count() > MAX_FIELD_CHARS)
+    {
+        let zh = format!("字段 {k} 过长：最多 {MAX_FIELD_CHARS} 个字符，请缩短后再保存。");
+        let en = format!(
+            "Field {k} is too long: at most {MAX_FIELD_CHARS} characters; shorten it and save again."
+        );
+        return Some(st.fail(lang, StatusCode::PAYLOAD_TOO_LARGE, &zh, &en));
+    }
+    None
+}
+
 async fn save_draft(st: &Arc<AppState>, token: &str, draft: &Value) -> Result<(), Response> {
     let (s, t, text) = (st.clone(), token.to_string(), draft.to_string());
     match blocking(move || s.storage.save_draft(&t, &text, now())).await {
@@ -142,9 +169,29 @@ pub async fn start(
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return internal(e),
     };
     let draft = q::new_draft(&st.model, &crate::collect::cells::today()).to_string();
-    let (s, l) = (st.clone(), links.clone());
-    match blocking(move || s.storage.create_draft(&l, &draft, now())).await {
-        Ok(()) => Redirect::to(&format!("/d/{}/profile", links.edit)).into_response(),
+    let (s, l, client) = (st.clone(), links.clone(), peer.ip().to_string());
+    let caps = st.drafts;
+    let made = blocking(move || {
+        let (mine, all) = s.storage.open_drafts(&client)?;
+        if (caps.per_ip > 0 && mine >= caps.per_ip) || (caps.total > 0 && all >= caps.total) {
+            return Ok(false);
+        }
+        s.storage.create_draft(&l, &draft, now(), &client)?;
+        Ok(true)
+    });
+    match made.await {
+        Ok(true) => guard::see_other(&format!("/d/{}/profile", links.edit)),
+        Ok(false) => {
+            let mut r = st.fail(
+                lang,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "未提交的问卷已达上限：请用已有的链接继续填写，或稍后再试。",
+                "Too many unsubmitted questionnaires: continue with a link you have, or try again later.",
+            );
+            r.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("3600"));
+            r
+        }
         Err(e) => internal(e),
     }
 }
@@ -159,9 +206,9 @@ pub async fn set_lang(Path(lang): Path<String>, Query(q): Query<Next>) -> Respon
     let code = if lang == "en" { "en" } else { "zh" };
     let next = q
         .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains(['\\', '\r', '\n']))
+        .filter(|n| guard::is_local_path(n))
         .unwrap_or_else(|| "/".into());
-    let mut r = Redirect::to(&next).into_response();
+    let mut r = guard::see_other(&next);
     if let Ok(v) = HeaderValue::from_str(&format!(
         "smedx_lang={code}; Path=/; Max-Age=31536000; HttpOnly; SameSite=Lax"
     )) {
@@ -231,7 +278,7 @@ fn go_to(form: &[(String, String)], token: &str, back: &str, next: &str) -> Resp
         "stay" => String::new(),
         _ => next.to_string(),
     };
-    Redirect::to(if to.is_empty() { next } else { &to }).into_response()
+    guard::see_other(if to.is_empty() { next } else { &to })
 }
 
 /// Save the profile; when a field has an error, show the page again with each problem beside its
@@ -239,11 +286,15 @@ fn go_to(form: &[(String, String)], token: &str, back: &str, next: &str) -> Resp
 pub async fn save_profile(
     State(st): St,
     Path(token): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Extension(csrf): Extension<CsrfToken>,
     axum::Form(form): FormPairs,
 ) -> Response {
     let lang = lang_of(&headers);
+    if let Some(r) = refuse_save(&st, lang, peer, &form) {
+        return r;
+    }
     let mut draft = match load_draft(&st, &token, lang).await {
         Ok(d) => d,
         Err(r) => return r,
@@ -252,15 +303,14 @@ pub async fn save_profile(
     if let Err(r) = save_draft(&st, &token, &draft).await {
         return r;
     }
+    // The region's "next level" comes back to the region, its notes shown by the page.
+    if form.iter().any(|(k, v)| k == "go" && v == "stay") {
+        return guard::see_other(&format!("/d/{token}/profile#region"));
+    }
     let mut notes = profile_notes(&st, &draft);
-    let stay = form.iter().any(|(k, v)| k == "go" && v == "stay");
-    if notes.iter().any(|n| n.error) || stay {
+    if notes.iter().any(|n| n.error) {
         notes.extend(read.iter().map(pf::normalised_note));
-        let status = if stay {
-            StatusCode::OK
-        } else {
-            StatusCode::UNPROCESSABLE_ENTITY
-        };
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
         return profile_response(&st, lang, &token, &csrf.0, &draft, &notes, status);
     }
     go_to(&form, &token, "/", &format!("/d/{token}/page/1"))
@@ -300,10 +350,14 @@ pub async fn dimension_page(
 pub async fn save_dimension(
     State(st): St,
     Path((token, n)): Path<(String, String)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     axum::Form(form): FormPairs,
 ) -> Response {
     let lang = lang_of(&headers);
+    if let Some(r) = refuse_save(&st, lang, peer, &form) {
+        return r;
+    }
     let Some(i) = page_index(&st, &n) else {
         return not_found(&st, lang);
     };
@@ -504,7 +558,7 @@ pub async fn submit(
         None => Ok(None),
     });
     match stored.await {
-        Ok(Some(_)) => Redirect::to(&format!("/d/{token}")).into_response(),
+        Ok(Some(_)) => guard::see_other(&format!("/d/{token}")),
         Ok(None) => not_found(&st, lang),
         Err(e) => internal(e),
     }

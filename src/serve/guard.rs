@@ -47,12 +47,26 @@ pub fn set_cookie(name: &str, value: &str, path: &str, max_age: i64, secure: boo
 /// CSRF protection for every form: a POST must carry the `csrf` field equal to the `smedx_csrf`
 /// cookie (which a foreign site can neither read nor, with SameSite=Strict, send). Other requests
 /// get the token, set as a cookie when new. The body is read here once, within [`MAX_BODY`].
-pub async fn csrf(secure: bool, req: Request, next: Next) -> Response {
+pub async fn csrf(secure: bool, body_read: Duration, req: Request, next: Next) -> Response {
     let existing = cookie(req.headers(), CSRF_COOKIE).filter(|t| super::auth::is_token(t));
     if req.method() == Method::POST {
         let (parts, body) = req.into_parts();
-        let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-            return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
+        let bytes = match tokio::time::timeout(body_read, to_bytes(body, MAX_BODY)).await {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(_)) => {
+                return (
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "请求内容过大 / request body too large",
+                )
+                    .into_response();
+            }
+            Err(_) => {
+                return (
+                    StatusCode::REQUEST_TIMEOUT,
+                    "请求内容超时 / request body too slow",
+                )
+                    .into_response();
+            }
         };
         let form: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
         let sent = form.iter().find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v);
@@ -85,6 +99,22 @@ pub async fn csrf(secure: bool, req: Request, next: Next) -> Response {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
+}
+
+/// Whether `target` (already percent-decoded) is a path on this site and nothing else: `/`, or
+/// `/` then a path character, with no control or space characters (browsers drop them, so
+/// `/\t/host` would become `//host`), no `//` and no `\` anywhere.
+pub fn is_local_path(target: &str) -> bool {
+    target.starts_with('/')
+        && !target.contains("//")
+        && !target.contains('\\')
+        && !target.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
+/// A 303 redirect to a local path; any other target goes to `/` instead.
+pub fn see_other(target: &str) -> Response {
+    let target = if is_local_path(target) { target } else { "/" };
+    axum::response::Redirect::to(target).into_response()
 }
 
 /// Headers on every response: no script, no framing, no referrer (draft links are secrets), no caching.
@@ -198,5 +228,28 @@ mod tests {
         assert_eq!(cookie(&h, "c"), None);
         let c = set_cookie("s", "v", "/office", 60, false);
         assert!(c.contains("HttpOnly") && c.contains("SameSite=Strict") && !c.contains("Secure"));
+    }
+
+    #[test]
+    fn only_local_paths_are_redirect_targets() {
+        for ok in ["/", "/d/abc/page/2", "/office?region=51"] {
+            assert!(is_local_path(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "x",
+            "//host",
+            "/\t/host",
+            "/\\host",
+            "\\host",
+            "/ /host",
+            "/a//b",
+            "/\u{7f}x",
+            "/\u{85}/host",
+            "https://host",
+            "/\r\nSet-Cookie: x",
+        ] {
+            assert!(!is_local_path(bad), "{bad:?}");
+        }
     }
 }

@@ -3,6 +3,7 @@
 //! JavaScript.
 
 pub mod auth;
+pub mod connections;
 mod firm;
 pub mod guard;
 mod links;
@@ -41,6 +42,33 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Smallest group shown in office views.
     pub min_group: u64,
+    /// Timeouts and the connection cap.
+    pub limits: connections::Limits,
+    pub drafts: DraftLimits,
+}
+
+/// How many drafts live, how long, and how often they are saved.
+#[derive(Debug, Clone, Copy)]
+pub struct DraftLimits {
+    /// A draft never submitted is deleted this long after its last edit.
+    pub keep_seconds: i64,
+    /// Draft saves per minute per client IP (0 = no limit).
+    pub saves_per_minute: u32,
+    /// Live drafts started from one client IP (0 = no limit).
+    pub per_ip: u64,
+    /// Live drafts in all (0 = no limit).
+    pub total: u64,
+}
+
+impl Default for DraftLimits {
+    fn default() -> DraftLimits {
+        DraftLimits {
+            keep_seconds: 90 * 86_400,
+            saves_per_minute: 120,
+            per_ip: 200,
+            total: 100_000,
+        }
+    }
 }
 
 /// Shared by every handler.
@@ -56,6 +84,10 @@ pub struct AppState {
     pub recovery_limiter: guard::RateLimiter<String>,
     pub secure_cookies: bool,
     pub min_group: u64,
+    pub limits: connections::Limits,
+    pub drafts: DraftLimits,
+    /// Draft saves per client IP.
+    pub save_limiter: guard::RateLimiter,
     /// Verified when a login names an unknown user, so both cases take the same time.
     dummy_hash: String,
 }
@@ -84,6 +116,9 @@ impl AppState {
             ),
             secure_cookies: config.secure_cookies,
             min_group: config.min_group,
+            limits: config.limits,
+            drafts: config.drafts,
+            save_limiter: guard::RateLimiter::new(config.drafts.saves_per_minute),
             dummy_hash: auth::hash_password("no such user")?,
         })
     }
@@ -156,6 +191,7 @@ pub fn internal(e: anyhow::Error) -> Response {
 /// Every route, with the guards around them.
 pub fn router(state: Arc<AppState>) -> Router {
     let secure = state.secure_cookies;
+    let body_read = state.limits.body_read;
     Router::new()
         .route("/", get(firm::start_page))
         .route("/start", post(firm::start))
@@ -180,7 +216,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/office", get(office::dashboard))
         .route("/office/summary.{ext}", get(office::summary))
         .layer(axum::middleware::from_fn(move |req, next| {
-            guard::csrf(secure, req, next)
+            guard::csrf(secure, body_read, req, next)
         }))
         .layer(DefaultBodyLimit::max(guard::MAX_BODY))
         .layer(axum::middleware::from_fn(guard::security_headers))
@@ -203,11 +239,25 @@ pub fn run(config: Config, storage: Arc<dyn Storage>) -> anyhow::Result<()> {
         let addr = listener.local_addr()?;
         let _ = writeln!(std::io::stdout(), "smedx serve: listening on http://{addr}");
         std::io::stdout().flush().ok();
-        axum::serve(
-            listener,
-            router(state).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .context("server failed")
+        let limits = state.limits;
+        // Drafts never submitted go some time after their last edit: now and once a day.
+        let sweeper = state.clone();
+        tokio::spawn(async move {
+            let mut daily = tokio::time::interval(std::time::Duration::from_secs(86_400));
+            loop {
+                daily.tick().await;
+                let s = sweeper.clone();
+                let keep = s.drafts.keep_seconds;
+                match blocking(move || s.storage.sweep_drafts(now().saturating_sub(keep))).await {
+                    Ok(0) => {}
+                    Ok(n) => eprintln!(
+                        "smedx serve: 已删除 {n} 份过期未提交的问卷 / removed {n} expired drafts"
+                    ),
+                    Err(e) => eprintln!("smedx serve: sweeping drafts: {e:#}"),
+                }
+            }
+        });
+        connections::serve(listener, router(state), limits).await;
+        Ok(())
     })
 }

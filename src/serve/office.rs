@@ -2,14 +2,14 @@
 //! region only, with filters by region, industry and size, small groups suppressed.
 
 use super::auth::{random_token, region_scope, verify_password};
-use super::guard::{CsrfToken, cookie, set_cookie};
+use super::guard::{self, CsrfToken, cookie, set_cookie};
 use super::storage::{OfficeUser, SubmissionFilter};
 use super::{AppState, SESSION_SECONDS, blocking, internal, lang_of, now};
 use crate::aggregate::{self, Breakdown, Options, Source, Summary};
 use axum::Extension;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -71,7 +71,7 @@ pub async fn login(
     .await;
     match checked {
         Ok(Some(token)) => {
-            let mut r = Redirect::to("/office").into_response();
+            let mut r = guard::see_other("/office");
             let c = set_cookie(
                 SESSION_COOKIE,
                 &token,
@@ -104,7 +104,7 @@ pub async fn logout(State(st): St, headers: HeaderMap) -> Response {
             return internal(e);
         }
     }
-    let mut r = Redirect::to("/office/login").into_response();
+    let mut r = guard::see_other("/office/login");
     let c = set_cookie(SESSION_COOKIE, "", "/office", 0, st.secure_cookies);
     if let Ok(v) = HeaderValue::from_str(&c) {
         r.headers_mut().insert(header::SET_COOKIE, v);
@@ -115,12 +115,12 @@ pub async fn logout(State(st): St, headers: HeaderMap) -> Response {
 /// The logged-in office user, or a redirect to the login page.
 async fn user(st: &Arc<AppState>, headers: &HeaderMap) -> Result<OfficeUser, Response> {
     let Some(token) = cookie(headers, SESSION_COOKIE).filter(|t| super::auth::is_token(t)) else {
-        return Err(Redirect::to("/office/login").into_response());
+        return Err(guard::see_other("/office/login"));
     };
     let s = st.clone();
     match blocking(move || s.storage.session_user(&token, now())).await {
         Ok(Some(u)) => Ok(u),
-        Ok(None) => Err(Redirect::to("/office/login").into_response()),
+        Ok(None) => Err(guard::see_other("/office/login")),
         Err(e) => Err(internal(e)),
     }
 }
@@ -184,10 +184,16 @@ fn scoped(
 fn summarise(st: &AppState, filter: &SubmissionFilter) -> anyhow::Result<Summary> {
     use std::io::Write;
     let subs = st.storage.submissions(filter)?;
-    // The aggregation reads JSON Lines files: a private temporary file, removed afterwards.
-    let path = std::env::temp_dir().join(format!("smedx-office-{}.jsonl", random_token()?));
+    // The aggregation reads JSON Lines files: a file readable by this user only, in a folder
+    // only this user may enter, both removed on every path (the folder's guard drops them).
+    let dir = private_dir()?;
+    let path = dir.path().join("submissions.jsonl");
     let result = (|| {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        let mut open = std::fs::OpenOptions::new();
+        open.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+        let mut w = std::io::BufWriter::new(open.open(&path)?);
         for s in &subs {
             writeln!(w, "{}", s.sheet)?;
         }
@@ -226,8 +232,18 @@ fn summarise(st: &AppState, filter: &SubmissionFilter) -> anyhow::Result<Summary
         }
         Ok(summary)
     })();
-    let _ = std::fs::remove_file(&path);
+    drop(dir);
     result
+}
+
+/// A new temporary folder that only this user may enter (0700); files made in it with
+/// [`std::fs::File::create`] are out of reach of other users whatever the umask.
+fn private_dir() -> anyhow::Result<tempfile::TempDir> {
+    let mut b = tempfile::Builder::new();
+    b.prefix("smedx-office-");
+    #[cfg(unix)]
+    b.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    Ok(b.tempdir()?)
 }
 
 pub async fn dashboard(
@@ -290,11 +306,11 @@ pub async fn summary(
             ),
             "json" => ("application/json", serde_json::to_vec_pretty(&summary)?),
             _ => {
-                let path =
-                    std::env::temp_dir().join(format!("smedx-office-{}.xlsx", random_token()?));
+                let dir = private_dir()?;
+                let path = dir.path().join("summary.xlsx");
                 let written = crate::report::office::write_xlsx(&summary, lang, &path)
                     .and_then(|()| Ok(std::fs::read(&path)?));
-                let _ = std::fs::remove_file(&path);
+                drop(dir);
                 (
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     written?,

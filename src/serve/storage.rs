@@ -92,8 +92,18 @@ pub const MAX_RECOVERY_ENTRIES: usize = 8;
 
 /// The storage interface the handlers use. Calls block; the server runs them off the async workers.
 pub trait Storage: Send + Sync {
-    /// Create an empty draft with its identity and links.
-    fn create_draft(&self, links: &DraftLinks, sheet: &str, now: i64) -> anyhow::Result<()>;
+    /// Create an empty draft with its identity and links, started by `client` (an IP address).
+    fn create_draft(
+        &self,
+        links: &DraftLinks,
+        sheet: &str,
+        now: i64,
+        client: &str,
+    ) -> anyhow::Result<()>;
+    /// Drafts never submitted: (those `client` started, all).
+    fn open_drafts(&self, client: &str) -> anyhow::Result<(u64, u64)>;
+    /// Delete the drafts never submitted and last edited before `before`; how many went.
+    fn sweep_drafts(&self, before: i64) -> anyhow::Result<u64>;
     /// The draft's sheet JSON, if the edit token exists.
     fn draft(&self, edit: &str) -> anyhow::Result<Option<String>>;
     /// Replace the draft's sheet; false when there is no such draft.
@@ -123,8 +133,12 @@ pub trait Storage: Send + Sync {
     fn latest(&self, firm: &str) -> anyhow::Result<Option<StoredSubmission>>;
     /// Submissions matching `filter`, oldest first.
     fn submissions(&self, filter: &SubmissionFilter) -> anyhow::Result<Vec<StoredSubmission>>;
-    /// Add an office user, or replace its password and region.
+    /// Add an office user, or replace its password and region; the user's sessions end.
     fn put_user(&self, user: &OfficeUser) -> anyhow::Result<()>;
+    /// Every office user, by name.
+    fn users(&self) -> anyhow::Result<Vec<OfficeUser>>;
+    /// Remove an office user and its sessions; false when there is no such user.
+    fn remove_user(&self, name: &str) -> anyhow::Result<bool>;
     fn user(&self, name: &str) -> anyhow::Result<Option<OfficeUser>>;
     fn create_session(&self, token: &str, user: &str, expires: i64) -> anyhow::Result<()>;
     /// The user of a session that has not expired.
@@ -200,6 +214,14 @@ CREATE INDEX drafts_recovery ON drafts (credit_code, recovery_selector);
 "#,
         ),
     ],
+    // 3: who started a draft (for the cap per client) and an index for sweeping old drafts.
+    &[Step::Sql(
+        r#"
+ALTER TABLE drafts ADD COLUMN created_ip TEXT;
+CREATE INDEX drafts_created_ip ON drafts (created_ip);
+CREATE INDEX drafts_updated_at ON drafts (updated_at);
+"#,
+    )],
 ];
 
 /// Migration 2: a fresh report token for every draft that has none (from the system's randomness,
@@ -223,10 +245,43 @@ pub struct SqliteStorage {
 
 impl SqliteStorage {
     /// Open (creating if needed) and migrate the database at `path`.
+    /// The file and its `-wal` and `-shm` companions are readable by the owner only; a database that
+    /// cannot be written or fails `PRAGMA quick_check` is refused.
     pub fn open(path: &Path) -> anyhow::Result<SqliteStorage> {
+        private_file(path)?;
         let conn = Connection::open(path)
-            .with_context(|| format!("cannot open database {}", path.display()))?;
-        Self::setup(conn).with_context(|| format!("cannot prepare database {}", path.display()))
+            .with_context(|| format!("无法打开数据库 / cannot open database {}", path.display()))?;
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(true) {
+            anyhow::bail!(
+                "数据库 {p} 不可写：请检查该文件及其所在文件夹的权限（运行 smedx 的用户需可读写）。\n\
+                 database {p} cannot be written: give the user running smedx read and write access \
+                 to the file and its folder",
+                p = path.display()
+            );
+        }
+        let checked: String = conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .unwrap_or_else(|e| e.to_string());
+        if checked != "ok" {
+            anyhow::bail!(
+                "数据库 {p} 已损坏（quick_check：{checked}）：请停止服务，从备份恢复该文件后再启动。\n\
+                 database {p} is damaged (quick_check: {checked}): stop, restore the file from a \
+                 backup and start again",
+                p = path.display()
+            );
+        }
+        let storage = Self::setup(conn).with_context(|| {
+            format!(
+                "无法准备数据库 / cannot prepare database {}",
+                path.display()
+            )
+        })?;
+        for suffix in ["-wal", "-shm"] {
+            let mut companion = path.as_os_str().to_owned();
+            companion.push(suffix);
+            private_file_if_present(Path::new(&companion))?;
+        }
+        Ok(storage)
     }
 
     /// A private in-memory database (tests).
@@ -273,6 +328,53 @@ impl SqliteStorage {
     }
 }
 
+/// Create `path` readable and writable by its owner only, whatever the umask; an existing file
+/// loses any group and other permission it had.
+#[cfg(unix)]
+fn private_file(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+        Err(e) => {
+            return Err(e).with_context(|| {
+                format!("无法创建数据库 / cannot create database {}", path.display())
+            });
+        }
+    }
+    private_file_if_present(path)
+}
+
+#[cfg(not(unix))]
+fn private_file(_: &Path) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// Take group and other permissions away from `path` if it exists (the umask can give them).
+fn private_file_if_present(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            let mode = meta.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))
+                    .with_context(|| {
+                        format!("cannot restrict the permissions of {}", path.display())
+                    })?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 fn row_submission(r: &rusqlite::Row) -> rusqlite::Result<StoredSubmission> {
     Ok(StoredSubmission {
         firm: r.get(0)?,
@@ -304,13 +406,45 @@ fn starts_with_pattern(prefix: &str) -> String {
 }
 
 impl Storage for SqliteStorage {
-    fn create_draft(&self, links: &DraftLinks, sheet: &str, now: i64) -> anyhow::Result<()> {
+    fn create_draft(
+        &self,
+        links: &DraftLinks,
+        sheet: &str,
+        now: i64,
+        client: &str,
+    ) -> anyhow::Result<()> {
         self.conn().execute(
-            "INSERT INTO drafts (firm, edit_token, report_token, sheet, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
-            params![links.firm, links.edit, links.report, sheet, now],
+            "INSERT INTO drafts (firm, edit_token, report_token, sheet, created_at, updated_at,
+                created_ip)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
+            params![links.firm, links.edit, links.report, sheet, now, client],
         )?;
         Ok(())
+    }
+
+    fn open_drafts(&self, client: &str) -> anyhow::Result<(u64, u64)> {
+        const OPEN: &str = "NOT EXISTS (SELECT 1 FROM submissions s WHERE s.firm = drafts.firm)";
+        let conn = self.conn();
+        let mine: i64 = conn.query_row(
+            &format!("SELECT COUNT(*) FROM drafts WHERE created_ip = ?1 AND {OPEN}"),
+            [client],
+            |r| r.get(0),
+        )?;
+        let all: i64 = conn.query_row(
+            &format!("SELECT COUNT(*) FROM drafts WHERE {OPEN}"),
+            [],
+            |r| r.get(0),
+        )?;
+        Ok((mine.max(0) as u64, all.max(0) as u64))
+    }
+
+    fn sweep_drafts(&self, before: i64) -> anyhow::Result<u64> {
+        let n = self.conn().execute(
+            "DELETE FROM drafts WHERE updated_at < ?1
+               AND NOT EXISTS (SELECT 1 FROM submissions s WHERE s.firm = drafts.firm)",
+            [before],
+        )?;
+        Ok(n as u64)
     }
 
     fn draft(&self, edit: &str) -> anyhow::Result<Option<String>> {
@@ -480,12 +614,34 @@ impl Storage for SqliteStorage {
     }
 
     fn put_user(&self, user: &OfficeUser) -> anyhow::Result<()> {
-        self.conn().execute(
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        // A new password or region ends every session opened under the old one.
+        tx.execute("DELETE FROM sessions WHERE user = ?1", [&user.name])?;
+        tx.execute(
             "INSERT INTO users (name, region_prefix, password_hash) VALUES (?1, ?2, ?3)
              ON CONFLICT (name) DO UPDATE SET region_prefix = ?2, password_hash = ?3",
             params![user.name, user.region_prefix, user.password_hash],
         )?;
+        tx.commit()?;
         Ok(())
+    }
+
+    fn users(&self) -> anyhow::Result<Vec<OfficeUser>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT name, region_prefix, password_hash FROM users ORDER BY name")?;
+        let rows = stmt.query_map([], office_user)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn remove_user(&self, name: &str) -> anyhow::Result<bool> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute("DELETE FROM sessions WHERE user = ?1", [name])?;
+        let n = tx.execute("DELETE FROM users WHERE name = ?1", [name])?;
+        tx.commit()?;
+        Ok(n == 1)
     }
 
     fn user(&self, name: &str) -> anyhow::Result<Option<OfficeUser>> {
@@ -586,7 +742,7 @@ mod tests {
     #[test]
     fn drafts_save_and_sessions_expire() {
         let s = SqliteStorage::in_memory().unwrap();
-        s.create_draft(&links("t"), "{}", 1).unwrap();
+        s.create_draft(&links("t"), "{}", 1, "ip").unwrap();
         assert!(s.save_draft("t-edit", "{\"a\":1}", 2).unwrap());
         assert!(!s.save_draft("nope", "{}", 2).unwrap());
         assert_eq!(s.draft("t-edit").unwrap().as_deref(), Some("{\"a\":1}"));
@@ -615,7 +771,7 @@ mod tests {
     #[test]
     fn links_are_separate_and_the_edit_link_can_be_replaced() {
         let s = SqliteStorage::in_memory().unwrap();
-        s.create_draft(&links("f"), "{}", 1).unwrap();
+        s.create_draft(&links("f"), "{}", 1, "ip").unwrap();
         assert_eq!(s.links("f-edit").unwrap(), Some(links("f")));
         assert!(s.links("f-report").unwrap().is_none());
         assert_eq!(s.report_firm("f-report").unwrap().as_deref(), Some("f"));
@@ -699,5 +855,43 @@ mod tests {
         // Migrating again changes nothing.
         let again = SqliteStorage::setup(s.conn.into_inner().unwrap()).unwrap();
         assert_eq!(again.links(&"a".repeat(32)).unwrap(), Some(a));
+    }
+
+    #[test]
+    fn old_unsubmitted_drafts_are_swept_and_counted_per_client() {
+        let s = SqliteStorage::in_memory().unwrap();
+        s.create_draft(&links("old"), "{}", 10, "1.1.1.1").unwrap();
+        s.create_draft(&links("sent"), "{}", 10, "1.1.1.1").unwrap();
+        s.create_draft(&links("new"), "{}", 10, "2.2.2.2").unwrap();
+        assert!(s.save_draft("new-edit", "{}", 500).unwrap());
+        s.submit("sent", &sub("510104", "C3670"), 11).unwrap();
+        assert_eq!(s.open_drafts("1.1.1.1").unwrap(), (1, 2));
+        assert_eq!(s.sweep_drafts(100).unwrap(), 1);
+        assert!(s.draft("old-edit").unwrap().is_none());
+        assert!(
+            s.draft("sent-edit").unwrap().is_some(),
+            "a submitted firm keeps its links"
+        );
+        assert!(s.draft("new-edit").unwrap().is_some(), "edited recently");
+        assert_eq!(s.open_drafts("1.1.1.1").unwrap(), (0, 1));
+    }
+
+    #[test]
+    fn a_new_password_or_removal_ends_the_users_sessions() {
+        let s = SqliteStorage::in_memory().unwrap();
+        let u = |h: &str| OfficeUser {
+            name: "u".into(),
+            region_prefix: "51".into(),
+            password_hash: h.into(),
+        };
+        s.put_user(&u("h1")).unwrap();
+        s.create_session("k1", "u", 100).unwrap();
+        s.put_user(&u("h2")).unwrap();
+        assert!(s.session_user("k1", 50).unwrap().is_none());
+        s.create_session("k2", "u", 100).unwrap();
+        assert_eq!(s.users().unwrap(), vec![u("h2")]);
+        assert!(s.remove_user("u").unwrap() && !s.remove_user("u").unwrap());
+        assert!(s.session_user("k2", 50).unwrap().is_none());
+        assert!(s.users().unwrap().is_empty());
     }
 }

@@ -17,10 +17,16 @@ pub struct Server {
 impl Server {
     /// Start `smedx serve` on an ephemeral loopback port with `db` and extra arguments.
     pub fn start(db: &Path, extra: &[&str]) -> Server {
+        Server::start_env(db, extra, &[])
+    }
+
+    /// [`Server::start`] with environment variables set for the server process.
+    pub fn start_env(db: &Path, extra: &[&str], env: &[(&str, &Path)]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_smedx"))
             .args(["serve", "--addr", "127.0.0.1:0", "--db"])
             .arg(db)
             .args(extra)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()

@@ -2,9 +2,9 @@
 //! figures kept when they were given.
 
 use super::{AnswerValue, Check, Word, Written, WrittenValue, resolve_choice};
-use crate::diag::Pos;
+use crate::diag::{Arg, Diagnostic, Pos};
 use crate::model::ItemSpec;
-use crate::model::lint::EPS;
+use crate::model::lint::{EPS, what};
 use crate::model::raw::RawItem;
 use crate::text::{Text, format_number};
 use std::collections::HashSet;
@@ -171,26 +171,12 @@ pub(super) fn check(c: &mut Check, w: &Written) -> Option<AnswerValue> {
         return Some(AnswerValue::Band { band: b.id.clone() });
     }
     let Some(value) = w.as_number() else {
-        let hint = if ratio.is_some() {
-            " or {numerator: .., denominator: ..}"
-        } else {
-            ""
-        };
-        let unit = unit
-            .as_deref()
-            .map(|u| format!(" in {u}"))
-            .unwrap_or_default();
-        let msg = format!(
-            "`{}` is {}, expected a number{unit}",
-            c.item.id,
-            w.describe()
-        );
-        let ids: Vec<&str> = bands.iter().map(|b| b.id.as_str()).collect();
-        let help = format!(
-            "write a number{hint}, or one of the band ids {}",
-            ids.join(", ")
-        );
-        c.err("wrong-type", w.at, msg, help);
+        let d = Diagnostic::error("wrong-type")
+            .variant(if ratio.is_some() { "ratio" } else { "band" })
+            .arg("found", w.describe())
+            .arg("unit", unit.clone().unwrap_or_default())
+            .arg("bands", Arg::list(bands.iter().map(|b| b.id.as_str())));
+        c.push(d, w.at);
         return None;
     };
     in_bands(c, w.at, value)?;
@@ -207,46 +193,27 @@ fn ratio_answer(c: &mut Check, w: &Written, scale: f64) -> Option<AnswerValue> {
         denominator: Some(den),
     } = &w.value
     else {
-        let msg = format!(
-            "raw figures of `{}` need both `numerator` and `denominator`",
-            c.item.id
-        );
-        c.err(
-            "missing-field",
-            w.at,
-            msg,
-            "write {numerator: 12, denominator: 40}",
-        );
+        c.push(Diagnostic::error("missing-field").variant("ratio"), w.at);
         return None;
     };
     let (Some(n), Some(d)) = (num.as_number(), den.as_number()) else {
-        let msg = format!("raw figures of `{}` must be numbers", c.item.id);
-        c.err(
-            "wrong-type",
-            w.at,
-            msg,
-            "write {numerator: 12, denominator: 40}",
-        );
+        c.push(Diagnostic::error("wrong-type").variant("figures"), w.at);
         return None;
     };
     if d <= 0.0 || n < 0.0 {
-        let msg = format!(
-            "raw figures of `{}` are {n}/{d}; the denominator must be above 0 and the numerator 0 or more",
-            c.item.id
-        );
-        let help = "a firm with no such devices answers `na` where allowed";
-        c.err("out-of-range", den.at, msg, help);
+        let d = Diagnostic::error("out-of-range")
+            .variant("figures")
+            .arg("numerator", n)
+            .arg("denominator", d);
+        c.push(d, den.at);
         return None;
     }
     if n > d {
-        let msg = format!(
-            "`{}`: numerator {} is larger than denominator {}",
-            c.item.id,
-            format_number(n),
-            format_number(d)
-        );
-        let help = "the part cannot exceed the whole; check the counts";
-        c.err("out-of-range", num.at, msg, help);
+        let d = Diagnostic::error("out-of-range")
+            .variant("part_above_whole")
+            .arg("numerator", n)
+            .arg("denominator", d);
+        c.push(d, num.at);
         return None;
     }
     let value = n / d * scale;
@@ -272,32 +239,19 @@ fn in_bands(c: &mut Check, at: Pos, value: f64) -> Option<()> {
             min.map_or("".into(), format_number),
             max.map_or("".into(), format_number)
         );
-        let msg = format!(
-            "`{}` is {}, outside {range}",
-            c.item.id,
-            format_number(value)
-        );
-        c.err(
-            "out-of-range",
-            at,
-            msg,
-            format!("give a number within {range}"),
-        );
+        let d = Diagnostic::error("out-of-range")
+            .arg("value", value)
+            .arg("range", range);
+        c.push(d, at);
         return None;
     }
     if !bands.iter().any(|b| b.range.contains(value)) {
-        let msg = format!(
-            "`{}` is {}, which no band of the model covers",
-            c.item.id,
-            format_number(value)
-        );
         let ranges: Vec<String> = bands.iter().map(|b| b.range.to_string()).collect();
-        c.err(
-            "out-of-range",
-            at,
-            msg,
-            format!("bands: {}", ranges.join(", ")),
-        );
+        let d = Diagnostic::error("out-of-range")
+            .variant("no_band")
+            .arg("value", value)
+            .arg("range", Arg::list(ranges.iter().map(String::as_str)));
+        c.push(d, at);
         return None;
     }
     Some(())
@@ -405,50 +359,50 @@ impl crate::model::lint::Linter<'_> {
         if let (Some(lo), Some(hi)) = (min, max)
             && lo > hi
         {
-            self.err(
-                "bad-range",
-                pos,
-                format!("`{id}` has min {lo} above max {hi}"),
-                "swap min and max",
-            );
+            let d = Diagnostic::error("bad-range").quoted("id", id);
+            self.push(d.arg("min", lo).arg("max", hi), pos);
         }
         let mut bands: Vec<(Band, Pos)> = Vec::new();
         let mut seen = HashSet::new();
         let list = raw.bands.as_deref().unwrap_or_default();
         if list.is_empty() {
-            self.err(
-                "missing-bands",
-                pos,
-                format!("band item `{id}` has no `bands`"),
-                "list the intervals, e.g. {id: A, range: \"[0, 10]\", fraction: 0}",
-            );
+            self.push(Diagnostic::error("missing-bands").quoted("id", id), pos);
         }
         for b in list {
             let bpos = Pos::of(b.id.referenced);
             if !seen.insert(b.id.value.clone()) {
-                self.err(
-                    "duplicate-option",
+                let d = Diagnostic::error("duplicate-option").variant("band");
+                self.push(d.quoted("option", &b.id.value).quoted("id", id), bpos);
+            }
+            let band = &b.id.value;
+            if let Some(l) = &b.label {
+                self.check_text(
+                    l,
                     bpos,
-                    format!("band `{}` appears twice in `{id}`", b.id.value),
-                    "give every band its own id",
+                    what(
+                        format!("档位“{band}”的文字"),
+                        format!("label of band `{band}`"),
+                    ),
                 );
             }
-            if let Some(l) = &b.label {
-                self.check_text(l, bpos, &format!("label of band `{}`", b.id.value));
-            }
-            let fraction =
-                self.check_fraction(&b.fraction, &format!("band `{}` of `{id}`", b.id.value));
+            let part = what(
+                format!("“{id}”的档位“{band}”"),
+                format!("band `{band}` of `{id}`"),
+            );
+            let fraction = self.check_fraction(&b.fraction, part);
             let Some(range) = Interval::parse(&b.range.value) else {
-                self.err("bad-range", Pos::of(b.range.referenced), format!("`{}` is not an interval", b.range.value), "write it like \"[0, 10]\" or \"(10, 20]\": brackets include the end, parentheses exclude it, low end first");
+                let d = Diagnostic::error("bad-range").variant("interval");
+                self.push(
+                    d.quoted("range", &b.range.value),
+                    Pos::of(b.range.referenced),
+                );
                 continue;
             };
             if min.is_some_and(|m| range.lo < m) || max.is_some_and(|m| range.hi > m) {
-                self.warn(
-                    "band-outside-range",
-                    Pos::of(b.range.referenced),
-                    format!("band {range} of `{id}` reaches outside the item's min/max"),
-                    "keep the bands within min and max",
-                );
+                let d = Diagnostic::warning("band-outside-range")
+                    .arg("band", range.to_string())
+                    .quoted("id", id);
+                self.push(d, Pos::of(b.range.referenced));
             }
             bands.push((
                 Band {
@@ -463,46 +417,56 @@ impl crate::model::lint::Linter<'_> {
         for pair in bands.windows(2) {
             let ((a, _), (b, bpos)) = (&pair[0], &pair[1]);
             if a.range.overlaps(&b.range) {
-                self.err(
-                    "bands-overlap",
-                    *bpos,
-                    format!("band {} of `{id}` overlaps band {}", b.range, a.range),
-                    "make each number fall in exactly one band, e.g. [0, 10] then (10, 20]",
-                );
+                let d = Diagnostic::error("bands-overlap")
+                    .arg("band", b.range.to_string())
+                    .quoted("id", id)
+                    .arg("other", a.range.to_string());
+                self.push(d, *bpos);
             } else if b.range.lo < a.range.lo {
-                self.err(
-                    "bands-not-ascending",
-                    *bpos,
-                    format!(
-                        "band {} of `{id}` comes after {} but starts lower",
-                        b.range, a.range
-                    ),
-                    "list the bands from the lowest numbers to the highest",
-                );
+                let d = Diagnostic::error("bands-not-ascending")
+                    .arg("band", b.range.to_string())
+                    .quoted("id", id)
+                    .arg("other", a.range.to_string());
+                self.push(d, *bpos);
             } else {
                 if a.range.hi < b.range.lo
                     || (a.range.hi == b.range.lo && !a.range.hi_closed && !b.range.lo_closed)
                 {
-                    self.warn(
-                        "bands-gap",
-                        *bpos,
-                        format!(
-                            "no band of `{id}` covers the numbers between {} and {}",
-                            a.range, b.range
-                        ),
-                        "close the gap so every valid number scores",
-                    );
+                    let d = Diagnostic::warning("bands-gap")
+                        .quoted("id", id)
+                        .arg("band", a.range.to_string())
+                        .arg("other", b.range.to_string());
+                    self.push(d, *bpos);
                 }
                 let rising = b.fraction + EPS >= a.fraction;
                 let falling = b.fraction <= a.fraction + EPS;
                 if (raw.descending && !falling) || (!raw.descending && !rising) {
-                    self.err("bands-not-monotonic", *bpos, format!("band {} of `{id}` has fraction {} after {} with {}", b.range, b.fraction, a.range, a.fraction), "fractions must not fall as numbers rise; set `descending: true` when a lower number is better");
+                    let d = Diagnostic::error("bands-not-monotonic")
+                        .variant(if raw.descending {
+                            "descending"
+                        } else {
+                            "ascending"
+                        })
+                        .arg("band", b.range.to_string())
+                        .quoted("id", id)
+                        .arg("fraction", b.fraction)
+                        .arg("other", a.range.to_string())
+                        .arg("other_fraction", a.fraction);
+                    self.push(d, *bpos);
                 }
             }
         }
         let ratio = raw.ratio.as_ref().map(|r| {
-            self.check_text(&r.numerator, pos, &format!("ratio numerator of `{id}`"));
-            self.check_text(&r.denominator, pos, &format!("ratio denominator of `{id}`"));
+            let part = what(
+                format!("“{id}”的分子名称"),
+                format!("ratio numerator of `{id}`"),
+            );
+            self.check_text(&r.numerator, pos, part);
+            let part = what(
+                format!("“{id}”的分母名称"),
+                format!("ratio denominator of `{id}`"),
+            );
+            self.check_text(&r.denominator, pos, part);
             Ratio {
                 numerator: r.numerator.clone(),
                 denominator: r.denominator.clone(),

@@ -17,7 +17,7 @@ mod single;
 mod trend;
 
 use super::{BetterWhen, Item, ItemKind};
-use crate::diag::{Diagnostic, Pos};
+use crate::diag::{Arg, Diagnostic, Pos};
 use crate::text::{Lang, Text, format_number};
 use serde::Serialize;
 
@@ -115,7 +115,7 @@ pub enum WrittenValue {
     /// Said not to apply (`na`, or "applies: no").
     NotApplicable,
     /// Something no kind accepts, by what it is ("a mapping", "a true/false value").
-    Other(&'static str),
+    Other(Text),
 }
 
 impl Written {
@@ -140,15 +140,15 @@ impl Written {
         }
     }
 
-    /// What was written, for a message: `` `abc` ``, `` `12` ``, "a list".
-    fn describe(&self) -> String {
+    /// What was written, for a message: “abc”, “12”, a list.
+    fn describe(&self) -> Arg {
         match &self.value {
-            WrittenValue::Text(s) => format!("`{s}`"),
-            WrittenValue::Number(n) => format!("`{}`", format_number(*n)),
-            WrittenValue::List(_) => "a list".into(),
-            WrittenValue::Ratio { .. } => "a mapping".into(),
-            WrittenValue::NotApplicable => "`na`".into(),
-            WrittenValue::Other(kind) => (*kind).into(),
+            WrittenValue::Text(s) => Arg::Quoted(s.clone()),
+            WrittenValue::Number(n) => Arg::Quoted(format_number(*n)),
+            WrittenValue::List(_) => Arg::Text(Text::new("列表", "a list")),
+            WrittenValue::Ratio { .. } => Arg::Text(Text::new("键值映射", "a mapping")),
+            WrittenValue::NotApplicable => Arg::Quoted("na".into()),
+            WrittenValue::Other(kind) => Arg::Text(kind.clone()),
         }
     }
 }
@@ -229,44 +229,32 @@ struct Check<'a> {
 }
 
 impl Check<'_> {
-    fn err(&mut self, code: &'static str, at: Pos, msg: String, help: impl Into<String>) {
-        self.diags
-            .push(Diagnostic::error(code, msg).at(at).help(help));
+    /// `d` about this item (its id as `item`, its title as `title`), at `at`.
+    fn push(&mut self, d: Diagnostic, at: Pos) {
+        let d = d
+            .arg("item", &self.item.id)
+            .arg("title", &self.item.title)
+            .at(at);
+        self.diags.push(d);
     }
 
-    fn warn(&mut self, code: &'static str, at: Pos, msg: String, help: impl Into<String>) {
-        self.diags
-            .push(Diagnostic::warning(code, msg).at(at).help(help));
-    }
-
-    /// A scalar answer as text, or a `wrong-type` error.
-    fn scalar(&mut self, w: &Written, expected: &str) -> Option<String> {
+    /// A scalar answer as text, or a `wrong-type` error (`variant` says what was expected).
+    fn scalar(&mut self, w: &Written, variant: &'static str) -> Option<String> {
         let text = w.as_text();
         if text.is_none() {
-            let kind = match &w.value {
-                WrittenValue::List(_) => "a list",
-                WrittenValue::Ratio { .. } => "a mapping",
-                WrittenValue::Other(k) => k,
-                _ => "nothing",
-            };
-            self.err(
-                "wrong-type",
-                w.at,
-                format!("`{}` is {kind}, expected {expected}", self.item.id),
-                "see the item's options in `smedx init` output",
-            );
+            let d = Diagnostic::error("wrong-type")
+                .variant(variant)
+                .arg("found", w.describe());
+            self.push(d, w.at);
         }
         text
     }
 
     fn unknown_option<'w>(&mut self, at: Pos, text: &str, ids: impl Iterator<Item = &'w str>) {
-        let ids: Vec<&str> = ids.collect();
-        self.err(
-            "unknown-option",
-            at,
-            format!("`{text}` is not an option of `{}`", self.item.id),
-            format!("choose one of {}", ids.join(", ")),
-        );
+        let d = Diagnostic::error("unknown-option")
+            .quoted("answer", text)
+            .arg("options", Arg::list(ids));
+        self.push(d, at);
     }
 }
 
@@ -284,12 +272,7 @@ impl Item {
             if self.allow_na {
                 return Some(AnswerValue::NotApplicable);
             }
-            c.err(
-                "na-not-allowed",
-                w.at,
-                format!("`{}` may not be answered `na`", self.id),
-                "choose one of its options; the model does not allow N/A for this item",
-            );
+            c.push(Diagnostic::error("na-not-allowed"), w.at);
             return None;
         }
         match &self.spec {

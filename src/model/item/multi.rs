@@ -1,6 +1,7 @@
 //! `multi`: several options, each with its own fraction, summed and capped; an exclusive "none" option.
 
 use super::{AnswerValue, Check, Written, WrittenValue, resolve_choice, single};
+use crate::diag::Diagnostic;
 use crate::model::Choice;
 use crate::text::Text;
 
@@ -10,19 +11,17 @@ pub(super) fn check(c: &mut Check, options: &[Choice], w: &Written) -> Option<An
         WrittenValue::List(items) => items,
         WrittenValue::Text(_) | WrittenValue::Number(_) => one,
         _ => {
-            let msg = format!(
-                "`{}` is {}, expected a list of option ids",
-                c.item.id,
-                w.describe()
-            );
-            c.err("wrong-type", w.at, msg, "write a list: [B, D]");
+            let d = Diagnostic::error("wrong-type")
+                .variant("options")
+                .arg("found", w.describe());
+            c.push(d, w.at);
             return None;
         }
     };
     let mut chosen: Vec<String> = Vec::new();
     let mut ok = true;
     for n in written {
-        let Some(text) = c.scalar(n, "an option id") else {
+        let Some(text) = c.scalar(n, "option") else {
             ok = false;
             continue;
         };
@@ -30,8 +29,8 @@ pub(super) fn check(c: &mut Check, options: &[Choice], w: &Written) -> Option<An
             c.unknown_option(n.at, &text, options.iter().map(|o| o.id.as_str()));
             ok = false;
         } else if chosen.contains(&text) {
-            let msg = format!("option `{text}` of `{}` is listed twice", c.item.id);
-            c.warn("duplicate-option", n.at, msg, "list each option once");
+            let d = Diagnostic::warning("duplicate-option").quoted("option", &text);
+            c.push(d, n.at);
         } else {
             chosen.push(text);
         }
@@ -41,21 +40,17 @@ pub(super) fn check(c: &mut Check, options: &[Choice], w: &Written) -> Option<An
         .find(|o| o.exclusive && chosen.contains(&o.id))
         && chosen.len() > 1
     {
-        let msg = format!(
-            "`{}` chooses `{}` ({}) together with other options",
-            c.item.id, ex.id, ex.label.zh
-        );
-        let help = format!(
-            "`{}` means none of the others; choose it alone or remove it",
-            ex.id
-        );
-        c.err("exclusive-option", w.at, msg, help);
+        let d = Diagnostic::error("exclusive-option")
+            .quoted("option", &ex.id)
+            .arg("label", &ex.label);
+        c.push(d, w.at);
         ok = false;
     }
     if chosen.is_empty() && ok {
-        let msg = format!("`{}` is an empty list", c.item.id);
-        let help = "choose at least one option (the \"无\" option when none applies)";
-        c.err("missing-answer", w.at, msg, help);
+        c.push(
+            Diagnostic::error("missing-answer").variant("empty_list"),
+            w.at,
+        );
         ok = false;
     }
     ok.then_some(AnswerValue::Choices { options: chosen })

@@ -1,8 +1,9 @@
 //! `scenario`: a business scenario graded 0–4, each level with a description and its evidence.
 
 use super::{AnswerValue, Check, Word, Written, WrittenValue};
-use crate::diag::Pos;
+use crate::diag::{Diagnostic, Pos};
 use crate::model::ItemSpec;
+use crate::model::lint::what;
 use crate::model::raw::RawItem;
 use crate::text::Text;
 
@@ -21,14 +22,10 @@ pub(super) fn check(c: &mut Check, w: &Written) -> Option<AnswerValue> {
     if let Some(g) = grade {
         return Some(AnswerValue::Grade { grade: g as u8 });
     }
-    let msg = format!(
-        "scenario `{}` is graded {}, expected a whole number 0–4",
-        c.item.id,
-        w.describe()
-    );
-    let help =
-        "0 = not started, 1–4 = the level whose description fits (see `smedx init` comments)";
-    c.err("out-of-range", w.at, msg, help);
+    let d = Diagnostic::error("out-of-range")
+        .variant("grade")
+        .arg("value", w.describe());
+    c.push(d, w.at);
     None
 }
 
@@ -100,17 +97,18 @@ impl crate::model::lint::Linter<'_> {
         let mut levels: Vec<ScenarioLevel> = Vec::new();
         for l in raw.levels.iter().flatten() {
             let lpos = Pos::of(l.level.referenced);
-            self.check_text(
-                &l.description,
-                lpos,
-                &format!("level {} of `{id}`", l.level.value),
+            let level = l.level.value;
+            let part = what(
+                format!("“{id}”的 {level} 级描述"),
+                format!("level {level} of `{id}`"),
             );
+            self.check_text(&l.description, lpos, part);
             for e in &l.evidence {
-                self.check_text(
-                    e,
-                    lpos,
-                    &format!("evidence of level {} of `{id}`", l.level.value),
+                let part = what(
+                    format!("“{id}”的 {level} 级佐证材料"),
+                    format!("evidence of level {level} of `{id}`"),
                 );
+                self.check_text(e, lpos, part);
             }
             levels.push(ScenarioLevel {
                 level: l.level.value,
@@ -120,12 +118,10 @@ impl crate::model::lint::Linter<'_> {
         }
         let numbers: Vec<u8> = levels.iter().map(|l| l.level).collect();
         if numbers != [1, 2, 3, 4] {
-            self.err(
-                "scenario-levels",
-                pos,
-                format!("scenario `{id}` lists levels {numbers:?}; it needs exactly levels 1, 2, 3 and 4 in order"),
-                "describe each of the four grades; grade 0 (not started) needs no description",
-            );
+            let d = Diagnostic::error("scenario-levels")
+                .quoted("id", id)
+                .arg("levels", format!("{numbers:?}"));
+            self.push(d, pos);
         }
         ItemSpec::Scenario {
             group: raw.group.as_ref().map(|g| g.value.clone()),

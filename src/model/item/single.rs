@@ -1,8 +1,9 @@
 //! `single`: one option; each option carries a fraction of the item's points.
 
 use super::{AnswerValue, Check, Word, Words, Written, WrittenValue, resolve_choice};
+use crate::diag::Diagnostic;
 use crate::diag::Pos;
-use crate::model::lint::{EPS, round};
+use crate::model::lint::{EPS, round, what};
 use crate::model::raw::RawItem;
 use crate::model::{ItemKind, ItemSpec};
 use crate::text::Text;
@@ -19,7 +20,7 @@ pub struct Choice {
 }
 
 pub(super) fn check(c: &mut Check, options: &[Choice], w: &Written) -> Option<AnswerValue> {
-    let text = c.scalar(w, "one option id")?;
+    let text = c.scalar(w, "option")?;
     if options.iter().any(|o| o.id == text) {
         return Some(AnswerValue::Choice { option: text });
     }
@@ -99,47 +100,40 @@ impl crate::model::lint::Linter<'_> {
         let mut options = Vec::new();
         let mut seen = HashSet::new();
         match &raw.options {
-            None => self.err(
-                "missing-options",
-                pos,
-                format!("{kind:?} item `{id}` has no `options`"),
-                "list the options with an id, a label and a fraction",
-            ),
-            Some(list) if list.is_empty() => self.err(
-                "missing-options",
-                pos,
-                format!("`{id}` has an empty option list"),
-                "list at least one option",
-            ),
+            None => {
+                let d = Diagnostic::error("missing-options").arg("kind", format!("{kind:?}"));
+                self.push(d.quoted("id", id), pos);
+            }
+            Some(list) if list.is_empty() => {
+                let d = Diagnostic::error("missing-options").variant("empty");
+                self.push(d.quoted("id", id), pos);
+            }
             Some(_) => {}
         }
         for o in raw.options.iter().flatten() {
             let opos = Pos::of(o.id.referenced);
             if !seen.insert(o.id.value.clone()) {
-                self.err(
-                    "duplicate-option",
-                    opos,
-                    format!("option `{}` appears twice in `{id}`", o.id.value),
-                    "give every option of an item its own id",
-                );
+                let d = Diagnostic::error("duplicate-option").variant("model");
+                self.push(d.quoted("option", &o.id.value).quoted("id", id), opos);
             }
-            self.check_text(
-                &o.label,
-                opos,
-                &format!("label of option `{}` of `{id}`", o.id.value),
+            let option = &o.id.value;
+            let part = what(
+                format!("“{id}”选项“{option}”的文字"),
+                format!("label of option `{option}` of `{id}`"),
             );
-            let fraction =
-                self.check_fraction(&o.fraction, &format!("option `{}` of `{id}`", o.id.value));
+            self.check_text(&o.label, opos, part);
+            let part = what(
+                format!("“{id}”的选项“{option}”"),
+                format!("option `{option}` of `{id}`"),
+            );
+            let fraction = self.check_fraction(&o.fraction, part);
             if o.exclusive && kind == ItemKind::Single {
-                self.warn(
-                    "key-not-for-kind",
-                    opos,
-                    format!(
-                        "`exclusive` has no effect on option `{}` of single item `{id}`",
-                        o.id.value
-                    ),
-                    "only multi items have exclusive options",
-                );
+                let d = Diagnostic::warning("key-not-for-kind")
+                    .variant("exclusive")
+                    .quoted("key", "exclusive")
+                    .quoted("option", &o.id.value)
+                    .quoted("id", id);
+                self.push(d, opos);
             }
             options.push(Choice {
                 id: o.id.value.clone(),
@@ -153,30 +147,29 @@ impl crate::model::lint::Linter<'_> {
             ItemKind::Single => {
                 let top = options.iter().map(|o| o.fraction).fold(0.0, f64::max);
                 if !options.is_empty() && (top - 1.0).abs() > EPS {
-                    self.warn("cannot-reach-points", pos, format!("no option of `{id}` has fraction 1, so the item can never reach its points"), "give the best option fraction 1, or lower the item's points");
+                    self.push(
+                        Diagnostic::warning("cannot-reach-points").quoted("id", id),
+                        pos,
+                    );
                 }
                 ItemSpec::Single { options }
             }
             _ => {
-                let cap = raw
-                    .cap
-                    .as_ref()
-                    .map_or(1.0, |c| self.check_fraction(c, &format!("cap of `{id}`")));
+                let cap = raw.cap.as_ref().map_or(1.0, |c| {
+                    self.check_fraction(c, what(format!("“{id}”的上限"), format!("cap of `{id}`")))
+                });
                 let reachable: f64 = options
                     .iter()
                     .filter(|o| !o.exclusive)
                     .map(|o| o.fraction)
                     .sum();
                 if !options.is_empty() && reachable + EPS < cap {
-                    self.warn(
-                        "cannot-reach-points",
-                        pos,
-                        format!(
-                            "the options of `{id}` add up to {} only, below its cap {cap}",
-                            round(reachable)
-                        ),
-                        "check the fractions: choosing every option usually gives the full points",
-                    );
+                    let d = Diagnostic::warning("cannot-reach-points")
+                        .variant("cap")
+                        .quoted("id", id)
+                        .arg("sum", round(reachable))
+                        .arg("cap", cap);
+                    self.push(d, pos);
                 }
                 ItemSpec::Multi { options, cap }
             }

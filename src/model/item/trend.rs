@@ -2,7 +2,7 @@
 //! same, higher) read against the item's `better_when`.
 
 use super::{AnswerValue, Check, Word, Written};
-use crate::diag::Pos;
+use crate::diag::{Diagnostic, Pos};
 use crate::model::BetterWhen;
 use crate::model::ItemSpec;
 use crate::model::raw::RawItem;
@@ -78,19 +78,15 @@ fn read(text: &str, better_when: BetterWhen) -> Option<Trend> {
 }
 
 pub(super) fn check(c: &mut Check, better_when: BetterWhen, w: &Written) -> Option<AnswerValue> {
-    let text = c.scalar(w, "better, flat or worse")?;
+    let text = c.scalar(w, "trend")?;
     if let Some(trend) = read(&text, better_when) {
         return Some(AnswerValue::Trend { trend });
     }
-    let better = match better_when {
-        BetterWhen::Lower => "lower",
-        BetterWhen::Higher => "higher",
-    };
-    let msg = format!("`{text}` is not a trend answer for `{}`", c.item.id);
-    let help = format!(
-        "write better, flat or worse (or the observed change: lower, same, higher; here `{better}` is the improvement)"
-    );
-    c.err("unknown-option", w.at, msg, help);
+    let d = Diagnostic::error("unknown-option")
+        .variant("trend")
+        .quoted("answer", text)
+        .arg("better", direction(better_when));
+    c.push(d, w.at);
     None
 }
 
@@ -137,11 +133,9 @@ pub(super) fn words() -> Vec<Word> {
 impl crate::model::lint::Linter<'_> {
     pub(in crate::model) fn trend_spec(&mut self, raw: &RawItem, id: &str, pos: Pos) -> ItemSpec {
         let better_when = raw.better_when.unwrap_or_else(|| {
-            self.err(
-                "missing-better-when",
+            self.push(
+                Diagnostic::error("missing-better-when").quoted("id", id),
                 pos,
-                format!("trend item `{id}` does not say which change is better"),
-                "add `better_when: lower` (e.g. energy per revenue) or `better_when: higher` (e.g. pass rate)",
             );
             BetterWhen::Higher
         });
