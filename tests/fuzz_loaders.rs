@@ -455,6 +455,7 @@ fn run_case(t: &Target, input: Vec<u8>, limit: Duration) -> Result<(), String> {
     let (tx, rx) = mpsc::channel();
     let run = t.run;
     let len = input.len();
+    let records = input.iter().filter(|&&b| b == b'\n').count() + 1;
     std::thread::Builder::new()
         .stack_size(64 << 20)
         .spawn(move || {
@@ -471,9 +472,10 @@ fn run_case(t: &Target, input: Vec<u8>, limit: Duration) -> Result<(), String> {
         Err(_) => Err(format!("no result within {limit:?} (a hang)")),
         Ok(Err(panic)) => Err(format!("panic: {panic}")),
         Ok(Ok(produced)) => {
-            // At most 200 diagnostics per file, each with a bounded window of its line: output
-            // beyond this is not linear in the input.
-            let cap = (1 << 20) + 8 * len;
+            // At most 200 diagnostics per file, each with a bounded window of its line, and for
+            // streamed records (JSON Lines) at most one short error line per record, which may be
+            // Chinese at three bytes a character: output beyond this is not linear in the input.
+            let cap = (1 << 20) + 8 * len + 256 * records;
             if produced.rendered > cap {
                 Err(format!(
                     "{} bytes of diagnostics for {len} bytes of input (cap {cap})",

@@ -372,7 +372,9 @@ fn an_old_database_keeps_its_links_for_editing_and_gets_report_links() {
     let unsubmitted = "c3".repeat(16);
     for token in [&old_link, &unsubmitted] {
         old.execute(
-            "INSERT INTO drafts (token, sheet, created_at, updated_at) VALUES (?1, ?2, 1, 1)",
+            // Edited now: a draft untouched for longer than --draft-days is swept at start.
+            "INSERT INTO drafts (token, sheet, created_at, updated_at)
+             VALUES (?1, ?2, CAST(strftime('%s', 'now') AS INTEGER), CAST(strftime('%s', 'now') AS INTEGER))",
             [token, &draft],
         )
         .unwrap();
@@ -406,7 +408,8 @@ fn an_old_database_keeps_its_links_for_editing_and_gets_report_links() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2);
+    // Migrated through every version since (3 records who started a draft).
+    assert_eq!(version, 3);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -434,7 +437,10 @@ fn draft_with_recovery_code(c: &mut Client, name: &str) -> (String, String) {
         &format!("/d/{edit}/profile"),
         &[("name", name), ("credit_code", CREDIT_CODE), ("go", "stay")],
     );
-    assert_eq!(r.status, 303, "saved, and redirected back to the profile page");
+    assert_eq!(
+        r.status, 303,
+        "saved, and redirected back to the profile page"
+    );
     let before = c.get(&format!("/d/{edit}")).text();
     assert!(
         before.contains("生成取回码"),

@@ -144,13 +144,12 @@ impl ProfileReader<'_> {
             FieldKind::Number => match node.value.as_number() {
                 _ if node.value == Value::Null => None,
                 Some(n) if field.whole && n.fract() != 0.0 => {
-                    let unit = field.unit.as_ref().map_or("", |u| u.en.as_str());
-                    self.err(
-                        "wrong-type",
-                        node.pos,
-                        format!("`profile.{key}` is {n}, expected a whole number of {unit}"),
-                        &format!("write a whole number of {unit}, e.g. {key}: {}", n.round()),
-                    );
+                    let d = Diagnostic::error("wrong-type")
+                        .variant("whole_number")
+                        .arg("found", n)
+                        .arg("unit", field.unit.clone().unwrap_or_default())
+                        .arg("example", n.round());
+                    self.push_field(d, field, node.pos);
                     None
                 }
                 Some(n) if field.min.is_none_or(|m| n >= m) => Some(JsonValue::from(n)),

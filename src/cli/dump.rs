@@ -24,10 +24,15 @@ pub struct Args {
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     if !args.db.is_file() {
-        to_stderr!(
-            "error[file-unreadable]: no database at {}\n  = help: give the --db of `smedx serve`",
-            args.db.display()
-        );
+        let db = args.db.display();
+        match crate::text::Lang::ui() {
+            crate::text::Lang::Zh => to_stderr!(
+                "错误[file-unreadable]：{db} 处没有数据库\n   = 提示：请给出 `smedx serve` 使用的 --db"
+            ),
+            crate::text::Lang::En => to_stderr!(
+                "error[file-unreadable]: no database at {db}\n   = help: give the --db of `smedx serve`"
+            ),
+        }
         return Ok(Outcome::Invalid);
     }
     let inputs = [args.db.as_path()];

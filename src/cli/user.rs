@@ -123,13 +123,21 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     match args.action {
         Action::Add { name, region, db } => {
             let Some(scope) = region_scope(&region) else {
-                to_stderr!(
-                    "error[bad-region]: `{region}` is not a region code\n  = help: give a 6-digit 行政区划代码 such as 510100"
+                say(
+                    format!(
+                        "错误[bad-region]：“{region}”不是行政区划代码\n   = 提示：请给出 6 位行政区划代码，例如 510100（成都市）"
+                    ),
+                    format!(
+                        "error[bad-region]: `{region}` is not a region code\n   = help: give a 6-digit 行政区划代码 such as 510100"
+                    ),
                 );
                 return Ok(Outcome::Invalid);
             };
             if name.trim().is_empty() || name.len() > 64 {
-                to_stderr!("error[bad-name]: a user name is 1 to 64 characters");
+                say(
+                    "错误[bad-name]：用户名须为 1 到 64 个字符。".into(),
+                    "error[bad-name]: a user name is 1 to 64 characters".into(),
+                );
                 return Ok(Outcome::Invalid);
             }
             let Some(password) = read_password(&name)? else {

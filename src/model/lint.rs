@@ -24,6 +24,10 @@ pub(super) struct Linter<'a> {
     items: Vec<Item>,
 }
 
+/// The longest id a model may use, in characters: ids are keys of answer sheets and parts of web
+/// addresses, and a YAML key may be at most 1,024 characters.
+const MAX_ID_CHARS: usize = 128;
+
 impl Linter<'_> {
     pub(super) fn push(&mut self, d: Diagnostic, pos: Pos) {
         self.diags.push(d.in_file(self.file).at(pos));
@@ -35,10 +39,21 @@ impl Linter<'_> {
         let valid = !v.is_empty()
             && v.chars()
                 .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+        // An id is a key of every answer sheet (YAML keys stay short) and part of web addresses.
+        let chars = v.chars().count();
         if !valid {
             let d = Diagnostic::error("invalid-id")
                 .arg("what", what)
                 .quoted("id", v);
+            self.push(d, pos);
+        } else if chars > MAX_ID_CHARS {
+            let short: String = v.chars().take(40).collect();
+            let d = Diagnostic::error("invalid-id")
+                .variant("too_long")
+                .arg("what", what)
+                .quoted("id", format!("{short}…"))
+                .arg("count", chars)
+                .arg("max", MAX_ID_CHARS);
             self.push(d, pos);
         }
         if !self.ids.insert(v.clone()) {

@@ -103,7 +103,7 @@ pub async fn serve(listener: TcpListener, app: Router, limits: Limits) {
             Ok(x) => x,
             Err(e) => {
                 // Out of file descriptors and the like: wait a little rather than spin.
-                eprintln!("smedx serve: accept: {e}");
+                super::log_line(format_args!("smedx serve: accept: {e}"));
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }

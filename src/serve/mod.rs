@@ -240,24 +240,41 @@ pub fn run(config: Config, storage: Arc<dyn Storage>) -> anyhow::Result<()> {
         let _ = writeln!(std::io::stdout(), "smedx serve: listening on http://{addr}");
         std::io::stdout().flush().ok();
         let limits = state.limits;
-        // Drafts never submitted go some time after their last edit: now and once a day.
+        // Drafts never submitted go some time after their last edit: before the first request is
+        // served (so an expired link is never answered), then once a day.
         let sweeper = state.clone();
+        let keep = sweeper.drafts.keep_seconds;
+        match sweeper.storage.sweep_drafts(now().saturating_sub(keep)) {
+            Ok(0) => {}
+            Ok(n) => log_line(format_args!(
+                "smedx serve: 已删除 {n} 份过期未提交的问卷 / removed {n} expired drafts"
+            )),
+            Err(e) => log_line(format_args!("smedx serve: sweeping drafts: {e:#}")),
+        }
         tokio::spawn(async move {
             let mut daily = tokio::time::interval(std::time::Duration::from_secs(86_400));
+            // The first tick is immediate: the sweep at start is done above.
+            daily.tick().await;
             loop {
                 daily.tick().await;
                 let s = sweeper.clone();
                 let keep = s.drafts.keep_seconds;
                 match blocking(move || s.storage.sweep_drafts(now().saturating_sub(keep))).await {
                     Ok(0) => {}
-                    Ok(n) => eprintln!(
+                    Ok(n) => log_line(format_args!(
                         "smedx serve: 已删除 {n} 份过期未提交的问卷 / removed {n} expired drafts"
-                    ),
-                    Err(e) => eprintln!("smedx serve: sweeping drafts: {e:#}"),
+                    )),
+                    Err(e) => log_line(format_args!("smedx serve: sweeping drafts: {e:#}")),
                 }
             }
         });
         connections::serve(listener, router(state), limits).await;
         Ok(())
     })
+}
+
+/// One line of the server's log on standard error; a line that cannot be written is lost, not a panic.
+pub(crate) fn log_line(line: std::fmt::Arguments) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
