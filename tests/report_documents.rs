@@ -1,6 +1,7 @@
 //! `smedx report -o r.pdf | r.docx` through the real binary, read back with independent tools:
 //! `pdftotext`, `pdfinfo` and `pdftoppm` (poppler-utils) for the PDF, the zip's `word/document.xml`
-//! for Word; and the output format chosen by `-o`'s extension.
+//! and LibreOffice Writer for Word; the provider's brand and `reference.docx` from a templates
+//! folder; and the output format chosen by `-o`'s extension for every command that writes a file.
 
 use assert_cmd::Command;
 use std::path::{Path, PathBuf};
@@ -319,6 +320,216 @@ fn word_has_heading_styles_and_the_cost_table_as_a_table() {
         styles.contains("w:eastAsia=\"Noto Sans CJK SC\""),
         "no eastAsia font in styles.xml"
     );
+}
+
+/// `word/styles.xml` of a .docx.
+fn styles_xml(path: &str) -> String {
+    let file = std::fs::File::open(path).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let mut styles = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("word/styles.xml").unwrap(), &mut styles)
+        .unwrap();
+    styles
+}
+
+/// LibreOffice is installed by .ci/install-documents.sh; outside CI its absence skips the test.
+fn soffice() -> bool {
+    let found = std::process::Command::new("soffice")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        found || std::env::var_os("CI").is_none(),
+        "soffice (LibreOffice Writer) is missing in CI: .ci/install-documents.sh installs it"
+    );
+    found
+}
+
+#[test]
+fn libreoffice_reads_the_word_report_with_every_section() {
+    if !soffice() {
+        return;
+    }
+    let dir = TempDir::new("lo");
+    let docx = dir.path("r.docx");
+    report(SAMPLE, &docx);
+    let out = std::process::Command::new("soffice")
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            dir.path("profile")
+        ))
+        .args(["--headless", "--convert-to", "pdf", "--outdir"])
+        .arg(dir.path("lo"))
+        .arg(&docx)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "soffice: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pdf = dir.path("lo/r.pdf");
+    assert!(Path::new(&pdf).exists(), "LibreOffice wrote no PDF");
+    let text = tool("pdftotext", &[&pdf, "-"]);
+    for want in ["昆山澄川智联电子有限公司", "三级", "一次性投入"] {
+        assert!(text.contains(want), "no {want} in LibreOffice's PDF");
+    }
+    // Every section, in order.
+    let mut at = 0;
+    let body = text.rfind(SECTIONS_ZH[0]).unwrap_or(0);
+    for s in SECTIONS_ZH {
+        let found = text[body..][at..].find(s);
+        assert!(found.is_some(), "section {s} missing or out of order");
+        at += found.unwrap_or(0);
+    }
+}
+
+/// A 4 × 2 PNG.
+fn png() -> Vec<u8> {
+    let mut p = resvg::tiny_skia::Pixmap::new(4, 2).unwrap();
+    p.fill(resvg::tiny_skia::Color::from_rgba8(200, 30, 30, 255));
+    p.encode_png().unwrap()
+}
+
+#[test]
+fn the_providers_name_logo_and_word_styles_come_from_the_templates_folder() {
+    let dir = TempDir::new("brand");
+    let templates = dir.path("tpl");
+    std::fs::create_dir_all(&templates).unwrap();
+    std::fs::write(
+        dir.path("tpl/brand.yaml"),
+        "name: {zh: 澄明数字咨询有限公司, en: Clearview Digital}\nlogo: logo.png\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path("tpl/logo.png"), png()).unwrap();
+    // The provider's own reference.docx: the bundled one with Heading 1 in another colour.
+    let bundled = crate_root().join("templates/reference.docx");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&bundled).unwrap()).unwrap();
+    let mut out =
+        zip::ZipWriter::new(std::fs::File::create(dir.path("tpl/reference.docx")).unwrap());
+    for i in 0..zip.len() {
+        let mut f = zip.by_index(i).unwrap();
+        let name = f.name().unwrap().to_string();
+        let mut data = String::new();
+        std::io::Read::read_to_string(&mut f, &mut data).unwrap();
+        if name == "word/styles.xml" {
+            data = data.replace("1F4E79", "C00000");
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut out, data.as_bytes()).unwrap();
+    }
+    out.finish().unwrap();
+
+    let run = |out: &str| {
+        let (code, err) = smedx(&[
+            "report",
+            SAMPLE,
+            "--as-of",
+            "2026-10-20",
+            "--templates",
+            &templates,
+            "-o",
+            out,
+        ]);
+        assert_eq!(code, 0, "{out}: {err}");
+    };
+    let pdf = dir.path("r.pdf");
+    run(&pdf);
+    let text = tool("pdftotext", &[&pdf, "-"]);
+    assert!(
+        text.contains("澄明数字咨询有限公司"),
+        "no provider name in the PDF"
+    );
+    assert!(
+        !text.contains("中小企业数字化转型"),
+        "the bundled name is still there"
+    );
+    let images = tool("pdfimages", &["-list", &pdf]);
+    assert!(
+        images.lines().any(|l| {
+            let cols: Vec<&str> = l.split_whitespace().collect();
+            cols.get(3..5) == Some(&["4", "2"][..])
+        }),
+        "no 4 × 2 logo in the PDF:\n{images}"
+    );
+
+    let docx = dir.path("r.docx");
+    run(&docx);
+    let file = std::fs::File::open(&docx).unwrap();
+    let mut zip = zip::ZipArchive::new(file).unwrap();
+    let names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+    let header = names
+        .iter()
+        .find(|n| n.starts_with("word/header") && n.ends_with(".xml"))
+        .expect("a header part");
+    let mut xml = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name(header).unwrap(), &mut xml).unwrap();
+    assert!(
+        xml.contains("澄明数字咨询有限公司"),
+        "no provider name in the Word header"
+    );
+    assert!(xml.contains("<pic:pic"), "no logo in the Word header");
+    assert!(
+        styles_xml(&docx).contains("C00000"),
+        "styles not from reference.docx"
+    );
+
+    let html = dir.path("r.html");
+    run(&html);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("澄明数字咨询有限公司") && page.contains("data:image/png;base64,"));
+
+    // A logo that is not a PNG is the user's mistake: exit 2, nothing written.
+    std::fs::write(dir.path("tpl/logo.png"), "GIF89a").unwrap();
+    let bad = dir.path("bad.pdf");
+    let (code, err) = smedx(&["report", SAMPLE, "--templates", &templates, "-o", &bad]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("template-error") && err.contains("PNG"),
+        "{err}"
+    );
+    assert!(!Path::new(&bad).exists());
+}
+
+#[test]
+fn every_command_that_writes_a_file_follows_the_extension() {
+    let dir = TempDir::new("formats");
+    // Written in the format the extension names.
+    let json = dir.path("s.json");
+    assert_eq!(smedx(&["score", SAMPLE, "-o", &json]).0, 0);
+    assert!(std::fs::read_to_string(&json).unwrap().starts_with('{'));
+    let yaml = dir.path("s.yaml");
+    assert_eq!(smedx(&["score", SAMPLE, "-o", &yaml]).0, 0);
+    assert!(!std::fs::read_to_string(&yaml).unwrap().starts_with('{'));
+    let csv = dir.path("t.csv");
+    assert_eq!(smedx(&["template", "-o", &csv]).0, 0);
+    assert!(!std::fs::read(&csv).unwrap().starts_with(b"PK"));
+    let xlsx = dir.path("t.xlsx");
+    assert_eq!(smedx(&["template", "-o", &xlsx]).0, 0);
+    assert!(std::fs::read(&xlsx).unwrap().starts_with(b"PK"));
+    // Refused before any work: exit 2, nothing written.
+    for (args, out) in [
+        (vec!["score", SAMPLE], "a.pdf"),
+        (vec!["score", SAMPLE, "--format", "json"], "a.yaml"),
+        (vec!["template", "--format", "csv"], "a.xlsx"),
+        (vec!["export"], "a.csv"),
+        (vec!["schema", "model"], "a.yaml"),
+        (vec!["simulate", "-n", "3"], "a.csv"),
+        (
+            vec!["import", "questionnaires/examples/garment-oem.yaml"],
+            "a.json",
+        ),
+        (vec!["aggregate", "questionnaires/examples"], "a.md"),
+    ] {
+        let path = dir.path(out);
+        let mut args = args.clone();
+        args.extend(["-o", &path]);
+        let (code, err) = smedx(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("output-format"), "{args:?}: {err}");
+        assert!(!Path::new(&path).exists(), "{args:?} wrote {out}");
+    }
 }
 
 #[test]

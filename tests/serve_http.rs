@@ -79,6 +79,12 @@ fn a_firm_completes_the_questionnaire_and_gets_its_report_and_downloads() {
     let done = c.get(&format!("/r/{report}"));
     assert_eq!(done.status, 200);
     let html = done.text();
+    for file in ["report.pdf", "report.docx"] {
+        assert!(
+            html.contains(&format!("/r/{report}/{file}")),
+            "no {file} link"
+        );
+    }
     assert!(
         html.contains("&lt;script&gt;") && !html.contains("<script>alert"),
         "escaped"
@@ -98,6 +104,8 @@ fn a_firm_completes_the_questionnaire_and_gets_its_report_and_downloads() {
         ("answers.yaml", &b"model: sme-dx-2024"[..]),
         ("answers.json", b"{"),
         ("answers.xlsx", b"PK"),
+        ("report.pdf", b"%PDF-"),
+        ("report.docx", b"PK"),
     ] {
         let r = c.get(&format!("/r/{report}/{file}"));
         assert_eq!(r.status, 200, "{file}");
@@ -538,5 +546,30 @@ fn a_recovery_code_recovers_the_edit_link_and_guessing_is_limited() {
     .map(|credit| recover(&mut c, credit, "0000-0000-0000").status)
     .collect();
     assert_eq!(statuses, [403, 403, 429]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn pdf_and_word_downloads_are_rate_limited_and_pages_are_not() {
+    let dir = temp_dir("documents");
+    let db = dir.join("smedx.db");
+    let server = Server::start(&db, &["--rate-limit", "4"]);
+    let mut c = Client::new(server.addr);
+    let token = complete_assessment(&mut c, "恒锐", "510104");
+    let report = report_token(&mut c, &token);
+    let statuses: Vec<u16> = (0..6)
+        .map(|i| {
+            let file = if i % 2 == 0 {
+                "report.pdf"
+            } else {
+                "report.docx"
+            };
+            c.get(&format!("/r/{report}/{file}")).status
+        })
+        .collect();
+    // Starting and submitting took two of the four a minute.
+    assert_eq!(statuses, [200, 200, 429, 429, 429, 429]);
+    assert_eq!(c.get(&format!("/r/{report}/report.html")).status, 200);
+    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -56,21 +56,37 @@ pub struct Args {
 }
 
 /// The kinds of summary `-o` writes, by file extension.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Json,
     Html,
     Xlsx,
 }
 
+/// What `smedx aggregate -o` writes, by the extension.
+const KINDS: &[super::Written<Kind>] = &[
+    super::Written {
+        format: Kind::Html,
+        name: "html",
+        extensions: &["html", "htm"],
+    },
+    super::Written {
+        format: Kind::Json,
+        name: "json",
+        extensions: &["json"],
+    },
+    super::Written {
+        format: Kind::Xlsx,
+        name: "xlsx",
+        extensions: &["xlsx"],
+    },
+];
+
 /// The kind of summary `-o` asks for, refused before any work when smedx cannot write it.
 fn output_kind(path: &std::path::Path) -> Result<Kind, Box<crate::diag::Diagnostic>> {
-    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase());
-    match ext.as_deref() {
-        Some("json") => Ok(Kind::Json),
-        Some("html") => Ok(Kind::Html),
-        Some("xlsx") => Ok(Kind::Xlsx),
-        _ => Err(Box::new(
+    match super::output::output_format("aggregate", Some(path), None, KINDS)? {
+        Some(kind) => Ok(kind),
+        None => Err(Box::new(
             crate::diag::Diagnostic::error("output-type").arg("file", path.display().to_string()),
         )),
     }

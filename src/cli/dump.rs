@@ -23,6 +23,19 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    // The one format written: an -o that names another is refused before any work.
+    if let Err(outcome) = super::checked_format(
+        "dump",
+        args.output.as_deref(),
+        None,
+        &[super::Written {
+            format: (),
+            name: "jsonl",
+            extensions: &["jsonl", "ndjson"],
+        }],
+    ) {
+        return Ok(outcome);
+    }
     if !args.db.is_file() {
         let db = args.db.display();
         match crate::text::Lang::ui() {

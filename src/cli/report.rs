@@ -1,6 +1,9 @@
-//! `smedx report`: the diagnostic report with its roadmap, as HTML, Markdown or JSON.
+//! `smedx report`: the diagnostic report with its roadmap, as HTML, Markdown, JSON, PDF or Word.
 
-use super::{DiagFormat, Outcome, checked_output, load_checked_sheet, model_file, print_report};
+use super::{
+    DiagFormat, Outcome, Written, checked_format, checked_output, load_checked_sheet, model_file,
+    print_report,
+};
 use crate::diag::{Diagnostic, Report};
 use crate::model::Model;
 use crate::pipeline::Pipeline;
@@ -145,55 +148,39 @@ fn load_policies(dir: Option<&Path>, report: &mut Report) -> Vec<Policy> {
     policies
 }
 
-/// The format to write: `--format`, else the extension of `--output`, else HTML. A format that
-/// contradicts the extension, or an extension no report format has, is refused before any work.
-fn resolve_format(
-    output: Option<&Path>,
-    format: Option<ReportFormat>,
-) -> Result<ReportFormat, Diagnostic> {
-    let lang = Lang::ui();
-    let by_name = match output.map(ReportFormat::from_path) {
-        None | Some(Ok(None)) => None,
-        Some(Ok(Some(f))) => Some(f),
-        Some(Err(ext)) => {
-            let file = output.map(|p| p.display().to_string()).unwrap_or_default();
-            return Err(Diagnostic::error("output-format").arg("reason", match lang {
-                    Lang::Zh => format!("{file}：报告不能写成 .{ext} 文件"),
-                    Lang::En => format!("{file}: a report cannot be written as .{ext}"),
-                }));
-        }
-    };
-    match (format, by_name) {
-        (Some(f), Some(n)) if f != n => {
-            let file = output.map(|p| p.display().to_string()).unwrap_or_default();
-            Err(Diagnostic::error("output-format").arg("reason", match lang {
-                    Lang::Zh => format!(
-                        "--format {} 与文件名 {file} 的扩展名 .{} 矛盾",
-                        f.extension(),
-                        n.extension()
-                    ),
-                    Lang::En => format!(
-                        "--format {} contradicts the extension .{} of {file}",
-                        f.extension(),
-                        n.extension()
-                    ),
-                }))
-        }
-        (Some(f), _) => Ok(f),
-        (None, Some(n)) => Ok(n),
-        (None, None) => Ok(ReportFormat::Html),
-    }
-}
+/// What `smedx report` writes, by `--format` and by the extension of `-o`.
+const FORMATS: &[Written<ReportFormat>] = &[
+    Written {
+        format: ReportFormat::Html,
+        name: "html",
+        extensions: &["html", "htm"],
+    },
+    Written {
+        format: ReportFormat::Md,
+        name: "md",
+        extensions: &["md", "markdown"],
+    },
+    Written {
+        format: ReportFormat::Json,
+        name: "json",
+        extensions: &["json"],
+    },
+    Written {
+        format: ReportFormat::Pdf,
+        name: "pdf",
+        extensions: &["pdf"],
+    },
+    Written {
+        format: ReportFormat::Docx,
+        name: "docx",
+        extensions: &["docx"],
+    },
+];
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    let format = match resolve_format(args.output.as_deref(), args.format) {
-        Ok(f) => f,
-        Err(d) => {
-            let mut diagnostics = Report::default();
-            diagnostics.extend([d]);
-            print_report(&diagnostics, DiagFormat::Human);
-            return Ok(Outcome::Invalid);
-        }
+    let format = match checked_format("report", args.output.as_deref(), args.format, FORMATS) {
+        Ok(f) => f.unwrap_or_default(),
+        Err(outcome) => return Ok(outcome),
     };
     let inputs: Vec<&Path> = [
         Some(args.answers.as_path()),
@@ -218,7 +205,15 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         match report::pdf::Fonts::load(args.font.as_deref()) {
             Ok(f) => Some(f),
             Err(e) => {
-                diagnostics.extend([Diagnostic::error("no-font").arg("reason", e.to_string())]);
+                diagnostics.extend([match e {
+                    report::pdf::FontError::NoneFound => Diagnostic::error("no-font"),
+                    report::pdf::FontError::Unusable { path, reason } => {
+                        Diagnostic::error("no-font")
+                            .variant("unusable")
+                            .arg("file", path.display().to_string())
+                            .arg("reason", reason)
+                    }
+                }]);
                 print_report(&diagnostics, DiagFormat::Human);
                 return Ok(Outcome::Invalid);
             }
@@ -328,19 +323,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             );
         }
     }
-    let rendered: Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> = match (format, &fonts)
-    {
-        (ReportFormat::Pdf, Some(fonts)) => {
-            report::pdf::render(&ctx, args.templates.as_deref(), lang, fonts).map_err(Into::into)
-        }
-        (ReportFormat::Docx, Some(fonts)) => {
-            report::docx::render(&ctx, args.templates.as_deref(), lang, fonts).map_err(Into::into)
-        }
-        _ => pipeline
-            .render(&ctx, format, lang)
-            .map(String::into_bytes)
-            .map_err(Into::into),
-    };
+    let rendered = pipeline.document(&ctx, format, lang, fonts.as_ref());
     let bytes = match rendered {
         Ok(t) => t,
         // A template from --templates is the user's input: its mistakes are invalid input.

@@ -1,13 +1,15 @@
 //! The report as Word (.docx): the Markdown report (the same templates, so the same sections and
 //! words) turned into Word structure — headings in Word's heading styles, tables as Word tables, the
-//! charts as PNG rendered from the same SVG, the East Asian font set on every run.
+//! charts as PNG rendered from the same SVG. The styles (fonts, East Asian font, sizes, colours) come
+//! from `reference.docx`, the convention pandoc users know: the bundled one, or a provider's own in
+//! the `--templates` folder.
 
 use super::pdf::Fonts;
 use super::{ReportContext, ReportFormat};
 use crate::text::Lang;
 use docx_rs::{
-    AlignmentType, Docx, Footer, Header, PageMargin, PageNum, Paragraph, Pic, Run, RunFonts,
-    Shading, Style, StyleType, Table, TableCell, TableOfContents, TableRow, WidthType,
+    AlignmentType, Docx, Footer, Header, PageMargin, PageNum, Paragraph, Pic, Run, Shading, Table,
+    TableCell, TableOfContents, TableRow, WidthType,
 };
 use std::path::Path;
 
@@ -18,6 +20,8 @@ pub enum DocxError {
     Template(minijinja::Error),
     /// Writing the package.
     Pack(String),
+    /// The `reference.docx` of the templates folder.
+    Reference(String),
 }
 
 impl std::fmt::Display for DocxError {
@@ -25,6 +29,7 @@ impl std::fmt::Display for DocxError {
         match self {
             DocxError::Template(e) => write!(f, "{e}"),
             DocxError::Pack(e) => write!(f, "cannot write the Word document: {e}"),
+            DocxError::Reference(e) => write!(f, "reference.docx: {e}"),
         }
     }
 }
@@ -33,7 +38,7 @@ impl std::error::Error for DocxError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             DocxError::Template(e) => Some(e),
-            DocxError::Pack(_) => None,
+            DocxError::Pack(_) | DocxError::Reference(_) => None,
         }
     }
 }
@@ -201,7 +206,7 @@ fn chart(svg: &str, fonts: &Fonts, max_share: f64) -> Option<Paragraph> {
         he *= max / we;
         we = max;
     }
-    let pic = Pic::new(&bytes).size(we as u32, he as u32);
+    let pic = Pic::new_with_dimensions(bytes, w, h).size(we as u32, he as u32);
     Some(
         Paragraph::new()
             .align(AlignmentType::Center)
@@ -209,76 +214,87 @@ fn chart(svg: &str, fonts: &Fonts, max_share: f64) -> Option<Paragraph> {
     )
 }
 
-fn styles(doc: Docx, family: &str) -> Docx {
-    let fonts = || {
-        RunFonts::new()
-            .east_asia(family)
-            .ascii(family)
-            .hi_ansi(family)
+/// The bundled styles (`scripts/reference-docx.py` writes the file).
+const REFERENCE: &[u8] = include_bytes!("../../templates/reference.docx");
+
+/// `word/styles.xml` of the templates folder's `reference.docx`, else of the bundled one.
+fn reference_styles(templates: Option<&Path>) -> Result<Vec<u8>, DocxError> {
+    let own = templates
+        .map(|d| (d, d.join("reference.docx")))
+        .filter(|(_, p)| p.is_file());
+    let bytes = match own {
+        None => REFERENCE.to_vec(),
+        Some((dir, path)) => {
+            if let Some(real) = super::outside_folder(dir, &path) {
+                return Err(DocxError::Reference(format!(
+                    "{} is a link to {}, outside the templates folder",
+                    path.display(),
+                    real.display()
+                )));
+            }
+            crate::source_file::read_limited(&path)
+                .map_err(|d| DocxError::Reference(d.message()))?
+        }
     };
-    doc.default_fonts(fonts())
-        .add_style(
-            Style::new("Title", StyleType::Paragraph)
-                .name("Title")
-                .based_on("Normal")
-                .size(40)
-                .bold()
-                .align(AlignmentType::Center)
-                .fonts(fonts()),
-        )
-        .add_style(
-            Style::new("Heading1", StyleType::Paragraph)
-                .name("heading 1")
-                .based_on("Normal")
-                .next("Normal")
-                .size(30)
-                .bold()
-                .color("1F4E79")
-                .outline_lvl(0)
-                .fonts(fonts()),
-        )
-        .add_style(
-            Style::new("Heading2", StyleType::Paragraph)
-                .name("heading 2")
-                .based_on("Normal")
-                .next("Normal")
-                .size(24)
-                .bold()
-                .outline_lvl(1)
-                .fonts(fonts()),
-        )
-        .add_style(
-            Style::new("Heading3", StyleType::Paragraph)
-                .name("heading 3")
-                .based_on("Normal")
-                .next("Normal")
-                .size(22)
-                .bold()
-                .outline_lvl(2)
-                .fonts(fonts()),
-        )
-        .add_style(
-            Style::new("TableText", StyleType::Paragraph)
-                .name("Table Text")
-                .based_on("Normal")
-                .size(17)
-                .fonts(fonts()),
-        )
-        .add_style(
-            Style::new("Quote", StyleType::Paragraph)
-                .name("Quote")
-                .based_on("Normal")
-                .indent(Some(360), None, None, None)
-                .color("5A5A5A")
-                .fonts(fonts()),
-        )
-        .add_style(
-            Style::new("ListParagraph", StyleType::Paragraph)
-                .name("List Paragraph")
-                .based_on("Normal")
-                .indent(Some(360), None, None, None)
-                .fonts(fonts()),
-        )
+    let not_word = |e: &dyn std::fmt::Display| {
+        DocxError::Reference(format!("not a Word document with styles ({e})"))
+    };
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| not_word(&e))?;
+    let mut styles = zip.by_name("word/styles.xml").map_err(|e| not_word(&e))?;
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut styles, &mut out).map_err(|e| not_word(&e))?;
+    Ok(out)
+}
+
+/// The package with its `word/styles.xml` replaced by `styles`.
+fn with_styles(package: Vec<u8>, styles: &[u8]) -> Result<Vec<u8>, DocxError> {
+    let pack = |e: &dyn std::fmt::Display| DocxError::Pack(e.to_string());
+    let mut input = zip::ZipArchive::new(std::io::Cursor::new(package)).map_err(|e| pack(&e))?;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..input.len() {
+        let entry = input.by_index_raw(i).map_err(|e| pack(&e))?;
+        let name = entry.name().map_err(|e| pack(&e))?.into_owned();
+        if name != "word/styles.xml" {
+            out.raw_copy_file(entry).map_err(|e| pack(&e))?;
+        }
+    }
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    out.start_file("word/styles.xml", options)
+        .map_err(|e| pack(&e))?;
+    std::io::Write::write_all(&mut out, styles).map_err(|e| pack(&e))?;
+    Ok(out.finish().map_err(|e| pack(&e))?.into_inner())
+}
+
+/// Width and height of a PNG, from its header; `None` when it is not one.
+fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+    let header = bytes.get(..24)?;
+    if !header.starts_with(b"\x89PNG\r\n\x1a\n") || &header[12..16] != b"IHDR" {
+        return None;
+    }
+    let w = u32::from_be_bytes(header[16..20].try_into().ok()?);
+    let h = u32::from_be_bytes(header[20..24].try_into().ok()?);
+    (w > 0 && h > 0).then_some((w, h))
+}
+
+/// The running header: the provider's logo and name, the firm, the report's title.
+fn header(brand: &super::brand::Brand, firm: &str, title: &str) -> Header {
+    let mut p = Paragraph::new().style("Header");
+    if let Some((logo, (w, h))) = brand
+        .logo
+        .as_ref()
+        .and_then(|l| png_size(l).map(|size| (l, size)))
+    {
+        // 0.8 cm high.
+        let height = 288_000.0;
+        let width = height * f64::from(w) / f64::from(h);
+        let pic = Pic::new_with_dimensions(logo.clone(), w, h).size(width as u32, height as u32);
+        p = p
+            .add_run(Run::new().add_image(pic))
+            .add_run(Run::new().add_text(" "));
+    }
+    Header::new()
+        .add_paragraph(p.add_run(Run::new().add_text(format!("{} · {firm} · {title}", brand.name))))
 }
 
 /// Lay out the report as a Word document.
@@ -290,10 +306,11 @@ pub fn render(
 ) -> Result<Vec<u8>, DocxError> {
     let md = super::render(ctx, ReportFormat::Md, templates, lang).map_err(DocxError::Template)?;
     let scores_title = crate::text::tr(lang, "维度与指标得分", "Dimensions and indicators");
-    let provider = crate::text::tr(lang, "中小企业数字化转型", "SME digital transformation");
+    let brand = super::brand::load(templates, lang).map_err(DocxError::Template)?;
+    let styles = reference_styles(templates)?;
     let title = crate::text::tr(lang, "数字化水平诊断报告", "Digital maturity report");
     let name = ctx.assessment.profile.name.clone();
-    let mut doc = styles(Docx::new(), &fonts.family)
+    let mut doc = Docx::new()
         .page_size(A4.0, A4.1)
         .page_margin(
             PageMargin::new()
@@ -302,16 +319,11 @@ pub fn render(
                 .left(1020)
                 .right(1020),
         )
-        .header(
-            Header::new().add_paragraph(
-                Paragraph::new()
-                    .style("TableText")
-                    .add_run(Run::new().add_text(format!("{provider} · {name} · {title}"))),
-            ),
-        )
+        .header(header(&brand, &name, title))
         .footer(
             Footer::new().add_paragraph(
                 Paragraph::new()
+                    .style("Footer")
                     .align(AlignmentType::Center)
                     .add_page_num(PageNum::new()),
             ),
@@ -385,7 +397,7 @@ pub fn render(
     doc.build()
         .pack(&mut out)
         .map_err(|e| DocxError::Pack(e.to_string()))?;
-    Ok(out.into_inner())
+    with_styles(out.into_inner(), &styles)
 }
 
 #[cfg(test)]

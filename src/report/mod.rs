@@ -1,5 +1,6 @@
 //! Reports: one serializable context, rendered by minijinja templates (HTML, Markdown) or as JSON.
 
+pub mod brand;
 pub mod charts;
 pub mod docx;
 pub mod office;
@@ -30,23 +31,6 @@ pub enum ReportFormat {
 }
 
 impl ReportFormat {
-    /// The format a file name asks for: `Ok(None)` without an extension, `Err(ext)` for an
-    /// extension no report format writes.
-    pub fn from_path(path: &Path) -> Result<Option<ReportFormat>, String> {
-        let Some(ext) = path.extension() else {
-            return Ok(None);
-        };
-        let ext = ext.to_string_lossy().to_ascii_lowercase();
-        Ok(Some(match ext.as_str() {
-            "html" | "htm" => ReportFormat::Html,
-            "md" | "markdown" => ReportFormat::Md,
-            "json" => ReportFormat::Json,
-            "pdf" => ReportFormat::Pdf,
-            "docx" => ReportFormat::Docx,
-            _ => return Err(ext),
-        }))
-    }
-
     /// The usual file extension.
     pub fn extension(self) -> &'static str {
         match self {
@@ -73,6 +57,7 @@ pub const TEMPLATES: &[(&str, &str)] = bundled![
     "report.md",
     "style.css",
     "header.html",
+    "brand.yaml",
     "section_profile.html",
     "section_profile.md",
     "section_summary.html",
@@ -638,7 +623,11 @@ pub fn render(
             } else {
                 "report.md"
             };
-            env.get_template(name)?.render(minijinja::value::Serde(ctx))
+            let brand = brand::load(templates, lang)?;
+            env.get_template(name)?.render(minijinja::context! {
+                brand => Value::from(minijinja::value::Serde(&brand)),
+                ..Value::from(minijinja::value::Serde(ctx))
+            })
         }
         ReportFormat::Pdf | ReportFormat::Docx => Err(Error::new(
             ErrorKind::InvalidOperation,

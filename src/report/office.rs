@@ -28,6 +28,8 @@ struct OfficeContext<'a> {
     total_subsidy: f64,
     total_list: f64,
     total_enterprise: f64,
+    /// The provider in the header (`brand.yaml`).
+    brand: super::brand::Brand,
 }
 
 fn pct(x: f64) -> String {
@@ -213,6 +215,7 @@ pub fn render_html(s: &Summary, lang: Lang) -> anyhow::Result<String> {
         total_subsidy: s.demand.iter().map(|d| d.cell.subsidy).sum(),
         total_list: s.demand.iter().map(|d| d.cell.list).sum(),
         total_enterprise: s.demand.iter().map(|d| d.cell.enterprise).sum(),
+        brand: super::brand::load(None, lang)?,
     };
     env.get_template("office.html")
         .and_then(|t| t.render(minijinja::value::Serde(&ctx)))

@@ -2,6 +2,7 @@
 //! literal, never as markup) laid out in-process by typst, with CJK fonts from the system.
 
 use super::ReportContext;
+use super::brand::Brand;
 use crate::text::Lang;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -255,6 +256,7 @@ pub fn source(
     templates: Option<&Path>,
     lang: Lang,
     fonts: &Fonts,
+    brand: &Brand,
 ) -> Result<String, minijinja::Error> {
     let env = super::environment(templates.map(Path::to_path_buf), lang);
     let mut value = serde_json::to_value(ctx).map_err(|e| {
@@ -262,6 +264,8 @@ pub fn source(
     })?;
     if let Some(o) = value.as_object_mut() {
         o.insert("font_family".into(), fonts.family.clone().into());
+        o.insert("has_logo".into(), brand.logo.is_some().into());
+        o.insert("brand".into(), serde_json::json!({ "name": brand.name }));
     }
     env.get_template("report.typ")?
         .render(minijinja::value::Serde(&value))
@@ -274,13 +278,20 @@ pub fn render(
     lang: Lang,
     fonts: &Fonts,
 ) -> Result<Vec<u8>, PdfError> {
-    let text = source(ctx, templates, lang, fonts).map_err(PdfError::Template)?;
-    compile(text, ctx, fonts)
+    let brand = super::brand::load(templates, lang).map_err(PdfError::Template)?;
+    let text = source(ctx, templates, lang, fonts, &brand).map_err(PdfError::Template)?;
+    compile(text, ctx, fonts, &brand)
 }
 
-/// Compile a typst source with the report's charts available as `/radar.svg` and `/bars.svg`.
-pub fn compile(text: String, ctx: &ReportContext, fonts: &Fonts) -> Result<Vec<u8>, PdfError> {
-    let world = ReportWorld {
+/// Compile a typst source with the report's charts available as `/radar.svg` and `/bars.svg`, and
+/// the provider's logo as `/logo.png`.
+fn compile(
+    text: String,
+    ctx: &ReportContext,
+    fonts: &Fonts,
+    brand: &Brand,
+) -> Result<Vec<u8>, PdfError> {
+    let mut world = ReportWorld {
         fonts,
         main: Source::new(file_id("/report.typ"), text),
         files: vec![
@@ -294,6 +305,11 @@ pub fn compile(text: String, ctx: &ReportContext, fonts: &Fonts) -> Result<Vec<u
             ),
         ],
     };
+    if let Some(logo) = &brand.logo {
+        world
+            .files
+            .push((file_id("/logo.png"), Bytes::new(logo.clone())));
+    }
     let describe = |diags: &[typst::diag::SourceDiagnostic]| {
         diags
             .iter()
