@@ -569,3 +569,44 @@ fn output_format_follows_the_extension() {
     );
     assert!(!Path::new(&pdf).exists());
 }
+
+#[test]
+fn the_office_summary_is_a_pdf_and_a_word_document_with_the_html_sections() {
+    let dir = TempDir::new("office");
+    let html = dir.path("s.html");
+    let args = |out: &str| {
+        let (code, err) = smedx(&[
+            "aggregate",
+            "questionnaires/examples",
+            "--min-group",
+            "1",
+            "-o",
+            out,
+        ]);
+        assert_eq!(code, 0, "{out}: {err}");
+    };
+    args(&html);
+    let page = std::fs::read_to_string(&html).unwrap();
+    // Every heading of the HTML summary (its sections flow into both documents).
+    let headings: Vec<String> = page
+        .split("<h2>")
+        .skip(1)
+        .filter_map(|h| h.split("</h2>").next())
+        .map(str::to_string)
+        .collect();
+    assert!(headings.len() >= 4, "{headings:?}");
+    let pdf = dir.path("s.pdf");
+    args(&pdf);
+    let text = tool("pdftotext", &[&pdf, "-"]);
+    let docx = dir.path("s.docx");
+    args(&docx);
+    let word = word_text(&document_xml(&docx));
+    for h in &headings {
+        assert!(text.contains(h.as_str()), "{h} not in the PDF summary");
+        assert!(word.contains(h.as_str()), "{h} not in the Word summary");
+    }
+    let xml = document_xml(&docx);
+    assert!(xml.contains("w:val=\"Heading1\"") && xml.contains("<w:tbl>"));
+    assert!(xml.contains("<pic:pic"), "no chart in the Word summary");
+    assert!(tool("pdfinfo", &[&pdf]).contains("(A4)"));
+}

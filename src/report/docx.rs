@@ -44,9 +44,9 @@ impl std::error::Error for DocxError {
 }
 
 /// A4 in twentieths of a point.
-const A4: (u32, u32) = (11906, 16838);
+pub(super) const A4: (u32, u32) = (11906, 16838);
 /// Text width of the page in EMU (A4 less 2 × 1.8 cm margins).
-const TEXT_WIDTH_EMU: u32 = 6_300_000;
+pub(super) const TEXT_WIDTH_EMU: u32 = 6_300_000;
 
 /// One piece of inline text: bold or not.
 fn inline(s: &str) -> Vec<(String, bool)> {
@@ -95,7 +95,7 @@ fn inline(s: &str) -> Vec<(String, bool)> {
     out
 }
 
-fn runs(mut p: Paragraph, s: &str, all_bold: bool) -> Paragraph {
+pub(super) fn runs(mut p: Paragraph, s: &str, all_bold: bool) -> Paragraph {
     for (text, bold) in inline(s) {
         let mut r = Run::new().add_text(text);
         if bold || all_bold {
@@ -149,31 +149,47 @@ fn table(rows: &[String]) -> Table {
                 .collect()
         })
         .unwrap_or_default();
-    let mut out = Vec::new();
-    for (i, r) in rows.iter().enumerate().filter(|(_, r)| !is_rule(r)) {
-        let head = i == 0;
-        let row = cells(r)
-            .iter()
-            .enumerate()
-            .map(|(j, c)| {
-                let mut p = Paragraph::new().style("TableText");
-                if let Some(a) = aligns.get(j) {
-                    p = p.align(*a);
-                }
-                let mut cell = TableCell::new().add_paragraph(runs(p, c, head));
-                if head {
-                    cell = cell.shading(Shading::new().fill("EEF3F8"));
-                }
-                cell
-            })
-            .collect();
-        out.push(TableRow::new(row).cant_split());
-    }
+    let rows: Vec<Vec<(String, AlignmentType)>> = rows
+        .iter()
+        .filter(|r| !is_rule(r))
+        .map(|r| {
+            cells(r)
+                .into_iter()
+                .enumerate()
+                .map(|(j, c)| (c, aligns.get(j).copied().unwrap_or(AlignmentType::Left)))
+                .collect()
+        })
+        .collect();
+    word_table(&rows)
+}
+
+/// A Word table: the first row is the header (bold, shaded), rows never split across pages; cell
+/// text is inline Markdown.
+pub(super) fn word_table(rows: &[Vec<(String, AlignmentType)>]) -> Table {
+    let out = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let head = i == 0;
+            let row = r
+                .iter()
+                .map(|(c, align)| {
+                    let p = Paragraph::new().style("TableText").align(*align);
+                    let mut cell = TableCell::new().add_paragraph(runs(p, c, head));
+                    if head {
+                        cell = cell.shading(Shading::new().fill("EEF3F8"));
+                    }
+                    cell
+                })
+                .collect();
+            TableRow::new(row).cant_split()
+        })
+        .collect();
     Table::new(out).width(5000, WidthType::Pct)
 }
 
 /// The chart as PNG at twice its size, with the report's font for the labels.
-fn png(svg: &str, fonts: &Fonts) -> Option<(Vec<u8>, u32, u32)> {
+pub(super) fn png(svg: &str, fonts: &Fonts) -> Option<(Vec<u8>, u32, u32)> {
     let mut options = resvg::usvg::Options {
         font_family: fonts.family.clone(),
         ..Default::default()
@@ -197,7 +213,7 @@ fn png(svg: &str, fonts: &Fonts) -> Option<(Vec<u8>, u32, u32)> {
     Some((bytes, size.width() as u32, size.height() as u32))
 }
 
-fn chart(svg: &str, fonts: &Fonts, max_share: f64) -> Option<Paragraph> {
+pub(super) fn chart(svg: &str, fonts: &Fonts, max_share: f64) -> Option<Paragraph> {
     let (bytes, w, h) = png(svg, fonts)?;
     // 1 px of the SVG = 1/96 inch = 9525 EMU, scaled down to fit the text width.
     let (mut we, mut he) = (f64::from(w) * 9525.0, f64::from(h) * 9525.0);
@@ -218,7 +234,7 @@ fn chart(svg: &str, fonts: &Fonts, max_share: f64) -> Option<Paragraph> {
 const REFERENCE: &[u8] = include_bytes!("../../templates/reference.docx");
 
 /// `word/styles.xml` of the templates folder's `reference.docx`, else of the bundled one.
-fn reference_styles(templates: Option<&Path>) -> Result<Vec<u8>, DocxError> {
+pub(super) fn reference_styles(templates: Option<&Path>) -> Result<Vec<u8>, DocxError> {
     let own = templates
         .map(|d| (d, d.join("reference.docx")))
         .filter(|(_, p)| p.is_file());
@@ -247,7 +263,7 @@ fn reference_styles(templates: Option<&Path>) -> Result<Vec<u8>, DocxError> {
 }
 
 /// The package with its `word/styles.xml` replaced by `styles`.
-fn with_styles(package: Vec<u8>, styles: &[u8]) -> Result<Vec<u8>, DocxError> {
+pub(super) fn with_styles(package: Vec<u8>, styles: &[u8]) -> Result<Vec<u8>, DocxError> {
     let pack = |e: &dyn std::fmt::Display| DocxError::Pack(e.to_string());
     let mut input = zip::ZipArchive::new(std::io::Cursor::new(package)).map_err(|e| pack(&e))?;
     let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
@@ -278,7 +294,7 @@ fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
 }
 
 /// The running header: the provider's logo and name, the firm, the report's title.
-fn header(brand: &super::brand::Brand, firm: &str, title: &str) -> Header {
+pub(super) fn header(brand: &super::brand::Brand, firm: &str, title: &str) -> Header {
     let mut p = Paragraph::new().style("Header");
     if let Some((logo, (w, h))) = brand
         .logo

@@ -4,6 +4,7 @@ pub mod brand;
 pub mod charts;
 pub mod docx;
 pub mod office;
+pub mod office_documents;
 pub mod pdf;
 pub mod sections;
 

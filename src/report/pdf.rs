@@ -280,36 +280,34 @@ pub fn render(
 ) -> Result<Vec<u8>, PdfError> {
     let brand = super::brand::load(templates, lang).map_err(PdfError::Template)?;
     let text = source(ctx, templates, lang, fonts, &brand).map_err(PdfError::Template)?;
-    compile(text, ctx, fonts, &brand)
+    let mut files = vec![
+        (
+            "/radar.svg".to_string(),
+            ctx.charts.radar.clone().into_bytes(),
+        ),
+        (
+            "/bars.svg".to_string(),
+            ctx.charts.bars.clone().into_bytes(),
+        ),
+    ];
+    files.extend(brand.logo.clone().map(|l| ("/logo.png".to_string(), l)));
+    compile(text, fonts, files)
 }
 
-/// Compile a typst source with the report's charts available as `/radar.svg` and `/bars.svg`, and
-/// the provider's logo as `/logo.png`.
-fn compile(
+/// Compile a typst source; `files` are what it may read (charts, the logo), by absolute path.
+pub(super) fn compile(
     text: String,
-    ctx: &ReportContext,
     fonts: &Fonts,
-    brand: &Brand,
+    files: Vec<(String, Vec<u8>)>,
 ) -> Result<Vec<u8>, PdfError> {
-    let mut world = ReportWorld {
+    let world = ReportWorld {
         fonts,
         main: Source::new(file_id("/report.typ"), text),
-        files: vec![
-            (
-                file_id("/radar.svg"),
-                Bytes::new(ctx.charts.radar.clone().into_bytes()),
-            ),
-            (
-                file_id("/bars.svg"),
-                Bytes::new(ctx.charts.bars.clone().into_bytes()),
-            ),
-        ],
+        files: files
+            .into_iter()
+            .map(|(path, bytes)| (file_id(&path), Bytes::new(bytes)))
+            .collect(),
     };
-    if let Some(logo) = &brand.logo {
-        world
-            .files
-            .push((file_id("/logo.png"), Bytes::new(logo.clone())));
-    }
     let describe = |diags: &[typst::diag::SourceDiagnostic]| {
         diags
             .iter()
