@@ -185,6 +185,17 @@ fn office_users_see_their_region_only() {
             200
         );
     }
+    // The summary as PDF and Word, offered on the dashboard.
+    let dash = dash.text();
+    for (ext, magic) in [("pdf", &b"%PDF-"[..]), ("docx", b"PK")] {
+        assert!(
+            dash.contains(&format!("/office/summary.{ext}?")),
+            "no {ext} link"
+        );
+        let r = c.get(&format!("/office/summary.{ext}"));
+        assert_eq!(r.status, 200, "{ext}");
+        assert!(r.body.starts_with(magic), "{ext}");
+    }
     assert_eq!(c.post("/office/logout", &[]).status, 303);
     assert_eq!(c.get("/office").status, 303);
     let _ = std::fs::remove_dir_all(&dir);
