@@ -88,6 +88,10 @@ fn committed_schema_files_are_up_to_date() {
             "answers.schema.json",
             smedx::schema::answers_schema(model::bundled("sme-dx-2024")),
         ),
+        (
+            "openapi.json",
+            smedx::serve::openapi::document(model::bundled("sme-dx-2024").unwrap()),
+        ),
     ];
     for (file, value) in fresh {
         let committed: Value =
@@ -97,6 +101,8 @@ fn committed_schema_files_are_up_to_date() {
             "schemas/{file} is stale: run `smedx schema {}` -o schemas/{file}",
             if file.starts_with("model") {
                 "model"
+            } else if file.starts_with("openapi") {
+                "openapi"
             } else {
                 "answers --model sme-dx-2024"
             }

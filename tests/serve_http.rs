@@ -427,8 +427,9 @@ fn an_old_database_keeps_its_links_for_editing_and_gets_report_links() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    // Migrated through every version since (3 records who started a draft).
-    assert_eq!(version, 3);
+    // Migrated through every version since (3 records who started a draft, 4 adds the API's
+    // tokens and idempotency keys).
+    assert_eq!(version, 4);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 
 /// Who was assessed. Derived fields (`size_class`, `industry_group`) come from the data files.
 /// Read from the fields of [`profile_fields`]; a field no code reads stays in `other`.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct Profile {
     pub name: String,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -32,6 +32,7 @@ mod serve;
 mod simulate;
 mod table;
 mod template;
+mod token;
 mod user;
 mod validate;
 
@@ -102,6 +103,8 @@ enum Command {
     Serve(serve::Args),
     /// Manage office users of `smedx serve` (each scoped to a region).
     User(user::Args),
+    /// Manage API tokens of `smedx serve` (each scoped to a region).
+    Token(token::Args),
     /// Write the submissions stored by `smedx serve` as JSON Lines for `smedx aggregate`.
     Dump(dump::Args),
     /// Explain a diagnostic code (`smedx explain wrong-type`); without one, list every code.
@@ -215,6 +218,7 @@ pub fn run(cli: Cli) -> anyhow::Result<Outcome> {
         Command::Export(a) => export::run(a),
         Command::Serve(a) => serve::run(a),
         Command::User(a) => user::run(a),
+        Command::Token(a) => token::run(a),
         Command::Dump(a) => dump::run(a),
         Command::Explain(a) => explain::run(a),
     }

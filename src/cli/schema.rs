@@ -17,6 +17,8 @@ enum Kind {
     Policies,
     /// Roadmap planner tuning (`smedx report --tuning`).
     Tuning,
+    /// The OpenAPI 3.1 document of `smedx serve`'s JSON API (for --model, default sme-dx-2024).
+    Openapi,
 }
 
 /// Print a JSON Schema (draft-07) that yaml-language-server and other editors understand.
@@ -61,6 +63,16 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Kind::Catalog => crate::schema::catalog_schema(),
         Kind::Policies => crate::schema::policies_schema(),
         Kind::Tuning => crate::schema::tuning_schema(),
+        Kind::Openapi => {
+            let spec = args
+                .model
+                .as_deref()
+                .unwrap_or(crate::model::DEFAULT_MODEL_ID);
+            match super::resolve_model(spec) {
+                Some(m) => crate::serve::openapi::document(&m),
+                None => return Ok(Outcome::Invalid),
+            }
+        }
         Kind::Answers => {
             let model = match &args.model {
                 Some(spec) => match super::resolve_model(spec) {

@@ -58,6 +58,9 @@ pub struct Args {
     /// Live drafts in all (0 = no limit).
     #[arg(long, default_value_t = 100_000)]
     max_drafts: u64,
+    /// JSON API requests allowed per minute per API token (0 = no limit).
+    #[arg(long, default_value_t = 600)]
+    api_rate_limit: u32,
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
@@ -86,6 +89,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 per_ip: args.max_drafts_per_ip,
                 total: args.max_drafts,
             },
+            api_rate_per_minute: args.api_rate_limit,
         },
         storage,
     )?;

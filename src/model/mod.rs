@@ -168,7 +168,7 @@ pub struct LevelRule {
 }
 
 /// How many scenarios a level needs at or above a grade.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, schemars::JsonSchema)]
 pub struct ScenarioCondition {
     pub at_or_above: u8,
     pub at_least: u32,

@@ -3,7 +3,9 @@
 use serde::Serialize;
 
 /// 企业规模 per 工信部联企业〔2011〕300号.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SizeClass {
     Medium,

@@ -9,7 +9,7 @@ use serde::Serialize;
 const EPS: f64 = 1e-9;
 
 /// What a firm lacks for one level: each condition of the rule, with the scenarios that fall short named.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct LevelGap {
     pub level: u8,
     pub name: Text,
@@ -23,7 +23,7 @@ pub struct LevelGap {
 }
 
 /// The scenario part of a level gap.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct ScenarioShortfall {
     pub condition: ScenarioCondition,
     /// Scenarios graded at or above `condition.at_or_above`.
@@ -38,7 +38,7 @@ pub struct ScenarioShortfall {
 }
 
 /// A scenario named in a gap.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct ScenarioRef {
     pub id: String,
     pub title: Text,

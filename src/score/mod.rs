@@ -12,7 +12,7 @@ use crate::text::Text;
 use serde::Serialize;
 
 /// The full result of scoring one enterprise against one model.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Assessment {
     pub model: ModelRef,
     pub profile: Profile,
@@ -32,7 +32,7 @@ pub struct Assessment {
 }
 
 /// Which model (and version) produced a result.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct ModelRef {
     pub id: String,
     pub version: String,
@@ -40,7 +40,7 @@ pub struct ModelRef {
 }
 
 /// Score of a dimension or indicator.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct NodeScore {
     pub id: String,
     pub title: Text,
@@ -55,7 +55,7 @@ pub struct NodeScore {
 }
 
 /// How an item stands in a result.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ItemStatus {
     Answered,
@@ -68,7 +68,7 @@ pub enum ItemStatus {
 }
 
 /// Score of one item.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ItemScore {
     pub id: String,
     pub title: Text,
@@ -91,7 +91,7 @@ pub struct ItemScore {
 }
 
 /// A scenario's grade, for level rules and the scenario grid.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ScenarioGrade {
     pub id: String,
     pub title: Text,

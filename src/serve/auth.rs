@@ -92,6 +92,38 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
     })
 }
 
+/// What an API token starts with, so it is recognised in a configuration file or a leak scan.
+pub const API_TOKEN_PREFIX: &str = "smx_";
+
+/// A new API token: its public id (64 random bits as 16 hex digits), its secret (128 bits as 32)
+/// and the whole token as the platform sends it, `smx_<id>_<secret>`.
+pub fn new_api_token() -> anyhow::Result<(String, String, String)> {
+    let id = random_token()?[..16].to_string();
+    let secret = random_token()?;
+    let token = format!("{API_TOKEN_PREFIX}{id}_{secret}");
+    Ok((id, secret, token))
+}
+
+/// The id and secret of a token as sent, or None when it cannot be one of ours.
+pub fn split_api_token(token: &str) -> Option<(&str, &str)> {
+    let (id, secret) = token.strip_prefix(API_TOKEN_PREFIX)?.split_once('_')?;
+    let hex = |s: &str, n: usize| {
+        s.len() == n && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    };
+    (hex(id, 16) && is_token(secret)).then_some((id, secret))
+}
+
+/// The stored form of an API token's secret: BLAKE2s-256 as hex. A secret of 128 random bits
+/// needs no slow password hash (nothing to guess from a dictionary), and a fast one keeps every
+/// API request cheap.
+pub fn hash_api_secret(secret: &str) -> String {
+    use blake2::Digest;
+    blake2::Blake2s256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 /// Compare secrets in time that does not depend on where they differ.
 pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len()
@@ -118,6 +150,28 @@ pub fn region_scope(code: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn api_tokens_split_into_id_and_secret_and_only_the_hash_is_kept() {
+        let (id, secret, token) = new_api_token().unwrap();
+        assert_eq!(
+            split_api_token(&token),
+            Some((id.as_str(), secret.as_str()))
+        );
+        let hash = hash_api_secret(&secret);
+        assert_eq!(hash.len(), 64);
+        assert!(!hash.contains(&secret));
+        assert_ne!(hash, hash_api_secret(&random_token().unwrap()));
+        for bad in [
+            "",
+            "smx_",
+            &token[4..],
+            &token.replace('_', "-"),
+            &format!("{token}0"),
+        ] {
+            assert_eq!(split_api_token(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn region_codes_cover_their_subdivisions() {

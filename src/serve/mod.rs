@@ -2,12 +2,14 @@
 //! [`storage::Storage`] (SQLite by default). Pages are minijinja templates and work without
 //! JavaScript.
 
+pub mod api;
 pub mod auth;
 pub mod connections;
 mod firm;
 pub mod guard;
 mod links;
 mod office;
+pub mod openapi;
 pub mod profile_form;
 pub mod questionnaire;
 pub mod storage;
@@ -45,6 +47,8 @@ pub struct Config {
     /// Timeouts and the connection cap.
     pub limits: connections::Limits,
     pub drafts: DraftLimits,
+    /// JSON API requests per minute per token (0 = no limit).
+    pub api_rate_per_minute: u32,
 }
 
 /// How many drafts live, how long, and how often they are saved.
@@ -88,6 +92,8 @@ pub struct AppState {
     pub drafts: DraftLimits,
     /// Draft saves per client IP.
     pub save_limiter: guard::RateLimiter,
+    /// JSON API requests per token id.
+    pub api_limiter: guard::RateLimiter<String>,
     /// Verified when a login names an unknown user, so both cases take the same time.
     dummy_hash: String,
     /// The CJK fonts of PDF and Word downloads, loaded at the first such download.
@@ -121,6 +127,7 @@ impl AppState {
             limits: config.limits,
             drafts: config.drafts,
             save_limiter: guard::RateLimiter::new(config.drafts.saves_per_minute),
+            api_limiter: guard::RateLimiter::new(config.api_rate_per_minute),
             dummy_hash: auth::hash_password("no such user")?,
             fonts: std::sync::OnceLock::new(),
         })
@@ -229,6 +236,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .layer(axum::middleware::from_fn(move |req, next| {
             guard::csrf(secure, body_read, req, next)
         }))
+        .merge(api::routes())
         .layer(DefaultBodyLimit::max(guard::MAX_BODY))
         .layer(axum::middleware::from_fn(guard::security_headers))
         .with_state(state)
@@ -270,6 +278,17 @@ pub fn run(config: Config, storage: Arc<dyn Storage>) -> anyhow::Result<()> {
                 daily.tick().await;
                 let s = sweeper.clone();
                 let keep = s.drafts.keep_seconds;
+                let keys = s.clone();
+                let swept_keys = blocking(move || {
+                    keys.storage
+                        .sweep_idempotency(now() - storage::IDEMPOTENCY_SECONDS)
+                })
+                .await;
+                if let Err(e) = swept_keys {
+                    log_line(format_args!(
+                        "smedx serve: sweeping idempotency keys: {e:#}"
+                    ));
+                }
                 match blocking(move || s.storage.sweep_drafts(now().saturating_sub(keep))).await {
                     Ok(0) => {}
                     Ok(n) => log_line(format_args!(

@@ -181,7 +181,7 @@ fn scoped(
 }
 
 /// Aggregate the latest submission of every firm the filter selects.
-fn summarise(st: &AppState, filter: &SubmissionFilter) -> anyhow::Result<Summary> {
+pub(super) fn summarise(st: &AppState, filter: &SubmissionFilter) -> anyhow::Result<Summary> {
     use std::io::Write;
     let subs = st.storage.submissions(filter)?;
     // The aggregation reads JSON Lines files: a file readable by this user only, in a folder

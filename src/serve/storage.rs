@@ -90,6 +90,51 @@ pub struct RecoveryKey {
 /// bounded number of hash checks.
 pub const MAX_RECOVERY_ENTRIES: usize = 8;
 
+// --- JSON API: region-scoped tokens and idempotency keys ----------------------------------------
+
+/// An API token of `smedx token`: a public id and a secret known only as its hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiToken {
+    /// Public part of the token (16 hex digits), shown by `smedx token list`.
+    pub id: String,
+    /// Region-code prefix the token submits for and reads ("" = the whole country).
+    pub region_prefix: String,
+    /// Free text naming the platform the token was given to.
+    pub label: String,
+    /// Hash of the secret part ([`super::auth::hash_api_secret`]).
+    pub secret_hash: String,
+    /// Unix seconds.
+    pub created_at: i64,
+    /// Unix seconds; a revoked token opens nothing.
+    pub revoked_at: Option<i64>,
+}
+
+/// An API submission under an idempotency key: the first request with a key stores the
+/// submission; a retry within the key's lifetime gets the same firm and version back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotencyKey {
+    /// The token that sent the request (keys are per token).
+    pub token_id: String,
+    /// The `Idempotency-Key` header as sent.
+    pub key: String,
+    /// Hash of the request body, so a key reused for a different body is told apart.
+    pub request_hash: String,
+}
+
+/// What [`Storage::submit_idempotent`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotentOutcome {
+    pub firm: String,
+    pub version: u32,
+    /// The request hash stored with the key (differs from the request's when the key was reused).
+    pub request_hash: String,
+    /// True when the key was seen before and nothing was stored.
+    pub replayed: bool,
+}
+
+/// How long an idempotency key is kept, in seconds.
+pub const IDEMPOTENCY_SECONDS: i64 = 24 * 3600;
+
 /// The storage interface the handlers use. Calls block; the server runs them off the async workers.
 pub trait Storage: Send + Sync {
     /// Create an empty draft with its identity and links, started by `client` (an IP address).
@@ -144,6 +189,31 @@ pub trait Storage: Send + Sync {
     /// The user of a session that has not expired.
     fn session_user(&self, token: &str, now: i64) -> anyhow::Result<Option<OfficeUser>>;
     fn delete_session(&self, token: &str) -> anyhow::Result<()>;
+
+    // --- JSON API (one block, simple SQL: tables `api_tokens`, `api_idempotency`) ---
+
+    /// Store a new API token.
+    fn add_api_token(&self, token: &ApiToken) -> anyhow::Result<()>;
+    /// The token with this public id, revoked or not.
+    fn api_token(&self, id: &str) -> anyhow::Result<Option<ApiToken>>;
+    /// Every token, oldest first.
+    fn api_tokens(&self) -> anyhow::Result<Vec<ApiToken>>;
+    /// Revoke a token; false when there is no such token or it was revoked already.
+    fn revoke_api_token(&self, id: &str, now: i64) -> anyhow::Result<bool>;
+    /// In one transaction: when `key` was stored after `now - IDEMPOTENCY_SECONDS`, return what it
+    /// stored (`replayed`); otherwise store the submission as a new version of `firm` (version 1
+    /// for a new firm) and the key with it.
+    fn submit_idempotent(
+        &self,
+        firm: &str,
+        s: &NewSubmission,
+        key: &IdempotencyKey,
+        now: i64,
+    ) -> anyhow::Result<IdempotentOutcome>;
+    /// Delete idempotency keys stored before `before`; how many went.
+    fn sweep_idempotency(&self, before: i64) -> anyhow::Result<u64>;
+    /// One version of a firm's submission.
+    fn submission(&self, firm: &str, version: u32) -> anyhow::Result<Option<StoredSubmission>>;
 }
 
 /// One step of a schema migration: SQL, or Rust where the database cannot do it (secure random
@@ -220,6 +290,29 @@ CREATE INDEX drafts_recovery ON drafts (credit_code, recovery_selector);
 ALTER TABLE drafts ADD COLUMN created_ip TEXT;
 CREATE INDEX drafts_created_ip ON drafts (created_ip);
 CREATE INDEX drafts_updated_at ON drafts (updated_at);
+"#,
+    )],
+    // 4: API tokens of `smedx token` (secret hashed) and the JSON API's idempotency keys.
+    &[Step::Sql(
+        r#"
+CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    region_prefix TEXT NOT NULL,
+    label TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+);
+CREATE TABLE api_idempotency (
+    token_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    request_hash TEXT NOT NULL,
+    firm TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (token_id, key)
+);
+CREATE INDEX api_idempotency_created_at ON api_idempotency (created_at);
 "#,
     )],
 ];
@@ -685,6 +778,149 @@ impl Storage for SqliteStorage {
             .execute("DELETE FROM sessions WHERE token = ?1", [token])?;
         Ok(())
     }
+
+    // --- JSON API ---
+
+    fn add_api_token(&self, t: &ApiToken) -> anyhow::Result<()> {
+        self.conn().execute(
+            "INSERT INTO api_tokens (id, region_prefix, label, secret_hash, created_at, revoked_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                t.id,
+                t.region_prefix,
+                t.label,
+                t.secret_hash,
+                t.created_at,
+                t.revoked_at
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn api_token(&self, id: &str) -> anyhow::Result<Option<ApiToken>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens WHERE id = ?1"),
+                [id],
+                api_token,
+            )
+            .optional()?)
+    }
+
+    fn api_tokens(&self) -> anyhow::Result<Vec<ApiToken>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {API_TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id"
+        ))?;
+        let rows = stmt.query_map([], api_token)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    fn revoke_api_token(&self, id: &str, now: i64) -> anyhow::Result<bool> {
+        let n = self.conn().execute(
+            "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![id, now],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn submit_idempotent(
+        &self,
+        firm: &str,
+        s: &NewSubmission,
+        key: &IdempotencyKey,
+        now: i64,
+    ) -> anyhow::Result<IdempotentOutcome> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute(
+            "DELETE FROM api_idempotency WHERE token_id = ?1 AND key = ?2 AND created_at <= ?3",
+            params![key.token_id, key.key, now - IDEMPOTENCY_SECONDS],
+        )?;
+        let seen: Option<(String, u32, String)> = tx
+            .query_row(
+                "SELECT firm, version, request_hash FROM api_idempotency
+                 WHERE token_id = ?1 AND key = ?2",
+                params![key.token_id, key.key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()?;
+        if let Some((firm, version, request_hash)) = seen {
+            return Ok(IdempotentOutcome {
+                firm,
+                version,
+                request_hash,
+                replayed: true,
+            });
+        }
+        let version: u32 = tx.query_row(
+            "SELECT COALESCE(MAX(version), 0) + 1 FROM submissions WHERE firm = ?1",
+            [firm],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            &format!("INSERT INTO submissions ({SUBMISSION_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"),
+            params![
+                firm,
+                version,
+                s.model_id,
+                s.model_version,
+                s.region,
+                s.industry,
+                s.size,
+                s.sheet,
+                now
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO api_idempotency (token_id, key, request_hash, firm, version, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![key.token_id, key.key, key.request_hash, firm, version, now],
+        )?;
+        tx.commit()?;
+        Ok(IdempotentOutcome {
+            firm: firm.to_string(),
+            version,
+            request_hash: key.request_hash.clone(),
+            replayed: false,
+        })
+    }
+
+    fn sweep_idempotency(&self, before: i64) -> anyhow::Result<u64> {
+        let n = self.conn().execute(
+            "DELETE FROM api_idempotency WHERE created_at < ?1",
+            [before],
+        )?;
+        Ok(n as u64)
+    }
+
+    fn submission(&self, firm: &str, version: u32) -> anyhow::Result<Option<StoredSubmission>> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!(
+                    "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE firm = ?1 AND version = ?2"
+                ),
+                params![firm, version],
+                row_submission,
+            )
+            .optional()?)
+    }
+}
+
+const API_TOKEN_COLUMNS: &str = "id, region_prefix, label, secret_hash, created_at, revoked_at";
+
+/// An API token from a row of [`API_TOKEN_COLUMNS`].
+fn api_token(r: &rusqlite::Row) -> rusqlite::Result<ApiToken> {
+    Ok(ApiToken {
+        id: r.get(0)?,
+        region_prefix: r.get(1)?,
+        label: r.get(2)?,
+        secret_hash: r.get(3)?,
+        created_at: r.get(4)?,
+        revoked_at: r.get(5)?,
+    })
 }
 
 /// An office user from a row of (name, region_prefix, password_hash).
@@ -874,6 +1110,83 @@ mod tests {
         );
         assert!(s.draft("new-edit").unwrap().is_some(), "edited recently");
         assert_eq!(s.open_drafts("1.1.1.1").unwrap(), (0, 1));
+    }
+
+    fn token(id: &str, region: &str) -> ApiToken {
+        ApiToken {
+            id: id.into(),
+            region_prefix: region.into(),
+            label: "platform".into(),
+            secret_hash: "h".into(),
+            created_at: 1,
+            revoked_at: None,
+        }
+    }
+
+    #[test]
+    fn api_tokens_are_listed_and_revoked_once() {
+        let s = SqliteStorage::in_memory().unwrap();
+        s.add_api_token(&token("t1", "51")).unwrap();
+        s.add_api_token(&token("t2", "")).unwrap();
+        assert!(
+            s.add_api_token(&token("t1", "52")).is_err(),
+            "ids are unique"
+        );
+        assert_eq!(s.api_tokens().unwrap().len(), 2);
+        assert!(s.revoke_api_token("t1", 9).unwrap());
+        assert!(!s.revoke_api_token("t1", 10).unwrap(), "already revoked");
+        assert!(!s.revoke_api_token("nope", 10).unwrap());
+        assert_eq!(s.api_token("t1").unwrap().unwrap().revoked_at, Some(9));
+        assert_eq!(s.api_token("t2").unwrap().unwrap().revoked_at, None);
+    }
+
+    #[test]
+    fn a_retried_submission_is_stored_once_while_its_key_lives() {
+        let s = SqliteStorage::in_memory().unwrap();
+        let key = |k: &str, h: &str| IdempotencyKey {
+            token_id: "t1".into(),
+            key: k.into(),
+            request_hash: h.into(),
+        };
+        let first = s
+            .submit_idempotent("f", &sub("510104", "C3670"), &key("k", "h1"), 100)
+            .unwrap();
+        assert_eq!((first.version, first.replayed), (1, false));
+        let again = s
+            .submit_idempotent("g", &sub("510104", "C3670"), &key("k", "h2"), 200)
+            .unwrap();
+        assert!(again.replayed);
+        assert_eq!(
+            (
+                again.firm.as_str(),
+                again.version,
+                again.request_hash.as_str()
+            ),
+            ("f", 1, "h1")
+        );
+        assert!(
+            s.latest("g").unwrap().is_none(),
+            "nothing stored on a retry"
+        );
+        // Another token's key of the same name is its own.
+        let other = IdempotencyKey {
+            token_id: "t2".into(),
+            ..key("k", "h1")
+        };
+        assert!(
+            !s.submit_idempotent("h", &sub("52", "C"), &other, 200)
+                .unwrap()
+                .replayed
+        );
+        // After 24 hours the key is forgotten: a new submission is stored.
+        let late = 100 + IDEMPOTENCY_SECONDS;
+        let later = s
+            .submit_idempotent("f", &sub("510104", "C3670"), &key("k", "h1"), late)
+            .unwrap();
+        assert_eq!((later.version, later.replayed), (2, false));
+        assert_eq!(s.submission("f", 1).unwrap().unwrap().submitted_at, 100);
+        assert_eq!(s.sweep_idempotency(late).unwrap(), 1, "t2's old key");
+        assert_eq!(s.sweep_idempotency(late).unwrap(), 0);
     }
 
     #[test]
