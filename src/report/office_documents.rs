@@ -157,10 +157,10 @@ fn blocks(html: &str) -> Vec<Block> {
                 rest = rest.find(&close).map_or("", |e| &rest[e + close.len()..]);
             }
             ("p" | "div" | "li" | "ul" | "br" | "footer" | "header" | "section", _)
-            | ("h1" | "h2" | "h3" | "h4", true) => {
-                if table.is_none() {
-                    flush(&mut text, &mut heading, &mut out);
-                }
+            | ("h1" | "h2" | "h3" | "h4", true)
+                if table.is_none() =>
+            {
+                flush(&mut text, &mut heading, &mut out);
             }
             _ => {}
         }
