@@ -109,6 +109,7 @@ const LATIN_ALLOWED: &[&str] = &[
     "KoboToolbox",
     "XLSForm",
     "SQLite",
+    "PostgreSQL",
     "OpenAPI",
     "API",
     "IP",

@@ -3,7 +3,7 @@
 mod serve_support;
 
 use serde_json::{Value, json};
-use serve_support::Server;
+use serve_support::{Backend, Db, Server};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -166,10 +166,9 @@ fn example(name: &str) -> (PathBuf, Value) {
     (path, sheet)
 }
 
-fn submissions(db: &Path) -> i64 {
-    rusqlite::Connection::open(db)
-        .unwrap()
-        .query_row("SELECT COUNT(*) FROM submissions", [], |r| r.get(0))
+fn submissions(db: &Db) -> i64 {
+    db.texts("SELECT CAST(COUNT(*) AS TEXT) FROM submissions")[0]
+        .parse()
         .unwrap()
 }
 
@@ -181,9 +180,11 @@ fn temp_db(name: &str) -> (PathBuf, PathBuf) {
     (dir, db)
 }
 
-#[test]
-fn a_token_submits_and_reads_its_own_region_only() {
-    let (dir, db) = temp_db("regions");
+fn a_token_submits_and_reads_its_own_region_only(backend: Backend) {
+    let (dir, _) = temp_db(&format!("regions-{backend:?}"));
+    let Some(db) = Db::new(backend, &dir) else {
+        return;
+    };
     let zhejiang = add_token(&db, "330000");
     let jiangsu = add_token(&db, "320000");
     assert!(zhejiang.starts_with("smx_") && zhejiang != jiangsu);
@@ -313,22 +314,17 @@ fn a_token_submits_and_reads_its_own_region_only() {
         !list.contains(&zhejiang[21..]),
         "the secret is never shown again"
     );
-    let stored: String = rusqlite::Connection::open(&db)
-        .unwrap()
-        .query_row(
-            "SELECT group_concat(secret_hash) FROM api_tokens",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let stored = db.texts("SELECT secret_hash FROM api_tokens").join(",");
     assert!(!stored.contains(&zhejiang[21..]), "only the hash is stored");
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn a_retried_submission_is_stored_once() {
-    let (dir, db) = temp_db("idempotency");
+fn a_retried_submission_is_stored_once(backend: Backend) {
+    let (dir, _) = temp_db(&format!("idempotency-{backend:?}"));
+    let Some(db) = Db::new(backend, &dir) else {
+        return;
+    };
     let token = add_token(&db, "330000");
     let server = Server::start(&db, &[]);
     let api = Api { addr: server.addr };
@@ -360,7 +356,8 @@ fn a_retried_submission_is_stored_once() {
 
 #[test]
 fn bad_requests_get_problem_documents_with_places_and_limits_hold() {
-    let (dir, db) = temp_db("problems");
+    let (dir, _) = temp_db("problems");
+    let db = Db::new(Backend::Sqlite, &dir).unwrap();
     let token = add_token(&db, "000000");
     let server = Server::start(&db, &["--api-rate-limit", "12"]);
     let api = Api { addr: server.addr };
@@ -447,3 +444,8 @@ fn bad_requests_get_problem_documents_with_places_and_limits_hold() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+on_both_backends!(
+    a_token_submits_and_reads_its_own_region_only,
+    a_retried_submission_is_stored_once,
+);

@@ -5,14 +5,19 @@
 
 mod serve_support;
 
-use serve_support::{Client, Server, first_answers, report_token};
+use serve_support::{Backend, Client, Db, Server, first_answers, report_token};
 
-#[test]
-fn the_web_form_reads_what_owners_type_and_keeps_everything_a_sheet_holds() {
-    let dir = std::env::temp_dir().join(format!("smedx-serve-form-{}", std::process::id()));
+fn the_web_form_reads_what_owners_type_and_keeps_everything_a_sheet_holds(backend: Backend) {
+    let dir = std::env::temp_dir().join(format!(
+        "smedx-serve-form-{backend:?}-{}",
+        std::process::id()
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let server = Server::start(&dir.join("smedx.db"), &[]);
+    let Some(db) = Db::new(backend, &dir) else {
+        return;
+    };
+    let server = Server::start(&db, &[]);
     let mut c = Client::new(server.addr);
     assert_eq!(c.get("/").status, 200);
     let r = c.post("/start", &[]);
@@ -97,3 +102,5 @@ fn the_web_form_reads_what_owners_type_and_keeps_everything_a_sheet_holds() {
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+on_both_backends!(the_web_form_reads_what_owners_type_and_keeps_everything_a_sheet_holds);

@@ -3,7 +3,7 @@
 
 mod serve_support;
 
-use serve_support::{Client, Server, complete_assessment};
+use serve_support::{Backend, Client, Db, Server, complete_assessment};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
@@ -48,10 +48,12 @@ fn mode(p: &Path) -> u32 {
     std::fs::metadata(p).unwrap().permissions().mode() & 0o777
 }
 
-#[test]
-fn redirects_go_to_local_paths_only() {
-    let dir = temp_dir("redirect");
-    let server = Server::start(&dir.join("smedx.db"), &[]);
+fn redirects_go_to_local_paths_only(backend: Backend) {
+    let dir = temp_dir(&format!("redirect-{backend:?}"));
+    let Some(db) = Db::new(backend, &dir) else {
+        return;
+    };
+    let server = Server::start(&db, &[]);
     let mut c = Client::new(server.addr);
     for evil in [
         "/%09/evil.example/x",
@@ -204,10 +206,11 @@ fn private_data_stays_private_at_rest() {
     assert!(left.is_empty(), "temporary files left: {left:?}");
 }
 
-#[test]
-fn a_new_password_or_removal_ends_the_users_sessions() {
-    let dir = temp_dir("users");
-    let db = dir.join("smedx.db");
+fn a_new_password_or_removal_ends_the_users_sessions(backend: Backend) {
+    let dir = temp_dir(&format!("users-{backend:?}"));
+    let Some(db) = Db::new(backend, &dir) else {
+        return;
+    };
     let server = Server::start(&db, &[]);
     for name in ["ana", "bo"] {
         let out = user(&db, &["add", "--region", "510100", name], "s3cret-password");
@@ -266,10 +269,11 @@ fn start_draft(c: &mut Client) -> (u16, String) {
     (r.status, loc)
 }
 
-#[test]
-fn drafts_are_bounded() {
-    let dir = temp_dir("drafts");
-    let db = dir.join("smedx.db");
+fn drafts_are_bounded(backend: Backend) {
+    let dir = temp_dir(&format!("drafts-{backend:?}"));
+    let Some(db) = Db::new(backend, &dir) else {
+        return;
+    };
     let server = Server::start(
         &db,
         &[
@@ -313,14 +317,11 @@ fn drafts_are_bounded() {
     drop(server);
 
     // A draft not edited for longer than --draft-days goes when the server starts.
-    let conn = rusqlite::Connection::open(&db).unwrap();
     let token = old.split('/').nth(2).unwrap().to_string();
-    conn.execute(
-        "UPDATE drafts SET updated_at = 0 WHERE edit_token = ?1",
-        [&token],
-    )
-    .unwrap();
-    drop(conn);
+    db.execute(
+        "UPDATE drafts SET updated_at = 0 WHERE edit_token = $1",
+        &token,
+    );
     let server = Server::start(&db, &[]);
     let mut c = Client::new(server.addr);
     assert_eq!(c.get(&old).status, 404, "the expired draft is gone");
@@ -395,10 +396,11 @@ fn distributions(v: &serde_json::Value, out: &mut Vec<serde_json::Value>) {
     }
 }
 
-#[test]
-fn published_outputs_show_no_minimum_or_maximum() {
-    let dir = temp_dir("publish");
-    let db = dir.join("smedx.db");
+fn published_outputs_show_no_minimum_or_maximum(backend: Backend) {
+    let dir = temp_dir(&format!("publish-{backend:?}"));
+    let Some(db) = Db::new(backend, &dir) else {
+        return;
+    };
     let server = Server::start(&db, &["--min-group", "2"]);
     let mut firm = Client::new(server.addr);
     complete_assessment(&mut firm, "甲", "510104");
@@ -454,3 +456,10 @@ fn published_outputs_show_no_minimum_or_maximum() {
             .all(|d| d["min"].is_null() && d["max"].is_null())
     );
 }
+
+on_both_backends!(
+    redirects_go_to_local_paths_only,
+    a_new_password_or_removal_ends_the_users_sessions,
+    drafts_are_bounded,
+    published_outputs_show_no_minimum_or_maximum,
+);

@@ -3,7 +3,7 @@
 
 mod serve_support;
 
-use serve_support::{Client, Resp, Server, complete_assessment, report_token};
+use serve_support::{Backend, Client, Db, Resp, Server, complete_assessment, report_token};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -66,10 +66,11 @@ fn login(c: &mut Client, name: &str) {
     );
 }
 
-#[test]
-fn a_firm_completes_the_questionnaire_and_gets_its_report_and_downloads() {
-    let dir = temp_dir("path");
-    let db = dir.join("smedx.db");
+fn a_firm_completes_the_questionnaire_and_gets_its_report_and_downloads(backend: Backend) {
+    let dir = temp_dir(&format!("path-{backend:?}"));
+    let Some(db) = Db::new(backend, &dir) else {
+        return;
+    };
     let server = Server::start(&db, &[]);
     let mut c = Client::new(server.addr);
     let token = complete_assessment(&mut c, "<script>alert(1)</script>恒锐", "510104");
@@ -150,10 +151,11 @@ fn a_firm_completes_the_questionnaire_and_gets_its_report_and_downloads() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn office_users_see_their_region_only() {
-    let dir = temp_dir("office");
-    let db = dir.join("smedx.db");
+fn office_users_see_their_region_only(backend: Backend) {
+    let dir = temp_dir(&format!("office-{backend:?}"));
+    let Some(db) = Db::new(backend, &dir) else {
+        return;
+    };
     add_user(&db, "chengdu", "510100");
     let server = Server::start(&db, &["--min-group", "1"]);
     let mut firm = Client::new(server.addr);
@@ -201,10 +203,11 @@ fn office_users_see_their_region_only() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn security_rules_are_enforced() {
-    let dir = temp_dir("security");
-    let db = dir.join("smedx.db");
+fn security_rules_are_enforced(backend: Backend) {
+    let dir = temp_dir(&format!("security-{backend:?}"));
+    let Some(db) = Db::new(backend, &dir) else {
+        return;
+    };
     let server = Server::start(&db, &["--rate-limit", "3"]);
     let mut c = Client::new(server.addr);
     let home = c.get("/");
@@ -238,10 +241,11 @@ fn security_rules_are_enforced() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-#[test]
-fn an_acknowledged_submission_survives_kill_9() {
-    let dir = temp_dir("kill9");
-    let db = dir.join("smedx.db");
+fn an_acknowledged_submission_survives_kill_9(backend: Backend) {
+    let dir = temp_dir(&format!("kill9-{backend:?}"));
+    let Some(db) = Db::new(backend, &dir) else {
+        return;
+    };
     let server = Server::start(&db, &[]);
     let mut c = Client::new(server.addr);
     let token = complete_assessment(&mut c, "断电测试", "330381");
@@ -271,10 +275,11 @@ const EDIT_ROUTES: &[(&str, &str)] = &[
     ("POST", "/recovery-code"),
 ];
 
-#[test]
-fn the_report_link_opens_no_edit_page_and_the_edit_link_opens_them_all() {
-    let dir = temp_dir("links");
-    let db = dir.join("smedx.db");
+fn the_report_link_opens_no_edit_page_and_the_edit_link_opens_them_all(backend: Backend) {
+    let dir = temp_dir(&format!("links-{backend:?}"));
+    let Some(db) = Db::new(backend, &dir) else {
+        return;
+    };
     let server = Server::start(&db, &["--rate-limit", "0"]);
     let mut c = Client::new(server.addr);
     let edit = complete_assessment(&mut c, "分权测试", "330381");
@@ -481,10 +486,11 @@ fn recover(c: &mut Client, credit: &str, code: &str) -> Resp {
     c.post("/recover", &[("credit_code", credit), ("code", code)])
 }
 
-#[test]
-fn a_recovery_code_recovers_the_edit_link_and_guessing_is_limited() {
-    let dir = temp_dir("recover");
-    let db = dir.join("smedx.db");
+fn a_recovery_code_recovers_the_edit_link_and_guessing_is_limited(backend: Backend) {
+    let dir = temp_dir(&format!("recover-{backend:?}"));
+    let Some(db) = Db::new(backend, &dir) else {
+        return;
+    };
     let server = Server::start(&db, &["--rate-limit", "0"]);
     let mut firm = Client::new(server.addr);
     let (edit, code) = draft_with_recovery_code(&mut firm, "取回测试");
@@ -585,5 +591,89 @@ fn pdf_and_word_downloads_are_rate_limited_and_pages_are_not() {
         assert_eq!(c.get(&format!("/r/{unknown}/{file}")).status, 404, "{file}");
     }
     drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+on_both_backends!(
+    a_firm_completes_the_questionnaire_and_gets_its_report_and_downloads,
+    office_users_see_their_region_only,
+    security_rules_are_enforced,
+    an_acknowledged_submission_survives_kill_9,
+    the_report_link_opens_no_edit_page_and_the_edit_link_opens_them_all,
+    a_recovery_code_recovers_the_edit_link_and_guessing_is_limited,
+);
+
+/// Two instances on one PostgreSQL database are one service: a firm's links, a form's CSRF cookie
+/// and an office session work whichever instance a request reaches; `dump` and `user` read the
+/// same database by its URL.
+#[test]
+fn two_instances_on_one_postgresql_database_behave_as_one() {
+    let dir = temp_dir("two-instances");
+    let Some(db) = Db::new(Backend::Postgres, &dir) else {
+        return;
+    };
+    add_user(&db, "chengdu", "510100");
+    let a = Server::start(&db, &["--min-group", "1", "--rate-limit", "0"]);
+    let b = Server::start(&db, &["--min-group", "1", "--rate-limit", "0"]);
+
+    // Submitted on A; the firm's page and its report open on B, the report link on A again.
+    let mut c = Client::new(a.addr);
+    let edit = complete_assessment(&mut c, "双实例一号", "510104");
+    c.addr = b.addr;
+    let report = report_token(&mut c, &edit);
+    c.addr = a.addr;
+    assert_eq!(c.get(&format!("/r/{report}")).status, 200);
+
+    // A draft started on A is saved on B with the CSRF cookie A set.
+    let r = c.post("/start", &[]);
+    assert_eq!(r.status, 303);
+    let profile = r.header("location").unwrap().to_string();
+    c.addr = b.addr;
+    let r = c.post(
+        &profile,
+        &[
+            ("name", "双实例二号"),
+            ("region", "510104"),
+            ("industry", "C3670"),
+            ("employees", "85"),
+            ("revenue", "6000"),
+            ("go", "next"),
+        ],
+    );
+    assert_eq!(r.status, 303, "{}", r.text());
+    c.addr = a.addr;
+    assert!(
+        c.get(&profile).text().contains("双实例二号"),
+        "A reads B's save"
+    );
+
+    // An office session opened on A is valid on B; logging out on B ends it on A.
+    let mut office = Client::new(a.addr);
+    login(&mut office, "chengdu");
+    office.addr = b.addr;
+    let json = office.get("/office/summary.json");
+    assert_eq!(json.status, 200);
+    let summary: serde_json::Value = serde_json::from_slice(&json.body).unwrap();
+    assert_eq!(summary["records"], 1);
+    assert_eq!(office.post("/office/logout", &[]).status, 303);
+    office.addr = a.addr;
+    assert_eq!(
+        office.get("/office").status,
+        303,
+        "the session ended everywhere"
+    );
+
+    let url = db.to_str().unwrap();
+    let dump = smedx(&["dump", "--db", url], "");
+    assert!(
+        dump.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dump.stderr)
+    );
+    let lines = String::from_utf8(dump.stdout).unwrap();
+    assert_eq!(lines.lines().count(), 1);
+    assert!(lines.contains("双实例一号"));
+    let users = smedx(&["user", "list", "--db", url], "");
+    assert!(String::from_utf8_lossy(&users.stdout).starts_with("chengdu\t5101"));
     let _ = std::fs::remove_dir_all(&dir);
 }

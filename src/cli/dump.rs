@@ -1,14 +1,14 @@
 //! `smedx dump`: every stored submission as JSON Lines, the format `smedx aggregate` reads.
 
 use super::Outcome;
-use crate::serve::storage::{SqliteStorage, Storage, SubmissionFilter};
+use crate::serve::storage::{self, SubmissionFilter};
 use crate::text::{Lang, tr};
 use std::path::PathBuf;
 
 /// Write the submissions of a `smedx serve` database as JSON Lines (one answer sheet per line).
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// SQLite database of `smedx serve`.
+    /// Database of `smedx serve`: a SQLite file or a postgres:// URL.
     #[arg(long, default_value = "smedx.db")]
     db: PathBuf,
     /// Write to this file (default: standard output).
@@ -36,7 +36,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     ) {
         return Ok(outcome);
     }
-    if !args.db.is_file() {
+    let is_url = args
+        .db
+        .to_str()
+        .is_some_and(crate::serve::storage_pg::is_url);
+    if !is_url && !args.db.is_file() {
         let db = args.db.display();
         match crate::text::Lang::ui() {
             crate::text::Lang::Zh => to_stderr!(
@@ -53,7 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Ok(o) => o,
         Err(outcome) => return Ok(outcome),
     };
-    let storage = SqliteStorage::open(&args.db)?;
+    let storage = storage::open(&args.db)?;
     let subs = storage.submissions(&SubmissionFilter {
         all_versions: args.all_versions,
         ..Default::default()

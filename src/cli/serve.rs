@@ -2,19 +2,20 @@
 
 use super::Outcome;
 use crate::model;
-use crate::serve::{self, storage::SqliteStorage};
+use crate::serve::{self, storage};
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-/// Serve the questionnaire to firms and the dashboard to office users, storing in SQLite.
+/// Serve the questionnaire to firms and the dashboard to office users, storing in SQLite or
+/// PostgreSQL.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Address to listen on (port 0: any free port; the address is printed).
     #[arg(long, default_value = "127.0.0.1:8080")]
     addr: SocketAddr,
-    /// SQLite database, created and migrated on start.
+    /// Database, created and migrated on start: a SQLite file, or a postgres:// URL for several
+    /// instances sharing one PostgreSQL database.
     #[arg(long, default_value = "smedx.db")]
     db: PathBuf,
     /// Model: a bundled id or a model file.
@@ -67,7 +68,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let Some(model) = super::resolve_model(&args.model) else {
         return Ok(Outcome::Invalid);
     };
-    let storage = Arc::new(SqliteStorage::open(&args.db)?);
+    let storage = storage::open(&args.db)?;
     serve::run(
         serve::Config {
             addr: args.addr,

@@ -4,7 +4,7 @@
 use super::{DiagFormat, Outcome, print_report};
 use crate::diag::{Diagnostic, Report};
 use crate::serve::auth::{hash_api_secret, new_api_token, region_scope};
-use crate::serve::storage::{ApiToken, SqliteStorage, Storage};
+use crate::serve::storage::{self, ApiToken};
 use crate::text::Lang;
 use std::path::PathBuf;
 
@@ -26,13 +26,13 @@ enum Action {
         /// Who the token is for (shown by `smedx token list`).
         #[arg(long, default_value = "")]
         label: String,
-        /// SQLite database of `smedx serve`.
+        /// Database of `smedx serve`: a SQLite file or a postgres:// URL.
         #[arg(long, default_value = "smedx.db")]
         db: PathBuf,
     },
     /// List the tokens: id, region, label, created, revoked.
     List {
-        /// SQLite database of `smedx serve`.
+        /// Database of `smedx serve`: a SQLite file or a postgres:// URL.
         #[arg(long, default_value = "smedx.db")]
         db: PathBuf,
     },
@@ -40,7 +40,7 @@ enum Action {
     Revoke {
         /// The token's id, as `smedx token list` shows it.
         id: String,
-        /// SQLite database of `smedx serve`.
+        /// Database of `smedx serve`: a SQLite file or a postgres:// URL.
         #[arg(long, default_value = "smedx.db")]
         db: PathBuf,
     },
@@ -81,7 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             if label.chars().count() > 100 || label.chars().any(char::is_control) {
                 return refuse(Diagnostic::error("api-token").variant("label"));
             }
-            let storage = SqliteStorage::open(&db)?;
+            let storage = storage::open(&db)?;
             let (id, secret, token) = new_api_token()?;
             storage.add_api_token(&ApiToken {
                 id: id.clone(),
@@ -105,7 +105,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Action::List { db } => {
-            let tokens = SqliteStorage::open(&db)?.api_tokens()?;
+            let tokens = storage::open(&db)?.api_tokens()?;
             if tokens.is_empty() {
                 say("（没有令牌）".into(), "(no tokens)".into());
             }
@@ -124,7 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Action::Revoke { id, db } => {
-            if !SqliteStorage::open(&db)?.revoke_api_token(&id, crate::serve::now())? {
+            if !storage::open(&db)?.revoke_api_token(&id, crate::serve::now())? {
                 return refuse(
                     Diagnostic::error("api-token")
                         .variant("no_such")

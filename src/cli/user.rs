@@ -3,7 +3,7 @@
 
 use super::Outcome;
 use crate::serve::auth::{hash_password, region_scope};
-use crate::serve::storage::{OfficeUser, SqliteStorage, Storage};
+use crate::serve::storage::{self, OfficeUser};
 use crate::text::Lang;
 use anyhow::Context;
 use std::io::{BufRead, IsTerminal};
@@ -27,13 +27,13 @@ enum Action {
         /// 000000 = the whole country).
         #[arg(long)]
         region: String,
-        /// SQLite database of `smedx serve`.
+        /// Database of `smedx serve`: a SQLite file or a postgres:// URL.
         #[arg(long, default_value = "smedx.db")]
         db: PathBuf,
     },
     /// List the users and the regions they see.
     List {
-        /// SQLite database of `smedx serve`.
+        /// Database of `smedx serve`: a SQLite file or a postgres:// URL.
         #[arg(long, default_value = "smedx.db")]
         db: PathBuf,
     },
@@ -41,7 +41,7 @@ enum Action {
     Passwd {
         /// User name.
         name: String,
-        /// SQLite database of `smedx serve`.
+        /// Database of `smedx serve`: a SQLite file or a postgres:// URL.
         #[arg(long, default_value = "smedx.db")]
         db: PathBuf,
     },
@@ -49,7 +49,7 @@ enum Action {
     Remove {
         /// User name.
         name: String,
-        /// SQLite database of `smedx serve`.
+        /// Database of `smedx serve`: a SQLite file or a postgres:// URL.
         #[arg(long, default_value = "smedx.db")]
         db: PathBuf,
     },
@@ -143,7 +143,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             let Some(password) = read_password(&name)? else {
                 return Ok(Outcome::Invalid);
             };
-            let storage = SqliteStorage::open(&db)?;
+            let storage = storage::open(&db)?;
             storage.put_user(&OfficeUser {
                 name: name.clone(),
                 region_prefix: scope.clone(),
@@ -156,7 +156,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Action::List { db } => {
-            let users = SqliteStorage::open(&db)?.users()?;
+            let users = storage::open(&db)?.users()?;
             if users.is_empty() {
                 say("（没有用户）".into(), "(no users)".into());
             }
@@ -166,7 +166,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Action::Passwd { name, db } => {
-            let storage = SqliteStorage::open(&db)?;
+            let storage = storage::open(&db)?;
             let Some(user) = storage.user(&name)? else {
                 return no_such_user(&name);
             };
@@ -184,7 +184,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
         Action::Remove { name, db } => {
-            if !SqliteStorage::open(&db)?.remove_user(&name)? {
+            if !storage::open(&db)?.remove_user(&name)? {
                 return no_such_user(&name);
             }
             say(

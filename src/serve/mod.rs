@@ -13,6 +13,7 @@ pub mod openapi;
 pub mod profile_form;
 pub mod questionnaire;
 pub mod storage;
+pub mod storage_pg;
 
 use crate::model::Model;
 use crate::roadmap::{self, Catalog, Policy};
@@ -263,7 +264,8 @@ pub fn run(config: Config, storage: Arc<dyn Storage>) -> anyhow::Result<()> {
         // served (so an expired link is never answered), then once a day.
         let sweeper = state.clone();
         let keep = sweeper.drafts.keep_seconds;
-        match sweeper.storage.sweep_drafts(now().saturating_sub(keep)) {
+        let first = sweeper.clone();
+        match blocking(move || first.storage.sweep_drafts(now().saturating_sub(keep))).await {
             Ok(0) => {}
             Ok(n) => log_line(format_args!(
                 "smedx serve: 已删除 {n} 份过期未提交的问卷 / removed {n} expired drafts"

@@ -216,6 +216,16 @@ pub trait Storage: Send + Sync {
     fn submission(&self, firm: &str, version: u32) -> anyhow::Result<Option<StoredSubmission>>;
 }
 
+/// Open the storage `--db` names: a PostgreSQL URL (`postgres://…`) or a SQLite file.
+pub fn open(db: &Path) -> anyhow::Result<std::sync::Arc<dyn Storage>> {
+    match db.to_str() {
+        Some(url) if super::storage_pg::is_url(url) => Ok(std::sync::Arc::new(
+            super::storage_pg::PgStorage::open(url)?,
+        )),
+        _ => Ok(std::sync::Arc::new(SqliteStorage::open(db)?)),
+    }
+}
+
 /// One step of a schema migration: SQL, or Rust where the database cannot do it (secure random
 /// tokens).
 enum Step {
@@ -932,11 +942,13 @@ fn office_user(r: &rusqlite::Row) -> rusqlite::Result<OfficeUser> {
     })
 }
 
+/// The behaviour every backend must have, as functions over `&dyn Storage`: the SQLite tests below
+/// and the PostgreSQL ones call them.
 #[cfg(test)]
-mod tests {
+pub(crate) mod contract {
     use super::*;
 
-    fn sub(region: &str, industry: &str) -> NewSubmission {
+    pub(crate) fn sub(region: &str, industry: &str) -> NewSubmission {
         NewSubmission {
             model_id: "m".into(),
             model_version: "1".into(),
@@ -947,9 +959,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn edits_make_new_versions_and_filters_read_the_latest() {
-        let s = SqliteStorage::in_memory().unwrap();
+    pub(crate) fn edits_make_new_versions_and_filters_read_the_latest(s: &dyn Storage) {
         assert_eq!(s.submit("a", &sub("510104", "C3670"), 1).unwrap(), 1);
         assert_eq!(s.submit("a", &sub("510104", "C3670"), 2).unwrap(), 2);
         assert_eq!(s.submit("b", &sub("520102", "F5100"), 3).unwrap(), 1);
@@ -967,7 +977,7 @@ mod tests {
         assert!(s.submissions(&f("5_", false)).unwrap().is_empty());
     }
 
-    fn links(firm: &str) -> DraftLinks {
+    pub(crate) fn links(firm: &str) -> DraftLinks {
         DraftLinks {
             firm: firm.into(),
             edit: format!("{firm}-edit"),
@@ -975,9 +985,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn drafts_save_and_sessions_expire() {
-        let s = SqliteStorage::in_memory().unwrap();
+    pub(crate) fn drafts_save_and_sessions_expire(s: &dyn Storage) {
         s.create_draft(&links("t"), "{}", 1, "ip").unwrap();
         assert!(s.save_draft("t-edit", "{\"a\":1}", 2).unwrap());
         assert!(!s.save_draft("nope", "{}", 2).unwrap());
@@ -1004,9 +1012,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn links_are_separate_and_the_edit_link_can_be_replaced() {
-        let s = SqliteStorage::in_memory().unwrap();
+    pub(crate) fn links_are_separate_and_the_edit_link_can_be_replaced(s: &dyn Storage) {
         s.create_draft(&links("f"), "{}", 1, "ip").unwrap();
         assert_eq!(s.links("f-edit").unwrap(), Some(links("f")));
         assert!(s.links("f-report").unwrap().is_none());
@@ -1050,52 +1056,7 @@ mod tests {
         assert_eq!(s.report_firm("f-report").unwrap().as_deref(), Some("f"));
     }
 
-    #[test]
-    fn migration_keeps_old_links_for_editing_and_adds_report_tokens() {
-        let mut conn = Connection::open_in_memory().unwrap();
-        let Step::Sql(v1) = MIGRATIONS[0][0] else {
-            panic!("migration 1 is SQL")
-        };
-        let tx = conn.transaction().unwrap();
-        tx.execute_batch(v1).unwrap();
-        for t in ["a".repeat(32), "b".repeat(32)] {
-            tx.execute(
-                "INSERT INTO drafts (token, sheet, created_at, updated_at) VALUES (?1, '{}', 1, 1)",
-                [&t],
-            )
-            .unwrap();
-        }
-        tx.execute(
-            &format!("INSERT INTO submissions ({SUBMISSION_COLUMNS}) VALUES (?1, 1, 'm', '1', NULL, NULL, NULL, '{{}}', 1)"),
-            ["a".repeat(32)],
-        )
-        .unwrap();
-        tx.pragma_update(None, "user_version", 1).unwrap();
-        tx.commit().unwrap();
-
-        let s = SqliteStorage::setup(conn).unwrap();
-        let a = s
-            .links(&"a".repeat(32))
-            .unwrap()
-            .expect("the old link edits");
-        let b = s.links(&"b".repeat(32)).unwrap().unwrap();
-        assert_eq!(a.firm, "a".repeat(32));
-        assert!(super::super::auth::is_token(&a.report) && a.report != a.edit);
-        assert_ne!(a.report, b.report);
-        assert!(
-            s.report_firm(&a.edit).unwrap().is_none(),
-            "the old link is no report link"
-        );
-        let firm = s.report_firm(&a.report).unwrap().unwrap();
-        assert_eq!(s.latest(&firm).unwrap().unwrap().version, 1);
-        // Migrating again changes nothing.
-        let again = SqliteStorage::setup(s.conn.into_inner().unwrap()).unwrap();
-        assert_eq!(again.links(&"a".repeat(32)).unwrap(), Some(a));
-    }
-
-    #[test]
-    fn old_unsubmitted_drafts_are_swept_and_counted_per_client() {
-        let s = SqliteStorage::in_memory().unwrap();
+    pub(crate) fn old_unsubmitted_drafts_are_swept_and_counted_per_client(s: &dyn Storage) {
         s.create_draft(&links("old"), "{}", 10, "1.1.1.1").unwrap();
         s.create_draft(&links("sent"), "{}", 10, "1.1.1.1").unwrap();
         s.create_draft(&links("new"), "{}", 10, "2.2.2.2").unwrap();
@@ -1112,6 +1073,23 @@ mod tests {
         assert_eq!(s.open_drafts("1.1.1.1").unwrap(), (0, 1));
     }
 
+    pub(crate) fn a_new_password_or_removal_ends_the_users_sessions(s: &dyn Storage) {
+        let u = |h: &str| OfficeUser {
+            name: "u".into(),
+            region_prefix: "51".into(),
+            password_hash: h.into(),
+        };
+        s.put_user(&u("h1")).unwrap();
+        s.create_session("k1", "u", 100).unwrap();
+        s.put_user(&u("h2")).unwrap();
+        assert!(s.session_user("k1", 50).unwrap().is_none());
+        s.create_session("k2", "u", 100).unwrap();
+        assert_eq!(s.users().unwrap(), vec![u("h2")]);
+        assert!(s.remove_user("u").unwrap() && !s.remove_user("u").unwrap());
+        assert!(s.session_user("k2", 50).unwrap().is_none());
+        assert!(s.users().unwrap().is_empty());
+    }
+
     fn token(id: &str, region: &str) -> ApiToken {
         ApiToken {
             id: id.into(),
@@ -1123,9 +1101,7 @@ mod tests {
         }
     }
 
-    #[test]
-    fn api_tokens_are_listed_and_revoked_once() {
-        let s = SqliteStorage::in_memory().unwrap();
+    pub(crate) fn api_tokens_are_listed_and_revoked_once(s: &dyn Storage) {
         s.add_api_token(&token("t1", "51")).unwrap();
         s.add_api_token(&token("t2", "")).unwrap();
         assert!(
@@ -1140,9 +1116,7 @@ mod tests {
         assert_eq!(s.api_token("t2").unwrap().unwrap().revoked_at, None);
     }
 
-    #[test]
-    fn a_retried_submission_is_stored_once_while_its_key_lives() {
-        let s = SqliteStorage::in_memory().unwrap();
+    pub(crate) fn a_retried_submission_is_stored_once_while_its_key_lives(s: &dyn Storage) {
         let key = |k: &str, h: &str| IdempotencyKey {
             token_id: "t1".into(),
             key: k.into(),
@@ -1188,23 +1162,97 @@ mod tests {
         assert_eq!(s.sweep_idempotency(late).unwrap(), 1, "t2's old key");
         assert_eq!(s.sweep_idempotency(late).unwrap(), 0);
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_tokens_are_listed_and_revoked_once() {
+        contract::api_tokens_are_listed_and_revoked_once(&SqliteStorage::in_memory().unwrap());
+    }
+
+    #[test]
+    fn a_retried_submission_is_stored_once_while_its_key_lives() {
+        contract::a_retried_submission_is_stored_once_while_its_key_lives(
+            &SqliteStorage::in_memory().unwrap(),
+        );
+    }
+
+    #[test]
+    fn edits_make_new_versions_and_filters_read_the_latest() {
+        contract::edits_make_new_versions_and_filters_read_the_latest(
+            &SqliteStorage::in_memory().unwrap(),
+        );
+    }
+
+    #[test]
+    fn drafts_save_and_sessions_expire() {
+        contract::drafts_save_and_sessions_expire(&SqliteStorage::in_memory().unwrap());
+    }
+
+    #[test]
+    fn links_are_separate_and_the_edit_link_can_be_replaced() {
+        contract::links_are_separate_and_the_edit_link_can_be_replaced(
+            &SqliteStorage::in_memory().unwrap(),
+        );
+    }
+
+    #[test]
+    fn old_unsubmitted_drafts_are_swept_and_counted_per_client() {
+        contract::old_unsubmitted_drafts_are_swept_and_counted_per_client(
+            &SqliteStorage::in_memory().unwrap(),
+        );
+    }
 
     #[test]
     fn a_new_password_or_removal_ends_the_users_sessions() {
-        let s = SqliteStorage::in_memory().unwrap();
-        let u = |h: &str| OfficeUser {
-            name: "u".into(),
-            region_prefix: "51".into(),
-            password_hash: h.into(),
+        contract::a_new_password_or_removal_ends_the_users_sessions(
+            &SqliteStorage::in_memory().unwrap(),
+        );
+    }
+
+    #[test]
+    fn migration_keeps_old_links_for_editing_and_adds_report_tokens() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let Step::Sql(v1) = MIGRATIONS[0][0] else {
+            panic!("migration 1 is SQL")
         };
-        s.put_user(&u("h1")).unwrap();
-        s.create_session("k1", "u", 100).unwrap();
-        s.put_user(&u("h2")).unwrap();
-        assert!(s.session_user("k1", 50).unwrap().is_none());
-        s.create_session("k2", "u", 100).unwrap();
-        assert_eq!(s.users().unwrap(), vec![u("h2")]);
-        assert!(s.remove_user("u").unwrap() && !s.remove_user("u").unwrap());
-        assert!(s.session_user("k2", 50).unwrap().is_none());
-        assert!(s.users().unwrap().is_empty());
+        let tx = conn.transaction().unwrap();
+        tx.execute_batch(v1).unwrap();
+        for t in ["a".repeat(32), "b".repeat(32)] {
+            tx.execute(
+                "INSERT INTO drafts (token, sheet, created_at, updated_at) VALUES (?1, '{}', 1, 1)",
+                [&t],
+            )
+            .unwrap();
+        }
+        tx.execute(
+            &format!("INSERT INTO submissions ({SUBMISSION_COLUMNS}) VALUES (?1, 1, 'm', '1', NULL, NULL, NULL, '{{}}', 1)"),
+            ["a".repeat(32)],
+        )
+        .unwrap();
+        tx.pragma_update(None, "user_version", 1).unwrap();
+        tx.commit().unwrap();
+
+        let s = SqliteStorage::setup(conn).unwrap();
+        let a = s
+            .links(&"a".repeat(32))
+            .unwrap()
+            .expect("the old link edits");
+        let b = s.links(&"b".repeat(32)).unwrap().unwrap();
+        assert_eq!(a.firm, "a".repeat(32));
+        assert!(super::super::auth::is_token(&a.report) && a.report != a.edit);
+        assert_ne!(a.report, b.report);
+        assert!(
+            s.report_firm(&a.edit).unwrap().is_none(),
+            "the old link is no report link"
+        );
+        let firm = s.report_firm(&a.report).unwrap().unwrap();
+        assert_eq!(s.latest(&firm).unwrap().unwrap().version, 1);
+        // Migrating again changes nothing.
+        let again = SqliteStorage::setup(s.conn.into_inner().unwrap()).unwrap();
+        assert_eq!(again.links(&"a".repeat(32)).unwrap(), Some(a));
     }
 }

@@ -284,3 +284,138 @@ pub fn report_token(c: &mut Client, edit: &str) -> String {
     assert_ne!(token, edit);
     token
 }
+
+/// Which storage a serve test runs against.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A test's database: a SQLite file in the test's folder, or a fresh schema in the PostgreSQL
+/// database `SMEDX_TEST_PG` names (dropped at the end). Derefs to the `--db` argument.
+pub struct Db {
+    arg: std::path::PathBuf,
+    postgres: Option<(String, String)>,
+}
+
+impl Db {
+    /// None, with a note, for PostgreSQL when `SMEDX_TEST_PG` is unset outside CI; in CI (`CI`
+    /// set) a missing URL fails the test (.ci/install-postgres.sh prints it).
+    pub fn new(backend: Backend, dir: &Path) -> Option<Db> {
+        if backend == Backend::Sqlite {
+            return Some(Db {
+                arg: dir.join("smedx.db"),
+                postgres: None,
+            });
+        }
+        let Ok(url) = std::env::var("SMEDX_TEST_PG") else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "SMEDX_TEST_PG is unset in CI: .ci/install-postgres.sh prints it"
+            );
+            eprintln!("note: SMEDX_TEST_PG unset, the PostgreSQL variant is skipped");
+            return None;
+        };
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).unwrap();
+        let schema: String = std::iter::once("t_".to_string())
+            .chain(bytes.iter().map(|b| format!("{b:02x}")))
+            .collect();
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).expect("SMEDX_TEST_PG");
+        c.batch_execute(&format!("CREATE SCHEMA {schema}")).unwrap();
+        let sep = if url.contains('?') { '&' } else { '?' };
+        let arg = format!("{url}{sep}options=-c%20search_path%3D{schema}");
+        Some(Db {
+            arg: arg.into(),
+            postgres: Some((url, schema)),
+        })
+    }
+
+    /// Run one SQL statement with `$1` bound to `value`, on either backend.
+    pub fn execute(&self, sql: &str, value: &str) {
+        match &self.postgres {
+            None => {
+                rusqlite::Connection::open(&self.arg)
+                    .unwrap()
+                    .execute(sql, [value])
+                    .unwrap();
+            }
+            Some(_) => {
+                let mut c =
+                    postgres::Client::connect(self.arg.to_str().unwrap(), postgres::NoTls).unwrap();
+                c.execute(sql, &[&value]).unwrap();
+            }
+        }
+    }
+}
+
+impl Db {
+    /// One row of a query on the PostgreSQL database (panics on SQLite).
+    pub fn query_one(&self, sql: &str) -> postgres::Row {
+        assert!(self.postgres.is_some(), "a PostgreSQL query");
+        let mut c = postgres::Client::connect(self.arg.to_str().unwrap(), postgres::NoTls).unwrap();
+        c.query_one(sql, &[]).unwrap()
+    }
+}
+
+impl Db {
+    /// The first column of every row of a query returning text, on either backend.
+    pub fn texts(&self, sql: &str) -> Vec<String> {
+        match &self.postgres {
+            None => {
+                let c = rusqlite::Connection::open(&self.arg).unwrap();
+                let mut stmt = c.prepare(sql).unwrap();
+                stmt.query_map([], |r| r.get(0))
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            }
+            Some(_) => {
+                let mut c =
+                    postgres::Client::connect(self.arg.to_str().unwrap(), postgres::NoTls).unwrap();
+                c.query(sql, &[])
+                    .unwrap()
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect()
+            }
+        }
+    }
+}
+
+impl std::ops::Deref for Db {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.arg
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Some((url, schema)) = &self.postgres
+            && let Ok(mut c) = postgres::Client::connect(url, postgres::NoTls)
+        {
+            let _ = c.batch_execute(&format!("DROP SCHEMA {schema} CASCADE"));
+        }
+    }
+}
+
+/// Run each named test `fn name(backend: Backend)` twice: `on_sqlite::name` and `on_postgres::name`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(#[test]
+            fn $name() {
+                super::$name(super::serve_support::Backend::Sqlite)
+            })*
+        }
+        mod on_postgres {
+            $(#[test]
+            fn $name() {
+                super::$name(super::serve_support::Backend::Postgres)
+            })*
+        }
+    };
+}
