@@ -84,6 +84,26 @@ impl Pipeline<'_> {
         report::render(ctx, format, self.templates, lang)
     }
 
+    /// Render a context as the bytes of a file in any format; PDF and Word need `fonts` (an error
+    /// without them).
+    pub fn document(
+        &self,
+        ctx: &ReportContext,
+        format: ReportFormat,
+        lang: Lang,
+        fonts: Option<&report::pdf::Fonts>,
+    ) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+        match (format, fonts) {
+            (ReportFormat::Pdf, Some(fonts)) => {
+                Ok(report::pdf::render(ctx, self.templates, lang, fonts)?)
+            }
+            (ReportFormat::Docx, Some(fonts)) => {
+                Ok(report::docx::render(ctx, self.templates, lang, fonts)?)
+            }
+            _ => Ok(self.render(ctx, format, lang)?.into_bytes()),
+        }
+    }
+
     /// The whole way from a checked sheet to the report text.
     pub fn report(
         &self,

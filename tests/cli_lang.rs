@@ -127,6 +127,14 @@ const LATIN_ALLOWED: &[&str] = &[
     "survey",
     "choices",
     "settings", // XLSForm's sheet names
+    "Word",
+    "typst",
+    "Noto",
+    "Sans",
+    "Source",
+    "Han",
+    "pdf",
+    "docx", // PDF and Word reports, their layout engine and fonts
     // the program, its commands and what it reads from the environment
     "smedx",
     "validate",
@@ -298,7 +306,7 @@ fn top_level_and_score_help_follow_locale_and_flag() {
         "{}",
         score.stdout
     );
-    assert!(score.stdout.contains("默认：table"), "{}", score.stdout);
+    assert!(score.stdout.contains("默认：human"), "{}", score.stdout);
 
     // `--lang en` beats the locale, before or after the subcommand, with or without `=`.
     for args in [
@@ -314,7 +322,7 @@ fn top_level_and_score_help_follow_locale_and_flag() {
             en.stdout
         );
         assert!(en.stdout.contains("Score an answer sheet"), "{}", en.stdout);
-        assert!(en.stdout.contains("[default: table]"), "{}", en.stdout);
+        assert!(en.stdout.contains("[default: human]"), "{}", en.stdout);
         assert!(!en.stdout.contains("为答卷计分"), "{}", en.stdout);
     }
     // An English locale gets English, `--lang zh` Chinese; any other locale Chinese.

@@ -99,7 +99,7 @@ fn aggregate_errors_file_pointing_at_the_input_leaves_the_input_whole() {
 fn every_writing_command_needs_force_to_replace_a_file() {
     let dir = tempfile::tempdir().unwrap();
     let sheet = example("auto-parts-machining.yaml");
-    let existing = dir.path().join("existing.txt");
+    let existing = dir.path().join("existing");
     let runs: Vec<Vec<String>> = vec![
         vec!["score".into(), sheet.display().to_string()],
         vec!["report".into(), sheet.display().to_string()],

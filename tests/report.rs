@@ -924,7 +924,7 @@ fn target_and_budget_options_reach_the_roadmap() {
 fn bad_options_are_refused() {
     let path = "questionnaires/examples/auto-parts-machining.yaml";
     for args in [
-        vec!["report", path, "--format", "pdf"],
+        vec!["report", path, "--format", "xml"],
         vec!["report", path, "--lang", "fr"],
         vec!["report", path, "--target", "0"],
         vec!["report", path, "--budget", "lots"],

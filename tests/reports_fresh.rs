@@ -1,5 +1,7 @@
-//! `reports/` holds the rendered reports of the samples (HTML and Markdown, Chinese), committed so they
-//! can be read without building. This test fails when one is stale, missing, or has no sample.
+//! `reports/` holds the rendered reports of the samples (HTML, Markdown and PDF, Chinese), committed so
+//! they can be read without building. This test fails when one is stale, missing, or has no sample.
+//! PDFs are compared by their text (`pdftotext`, whitespace removed), not their bytes: fonts and
+//! their versions differ between machines.
 //!
 //! Regenerate: `SMEDX_UPDATE_REPORTS=1 cargo test --test reports_fresh`
 
@@ -8,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 const EXAMPLES: &str = "questionnaires/examples";
 const REPORTS: &str = "reports";
-const FORMATS: [&str; 2] = ["html", "md"];
+const FORMATS: [&str; 3] = ["html", "md", "pdf"];
 
 fn crate_root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -30,8 +32,8 @@ fn samples() -> Vec<String> {
     stems
 }
 
-/// `smedx report questionnaires/examples/STEM.yaml --format FORMAT` (Chinese, the defaults).
-fn render(stem: &str, format: &str) -> String {
+/// `smedx report questionnaires/examples/STEM.yaml --format FORMAT` (Chinese, the defaults), as bytes.
+fn render(stem: &str, format: &str) -> Vec<u8> {
     let path = format!("{EXAMPLES}/{stem}.yaml");
     let out = Command::cargo_bin("smedx")
         .expect("the smedx binary is built")
@@ -54,7 +56,38 @@ fn render(stem: &str, format: &str) -> String {
         "smedx report {path} --format {format} ({:?}):\n{stderr}",
         out.status.code()
     );
-    String::from_utf8(out.stdout).expect("UTF-8 report")
+    out.stdout
+}
+
+/// What is compared: the text itself for HTML and Markdown; for a PDF the text `pdftotext` reads
+/// from it, one line per line of the page, without spaces (line breaks and spacing follow the font).
+fn comparable(format: &str, bytes: &[u8]) -> String {
+    if format != "pdf" {
+        return String::from_utf8(bytes.to_vec()).expect("UTF-8 report");
+    }
+    let mut child = std::process::Command::new("pdftotext")
+        .args(["-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("pdftotext (poppler-utils, installed by .ci/run) reads the PDF");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(bytes).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "pdftotext fails on a report");
+    let text: String = String::from_utf8_lossy(&out.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    // One line per 60 characters, so a difference is shown where it is.
+    text.chars()
+        .collect::<Vec<_>>()
+        .chunks(60)
+        .map(|c| c.iter().collect::<String>() + "\n")
+        .collect()
 }
 
 /// First differing line, for the failure message.
@@ -79,17 +112,19 @@ fn committed_reports_match_the_samples() {
     let mut written = Vec::new();
     for stem in &stems {
         for format in FORMATS {
-            let now = render(stem, format);
+            let bytes = render(stem, format);
+            let now = comparable(format, &bytes);
             let file: PathBuf = dir.join(format!("{stem}.{format}"));
+            let committed = std::fs::read(&file).map(|b| comparable(format, &b));
             if updating() {
                 std::fs::create_dir_all(&dir).unwrap();
-                if std::fs::read_to_string(&file).ok().as_deref() != Some(now.as_str()) {
-                    std::fs::write(&file, &now).unwrap();
+                if committed.ok().as_deref() != Some(now.as_str()) {
+                    std::fs::write(&file, &bytes).unwrap();
                     written.push(file.display().to_string());
                 }
                 continue;
             }
-            match std::fs::read_to_string(&file) {
+            match committed {
                 Ok(committed) if committed == now => {}
                 Ok(committed) => problems.push(format!(
                     "{REPORTS}/{stem}.{format} is stale; {}",

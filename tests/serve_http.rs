@@ -80,6 +80,12 @@ fn a_firm_completes_the_questionnaire_and_gets_its_report_and_downloads(backend:
     let done = c.get(&format!("/r/{report}"));
     assert_eq!(done.status, 200);
     let html = done.text();
+    for file in ["report.pdf", "report.docx"] {
+        assert!(
+            html.contains(&format!("/r/{report}/{file}")),
+            "no {file} link"
+        );
+    }
     assert!(
         html.contains("&lt;script&gt;") && !html.contains("<script>alert"),
         "escaped"
@@ -99,6 +105,8 @@ fn a_firm_completes_the_questionnaire_and_gets_its_report_and_downloads(backend:
         ("answers.yaml", &b"model: sme-dx-2024"[..]),
         ("answers.json", b"{"),
         ("answers.xlsx", b"PK"),
+        ("report.pdf", b"%PDF-"),
+        ("report.docx", b"PK"),
     ] {
         let r = c.get(&format!("/r/{report}/{file}"));
         assert_eq!(r.status, 200, "{file}");
@@ -178,6 +186,17 @@ fn office_users_see_their_region_only(backend: Backend) {
             c.get(&format!("/office/summary.{ext}?size=small")).status,
             200
         );
+    }
+    // The summary as PDF and Word, offered on the dashboard.
+    let dash = dash.text();
+    for (ext, magic) in [("pdf", &b"%PDF-"[..]), ("docx", b"PK")] {
+        assert!(
+            dash.contains(&format!("/office/summary.{ext}?")),
+            "no {ext} link"
+        );
+        let r = c.get(&format!("/office/summary.{ext}"));
+        assert_eq!(r.status, 200, "{ext}");
+        assert!(r.body.starts_with(magic), "{ext}");
     }
     assert_eq!(c.post("/office/logout", &[]).status, 303);
     assert_eq!(c.get("/office").status, 303);
@@ -545,6 +564,33 @@ fn a_recovery_code_recovers_the_edit_link_and_guessing_is_limited(backend: Backe
     .map(|credit| recover(&mut c, credit, "0000-0000-0000").status)
     .collect();
     assert_eq!(statuses, [403, 403, 429]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn pdf_and_word_downloads_are_rate_limited_and_pages_are_not() {
+    let dir = temp_dir("documents");
+    let db = dir.join("smedx.db");
+    let server = Server::start(&db, &["--rate-limit", "3"]);
+    let mut c = Client::new(server.addr);
+    // The limit is checked before the link is looked up, so an unknown link counts too (and answers
+    // at once, where a real document takes seconds to lay out in a debug build).
+    let unknown = "0".repeat(32);
+    let statuses: Vec<u16> = [
+        "report.pdf",
+        "report.docx",
+        "report.pdf",
+        "report.docx",
+        "report.pdf",
+    ]
+    .iter()
+    .map(|file| c.get(&format!("/r/{unknown}/{file}")).status)
+    .collect();
+    assert_eq!(statuses, [404, 404, 404, 429, 429]);
+    for file in ["report.html", "answers.yaml"] {
+        assert_eq!(c.get(&format!("/r/{unknown}/{file}")).status, 404, "{file}");
+    }
+    drop(server);
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -20,7 +20,8 @@ pub struct Args {
     /// Breakdowns, comma-separated.
     #[arg(long, value_delimiter = ',', value_enum, default_values = ["province", "city", "county", "industry", "size", "tag"])]
     by: Vec<Breakdown>,
-    /// Output: .html (office report), .json (for other systems), .xlsx (tables); default: a summary on standard output.
+    /// Output: .html (office report), .pdf or .docx (the same report), .json (for other systems), .xlsx
+    /// (tables); default: a summary on standard output.
     #[arg(long, short)]
     output: Option<PathBuf>,
     /// Groups with fewer firms than this are suppressed in every output.
@@ -101,21 +102,49 @@ fn industry_filter(arg: &str) -> Result<String, crate::diag::Diagnostic> {
 }
 
 /// The kinds of summary `-o` writes, by file extension.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Json,
     Html,
     Xlsx,
+    Pdf,
+    Docx,
 }
+
+/// What `smedx aggregate -o` writes, by the extension.
+const KINDS: &[super::Written<Kind>] = &[
+    super::Written {
+        format: Kind::Html,
+        name: "html",
+        extensions: &["html", "htm"],
+    },
+    super::Written {
+        format: Kind::Json,
+        name: "json",
+        extensions: &["json"],
+    },
+    super::Written {
+        format: Kind::Xlsx,
+        name: "xlsx",
+        extensions: &["xlsx"],
+    },
+    super::Written {
+        format: Kind::Pdf,
+        name: "pdf",
+        extensions: &["pdf"],
+    },
+    super::Written {
+        format: Kind::Docx,
+        name: "docx",
+        extensions: &["docx"],
+    },
+];
 
 /// The kind of summary `-o` asks for, refused before any work when smedx cannot write it.
 fn output_kind(path: &std::path::Path) -> Result<Kind, Box<crate::diag::Diagnostic>> {
-    let ext = path.extension().map(|e| e.to_string_lossy().to_lowercase());
-    match ext.as_deref() {
-        Some("json") => Ok(Kind::Json),
-        Some("html") => Ok(Kind::Html),
-        Some("xlsx") => Ok(Kind::Xlsx),
-        _ => Err(Box::new(
+    match super::output::output_format("aggregate", Some(path), None, KINDS)? {
+        Some(kind) => Ok(kind),
+        None => Err(Box::new(
             crate::diag::Diagnostic::error("output-type").arg("file", path.display().to_string()),
         )),
     }
@@ -218,6 +247,18 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 return Ok(Outcome::Invalid);
             }
         };
+    // PDF and Word need a Chinese font: found (or refused) before any work.
+    let fonts = match kind {
+        Some(Kind::Pdf | Kind::Docx) => match crate::report::pdf::Fonts::load(None) {
+            Ok(f) => Some(f),
+            Err(_) => {
+                refusals.extend([crate::diag::Diagnostic::error("no-font")]);
+                super::print_report(&refusals, super::DiagFormat::Human);
+                return Ok(Outcome::Invalid);
+            }
+        },
+        _ => None,
+    };
     let sources: Vec<Source> = args.inputs.iter().cloned().map(Source).collect();
     let previous: Vec<Source> = args.previous.iter().cloned().map(Source).collect();
     let mut by = args.by.clone();
@@ -345,6 +386,15 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         Some(Kind::Xlsx) => {
             output.write(&crate::report::office::xlsx_bytes(&summary, lang)?)?;
+        }
+        Some(kind @ (Kind::Pdf | Kind::Docx)) => {
+            let fonts = fonts.context("the fonts are loaded for PDF and Word")?;
+            let bytes = if kind == Kind::Pdf {
+                crate::report::office_documents::render_pdf(&summary, lang, &fonts)?
+            } else {
+                crate::report::office_documents::render_docx(&summary, lang, &fonts)?
+            };
+            output.write(&bytes)?;
         }
         None => output.write(text_summary(&summary, lang).as_bytes())?,
     }

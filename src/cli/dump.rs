@@ -44,6 +44,19 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    // The one format written: an -o that names another is refused before any work.
+    if let Err(outcome) = super::checked_format(
+        "dump",
+        args.output.as_deref(),
+        None,
+        &[super::Written {
+            format: (),
+            name: "jsonl",
+            extensions: &["jsonl", "ndjson"],
+        }],
+    ) {
+        return Ok(outcome);
+    }
     let is_url = args
         .db
         .to_str()

@@ -1,7 +1,7 @@
 //! `smedx export`: the model in another tool's format — XLSForm for ODK Collect and KoboToolbox.
 
 use super::template::write_binary;
-use super::{DiagFormat, Outcome, print_report};
+use super::{DiagFormat, Outcome, Written, print_report};
 use crate::collect::xlsform;
 use crate::diag::Report;
 use crate::model;
@@ -19,9 +19,9 @@ pub enum ExportFormat {
 /// Export the model as a form for field-survey tools.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Format of the export.
+    /// Format of the export (default: from the extension of --output, else xlsform).
     #[arg(long, short, value_enum)]
-    format: ExportFormat,
+    format: Option<ExportFormat>,
     /// Write to this file, e.g. form.xlsx (default: standard output when it is not a terminal).
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -33,7 +33,19 @@ pub struct Args {
     force: bool,
 }
 
+/// What `smedx export` writes, by `--format` and by the extension of `-o`.
+const FORMATS: &[Written<ExportFormat>] = &[Written {
+    format: ExportFormat::Xlsform,
+    name: "xlsform",
+    extensions: &["xlsx"],
+}];
+
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let format = match super::checked_format("export", args.output.as_deref(), args.format, FORMATS)
+    {
+        Ok(f) => f.unwrap_or(ExportFormat::Xlsform),
+        Err(outcome) => return Ok(outcome),
+    };
     let mut report = Report::default();
     let Some(model) = model::resolve_into(&args.model, &mut report) else {
         print_report(&report, DiagFormat::Human);
@@ -45,7 +57,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Err(outcome) => return Ok(outcome),
     };
 
-    match args.format {
+    match format {
         ExportFormat::Xlsform => {
             let bytes = xlsform::write(&model, Lang::ui()).context("cannot write the XLSForm")?;
             write_binary(&output, &bytes, "xlsx")?;

@@ -484,7 +484,7 @@ mod tests {
             "{score}"
         );
         assert!(score.contains("- table：在终端阅读的摘要"), "{score}");
-        assert!(score.contains("默认：table"), "{score}");
+        assert!(score.contains("默认：human"), "{score}");
         assert!(
             !score.contains("[default") && !score.contains("Possible"),
             "{score}"

@@ -40,6 +40,19 @@ enum Target<'a> {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    // The one format written: an -o that names another is refused before any work.
+    if let Err(outcome) = super::checked_format(
+        "import",
+        args.output.as_deref(),
+        None,
+        &[super::Written {
+            format: (),
+            name: "yaml",
+            extensions: &["yaml", "yml"],
+        }],
+    ) {
+        return Ok(outcome);
+    }
     let mut report = Report::default();
     let name = args.input.display().to_string();
     let lang = Lang::ui();

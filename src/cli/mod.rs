@@ -43,7 +43,7 @@ use crate::model::{self, Model};
 use crate::source_file::SourceFile;
 use crate::text::Lang;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
-pub(crate) use output::Output;
+pub(crate) use output::{Output, Written};
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::ExitCode;
@@ -251,6 +251,22 @@ pub(crate) fn checked_output(
     inputs: &[&Path],
 ) -> Result<Output, Outcome> {
     Output::new(path, force, inputs).map_err(|d| {
+        let mut report = Report::default();
+        report.extend([*d]);
+        print_report(&report, DiagFormat::Human);
+        Outcome::Invalid
+    })
+}
+
+/// The format a command writes, from `--format` and the extension of `-o` (see
+/// [`output::output_format`]); a refusal is printed and is `Err` with the outcome to return.
+pub(crate) fn checked_format<F: Copy + PartialEq>(
+    command: &str,
+    path: Option<&Path>,
+    given: Option<F>,
+    formats: &[output::Written<F>],
+) -> Result<Option<F>, Outcome> {
+    output::output_format(command, path, given, formats).map_err(|d| {
         let mut report = Report::default();
         report.extend([*d]);
         print_report(&report, DiagFormat::Human);

@@ -330,6 +330,57 @@ pub(crate) fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// A format a command writes: the value, its `--format` spelling, and the extensions that name it.
+pub(crate) struct Written<F> {
+    pub(crate) format: F,
+    pub(crate) name: &'static str,
+    pub(crate) extensions: &'static [&'static str],
+}
+
+/// The format a command writes: `--format` when given, else the one the extension of `-o` names;
+/// `Ok(None)` when neither says (the command's default applies). An extension the command cannot
+/// write, or a `--format` that contradicts the extension, is refused before any work.
+pub(crate) fn output_format<F: Copy + PartialEq>(
+    command: &str,
+    path: Option<&Path>,
+    given: Option<F>,
+    formats: &[Written<F>],
+) -> Result<Option<F>, Box<Diagnostic>> {
+    let ext = path
+        .and_then(Path::extension)
+        .map(|e| e.to_string_lossy().to_lowercase());
+    let (Some(path), Some(ext)) = (path, ext) else {
+        return Ok(given);
+    };
+    let file = path.display().to_string();
+    let Some(named) = formats
+        .iter()
+        .find(|w| w.extensions.contains(&ext.as_str()))
+    else {
+        let extensions: Vec<String> = formats
+            .iter()
+            .flat_map(|w| w.extensions.iter().map(|e| format!(".{e}")))
+            .collect();
+        return Err(Box::new(
+            Diagnostic::error("output-format")
+                .arg("file", file)
+                .arg("command", command)
+                .arg("ext", ext)
+                .arg("extensions", extensions.join(" ")),
+        ));
+    };
+    match given.and_then(|g| formats.iter().find(|w| w.format == g)) {
+        Some(g) if g.format != named.format => Err(Box::new(
+            Diagnostic::error("output-format")
+                .variant("contradicts")
+                .arg("file", file)
+                .arg("format", g.name)
+                .arg("ext", ext),
+        )),
+        _ => Ok(Some(named.format)),
+    }
+}
+
 /// Write text to standard error; a standard error that is closed or full loses it (there is
 /// nowhere left to say so), but never stops the program.
 pub(crate) fn write_stderr(text: &str) {
@@ -373,5 +424,30 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
         out.write(b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&a).unwrap(), "new");
+    }
+
+    #[test]
+    fn the_extension_decides_the_format_and_a_contradiction_is_refused() {
+        const FORMATS: &[Written<u8>] = &[
+            Written {
+                format: 1,
+                name: "html",
+                extensions: &["html", "htm"],
+            },
+            Written {
+                format: 2,
+                name: "pdf",
+                extensions: &["pdf"],
+            },
+        ];
+        let pick = |path: Option<&str>, given| {
+            output_format("report", path.map(Path::new), given, FORMATS).map_err(|d| d.variant)
+        };
+        assert_eq!(pick(Some("r.PDF"), None), Ok(Some(2)));
+        assert_eq!(pick(Some("r.htm"), Some(1)), Ok(Some(1)));
+        assert_eq!(pick(Some("r"), Some(2)), Ok(Some(2)));
+        assert_eq!(pick(None, None), Ok(None));
+        assert_eq!(pick(Some("r.docx"), None), Err(None));
+        assert_eq!(pick(Some("r.pdf"), Some(1)), Err(Some("contradicts")));
     }
 }

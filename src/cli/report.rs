@@ -1,6 +1,9 @@
-//! `smedx report`: the diagnostic report with its roadmap, as HTML, Markdown or JSON.
+//! `smedx report`: the diagnostic report with its roadmap, as HTML, Markdown, JSON, PDF or Word.
 
-use super::{DiagFormat, Outcome, checked_output, load_checked_sheet, model_file, print_report};
+use super::{
+    DiagFormat, Outcome, Written, checked_format, checked_output, load_checked_sheet, model_file,
+    print_report,
+};
 use crate::diag::{Diagnostic, Report};
 use crate::model::Model;
 use crate::pipeline::Pipeline;
@@ -18,9 +21,14 @@ pub struct Args {
     /// Write to this file (default: standard output).
     #[arg(long, short)]
     output: Option<PathBuf>,
-    /// Report format.
-    #[arg(long, short, value_enum, default_value_t)]
-    format: ReportFormat,
+    /// Report format (default: from the extension of --output — .html, .md, .json, .pdf, .docx —
+    /// else html).
+    #[arg(long, short, value_enum)]
+    format: Option<ReportFormat>,
+    /// Font file (.ttf, .otf, .ttc) for the Chinese text of PDF and Word reports (default: Noto Sans
+    /// CJK SC or Source Han Sans SC from the system).
+    #[arg(long, value_name = "PATH")]
+    font: Option<PathBuf>,
     /// Folder of templates that replace the bundled ones file by file (report.html, report.md, one
     /// section such as section_problems.html, style.css, header.html).
     #[arg(long)]
@@ -140,7 +148,40 @@ fn load_policies(dir: Option<&Path>, report: &mut Report) -> Vec<Policy> {
     policies
 }
 
+/// What `smedx report` writes, by `--format` and by the extension of `-o`.
+const FORMATS: &[Written<ReportFormat>] = &[
+    Written {
+        format: ReportFormat::Html,
+        name: "html",
+        extensions: &["html", "htm"],
+    },
+    Written {
+        format: ReportFormat::Md,
+        name: "md",
+        extensions: &["md", "markdown"],
+    },
+    Written {
+        format: ReportFormat::Json,
+        name: "json",
+        extensions: &["json"],
+    },
+    Written {
+        format: ReportFormat::Pdf,
+        name: "pdf",
+        extensions: &["pdf"],
+    },
+    Written {
+        format: ReportFormat::Docx,
+        name: "docx",
+        extensions: &["docx"],
+    },
+];
+
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let format = match checked_format("report", args.output.as_deref(), args.format, FORMATS) {
+        Ok(f) => f.unwrap_or_default(),
+        Err(outcome) => return Ok(outcome),
+    };
     let inputs: Vec<&Path> = [
         Some(args.answers.as_path()),
         model_file(args.model.as_deref()),
@@ -159,6 +200,27 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     };
     let lang = Lang::ui();
     let mut diagnostics = Report::default();
+    // PDF and Word need a Chinese font: found (or refused) before any work.
+    let fonts = if matches!(format, ReportFormat::Pdf | ReportFormat::Docx) {
+        match report::pdf::Fonts::load(args.font.as_deref()) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                diagnostics.extend([match e {
+                    report::pdf::FontError::NoneFound => Diagnostic::error("no-font"),
+                    report::pdf::FontError::Unusable { path, reason } => {
+                        Diagnostic::error("no-font")
+                            .variant("unusable")
+                            .arg("file", path.display().to_string())
+                            .arg("reason", reason)
+                    }
+                }]);
+                print_report(&diagnostics, DiagFormat::Human);
+                return Ok(Outcome::Invalid);
+            }
+        }
+    } else {
+        None
+    };
     let loaded = load_checked_sheet(&args.answers, args.model.as_deref(), &mut diagnostics);
     let (catalog, policies) = match &loaded {
         Some(l) => (
@@ -261,12 +323,13 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             );
         }
     }
-    let text = match pipeline.render(&ctx, args.format, lang) {
+    let rendered = pipeline.document(&ctx, format, lang, fonts.as_ref());
+    let bytes = match rendered {
         Ok(t) => t,
         // A template from --templates is the user's input: its mistakes are invalid input.
         Err(e) if args.templates.is_some() => {
             let mut msg = e.to_string();
-            let mut cause = std::error::Error::source(&e);
+            let mut cause = e.source();
             while let Some(c) = cause {
                 msg.push_str(&format!(": {c}"));
                 cause = c.source();
@@ -276,10 +339,10 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             return Ok(Outcome::Invalid);
         }
         Err(e) => {
-            return Err(anyhow::Error::new(e).context("cannot render the bundled report template"));
+            return Err(anyhow::anyhow!(e).context("cannot render the bundled report template"));
         }
     };
-    output.write(text.as_bytes())?;
+    output.write(&bytes)?;
     Ok(Outcome::Ok)
 }
 

@@ -38,6 +38,19 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    // The one format written: an -o that names another is refused before any work.
+    if let Err(outcome) = super::checked_format(
+        "schema",
+        args.output.as_deref(),
+        None,
+        &[super::Written {
+            format: (),
+            name: "json",
+            extensions: &["json"],
+        }],
+    ) {
+        return Ok(outcome);
+    }
     let inputs: Vec<&std::path::Path> = super::model_file(args.model.as_deref())
         .into_iter()
         .collect();

@@ -1,6 +1,9 @@
 //! `smedx score`: score an answer sheet and print the level, points, scenarios and what is short.
 
-use super::{DiagFormat, Outcome, checked_output, load_checked_sheet, model_file, print_report};
+use super::{
+    DiagFormat, Outcome, Written, checked_format, checked_output, load_checked_sheet, model_file,
+    print_report,
+};
 use crate::diag::Report;
 use crate::text::Lang;
 use anyhow::Context;
@@ -26,9 +29,9 @@ pub struct Args {
     /// Model: a bundled id or a model file (default: the sheet's `model:`, else sme-dx-2024).
     #[arg(long, short)]
     model: Option<String>,
-    /// Output format.
-    #[arg(long, short, value_enum, default_value_t)]
-    format: ScoreFormat,
+    /// Output format (default: from the extension of --output — .txt, .json, .yaml — else table).
+    #[arg(long, short, value_enum)]
+    format: Option<ScoreFormat>,
     /// Format of diagnostics (printed to standard error).
     #[arg(long, value_enum, default_value_t)]
     diagnostics: DiagFormat,
@@ -40,7 +43,30 @@ pub struct Args {
     force: bool,
 }
 
+/// What `smedx score` writes, by `--format` and by the extension of `-o`.
+const FORMATS: &[Written<ScoreFormat>] = &[
+    Written {
+        format: ScoreFormat::Table,
+        name: "table",
+        extensions: &["txt"],
+    },
+    Written {
+        format: ScoreFormat::Json,
+        name: "json",
+        extensions: &["json"],
+    },
+    Written {
+        format: ScoreFormat::Yaml,
+        name: "yaml",
+        extensions: &["yaml", "yml"],
+    },
+];
+
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    let format = match checked_format("score", args.output.as_deref(), args.format, FORMATS) {
+        Ok(f) => f.unwrap_or_default(),
+        Err(outcome) => return Ok(outcome),
+    };
     let inputs: Vec<&std::path::Path> = [
         Some(args.answers.as_path()),
         model_file(args.model.as_deref()),
@@ -59,7 +85,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Invalid);
     };
     let assessment = crate::score::score(&model, &sheet);
-    let text = match args.format {
+    let text = match format {
         ScoreFormat::Table => super::table::render(&assessment, Lang::ui()),
         ScoreFormat::Json => {
             serde_json::to_string_pretty(&assessment).context("cannot serialise the assessment")?

@@ -24,7 +24,8 @@ pub struct Args {
     /// Folder of templates that replace the bundled ones file by file.
     #[arg(long)]
     templates: Option<PathBuf>,
-    /// Submissions, new drafts and logins allowed per minute per client IP (0 = no limit).
+    /// Submissions, new drafts, logins and PDF or Word downloads allowed per minute per client IP
+    /// (0 = no limit).
     #[arg(long, default_value_t = 30)]
     rate_limit: u32,
     /// Mark cookies Secure (when a reverse proxy serves HTTPS).

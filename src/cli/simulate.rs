@@ -31,6 +31,19 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
+    // The one format written: an -o that names another is refused before any work.
+    if let Err(outcome) = super::checked_format(
+        "simulate",
+        args.output.as_deref(),
+        None,
+        &[super::Written {
+            format: (),
+            name: "jsonl",
+            extensions: &["jsonl", "ndjson"],
+        }],
+    ) {
+        return Ok(outcome);
+    }
     let inputs: Vec<&std::path::Path> = super::model_file(Some(&args.model)).into_iter().collect();
     let output = match super::checked_output(args.output.as_deref(), args.force, &inputs) {
         Ok(o) => o,

@@ -1,7 +1,7 @@
 //! `smedx template`: a questionnaire to fill outside smedx — an Excel workbook for one enterprise,
 //! or a CSV batch with one row per enterprise — blank or filled from answer sheets.
 
-use super::{DiagFormat, Outcome, Output, load_checked_sheet, print_report};
+use super::{DiagFormat, Outcome, Output, Written, load_checked_sheet, print_report};
 use crate::collect::{csv, xlsx};
 use crate::diag::{Diagnostic, Report};
 use crate::model;
@@ -22,9 +22,10 @@ pub enum TemplateFormat {
 /// Write a questionnaire workbook (xlsx) or a CSV batch template.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// xlsx (one enterprise, to fill in Excel, WPS or LibreOffice) or csv (one row per enterprise).
-    #[arg(long, short, value_enum)]
-    format: TemplateFormat,
+    /// xlsx (one enterprise, to fill in Excel, WPS or LibreOffice) or csv (one row per enterprise);
+    /// default: from the extension of --output.
+    #[arg(long, short, value_enum, required_unless_present = "output")]
+    format: Option<TemplateFormat>,
     /// Write to this file (default: standard output, when it is not a terminal for xlsx).
     #[arg(long, short)]
     output: Option<PathBuf>,
@@ -39,8 +40,28 @@ pub struct Args {
     force: bool,
 }
 
+/// What `smedx template` writes, by `--format` and by the extension of `-o`.
+const FORMATS: &[Written<TemplateFormat>] = &[
+    Written {
+        format: TemplateFormat::Xlsx,
+        name: "xlsx",
+        extensions: &["xlsx"],
+    },
+    Written {
+        format: TemplateFormat::Csv,
+        name: "csv",
+        extensions: &["csv"],
+    },
+];
+
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     let lang = Lang::ui();
+    // Without --format, -o has an extension (clap requires one of them); a name without one is xlsx.
+    let format =
+        match super::checked_format("template", args.output.as_deref(), args.format, FORMATS) {
+            Ok(f) => f.unwrap_or(TemplateFormat::Xlsx),
+            Err(outcome) => return Ok(outcome),
+        };
     let mut report = Report::default();
     let Some(model) = model::resolve_into(&args.model, &mut report) else {
         print_report(&report, DiagFormat::Human);
@@ -53,7 +74,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Err(outcome) => return Ok(outcome),
     };
 
-    if args.format == TemplateFormat::Xlsx && args.answers.len() > 1 {
+    if format == TemplateFormat::Xlsx && args.answers.len() > 1 {
         report.extend([Diagnostic::error("too-many-sheets").arg("count", args.answers.len())]);
         print_report(&report, DiagFormat::Human);
         return Ok(Outcome::Invalid);
@@ -70,7 +91,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         return Ok(Outcome::Invalid);
     }
     print_report(&report, DiagFormat::Human);
-    match args.format {
+    match format {
         TemplateFormat::Csv => {
             output.write(csv::write(&model, lang, &sheets).as_bytes())?;
         }

@@ -1,7 +1,11 @@
 //! Reports: one serializable context, rendered by minijinja templates (HTML, Markdown) or as JSON.
 
+pub mod brand;
 pub mod charts;
+pub mod docx;
 pub mod office;
+pub mod office_documents;
+pub mod pdf;
 pub mod sections;
 
 use crate::model::{ItemSpec, Model};
@@ -21,6 +25,23 @@ pub enum ReportFormat {
     Html,
     Md,
     Json,
+    /// A4 PDF laid out by typst (`report.typ`).
+    Pdf,
+    /// Word document (.docx), editable.
+    Docx,
+}
+
+impl ReportFormat {
+    /// The usual file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Html => "html",
+            ReportFormat::Md => "md",
+            ReportFormat::Json => "json",
+            ReportFormat::Pdf => "pdf",
+            ReportFormat::Docx => "docx",
+        }
+    }
 }
 
 /// A bundled template: its name and its text, compiled in from `templates/`.
@@ -37,6 +58,7 @@ pub const TEMPLATES: &[(&str, &str)] = bundled![
     "report.md",
     "style.css",
     "header.html",
+    "brand.yaml",
     "section_profile.html",
     "section_profile.md",
     "section_summary.html",
@@ -61,6 +83,20 @@ pub const TEMPLATES: &[(&str, &str)] = bundled![
     "section_evidence.md",
     "section_method.html",
     "section_method.md",
+    "report.typ",
+    "header.typ",
+    "section_profile.typ",
+    "section_summary.typ",
+    "section_scores.typ",
+    "section_scenarios.typ",
+    "section_problems.typ",
+    "section_roadmap.typ",
+    "section_investment.typ",
+    "section_outcomes.typ",
+    "section_providers.typ",
+    "section_safeguards.typ",
+    "section_evidence.typ",
+    "section_method.typ",
     "office.html",
     "serve_base.html",
     "serve_start.html",
@@ -479,6 +515,8 @@ pub fn environment(dir: Option<PathBuf>, lang: Lang) -> Environment<'static> {
             AutoEscape::Html
         } else if name.ends_with(".md") {
             AutoEscape::Custom("md".into())
+        } else if name.ends_with(".typ") {
+            AutoEscape::Custom("typ".into())
         } else {
             AutoEscape::None
         }
@@ -494,6 +532,18 @@ pub fn environment(dir: Option<PathBuf>, lang: Lang) -> Environment<'static> {
                 text
             };
             out.write_str(&escape_markdown(&text))
+                .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
+        } else if matches!(state.auto_escape(), AutoEscape::Custom(n) if n == "typ")
+            && !value.is_safe()
+        {
+            // Typst: every value is a string literal shown as text (`#"…";`), never markup.
+            if value.is_none() || value.is_undefined() {
+                return Ok(());
+            }
+            let text = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
+            out.write_str(&format!("#{};", pdf::literal(&text)))
                 .map_err(|_| Error::new(ErrorKind::WriteFailure, "write failed"))
         } else {
             minijinja::escape_formatter(out, state, value)
@@ -513,6 +563,11 @@ pub fn environment(dir: Option<PathBuf>, lang: Lang) -> Environment<'static> {
             .unwrap_or_default()
     });
     env.add_filter("pts", |x: f64| crate::text::points(x));
+    // A typst string literal, for values used in typst code (`font: {{ f|str }}`).
+    env.add_filter("str", |v: Value| {
+        let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+        Value::from_safe_string(pdf::literal(&text))
+    });
     env.add_filter("yuan", |x: f64| format_yuan(x));
     env.add_function("numbered", move |n: u32| {
         crate::text::section_number(lang, n)
@@ -569,8 +624,16 @@ pub fn render(
             } else {
                 "report.md"
             };
-            env.get_template(name)?.render(minijinja::value::Serde(ctx))
+            let brand = brand::load(templates, lang)?;
+            env.get_template(name)?.render(minijinja::context! {
+                brand => Value::from(minijinja::value::Serde(&brand)),
+                ..Value::from(minijinja::value::Serde(ctx))
+            })
         }
+        ReportFormat::Pdf | ReportFormat::Docx => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "PDF and Word reports are binary: use report::pdf::render or report::docx::render",
+        )),
     }
 }
 

@@ -27,6 +27,8 @@ struct OfficeContext<'a> {
     lang: &'static str,
     summary: &'a Summary,
     charts: OfficeCharts,
+    /// The provider in the header (`brand.yaml`).
+    brand: super::brand::Brand,
 }
 
 fn pct(x: f64) -> String {
@@ -269,6 +271,7 @@ pub fn render_html(s: &Summary, lang: Lang) -> anyhow::Result<String> {
         lang: lang.code(),
         summary: s,
         charts: charts(s, lang),
+        brand: super::brand::load(None, lang)?,
     };
     env.get_template("office.html")
         .and_then(|t| t.render(minijinja::value::Serde(&ctx)))

@@ -565,8 +565,13 @@ pub async fn submit(
     }
 }
 
-/// The same HTML report as `smedx report`.
-fn report_html(st: &AppState, sheet: &AnswerSheet, lang: Lang) -> anyhow::Result<String> {
+/// The same report as `smedx report`, in `format`.
+fn report_file(
+    st: &AppState,
+    sheet: &AnswerSheet,
+    format: ReportFormat,
+    lang: Lang,
+) -> anyhow::Result<Vec<u8>> {
     let tuning = crate::roadmap::Tuning::bundled();
     let pipeline = crate::pipeline::Pipeline {
         model: &st.model,
@@ -575,16 +580,29 @@ fn report_html(st: &AppState, sheet: &AnswerSheet, lang: Lang) -> anyhow::Result
         tuning: &tuning,
         templates: st.templates.as_deref(),
     };
-    Ok(pipeline.report(sheet, &PlanRequest::default(), ReportFormat::Html, lang)?)
+    let fonts = match format {
+        ReportFormat::Pdf | ReportFormat::Docx => Some(st.fonts()?),
+        _ => None,
+    };
+    let ctx = pipeline.context(sheet, &PlanRequest::default(), lang);
+    pipeline
+        .document(&ctx, format, lang, fonts)
+        .map_err(|e| anyhow::anyhow!(e))
 }
 
 /// Report and answer downloads of the latest submission.
 pub async fn download(
     State(st): St,
     Path((token, file)): Path<(String, String)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
 ) -> Response {
     let lang = lang_of(&headers);
+    // Laying out a PDF or a Word file costs far more than a page: limited like other costly requests.
+    let document = matches!(file.as_str(), "report.pdf" | "report.docx");
+    if document && !st.limiter.allow(peer.ip()) {
+        return too_many(&st, lang);
+    }
     let firm = match links::report_firm(&st, &token, lang).await {
         Ok(f) => f,
         Err(r) => return r,
@@ -600,8 +618,18 @@ pub async fn download(
         Ok(match file.as_str() {
             "report.html" => (
                 "text/html; charset=utf-8",
-                report_html(&s, &sheet, lang)?.into_bytes(),
+                report_file(&s, &sheet, ReportFormat::Html, lang)?,
                 false,
+            ),
+            "report.pdf" => (
+                "application/pdf",
+                report_file(&s, &sheet, ReportFormat::Pdf, lang)?,
+                true,
+            ),
+            "report.docx" => (
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                report_file(&s, &sheet, ReportFormat::Docx, lang)?,
+                true,
             ),
             "answers.yaml" => (
                 "text/yaml; charset=utf-8",

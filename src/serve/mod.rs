@@ -100,6 +100,8 @@ pub struct AppState {
     pub api_limiter: guard::RateLimiter<String>,
     /// Verified when a login names an unknown user, so both cases take the same time.
     dummy_hash: String,
+    /// The CJK fonts of PDF and Word downloads, loaded at the first such download.
+    fonts: std::sync::OnceLock<Option<crate::report::pdf::Fonts>>,
 }
 
 impl AppState {
@@ -132,7 +134,16 @@ impl AppState {
             save_limiter: guard::RateLimiter::new(config.drafts.saves_per_minute),
             api_limiter: guard::RateLimiter::new(config.api_rate_per_minute),
             dummy_hash: auth::hash_password("no such user")?,
+            fonts: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The fonts of PDF and Word reports (the system's Noto Sans CJK SC or Source Han Sans SC).
+    pub fn fonts(&self) -> anyhow::Result<&crate::report::pdf::Fonts> {
+        self.fonts
+            .get_or_init(|| crate::report::pdf::Fonts::load(None).ok())
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("no Chinese font for PDF and Word reports"))
     }
 
     /// Render page template `name` in `lang`.

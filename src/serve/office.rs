@@ -291,6 +291,7 @@ pub async fn dashboard(
 pub async fn summary(
     State(st): St,
     Path(ext): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Query(f): Query<Filters>,
 ) -> Response {
@@ -303,8 +304,17 @@ pub async fn summary(
         Ok(x) => x,
         Err((zh, en)) => return st.fail(lang, StatusCode::FORBIDDEN, zh, en),
     };
-    if !matches!(ext.as_str(), "html" | "json" | "xlsx") {
+    if !matches!(ext.as_str(), "html" | "json" | "xlsx" | "pdf" | "docx") {
         return StatusCode::NOT_FOUND.into_response();
+    }
+    // Laying out a PDF or a Word file is costly: limited like other costly requests.
+    if matches!(ext.as_str(), "pdf" | "docx") && !st.limiter.allow(peer.ip()) {
+        return st.fail(
+            lang,
+            StatusCode::TOO_MANY_REQUESTS,
+            "下载过于频繁，请稍后再试。",
+            "Too many downloads: try again later.",
+        );
     }
     let s = st.clone();
     let made = blocking(move || -> anyhow::Result<(&'static str, Vec<u8>)> {
@@ -315,6 +325,14 @@ pub async fn summary(
                 crate::report::office::render_html(&summary, lang)?.into_bytes(),
             ),
             "json" => ("application/json", serde_json::to_vec_pretty(&summary)?),
+            "pdf" => (
+                "application/pdf",
+                crate::report::office_documents::render_pdf(&summary, lang, s.fonts()?)?,
+            ),
+            "docx" => (
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                crate::report::office_documents::render_docx(&summary, lang, s.fonts()?)?,
+            ),
             _ => {
                 let dir = private_dir()?;
                 let path = dir.path().join("summary.xlsx");
