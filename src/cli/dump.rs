@@ -21,9 +21,10 @@ pub struct Args {
     /// Overwrite the output file if it exists (never an input).
     #[arg(long)]
     force: bool,
-    /// Output format: jsonl (answer sheets, for `smedx aggregate`) or parquet (one scored row per firm).
-    #[arg(long, value_enum, default_value_t = Format::Jsonl)]
-    format: Format,
+    /// Output format: jsonl (answer sheets, for `smedx aggregate`; the default) or parquet (one scored
+    /// row per firm); from -o's extension when not given.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
     /// Model: a bundled id or a model file (parquet scores with it; other models' submissions are left out).
     #[arg(long, short, default_value = crate::model::DEFAULT_MODEL_ID)]
     model: String,
@@ -44,19 +45,27 @@ pub enum Format {
 }
 
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
-    // The one format written: an -o that names another is refused before any work.
-    if let Err(outcome) = super::checked_format(
+    // The format from --format or -o's extension; a contradiction is refused before any work.
+    let format = match super::checked_format(
         "dump",
         args.output.as_deref(),
-        None,
-        &[super::Written {
-            format: (),
-            name: "jsonl",
-            extensions: &["jsonl", "ndjson"],
-        }],
+        args.format,
+        &[
+            super::Written {
+                format: Format::Jsonl,
+                name: "jsonl",
+                extensions: &["jsonl", "ndjson"],
+            },
+            super::Written {
+                format: Format::Parquet,
+                name: "parquet",
+                extensions: &["parquet"],
+            },
+        ],
     ) {
-        return Ok(outcome);
-    }
+        Ok(f) => f.unwrap_or(Format::Jsonl),
+        Err(outcome) => return Ok(outcome),
+    };
     let is_url = args
         .db
         .to_str()
@@ -85,7 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         all_versions: args.all_versions,
         ..Default::default()
     })?;
-    if args.format == Format::Parquet {
+    if format == Format::Parquet {
         return parquet(&args, &output, &subs);
     }
     let mut text = String::new();
