@@ -9,7 +9,7 @@ SCHEMATHESIS_VERSION=4.32.5
 MAX_SECONDS=${SMEDX_API_TESTER_SECONDS:-180}
 venv=${SMEDX_API_TESTER_VENV:-target/api-tester-venv}
 
-if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+if ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -F "$SCHEMATHESIS_VERSION" >/dev/null; then
     if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' 2>/dev/null; then
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
@@ -37,7 +37,7 @@ token=$("$smedx" token add --region 000000 --label api-tester --db "$work/api.db
 server=$!
 addr=""
 for _ in $(seq 1 100); do
-    addr=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$work/serve.out" | head -n 1)
+    addr=$(sed -n 's|.*listening on \(http://[^ ]*\).*|\1|p' "$work/serve.out" | sed -n 1p)
     [ -n "$addr" ] && break
     sleep 0.1
 done
@@ -55,7 +55,7 @@ timeout --signal=INT $((MAX_SECONDS + 60)) \
     --no-color || status=$?
 if grep -q "smedx serve: api:" "$work/serve.err"; then
     echo "api-tester: the server logged internal errors:" >&2
-    grep "smedx serve: api:" "$work/serve.err" | head -n 20 >&2
+    grep -m 20 "smedx serve: api:" "$work/serve.err" >&2 || true
     status=1
 fi
 exit "$status"

@@ -12,10 +12,10 @@ if ! command -v pg_ctlcluster >/dev/null 2>&1; then
     apt-get install -y -qq --no-install-recommends postgresql >/dev/null
 fi
 version="$(ls /usr/lib/postgresql | sort -V | tail -n 1)"
-if ! pg_lsclusters -h | awk '{print $1, $2}' | grep -qx "$version main"; then
+if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {found = 1} END {exit !found}'; then
     pg_createcluster "$version" main >/dev/null
 fi
-if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $4}' | grep -qx online; then
+if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" && $4 == "online" {found = 1} END {exit !found}'; then
     pg_ctlcluster "$version" main start
 fi
 port="$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $3}')"

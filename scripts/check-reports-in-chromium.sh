@@ -53,7 +53,7 @@ run_chromium() {
 
 # The company name: the text of the report's <h1>, as written in the file.
 company_name() {
-    sed -n 's:.*<h1>\(.*\)</h1>.*:\1:p' "$1" | head -n 1
+    sed -n 's:.*<h1>\(.*\)</h1>.*:\1:p' "$1" | sed -n 1p
 }
 
 failed=0
