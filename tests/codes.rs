@@ -226,8 +226,10 @@ fn chinese_messages_and_form_hints_are_chinese_without_backticks() {
     }
 }
 
-/// Variants reported only on YAML files (a model, a catalog, a policy, the long form of an answer).
+/// Variants reported only on YAML files (a model, a catalog, a policy, the long form of an answer)
+/// or on the command line.
 const YAML_ONLY_VARIANTS: &[&str] = &[
+    "bad-region/argument",
     "missing-answer/long_form",
     "unknown-item/catalog_grade",
     "unknown-option/tick",

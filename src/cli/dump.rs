@@ -71,16 +71,8 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         .to_str()
         .is_some_and(crate::serve::storage_pg::is_url);
     if !is_url && !args.db.is_file() {
-        let db = args.db.display();
-        match crate::text::Lang::ui() {
-            crate::text::Lang::Zh => to_stderr!(
-                "错误[file-unreadable]：{db} 处没有数据库\n   = 提示：请给出 `smedx serve` 使用的 --db"
-            ),
-            crate::text::Lang::En => to_stderr!(
-                "error[file-unreadable]: no database at {db}\n   = help: give the --db of `smedx serve`"
-            ),
-        }
-        return Ok(Outcome::Invalid);
+        let d = crate::diag::Diagnostic::error("file-unreadable").variant("database");
+        return super::refuse(d.arg("file", args.db.display().to_string()));
     }
     let mut inputs = vec![args.db.as_path()];
     inputs.extend(args.parquet.inputs());

@@ -279,6 +279,14 @@ pub(crate) fn model_file(spec: Option<&str>) -> Option<&Path> {
     spec.map(Path::new).filter(|p| p.exists())
 }
 
+/// Print one diagnostic about the command's arguments and end with exit status 2.
+pub(crate) fn refuse(d: crate::diag::Diagnostic) -> anyhow::Result<Outcome> {
+    let mut report = Report::default();
+    report.extend([d]);
+    print_report(&report, DiagFormat::Human);
+    Ok(Outcome::Invalid)
+}
+
 /// Print diagnostics to standard error in the chosen format.
 pub(crate) fn print_report(report: &Report, format: DiagFormat) {
     match format {

@@ -1,8 +1,8 @@
 //! `smedx token`: region-scoped tokens of the JSON API: add (the token is printed once, only its
 //! hash is stored), list, revoke.
 
-use super::{DiagFormat, Outcome, print_report};
-use crate::diag::{Diagnostic, Report};
+use super::{Outcome, refuse};
+use crate::diag::Diagnostic;
 use crate::serve::auth::{hash_api_secret, new_api_token, region_scope};
 use crate::serve::storage::{self, ApiToken};
 use crate::text::Lang;
@@ -56,13 +56,6 @@ fn say(zh: String, en: String) {
     );
 }
 
-fn refuse(d: Diagnostic) -> anyhow::Result<Outcome> {
-    let mut report = Report::default();
-    report.extend([d]);
-    print_report(&report, DiagFormat::Human);
-    Ok(Outcome::Invalid)
-}
-
 fn shown(scope: &str) -> String {
     if scope.is_empty() {
         "全国 / all".into()
@@ -75,7 +68,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     match args.action {
         Action::Add { region, label, db } => {
             let Some(scope) = region_scope(&region).filter(|_| region.trim().len() == 6) else {
-                return refuse(Diagnostic::error("bad-region").quoted("region", region));
+                return refuse(
+                    Diagnostic::error("bad-region")
+                        .variant("argument")
+                        .quoted("region", region),
+                );
             };
             let label = label.trim().to_string();
             if label.chars().count() > 100 || label.chars().any(char::is_control) {

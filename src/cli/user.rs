@@ -1,7 +1,8 @@
 //! `smedx user`: office users of the dashboard, each scoped to a region: add, list, change a
 //! password, remove. A changed password or a removal ends the user's sessions.
 
-use super::Outcome;
+use super::{Outcome, refuse};
+use crate::diag::Diagnostic;
 use crate::serve::auth::{hash_password, region_scope};
 use crate::serve::storage::{self, OfficeUser};
 use crate::text::Lang;
@@ -65,9 +66,9 @@ fn say(zh: String, en: String) {
     );
 }
 
-/// The new password: twice without echo on a terminal, one line of standard input otherwise.
-/// `None` (after a message) when it is too short or the two do not match.
-fn read_password(name: &str) -> anyhow::Result<Option<String>> {
+/// The new password: twice without echo on a terminal, one line of standard input otherwise;
+/// the problem when it is too short or the two do not match.
+fn read_password(name: &str) -> anyhow::Result<Result<String, Diagnostic>> {
     let password = if std::io::stdin().is_terminal() {
         let (zh, en) = (
             format!("请输入 {name} 的密码："),
@@ -82,11 +83,7 @@ fn read_password(name: &str) -> anyhow::Result<Option<String>> {
         })
         .context("cannot read the password")?;
         if first != again {
-            say(
-                "错误[password-mismatch]：两次输入的密码不一致，请重新运行。".into(),
-                "error[password-mismatch]: the two passwords differ; run again".into(),
-            );
-            return Ok(None);
+            return Ok(Err(Diagnostic::error("password-mismatch")));
         }
         first
     } else {
@@ -102,13 +99,9 @@ fn read_password(name: &str) -> anyhow::Result<Option<String>> {
         line.trim_end_matches(['\r', '\n']).to_string()
     };
     if password.chars().count() < 8 {
-        say(
-            "错误[weak-password]：密码至少需要 8 个字符。".into(),
-            "error[weak-password]: the password needs at least 8 characters".into(),
-        );
-        return Ok(None);
+        return Ok(Err(Diagnostic::error("weak-password")));
     }
-    Ok(Some(password))
+    Ok(Ok(password))
 }
 
 fn shown(scope: &str) -> &str {
@@ -123,25 +116,15 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     match args.action {
         Action::Add { name, region, db } => {
             let Some(scope) = region_scope(&region) else {
-                say(
-                    format!(
-                        "错误[bad-region]：“{region}”不是行政区划代码\n   = 提示：请给出 6 位行政区划代码，例如 510100（成都市）"
-                    ),
-                    format!(
-                        "error[bad-region]: `{region}` is not a region code\n   = help: give a 6-digit 行政区划代码 such as 510100"
-                    ),
-                );
-                return Ok(Outcome::Invalid);
+                let d = Diagnostic::error("bad-region").variant("argument");
+                return refuse(d.quoted("region", region));
             };
             if name.trim().is_empty() || name.len() > 64 {
-                say(
-                    "错误[bad-name]：用户名须为 1 到 64 个字符。".into(),
-                    "error[bad-name]: a user name is 1 to 64 characters".into(),
-                );
-                return Ok(Outcome::Invalid);
+                return refuse(Diagnostic::error("bad-name"));
             }
-            let Some(password) = read_password(&name)? else {
-                return Ok(Outcome::Invalid);
+            let password = match read_password(&name)? {
+                Ok(p) => p,
+                Err(d) => return refuse(d),
             };
             let storage = storage::open(&db)?;
             storage.put_user(&OfficeUser {
@@ -168,10 +151,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Action::Passwd { name, db } => {
             let storage = storage::open(&db)?;
             let Some(user) = storage.user(&name)? else {
-                return no_such_user(&name);
+                return refuse(Diagnostic::error("no-such-user").quoted("name", name));
             };
-            let Some(password) = read_password(&name)? else {
-                return Ok(Outcome::Invalid);
+            let password = match read_password(&name)? {
+                Ok(p) => p,
+                Err(d) => return refuse(d),
             };
             storage.put_user(&OfficeUser {
                 password_hash: hash_password(&password)?,
@@ -185,7 +169,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         }
         Action::Remove { name, db } => {
             if !storage::open(&db)?.remove_user(&name)? {
-                return no_such_user(&name);
+                return refuse(Diagnostic::error("no-such-user").quoted("name", name));
             }
             say(
                 format!("已删除用户 {name}；其已登录的会话均已结束。"),
@@ -194,12 +178,4 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             Ok(Outcome::Ok)
         }
     }
-}
-
-fn no_such_user(name: &str) -> anyhow::Result<Outcome> {
-    say(
-        format!("错误[no-such-user]：没有用户 {name}；`smedx user list` 列出全部用户。"),
-        format!("error[no-such-user]: there is no user {name}; `smedx user list` shows them all"),
-    );
-    Ok(Outcome::Invalid)
 }

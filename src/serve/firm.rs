@@ -439,7 +439,7 @@ fn problem_pages(
                     Some(Problem {
                         error: d.is_error(),
                         about: item.title.clone(),
-                        text: q::item_wording(item, d.code),
+                        text: q::form_wording(d),
                         href: Some(format!("{href}#{}", item.id)),
                     })
                 }

@@ -14,6 +14,8 @@ pub(crate) mod profile_form;
 pub(crate) mod questionnaire;
 pub mod storage;
 pub mod storage_pg;
+mod storage_sql;
+mod storage_sqlite;
 
 use crate::model::Model;
 use crate::roadmap::{self, Catalog, Policy};

@@ -295,17 +295,17 @@ pub fn field_notes(model: &Model, draft: &Value, diags: &[Diagnostic]) -> Vec<Fi
     for d in diags {
         if let Location::Form { page, field } = &*d.location
             && page == "profile"
-            && let Some(f) = profile_field(field)
+            && profile_field(field).is_some()
         {
-            let (zh, en) = if d.code == "credit-code-check-digit" && !d.is_error() {
-                (
-                    "校验位不符，已按“已与营业执照核对无误”保留。".to_string(),
-                    "The check digit does not match; kept as checked against the licence."
-                        .to_string(),
-                )
-            } else {
-                wording(f, d.code, &typed(draft, field))
+            let Text { mut zh, mut en } = super::questionnaire::form_wording(d);
+            let hints = match d.code {
+                "bad-industry-code" => industry_suggestions(&typed(draft, field)),
+                _ => Vec::new(),
             };
+            if !hints.is_empty() {
+                zh += &format!("是否是：{}？", hints.join("、"));
+                en += &format!(" Did you mean: {}?", hints.join(", "));
+            }
             note(field, d.is_error(), zh, en);
         }
     }
@@ -372,77 +372,6 @@ pub fn field_notes(model: &Model, draft: &Value, diags: &[Diagnostic]) -> Vec<Fi
         }
     }
     notes
-}
-
-/// A checker's problem on a profile field, as the web form says it.
-fn wording(f: &ProfileField, code: &str, value: &str) -> (String, String) {
-    let registry = || {
-        crate::diag::code::registry()
-            .get(code)
-            .map(|c| (format!("{}。", c.title.zh), format!("{}.", c.title.en)))
-            .unwrap_or_else(|| ("请更正此项。".into(), "Correct this field.".into()))
-    };
-    match code {
-        "wrong-type" if f.kind == FieldKind::Number => {
-            let unit = f.unit.clone().unwrap_or_default();
-            (
-                format!(
-                    "“{value}”不是数字：请只填写数字（单位：{}），如 120。",
-                    unit.zh
-                ),
-                format!(
-                    "“{value}” is not a number: write the number ({}), e.g. 120.",
-                    unit.en
-                ),
-            )
-        }
-        "bad-industry-code" => {
-            let hints = industry_suggestions(value);
-            let (hint_zh, hint_en) = if hints.is_empty() {
-                (String::new(), String::new())
-            } else {
-                (
-                    format!("是否是：{}？", hints.join("、")),
-                    format!(" Did you mean: {}?", hints.join(", ")),
-                )
-            };
-            (
-                format!(
-                    "找不到行业“{value}”：请在列表中选择，可输入行业名称中的字词或代码查找（如“汽车”或 C36）。{hint_zh}"
-                ),
-                format!(
-                    "No industry “{value}”: choose one from the list; type a word of its name or its code to find it (e.g. “vehicle” or C36).{hint_en}"
-                ),
-            )
-        }
-        "bad-region" => (
-            format!(
-                "地区“{value}”无法识别：请依次选择省、市、县（区），或填写 6 位行政区划代码（如 330381）。"
-            ),
-            format!(
-                "Region “{value}” is not known: choose the province, city and county, or type the 6-digit code (e.g. 330381)."
-            ),
-        ),
-        "bad-credit-code" => (
-            format!("统一社会信用代码“{value}”格式不对：应为营业执照上的 18 位代码。"),
-            format!(
-                "Credit code “{value}” is malformed: copy the 18 characters from the business licence."
-            ),
-        ),
-        "credit-code-check-digit" => (
-            format!(
-                "统一社会信用代码“{value}”校验不通过：请与营业执照逐位核对（常见错误：字母 O 与数字 0、字母 I 与数字 1）；核对无误时勾选“已与营业执照核对无误”。"
-            ),
-            format!(
-                "Credit code “{value}” fails its check digit: compare it with the business licence character by character (O and 0, I and 1); if it matches, tick “checked against the business licence”."
-            ),
-        ),
-        "bad-date" => (
-            format!("日期“{value}”格式不对：请按 2026-05-12 的格式填写。"),
-            format!("Date “{value}” is not a date: write it as 2026-05-12."),
-        ),
-        _ => registry(),
-    }
 }
 
 /// A remark beside a field whose value was read differently from how it was typed.
@@ -724,8 +653,8 @@ mod tests {
         let industry = notes.iter().find(|n| n.field == "industry").unwrap();
         assert!(industry.error);
         assert!(
-            industry.text.zh.starts_with("找不到行业“五金”")
-                && industry.text.zh.contains("C33 金属制品业"),
+            industry.text.zh.starts_with("请按名称或代码选择所属行业")
+                && industry.text.zh.contains("是否是：C33 金属制品业"),
             "{}",
             industry.text.zh
         );

@@ -432,7 +432,7 @@ pub fn dimension_view(model: &Model, dim: &Node, draft: &Value) -> PageView {
             .iter()
             .filter(|d| d.code != "missing-answer")
             .filter(|d| matches!(&*d.location, Location::Form { field, .. } if *field == it.id))
-            .filter_map(|d| model.item(&it.id).map(|item| item_wording(item, d.code)))
+            .map(form_wording)
             .collect();
     }
     let group_title = |id: &str| {
@@ -524,35 +524,12 @@ pub fn code_title(code: &str) -> Text {
         .unwrap_or_else(|| Text::new("请更正。", "Please correct it."))
 }
 
-/// A checker's problem with an answer, as the web form says it beside the question's title.
-pub fn item_wording(item: &Item, code: &str) -> Text {
-    match code {
-        "missing-answer" => Text::new("尚未回答。", "Not answered yet."),
-        "unknown-option" => Text::new(
-            "所选答案不是本题的选项，请重新选择。",
-            "The answer is not one of this question's options: choose again.",
-        ),
-        "exclusive-option" => Text::new(
-            "“无”不能与其他选项同时选择。",
-            "“None” cannot be chosen with other options.",
-        ),
-        "na-not-allowed" => Text::new(
-            "本题不能选“不适用”。",
-            "This question cannot be “not applicable”.",
-        ),
-        "not-applicable" => Text::new(
-            "本题不适用于贵企业的行业，答案不计分。",
-            "This question does not apply to your industry; its answer is not scored.",
-        ),
-        "missing-field" => Text::new("请把两个数都填上。", "Fill in both figures."),
-        "wrong-type" | "out-of-range" => {
-            let how = item.how();
-            Text {
-                zh: format!("请按本题要求填写：{}。", how.zh),
-                en: format!("Answer as the question asks: {}.", how.en),
-            }
-        }
-        _ => code_title(code),
+/// A checker's problem on a form field as the form says it beside the field: the registry's help
+/// for a form (`help_form` in `src/diag/codes.yaml`), else the code's title.
+pub fn form_wording(d: &Diagnostic) -> Text {
+    match (d.help_as_sentence(Lang::Zh), d.help_as_sentence(Lang::En)) {
+        (Some(zh), Some(en)) => Text { zh, en },
+        _ => code_title(d.code),
     }
 }
 
@@ -687,11 +664,7 @@ mod tests {
             .find(|it| it.id == "equipment-digitisation-rate")
             .unwrap();
         assert_eq!(item.problems.len(), 1, "{:?}", item.problems);
-        assert!(
-            item.problems[0].zh.starts_with("请按本题要求填写"),
-            "{}",
-            item.problems[0].zh
-        );
+        assert_eq!(item.problems[0].zh, "请填写 0–100 之间的数字。");
     }
 
     #[test]

@@ -7,13 +7,10 @@
 //! `spawn_blocking` threads (see [`super::blocking`]), where that crate's own small runtime may
 //! block; it must never be called on an async worker.
 
-use super::storage::{
-    ApiToken, DraftLinks, IDEMPOTENCY_SECONDS, IdempotencyKey, IdempotentOutcome,
-    MAX_RECOVERY_ENTRIES, NewSubmission, OfficeUser, RecoveryEntry, RecoveryKey, Storage,
-    StoredSubmission, SubmissionFilter,
-};
+use super::storage_sql::{Backend, Param, Row, Sql, Value, migrate, respell};
 use anyhow::Context;
-use postgres::{Client, NoTls, Row, Transaction};
+use postgres::types::{ToSql, Type};
+use postgres::{Client, GenericClient, NoTls};
 use std::sync::{Condvar, Mutex};
 
 /// Connections one instance keeps open at most; more concurrent calls wait for one. Two instances
@@ -23,122 +20,6 @@ pub const POOL_SIZE: usize = 16;
 /// Is `db` (the `--db` argument) a PostgreSQL URL rather than a SQLite file?
 pub fn is_url(db: &str) -> bool {
     db.starts_with("postgres://") || db.starts_with("postgresql://")
-}
-
-/// One step of a schema migration, as in the SQLite backend.
-enum Step {
-    Sql(&'static str),
-    Rust(fn(&mut Transaction) -> anyhow::Result<()>),
-}
-
-/// The same schema versions as the SQLite backend's migrations 1 to 4, recorded in the table
-/// `smedx_schema`. A released migration is never edited; a change is a new one in both backends.
-const MIGRATIONS: &[&[Step]] = &[
-    &[Step::Sql(
-        r#"
-CREATE TABLE drafts (
-    token TEXT PRIMARY KEY,
-    sheet TEXT NOT NULL,
-    created_at BIGINT NOT NULL,
-    updated_at BIGINT NOT NULL
-);
-CREATE TABLE submissions (
-    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    firm TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    model_id TEXT NOT NULL,
-    model_version TEXT NOT NULL,
-    region TEXT,
-    industry TEXT,
-    size TEXT,
-    sheet TEXT NOT NULL,
-    submitted_at BIGINT NOT NULL,
-    UNIQUE (firm, version)
-);
-CREATE INDEX submissions_region ON submissions (region);
-CREATE TABLE users (
-    name TEXT PRIMARY KEY,
-    region_prefix TEXT NOT NULL,
-    password_hash TEXT NOT NULL
-);
-CREATE TABLE sessions (
-    token TEXT PRIMARY KEY,
-    user_name TEXT NOT NULL REFERENCES users (name) ON DELETE CASCADE,
-    expires_at BIGINT NOT NULL
-);
-"#,
-    )],
-    // 2: separate report and edit links, and the 取回码 (as SQLite's migration 2).
-    &[
-        Step::Sql(
-            r#"
-ALTER TABLE drafts RENAME COLUMN token TO firm;
-ALTER TABLE drafts ADD COLUMN edit_token TEXT;
-ALTER TABLE drafts ADD COLUMN report_token TEXT;
-ALTER TABLE drafts ADD COLUMN credit_code TEXT;
-ALTER TABLE drafts ADD COLUMN recovery_selector TEXT;
-ALTER TABLE drafts ADD COLUMN recovery_hash TEXT;
-ALTER TABLE drafts ADD COLUMN recovery_set_at BIGINT;
-UPDATE drafts SET edit_token = firm;
-"#,
-        ),
-        Step::Rust(give_drafts_report_tokens),
-        Step::Sql(
-            r#"
-CREATE UNIQUE INDEX drafts_edit_token ON drafts (edit_token);
-CREATE UNIQUE INDEX drafts_report_token ON drafts (report_token);
-CREATE INDEX drafts_recovery ON drafts (credit_code, recovery_selector);
-"#,
-        ),
-    ],
-    // 3: who started a draft (for the cap per client) and an index for sweeping old drafts.
-    &[Step::Sql(
-        r#"
-ALTER TABLE drafts ADD COLUMN created_ip TEXT;
-CREATE INDEX drafts_created_ip ON drafts (created_ip);
-CREATE INDEX drafts_updated_at ON drafts (updated_at);
-"#,
-    )],
-    // 4: API tokens of `smedx token` (secret hashed) and the JSON API's idempotency keys.
-    &[Step::Sql(
-        r#"
-CREATE TABLE api_tokens (
-    id TEXT PRIMARY KEY,
-    region_prefix TEXT NOT NULL,
-    label TEXT NOT NULL,
-    secret_hash TEXT NOT NULL,
-    created_at BIGINT NOT NULL,
-    revoked_at BIGINT
-);
-CREATE TABLE api_idempotency (
-    token_id TEXT NOT NULL,
-    key TEXT NOT NULL,
-    request_hash TEXT NOT NULL,
-    firm TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    created_at BIGINT NOT NULL,
-    PRIMARY KEY (token_id, key)
-);
-CREATE INDEX api_idempotency_created_at ON api_idempotency (created_at);
-"#,
-    )],
-];
-
-/// Migration 2: a fresh report token for every draft that has none.
-fn give_drafts_report_tokens(tx: &mut Transaction) -> anyhow::Result<()> {
-    let firms: Vec<String> = tx
-        .query("SELECT firm FROM drafts WHERE report_token IS NULL", &[])?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    for firm in firms {
-        let token = super::auth::random_token()?;
-        tx.execute(
-            "UPDATE drafts SET report_token = $2 WHERE firm = $1",
-            &[&firm, &token],
-        )?;
-    }
-    Ok(())
 }
 
 /// Serialises migrations of instances starting at once (`pg_advisory_xact_lock` key).
@@ -227,11 +108,9 @@ impl PgStorage {
             }),
             freed: Condvar::new(),
         };
-        let mut c = storage.client()?;
-        migrate(&mut c).with_context(|| {
+        migrate(&storage).with_context(|| {
             format!("无法准备数据库 / cannot prepare database {}", storage.place)
         })?;
-        drop(c);
         Ok(storage)
     }
 
@@ -278,507 +157,124 @@ impl PgStorage {
     }
 }
 
-/// Apply the migrations not yet applied, each in one transaction, under a lock that other
-/// instances starting at the same time wait for.
-fn migrate(c: &mut Client) -> anyhow::Result<()> {
-    for (i, steps) in MIGRATIONS.iter().enumerate() {
-        let mut tx = c.transaction()?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-        tx.batch_execute("CREATE TABLE IF NOT EXISTS smedx_schema (version INTEGER NOT NULL)")?;
-        let done: Option<i32> = tx
-            .query_opt("SELECT MAX(version) FROM smedx_schema", &[])?
-            .and_then(|r| r.get(0));
-        let done = usize::try_from(done.unwrap_or(0)).unwrap_or(0);
-        if done > MIGRATIONS.len() {
-            anyhow::bail!(
-                "数据库由更新版本的 smedx 写入（架构 {done}，本程序只认识到 {}）\n\
-                 the database was written by a newer smedx (schema {done}, this one knows {})",
-                MIGRATIONS.len(),
-                MIGRATIONS.len()
-            );
-        }
-        if done > i {
-            continue;
-        }
-        for step in *steps {
-            match step {
-                Step::Sql(sql) => tx.batch_execute(sql).map_err(anyhow::Error::from),
-                Step::Rust(f) => f(&mut tx),
-            }
-            .with_context(|| format!("migration {}", i + 1))?;
-        }
-        let version = i32::try_from(i + 1).unwrap_or(i32::MAX);
-        tx.execute("DELETE FROM smedx_schema", &[])?;
-        tx.execute(
-            "INSERT INTO smedx_schema (version) VALUES ($1)",
-            &[&version],
-        )?;
-        tx.commit()?;
+/// The words of the shared SQL PostgreSQL spells differently: its placeholders are `$N`.
+const SPELLING: &[(&str, &str)] = &[("?", "$")];
+
+/// A value for a parameter of the type PostgreSQL inferred for it (an integer column may be
+/// `INTEGER` or `BIGINT`; a number out of an `INTEGER`'s range matches no row).
+fn bind<'a>(p: &Param<'a>, ty: &Type) -> Box<dyn ToSql + Sync + 'a> {
+    let narrow = |v: i64| i32::try_from(v).unwrap_or(if v < 0 { i32::MIN } else { i32::MAX });
+    match (*p, ty) {
+        (Param::Null, &Type::INT4) => Box::new(None::<i32>),
+        (Param::Null, &Type::INT8) => Box::new(None::<i64>),
+        (Param::Null, _) => Box::new(None::<&str>),
+        (Param::Int(v), &Type::INT4) => Box::new(narrow(v)),
+        (Param::Int(v), _) => Box::new(v),
+        (Param::Text(s), _) => Box::new(s),
     }
-    Ok(())
 }
 
-const SUBMISSION_COLUMNS: &str =
-    "firm, version, model_id, model_version, region, industry, size, sheet, submitted_at";
+/// A client or transaction running the shared SQL.
+struct Pg<'a, C>(&'a mut C);
 
-fn row_submission(r: &Row) -> anyhow::Result<StoredSubmission> {
-    let version: i32 = r.try_get(1)?;
-    Ok(StoredSubmission {
-        firm: r.try_get(0)?,
-        version: u32::try_from(version)?,
-        model_id: r.try_get(2)?,
-        model_version: r.try_get(3)?,
-        region: r.try_get(4)?,
-        industry: r.try_get(5)?,
-        size: r.try_get(6)?,
-        sheet: r.try_get(7)?,
-        submitted_at: r.try_get(8)?,
-    })
-}
-
-fn office_user(r: &Row) -> anyhow::Result<OfficeUser> {
-    Ok(OfficeUser {
-        name: r.try_get(0)?,
-        region_prefix: r.try_get(1)?,
-        password_hash: r.try_get(2)?,
-    })
-}
-
-/// `LIKE` pattern matching values that start with `prefix` (wildcards in it escaped).
-fn starts_with_pattern(prefix: &str) -> String {
-    let mut p = String::with_capacity(prefix.len() + 1);
-    for c in prefix.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
-        }
-        p.push(c);
-    }
-    p.push('%');
-    p
-}
-
-/// Store the next version of the firm's submission in `tx`; its version.
-fn insert_submission(
-    tx: &mut Transaction,
-    firm: &str,
-    s: &NewSubmission,
-    now: i64,
-) -> anyhow::Result<i32> {
-    // Two instances submitting for one firm at once take turns, so versions stay 1, 2, 3…
-    tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
-        &[&firm],
-    )?;
-    let version: i32 = tx
-        .query_one(
-            "SELECT COALESCE(MAX(version), 0) + 1 FROM submissions WHERE firm = $1",
-            &[&firm],
-        )?
-        .try_get(0)?;
-    tx.execute(
-        &format!(
-            "INSERT INTO submissions ({SUBMISSION_COLUMNS})
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-        ),
-        &[
-            &firm,
-            &version,
-            &s.model_id,
-            &s.model_version,
-            &s.region,
-            &s.industry,
-            &s.size,
-            &s.sheet,
-            &now,
-        ],
-    )?;
-    Ok(version)
-}
-
-const API_TOKEN_COLUMNS: &str = "id, region_prefix, label, secret_hash, created_at, revoked_at";
-
-fn api_token(r: &Row) -> anyhow::Result<ApiToken> {
-    Ok(ApiToken {
-        id: r.try_get(0)?,
-        region_prefix: r.try_get(1)?,
-        label: r.try_get(2)?,
-        secret_hash: r.try_get(3)?,
-        created_at: r.try_get(4)?,
-        revoked_at: r.try_get(5)?,
-    })
-}
-
-/// Drafts whose firm never submitted.
-const OPEN: &str = "NOT EXISTS (SELECT 1 FROM submissions s WHERE s.firm = drafts.firm)";
-
-impl Storage for PgStorage {
-    fn create_draft(
-        &self,
-        links: &DraftLinks,
-        sheet: &str,
-        now: i64,
-        client: &str,
-    ) -> anyhow::Result<()> {
-        self.client()?.execute(
-            "INSERT INTO drafts (firm, edit_token, report_token, sheet, created_at, updated_at,
-                created_ip)
-             VALUES ($1, $2, $3, $4, $5, $5, $6)",
-            &[
-                &links.firm,
-                &links.edit,
-                &links.report,
-                &sheet,
-                &now,
-                &client,
-            ],
-        )?;
-        Ok(())
-    }
-
-    fn open_drafts(&self, client: &str) -> anyhow::Result<(u64, u64)> {
-        let row = self.client()?.query_one(
-            &format!(
-                "SELECT COUNT(*) FILTER (WHERE created_ip = $1), COUNT(*) FROM drafts WHERE {OPEN}"
-            ),
-            &[&client],
-        )?;
-        let (mine, all): (i64, i64) = (row.try_get(0)?, row.try_get(1)?);
-        Ok((mine.max(0) as u64, all.max(0) as u64))
-    }
-
-    fn sweep_drafts(&self, before: i64) -> anyhow::Result<u64> {
-        Ok(self.client()?.execute(
-            &format!("DELETE FROM drafts WHERE updated_at < $1 AND {OPEN}"),
-            &[&before],
-        )?)
-    }
-
-    fn draft(&self, edit: &str) -> anyhow::Result<Option<String>> {
-        let row = self
-            .client()?
-            .query_opt("SELECT sheet FROM drafts WHERE edit_token = $1", &[&edit])?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
-    }
-
-    fn save_draft(&self, edit: &str, sheet: &str, now: i64) -> anyhow::Result<bool> {
-        let n = self.client()?.execute(
-            "UPDATE drafts SET sheet = $2, updated_at = $3 WHERE edit_token = $1",
-            &[&edit, &sheet, &now],
-        )?;
-        Ok(n == 1)
-    }
-
-    fn links(&self, edit: &str) -> anyhow::Result<Option<DraftLinks>> {
-        let row = self.client()?.query_opt(
-            "SELECT firm, edit_token, report_token FROM drafts WHERE edit_token = $1",
-            &[&edit],
-        )?;
-        row.map(|r| {
-            Ok(DraftLinks {
-                firm: r.try_get(0)?,
-                edit: r.try_get(1)?,
-                report: r.try_get(2)?,
-            })
-        })
-        .transpose()
-    }
-
-    fn report_firm(&self, report: &str) -> anyhow::Result<Option<String>> {
-        let row = self.client()?.query_opt(
-            "SELECT firm FROM drafts WHERE report_token = $1",
-            &[&report],
-        )?;
-        Ok(row.map(|r| r.try_get(0)).transpose()?)
-    }
-
-    fn set_recovery(
-        &self,
-        edit: &str,
-        key: &RecoveryKey,
-        code_hash: &str,
-        now: i64,
-    ) -> anyhow::Result<bool> {
-        let n = self.client()?.execute(
-            "UPDATE drafts SET credit_code = $2, recovery_selector = $3, recovery_hash = $4,
-                recovery_set_at = $5
-             WHERE edit_token = $1",
-            &[&edit, &key.credit_code, &key.selector, &code_hash, &now],
-        )?;
-        Ok(n == 1)
-    }
-
-    fn recovery_credit_code(&self, firm: &str) -> anyhow::Result<Option<String>> {
-        let row = self.client()?.query_opt(
-            "SELECT credit_code FROM drafts WHERE firm = $1 AND recovery_hash IS NOT NULL",
-            &[&firm],
-        )?;
-        Ok(row
-            .map(|r| r.try_get::<_, Option<String>>(0))
-            .transpose()?
-            .flatten())
-    }
-
-    fn recovery_entries(&self, key: &RecoveryKey) -> anyhow::Result<Vec<RecoveryEntry>> {
-        let limit = MAX_RECOVERY_ENTRIES as i64;
-        self.client()?
-            .query(
-                "SELECT firm, recovery_hash FROM drafts
-                 WHERE credit_code = $1 AND recovery_selector = $2 AND recovery_hash IS NOT NULL
-                 ORDER BY recovery_set_at DESC LIMIT $3",
-                &[&key.credit_code, &key.selector, &limit],
-            )?
+impl<C: GenericClient> Pg<'_, C> {
+    /// The statement prepared, with the parameters' values of the types it takes.
+    fn prepare<'p>(
+        &mut self,
+        sql: &str,
+        params: &[Param<'p>],
+    ) -> anyhow::Result<(postgres::Statement, Vec<Box<dyn ToSql + Sync + 'p>>)> {
+        let statement = self.0.prepare(&respell(sql, SPELLING))?;
+        let values = params
             .iter()
+            .zip(statement.params())
+            .map(|(p, ty)| bind(p, ty))
+            .collect();
+        Ok((statement, values))
+    }
+}
+
+fn refs<'a, 'p>(values: &'a [Box<dyn ToSql + Sync + 'p>]) -> Vec<&'a (dyn ToSql + Sync + 'p)> {
+    values.iter().map(|v| &**v).collect()
+}
+
+impl<C: GenericClient> Sql for Pg<'_, C> {
+    fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> anyhow::Result<u64> {
+        let (statement, values) = self.prepare(sql, params)?;
+        Ok(self.0.execute(&statement, &refs(&values))?)
+    }
+
+    fn query(&mut self, sql: &str, params: &[Param<'_>]) -> anyhow::Result<Vec<Row>> {
+        let (statement, values) = self.prepare(sql, params)?;
+        let rows = self.0.query(&statement, &refs(&values))?;
+        rows.iter()
             .map(|r| {
-                Ok(RecoveryEntry {
-                    firm: r.try_get(0)?,
-                    code_hash: r.try_get(1)?,
-                })
+                let value = |i: usize| -> anyhow::Result<Value> {
+                    let int = |v: Option<i64>| v.map_or(Value::Null, Value::Int);
+                    Ok(match *r.columns()[i].type_() {
+                        Type::INT4 => int(r.try_get::<_, Option<i32>>(i)?.map(i64::from)),
+                        Type::INT8 => int(r.try_get(i)?),
+                        _ => r
+                            .try_get::<_, Option<String>>(i)?
+                            .map_or(Value::Null, Value::Text),
+                    })
+                };
+                Ok(Row((0..r.len())
+                    .map(value)
+                    .collect::<anyhow::Result<_>>()?))
             })
             .collect()
     }
 
-    fn replace_edit_link(&self, firm: &str, edit: &str) -> anyhow::Result<bool> {
-        let n = self.client()?.execute(
-            "UPDATE drafts SET edit_token = $2 WHERE firm = $1",
-            &[&firm, &edit],
-        )?;
-        Ok(n == 1)
+    fn batch(&mut self, sql: &str) -> anyhow::Result<()> {
+        Ok(self.0.batch_execute(&respell(sql, SPELLING))?)
+    }
+}
+
+impl Backend for PgStorage {
+    // Two instances submitting for one firm, or retrying one key, at once take turns, so versions
+    // stay 1, 2, 3… and a retry waits for the first to commit and then finds its key.
+    const LOCK_FIRM: Option<&'static str> =
+        Some("SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))");
+    const LOCK_KEY: Option<&'static str> =
+        Some("SELECT pg_advisory_xact_lock(hashtextextended(?1 || ' ' || ?2, 1))");
+
+    fn run<T>(&self, f: impl FnOnce(&mut dyn Sql) -> anyhow::Result<T>) -> anyhow::Result<T> {
+        f(&mut Pg(&mut *self.client()?))
     }
 
-    fn submit(&self, firm: &str, s: &NewSubmission, now: i64) -> anyhow::Result<u32> {
-        let mut c = self.client()?;
-        let mut tx = c.transaction()?;
-        let version = insert_submission(&mut tx, firm, s, now)?;
-        tx.commit()?;
-        Ok(u32::try_from(version)?)
-    }
-
-    fn latest(&self, firm: &str) -> anyhow::Result<Option<StoredSubmission>> {
-        let row = self.client()?.query_opt(
-            &format!(
-                "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE firm = $1
-                 ORDER BY version DESC LIMIT 1"
-            ),
-            &[&firm],
-        )?;
-        row.as_ref().map(row_submission).transpose()
-    }
-
-    fn submissions(&self, filter: &SubmissionFilter) -> anyhow::Result<Vec<StoredSubmission>> {
-        let latest_only = if filter.all_versions {
-            ""
-        } else {
-            "AND version = (SELECT MAX(version) FROM submissions s2 WHERE s2.firm = submissions.firm)"
-        };
-        let sql = format!(
-            "SELECT {SUBMISSION_COLUMNS} FROM submissions
-             WHERE COALESCE(region, '') LIKE $1 ESCAPE '\\'
-               AND COALESCE(industry, '') LIKE $2 ESCAPE '\\'
-               AND ($3::TEXT IS NULL OR size = $3)
-               {latest_only}
-             ORDER BY id"
-        );
-        self.client()?
-            .query(
-                &sql,
-                &[
-                    &starts_with_pattern(&filter.region_prefix),
-                    &starts_with_pattern(&filter.industry_prefix),
-                    &filter.size,
-                ],
-            )?
-            .iter()
-            .map(row_submission)
-            .collect()
-    }
-
-    fn put_user(&self, user: &OfficeUser) -> anyhow::Result<()> {
-        let mut c = self.client()?;
-        let mut tx = c.transaction()?;
-        // A new password or region ends every session opened under the old one.
-        tx.execute("DELETE FROM sessions WHERE user_name = $1", &[&user.name])?;
-        tx.execute(
-            "INSERT INTO users (name, region_prefix, password_hash) VALUES ($1, $2, $3)
-             ON CONFLICT (name) DO UPDATE SET region_prefix = $2, password_hash = $3",
-            &[&user.name, &user.region_prefix, &user.password_hash],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    fn users(&self) -> anyhow::Result<Vec<OfficeUser>> {
-        self.client()?
-            .query(
-                "SELECT name, region_prefix, password_hash FROM users ORDER BY name",
-                &[],
-            )?
-            .iter()
-            .map(office_user)
-            .collect()
-    }
-
-    fn remove_user(&self, name: &str) -> anyhow::Result<bool> {
-        let mut c = self.client()?;
-        let mut tx = c.transaction()?;
-        tx.execute("DELETE FROM sessions WHERE user_name = $1", &[&name])?;
-        let n = tx.execute("DELETE FROM users WHERE name = $1", &[&name])?;
-        tx.commit()?;
-        Ok(n == 1)
-    }
-
-    fn user(&self, name: &str) -> anyhow::Result<Option<OfficeUser>> {
-        let row = self.client()?.query_opt(
-            "SELECT name, region_prefix, password_hash FROM users WHERE name = $1",
-            &[&name],
-        )?;
-        row.as_ref().map(office_user).transpose()
-    }
-
-    fn create_session(&self, token: &str, user: &str, expires: i64) -> anyhow::Result<()> {
-        let mut c = self.client()?;
-        let mut tx = c.transaction()?;
-        tx.execute(
-            "DELETE FROM sessions WHERE expires_at < $1",
-            &[&(expires - super::SESSION_SECONDS)],
-        )?;
-        tx.execute(
-            "INSERT INTO sessions (token, user_name, expires_at) VALUES ($1, $2, $3)",
-            &[&token, &user, &expires],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    fn session_user(&self, token: &str, now: i64) -> anyhow::Result<Option<OfficeUser>> {
-        let row = self.client()?.query_opt(
-            "SELECT u.name, u.region_prefix, u.password_hash FROM sessions s
-             JOIN users u ON u.name = s.user_name WHERE s.token = $1 AND s.expires_at > $2",
-            &[&token, &now],
-        )?;
-        row.as_ref().map(office_user).transpose()
-    }
-
-    fn delete_session(&self, token: &str) -> anyhow::Result<()> {
-        self.client()?
-            .execute("DELETE FROM sessions WHERE token = $1", &[&token])?;
-        Ok(())
-    }
-
-    // --- JSON API ---
-
-    fn add_api_token(&self, t: &ApiToken) -> anyhow::Result<()> {
-        self.client()?.execute(
-            "INSERT INTO api_tokens (id, region_prefix, label, secret_hash, created_at, revoked_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                &t.id,
-                &t.region_prefix,
-                &t.label,
-                &t.secret_hash,
-                &t.created_at,
-                &t.revoked_at,
-            ],
-        )?;
-        Ok(())
-    }
-
-    fn api_token(&self, id: &str) -> anyhow::Result<Option<ApiToken>> {
-        let row = self.client()?.query_opt(
-            &format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens WHERE id = $1"),
-            &[&id],
-        )?;
-        row.as_ref().map(api_token).transpose()
-    }
-
-    fn api_tokens(&self) -> anyhow::Result<Vec<ApiToken>> {
-        self.client()?
-            .query(
-                &format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id"),
-                &[],
-            )?
-            .iter()
-            .map(api_token)
-            .collect()
-    }
-
-    fn revoke_api_token(&self, id: &str, now: i64) -> anyhow::Result<bool> {
-        let n = self.client()?.execute(
-            "UPDATE api_tokens SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL",
-            &[&id, &now],
-        )?;
-        Ok(n == 1)
-    }
-
-    fn submit_idempotent(
+    fn transaction<T>(
         &self,
-        firm: &str,
-        s: &NewSubmission,
-        key: &IdempotencyKey,
-        now: i64,
-    ) -> anyhow::Result<IdempotentOutcome> {
+        f: impl FnOnce(&mut dyn Sql) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
-        // A retry reaching another instance at the same moment waits for the first to commit and
-        // then finds its key; submissions for one firm take turns as in `submit`.
-        tx.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1 || ' ' || $2, 1))",
-            &[&key.token_id, &key.key],
-        )?;
-        tx.execute(
-            "DELETE FROM api_idempotency WHERE token_id = $1 AND key = $2 AND created_at <= $3",
-            &[&key.token_id, &key.key, &(now - IDEMPOTENCY_SECONDS)],
-        )?;
-        if let Some(r) = tx.query_opt(
-            "SELECT firm, version, request_hash FROM api_idempotency
-             WHERE token_id = $1 AND key = $2",
-            &[&key.token_id, &key.key],
-        )? {
-            let version: i32 = r.try_get(1)?;
-            return Ok(IdempotentOutcome {
-                firm: r.try_get(0)?,
-                version: u32::try_from(version)?,
-                request_hash: r.try_get(2)?,
-                replayed: true,
-            });
-        }
-        let version = insert_submission(&mut tx, firm, s, now)?;
-        tx.execute(
-            "INSERT INTO api_idempotency (token_id, key, request_hash, firm, version, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
-            &[
-                &key.token_id,
-                &key.key,
-                &key.request_hash,
-                &firm,
-                &version,
-                &now,
-            ],
-        )?;
+        let out = f(&mut Pg(&mut tx))?;
         tx.commit()?;
-        Ok(IdempotentOutcome {
-            firm: firm.to_string(),
-            version: u32::try_from(version)?,
-            request_hash: key.request_hash.clone(),
-            replayed: false,
-        })
+        Ok(out)
     }
 
-    fn sweep_idempotency(&self, before: i64) -> anyhow::Result<u64> {
-        Ok(self.client()?.execute(
-            "DELETE FROM api_idempotency WHERE created_at < $1",
-            &[&before],
-        )?)
+    /// The table `smedx_schema` records how many migrations ran; instances starting at once wait
+    /// for each other's migration.
+    fn schema_version(tx: &mut dyn Sql) -> anyhow::Result<usize> {
+        tx.execute("SELECT pg_advisory_xact_lock(?1)", &[MIGRATION_LOCK.into()])?;
+        tx.batch("CREATE TABLE IF NOT EXISTS smedx_schema (version INTEGER NOT NULL)")?;
+        let done = tx
+            .query_opt("SELECT MAX(version) FROM smedx_schema", &[])?
+            .map(|mut r| r.opt_int(0))
+            .transpose()?
+            .flatten();
+        Ok(usize::try_from(done.unwrap_or(0)).unwrap_or(0))
     }
 
-    fn submission(&self, firm: &str, version: u32) -> anyhow::Result<Option<StoredSubmission>> {
-        let version = i32::try_from(version).unwrap_or(i32::MAX);
-        let row = self.client()?.query_opt(
-            &format!(
-                "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE firm = $1 AND version = $2"
-            ),
-            &[&firm, &version],
+    fn set_schema_version(tx: &mut dyn Sql, version: usize) -> anyhow::Result<()> {
+        tx.execute("DELETE FROM smedx_schema", &[])?;
+        let version = i64::try_from(version)?;
+        tx.execute(
+            "INSERT INTO smedx_schema (version) VALUES (?1)",
+            &[version.into()],
         )?;
-        row.as_ref().map(row_submission).transpose()
+        Ok(())
     }
 }
 
@@ -830,28 +326,16 @@ impl Drop for TestSchema {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::serve::storage::contract;
+    use crate::serve::storage::{Storage, SubmissionFilter, contract};
+    use crate::serve::storage_sql::{MIGRATIONS, Step};
 
-    macro_rules! contract_tests {
-        ($($name:ident),*) => {$(
-            #[test]
-            fn $name() {
-                if let Some(db) = TestSchema::new() {
-                    contract::$name(&db.storage());
-                }
-            }
-        )*};
+    fn with_storage(test: fn(&dyn Storage)) {
+        if let Some(db) = TestSchema::new() {
+            test(&db.storage());
+        }
     }
 
-    contract_tests!(
-        edits_make_new_versions_and_filters_read_the_latest,
-        drafts_save_and_sessions_expire,
-        links_are_separate_and_the_edit_link_can_be_replaced,
-        old_unsubmitted_drafts_are_swept_and_counted_per_client,
-        a_new_password_or_removal_ends_the_users_sessions,
-        api_tokens_are_listed_and_revoked_once,
-        a_retried_submission_is_stored_once_while_its_key_lives
-    );
+    crate::serve::storage::contract_tests!(with_storage);
 
     #[test]
     fn two_instances_migrate_at_once_and_number_one_firms_versions_in_turn() {
