@@ -317,13 +317,20 @@ impl Diagnostic {
     }
 
     /// The help as a plain sentence, for the web form and the terminal, which ask for one field at
-    /// a time (no YAML syntax, no cell references).
+    /// a time (no YAML syntax, no cell references: a value quoted in English is in “ ”, not in
+    /// backticks).
     pub fn help_as_sentence(&self, lang: Lang) -> Option<String> {
         let form = Location::Form {
             page: String::new(),
             field: String::new(),
         };
-        self.help_on(lang, &form)
+        let mut help = self.help_on(lang, &form)?;
+        let mut open = true;
+        while let Some(at) = help.find('`') {
+            help.replace_range(at..at + 1, if open { "“" } else { "”" });
+            open = !open;
+        }
+        Some(help)
     }
 
     fn help_on(&self, lang: Lang, location: &Location) -> Option<String> {

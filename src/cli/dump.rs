@@ -3,7 +3,7 @@
 
 use super::Outcome;
 use crate::serve::storage::{self, SubmissionFilter};
-use crate::text::{Lang, tr};
+use crate::text::Lang;
 use std::path::PathBuf;
 
 /// Write the submissions of a `smedx serve` database as JSON Lines (one answer sheet per line).
@@ -97,10 +97,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     }
     output.write(text.as_bytes())?;
     let n = subs.len();
-    let place = match &args.output {
-        Some(p) => p.display().to_string(),
-        None => tr(Lang::ui(), "标准输出", "standard output").to_string(),
-    };
+    let place = super::output::shown_as(args.output.as_deref(), Lang::ui());
     to_stderr!(
         "{}",
         match Lang::ui() {
@@ -155,10 +152,7 @@ fn parquet(
         Ok(())
     })?;
     let lang = Lang::ui();
-    let place = match &args.output {
-        Some(p) => p.display().to_string(),
-        None => tr(lang, "标准输出", "standard output").to_string(),
-    };
+    let place = super::output::shown_as(args.output.as_deref(), lang);
     to_stderr!(
         "{}",
         match lang {

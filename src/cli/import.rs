@@ -209,10 +209,7 @@ fn import_batch(
     print_report(report, args.diagnostics);
     let dest = match target {
         Target::Dir(d, _) => d.display().to_string(),
-        Target::File(o) => match o.path() {
-            Some(p) => p.display().to_string(),
-            None => tr(lang, "标准输出", "standard output").to_string(),
-        },
+        Target::File(o) => super::output::shown_as(o.path(), lang),
     };
     match lang {
         Lang::Zh => to_stderr!(

@@ -279,6 +279,26 @@ pub(crate) fn model_file(spec: Option<&str>) -> Option<&Path> {
     spec.map(Path::new).filter(|p| p.exists())
 }
 
+/// A message on standard error in the process language.
+pub(crate) fn say(zh: String, en: String) {
+    to_stderr!(
+        "{}",
+        match crate::text::Lang::ui() {
+            crate::text::Lang::Zh => zh,
+            crate::text::Lang::En => en,
+        }
+    );
+}
+
+/// A region scope of `smedx user` and `smedx token`: its code prefix (`5101*`), or the whole
+/// country.
+pub(crate) fn scope_shown(scope: &str) -> String {
+    match scope {
+        "" => "全国 / all".into(),
+        _ => format!("{scope}*"),
+    }
+}
+
 /// Print one diagnostic about the command's arguments and end with exit status 2.
 pub(crate) fn refuse(d: crate::diag::Diagnostic) -> anyhow::Result<Outcome> {
     let mut report = Report::default();

@@ -40,6 +40,14 @@ fn identity(path: &Path) -> Option<(u64, u64)> {
     std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
+/// Where output went, in words: the file, or standard output.
+pub(crate) fn shown_as(path: Option<&Path>, lang: crate::text::Lang) -> String {
+    match path {
+        Some(p) => p.display().to_string(),
+        None => crate::text::tr(lang, "标准输出", "standard output").to_string(),
+    }
+}
+
 fn unwritable(path: &Path, reason: impl std::fmt::Display) -> Diagnostic {
     Diagnostic::error("output-unwritable")
         .arg("file", path.display().to_string())

@@ -62,10 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     })?;
     bar.finish();
     let n = args.count;
-    let place = match &args.output {
-        Some(p) => p.display().to_string(),
-        None => tr(lang, "标准输出", "standard output").to_string(),
-    };
+    let place = super::output::shown_as(args.output.as_deref(), lang);
     to_stderr!(
         "{}",
         match lang {

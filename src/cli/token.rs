@@ -1,11 +1,10 @@
 //! `smedx token`: region-scoped tokens of the JSON API: add (the token is printed once, only its
 //! hash is stored), list, revoke.
 
-use super::{Outcome, refuse};
+use super::{Outcome, refuse, say, scope_shown};
 use crate::diag::Diagnostic;
 use crate::serve::auth::{hash_api_secret, new_api_token, region_scope};
 use crate::serve::storage::{self, ApiToken};
-use crate::text::Lang;
 use std::path::PathBuf;
 
 /// Manage API tokens of `smedx serve` (each scoped to a region).
@@ -46,24 +45,6 @@ enum Action {
     },
 }
 
-fn say(zh: String, en: String) {
-    to_stderr!(
-        "{}",
-        match Lang::ui() {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    );
-}
-
-fn shown(scope: &str) -> String {
-    if scope.is_empty() {
-        "全国 / all".into()
-    } else {
-        format!("{scope}*")
-    }
-}
-
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     match args.action {
         Action::Add { region, label, db } => {
@@ -92,11 +73,11 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
             say(
                 format!(
                     "已发放令牌 {id}（地区 {}）：请现在复制上面一行，它不会再显示；吊销：smedx token revoke {id}",
-                    shown(&scope)
+                    scope_shown(&scope)
                 ),
                 format!(
                     "token {id} issued for regions {}: copy the line above now, it is not shown again; revoke with `smedx token revoke {id}`",
-                    shown(&scope)
+                    scope_shown(&scope)
                 ),
             );
             Ok(Outcome::Ok)
@@ -113,7 +94,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 to_stdout!(
                     "{}\t{}\t{}\t{}\t{revoked}",
                     t.id,
-                    shown(&t.region_prefix),
+                    scope_shown(&t.region_prefix),
                     t.created_at,
                     t.label
                 )?;

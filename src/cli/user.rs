@@ -1,7 +1,7 @@
 //! `smedx user`: office users of the dashboard, each scoped to a region: add, list, change a
 //! password, remove. A changed password or a removal ends the user's sessions.
 
-use super::{Outcome, refuse};
+use super::{Outcome, refuse, say, scope_shown};
 use crate::diag::Diagnostic;
 use crate::serve::auth::{hash_password, region_scope};
 use crate::serve::storage::{self, OfficeUser};
@@ -56,16 +56,6 @@ enum Action {
     },
 }
 
-fn say(zh: String, en: String) {
-    to_stderr!(
-        "{}",
-        match Lang::ui() {
-            Lang::Zh => zh,
-            Lang::En => en,
-        }
-    );
-}
-
 /// The new password: twice without echo on a terminal, one line of standard input otherwise;
 /// the problem when it is too short or the two do not match.
 fn read_password(name: &str) -> anyhow::Result<Result<String, Diagnostic>> {
@@ -104,14 +94,6 @@ fn read_password(name: &str) -> anyhow::Result<Result<String, Diagnostic>> {
     Ok(Ok(password))
 }
 
-fn shown(scope: &str) -> &str {
-    if scope.is_empty() {
-        "全国 / all"
-    } else {
-        scope
-    }
-}
-
 pub fn run(args: Args) -> anyhow::Result<Outcome> {
     match args.action {
         Action::Add { name, region, db } => {
@@ -133,8 +115,8 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 password_hash: hash_password(&password)?,
             })?;
             say(
-                format!("已添加用户 {name}：可见地区 {}*", shown(&scope)),
-                format!("user {name} added: sees regions {}*", shown(&scope)),
+                format!("已添加用户 {name}：可见地区 {}", scope_shown(&scope)),
+                format!("user {name} added: sees regions {}", scope_shown(&scope)),
             );
             Ok(Outcome::Ok)
         }
@@ -144,7 +126,7 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
                 say("（没有用户）".into(), "(no users)".into());
             }
             for u in users {
-                to_stdout!("{}\t{}*", u.name, shown(&u.region_prefix))?;
+                to_stdout!("{}\t{}", u.name, scope_shown(&u.region_prefix))?;
             }
             Ok(Outcome::Ok)
         }

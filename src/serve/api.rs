@@ -337,20 +337,7 @@ fn store(
                 .arg("scope", scope_arg(token)),
         );
     }
-    let size = sheet
-        .profile
-        .size_class
-        .and_then(|s| serde_json::to_value(s).ok())
-        .and_then(|v| v.as_str().map(str::to_string));
-    let new = NewSubmission {
-        model_id: st.model.id.clone(),
-        model_version: st.model.version.clone(),
-        region: Some(region),
-        industry: sheet.profile.industry.clone(),
-        size,
-        // One line: aggregation reads the stored sheets as JSON Lines.
-        sheet: value.to_string(),
-    };
+    let new = NewSubmission::of(&st.model, &sheet, Some(region), value.to_string());
     let stored = (|| -> anyhow::Result<Result<(StoredSubmission, bool), Response>> {
         let target = firm.as_deref().unwrap_or("new");
         let firm = match &firm {

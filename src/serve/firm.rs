@@ -540,19 +540,7 @@ pub async fn submit(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     };
-    let size = sheet
-        .profile
-        .size_class
-        .and_then(|s| serde_json::to_value(s).ok())
-        .and_then(|v| v.as_str().map(str::to_string));
-    let new = NewSubmission {
-        model_id: st.model.id.clone(),
-        model_version: st.model.version.clone(),
-        region: sheet.profile.region.clone(),
-        industry: sheet.profile.industry.clone(),
-        size,
-        sheet: draft.to_string(),
-    };
+    let new = NewSubmission::of(&st.model, &sheet, None, draft.to_string());
     let (s, t) = (st.clone(), token.clone());
     let stored = blocking(move || match s.storage.links(&t)? {
         Some(links) => s.storage.submit(&links.firm, &new, now()).map(Some),

@@ -653,7 +653,7 @@ mod tests {
         let industry = notes.iter().find(|n| n.field == "industry").unwrap();
         assert!(industry.error);
         assert!(
-            industry.text.zh.starts_with("请按名称或代码选择所属行业")
+            industry.text.zh.starts_with("找不到行业“五金”：")
                 && industry.text.zh.contains("是否是：C33 金属制品业"),
             "{}",
             industry.text.zh

@@ -35,6 +35,28 @@ pub struct NewSubmission {
     pub sheet: String,
 }
 
+impl NewSubmission {
+    /// A checked sheet of `model` to store, its profile's region (unless given), industry and
+    /// size class kept for the filters; `json` is the sheet on one line (aggregation reads the
+    /// stored sheets as JSON Lines).
+    pub fn of(
+        model: &crate::model::Model,
+        sheet: &crate::answers::AnswerSheet,
+        region: Option<String>,
+        json: String,
+    ) -> NewSubmission {
+        let size = sheet.profile.size_class.and_then(|s| serde_json::to_value(s).ok());
+        NewSubmission {
+            model_id: model.id.clone(),
+            model_version: model.version.clone(),
+            region: region.or_else(|| sheet.profile.region.clone()),
+            industry: sheet.profile.industry.clone(),
+            size: size.and_then(|v| v.as_str().map(str::to_string)),
+            sheet: json,
+        }
+    }
+}
+
 /// Which submissions an office view reads. Prefixes match the start of the stored code.
 #[derive(Debug, Clone, Default)]
 pub struct SubmissionFilter {
