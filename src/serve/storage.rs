@@ -45,7 +45,10 @@ impl NewSubmission {
         region: Option<String>,
         json: String,
     ) -> NewSubmission {
-        let size = sheet.profile.size_class.and_then(|s| serde_json::to_value(s).ok());
+        let size = sheet
+            .profile
+            .size_class
+            .and_then(|s| serde_json::to_value(s).ok());
         NewSubmission {
             model_id: model.id.clone(),
             model_version: model.version.clone(),

@@ -150,6 +150,19 @@ pub(crate) trait Backend: Send + Sync {
     /// other instances migrating at once).
     fn schema_version(tx: &mut dyn Sql) -> anyhow::Result<usize>;
     fn set_schema_version(tx: &mut dyn Sql, version: usize) -> anyhow::Result<()>;
+
+    /// One statement on its own; how many rows it changed.
+    fn execute(&self, sql: &str, params: &[Param<'_>]) -> anyhow::Result<u64> {
+        self.run(|c| c.execute(sql, params))
+    }
+    /// One query on its own; its rows.
+    fn query(&self, sql: &str, params: &[Param<'_>]) -> anyhow::Result<Vec<Row>> {
+        self.run(|c| c.query(sql, params))
+    }
+    /// One query on its own; its first row, if any.
+    fn query_opt(&self, sql: &str, params: &[Param<'_>]) -> anyhow::Result<Option<Row>> {
+        self.run(|c| c.query_opt(sql, params))
+    }
 }
 
 /// One step of a schema migration: SQL, or Rust where the database cannot do it (secure random
@@ -398,22 +411,20 @@ impl<B: Backend> Storage for B {
         now: i64,
         client: &str,
     ) -> anyhow::Result<()> {
-        self.run(|c| {
-            c.execute(
-                "INSERT INTO drafts (firm, edit_token, report_token, sheet, created_at, updated_at,
+        self.execute(
+            "INSERT INTO drafts (firm, edit_token, report_token, sheet, created_at, updated_at,
                     created_ip)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6)",
-                &[
-                    (&links.firm).into(),
-                    (&links.edit).into(),
-                    (&links.report).into(),
-                    sheet.into(),
-                    now.into(),
-                    client.into(),
-                ],
-            )
-        })?;
-        Ok(())
+            &[
+                (&links.firm).into(),
+                (&links.edit).into(),
+                (&links.report).into(),
+                sheet.into(),
+                now.into(),
+                client.into(),
+            ],
+        )
+        .map(drop)
     }
 
     fn open_drafts(&self, client: &str) -> anyhow::Result<(u64, u64)> {
@@ -429,38 +440,31 @@ impl<B: Backend> Storage for B {
     }
 
     fn sweep_drafts(&self, before: i64) -> anyhow::Result<u64> {
-        self.run(|c| {
-            c.execute(
-                &format!("DELETE FROM drafts WHERE updated_at < ?1 AND {OPEN}"),
-                &[before.into()],
-            )
-        })
+        self.execute(
+            &format!("DELETE FROM drafts WHERE updated_at < ?1 AND {OPEN}"),
+            &[before.into()],
+        )
     }
 
     fn draft(&self, edit: &str) -> anyhow::Result<Option<String>> {
-        self.run(|c| {
-            c.query_opt(
-                "SELECT sheet FROM drafts WHERE edit_token = ?1",
-                &[edit.into()],
-            )
-        })?
+        self.query_opt(
+            "SELECT sheet FROM drafts WHERE edit_token = ?1",
+            &[edit.into()],
+        )?
         .map(|mut r| r.text(0))
         .transpose()
     }
 
     fn save_draft(&self, edit: &str, sheet: &str, now: i64) -> anyhow::Result<bool> {
-        let n = self.run(|c| {
-            c.execute(
-                "UPDATE drafts SET sheet = ?2, updated_at = ?3 WHERE edit_token = ?1",
-                &[edit.into(), sheet.into(), now.into()],
-            )
-        })?;
-        Ok(n == 1)
+        Ok(self.execute(
+            "UPDATE drafts SET sheet = ?2, updated_at = ?3 WHERE edit_token = ?1",
+            &[edit.into(), sheet.into(), now.into()],
+        )? == 1)
     }
 
     fn links(&self, edit: &str) -> anyhow::Result<Option<DraftLinks>> {
         let sql = "SELECT firm, edit_token, report_token FROM drafts WHERE edit_token = ?1";
-        self.run(|c| c.query_opt(sql, &[edit.into()]))?
+        self.query_opt(sql, &[edit.into()])?
             .map(|mut r| {
                 Ok(DraftLinks {
                     firm: r.text(0)?,
@@ -473,7 +477,7 @@ impl<B: Backend> Storage for B {
 
     fn report_firm(&self, report: &str) -> anyhow::Result<Option<String>> {
         let sql = "SELECT firm FROM drafts WHERE report_token = ?1";
-        self.run(|c| c.query_opt(sql, &[report.into()]))?
+        self.query_opt(sql, &[report.into()])?
             .map(|mut r| r.text(0))
             .transpose()
     }
@@ -485,21 +489,18 @@ impl<B: Backend> Storage for B {
         code_hash: &str,
         now: i64,
     ) -> anyhow::Result<bool> {
-        let n = self.run(|c| {
-            c.execute(
-                "UPDATE drafts SET credit_code = ?2, recovery_selector = ?3, recovery_hash = ?4,
+        Ok(self.execute(
+            "UPDATE drafts SET credit_code = ?2, recovery_selector = ?3, recovery_hash = ?4,
                     recovery_set_at = ?5
                  WHERE edit_token = ?1",
-                &[
-                    edit.into(),
-                    (&key.credit_code).into(),
-                    (&key.selector).into(),
-                    code_hash.into(),
-                    now.into(),
-                ],
-            )
-        })?;
-        Ok(n == 1)
+            &[
+                edit.into(),
+                (&key.credit_code).into(),
+                (&key.selector).into(),
+                code_hash.into(),
+                now.into(),
+            ],
+        )? == 1)
     }
 
     fn recovery_credit_code(&self, firm: &str) -> anyhow::Result<Option<String>> {
@@ -513,18 +514,16 @@ impl<B: Backend> Storage for B {
 
     fn recovery_entries(&self, key: &RecoveryKey) -> anyhow::Result<Vec<RecoveryEntry>> {
         let limit = MAX_RECOVERY_ENTRIES as i64;
-        self.run(|c| {
-            c.query(
-                "SELECT firm, recovery_hash FROM drafts
+        self.query(
+            "SELECT firm, recovery_hash FROM drafts
                  WHERE credit_code = ?1 AND recovery_selector = ?2 AND recovery_hash IS NOT NULL
                  ORDER BY recovery_set_at DESC LIMIT ?3",
-                &[
-                    (&key.credit_code).into(),
-                    (&key.selector).into(),
-                    limit.into(),
-                ],
-            )
-        })?
+            &[
+                (&key.credit_code).into(),
+                (&key.selector).into(),
+                limit.into(),
+            ],
+        )?
         .into_iter()
         .map(|mut r| {
             Ok(RecoveryEntry {
@@ -536,13 +535,10 @@ impl<B: Backend> Storage for B {
     }
 
     fn replace_edit_link(&self, firm: &str, edit: &str) -> anyhow::Result<bool> {
-        let n = self.run(|c| {
-            c.execute(
-                "UPDATE drafts SET edit_token = ?2 WHERE firm = ?1",
-                &[firm.into(), edit.into()],
-            )
-        })?;
-        Ok(n == 1)
+        Ok(self.execute(
+            "UPDATE drafts SET edit_token = ?2 WHERE firm = ?1",
+            &[firm.into(), edit.into()],
+        )? == 1)
     }
 
     fn submit(&self, firm: &str, s: &NewSubmission, now: i64) -> anyhow::Result<u32> {
@@ -554,7 +550,7 @@ impl<B: Backend> Storage for B {
             "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE firm = ?1
              ORDER BY version DESC LIMIT 1"
         );
-        self.run(|c| c.query_opt(&sql, &[firm.into()]))?
+        self.query_opt(&sql, &[firm.into()])?
             .map(submission)
             .transpose()
     }
@@ -577,12 +573,10 @@ impl<B: Backend> Storage for B {
             starts_with_pattern(&filter.region_prefix),
             starts_with_pattern(&filter.industry_prefix),
         );
-        self.run(|c| {
-            c.query(
-                &sql,
-                &[(&region).into(), (&industry).into(), (&filter.size).into()],
-            )
-        })?
+        self.query(
+            &sql,
+            &[(&region).into(), (&industry).into(), (&filter.size).into()],
+        )?
         .into_iter()
         .map(submission)
         .collect()
@@ -612,7 +606,7 @@ impl<B: Backend> Storage for B {
 
     fn users(&self) -> anyhow::Result<Vec<OfficeUser>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users ORDER BY name");
-        self.run(|c| c.query(&sql, &[]))?
+        self.query(&sql, &[])?
             .into_iter()
             .map(office_user)
             .collect()
@@ -628,7 +622,7 @@ impl<B: Backend> Storage for B {
 
     fn user(&self, name: &str) -> anyhow::Result<Option<OfficeUser>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE name = ?1");
-        self.run(|c| c.query_opt(&sql, &[name.into()]))?
+        self.query_opt(&sql, &[name.into()])?
             .map(office_user)
             .transpose()
     }
@@ -650,60 +644,52 @@ impl<B: Backend> Storage for B {
     fn session_user(&self, token: &str, now: i64) -> anyhow::Result<Option<OfficeUser>> {
         let sql = "SELECT u.name, u.region_prefix, u.password_hash FROM sessions s
                    JOIN users u ON u.name = s.user_name WHERE s.token = ?1 AND s.expires_at > ?2";
-        self.run(|c| c.query_opt(sql, &[token.into(), now.into()]))?
+        self.query_opt(sql, &[token.into(), now.into()])?
             .map(office_user)
             .transpose()
     }
 
     fn delete_session(&self, token: &str) -> anyhow::Result<()> {
-        self.run(|c| c.execute("DELETE FROM sessions WHERE token = ?1", &[token.into()]))?;
-        Ok(())
+        self.execute("DELETE FROM sessions WHERE token = ?1", &[token.into()])
+            .map(drop)
     }
 
     // --- JSON API ---
 
     fn add_api_token(&self, t: &ApiToken) -> anyhow::Result<()> {
-        self.run(|c| {
-            c.execute(
-                &format!(
-                    "INSERT INTO api_tokens ({API_TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
-                ),
-                &[
-                    (&t.id).into(),
-                    (&t.region_prefix).into(),
-                    (&t.label).into(),
-                    (&t.secret_hash).into(),
-                    t.created_at.into(),
-                    t.revoked_at.into(),
-                ],
-            )
-        })?;
-        Ok(())
+        self.execute(
+            &format!(
+                "INSERT INTO api_tokens ({API_TOKEN_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+            ),
+            &[
+                (&t.id).into(),
+                (&t.region_prefix).into(),
+                (&t.label).into(),
+                (&t.secret_hash).into(),
+                t.created_at.into(),
+                t.revoked_at.into(),
+            ],
+        )
+        .map(drop)
     }
 
     fn api_token(&self, id: &str) -> anyhow::Result<Option<ApiToken>> {
         let sql = format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens WHERE id = ?1");
-        self.run(|c| c.query_opt(&sql, &[id.into()]))?
+        self.query_opt(&sql, &[id.into()])?
             .map(api_token)
             .transpose()
     }
 
     fn api_tokens(&self) -> anyhow::Result<Vec<ApiToken>> {
         let sql = format!("SELECT {API_TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id");
-        self.run(|c| c.query(&sql, &[]))?
-            .into_iter()
-            .map(api_token)
-            .collect()
+        self.query(&sql, &[])?.into_iter().map(api_token).collect()
     }
 
     fn revoke_api_token(&self, id: &str, now: i64) -> anyhow::Result<bool> {
-        let n = self.run(|c| {
-            c.execute(
-                "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-                &[id.into(), now.into()],
-            )
-        })?;
-        Ok(n == 1)
+        Ok(self.execute(
+            "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            &[id.into(), now.into()],
+        )? == 1)
     }
 
     fn submit_idempotent(
@@ -764,19 +750,17 @@ impl<B: Backend> Storage for B {
     }
 
     fn sweep_idempotency(&self, before: i64) -> anyhow::Result<u64> {
-        self.run(|c| {
-            c.execute(
-                "DELETE FROM api_idempotency WHERE created_at < ?1",
-                &[before.into()],
-            )
-        })
+        self.execute(
+            "DELETE FROM api_idempotency WHERE created_at < ?1",
+            &[before.into()],
+        )
     }
 
     fn submission(&self, firm: &str, version: u32) -> anyhow::Result<Option<StoredSubmission>> {
         let sql = format!(
             "SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE firm = ?1 AND version = ?2"
         );
-        self.run(|c| c.query_opt(&sql, &[firm.into(), version.into()]))?
+        self.query_opt(&sql, &[firm.into(), version.into()])?
             .map(submission)
             .transpose()
     }
