@@ -249,6 +249,32 @@ pub fn open(db: &Path) -> anyhow::Result<std::sync::Arc<dyn Storage>> {
     }
 }
 
+/// One test per function of [`contract`], each given a fresh storage by `$with_storage`
+/// (`fn(fn(&dyn Storage))`).
+#[cfg(test)]
+macro_rules! contract_tests {
+    ($with_storage:ident) => {
+        $crate::serve::storage::contract_tests!(
+            $with_storage:
+            edits_make_new_versions_and_filters_read_the_latest,
+            drafts_save_and_sessions_expire,
+            links_are_separate_and_the_edit_link_can_be_replaced,
+            old_unsubmitted_drafts_are_swept_and_counted_per_client,
+            a_new_password_or_removal_ends_the_users_sessions,
+            api_tokens_are_listed_and_revoked_once,
+            a_retried_submission_is_stored_once_while_its_key_lives
+        );
+    };
+    ($with_storage:ident: $($name:ident),*) => {$(
+        #[test]
+        fn $name() {
+            $with_storage(contract::$name);
+        }
+    )*};
+}
+#[cfg(test)]
+pub(crate) use contract_tests;
+
 /// The behaviour every backend must have, as functions over `&dyn Storage`: each backend's tests
 /// run them all ([`contract_tests`]).
 #[cfg(test)]
@@ -470,29 +496,3 @@ pub(crate) mod contract {
         assert_eq!(s.sweep_idempotency(late).unwrap(), 0);
     }
 }
-
-/// One test per function of [`contract`], each given a fresh storage by `$with_storage`
-/// (`fn(fn(&dyn Storage))`).
-#[cfg(test)]
-macro_rules! contract_tests {
-    ($with_storage:ident) => {
-        $crate::serve::storage::contract_tests!(
-            $with_storage:
-            edits_make_new_versions_and_filters_read_the_latest,
-            drafts_save_and_sessions_expire,
-            links_are_separate_and_the_edit_link_can_be_replaced,
-            old_unsubmitted_drafts_are_swept_and_counted_per_client,
-            a_new_password_or_removal_ends_the_users_sessions,
-            api_tokens_are_listed_and_revoked_once,
-            a_retried_submission_is_stored_once_while_its_key_lives
-        );
-    };
-    ($with_storage:ident: $($name:ident),*) => {$(
-        #[test]
-        fn $name() {
-            $with_storage(contract::$name);
-        }
-    )*};
-}
-#[cfg(test)]
-pub(crate) use contract_tests;
