@@ -162,6 +162,37 @@ pub struct Record {
     pub sheet: Option<AnswerSheet>,
 }
 
+impl Record {
+    /// A record with nothing in it, to be read into (see [`parse_into`]).
+    pub fn empty() -> Record {
+        Record {
+            name: String::new(),
+            credit_code: None,
+            assessed_on: 0,
+            region: None,
+            industry: None,
+            industry_group: String::new(),
+            size: None,
+            employees: None,
+            revenue: None,
+            assets: None,
+            tags: Vec::new(),
+            synthetic: false,
+            scores: Scores {
+                level_score: 0.0,
+                level: 0,
+                items: Vec::new(),
+                nodes: Vec::new(),
+                scenarios: Vec::new(),
+            },
+            constrained_short: Vec::new(),
+            answered: false,
+            demand: Vec::new(),
+            sheet: None,
+        }
+    }
+}
+
 fn is_lines(p: &Path) -> bool {
     p.extension().is_some_and(|e| e == "jsonl" || e == "ndjson")
 }
@@ -528,6 +559,23 @@ pub fn count_lines(files: &[PathBuf]) -> usize {
     n
 }
 
+/// [`parse_with`] into `out`, whose texts and lists are reused from one record to the next.
+pub fn parse_into(
+    reader: &mut LineReader,
+    model: &Model,
+    raw: RawRecord,
+    out: &mut Record,
+) -> Result<(), RecordError> {
+    if raw.line > 0
+        && raw.checked.is_none()
+        && raw.text().is_some_and(|text| reader.read_into(text, out))
+    {
+        return Ok(());
+    }
+    *out = parse(model, raw)?;
+    Ok(())
+}
+
 /// Parse, check and score one record: the fast way for a plain JSON Lines answer sheet
 /// ([`LineReader`]), else the exact way ([`parse`]); the same record, or the same error, either way.
 pub fn parse_with(
@@ -644,11 +692,19 @@ fn record_of(model: &Model, sheet: AnswerSheet, scores: Scores) -> Record {
 
 /// Constrained scenarios below the grade the next level counts, when constrained ones are short.
 pub(super) fn constrained_short(model: &Model, group: &str, q: &Scores) -> Vec<usize> {
+    let mut out = Vec::new();
+    constrained_short_into(model, group, q, &mut out);
+    out
+}
+
+/// [`constrained_short`] into `out` (cleared first).
+pub(super) fn constrained_short_into(model: &Model, group: &str, q: &Scores, out: &mut Vec<usize>) {
+    out.clear();
     let Some(rule) = model.level_rule(q.level.saturating_add(1)) else {
-        return Vec::new();
+        return;
     };
     let Some(c) = rule.effective(group).1 else {
-        return Vec::new();
+        return;
     };
     let have = q
         .scenarios
@@ -656,14 +712,15 @@ pub(super) fn constrained_short(model: &Model, group: &str, q: &Scores) -> Vec<u
         .filter(|(k, g)| *k && g.is_some_and(|g| g >= c.at_or_above))
         .count() as u32;
     if have >= c.constrained_at_least {
-        return Vec::new();
+        return;
     }
-    q.scenarios
-        .iter()
-        .enumerate()
-        .filter(|(_, (k, g))| *k && g.is_some_and(|g| g < c.at_or_above))
-        .map(|(i, _)| i)
-        .collect()
+    out.extend(
+        q.scenarios
+            .iter()
+            .enumerate()
+            .filter(|(_, (k, g))| *k && g.is_some_and(|g| g < c.at_or_above))
+            .map(|(i, _)| i),
+    );
 }
 
 /// A line holding a result of `smedx score --format json`: used as scored (no demand: no answers).
