@@ -232,20 +232,6 @@ struct Profile<'a> {
     tags: Option<(usize, usize)>,
 }
 
-/// Profile fields this path reads, in the order of the bits that mark them seen.
-const PROFILE_KEYS: [&str; 10] = [
-    "name",
-    "credit_code",
-    "region",
-    "industry",
-    "employees",
-    "revenue",
-    "assets",
-    "assessed_on",
-    "synthetic",
-    "tags",
-];
-
 /// What one worker remembers between records. Reused through a [`Pool`], so what it learns is
 /// learned once per run, not once per chunk.
 pub struct LineReader<'m> {
@@ -257,6 +243,8 @@ pub struct LineReader<'m> {
     answers: Vec<FxHashMap<Box<str>, Option<Counted>>>,
     /// Per multiple-choice item: its option ids (at most 64), and a set of them → how it counts.
     options: Vec<Vec<&'m str>>,
+    /// Per multiple-choice item whose option ids are one character each: byte → option + 1.
+    option_bytes: Vec<Option<Box<[u8; 256]>>>,
     sets: Vec<FxHashMap<u64, Option<Counted>>>,
     industries: FxHashMap<Box<str>, usize>,
     industry_list: Vec<Option<Industry<'m>>>,
@@ -295,6 +283,25 @@ impl<'m> LineReader<'m> {
                         options.iter().map(|o| o.id.as_str()).collect()
                     }
                     _ => Vec::new(),
+                })
+                .collect(),
+            option_bytes: model
+                .items
+                .iter()
+                .map(|item| match &item.spec {
+                    ItemSpec::Multi { options, .. }
+                        if options.len() < 64
+                            && options
+                                .iter()
+                                .all(|o| o.id.len() == 1 && o.id.as_bytes()[0] != b'"') =>
+                    {
+                        let mut table = Box::new([0u8; 256]);
+                        for (k, o) in options.iter().enumerate() {
+                            table[usize::from(o.id.as_bytes()[0])] = k as u8 + 1;
+                        }
+                        Some(table)
+                    }
+                    _ => None,
                 })
                 .collect(),
             sets: vec![FxHashMap::default(); n],
@@ -361,6 +368,24 @@ impl<'m> LineReader<'m> {
     /// The options of a list written plainly (`["B","C"]`: no spaces, each a distinct option of
     /// item `i`) as a set; `None` for any other list, which is remembered by its text.
     fn option_set(&self, i: usize, text: &str) -> Option<u64> {
+        if let Some(table) = &self.option_bytes[i] {
+            // `["B","C"]`: five bytes an option, the last followed by `]` instead of `,`.
+            let b = text.as_bytes();
+            if b.len() % 4 != 1 || b[0] != b'[' {
+                return None;
+            }
+            let mut set = 0u64;
+            for part in b[1..].chunks_exact(4) {
+                let k = table[usize::from(part[1])];
+                if part[0] != b'"' || part[2] != b'"' || k == 0 || set & (1 << (k - 1)) != 0 {
+                    return None;
+                }
+                set |= 1 << (k - 1);
+            }
+            return (b[b.len() - 1] == b']'
+                && b[4..b.len() - 1].iter().step_by(4).all(|c| *c == b','))
+            .then_some(set);
+        }
         let options = &self.options[i];
         if options.is_empty() {
             return None;
@@ -484,7 +509,19 @@ impl<'m> LineReader<'m> {
         let mut p = Profile::default();
         let mut seen = 0u16;
         s.object(|s, key| {
-            let k = PROFILE_KEYS.iter().position(|x| *x == key)?;
+            let k = match key {
+                "name" => 0,
+                "credit_code" => 1,
+                "region" => 2,
+                "industry" => 3,
+                "employees" => 4,
+                "revenue" => 5,
+                "assets" => 6,
+                "assessed_on" => 7,
+                "synthetic" => 8,
+                "tags" => 9,
+                _ => return None,
+            };
             if seen & (1 << k) != 0 {
                 return None;
             }
