@@ -14,6 +14,9 @@ use rustc_hash::FxHashMap as HashMap;
 /// Scenario index, current grade, needed grade, industry group (an index of `groups`), size class.
 type ChainKey = (usize, u8, u8, usize, Option<SizeClass>);
 
+/// A scenario below the needed grade: its index, whether it is constrained, its grade.
+type Below = (usize, bool, u8);
+
 /// Precomputed choices: scenario × current grade × needed grade × group × size → catalog entries.
 pub struct DemandTable<'a> {
     model: &'a Model,
@@ -25,7 +28,7 @@ pub struct DemandTable<'a> {
     groups: Vec<String>,
     /// Lists reused from one firm to the next: scenarios below the needed grade, those picked,
     /// and one chain.
-    scratch: (Vec<(usize, bool, u8)>, Vec<(usize, u8)>),
+    scratch: (Vec<Below>, Vec<(usize, u8)>),
     chain_scratch: Vec<usize>,
     files: &'a [Policy],
     policies: HashMap<Vec<usize>, Policies>,
