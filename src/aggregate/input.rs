@@ -15,12 +15,12 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// Records handed to the workers at once: large enough to keep both cores busy, small enough to
-/// keep memory flat.
-const CHUNK: usize = 8192;
+/// Records handed to a worker at once: large enough that handing over costs little, small enough
+/// to keep memory flat (the chunks in flight are what a run holds besides its figures).
+const CHUNK: usize = 1024;
 
 /// Bytes of JSON Lines read into one block (a chunk ends at the first line past it).
-const BLOCK: usize = 6 << 20;
+const BLOCK: usize = 1 << 20;
 
 /// The longest JSON Lines record read (an answer sheet is a few KiB); longer lines are refused.
 fn max_line() -> usize {
@@ -85,13 +85,39 @@ fn is_blank(line: &[u8]) -> bool {
 #[derive(Debug, Clone)]
 pub struct Source(pub PathBuf);
 
+/// Bytes shared by the records read from them. A block of a JSON Lines file goes back to the
+/// reader when its last record is dropped, on whichever thread, and is read into again: a run
+/// reuses a few blocks instead of taking fresh memory (which the system must zero) for each.
+pub struct Block {
+    bytes: Vec<u8>,
+    back: Option<std::sync::mpsc::Sender<Vec<u8>>>,
+}
+
+impl std::ops::Deref for Block {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+impl Drop for Block {
+    fn drop(&mut self) {
+        if let Some(back) = self.back.take() {
+            let mut bytes = std::mem::take(&mut self.bytes);
+            bytes.clear();
+            // The reader has finished: the block is freed.
+            let _ = back.send(bytes);
+        }
+    }
+}
+
 /// One record before parsing.
 pub struct RawRecord {
     pub file: Arc<str>,
     pub line: u64,
     /// The record's bytes are `block[span]`: the lines of a JSON Lines file are read a block at a
     /// time and share it.
-    pub block: Arc<Vec<u8>>,
+    pub block: Arc<Block>,
     pub span: Range<usize>,
     /// A row of a CSV batch or a workbook, already read and checked by `collect`.
     pub checked: Option<Result<AnswerSheet, (String, String)>>,
@@ -104,7 +130,10 @@ impl RawRecord {
         RawRecord {
             file,
             line,
-            block: Arc::new(text.into_bytes()),
+            block: Arc::new(Block {
+                bytes: text.into_bytes(),
+                back: None,
+            }),
             span,
             checked: None,
         }
@@ -160,6 +189,37 @@ pub struct Record {
     pub demand: Vec<(usize, crate::roadmap::CostSplit)>,
     /// The checked sheet, when the record was read the exact way (the fast way keeps none).
     pub sheet: Option<AnswerSheet>,
+}
+
+impl Record {
+    /// A record with nothing in it, to be read into (see [`parse_into`]).
+    pub fn empty() -> Record {
+        Record {
+            name: String::new(),
+            credit_code: None,
+            assessed_on: 0,
+            region: None,
+            industry: None,
+            industry_group: String::new(),
+            size: None,
+            employees: None,
+            revenue: None,
+            assets: None,
+            tags: Vec::new(),
+            synthetic: false,
+            scores: Scores {
+                level_score: 0.0,
+                level: 0,
+                items: Vec::new(),
+                nodes: Vec::new(),
+                scenarios: Vec::new(),
+            },
+            constrained_short: Vec::new(),
+            answered: false,
+            demand: Vec::new(),
+            sheet: None,
+        }
+    }
 }
 
 fn is_lines(p: &Path) -> bool {
@@ -361,8 +421,7 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
             // A reader thread splits lines while the workers score the previous chunk. The lines
             // of a chunk share one block, which comes back to the reader once they are scored.
             flush(&mut chunk, f);
-            type Part = (Arc<Vec<u8>>, Vec<RawRecord>);
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Part>(2);
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RawRecord>>(2);
             let (give_back, given_back) = std::sync::mpsc::channel::<Vec<u8>>();
             let file_name = name.clone();
             let reader = std::thread::spawn(move || {
@@ -378,7 +437,10 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
                     let next = given_back
                         .try_recv()
                         .unwrap_or_else(|_| Vec::with_capacity(BLOCK + BLOCK / 4));
-                    let shared = Arc::new(std::mem::replace(block, next));
+                    let shared = Arc::new(Block {
+                        bytes: std::mem::replace(block, next),
+                        back: Some(give_back.clone()),
+                    });
                     for (line, text) in lines.drain(..) {
                         chunk.push(match text {
                             Ok(span) => RawRecord {
@@ -391,8 +453,9 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
                             Err(text) => RawRecord::own(file_name.clone(), line, text),
                         });
                     }
+                    drop(shared);
                     let part = std::mem::replace(chunk, Vec::with_capacity(CHUNK));
-                    tx.send((shared, part)).is_ok()
+                    tx.send(part).is_ok()
                 };
                 loop {
                     let text = match read_line_limited(&mut reader, &mut block) {
@@ -429,13 +492,8 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
                     send(&mut block, &mut lines, &mut chunk);
                 }
             });
-            for (block, part) in rx {
+            for part in rx {
                 f(part);
-                // Every record of the part is done with: the block is read into again.
-                if let Ok(mut bytes) = Arc::try_unwrap(block) {
-                    bytes.clear();
-                    let _ = give_back.send(bytes);
-                }
             }
             let _ = reader.join();
         } else {
@@ -526,6 +584,23 @@ pub fn count_lines(files: &[PathBuf]) -> usize {
         }
     }
     n
+}
+
+/// [`parse_with`] into `out`, whose texts and lists are reused from one record to the next.
+pub fn parse_into(
+    reader: &mut LineReader,
+    model: &Model,
+    raw: RawRecord,
+    out: &mut Record,
+) -> Result<(), RecordError> {
+    if raw.line > 0
+        && raw.checked.is_none()
+        && raw.text().is_some_and(|text| reader.read_into(text, out))
+    {
+        return Ok(());
+    }
+    *out = parse(model, raw)?;
+    Ok(())
 }
 
 /// Parse, check and score one record: the fast way for a plain JSON Lines answer sheet
@@ -644,11 +719,19 @@ fn record_of(model: &Model, sheet: AnswerSheet, scores: Scores) -> Record {
 
 /// Constrained scenarios below the grade the next level counts, when constrained ones are short.
 pub(super) fn constrained_short(model: &Model, group: &str, q: &Scores) -> Vec<usize> {
+    let mut out = Vec::new();
+    constrained_short_into(model, group, q, &mut out);
+    out
+}
+
+/// [`constrained_short`] into `out` (cleared first).
+pub(super) fn constrained_short_into(model: &Model, group: &str, q: &Scores, out: &mut Vec<usize>) {
+    out.clear();
     let Some(rule) = model.level_rule(q.level.saturating_add(1)) else {
-        return Vec::new();
+        return;
     };
     let Some(c) = rule.effective(group).1 else {
-        return Vec::new();
+        return;
     };
     let have = q
         .scenarios
@@ -656,14 +739,15 @@ pub(super) fn constrained_short(model: &Model, group: &str, q: &Scores) -> Vec<u
         .filter(|(k, g)| *k && g.is_some_and(|g| g >= c.at_or_above))
         .count() as u32;
     if have >= c.constrained_at_least {
-        return Vec::new();
+        return;
     }
-    q.scenarios
-        .iter()
-        .enumerate()
-        .filter(|(_, (k, g))| *k && g.is_some_and(|g| g < c.at_or_above))
-        .map(|(i, _)| i)
-        .collect()
+    out.extend(
+        q.scenarios
+            .iter()
+            .enumerate()
+            .filter(|(_, (k, g))| *k && g.is_some_and(|g| g < c.at_or_above))
+            .map(|(i, _)| i),
+    );
 }
 
 /// A line holding a result of `smedx score --format json`: used as scored (no demand: no answers).

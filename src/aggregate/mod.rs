@@ -21,6 +21,7 @@ use crate::score::engine::Positions;
 use crate::text::Text;
 use lines::LineReader;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use stats::{Distribution, Hist};
 use std::collections::{BTreeMap, HashMap};
@@ -137,6 +138,7 @@ fn level_slots(model: &Model) -> usize {
 }
 
 /// A record's level, score and dimension scores, each with its histogram bin.
+#[derive(Debug, Clone, Default)]
 struct Binned {
     level: usize,
     score: (usize, f64),
@@ -166,16 +168,17 @@ impl GroupAcc {
         }
     }
 
-    /// A record's figures with their bins, worked out once for all the groups it falls in.
-    fn binned(&self, r: &Record, at: &Positions) -> Binned {
+    /// A record's figures with their bins, worked out once for all the groups it falls in (into
+    /// `out`, whose list is reused).
+    fn binned_into(&self, r: &Record, at: &Positions, out: &mut Binned) {
         let score = r.scores.level_score;
-        Binned {
-            level: usize::from(r.scores.level),
-            score: (self.score.bin(score), score),
-            dims: (self.dims.iter().zip(r.scores.at(&at.dimensions)))
-                .map(|(h, d)| d.map(|d| (h.bin(d), d)))
-                .collect(),
-        }
+        out.level = usize::from(r.scores.level);
+        out.score = (self.score.bin(score), score);
+        out.dims.clear();
+        out.dims.extend(
+            (self.dims.iter().zip(r.scores.at(&at.dimensions)))
+                .map(|(h, d)| d.map(|d| (h.bin(d), d))),
+        );
     }
 
     fn add(&mut self, b: &Binned) {
@@ -246,6 +249,14 @@ struct Acc {
     groups: BTreeMap<(Breakdown, String), GroupAcc>,
     /// Peer groups: industry key × size class.
     peers: BTreeMap<(String, String), GroupAcc>,
+    /// Groups whose key is short (a region code, an industry code, a size class), found by the key
+    /// as a number rather than by comparing texts; moved into `groups` and `peers` by `settle`.
+    lane_index: FxHashMap<(Breakdown, u64), usize>,
+    lane: Vec<((Breakdown, String), GroupAcc)>,
+    peer_index: FxHashMap<(u64, u64), usize>,
+    peer_lane: Vec<((String, String), GroupAcc)>,
+    /// The record being added, binned (reused).
+    binned: Binned,
     /// Demand by step (the level a firm's next step reaches) × catalog entry.
     demand: Vec<DemandCell>,
     /// Firms with a demand figure, by step.
@@ -296,6 +307,11 @@ impl Acc {
             constrained_short: vec![0; n_scen],
             groups: BTreeMap::new(),
             peers: BTreeMap::new(),
+            lane_index: FxHashMap::default(),
+            lane: Vec::new(),
+            peer_index: FxHashMap::default(),
+            peer_lane: Vec::new(),
+            binned: Binned::default(),
             demand: vec![DemandCell::default(); catalog_len * level_slots(ctx.model)],
             demand_firms: vec![0; level_slots(ctx.model)],
             headline: ctx.head.cells(),
@@ -312,8 +328,9 @@ impl Acc {
     }
 
     fn add(&mut self, ctx: &Ctx, r: &Record) {
-        let b = self.overall.binned(r, &ctx.at);
-        self.overall.add(&b);
+        self.overall.binned_into(r, &ctx.at, &mut self.binned);
+        let b = &self.binned;
+        self.overall.add(b);
         for (h, v) in self
             .indicators
             .iter_mut()
@@ -333,18 +350,32 @@ impl Acc {
                 *c += 1;
             }
         }
-        // Keys are looked up through one reused probe: a new key is copied once, when first seen.
+        // A short key is found as a number; a longer one through one reused probe (a new key is
+        // copied once, when first seen).
         let mut probe = (Breakdown::Province, String::new());
         for by in &ctx.options.by {
             by.each_key(r, |key| {
+                if let Some(k) = lines::short_key(key) {
+                    let slot = match self.lane_index.get(&(*by, k)) {
+                        Some(&slot) => slot,
+                        None => {
+                            self.lane
+                                .push(((*by, key.to_string()), GroupAcc::new(ctx.model)));
+                            self.lane_index.insert((*by, k), self.lane.len() - 1);
+                            self.lane.len() - 1
+                        }
+                    };
+                    self.lane[slot].1.add(b);
+                    return;
+                }
                 probe.0 = *by;
                 probe.1.clear();
                 probe.1.push_str(key);
                 match self.groups.get_mut(&probe) {
-                    Some(g) => g.add(&b),
+                    Some(g) => g.add(b),
                     None => {
                         let mut g = GroupAcc::new(ctx.model);
-                        g.add(&b);
+                        g.add(b);
                         self.groups.insert(probe.clone(), g);
                     }
                 }
@@ -353,13 +384,29 @@ impl Acc {
         let mut industry = None;
         Breakdown::Industry.each_key(r, |k| industry = Some(k));
         if let (Some(industry), Some(size)) = (industry, r.size.map(size_key)) {
-            let peer = (industry.to_string(), size.to_string());
-            match self.peers.get_mut(&peer) {
-                Some(g) => g.add(&b),
-                None => {
-                    let mut g = GroupAcc::new(ctx.model);
-                    g.add(&b);
-                    self.peers.insert(peer, g);
+            match (lines::short_key(industry), lines::short_key(size)) {
+                (Some(i), Some(z)) => {
+                    let slot = match self.peer_index.get(&(i, z)) {
+                        Some(&slot) => slot,
+                        None => {
+                            let key = (industry.to_string(), size.to_string());
+                            self.peer_lane.push((key, GroupAcc::new(ctx.model)));
+                            self.peer_index.insert((i, z), self.peer_lane.len() - 1);
+                            self.peer_lane.len() - 1
+                        }
+                    };
+                    self.peer_lane[slot].1.add(b);
+                }
+                _ => {
+                    let peer = (industry.to_string(), size.to_string());
+                    match self.peers.get_mut(&peer) {
+                        Some(g) => g.add(b),
+                        None => {
+                            let mut g = GroupAcc::new(ctx.model);
+                            g.add(b);
+                            self.peers.insert(peer, g);
+                        }
+                    }
                 }
             }
         }
@@ -428,7 +475,31 @@ impl Acc {
         }
     }
 
-    fn merge(mut self, o: Acc) -> Acc {
+    /// Move the groups found by short key into `groups` and `peers`.
+    fn settle(&mut self) {
+        self.lane_index.clear();
+        for (k, g) in self.lane.drain(..) {
+            match self.groups.get_mut(&k) {
+                Some(mine) => mine.merge(&g),
+                None => {
+                    self.groups.insert(k, g);
+                }
+            }
+        }
+        self.peer_index.clear();
+        for (k, g) in self.peer_lane.drain(..) {
+            match self.peers.get_mut(&k) {
+                Some(mine) => mine.merge(&g),
+                None => {
+                    self.peers.insert(k, g);
+                }
+            }
+        }
+    }
+
+    fn merge(mut self, mut o: Acc) -> Acc {
+        self.settle();
+        o.settle();
         self.overall.merge(&o.overall);
         for (a, b) in self.demand_firms.iter_mut().zip(&o.demand_firms) {
             *a += b;
@@ -598,8 +669,178 @@ struct Worker<'a> {
     acc: Acc,
 }
 
+/// A chunk of the input handed to a worker: its place, the position of its first record, and
+/// the records.
+struct Part {
+    index: u64,
+    base: u32,
+    records: Vec<input::RawRecord>,
+}
+
+/// What a worker gives back of a chunk, reported in input order.
+struct PartDone {
+    index: u64,
+    counted: u64,
+    errors: Vec<RecordError>,
+    firms: Vec<FirmEntry>,
+    left_out: Vec<DuplicateRecord>,
+}
+
 /// Read, score and sum the current round; with `left_out`, those records (by position) are skipped.
+///
+/// Each worker thread takes whole chunks from a queue and keeps its own figures, merged once at the
+/// end (exactly: counts and histograms), so no worker waits for another between chunks: on a busy
+/// machine a worker that is held up does not hold the others. What is reported (errors, records
+/// left out, progress) goes in input order. With an export, whose rows go in input order chunk by
+/// chunk, [`pass_in_order`] is used.
 fn pass(
+    ctx: &Ctx,
+    demand_from: DemandSources,
+    files: &[std::path::PathBuf],
+    left_out: Option<&[(u32, PackedCode)]>,
+    on_error: &mut dyn FnMut(RecordError),
+    on_progress: &(dyn Fn(u64) + Sync),
+) -> Pass {
+    if ctx.options.export.is_some() {
+        return pass_in_order(ctx, demand_from, files, left_out, on_error, on_progress);
+    }
+    let model = ctx.model;
+    let (catalog, policies) = (demand_from.catalog, demand_from.policies);
+    let catalog_len = catalog.map_or(0, |c| c.entries.len());
+    let threads = rayon::current_num_threads().max(1);
+    let mut out = Pass {
+        total: Acc::new(ctx, catalog_len),
+        records: 0,
+        skipped: 0,
+        firms: Vec::new(),
+        left_out: Vec::new(),
+    };
+    let (work, queue) = std::sync::mpsc::sync_channel::<Part>(threads);
+    let queue = std::sync::Mutex::new(queue);
+    let (done, finished) = std::sync::mpsc::channel::<PartDone>();
+    let worker = |done: std::sync::mpsc::Sender<PartDone>| {
+        let mut reader = LineReader::new(model);
+        let mut demand = catalog.map(|c| DemandTable::new(model, c, policies));
+        let mut acc = Acc::new(ctx, catalog_len);
+        let mut r = Record::empty();
+        loop {
+            let next = queue.lock().unwrap_or_else(|e| e.into_inner()).recv();
+            let Ok(part) = next else { break };
+            let mut part_done = PartDone {
+                index: part.index,
+                counted: 0,
+                errors: Vec::new(),
+                firms: Vec::new(),
+                left_out: Vec::new(),
+            };
+            for (seq, raw) in (part.base..).zip(part.records) {
+                if let Some(l) = left_out
+                    && let Ok(k) = l.binary_search_by_key(&seq, |x| x.0)
+                {
+                    part_done.left_out.push(DuplicateRecord {
+                        file: raw.file.to_string(),
+                        line: raw.line,
+                        credit_code: ctx.options.named.then(|| unpack_code(l[k].1)),
+                    });
+                    continue;
+                }
+                match input::parse_into(&mut reader, model, raw, &mut r) {
+                    // Outside the --region or --industry filter: not in this summary.
+                    Ok(()) if !ctx.options.selects(&r) => {}
+                    Ok(()) => {
+                        if left_out.is_none()
+                            && let Some(code) = r.credit_code.as_deref().and_then(pack_code)
+                        {
+                            part_done.firms.push(FirmEntry {
+                                code,
+                                assessed_on: r.assessed_on,
+                                seq,
+                            });
+                        }
+                        match demand.as_mut().filter(|_| r.answered) {
+                            Some(t) => {
+                                let (group, region) = (&r.industry_group, r.region.as_deref());
+                                t.demand_into(group, r.size, region, &r.scores, &mut r.demand);
+                            }
+                            None => r.demand.clear(),
+                        }
+                        acc.add(ctx, &r);
+                        part_done.counted += 1;
+                    }
+                    Err(e) => part_done.errors.push(e),
+                }
+            }
+            if done.send(part_done).is_err() {
+                break;
+            }
+        }
+        acc
+    };
+    let accs: Vec<Acc> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let done = done.clone();
+                scope.spawn(|| worker(done))
+            })
+            .collect();
+        drop(done);
+        // Chunks come back in any order; they are reported in input order.
+        let mut waiting: BTreeMap<u64, PartDone> = BTreeMap::new();
+        let mut reported = 0u64;
+        let mut report = |part: PartDone, out: &mut Pass| {
+            waiting.insert(part.index, part);
+            while let Some(part) = waiting.remove(&reported) {
+                reported += 1;
+                out.records += part.counted;
+                out.skipped += part.errors.len() as u64;
+                for e in part.errors {
+                    on_error(e);
+                }
+                let room = MAX_LISTED.saturating_sub(out.left_out.len());
+                out.left_out.extend(part.left_out.into_iter().take(room));
+                if !part.firms.is_empty() {
+                    let mut firms = part.firms;
+                    firms.shrink_to_fit();
+                    out.firms.push(firms);
+                }
+                on_progress(out.records + out.skipped);
+            }
+        };
+        let (mut index, mut next) = (0u64, 0u32);
+        input::for_each_chunk(model, files, &mut |records| {
+            let base = next;
+            next = next.wrapping_add(records.len() as u32);
+            let part = Part {
+                index,
+                base,
+                records,
+            };
+            index += 1;
+            // A worker that stopped has panicked; joining it below passes the panic on.
+            let _ = work.send(part);
+            while let Ok(part) = finished.try_recv() {
+                report(part, &mut out);
+            }
+        });
+        drop(work);
+        for part in finished.iter() {
+            report(part, &mut out);
+        }
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    for acc in accs {
+        out.total = std::mem::replace(&mut out.total, Acc::new(ctx, 0)).merge(acc);
+    }
+    out.total.settle();
+    out
+}
+
+/// [`pass`] a chunk at a time, the workers sharing each chunk, so that an export receives the
+/// rows of each chunk before the next begins.
+fn pass_in_order(
     ctx: &Ctx,
     demand_from: DemandSources,
     files: &[std::path::PathBuf],
@@ -716,6 +957,7 @@ fn pass(
     for w in workers.into_inner() {
         out.total = std::mem::replace(&mut out.total, Acc::new(ctx, 0)).merge(w.acc);
     }
+    out.total.settle();
     out
 }
 

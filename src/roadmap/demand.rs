@@ -11,8 +11,11 @@ use crate::model::{ItemSpec, Model};
 use crate::score::{Scores, shortfall};
 use rustc_hash::FxHashMap as HashMap;
 
-/// Scenario index, current grade, needed grade, industry group, size class.
-type ChainKey = (usize, u8, u8, String, Option<SizeClass>);
+/// Scenario index, current grade, needed grade, industry group (an index of `groups`), size class.
+type ChainKey = (usize, u8, u8, usize, Option<SizeClass>);
+
+/// A scenario below the needed grade: its index, whether it is constrained, its grade.
+type Below = (usize, bool, u8);
 
 /// Precomputed choices: scenario × current grade × needed grade × group × size → catalog entries.
 pub struct DemandTable<'a> {
@@ -21,6 +24,12 @@ pub struct DemandTable<'a> {
     /// Scenario item indices in model order (parallel to `Scores::scenarios`).
     scenario_items: Vec<usize>,
     chains: HashMap<ChainKey, Vec<usize>>,
+    /// Industry groups seen, so a chain's key holds no text.
+    groups: Vec<String>,
+    /// Lists reused from one firm to the next: scenarios below the needed grade, those picked,
+    /// and one chain.
+    scratch: (Vec<Below>, Vec<(usize, u8)>),
+    chain_scratch: Vec<usize>,
     files: &'a [Policy],
     policies: HashMap<Vec<usize>, Policies>,
     /// Region code → the policies files that apply there (an index of `region_keys`).
@@ -44,6 +53,9 @@ impl<'a> DemandTable<'a> {
             catalog,
             scenario_items,
             chains: HashMap::default(),
+            groups: Vec::new(),
+            scratch: (Vec::new(), Vec::new()),
+            chain_scratch: Vec::new(),
             files,
             policies: HashMap::default(),
             regions: HashMap::default(),
@@ -90,7 +102,14 @@ impl<'a> DemandTable<'a> {
         group: &str,
         size: Option<SizeClass>,
     ) -> &[usize] {
-        let key = (s, from, to, group.to_string(), size);
+        let g = match self.groups.iter().position(|x| x == group) {
+            Some(g) => g,
+            None => {
+                self.groups.push(group.to_string());
+                self.groups.len() - 1
+            }
+        };
+        let key = (s, from, to, g, size);
         if !self.chains.contains_key(&key) {
             let id = self.model.items[self.scenario_items[s]].id.clone();
             let mut out = Vec::new();
@@ -114,7 +133,7 @@ impl<'a> DemandTable<'a> {
                 out.push(e);
                 cur = t;
             }
-            self.chains.insert(key.clone(), out);
+            self.chains.insert(key, out);
         }
         &self.chains[&key]
     }
@@ -169,12 +188,27 @@ impl<'a> DemandTable<'a> {
         region: Option<&str>,
         quick: &Scores,
     ) -> Vec<(usize, CostSplit)> {
+        let mut out = Vec::new();
+        self.demand_into(group, size, region, quick, &mut out);
+        out
+    }
+
+    /// [`DemandTable::demand`] into `out` (cleared first), so a worker reuses one list.
+    pub fn demand_into(
+        &mut self,
+        group: &str,
+        size: Option<SizeClass>,
+        region: Option<&str>,
+        quick: &Scores,
+        out: &mut Vec<(usize, CostSplit)>,
+    ) {
+        out.clear();
         let target = quick.level + 1;
         let Some(rule) = self.model.level_rule(target) else {
-            return Vec::new();
+            return;
         };
         let Some(cond) = rule.effective(group).1 else {
-            return Vec::new();
+            return;
         };
         let Some(lack) = shortfall(
             self.model,
@@ -183,44 +217,52 @@ impl<'a> DemandTable<'a> {
             quick.level_score,
             &quick.scenarios,
         ) else {
-            return Vec::new();
+            return;
         };
         let g = cond.at_or_above;
-        // Nearest first: the highest grade below the needed one.
-        let mut below: Vec<(usize, bool, u8)> = quick
-            .scenarios
-            .iter()
-            .enumerate()
-            .filter_map(|(i, (c, grade))| grade.filter(|x| *x < g).map(|x| (i, *c, x)))
-            .collect();
+        // Nearest first: the highest grade below the needed one (a stable sort, as before).
+        let (mut below, mut picked) = std::mem::take(&mut self.scratch);
+        below.clear();
+        picked.clear();
+        below.extend(
+            quick
+                .scenarios
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (c, grade))| grade.filter(|x| *x < g).map(|x| (i, *c, x))),
+        );
         below.sort_by_key(|(_, _, x)| std::cmp::Reverse(*x));
-        let mut picked: Vec<(usize, u8)> = below
-            .iter()
-            .filter(|(_, c, _)| *c)
-            .take(lack.constrained_short as usize)
-            .map(|(i, _, x)| (*i, *x))
-            .collect();
+        picked.extend(
+            below
+                .iter()
+                .filter(|(_, c, _)| *c)
+                .take(lack.constrained_short as usize)
+                .map(|(i, _, x)| (*i, *x)),
+        );
         let more = (lack.short as usize).saturating_sub(picked.len());
-        let extra: Vec<(usize, u8)> = below
-            .iter()
-            .filter(|(i, _, _)| !picked.iter().any(|(p, _)| p == i))
-            .take(more)
-            .map(|(i, _, x)| (*i, *x))
-            .collect();
-        picked.extend(extra);
+        let first = picked.len();
+        for (i, _, x) in &below {
+            if picked.len() - first >= more {
+                break;
+            }
+            if !picked[..first].iter().any(|(p, _)| p == i) {
+                picked.push((*i, *x));
+            }
+        }
         let region_key = self.region_key(region);
-        let mut entries: Vec<usize> = Vec::new();
-        for (s, from) in picked {
-            for &e in self.chain(s, from, g, group, size) {
-                if !entries.contains(&e) {
-                    entries.push(e);
+        let mut chain = std::mem::take(&mut self.chain_scratch);
+        for &(s, from) in &picked {
+            chain.clear();
+            chain.extend_from_slice(self.chain(s, from, g, group, size));
+            for &e in &chain {
+                if !out.iter().any(|(x, _)| *x == e) {
+                    let split = self.split(e, size, region_key, region);
+                    out.push((e, split));
                 }
             }
         }
-        entries
-            .into_iter()
-            .map(|e| (e, self.split(e, size, region_key, region)))
-            .collect()
+        self.chain_scratch = chain;
+        self.scratch = (below, picked);
     }
 
     /// What entry `e` costs a firm of `size` under the policies of `region_key` (worked out once:

@@ -166,48 +166,62 @@ pub fn evaluate_counted(
     size: Option<SizeClass>,
     answers: &[Option<Counted>],
 ) -> Scores {
-    let mut scenarios = Vec::new();
-    let items: Vec<(ItemStatus, Option<f64>)> = model
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let answer = answers.get(i).copied().flatten();
-            let status = match (item.applies_to.applies(group, size), answer) {
-                (false, _) => (ItemStatus::NotApplicable, None),
-                (true, Some(Counted::NotApplicable)) => (ItemStatus::NotApplicableAnswer, None),
-                (true, Some(Counted::Share { fraction, .. })) => {
-                    (ItemStatus::Answered, Some(fraction))
-                }
-                (true, None) => (ItemStatus::Unanswered, Some(0.0)),
+    let mut out = Scores {
+        level_score: 0.0,
+        level: 0,
+        items: Vec::with_capacity(model.items.len()),
+        nodes: Vec::with_capacity(model.dimensions.len() * 8),
+        scenarios: Vec::new(),
+    };
+    evaluate_counted_into(model, group, size, answers, &mut out);
+    out
+}
+
+/// [`evaluate_counted`] into `out`, whose lists are cleared and reused: scoring many sheets
+/// one after the other allocates nothing.
+pub fn evaluate_counted_into(
+    model: &Model,
+    group: &str,
+    size: Option<SizeClass>,
+    answers: &[Option<Counted>],
+    out: &mut Scores,
+) {
+    let Scores {
+        items,
+        nodes,
+        scenarios,
+        ..
+    } = out;
+    items.clear();
+    nodes.clear();
+    scenarios.clear();
+    items.extend(model.items.iter().enumerate().map(|(i, item)| {
+        let answer = answers.get(i).copied().flatten();
+        let status = match (item.applies_to.applies(group, size), answer) {
+            (false, _) => (ItemStatus::NotApplicable, None),
+            (true, Some(Counted::NotApplicable)) => (ItemStatus::NotApplicableAnswer, None),
+            (true, Some(Counted::Share { fraction, .. })) => (ItemStatus::Answered, Some(fraction)),
+            (true, None) => (ItemStatus::Unanswered, Some(0.0)),
+        };
+        if let ItemSpec::Scenario { constrained, .. } = &item.spec {
+            let grade = match (status.0, answer) {
+                (ItemStatus::Answered, Some(Counted::Share { grade, .. })) => grade,
+                (ItemStatus::Unanswered, _) => Some(0),
+                _ => None,
             };
-            if let ItemSpec::Scenario { constrained, .. } = &item.spec {
-                let grade = match (status.0, answer) {
-                    (ItemStatus::Answered, Some(Counted::Share { grade, .. })) => grade,
-                    (ItemStatus::Unanswered, _) => Some(0),
-                    _ => None,
-                };
-                scenarios.push((*constrained, grade));
-            }
-            status
-        })
-        .collect();
-    let mut nodes = Vec::with_capacity(model.dimensions.len() * 8);
+            scenarios.push((*constrained, grade));
+        }
+        status
+    }));
     let mut counted = Combined::default();
     for d in &model.dimensions {
-        let f = node(model, d, &items, &mut nodes);
+        let f = node(model, d, items, nodes);
         if d.counts_toward_level {
             counted.add(model.score_combine, f, d.points, d.weight);
         }
     }
     let level_score =
         round6(counted.share(model.score_combine).unwrap_or(0.0) * model.score_points);
-    let level = super::level::reached(model, group, level_score, &scenarios);
-    Scores {
-        level_score,
-        level,
-        items,
-        nodes,
-        scenarios,
-    }
+    out.level_score = level_score;
+    out.level = super::level::reached(model, group, level_score, &out.scenarios);
 }

@@ -3,7 +3,7 @@
 pub mod engine;
 mod level;
 
-pub use engine::{Counted, Scores, evaluate, evaluate_counted};
+pub use engine::{Counted, Scores, evaluate, evaluate_counted, evaluate_counted_into};
 pub use level::{LevelGap, ScenarioRef, ScenarioShortfall, Shortfall, gap as level_gap, shortfall};
 
 use crate::answers::{AnswerSheet, AnswerValue, Profile};
