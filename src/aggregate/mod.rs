@@ -61,7 +61,19 @@ impl Options {
 const MAX_LISTED: usize = 1000;
 
 /// A way to split firms into groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Breakdown {
     /// Province (first two digits of the region code).
@@ -203,7 +215,7 @@ impl GroupAcc {
 }
 
 /// Demand of one catalog entry, summed over firms.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct DemandCell {
     pub firms: u64,
     pub list: f64,
@@ -266,7 +278,7 @@ struct Acc {
 }
 
 /// A firm named in a list (only with `--named`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FirmRef {
     pub name: String,
     pub credit_code: Option<String>,
@@ -490,7 +502,7 @@ impl Acc {
 }
 
 /// A record left out: its credit code has a later assessment in the same round.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DuplicateRecord {
     pub file: String,
     /// 1-based line (JSON Lines, CSV) or 0 for a whole file.
@@ -720,7 +732,7 @@ fn pass(
 }
 
 /// One group in an output; `suppressed` groups carry no figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct GroupSummary {
     pub key: String,
     pub title: Text,
@@ -736,7 +748,7 @@ pub struct GroupSummary {
 }
 
 /// One breakdown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BreakdownSummary {
     pub by: Breakdown,
     pub title: Text,
@@ -744,7 +756,7 @@ pub struct BreakdownSummary {
 }
 
 /// A measure's distribution with its name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MeasureSummary {
     pub id: String,
     pub title: Text,
@@ -754,7 +766,7 @@ pub struct MeasureSummary {
 }
 
 /// Grades of one scenario over all firms.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ScenarioSummary {
     pub id: String,
     pub title: Text,
@@ -768,7 +780,7 @@ pub struct ScenarioSummary {
 }
 
 /// Demand for one kind of product.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DemandSummary {
     /// Fewer firms than the minimum group: no figures.
     pub suppressed: bool,
@@ -782,7 +794,7 @@ pub struct DemandSummary {
 }
 
 /// Comparison with a previous round, firms matched by credit code.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RoundsSummary {
     pub matched: u64,
     pub only_current: u64,
@@ -800,7 +812,7 @@ pub struct RoundsSummary {
 }
 
 /// The result of an aggregation: every figure an office report shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub model: ModelRef,
     pub min_group: u64,
@@ -851,7 +863,7 @@ pub struct Summary {
 }
 
 /// The filters a summary was made with.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub struct Filters {
     pub region: Option<String>,
     pub region_name: Option<String>,
@@ -860,7 +872,7 @@ pub struct Filters {
 }
 
 /// The total of the demand rows of one step (0: all steps).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DemandTotal {
     pub step: u8,
     /// Firms needing anything at this step (each firm once).

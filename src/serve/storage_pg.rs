@@ -564,7 +564,12 @@ impl Storage for PgStorage {
         row.as_ref().map(row_submission).transpose()
     }
 
-    fn submissions(&self, filter: &SubmissionFilter) -> anyhow::Result<Vec<StoredSubmission>> {
+    fn each_submission(
+        &self,
+        filter: &SubmissionFilter,
+        f: &mut dyn FnMut(StoredSubmission) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        use postgres::fallible_iterator::FallibleIterator;
         let latest_only = if filter.all_versions {
             ""
         } else {
@@ -578,18 +583,18 @@ impl Storage for PgStorage {
                {latest_only}
              ORDER BY id"
         );
-        self.client()?
-            .query(
-                &sql,
-                &[
-                    &starts_with_pattern(&filter.region_prefix),
-                    &starts_with_pattern(&filter.industry_prefix),
-                    &filter.size,
-                ],
-            )?
-            .iter()
-            .map(row_submission)
-            .collect()
+        let (region, industry) = (
+            starts_with_pattern(&filter.region_prefix),
+            starts_with_pattern(&filter.industry_prefix),
+        );
+        let params: [&(dyn postgres::types::ToSql + Sync); 3] = [&region, &industry, &filter.size];
+        let mut client = self.client()?;
+        // Rows as they arrive, not a vector of all of them.
+        let mut rows = client.query_raw(&sql, params)?;
+        while let Some(row) = rows.next()? {
+            f(row_submission(&row)?)?;
+        }
+        Ok(())
     }
 
     fn put_user(&self, user: &OfficeUser) -> anyhow::Result<()> {
