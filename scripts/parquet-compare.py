@@ -32,7 +32,7 @@ def main() -> int:
     parquet, summary_path = sys.argv[1], sys.argv[2]
     doc_path = Path(sys.argv[3]) if len(sys.argv) > 3 else Path(__file__).parent.parent / "docs" / "analysis.md"
     sql = queries(doc_path.read_text(encoding="utf-8"))
-    for name in ["view", "levels", "headline", "by_province", "by_size", "measures", "constrained_short"]:
+    for name in ["view", "levels", "headline", "by_province", "by_size", "measures", "constrained_short", "above_scale"]:
         if name not in sql:
             print(f"docs/analysis.md has no query {name}", file=sys.stderr)
             return 2
@@ -95,8 +95,8 @@ def main() -> int:
         (k.decode(), v.decode())
         for k, v in con.execute(f"SELECT key, value FROM parquet_kv_metadata({literal})").fetchall()
     )
-    if meta.get("smedx.schema_version") != "1":
-        failed.append(f"schema version {meta.get('smedx.schema_version')!r}, expected '1'")
+    if meta.get("smedx.schema_version") != "2":
+        failed.append(f"schema version {meta.get('smedx.schema_version')!r}, expected '2'")
     column_of = {c["id"]: c["column"] for c in json.loads(meta["smedx.columns"])}
     measures = {r["measure"]: r for r in rows("measures")}
     listed = summary["dimensions"] + summary["indicators"]
@@ -116,6 +116,22 @@ def main() -> int:
     short = {r["scenario"]: r["firms"] for r in rows("constrained_short")}
     for s in summary["scenarios"]:
         check(f"{s['id']} short of the next level", s["short_of_next_level"], short.get(s["id"], 0))
+
+    # The pilot headline's 规上 / 规下 figures over all SMEs (large firms apart); a suppressed figure
+    # (fewer firms than the minimum group) has no count to compare.
+    scale = {r["above_scale"]: r for r in rows("above_scale")}
+    head_all = summary["headline"]["all"]
+    for key, value in [("above_scale", True), ("below_scale", False)]:
+        fig = head_all[key]
+        d = scale.get(value, {"firms": 0, "at_target": 0, "share": None})
+        if fig["suppressed"]:
+            check(f"headline {key} suppressed under the minimum group", True, d["firms"] < summary["min_group"])
+            continue
+        check(f"headline {key} firms", fig["n"], d["firms"])
+        check(f"headline {key} at the target level", fig["at_target"], d["at_target"])
+        check(f"headline {key} share", fig["share"], d["share"])
+    if head_all["unknown_scale"] is not None:
+        check("headline SMEs of unknown scale", head_all["unknown_scale"], scale.get(None, {"firms": 0})["firms"])
 
     for line in failed:
         print("MISMATCH " + line)

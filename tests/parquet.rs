@@ -160,7 +160,7 @@ fn the_export_has_a_typed_row_per_counted_firm_and_no_names_by_default() {
     assert_eq!(sum["duplicates"], 3);
     let file = read(&export);
     assert_eq!(file.rows, 300);
-    assert_eq!(file.meta("smedx.schema_version"), Some("1"));
+    assert_eq!(file.meta("smedx.schema_version"), Some("2"));
     assert_eq!(file.meta("smedx.model_id"), Some("sme-dx-2024"));
     assert_eq!(file.meta("smedx.named"), Some("false"));
     for c in [
@@ -382,6 +382,93 @@ fn dump_writes_the_stored_submissions_scored() {
     a.sort();
     b.sort();
     assert_eq!(a, b);
+}
+
+#[test]
+fn above_scale_is_the_office_classification_of_its_headline() {
+    use arrow_array::{Array, BooleanArray, Int8Array};
+    let dir = tempfile::tempdir().unwrap();
+    let firms = simulate(dir.path(), 600);
+    // Declared tags win over revenue either way; a firm without revenue is not known.
+    let text = std::fs::read_to_string(&firms).unwrap();
+    let mut lines = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut sheet: serde_json::Value = serde_json::from_str(line).unwrap();
+        let profile = sheet["profile"].as_object_mut().unwrap();
+        match i % 10 {
+            0 => {
+                profile.insert("tags".into(), serde_json::json!(["规下"]));
+                profile.insert("revenue".into(), serde_json::json!(90000));
+            }
+            1 => {
+                profile.insert("tags".into(), serde_json::json!(["专精特新", "规上"]));
+                profile.insert("revenue".into(), serde_json::json!(10));
+            }
+            2 => {
+                profile.remove("revenue");
+            }
+            _ => {}
+        }
+        lines.push(sheet.to_string());
+    }
+    std::fs::write(&firms, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("summary.json");
+    let export = dir.path().join("firms.parquet");
+    smedx(
+        &[
+            "aggregate",
+            s(&firms),
+            "-o",
+            s(&out),
+            "--export",
+            s(&export),
+        ],
+        0,
+    );
+    let file = read(&export);
+    let sizes = file.text("size_class");
+    let (mut scale, mut levels) = (Vec::new(), Vec::new());
+    for b in &file.batches {
+        let a = b.column_by_name("above_scale").unwrap();
+        let a = a.as_any().downcast_ref::<BooleanArray>().unwrap();
+        scale.extend((0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i))));
+        let l = b.column_by_name("level").unwrap();
+        let l = l.as_any().downcast_ref::<Int8Array>().unwrap();
+        levels.extend((0..l.len()).map(|i| l.value(i)));
+    }
+    // The headline counts SMEs (large firms apart); its target is 二级.
+    let count = |want: Option<bool>| {
+        let smes = scale
+            .iter()
+            .zip(&levels)
+            .zip(&sizes)
+            .filter(|((x, _), size)| **x == want && size.as_deref() != Some("large"));
+        let n = smes.clone().count() as u64;
+        (n, smes.filter(|((_, l), _)| **l >= 2).count() as u64)
+    };
+    let head = &summary(&out)["headline"]["all"];
+    let (above, above_at) = count(Some(true));
+    let (below, below_at) = count(Some(false));
+    let (unknown, _) = count(None);
+    assert!(
+        above >= 60 && below >= 60 && unknown >= 60,
+        "{above} {below} {unknown}"
+    );
+    assert_eq!(head["above_scale"]["n"], above);
+    assert_eq!(head["above_scale"]["at_target"], above_at);
+    assert_eq!(head["below_scale"]["n"], below);
+    assert_eq!(head["below_scale"]["at_target"], below_at);
+    assert_eq!(head["unknown_scale"], unknown);
+    // The declared tag won: every firm tagged 规下 (with a revenue far above any threshold) is
+    // below, every one tagged 规上 (with almost none) above.
+    for (i, x) in scale.iter().enumerate() {
+        match i % 10 {
+            0 => assert_eq!(*x, Some(false), "row {i}"),
+            1 => assert_eq!(*x, Some(true), "row {i}"),
+            2 => assert_eq!(*x, None, "row {i}"),
+            _ => {}
+        }
+    }
 }
 
 /// `python3` with the duckdb package, if installed.

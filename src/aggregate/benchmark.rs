@@ -8,7 +8,7 @@ use crate::text::Text;
 use serde::{Deserialize, Serialize};
 
 /// Percentiles of one measure.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Percentiles {
     pub p10: f64,
     pub p25: f64,
@@ -18,7 +18,7 @@ pub struct Percentiles {
 }
 
 /// A peer group: firms of one industry (门类, or 大类 in 制造业) and size class.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PeerGroup {
     pub industry: String,
     pub size: String,

@@ -7,6 +7,7 @@
 //! same salt can be joined and nobody without the salt can look a firm up.
 
 use super::Record;
+use super::pilot::Scale;
 use crate::answers::names;
 use crate::model::{Children, ItemSpec, Model};
 use arrow_array::builder::{
@@ -24,7 +25,9 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 /// The version of the columns below; raised whenever a column changes meaning, name or type.
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: `above_scale` is the office's 规上 classification (thresholds by industry and revenue), no
+/// longer the declared tag alone.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Rows turned into one Arrow batch at a time.
 const BATCH_ROWS: usize = 8192;
@@ -367,10 +370,6 @@ struct FirmRow {
     scens: Vec<Option<u8>>,
 }
 
-/// The declared tags that say whether a firm is above designated size (规上) or below (规下).
-const ABOVE_SCALE_TAGS: [&str; 2] = ["规上", "规模以上"];
-const BELOW_SCALE_TAGS: [&str; 2] = ["规下", "规模以下"];
-
 impl FirmRow {
     fn of(x: &ParquetExport, r: &Record) -> FirmRow {
         let (model, s) = (&x.model, &x.settings);
@@ -391,7 +390,6 @@ impl FirmRow {
         let short = next.and_then(|l| {
             crate::score::shortfall(model, l, group, r.scores.level_score, &r.scores.scenarios)
         });
-        let declared = |tags: &[&str]| r.tags.iter().any(|t| tags.contains(&t.trim()));
         FirmRow {
             round: s.round.clone().or_else(|| {
                 (r.assessed_on >= 10_000).then(|| (r.assessed_on / 10_000).to_string())
@@ -421,12 +419,15 @@ impl FirmRow {
                 None => industry.map(str::to_string),
             },
             size_class: r.size.map(|x| x.label(crate::text::Lang::En)),
-            above_scale: if declared(&ABOVE_SCALE_TAGS) {
-                Some(true)
-            } else if declared(&BELOW_SCALE_TAGS) {
-                Some(false)
-            } else {
-                None
+            // The office's classification, the one its 规上 headline counts.
+            above_scale: match super::pilot::metrics().above_scale.classify(
+                r.industry.as_deref(),
+                r.revenue,
+                &r.tags,
+            ) {
+                Scale::Above => Some(true),
+                Scale::Below => Some(false),
+                Scale::Unknown => None,
             },
             tags: r.tags.clone(),
             synthetic: r.synthetic,

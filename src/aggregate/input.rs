@@ -156,7 +156,7 @@ pub struct RecordError {
 }
 
 /// A file in an input folder that was not read, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct SkippedFile {
     pub file: String,
     pub reason: Text,

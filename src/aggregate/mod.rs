@@ -62,7 +62,19 @@ impl Options {
 const MAX_LISTED: usize = 1000;
 
 /// A way to split firms into groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    clap::ValueEnum,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Breakdown {
     /// Province (first two digits of the region code).
@@ -206,7 +218,7 @@ impl GroupAcc {
 }
 
 /// Demand of one catalog entry, summed over firms.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, schemars::JsonSchema)]
 pub struct DemandCell {
     pub firms: u64,
     pub list: f64,
@@ -277,7 +289,7 @@ struct Acc {
 }
 
 /// A firm named in a list (only with `--named`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FirmRef {
     pub name: String,
     pub credit_code: Option<String>,
@@ -561,7 +573,7 @@ impl Acc {
 }
 
 /// A record left out: its credit code has a later assessment in the same round.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DuplicateRecord {
     pub file: String,
     /// 1-based line (JSON Lines, CSV) or 0 for a whole file.
@@ -962,7 +974,7 @@ fn pass_in_order(
 }
 
 /// One group in an output; `suppressed` groups carry no figures.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct GroupSummary {
     pub key: String,
     pub title: Text,
@@ -978,7 +990,7 @@ pub struct GroupSummary {
 }
 
 /// One breakdown.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct BreakdownSummary {
     pub by: Breakdown,
     pub title: Text,
@@ -986,7 +998,7 @@ pub struct BreakdownSummary {
 }
 
 /// A measure's distribution with its name.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct MeasureSummary {
     pub id: String,
     pub title: Text,
@@ -996,7 +1008,7 @@ pub struct MeasureSummary {
 }
 
 /// Grades of one scenario over all firms.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ScenarioSummary {
     pub id: String,
     pub title: Text,
@@ -1010,7 +1022,7 @@ pub struct ScenarioSummary {
 }
 
 /// Demand for one kind of product.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DemandSummary {
     /// Fewer firms than the minimum group: no figures.
     pub suppressed: bool,
@@ -1024,7 +1036,7 @@ pub struct DemandSummary {
 }
 
 /// Comparison with a previous round, firms matched by credit code.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RoundsSummary {
     pub matched: u64,
     pub only_current: u64,
@@ -1042,7 +1054,7 @@ pub struct RoundsSummary {
 }
 
 /// The result of an aggregation: every figure an office report shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Summary {
     pub model: ModelRef,
     pub min_group: u64,
@@ -1093,7 +1105,7 @@ pub struct Summary {
 }
 
 /// The filters a summary was made with.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub struct Filters {
     pub region: Option<String>,
     pub region_name: Option<String>,
@@ -1102,7 +1114,7 @@ pub struct Filters {
 }
 
 /// The total of the demand rows of one step (0: all steps).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DemandTotal {
     pub step: u8,
     /// Firms needing anything at this step (each firm once).

@@ -418,7 +418,7 @@ pub(crate) fn round_to(x: f64, step: f64) -> f64 {
 }
 
 /// One figure of the headline: firms, firms at the target, the share; with the previous round.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, schemars::JsonSchema)]
 pub struct Figure {
     /// Fewer firms than the minimum group: no figures.
     pub suppressed: bool,
@@ -462,7 +462,7 @@ impl Figure {
 }
 
 /// A headline row: 规上 SMEs, all SMEs, 规下 SMEs and large firms apart.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct HeadlineRow {
     pub key: String,
     pub title: Text,
@@ -513,7 +513,7 @@ impl HeadlineRow {
 }
 
 /// Demand and subsidy of a pilot's firms below the target against the city's pilot funds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct FundsCheck {
     /// SMEs below the target with a demand figure.
     pub firms: u64,
@@ -526,7 +526,7 @@ pub struct FundsCheck {
 }
 
 /// One pilot city in the headline.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct PilotHeadline {
     pub policy: String,
     pub city: Text,
@@ -548,7 +548,7 @@ pub struct PilotHeadline {
 }
 
 /// The office headline.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Headline {
     pub target_level: u8,
     pub target_level_name: Text,

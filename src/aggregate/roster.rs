@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 /// One expected firm.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct RosterFirm {
     pub credit_code: String,
     pub name: String,
@@ -234,7 +234,7 @@ impl Roster {
 }
 
 /// Expected and assessed firms of one group.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct CoverageGroup {
     pub key: String,
     pub title: crate::text::Text,
@@ -244,7 +244,7 @@ pub struct CoverageGroup {
 }
 
 /// Coverage of a round against the roster.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Coverage {
     pub roster: String,
     pub expected: u64,

@@ -97,7 +97,7 @@ impl Hist {
 }
 
 /// Mean and quartiles of a measure.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Distribution {
     pub n: u64,
     pub mean: Option<f64>,

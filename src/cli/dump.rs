@@ -82,21 +82,24 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
         Err(outcome) => return Ok(outcome),
     };
     let storage = storage::open(&args.db)?;
-    let subs = storage.submissions(&SubmissionFilter {
+    let filter = SubmissionFilter {
         all_versions: args.all_versions,
         ..Default::default()
-    })?;
+    };
     if format == Format::Parquet {
-        return parquet(&args, &output, &subs);
+        return parquet(&args, &output, storage.as_ref(), &filter);
     }
-    let mut text = String::new();
-    for s in &subs {
-        // Stored compact, so one sheet is one line.
-        text.push_str(&s.sheet);
-        text.push('\n');
-    }
-    output.write(text.as_bytes())?;
-    let n = subs.len();
+    // One submission at a time from the database to the output: memory stays flat.
+    let mut n = 0u64;
+    output.write_with(|w| {
+        storage.each_submission(&filter, &mut |s| {
+            // Stored compact, so one sheet is one line.
+            w.write_all(s.sheet.as_bytes())?;
+            w.write_all(b"\n")?;
+            n += 1;
+            Ok(())
+        })
+    })?;
     let place = super::output::shown_as(args.output.as_deref(), Lang::ui());
     to_stderr!(
         "{}",
@@ -108,11 +111,12 @@ pub fn run(args: Args) -> anyhow::Result<Outcome> {
     Ok(Outcome::Ok)
 }
 
-/// The submissions of the model scored, one Parquet row each.
+/// The submissions of the model scored, one Parquet row each, read and written one at a time.
 fn parquet(
     args: &Args,
     output: &super::Output,
-    subs: &[crate::serve::storage::StoredSubmission],
+    storage: &dyn crate::serve::storage::Storage,
+    filter: &SubmissionFilter,
 ) -> anyhow::Result<Outcome> {
     let settings = match args.parquet.settings(args.named) {
         Ok(s) => s,
@@ -129,23 +133,25 @@ fn parquet(
     super::parquet::note_without_key(&settings);
     let export = super::parquet::start(&model, settings, output.path())?;
     let place = args.db.display().to_string();
-    let (mut other_models, mut bad) = (0u64, 0u64);
-    for (i, s) in subs.iter().enumerate() {
+    let (mut other_models, mut bad, mut i) = (0u64, 0u64, 0u64);
+    storage.each_submission(filter, &mut |s| {
+        i += 1;
         if s.model_id != model.id {
             other_models += 1;
-            continue;
+            return Ok(());
         }
-        match crate::aggregate::export::score_sheet(&model, &place, i as u64 + 1, &s.sheet) {
+        match crate::aggregate::export::score_sheet(&model, &place, i, &s.sheet) {
             Ok(r) => export.push(&r),
             Err(e) => {
                 bad += 1;
                 if bad <= 20 {
                     // The firm's id is a capability of its links: not printed.
-                    to_stderr!("  {place} #{}: [{}] {}", i + 1, e.code, e.message);
+                    to_stderr!("  {place} #{i}: [{}] {}", e.code, e.message);
                 }
             }
         }
-    }
+        Ok(())
+    })?;
     let mut rows = 0;
     output.write_with(|w| {
         rows = export.finish(w)?;

@@ -183,7 +183,6 @@ fn scoped(
 /// Aggregate the latest submission of every firm the filter selects.
 pub(super) fn summarise(st: &AppState, filter: &SubmissionFilter) -> anyhow::Result<Summary> {
     use std::io::Write;
-    let subs = st.storage.submissions(filter)?;
     // The aggregation reads JSON Lines files: a file readable by this user only, in a folder
     // only this user may enter, both removed on every path (the folder's guard drops them).
     let dir = private_dir()?;
@@ -194,9 +193,11 @@ pub(super) fn summarise(st: &AppState, filter: &SubmissionFilter) -> anyhow::Res
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
         let mut w = std::io::BufWriter::new(open.open(&path)?);
-        for s in &subs {
+        // One submission at a time from the database into the file.
+        st.storage.each_submission(filter, &mut |s| {
             writeln!(w, "{}", s.sheet)?;
-        }
+            Ok(())
+        })?;
         w.flush()?;
         drop(w);
         let options = Options {

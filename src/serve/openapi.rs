@@ -1,10 +1,11 @@
 //! The OpenAPI 3.1 document of the JSON API, built from the types the handlers use: the answer
 //! sheet's schema (`smedx schema answers`, spelled out for the served model), and schemars schemas
-//! of [`ApiAssessment`] and [`Problem`]. No second set of types describes the API. (The `aide`
+//! of [`ApiAssessment`], [`Problem`] and the region's [`Summary`] (the aggregation's own type). No second set of types describes the API. (The `aide`
 //! crate was not used: its release for axum 0.8 is built on schemars 0.9, its schemars 1 version
 //! was in alpha, and the sheet's schema is spelled out per model, which a derive cannot give.)
 
 use super::api::{ApiAssessment, IDEMPOTENCY_KEY, MAX_IDEMPOTENCY_KEY, Problem};
+use crate::aggregate::Summary;
 use crate::model::Model;
 use serde_json::{Map, Value, json};
 
@@ -19,19 +20,24 @@ pub fn document(model: &Model) -> Value {
         .into_generator();
     let assessment = generator.subschema_for::<ApiAssessment>().to_value();
     let problem = generator.subschema_for::<Problem>().to_value();
+    let summary = generator.subschema_for::<Summary>().to_value();
     let mut schemas = generator.take_definitions(true);
+    if let Some(Value::Object(s)) = summary
+        .pointer("/$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix(&format!("#{SCHEMAS}/")))
+        .and_then(|name| schemas.get_mut(name))
+    {
+        s.insert(
+            "description".into(),
+            "汇总，与主管部门看板和 `smedx aggregate --format json` 相同（少于 k 家的组不显示） / \
+             the summary of the office dashboard and `smedx aggregate --format json` (groups under k firms suppressed)"
+                .into(),
+        );
+    }
     let sheet_schema = answer_sheet(model, &mut schemas);
     schemas.insert("AnswerSheet".into(), sheet_schema);
-    schemas.insert(
-        "Summary".into(),
-        json!({
-            "type": "object",
-            "description": "汇总，与主管部门看板和 `smedx aggregate --format json` 相同（少于 k 家的组不显示） / \
-                the summary of the office dashboard and `smedx aggregate --format json` (groups under k firms suppressed)"
-        }),
-    );
     let sheet = json!({"$ref": format!("#{SCHEMAS}/AnswerSheet")});
-    let summary = json!({"$ref": format!("#{SCHEMAS}/Summary")});
     let mut sheet_body = json!({"schema": sheet});
     if let Some(example) = example_sheet(model) {
         sheet_body["example"] = example;
@@ -211,5 +217,108 @@ mod tests {
         );
         assert_eq!(doc["openapi"], "3.1.0");
         assert!(schemas.contains_key("Assessment") && schemas.contains_key("ApiAssessment"));
+        // The sheet's own definitions sit beside it, none shadowed by a schemars type of the
+        // same name (the summary's types share the components).
+        let sheet = crate::schema::answers_schema(Some(model));
+        for (name, def) in sheet["definitions"].as_object().unwrap() {
+            let mut def = def.clone();
+            rewrite_refs(&mut def);
+            assert_eq!(schemas.get(name), Some(&def), "component {name}");
+        }
+    }
+
+    /// The errors of `instance` against the document's schema `name`.
+    fn violations(doc: &Value, name: &str, instance: &Value) -> Vec<String> {
+        let schema = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$ref": format!("#{SCHEMAS}/{name}"),
+            "components": doc["components"],
+        });
+        let validator = jsonschema::draft202012::new(&schema).expect("a valid JSON Schema");
+        validator
+            .iter_errors(instance)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect()
+    }
+
+    #[test]
+    fn the_region_summary_is_typed_and_real_summaries_match_it() {
+        use crate::aggregate::{self, Breakdown, DemandSources, Options, Source};
+        let model = crate::model::bundled(crate::model::DEFAULT_MODEL_ID).unwrap();
+        let doc = document(model);
+        let schemas = &doc["components"]["schemas"];
+        let summary = &schemas["Summary"];
+        assert_eq!(summary["type"], "object");
+        assert!(summary["description"].as_str().unwrap().starts_with("汇总"));
+        for field in [
+            "overall",
+            "headline",
+            "breakdowns",
+            "scenarios",
+            "demand_totals",
+        ] {
+            assert!(
+                summary["required"]
+                    .as_array()
+                    .unwrap()
+                    .contains(&json!(field)),
+                "{field} is a required property"
+            );
+        }
+        // The 200 response of the summary operation points at the typed schema.
+        assert_eq!(
+            doc["paths"]["/api/v1/regions/{code}/summary"]["get"]["responses"]["200"]["content"]["application/json"]
+                ["schema"]["$ref"],
+            "#/components/schemas/Summary"
+        );
+        // A wrong shape is refused: the schema is not an open object.
+        assert!(!violations(&doc, "Summary", &json!({"overall": 1})).is_empty());
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("firms.jsonl");
+        let mut lines = Vec::new();
+        crate::aggregate::simulate::simulate(model, 400, 3, 1, &mut lines).unwrap();
+        std::fs::write(&path, &lines).unwrap();
+        let catalog = crate::roadmap::bundled_catalog(model).0.unwrap();
+        let policies = crate::roadmap::bundled_policies().0;
+        // Shown figures (k = 5), everything suppressed (k = 1000), and a second round compared.
+        for (min_group, previous) in [(5, false), (1000, false), (5, true)] {
+            let options = Options {
+                by: vec![
+                    Breakdown::Province,
+                    Breakdown::City,
+                    Breakdown::County,
+                    Breakdown::Industry,
+                    Breakdown::Size,
+                ],
+                min_group,
+                named: false,
+                follow_links: false,
+                region: None,
+                industry: None,
+                roster: None,
+                export: None,
+            };
+            let previous: Vec<Source> = if previous {
+                vec![Source(path.clone())]
+            } else {
+                Vec::new()
+            };
+            let result = aggregate::aggregate(
+                model,
+                DemandSources {
+                    catalog: Some(&catalog),
+                    policies: &policies,
+                },
+                &[Source(path.clone())],
+                &previous,
+                &options,
+                &mut |e| panic!("{e:?}"),
+                &|_| {},
+            );
+            let value = serde_json::to_value(&result).unwrap();
+            let errors = violations(&doc, "Summary", &value);
+            assert!(errors.is_empty(), "k = {min_group}: {errors:#?}");
+        }
     }
 }

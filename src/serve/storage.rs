@@ -200,7 +200,21 @@ pub trait Storage: Send + Sync {
     /// The firm's latest submission.
     fn latest(&self, firm: &str) -> anyhow::Result<Option<StoredSubmission>>;
     /// Submissions matching `filter`, oldest first.
-    fn submissions(&self, filter: &SubmissionFilter) -> anyhow::Result<Vec<StoredSubmission>>;
+    fn submissions(&self, filter: &SubmissionFilter) -> anyhow::Result<Vec<StoredSubmission>> {
+        let mut all = Vec::new();
+        self.each_submission(filter, &mut |s| {
+            all.push(s);
+            Ok(())
+        })?;
+        Ok(all)
+    }
+    /// Submissions matching `filter`, oldest first, given to `f` one at a time as the database
+    /// reads them (so `smedx dump` of millions holds one at a time); an error of `f` stops it.
+    fn each_submission(
+        &self,
+        filter: &SubmissionFilter,
+        f: &mut dyn FnMut(StoredSubmission) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()>;
     /// Add an office user, or replace its password and region; the user's sessions end.
     fn put_user(&self, user: &OfficeUser) -> anyhow::Result<()>;
     /// Every office user, by name.

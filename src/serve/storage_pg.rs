@@ -204,26 +204,32 @@ impl<C: GenericClient> Sql for Pg<'_, C> {
         Ok(self.0.execute(&statement, &refs(&values))?)
     }
 
-    fn query(&mut self, sql: &str, params: &[Param<'_>]) -> anyhow::Result<Vec<Row>> {
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        f: &mut dyn FnMut(Row) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        use postgres::fallible_iterator::FallibleIterator;
         let (statement, values) = self.prepare(sql, params)?;
-        let rows = self.0.query(&statement, &refs(&values))?;
-        rows.iter()
-            .map(|r| {
-                let value = |i: usize| -> anyhow::Result<Value> {
-                    let int = |v: Option<i64>| v.map_or(Value::Null, Value::Int);
-                    Ok(match *r.columns()[i].type_() {
-                        Type::INT4 => int(r.try_get::<_, Option<i32>>(i)?.map(i64::from)),
-                        Type::INT8 => int(r.try_get(i)?),
-                        _ => r
-                            .try_get::<_, Option<String>>(i)?
-                            .map_or(Value::Null, Value::Text),
-                    })
-                };
-                Ok(Row((0..r.len())
-                    .map(value)
-                    .collect::<anyhow::Result<_>>()?))
-            })
-            .collect()
+        // Rows as they arrive, not a vector of all of them.
+        let mut rows = self.0.query_raw(&statement, refs(&values))?;
+        while let Some(r) = rows.next()? {
+            let value = |i: usize| -> anyhow::Result<Value> {
+                let int = |v: Option<i64>| v.map_or(Value::Null, Value::Int);
+                Ok(match *r.columns()[i].type_() {
+                    Type::INT4 => int(r.try_get::<_, Option<i32>>(i)?.map(i64::from)),
+                    Type::INT8 => int(r.try_get(i)?),
+                    _ => r
+                        .try_get::<_, Option<String>>(i)?
+                        .map_or(Value::Null, Value::Text),
+                })
+            };
+            f(Row((0..r.len())
+                .map(value)
+                .collect::<anyhow::Result<_>>()?))?;
+        }
+        Ok(())
     }
 
     fn batch(&mut self, sql: &str) -> anyhow::Result<()> {

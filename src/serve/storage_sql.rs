@@ -109,10 +109,26 @@ impl Row {
 pub(crate) trait Sql {
     /// Run one statement; how many rows it changed.
     fn execute(&mut self, sql: &str, params: &[Param<'_>]) -> anyhow::Result<u64>;
-    /// Run one query; its rows.
-    fn query(&mut self, sql: &str, params: &[Param<'_>]) -> anyhow::Result<Vec<Row>>;
+    /// Run one query, giving `f` its rows one at a time as the database reads them; an error of
+    /// `f` stops it.
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        f: &mut dyn FnMut(Row) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()>;
     /// Run statements without parameters (migrations).
     fn batch(&mut self, sql: &str) -> anyhow::Result<()>;
+
+    /// Run one query; its rows.
+    fn query(&mut self, sql: &str, params: &[Param<'_>]) -> anyhow::Result<Vec<Row>> {
+        let mut rows = Vec::new();
+        self.query_each(sql, params, &mut |r| {
+            rows.push(r);
+            Ok(())
+        })?;
+        Ok(rows)
+    }
 
     /// The query's first row, if any.
     fn query_opt(&mut self, sql: &str, params: &[Param<'_>]) -> anyhow::Result<Option<Row>> {
@@ -555,7 +571,11 @@ impl<B: Backend> Storage for B {
             .transpose()
     }
 
-    fn submissions(&self, filter: &SubmissionFilter) -> anyhow::Result<Vec<StoredSubmission>> {
+    fn each_submission(
+        &self,
+        filter: &SubmissionFilter,
+        f: &mut dyn FnMut(StoredSubmission) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         let latest_only = if filter.all_versions {
             ""
         } else {
@@ -573,13 +593,14 @@ impl<B: Backend> Storage for B {
             starts_with_pattern(&filter.region_prefix),
             starts_with_pattern(&filter.industry_prefix),
         );
-        self.query(
-            &sql,
-            &[(&region).into(), (&industry).into(), (&filter.size).into()],
-        )?
-        .into_iter()
-        .map(submission)
-        .collect()
+        // Rows as they arrive, not a vector of all of them (`smedx dump` of millions).
+        self.run(|c| {
+            c.query_each(
+                &sql,
+                &[(&region).into(), (&industry).into(), (&filter.size).into()],
+                &mut |row| f(submission(row)?),
+            )
+        })
     }
 
     fn put_user(&self, user: &OfficeUser) -> anyhow::Result<()> {

@@ -160,11 +160,15 @@ impl Sql for Lite<'_> {
         Ok(n as u64)
     }
 
-    fn query(&mut self, sql: &str, params: &[Param<'_>]) -> anyhow::Result<Vec<Row>> {
+    fn query_each(
+        &mut self,
+        sql: &str,
+        params: &[Param<'_>],
+        f: &mut dyn FnMut(Row) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
         let mut stmt = self.0.prepare(&respell(sql, SPELLING))?;
         let columns = stmt.column_count();
         let mut rows = stmt.query(rusqlite::params_from_iter(params))?;
-        let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let values = (0..columns).map(|i| {
                 Ok(match r.get_ref(i)? {
@@ -174,9 +178,9 @@ impl Sql for Lite<'_> {
                     other => anyhow::bail!("column {i}: unexpected {:?}", other.data_type()),
                 })
             });
-            out.push(Row(values.collect::<anyhow::Result<_>>()?));
+            f(Row(values.collect::<anyhow::Result<_>>()?))?;
         }
-        Ok(out)
+        Ok(())
     }
 
     fn batch(&mut self, sql: &str) -> anyhow::Result<()> {
