@@ -49,8 +49,9 @@ mkdir -p "$BENCH_DIR"
 file=$BENCH_DIR/firms-$N-s$SEED.jsonl
 if [[ ! -s $file ]]; then
     echo "simulating $N firms into $file…" >&2
-    "$SMEDX" simulate --count "$N" --seed "$SEED" -o "$file.part" >/dev/null
-    mv "$file.part" "$file"
+    # simulate writes .jsonl only: the partial file keeps that extension until it is complete.
+    "$SMEDX" simulate --count "$N" --seed "$SEED" -o "$file.part.jsonl" >/dev/null
+    mv "$file.part.jsonl" "$file"
 fi
 
 # run NAME ROUND COMMAND…: time one run; its "wall cpu rss_mb" goes to NAME.times.

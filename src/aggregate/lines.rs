@@ -55,15 +55,31 @@ impl<'a> Scan<'a> {
         self.eat(b'"')?;
         let start = self.at;
         let rest = self.bytes().get(start..)?;
-        let n = rest
-            .iter()
-            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
-        if rest[n] != b'"' {
-            return None;
-        }
+        let n = string_end(rest)?;
         self.at = start + n + 1;
         // Both ends are ASCII bytes, so they are character boundaries.
         self.text.get(start..start + n)
+    }
+
+    /// The key `"expected"` followed by its colon, when that is what comes next: a line that
+    /// lists its keys as the line before did is read without scanning them.
+    fn expected_key(&mut self, expected: &str) -> bool {
+        self.space();
+        let b = self.bytes();
+        let k = expected.len();
+        let found = b.get(self.at) == Some(&b'"')
+            && b.get(self.at + 1..self.at + 1 + k) == Some(expected.as_bytes())
+            && b.get(self.at + 1 + k) == Some(&b'"');
+        if !found {
+            return false;
+        }
+        let back = self.at;
+        self.at += k + 2;
+        if self.eat(b':').is_none() {
+            self.at = back;
+            return false;
+        }
+        true
     }
 
     /// The text of a number (its syntax is checked by whoever reads it).
@@ -169,6 +185,34 @@ impl<'a> Scan<'a> {
             }
         }
     }
+}
+
+/// Where a string's text ends: the place of its closing quote, or `None` at an escape, a control
+/// character or the end of the line (those go the exact way). Eight bytes at a time: the strings of
+/// a sheet are most of its bytes.
+fn string_end(rest: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `x` that is zero sets its high bit here (and no false positive below the first).
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut at = 0;
+    while let Some(word) = rest.get(at..at + 8) {
+        let w = u64::from_le_bytes(word.try_into().ok()?);
+        // A quote, a backslash, or a byte below 0x20 (its top three bits clear).
+        let hit = zero(w ^ (ONES * u64::from(b'"')))
+            | zero(w ^ (ONES * u64::from(b'\\')))
+            | zero(w & (ONES * 0xE0));
+        if hit != 0 {
+            at += (hit.trailing_zeros() / 8) as usize;
+            return (rest[at] == b'"').then_some(at);
+        }
+        at += 8;
+    }
+    let n = at
+        + rest[at..]
+            .iter()
+            .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    (rest[n] == b'"').then_some(n)
 }
 
 /// A text field as the exact check keeps it, when that is the text as written: trimmed text is
@@ -473,9 +517,23 @@ impl<'m> LineReader<'m> {
             }
             "answers" if !answers => {
                 answers = true;
+                let items = &self.model.items;
+                s.eat(b'{')?;
+                if s.peek()? == b'}' {
+                    s.at += 1;
+                    return Some(());
+                }
                 let mut k = 0;
-                s.object(|s, id| {
-                    let i = self.item_of(id, k)?;
+                loop {
+                    // The key the line before had here, else the key read and looked up.
+                    let i = match self.order.get(k) {
+                        Some(&i) if s.expected_key(&items[i].id) => i,
+                        _ => {
+                            let id = s.string()?;
+                            s.eat(b':')?;
+                            self.item_of(id, k)?
+                        }
+                    };
                     k += 1;
                     if std::mem::replace(&mut self.seen[i], true) {
                         return None;
@@ -483,8 +541,10 @@ impl<'m> LineReader<'m> {
                     let value = s.answer()?;
                     let end = s.at;
                     self.written.push((i, end - value.len(), end));
-                    Some(())
-                })
+                    if !s.more(b'}')? {
+                        return Some(());
+                    }
+                }
             }
             // Named models and versions only give warnings, which aggregation does not show.
             "model" | "model_version" => {
@@ -715,6 +775,27 @@ impl<T> Drop for Taken<'_, '_, T> {
 mod tests {
     use super::super::input::{RawRecord, parse};
     use super::*;
+    use proptest::prelude::Just;
+
+    proptest::proptest! {
+        /// The eight-bytes-at-a-time end of a string is where a byte-by-byte scan stops.
+        #[test]
+        fn a_string_ends_where_a_byte_scan_ends(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    Just(b'"'), Just(b'\\'), Just(0x1fu8), Just(b' '), Just(b'a'), Just(0x80u8),
+                    Just(0xe5u8), 0u8..=255,
+                ],
+                0..40,
+            )
+        ) {
+            let naive = bytes
+                .iter()
+                .position(|&c| c == b'"' || c == b'\\' || c < 0x20)
+                .filter(|&n| bytes[n] == b'"');
+            proptest::prop_assert_eq!(string_end(&bytes), naive);
+        }
+    }
 
     /// What a record says, for comparing the two ways (the exact way also keeps the sheet).
     fn figures(r: &Record) -> String {

@@ -180,6 +180,14 @@ impl GroupAcc {
         }
     }
 
+    /// A breakdown group's: its dimensions are published as means only, so they keep no bins.
+    fn breakdown(model: &Model) -> GroupAcc {
+        GroupAcc {
+            dims: model.dimensions.iter().map(|_| Hist::sums_only()).collect(),
+            ..GroupAcc::new(model)
+        }
+    }
+
     /// A record's figures with their bins, worked out once for all the groups it falls in (into
     /// `out`, whose list is reused).
     fn binned_into(&self, r: &Record, at: &Positions, out: &mut Binned) {
@@ -372,7 +380,7 @@ impl Acc {
                         Some(&slot) => slot,
                         None => {
                             self.lane
-                                .push(((*by, key.to_string()), GroupAcc::new(ctx.model)));
+                                .push(((*by, key.to_string()), GroupAcc::breakdown(ctx.model)));
                             self.lane_index.insert((*by, k), self.lane.len() - 1);
                             self.lane.len() - 1
                         }
@@ -386,7 +394,7 @@ impl Acc {
                 match self.groups.get_mut(&probe) {
                     Some(g) => g.add(b),
                     None => {
-                        let mut g = GroupAcc::new(ctx.model);
+                        let mut g = GroupAcc::breakdown(ctx.model);
                         g.add(b);
                         self.groups.insert(probe.clone(), g);
                     }

@@ -24,6 +24,10 @@ pub struct AboveScale {
     pub source: String,
     pub tags: ScaleTags,
     pub rules: Vec<ScaleRule>,
+    /// Every rule's industry prefixes packed (prefix, its length, the rule), filled once when the
+    /// file is read: the classification runs for every firm of a summary.
+    #[serde(skip)]
+    prefixes: Vec<(Prefix, usize, usize)>,
 }
 
 /// Tags by which a firm declares itself 规上 or 规下 (they win over the thresholds).
@@ -71,8 +75,63 @@ pub fn metrics() -> &'static Metrics {
             include_str!("../../questionnaires/reference/pilot-metrics.yaml"),
         )
         .parse_yaml()
+        .map(|mut m: Metrics| {
+            let a = &mut m.above_scale;
+            a.prefixes = a
+                .rules
+                .iter()
+                .enumerate()
+                .flat_map(|(k, r)| {
+                    r.industries
+                        .iter()
+                        .map(move |p| (Prefix::of(p), p.len(), k))
+                })
+                .collect();
+            m
+        })
         .unwrap_or_else(|d| panic!("embedded reference data is broken: {}", d.render(None)))
     })
+}
+
+/// A code prefix (a region or industry code's first characters) kept as a masked number when it
+/// is at most 8 bytes, so that testing a firm's code against a few dozen of them needs no text
+/// comparison; longer prefixes, and any with a NUL byte, keep their text.
+#[derive(Debug, Clone, PartialEq)]
+enum Prefix {
+    Packed { key: u64, mask: u64 },
+    Text(String),
+}
+
+/// A text's first 8 bytes as a number, zero-padded when it is shorter.
+fn packed(text: &str) -> u64 {
+    let b = text.as_bytes();
+    let n = b.len().min(8);
+    let mut key = [0u8; 8];
+    key[..n].copy_from_slice(&b[..n]);
+    u64::from_le_bytes(key)
+}
+
+impl Prefix {
+    fn of(prefix: &str) -> Prefix {
+        if prefix.len() > 8 || prefix.contains('\0') {
+            return Prefix::Text(prefix.to_string());
+        }
+        Prefix::Packed {
+            key: packed(prefix),
+            mask: u64::MAX
+                .checked_shr(64 - 8 * prefix.len() as u32)
+                .unwrap_or(0),
+        }
+    }
+
+    /// Does `text` start with this prefix? `first8` is [`packed`]`(text)`. The prefix holds no NUL
+    /// byte, so a text shorter than it (zero-padded) never matches.
+    fn starts(&self, text: &str, first8: u64) -> bool {
+        match self {
+            Prefix::Packed { key, mask } => first8 & mask == *key,
+            Prefix::Text(p) => text.starts_with(p.as_str()),
+        }
+    }
 }
 
 /// Above or below the statistical threshold, or not known (no revenue, construction without a tag).
@@ -98,13 +157,13 @@ impl AboveScale {
         let Some(code) = industry else {
             return Scale::Unknown;
         };
+        let first8 = packed(code);
         let rule = self
-            .rules
+            .prefixes
             .iter()
-            .flat_map(|r| r.industries.iter().map(move |p| (r, p)))
-            .filter(|(_, p)| code.starts_with(p.as_str()))
-            .max_by_key(|(_, p)| p.len())
-            .map(|(r, _)| r);
+            .filter(|(p, _, _)| p.starts(code, first8))
+            .max_by_key(|(_, len, _)| *len)
+            .map(|(_, _, k)| &self.rules[*k]);
         match (rule, revenue) {
             (Some(r), _) if r.by_qualification => Scale::Unknown,
             (
@@ -169,8 +228,8 @@ impl HeadCell {
 /// What a headline cell counts: firms of a region and industry prefix (empty = all).
 #[derive(Debug, Clone)]
 struct Scope {
-    region: String,
-    industry: String,
+    region: Prefix,
+    industry: Prefix,
     /// Only firms of this 专精特新 level.
     specialised: Option<usize>,
     target_level: u8,
@@ -195,8 +254,8 @@ impl HeadPlan {
     pub(crate) fn new(policies: &[Policy], top_level: u8) -> HeadPlan {
         let target = default_target(top_level);
         let mut scopes = vec![Scope {
-            region: String::new(),
-            industry: String::new(),
+            region: Prefix::of(""),
+            industry: Prefix::of(""),
             specialised: None,
             target_level: target,
         }];
@@ -211,8 +270,8 @@ impl HeadPlan {
                 std::iter::once("").chain(pilot.sub_industries.iter().map(|s| s.as_str()))
             {
                 scopes.push(Scope {
-                    region: region.clone(),
-                    industry: industry.to_string(),
+                    region: Prefix::of(region),
+                    industry: Prefix::of(industry),
                     specialised: None,
                     target_level: level,
                 });
@@ -221,8 +280,8 @@ impl HeadPlan {
         let first_specialised = scopes.len();
         for l in 0..metrics().specialised.levels.len() {
             scopes.push(Scope {
-                region: String::new(),
-                industry: String::new(),
+                region: Prefix::of(""),
+                industry: Prefix::of(""),
                 specialised: Some(l),
                 target_level: target,
             });
@@ -257,9 +316,10 @@ impl HeadPlan {
             Scale::Below => 1,
             Scale::Unknown => 2,
         };
+        let (region8, industry8) = (packed(region), packed(industry));
         for (scope, cell) in self.scopes.iter().zip(cells.iter_mut()) {
-            if !region.starts_with(scope.region.as_str())
-                || !industry.starts_with(scope.industry.as_str())
+            if !scope.region.starts(region, region8)
+                || !scope.industry.starts(industry, industry8)
                 || (scope.specialised.is_some() && scope.specialised != spec)
             {
                 continue;
@@ -568,6 +628,23 @@ mod tests {
 
     fn tags(t: &[&str]) -> Vec<String> {
         t.iter().map(|s| s.to_string()).collect()
+    }
+
+    proptest::proptest! {
+        /// A packed prefix matches exactly the texts that start with it, whatever their length.
+        #[test]
+        fn a_packed_prefix_matches_as_starts_with_does(
+            prefix in "[0-9C\\x00]{0,10}",
+            text in "[0-9C\\x00中]{0,12}",
+        ) {
+            let p = Prefix::of(&prefix);
+            proptest::prop_assert_eq!(
+                p.starts(&text, packed(&text)),
+                text.starts_with(prefix.as_str())
+            );
+            let longer = format!("{prefix}{text}");
+            proptest::prop_assert!(p.starts(&longer, packed(&longer)));
+        }
     }
 
     #[test]

@@ -31,13 +31,25 @@ impl Hist {
         }
     }
 
+    /// A histogram that keeps only the count and the sum (its mean), no bins: a breakdown group
+    /// publishes its dimensions' means only, and a million firms in a few thousand groups would
+    /// otherwise touch a bin of each dimension of each group.
+    pub fn sums_only() -> Hist {
+        Hist {
+            bins: Vec::new(),
+            step: STEP,
+            sum: 0.0,
+            n: 0,
+        }
+    }
+
     pub fn add(&mut self, x: f64) {
         self.add_in(self.bin(x), x);
     }
 
     /// The bin of `x`: histograms of one scale share it, so it is worked out once for all.
     pub fn bin(&self, x: f64) -> usize {
-        let last = self.bins.len() - 1;
+        let last = self.bins.len().saturating_sub(1);
         ((x / self.step).round().max(0.0) as usize).min(last)
     }
 
