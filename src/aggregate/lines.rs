@@ -19,6 +19,10 @@ use std::sync::Mutex;
 /// check runs for each record.
 const REMEMBERED: usize = 1 << 14;
 
+/// Slots of the direct-mapped table of short answers per item (a power of two: the slot is the
+/// top four bits of the key's hash).
+const RECENT: usize = 16;
+
 /// Sets of options of one multiple-choice item remembered at most (a 15-option item has 32,768).
 const REMEMBERED_SETS: usize = 1 << 16;
 
@@ -68,7 +72,8 @@ impl<'a> Scan<'a> {
         let b = self.bytes();
         let k = expected.len();
         let found = b.get(self.at) == Some(&b'"')
-            && b.get(self.at + 1..self.at + 1 + k) == Some(expected.as_bytes())
+            && b.get(self.at + 1..self.at + 1 + k)
+                .is_some_and(|key| same_bytes(key, expected.as_bytes()))
             && b.get(self.at + 1 + k) == Some(&b'"');
         if !found {
             return false;
@@ -215,6 +220,23 @@ fn string_end(rest: &[u8]) -> Option<usize> {
     (rest[n] == b'"').then_some(n)
 }
 
+/// Two short byte strings equal, compared eight bytes at a time in place (a call to `memcmp` for
+/// each of a sheet's keys cost more than the comparison).
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let word = |s: &[u8]| s.iter().rev().fold(0u64, |w, &c| (w << 8) | u64::from(c));
+    let (mut a, mut b) = (a, b);
+    while a.len() >= 8 {
+        if word(&a[..8]) != word(&b[..8]) {
+            return false;
+        }
+        (a, b) = (&a[8..], &b[8..]);
+    }
+    word(a) == word(b)
+}
+
 /// A text field as the exact check keeps it, when that is the text as written: trimmed text is
 /// kept as is; blank or padded text goes the exact way.
 fn plain(s: &str) -> Option<&str> {
@@ -283,6 +305,9 @@ pub struct LineReader<'m> {
     index: FxHashMap<&'m str, usize>,
     /// Per item: a short answer (as [`short_key`]) → how it counts (`None`: the check reports it).
     short: Vec<FxHashMap<u64, Option<Counted>>>,
+    /// Per item, [`RECENT`] short answers by a hash of their key: (key, how it counts); key 0 is
+    /// no answer (a short key is never 0).
+    recent: Vec<(u64, Option<Counted>)>,
     /// Per item: a longer answer's JSON text → how it counts.
     answers: Vec<FxHashMap<Box<str>, Option<Counted>>>,
     /// Per multiple-choice item: its option ids (at most 64), and a set of them → how it counts.
@@ -318,6 +343,7 @@ impl<'m> LineReader<'m> {
                 .map(|(i, item)| (item.id.as_str(), i))
                 .collect(),
             short: vec![FxHashMap::default(); n],
+            recent: vec![(0, None); n * RECENT],
             answers: vec![FxHashMap::default(); n],
             options: model
                 .items
@@ -452,12 +478,26 @@ impl<'m> LineReader<'m> {
     /// the model's order), so the way it is written does not matter.
     fn counted(&mut self, i: usize, text: &str) -> Option<Counted> {
         if let Some(key) = short_key(text) {
-            if let Some(known) = self.short[i].get(&key) {
+            // The few answers most sheets give sit in a small direct-mapped table per item,
+            // before the map of every answer seen.
+            let slot = i * RECENT + (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60) as usize;
+            if let Some((k, known)) = self.recent.get(slot)
+                && *k == key
+            {
                 return *known;
             }
-            let found = self.check(i, text);
-            if self.short[i].len() < REMEMBERED {
-                self.short[i].insert(key, found);
+            let found = match self.short[i].get(&key) {
+                Some(known) => *known,
+                None => {
+                    let found = self.check(i, text);
+                    if self.short[i].len() < REMEMBERED {
+                        self.short[i].insert(key, found);
+                    }
+                    found
+                }
+            };
+            if let Some(entry) = self.recent.get_mut(slot) {
+                *entry = (key, found);
             }
             return found;
         }
@@ -778,6 +818,24 @@ mod tests {
     use proptest::prelude::Just;
 
     proptest::proptest! {
+        /// Keys compared in place equal as slices do.
+        #[test]
+        fn same_bytes_is_slice_equality(
+            a in proptest::collection::vec(0u8..=255, 0..40),
+            cut in 0usize..40,
+            flip in 0u8..=255,
+        ) {
+            let mut b = a.clone();
+            proptest::prop_assert!(same_bytes(&a, &b));
+            if !b.is_empty() {
+                let k = cut % b.len();
+                b[k] ^= flip;
+                proptest::prop_assert_eq!(same_bytes(&a, &b), a == b);
+                b.truncate(k);
+                proptest::prop_assert_eq!(same_bytes(&a, &b), a == b);
+            }
+        }
+
         /// The eight-bytes-at-a-time end of a string is where a byte-by-byte scan stops.
         #[test]
         fn a_string_ends_where_a_byte_scan_ends(

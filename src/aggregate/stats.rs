@@ -50,7 +50,7 @@ impl Hist {
     /// The bin of `x`: histograms of one scale share it, so it is worked out once for all.
     pub fn bin(&self, x: f64) -> usize {
         let last = self.bins.len().saturating_sub(1);
-        ((x / self.step).round().max(0.0) as usize).min(last)
+        (crate::score::round(x / self.step).max(0.0) as usize).min(last)
     }
 
     /// Add `x`, whose [`Hist::bin`] in a histogram of this scale is `bin`.
