@@ -19,10 +19,6 @@ use std::sync::Mutex;
 /// check runs for each record.
 const REMEMBERED: usize = 1 << 14;
 
-/// Slots of the direct-mapped table of short answers per item (a power of two: the slot is the
-/// top four bits of the key's hash).
-const RECENT: usize = 16;
-
 /// Sets of options of one multiple-choice item remembered at most (a 15-option item has 32,768).
 const REMEMBERED_SETS: usize = 1 << 16;
 
@@ -305,9 +301,6 @@ pub struct LineReader<'m> {
     index: FxHashMap<&'m str, usize>,
     /// Per item: a short answer (as [`short_key`]) → how it counts (`None`: the check reports it).
     short: Vec<FxHashMap<u64, Option<Counted>>>,
-    /// Per item, [`RECENT`] short answers by a hash of their key: (key, how it counts); key 0 is
-    /// no answer (a short key is never 0).
-    recent: Vec<(u64, Option<Counted>)>,
     /// Per item: a longer answer's JSON text → how it counts.
     answers: Vec<FxHashMap<Box<str>, Option<Counted>>>,
     /// Per multiple-choice item: its option ids (at most 64), and a set of them → how it counts.
@@ -343,7 +336,6 @@ impl<'m> LineReader<'m> {
                 .map(|(i, item)| (item.id.as_str(), i))
                 .collect(),
             short: vec![FxHashMap::default(); n],
-            recent: vec![(0, None); n * RECENT],
             answers: vec![FxHashMap::default(); n],
             options: model
                 .items
@@ -478,26 +470,12 @@ impl<'m> LineReader<'m> {
     /// the model's order), so the way it is written does not matter.
     fn counted(&mut self, i: usize, text: &str) -> Option<Counted> {
         if let Some(key) = short_key(text) {
-            // The few answers most sheets give sit in a small direct-mapped table per item,
-            // before the map of every answer seen.
-            let slot = i * RECENT + (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 60) as usize;
-            if let Some((k, known)) = self.recent.get(slot)
-                && *k == key
-            {
+            if let Some(known) = self.short[i].get(&key) {
                 return *known;
             }
-            let found = match self.short[i].get(&key) {
-                Some(known) => *known,
-                None => {
-                    let found = self.check(i, text);
-                    if self.short[i].len() < REMEMBERED {
-                        self.short[i].insert(key, found);
-                    }
-                    found
-                }
-            };
-            if let Some(entry) = self.recent.get_mut(slot) {
-                *entry = (key, found);
+            let found = self.check(i, text);
+            if self.short[i].len() < REMEMBERED {
+                self.short[i].insert(key, found);
             }
             return found;
         }
