@@ -68,8 +68,7 @@ impl<'a> Scan<'a> {
         let b = self.bytes();
         let k = expected.len();
         let found = b.get(self.at) == Some(&b'"')
-            && b.get(self.at + 1..self.at + 1 + k)
-                .is_some_and(|key| same_bytes(key, expected.as_bytes()))
+            && b.get(self.at + 1..self.at + 1 + k) == Some(expected.as_bytes())
             && b.get(self.at + 1 + k) == Some(&b'"');
         if !found {
             return false;
@@ -214,23 +213,6 @@ fn string_end(rest: &[u8]) -> Option<usize> {
             .iter()
             .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
     (rest[n] == b'"').then_some(n)
-}
-
-/// Two short byte strings equal, compared eight bytes at a time in place (a call to `memcmp` for
-/// each of a sheet's keys cost more than the comparison).
-fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let word = |s: &[u8]| s.iter().rev().fold(0u64, |w, &c| (w << 8) | u64::from(c));
-    let (mut a, mut b) = (a, b);
-    while a.len() >= 8 {
-        if word(&a[..8]) != word(&b[..8]) {
-            return false;
-        }
-        (a, b) = (&a[8..], &b[8..]);
-    }
-    word(a) == word(b)
 }
 
 /// A text field as the exact check keeps it, when that is the text as written: trimmed text is
@@ -796,24 +778,6 @@ mod tests {
     use proptest::prelude::Just;
 
     proptest::proptest! {
-        /// Keys compared in place equal as slices do.
-        #[test]
-        fn same_bytes_is_slice_equality(
-            a in proptest::collection::vec(0u8..=255, 0..40),
-            cut in 0usize..40,
-            flip in 0u8..=255,
-        ) {
-            let mut b = a.clone();
-            proptest::prop_assert!(same_bytes(&a, &b));
-            if !b.is_empty() {
-                let k = cut % b.len();
-                b[k] ^= flip;
-                proptest::prop_assert_eq!(same_bytes(&a, &b), a == b);
-                b.truncate(k);
-                proptest::prop_assert_eq!(same_bytes(&a, &b), a == b);
-            }
-        }
-
         /// The eight-bytes-at-a-time end of a string is where a byte-by-byte scan stops.
         #[test]
         fn a_string_ends_where_a_byte_scan_ends(
