@@ -323,10 +323,14 @@ fn csv_batch(bytes: &[u8]) -> Produced {
 }
 
 fn json_lines(bytes: &[u8]) -> Produced {
-    let dir = std::env::temp_dir().join(format!("smedx-fuzz-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("{:?}.jsonl", std::thread::current().id()).replace(['(', ')'], ""));
-    std::fs::write(&path, bytes).unwrap();
+    // A file of its own, removed when dropped (the name must end in .jsonl to be read as lines).
+    let file = tempfile::Builder::new()
+        .prefix("smedx-fuzz-")
+        .suffix(".jsonl")
+        .tempfile()
+        .unwrap();
+    std::fs::write(file.path(), bytes).unwrap();
+    let path = file.path().to_path_buf();
     let options = Options {
         by: vec![smedx::aggregate::Breakdown::Province],
         min_group: 1,
@@ -354,7 +358,7 @@ fn json_lines(bytes: &[u8]) -> Produced {
         },
         &|_| {},
     );
-    let _ = std::fs::remove_file(&path);
+    drop(file);
     let json = serde_json::to_string(&summary).unwrap();
     Produced {
         rendered: message_bytes + json.len() + errors,
