@@ -1115,3 +1115,63 @@ fn stated_pain_points_follow_the_report_language() {
         "{zh}"
     );
 }
+
+/// The review checklist names each option to show once, and only options the firm does not have
+/// yet (two steps adding one option to the same item, or a step adding one already ticked, used to
+/// list it twice or at all).
+#[test]
+fn the_review_checklist_lists_each_new_option_once() {
+    let dir = crate_root().join("reports");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("md") {
+            continue;
+        }
+        let md = std::fs::read_to_string(&path).unwrap();
+        let sample = crate_root()
+            .join(EXAMPLES)
+            .join(path.file_stem().unwrap())
+            .with_extension("yaml");
+        let Ok(answers) = std::fs::read_to_string(&sample) else {
+            continue;
+        };
+        let Some(list) = md.split("佐证材料清单").nth(1) else {
+            continue;
+        };
+        for line in list
+            .lines()
+            .filter(|l| l.starts_with("- **已实现数据自动采集"))
+        {
+            let picked = line.split("**：").nth(1).unwrap();
+            let parts: Vec<&str> = picked.split('；').collect();
+            for (k, p) in parts.iter().enumerate() {
+                assert!(
+                    !parts[..k].contains(p),
+                    "{}: {p} twice in {line}",
+                    path.display()
+                );
+            }
+            // The sheet's answer to data-collection-coverage, as written: `[F, G]` or `{answer: [..]}`.
+            let had = answers
+                .lines()
+                .find(|l| l.trim_start().starts_with("data-collection-coverage:"))
+                .unwrap_or_default();
+            let had = had
+                .split('[')
+                .nth(1)
+                .and_then(|r| r.split(']').next())
+                .unwrap_or("");
+            for p in &parts {
+                let id = p.split(' ').next().unwrap();
+                assert!(
+                    !had.split(',').any(|h| h.trim() == id),
+                    "{}: {id} is already answered ({had})",
+                    path.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 5, "{checked} checklists with data collection");
+}

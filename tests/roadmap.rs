@@ -1282,3 +1282,141 @@ fn training_lines_cite_181_and_name_who_qualifies() {
     }
     assert!(seen > 0, "no training line in any sample");
 }
+
+/// A subsidy paid at a level (中山: 未达二级不予补助) is advanced by the firm until the phase that
+/// reaches the level: before it, the phase's `subsidy_pending` is every level-bound subsidy so far and
+/// the firm's cash out is the cumulative price less platform discounts (and training subsidies);
+/// from that phase on nothing is pending.
+#[test]
+fn subsidy_is_advanced_until_the_phase_that_reaches_the_level_of_payment() {
+    let s = sheet("food-cold-chain.yaml");
+    let (current, r) = plan_for(
+        &s,
+        &PlanRequest {
+            target: None,
+            budget: None,
+            as_of: None,
+        },
+    );
+    assert!(r.investment.subsidy_payable);
+    let pays_at = 2;
+    assert!(current.level < pays_at, "the sample starts below 二级");
+    let mut before = 0;
+    let mut reached = false;
+    for ph in &r.phases {
+        let talent: f64 = if ph.index == 1 {
+            (r.measures.iter())
+                .filter(|m| m.kind == roadmap::StepKind::Talent)
+                .map(|m| m.cost.subsidy)
+                .sum()
+        } else {
+            0.0
+        };
+        reached |= ph.projected_level >= pays_at;
+        if reached {
+            assert_eq!(ph.subsidy_pending, 0.0, "phase {}", ph.index);
+        } else {
+            before += 1;
+            let c = &ph.cumulative;
+            assert!(
+                (ph.subsidy_pending - (c.subsidy - talent)).abs() < EPS,
+                "phase {}: pending {} of {}",
+                ph.index,
+                ph.subsidy_pending,
+                c.subsidy
+            );
+            assert!(
+                (c.enterprise + ph.subsidy_pending - (c.list - c.platform_discount - talent)).abs()
+                    < EPS
+            );
+        }
+    }
+    assert!(
+        before >= 1 && reached,
+        "phases before and at 二级: {before}"
+    );
+    // A firm already at the level of payment advances nothing.
+    let (current, r) = plan_for(
+        &sheet("logistics-services.yaml"),
+        &PlanRequest {
+            target: None,
+            budget: None,
+            as_of: None,
+        },
+    );
+    assert!(current.level >= pays_at);
+    assert!(r.phases.iter().all(|ph| ph.subsidy_pending == 0.0));
+}
+
+/// "为「X」提供数据或前提" names only steps that come later: a step cannot prepare one already done.
+#[test]
+fn a_step_prepares_only_later_steps() {
+    let req = PlanRequest {
+        target: None,
+        budget: None,
+        as_of: None,
+    };
+    for file in samples() {
+        let (_, r) = plan_for(&sheet(&file), &req);
+        for (k, st) in r.steps.iter().enumerate() {
+            let Some(named) = st.reason.zh.split("为「").nth(1) else {
+                continue;
+            };
+            let named = named.split("」提供数据或前提").next().unwrap();
+            for earlier in &r.steps[..k] {
+                assert!(
+                    !named.split('、').any(|n| n == earlier.name.zh),
+                    "{file}: step {} `{}` prepares the earlier `{}`",
+                    st.number,
+                    st.id,
+                    earlier.id
+                );
+            }
+        }
+    }
+}
+
+/// Every stated pain is answered: a step or measure relieves it, or a note says why not (a system in
+/// use covers it, a fitting product was left out, or the catalog has none).
+#[test]
+fn every_stated_pain_is_relieved_or_explained() {
+    let req = PlanRequest {
+        target: None,
+        budget: None,
+        as_of: None,
+    };
+    let mut explained = 0;
+    for file in samples() {
+        let s = sheet(&file);
+        let (_, r) = plan_for(&s, &req);
+        for pain in &r.pain_points {
+            let relieved = r
+                .steps
+                .iter()
+                .chain(&r.measures)
+                .any(|st| st.reason.zh.contains(&pain.zh));
+            let noted = r
+                .notes
+                .iter()
+                .any(|n| n.zh.contains(&format!("「{}」", pain.zh)));
+            assert!(
+                relieved || noted,
+                "{file}: pain {} neither relieved nor explained",
+                pain.zh
+            );
+            explained += usize::from(noted);
+        }
+    }
+    assert!(
+        explained >= 3,
+        "the samples have unrelieved pains: {explained}"
+    );
+    let (_, r) = plan_for(&sheet("logistics-services.yaml"), &req);
+    assert!(
+        r.notes
+            .iter()
+            .any(|n| n.zh.contains("车辆空驶率高") && n.zh.contains("TMS")),
+        "{:?}",
+        r.notes
+    );
+}

@@ -3,7 +3,7 @@
 //! step and per firm with their condition, projections by re-scoring, measures shown apart, and notes
 //! on the target, capacity, budget and the catalog's ceiling.
 
-use super::super::catalog::{Effort, Lift};
+use super::super::catalog::{Catalog, Effort, Lift};
 use super::super::policies::Policies;
 use super::super::tuning::Tuning;
 use super::candidates::{Candidate, stated, talent_people};
@@ -118,6 +118,10 @@ pub struct Phase {
     pub projected_level_name: Text,
     /// Of the projected score, points that come from measures (保障措施).
     pub measures_points: f64,
+    /// Subsidy of this and earlier phases that the firm pays in advance at the end of this phase:
+    /// the plan meets the condition of payment (a level) only in a later phase. Counted in
+    /// `cumulative.subsidy`; the firm's cash out so far is `cumulative.enterprise` plus this.
+    pub subsidy_pending: f64,
 }
 
 /// 投资估算: measures, phases and the total over the plan's years.
@@ -252,6 +256,7 @@ pub(crate) fn explain(
     model: &Model,
     sheet: &AnswerSheet,
     current: &Assessment,
+    catalog: &Catalog,
     cands: &[Candidate],
     sel: &Selection,
     phased: &[(usize, u8)],
@@ -296,7 +301,19 @@ pub(crate) fn explain(
             let before = running.clone();
             if apply_lifts(model, running, std::slice::from_ref(l)) {
                 lifts.push(describe_change(model, l, &before, running));
-                effective.push(l.clone());
+                // Of options to add, only those the firm did not have before (what it will show).
+                let mut l = l.clone();
+                let had = match l.item.as_ref().and_then(|i| before.answers.get(i)) {
+                    Some(a) => match &a.value {
+                        AnswerValue::Choices { options } => options.clone(),
+                        _ => Vec::new(),
+                    },
+                    None => Vec::new(),
+                };
+                if let Some(add) = &mut l.add {
+                    add.retain(|o| !had.contains(o));
+                }
+                effective.push(l);
             }
         }
         let relieves: Vec<Text> = c.pains.iter().map(|p| pain_title(p)).collect();
@@ -324,24 +341,24 @@ pub(crate) fn explain(
                 l
             });
         }
-        let needed_by: Vec<&str> = sel
-            .steps
+        // Steps that need this one and come after it (a measure comes before every step).
+        let later = match phased.iter().position(|&(j, _)| j == i) {
+            Some(k) => &phased[k + 1..],
+            None => phased,
+        };
+        let needed_by: Vec<&Text> = later
             .iter()
-            .map(|&j| &cands[j])
+            .map(|&(j, _)| &cands[j])
             .filter(|d| d.requires.contains(&c.id) || d.requires_any.contains(&c.id))
-            .map(|d| d.name.zh.as_str())
-            .collect();
-        let needed_by_en: Vec<&str> = sel
-            .steps
-            .iter()
-            .map(|&j| &cands[j])
-            .filter(|d| d.requires.contains(&c.id) || d.requires_any.contains(&c.id))
-            .map(|d| d.name.en.as_str())
+            .map(|d| &d.name)
             .collect();
         if !needed_by.is_empty() {
+            let names = |f: fn(&Text) -> &str, sep| {
+                needed_by.iter().map(|t| f(t)).collect::<Vec<_>>().join(sep)
+            };
             reason_parts.push(Text::new(
-                &format!("为「{}」提供数据或前提", needed_by.join("、")),
-                &format!("gives {} its data or prerequisite", needed_by_en.join(", ")),
+                &format!("为「{}」提供数据或前提", names(|t| &t.zh, "、")),
+                &format!("gives {} its data or prerequisite", names(|t| &t.en, ", ")),
             ));
         }
         let r = join(&reason_parts, "；", "; ");
@@ -444,6 +461,7 @@ pub(crate) fn explain(
             projected_level: a.level,
             projected_level_name: a.level_name.clone(),
             measures_points: a.level_score - b.level_score,
+            subsidy_pending: 0.0,
         });
     }
     let last = score(model, &with);
@@ -464,7 +482,11 @@ pub(crate) fn explain(
         .filter(|c| c.is_finite());
     let mut left = firm_cap.unwrap_or(f64::INFINITY);
     let cond = rule.map(|r| r.condition.clone());
-    for s in measures.iter_mut().chain(steps.iter_mut()) {
+    // The per-firm cap is used in the order the money is spent: the first phase's products (the 改造
+    // the subsidy is for), the measures that run beside them, then the later phases' products.
+    let first_phase = steps.iter().take_while(|s| s.phase <= 1).count();
+    let (first, later) = steps.split_at_mut(first_phase);
+    for s in first.iter_mut().chain(measures.iter_mut()).chain(later) {
         if s.kind == StepKind::Talent {
             s.subsidy_note = match &s.qualifies {
                 None => Text::new(
@@ -530,15 +552,31 @@ pub(crate) fn explain(
     for m in &measures {
         measures_cost.add(&m.cost);
     }
+    // A subsidy paid at a level (not a training subsidy, paid per certificate) is paid once the
+    // plan's phase reaches that level; until then the firm advances it.
+    let pays_at = rule.and_then(|r| r.pays_at_level).filter(|_| payable);
+    let level_subsidy = |s: &Step| {
+        if s.kind == StepKind::Talent {
+            0.0
+        } else {
+            s.cost.subsidy
+        }
+    };
+    let mut advanced = 0.0;
     for ph in &mut phases {
         for s in steps.iter().filter(|s| s.phase == ph.index) {
             ph.cost.add(&s.cost);
+            advanced += level_subsidy(s);
         }
         if ph.index == 1 {
             ph.cost.add(&measures_cost);
+            advanced += measures.iter().map(level_subsidy).sum::<f64>();
         }
         cumulative.add(&ph.cost);
         ph.cumulative = cumulative;
+        if pays_at.is_some_and(|l| ph.projected_level < l) {
+            ph.subsidy_pending = advanced;
+        }
     }
     let total = cumulative;
 
@@ -633,7 +671,7 @@ pub(crate) fn explain(
         );
         notes.push(Text::new(
             &format!(
-                "按{}企业每阶段最多 {} 个实施项目（其中重型项目最多 {} 个），以下项目顺延到 24 个月以后：{}。",
+                "按{}企业每阶段最多 {} 个实施项目（其中重型项目最多 {} 个），以下项目顺延到 24 个月以后，届时重新评估，按同样的节奏分批实施：{}。",
                 sheet
                     .profile
                     .size_class
@@ -643,7 +681,7 @@ pub(crate) fn explain(
                 names.zh
             ),
             &format!(
-                "With at most {} implementation projects per phase for a {} firm (at most {} heavy), these move beyond 24 months: {}.",
+                "With at most {} implementation projects per phase for a {} firm (at most {} heavy), these move beyond 24 months, to be reassessed then and carried out in batches at the same pace: {}.",
                 t.capacity(sheet.profile.size_class),
                 sheet
                     .profile
@@ -697,9 +735,9 @@ pub(crate) fn explain(
             ),
         ));
     }
-    let (pain_matched, _) = (pains.clone(), ());
-    let mut pain_points: Vec<Text> = pain_matched.titles.clone();
-    pain_points.extend(pain_matched.free.iter().map(|f| Text::new(f, f)));
+    notes.extend(unrelieved_pains(sheet, catalog, cands, sel, phased));
+    let mut pain_points: Vec<Text> = pains.titles.clone();
+    pain_points.extend(pains.free.iter().map(|f| Text::new(f, f)));
     Roadmap {
         target_level: target,
         target_name,
@@ -746,6 +784,91 @@ pub(crate) fn explain(
 }
 
 /// "约束性场景「设备管理」1 级 → 2 级" or "「信息系统覆盖」B 单个环节 → C 多个环节".
+/// A note for each stated pain no step or measure relieves, saying why, so that the owner sees every
+/// pain answered: a system the firm runs already covers it, a fitting product was left out of this
+/// plan, or the catalog has nothing that suits the firm; a pain written in the firm's own words is
+/// left to the on-site diagnosis.
+fn unrelieved_pains(
+    sheet: &AnswerSheet,
+    catalog: &Catalog,
+    cands: &[Candidate],
+    sel: &Selection,
+    phased: &[(usize, u8)],
+) -> Vec<Text> {
+    let (pains, systems) = stated(sheet);
+    let planned: Vec<&Candidate> = (phased.iter().map(|&(i, _)| i))
+        .chain(sel.measures.iter().copied())
+        .map(|i| &cands[i])
+        .collect();
+    let vocab = super::super::vocabulary::bundled();
+    let mut notes = Vec::new();
+    for (id, title) in pains.ids.iter().zip(&pains.titles) {
+        if planned.iter().any(|c| c.pains.contains(id)) {
+            continue;
+        }
+        let relieves = |e: &&super::super::catalog::Solution| e.pain_points.contains(id);
+        let running: Vec<Text> = (catalog.entries.iter().filter(relieves))
+            .filter_map(|e| e.system.as_ref())
+            .filter(|sys| systems.ids.contains(sys))
+            .filter_map(|sys| vocab.systems.iter().find(|t| &t.id == sys))
+            .map(|t| t.title.clone())
+            .fold(Vec::new(), |mut v, t| {
+                if !v.contains(&t) {
+                    v.push(t);
+                }
+                v
+            });
+        let left_out: Vec<Text> = (cands.iter())
+            .filter(|c| c.pains.contains(id) && !planned.iter().any(|p| p.id == c.id))
+            .map(|c| c.name.clone())
+            .collect();
+        notes.push(if !running.is_empty() {
+            let r = join(&running, "、", ", ");
+            Text::new(
+                &format!(
+                    "痛点「{}」：企业已在用的{}可以缓解，路线图不再重复购买，建议先用足其相关功能。",
+                    title.zh, r.zh
+                ),
+                &format!(
+                    "Pain '{}': the {} the firm already runs can relieve it; the roadmap does not buy it again. Make full use of it first.",
+                    title.en, r.en
+                ),
+            )
+        } else if !left_out.is_empty() {
+            let l = join(&left_out, "、", ", ");
+            Text::new(
+                &format!(
+                    "痛点「{}」：可缓解它的{}未纳入本路线图（对达到目标等级的作用较小或超出预算），可按需增补。",
+                    title.zh, l.zh
+                ),
+                &format!(
+                    "Pain '{}': {} would relieve it but is not in this roadmap (little effect on the target level, or over budget); add it if wanted.",
+                    title.en, l.en
+                ),
+            )
+        } else {
+            Text::new(
+                &format!(
+                    "痛点「{}」：目录中没有适合本企业、能直接缓解它的产品，建议在现场诊断时单独分析。",
+                    title.zh
+                ),
+                &format!(
+                    "Pain '{}': the catalog has no product that suits the firm and plainly relieves it; analyse it on site.",
+                    title.en
+                ),
+            )
+        });
+    }
+    if !pains.free.is_empty() {
+        let words = pains.free.join("、");
+        notes.push(Text::new(
+            &format!("企业自述的痛点「{words}」不在标准痛点词表中，未与目录产品对应，建议在现场诊断时单独分析。"),
+            &format!("The pains written in the firm's own words ('{words}') are not in the vocabulary and are not matched to products; analyse them on site."),
+        ));
+    }
+    notes
+}
+
 fn describe_change(model: &Model, l: &Lift, before: &AnswerSheet, after: &AnswerSheet) -> Text {
     let id = l
         .scenario

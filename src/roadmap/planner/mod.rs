@@ -153,6 +153,7 @@ pub fn plan_with(
         model,
         sheet,
         current,
+        catalog,
         &cands,
         &chosen,
         &phased,
