@@ -783,7 +783,6 @@ pub(crate) fn explain(
     }
 }
 
-/// "约束性场景「设备管理」1 级 → 2 级" or "「信息系统覆盖」B 单个环节 → C 多个环节".
 /// A note for each stated pain no step or measure relieves, saying why, so that the owner sees every
 /// pain answered: a system the firm runs already covers it, a fitting product was left out of this
 /// plan, or the catalog has nothing that suits the firm; a pain written in the firm's own words is
@@ -869,6 +868,7 @@ fn unrelieved_pains(
     notes
 }
 
+/// "约束性场景「设备管理」1 级 → 2 级" or "「信息系统覆盖」B 单个环节 → C 多个环节".
 fn describe_change(model: &Model, l: &Lift, before: &AnswerSheet, after: &AnswerSheet) -> Text {
     let id = l
         .scenario
