@@ -829,7 +829,7 @@ fn unrelieved_pains(
                     title.zh, r.zh
                 ),
                 &format!(
-                    "Pain '{}': the {} the firm already runs can relieve it; the roadmap does not buy it again. Make full use of it first.",
+                    "Pain '{}': systems the firm already runs ({}) can relieve it; the roadmap does not buy them again. Make full use of them first.",
                     title.en, r.en
                 ),
             )
