@@ -61,25 +61,16 @@ impl<'a> Scan<'a> {
         self.text.get(start..start + n)
     }
 
-    /// The key `"expected"` followed by its colon, when that is what comes next: a line that
-    /// lists its keys as the line before did is read without scanning them.
-    fn expected_key(&mut self, expected: &str) -> bool {
+    /// The bytes `key` (a quoted key and its colon, as [`LineReader`] keeps them), when they are
+    /// what comes next: a line that lists its keys as the line before did is read without
+    /// scanning them.
+    fn expected_key(&mut self, key: &[u8]) -> bool {
         self.space();
-        let b = self.bytes();
-        let k = expected.len();
-        let found = b.get(self.at) == Some(&b'"')
-            && b.get(self.at + 1..self.at + 1 + k) == Some(expected.as_bytes())
-            && b.get(self.at + 1 + k) == Some(&b'"');
-        if !found {
-            return false;
+        let found = (self.bytes().get(self.at..self.at + key.len())).is_some_and(|b| same(b, key));
+        if found {
+            self.at += key.len();
         }
-        let back = self.at;
-        self.at += k + 2;
-        if self.eat(b':').is_none() {
-            self.at = back;
-            return false;
-        }
-        true
+        found
     }
 
     /// The text of a number (its syntax is checked by whoever reads it).
@@ -185,6 +176,22 @@ impl<'a> Scan<'a> {
             }
         }
     }
+}
+
+/// Two texts of one length compared eight bytes at a time (keys are 5 to 30 bytes: a call to
+/// `memcmp` costs more than the comparison).
+fn same(a: &[u8], b: &[u8]) -> bool {
+    let word = |c: &[u8]| c.try_into().map_or(0, u64::from_ne_bytes);
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    // The last eight bytes overlap the words before them.
+    word(&a[n - 8..]) == word(&b[n - 8..])
+        && (a.chunks_exact(8).zip(b.chunks_exact(8))).all(|(x, y)| word(x) == word(y))
 }
 
 /// Where a string's text ends: the place of its closing quote, or `None` at an escape, a control
@@ -298,6 +305,10 @@ pub struct LineReader<'m> {
     last_date: (String, u32),
     fields: [Option<&'static ProfileField>; 3],
     counted: Vec<Option<Counted>>,
+    /// Per item: its key as written in a line, with its quotes and colon (`"hr":`).
+    keys: Vec<Box<[u8]>>,
+    /// Per item: must it be answered (where it applies)?
+    required: Vec<bool>,
     seen: Vec<bool>,
     /// The items of the line being read, in the order written: (item, start, end of the answer).
     written: Vec<(usize, usize, usize)>,
@@ -355,6 +366,10 @@ impl<'m> LineReader<'m> {
             last_date: (String::new(), 0),
             fields: ["employees", "revenue", "assets"].map(profile_field),
             counted: vec![None; n],
+            required: model.items.iter().map(|item| item.required).collect(),
+            keys: (model.items.iter())
+                .map(|item| format!("\"{}\":", item.id).into_bytes().into_boxed_slice())
+                .collect(),
             seen: vec![false; n],
             written: Vec::with_capacity(n),
             order: Vec::with_capacity(n),
@@ -517,7 +532,6 @@ impl<'m> LineReader<'m> {
             }
             "answers" if !answers => {
                 answers = true;
-                let items = &self.model.items;
                 s.eat(b'{')?;
                 if s.peek()? == b'}' {
                     s.at += 1;
@@ -527,7 +541,7 @@ impl<'m> LineReader<'m> {
                 loop {
                     // The key the line before had here, else the key read and looked up.
                     let i = match self.order.get(k) {
-                        Some(&i) if s.expected_key(&items[i].id) => i,
+                        Some(&i) if s.expected_key(&self.keys[i]) => i,
                         _ => {
                             let id = s.string()?;
                             s.eat(b':')?;
@@ -684,19 +698,18 @@ impl<'m> LineReader<'m> {
         // Answers, as the sheet check takes them: an unknown item, an item answered twice, a
         // blank or long-form answer or a wrong one goes the exact way; an answer to an item that
         // does not apply is left out (a warning there).
+        let flat = model.flat();
+        let applies = flat.applies(flat.group(group), size);
         self.counted.fill(None);
         for k in 0..self.written.len() {
             let (i, start, end) = self.written[k];
-            if !model.items[i].applies_to.applies(group, size) {
+            if !applies[i] {
                 continue;
             }
             self.counted[i] = Some(self.counted(i, &text[start..end])?);
         }
-        let missing = model
-            .items
-            .iter()
-            .zip(&self.seen)
-            .any(|(item, seen)| !seen && item.required && item.applies_to.applies(group, size));
+        let missing = (self.required.iter().zip(&self.seen).zip(applies))
+            .any(|((required, seen), applies)| *required && !seen && *applies);
         if missing {
             return None;
         }

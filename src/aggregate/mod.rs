@@ -258,6 +258,29 @@ fn code_key(code: &str) -> Option<CodeKey> {
     code.as_bytes().try_into().ok()
 }
 
+/// A firm's region, industry and size, the texts as short keys: all its breakdown groups follow
+/// from them when it has no tags.
+type RouteKey = (Option<u64>, Option<u64>, Option<SizeClass>);
+
+/// The lanes a firm goes to, and its peer lane.
+type Route = (Vec<u32>, Option<u32>);
+
+/// Routes remembered at most, per worker.
+const ROUTES: usize = 1 << 16;
+
+fn route_key(r: &Record) -> Option<RouteKey> {
+    let short = |x: Option<&str>| match x {
+        Some(x) => lines::short_key(x).map(Some),
+        None => Some(None),
+    };
+    r.tags.is_empty().then_some(())?;
+    Some((
+        short(r.region.as_deref())?,
+        short(r.industry.as_deref())?,
+        r.size,
+    ))
+}
+
 /// Partial results of a part of the input; merged exactly.
 #[derive(Debug, Clone)]
 struct Acc {
@@ -275,6 +298,11 @@ struct Acc {
     lane: Vec<((Breakdown, String), GroupAcc)>,
     peer_index: FxHashMap<(u64, u64), usize>,
     peer_lane: Vec<((String, String), GroupAcc)>,
+    /// Firms' lanes by their region, industry and size (see [`route_key`]): most firms share
+    /// theirs with many others, so their groups are found with one lookup instead of one per
+    /// breakdown.
+    routes: FxHashMap<RouteKey, usize>,
+    route_list: Vec<Route>,
     /// The record being added, binned (reused).
     binned: Binned,
     /// Demand by step (the level a firm's next step reaches) × catalog entry.
@@ -331,6 +359,8 @@ impl Acc {
             lane: Vec::new(),
             peer_index: FxHashMap::default(),
             peer_lane: Vec::new(),
+            routes: FxHashMap::default(),
+            route_list: Vec::new(),
             binned: Binned::default(),
             demand: vec![DemandCell::default(); catalog_len * level_slots(ctx.model)],
             demand_firms: vec![0; level_slots(ctx.model)],
@@ -370,63 +400,24 @@ impl Acc {
                 *c += 1;
             }
         }
-        // A short key is found as a number; a longer one through one reused probe (a new key is
-        // copied once, when first seen).
-        let mut probe = (Breakdown::Province, String::new());
-        for by in &ctx.options.by {
-            by.each_key(r, |key| {
-                if let Some(k) = lines::short_key(key) {
-                    let slot = match self.lane_index.get(&(*by, k)) {
-                        Some(&slot) => slot,
-                        None => {
-                            self.lane
-                                .push(((*by, key.to_string()), GroupAcc::breakdown(ctx.model)));
-                            self.lane_index.insert((*by, k), self.lane.len() - 1);
-                            self.lane.len() - 1
-                        }
-                    };
-                    self.lane[slot].1.add(b);
-                    return;
+        let key = route_key(r);
+        match key.and_then(|k| self.routes.get(&k)) {
+            Some(&route) => {
+                let (lanes, peer) = &self.route_list[route];
+                for &slot in lanes {
+                    self.lane[slot as usize].1.add(&self.binned);
                 }
-                probe.0 = *by;
-                probe.1.clear();
-                probe.1.push_str(key);
-                match self.groups.get_mut(&probe) {
-                    Some(g) => g.add(b),
-                    None => {
-                        let mut g = GroupAcc::breakdown(ctx.model);
-                        g.add(b);
-                        self.groups.insert(probe.clone(), g);
-                    }
+                if let Some(p) = *peer {
+                    self.peer_lane[p as usize].1.add(&self.binned);
                 }
-            });
-        }
-        let mut industry = None;
-        Breakdown::Industry.each_key(r, |k| industry = Some(k));
-        if let (Some(industry), Some(size)) = (industry, r.size.map(size_key)) {
-            match (lines::short_key(industry), lines::short_key(size)) {
-                (Some(i), Some(z)) => {
-                    let slot = match self.peer_index.get(&(i, z)) {
-                        Some(&slot) => slot,
-                        None => {
-                            let key = (industry.to_string(), size.to_string());
-                            self.peer_lane.push((key, GroupAcc::new(ctx.model)));
-                            self.peer_index.insert((i, z), self.peer_lane.len() - 1);
-                            self.peer_lane.len() - 1
-                        }
-                    };
-                    self.peer_lane[slot].1.add(b);
-                }
-                _ => {
-                    let peer = (industry.to_string(), size.to_string());
-                    match self.peers.get_mut(&peer) {
-                        Some(g) => g.add(b),
-                        None => {
-                            let mut g = GroupAcc::new(ctx.model);
-                            g.add(b);
-                            self.peers.insert(peer, g);
-                        }
-                    }
+            }
+            None => {
+                let route = self.add_groups(ctx, r);
+                if let (Some(k), Some(route)) = (key, route)
+                    && self.route_list.len() < ROUTES
+                {
+                    self.routes.insert(k, self.route_list.len());
+                    self.route_list.push(route);
                 }
             }
         }
@@ -484,6 +475,78 @@ impl Acc {
         }
     }
 
+    /// Add the binned record to its breakdown groups and its peer group, finding each by its
+    /// key; the lanes it went to, when they were all found as short keys.
+    fn add_groups(&mut self, ctx: &Ctx, r: &Record) -> Option<Route> {
+        let b = &self.binned;
+        let (mut lanes, mut peer, mut whole) = (Vec::new(), None, true);
+        // A short key is found as a number; a longer one through one reused probe (a new key is
+        // copied once, when first seen).
+        let mut probe = (Breakdown::Province, String::new());
+        for by in &ctx.options.by {
+            by.each_key(r, |key| {
+                if let Some(k) = lines::short_key(key) {
+                    let slot = match self.lane_index.get(&(*by, k)) {
+                        Some(&slot) => slot,
+                        None => {
+                            self.lane
+                                .push(((*by, key.to_string()), GroupAcc::breakdown(ctx.model)));
+                            self.lane_index.insert((*by, k), self.lane.len() - 1);
+                            self.lane.len() - 1
+                        }
+                    };
+                    self.lane[slot].1.add(b);
+                    lanes.push(slot as u32);
+                    return;
+                }
+                whole = false;
+                probe.0 = *by;
+                probe.1.clear();
+                probe.1.push_str(key);
+                match self.groups.get_mut(&probe) {
+                    Some(g) => g.add(b),
+                    None => {
+                        let mut g = GroupAcc::breakdown(ctx.model);
+                        g.add(b);
+                        self.groups.insert(probe.clone(), g);
+                    }
+                }
+            });
+        }
+        let mut industry = None;
+        Breakdown::Industry.each_key(r, |k| industry = Some(k));
+        if let (Some(industry), Some(size)) = (industry, r.size.map(size_key)) {
+            match (lines::short_key(industry), lines::short_key(size)) {
+                (Some(i), Some(z)) => {
+                    let slot = match self.peer_index.get(&(i, z)) {
+                        Some(&slot) => slot,
+                        None => {
+                            let key = (industry.to_string(), size.to_string());
+                            self.peer_lane.push((key, GroupAcc::new(ctx.model)));
+                            self.peer_index.insert((i, z), self.peer_lane.len() - 1);
+                            self.peer_lane.len() - 1
+                        }
+                    };
+                    self.peer_lane[slot].1.add(b);
+                    peer = Some(slot as u32);
+                }
+                _ => {
+                    whole = false;
+                    let peer = (industry.to_string(), size.to_string());
+                    match self.peers.get_mut(&peer) {
+                        Some(g) => g.add(b),
+                        None => {
+                            let mut g = GroupAcc::new(ctx.model);
+                            g.add(b);
+                            self.peers.insert(peer, g);
+                        }
+                    }
+                }
+            }
+        }
+        whole.then_some((lanes, peer))
+    }
+
     /// Mark the firm on the roster, or count it as not on it.
     fn add_roster(&mut self, ctx: &Ctx, r: &Record) {
         let Some(roster) = &ctx.options.roster else {
@@ -497,6 +560,8 @@ impl Acc {
 
     /// Move the groups found by short key into `groups` and `peers`.
     fn settle(&mut self) {
+        self.routes.clear();
+        self.route_list.clear();
         self.lane_index.clear();
         for (k, g) in self.lane.drain(..) {
             match self.groups.get_mut(&k) {

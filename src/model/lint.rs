@@ -778,6 +778,7 @@ pub(super) fn lint(raw: RawModel, file: &str) -> (Option<Model>, Vec<Diagnostic>
         items: l.items,
         item_index,
         levels,
+        flat: Default::default(),
     };
     (if has_errors { None } else { Some(model) }, l.diags)
 }

@@ -1,9 +1,11 @@
 //! Assessment models: validated types, loading from YAML, and the bundled models.
 
+mod flat;
 pub mod item;
 mod lint;
 pub mod raw;
 
+pub use flat::{Flat, FlatChildren, FlatNode, FlatRule};
 pub use item::{
     AnswerValue, Band, Choice, Interval, ItemSpec, Ratio, ScenarioLevel, Trend, Written,
     WrittenValue,
@@ -37,6 +39,18 @@ pub struct Model {
     item_index: HashMap<String, usize, std::hash::BuildHasherDefault<Fnv>>,
     /// Ascending by level.
     pub levels: Vec<LevelRule>,
+    /// The scoring structure as flat arrays, built when first scored.
+    flat: FlatCache,
+}
+
+/// A [`Flat`] built on first use; a clone of the model builds its own.
+#[derive(Debug, Default)]
+struct FlatCache(OnceLock<Flat>);
+
+impl Clone for FlatCache {
+    fn clone(&self) -> FlatCache {
+        FlatCache::default()
+    }
 }
 
 /// FNV-1a: item ids are short and trusted to the model, so a fast hash beats SipHash here.
@@ -246,6 +260,11 @@ impl Model {
 
     pub fn level_rule(&self, level: u8) -> Option<&LevelRule> {
         self.levels.iter().find(|r| r.level == level)
+    }
+
+    /// The scoring structure as flat arrays (built once).
+    pub fn flat(&self) -> &Flat {
+        self.flat.0.get_or_init(|| Flat::of(self))
     }
 }
 

@@ -8,11 +8,12 @@ use super::planner::CostSplit;
 use super::policies::{Policies, Policy};
 use crate::model::SizeClass;
 use crate::model::{ItemSpec, Model};
-use crate::score::{Scores, shortfall};
+use crate::score::{Scores, measure};
 use rustc_hash::FxHashMap as HashMap;
 
-/// Scenario index, current grade, needed grade, industry group (an index of `groups`), size class.
-type ChainKey = (usize, u8, u8, usize, Option<SizeClass>);
+/// Scenario index, current grade, needed grade, industry group (an index of `groups`), size
+/// class, and the policies files of the region (an index of `region_keys`).
+type StepsKey = (usize, u8, u8, usize, Option<SizeClass>, usize);
 
 /// A scenario below the needed grade: its index, whether it is constrained, its grade.
 type Below = (usize, bool, u8);
@@ -23,13 +24,10 @@ pub struct DemandTable<'a> {
     catalog: &'a Catalog,
     /// Scenario item indices in model order (parallel to `Scores::scenarios`).
     scenario_items: Vec<usize>,
-    chains: HashMap<ChainKey, Vec<usize>>,
     /// Industry groups seen, so a chain's key holds no text.
     groups: Vec<String>,
-    /// Lists reused from one firm to the next: scenarios below the needed grade, those picked,
-    /// and one chain.
+    /// Lists reused from one firm to the next: scenarios below the needed grade, and those picked.
     scratch: (Vec<Below>, Vec<(usize, u8)>),
-    chain_scratch: Vec<usize>,
     files: &'a [Policy],
     policies: HashMap<Vec<usize>, Policies>,
     /// Region code → the policies files that apply there (an index of `region_keys`).
@@ -37,6 +35,8 @@ pub struct DemandTable<'a> {
     region_keys: Vec<Vec<usize>>,
     /// (entry, size class, policies files) → its cost split.
     splits: HashMap<(usize, Option<SizeClass>, usize), CostSplit>,
+    /// A chain with the cost split of each entry, by its key and the policies files.
+    steps: HashMap<StepsKey, Vec<(usize, CostSplit)>>,
 }
 
 impl<'a> DemandTable<'a> {
@@ -52,10 +52,9 @@ impl<'a> DemandTable<'a> {
             model,
             catalog,
             scenario_items,
-            chains: HashMap::default(),
             groups: Vec::new(),
             scratch: (Vec::new(), Vec::new()),
-            chain_scratch: Vec::new(),
+            steps: HashMap::default(),
             files,
             policies: HashMap::default(),
             regions: HashMap::default(),
@@ -93,49 +92,49 @@ impl<'a> DemandTable<'a> {
             .max()
     }
 
-    /// Entries that take scenario `s` from grade `from` to `to`: highest reachable step first, cheapest.
-    fn chain(
-        &mut self,
-        s: usize,
-        from: u8,
-        to: u8,
-        group: &str,
-        size: Option<SizeClass>,
-    ) -> &[usize] {
-        let g = match self.groups.iter().position(|x| x == group) {
+    /// The place of an industry group in `groups`.
+    fn group(&mut self, group: &str) -> usize {
+        match self.groups.iter().position(|x| x == group) {
             Some(g) => g,
             None => {
                 self.groups.push(group.to_string());
                 self.groups.len() - 1
             }
-        };
-        let key = (s, from, to, g, size);
-        if !self.chains.contains_key(&key) {
-            let id = self.model.items[self.scenario_items[s]].id.clone();
-            let mut out = Vec::new();
-            let mut cur = from;
-            while cur < to {
-                let best = (0..self.catalog.entries.len())
-                    .filter(|&e| self.suits(e, group, size))
-                    .filter_map(|e| {
-                        self.lifts_to(e, &id)
-                            .filter(|t| *t > cur && *t <= to)
-                            .map(|t| (e, t))
-                    })
-                    .min_by(|(a, ta), (b, tb)| {
-                        tb.cmp(ta).then(
-                            self.mid_cost(*a, size)
-                                .0
-                                .total_cmp(&self.mid_cost(*b, size).0),
-                        )
-                    });
-                let Some((e, t)) = best else { break };
-                out.push(e);
-                cur = t;
-            }
-            self.chains.insert(key, out);
         }
-        &self.chains[&key]
+    }
+
+    /// Entries that take scenario `s` from grade `from` to `to`: highest reachable step first, cheapest.
+    fn chain(
+        &self,
+        s: usize,
+        from: u8,
+        to: u8,
+        group: &str,
+        size: Option<SizeClass>,
+    ) -> Vec<usize> {
+        let id = &self.model.items[self.scenario_items[s]].id;
+        let mut out = Vec::new();
+        let mut cur = from;
+        while cur < to {
+            let best = (0..self.catalog.entries.len())
+                .filter(|&e| self.suits(e, group, size))
+                .filter_map(|e| {
+                    self.lifts_to(e, id)
+                        .filter(|t| *t > cur && *t <= to)
+                        .map(|t| (e, t))
+                })
+                .min_by(|(a, ta), (b, tb)| {
+                    tb.cmp(ta).then(
+                        self.mid_cost(*a, size)
+                            .0
+                            .total_cmp(&self.mid_cost(*b, size).0),
+                    )
+                });
+            let Some((e, t)) = best else { break };
+            out.push(e);
+            cur = t;
+        }
+        out
     }
 
     /// The policies files that apply in `region`, as an index of `region_keys`.
@@ -204,21 +203,20 @@ impl<'a> DemandTable<'a> {
     ) {
         out.clear();
         let target = quick.level + 1;
-        let Some(rule) = self.model.level_rule(target) else {
+        let flat = self.model.flat();
+        let rules = flat.rules(flat.group(group));
+        let Some(rule) = rules.iter().find(|r| r.level == target) else {
             return;
         };
-        let Some(cond) = rule.effective(group).1 else {
+        let Some(cond) = rule.scenarios else {
             return;
         };
-        let Some(lack) = shortfall(
-            self.model,
-            target,
-            group,
+        let lack = measure(
+            rule.min_score,
+            rule.scenarios,
             quick.level_score,
             &quick.scenarios,
-        ) else {
-            return;
-        };
+        );
         let g = cond.at_or_above;
         // Nearest first: the highest grade below the needed one (a stable sort, as before).
         let (mut below, mut picked) = std::mem::take(&mut self.scratch);
@@ -250,18 +248,22 @@ impl<'a> DemandTable<'a> {
             }
         }
         let region_key = self.region_key(region);
-        let mut chain = std::mem::take(&mut self.chain_scratch);
+        let group_at = self.group(group);
         for &(s, from) in &picked {
-            chain.clear();
-            chain.extend_from_slice(self.chain(s, from, g, group, size));
-            for &e in &chain {
+            let key = (s, from, g, group_at, size, region_key);
+            if !self.steps.contains_key(&key) {
+                let chain = self.chain(s, from, g, group, size).to_vec();
+                let steps = (chain.into_iter())
+                    .map(|e| (e, self.split(e, size, region_key, region)))
+                    .collect();
+                self.steps.insert(key, steps);
+            }
+            for &(e, split) in &self.steps[&key] {
                 if !out.iter().any(|(x, _)| *x == e) {
-                    let split = self.split(e, size, region_key, region);
                     out.push((e, split));
                 }
             }
         }
-        self.chain_scratch = chain;
         self.scratch = (below, picked);
     }
 

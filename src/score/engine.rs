@@ -3,7 +3,7 @@
 
 use super::{ItemStatus, item_fraction, round6};
 use crate::answers::{AnswerSheet, AnswerValue};
-use crate::model::{Children, Combine, Item, ItemSpec, Model, Node, SizeClass};
+use crate::model::{Children, Combine, Flat, FlatChildren, Item, Model, Node, SizeClass};
 
 /// The numbers of one firm's result.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,37 +87,32 @@ impl Combined {
     }
 }
 
-/// Score `node` into `out` (pre-order); its share of points.
+/// Score the node at `at` of the flat model into `out` (by place in pre-order); its share of points.
 fn node(
-    model: &Model,
-    node: &Node,
+    flat: &Flat,
+    at: usize,
     items: &[(ItemStatus, Option<f64>)],
-    out: &mut Vec<Option<f64>>,
+    out: &mut [Option<f64>],
 ) -> Option<f64> {
-    let at = out.len();
-    out.push(None);
+    let n = &flat.nodes[at];
     let mut c = Combined::default();
-    match &node.children {
-        Children::Nodes(nodes) => {
-            for n in nodes {
-                let f = self::node(model, n, items, out);
-                c.add(node.combine, f, n.points, n.weight);
+    match &n.children {
+        FlatChildren::Nodes(nodes) => {
+            for &k in nodes {
+                let f = node(flat, k as usize, items, out);
+                let child = &flat.nodes[k as usize];
+                c.add(n.combine, f, child.points, child.weight);
             }
         }
-        Children::Items(idx) => {
+        FlatChildren::Items(idx) => {
             for &i in idx {
-                let item = &model.items[i];
-                c.add(
-                    node.combine,
-                    items[i].1.map(round6),
-                    item.points,
-                    item.weight,
-                );
+                let (points, weight, _) = flat.items[i as usize];
+                c.add(n.combine, items[i as usize].1.map(round6), points, weight);
             }
         }
     }
-    let share = c.share(node.combine);
-    out[at] = share.map(|f| round6(f * node.points));
+    let share = c.share(n.combine);
+    out[at] = share.map(|f| round6(f * n.points));
     share
 }
 
@@ -192,30 +187,39 @@ pub fn evaluate_counted_into(
         scenarios,
         ..
     } = out;
+    let flat = model.flat();
+    let g = flat.group(group);
     items.clear();
-    nodes.clear();
     scenarios.clear();
-    items.extend(model.items.iter().enumerate().map(|(i, item)| {
-        let answer = answers.get(i).copied().flatten();
-        let status = match (item.applies_to.applies(group, size), answer) {
-            (false, _) => (ItemStatus::NotApplicable, None),
-            (true, Some(Counted::NotApplicable)) => (ItemStatus::NotApplicableAnswer, None),
-            (true, Some(Counted::Share { fraction, .. })) => (ItemStatus::Answered, Some(fraction)),
-            (true, None) => (ItemStatus::Unanswered, Some(0.0)),
-        };
-        if let ItemSpec::Scenario { constrained, .. } = &item.spec {
-            let grade = match (status.0, answer) {
-                (ItemStatus::Answered, Some(Counted::Share { grade, .. })) => grade,
-                (ItemStatus::Unanswered, _) => Some(0),
-                _ => None,
+    let applies = flat.applies(g, size);
+    items.extend(flat.items.iter().zip(applies).enumerate().map(
+        |(i, (&(_, _, scenario), &applies))| {
+            let answer = answers.get(i).copied().flatten();
+            let status = match (applies, answer) {
+                (false, _) => (ItemStatus::NotApplicable, None),
+                (true, Some(Counted::NotApplicable)) => (ItemStatus::NotApplicableAnswer, None),
+                (true, Some(Counted::Share { fraction, .. })) => {
+                    (ItemStatus::Answered, Some(fraction))
+                }
+                (true, None) => (ItemStatus::Unanswered, Some(0.0)),
             };
-            scenarios.push((*constrained, grade));
-        }
-        status
-    }));
+            if let Some(constrained) = scenario {
+                let grade = match (status.0, answer) {
+                    (ItemStatus::Answered, Some(Counted::Share { grade, .. })) => grade,
+                    (ItemStatus::Unanswered, _) => Some(0),
+                    _ => None,
+                };
+                scenarios.push((constrained, grade));
+            }
+            status
+        },
+    ));
+    nodes.clear();
+    nodes.resize(flat.nodes.len(), None);
     let mut counted = Combined::default();
-    for d in &model.dimensions {
-        let f = node(model, d, items, nodes);
+    for &d in &flat.dimensions {
+        let f = node(flat, d as usize, items, nodes);
+        let d = &flat.nodes[d as usize];
         if d.counts_toward_level {
             counted.add(model.score_combine, f, d.points, d.weight);
         }
@@ -223,5 +227,5 @@ pub fn evaluate_counted_into(
     let level_score =
         round6(counted.share(model.score_combine).unwrap_or(0.0) * model.score_points);
     out.level_score = level_score;
-    out.level = super::level::reached(model, group, level_score, &out.scenarios);
+    out.level = super::level::reached(flat.rules(g), level_score, &out.scenarios);
 }

@@ -1,7 +1,7 @@
 //! Level rules: which level a firm reaches and exactly what is short of the next one.
 
 use super::ScenarioGrade;
-use crate::model::{Model, ScenarioCondition};
+use crate::model::{FlatRule, Model, ScenarioCondition};
 use crate::text::Text;
 use serde::Serialize;
 
@@ -75,6 +75,16 @@ pub fn shortfall(
     scenarios: &[(bool, Option<u8>)],
 ) -> Option<Shortfall> {
     let (min_score, condition) = model.level_rule(level)?.effective(group);
+    Some(measure(min_score, condition, score, scenarios))
+}
+
+/// [`shortfall`] against a rule's threshold and scenario condition.
+pub fn measure(
+    min_score: Option<f64>,
+    condition: Option<ScenarioCondition>,
+    score: f64,
+    scenarios: &[(bool, Option<u8>)],
+) -> Shortfall {
     let points = min_score.map_or(0.0, |m| {
         let short = m - score;
         if short > EPS {
@@ -92,7 +102,7 @@ pub fn shortfall(
             }
         }
     }
-    Some(Shortfall {
+    Shortfall {
         points,
         have,
         short: condition.map_or(0, |c| c.at_least.saturating_sub(have)),
@@ -100,16 +110,15 @@ pub fn shortfall(
         constrained_short: condition.map_or(0, |c| {
             c.constrained_at_least.saturating_sub(constrained_have)
         }),
-    })
+    }
 }
 
-/// The level reached (0 = none): the highest level whose rule is met.
-pub fn reached(model: &Model, group: &str, score: f64, scenarios: &[(bool, Option<u8>)]) -> u8 {
-    model
-        .levels
+/// The level reached (0 = none): the highest level whose rule is met, of `rules` as they hold
+/// for the firm's group, highest first ([`crate::model::Flat::rules`]).
+pub fn reached(rules: &[FlatRule], score: f64, scenarios: &[(bool, Option<u8>)]) -> u8 {
+    rules
         .iter()
-        .rev()
-        .find(|r| shortfall(model, r.level, group, score, scenarios).is_some_and(|s| s.is_met()))
+        .find(|r| measure(r.min_score, r.scenarios, score, scenarios).is_met())
         .map_or(0, |r| r.level)
 }
 

@@ -4,7 +4,9 @@ pub mod engine;
 mod level;
 
 pub use engine::{Counted, Scores, evaluate, evaluate_counted, evaluate_counted_into};
-pub use level::{LevelGap, ScenarioRef, ScenarioShortfall, Shortfall, gap as level_gap, shortfall};
+pub use level::{
+    LevelGap, ScenarioRef, ScenarioShortfall, Shortfall, gap as level_gap, measure, shortfall,
+};
 
 use crate::answers::{AnswerSheet, AnswerValue, Profile};
 use crate::model::{Children, Item, ItemKind, ItemSpec, Model, Node};
