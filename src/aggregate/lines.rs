@@ -9,7 +9,7 @@
 use super::input::{Record, constrained_short_into, date_key};
 use crate::answers::reference::{Metrics, Sector, reference};
 use crate::answers::{ProfileField, credit_code, normalise_industry, profile_field};
-use crate::model::{ItemSpec, Model, SizeClass};
+use crate::model::{ItemSpec, Model, SizeClass, set_fraction};
 use crate::score::{Counted, evaluate_counted_into};
 use crate::yaml_value::PlainNode;
 use rustc_hash::FxHashMap;
@@ -18,6 +18,14 @@ use std::sync::Mutex;
 /// Ways of answering one item remembered at most (numbers with decimals are many); past this the
 /// check runs for each record.
 const REMEMBERED: usize = 1 << 14;
+
+/// Places per item for short answers looked up without hashing: an item is answered in a few
+/// ways, mostly.
+const DIRECT_BITS: u32 = 6;
+const DIRECT: usize = 1 << DIRECT_BITS;
+
+/// Options of a multiple-choice item whose every set is kept in two bits (16: 16 KB an item).
+const SMALL_SET: usize = 16;
 
 /// Sets of options of one multiple-choice item remembered at most (a 15-option item has 32,768).
 const REMEMBERED_SETS: usize = 1 << 16;
@@ -250,6 +258,21 @@ pub(super) fn short_key(text: &str) -> Option<u64> {
     Some(u64::from_le_bytes(key))
 }
 
+/// [`short_key`] of `line[start..end]`, read as one word when the line goes on that far.
+fn short_key_at(line: &[u8], start: usize, end: usize) -> Option<u64> {
+    let n = end.checked_sub(start)?;
+    if n == 0 || n > 8 {
+        return None;
+    }
+    match line.get(start..start + 8) {
+        Some(word) => {
+            let word = u64::from_le_bytes(word.try_into().ok()?);
+            Some(word & (u64::MAX >> (64 - 8 * n)))
+        }
+        None => short_key(std::str::from_utf8(line.get(start..end)?).ok()?),
+    }
+}
+
 fn set_text(slot: &mut String, text: &str) {
     slot.clear();
     slot.push_str(text);
@@ -283,11 +306,22 @@ struct Profile<'a> {
     tags: Option<(usize, usize)>,
 }
 
+/// A multiple-choice item of at most [`SMALL_SET`] options: its options' fractions, its cap, and
+/// the check's verdict on each set of them (two bits a set).
+struct SmallSets {
+    fractions: Vec<f64>,
+    cap: f64,
+    taken: Vec<u8>,
+}
+
 /// What one worker remembers between records. Reused through a [`Pool`], so what it learns is
 /// learned once per run, not once per chunk.
 pub struct LineReader<'m> {
     model: &'m Model,
     index: FxHashMap<&'m str, usize>,
+    /// Per item, [`DIRECT`] places: the last short answer whose hash led there, with how it
+    /// counts (a key of 0 is no answer).
+    direct: Vec<(u64, Option<Counted>)>,
     /// Per item: a short answer (as [`short_key`]) → how it counts (`None`: the check reports it).
     short: Vec<FxHashMap<u64, Option<Counted>>>,
     /// Per item: a longer answer's JSON text → how it counts.
@@ -297,6 +331,10 @@ pub struct LineReader<'m> {
     /// Per multiple-choice item whose option ids are one character each: byte → option + 1.
     option_bytes: Vec<Option<Box<[u8; 256]>>>,
     sets: Vec<FxHashMap<u64, Option<Counted>>>,
+    /// Per multiple-choice item of at most [`SMALL_SET`] options: the options' fractions, its
+    /// cap, and which sets of them the check has taken (so a set counts by [`set_fraction`]
+    /// without a lookup in a large table).
+    small_sets: Vec<Option<SmallSets>>,
     industries: FxHashMap<Box<str>, usize>,
     industry_list: Vec<Option<Industry<'m>>>,
     /// Per two-digit province code: 0 not looked up, 1 known, 2 unknown.
@@ -328,6 +366,7 @@ impl<'m> LineReader<'m> {
                 .enumerate()
                 .map(|(i, item)| (item.id.as_str(), i))
                 .collect(),
+            direct: vec![(0, None); n * DIRECT],
             short: vec![FxHashMap::default(); n],
             answers: vec![FxHashMap::default(); n],
             options: model
@@ -360,6 +399,18 @@ impl<'m> LineReader<'m> {
                 })
                 .collect(),
             sets: vec![FxHashMap::default(); n],
+            small_sets: (model.items.iter())
+                .map(|item| match &item.spec {
+                    ItemSpec::Multi { options, cap } if options.len() <= SMALL_SET => {
+                        Some(SmallSets {
+                            fractions: options.iter().map(|o| o.fraction).collect(),
+                            cap: *cap,
+                            taken: vec![0; (1 << options.len()) / 4 + 1],
+                        })
+                    }
+                    _ => None,
+                })
+                .collect(),
             industries: FxHashMap::default(),
             industry_list: vec![None],
             provinces: [0; 100],
@@ -465,18 +516,50 @@ impl<'m> LineReader<'m> {
     /// How answer `text` (JSON) to item `i` counts; `None` when the exact check reports a problem.
     /// A multiple-choice answer counts by the set of options chosen (their fractions are summed in
     /// the model's order), so the way it is written does not matter.
-    fn counted(&mut self, i: usize, text: &str) -> Option<Counted> {
-        if let Some(key) = short_key(text) {
-            if let Some(known) = self.short[i].get(&key) {
-                return *known;
+    fn counted(&mut self, i: usize, text: &str, key: Option<u64>) -> Option<Counted> {
+        if let Some(key) = key {
+            // A short answer is looked up first where the last one of its hash went.
+            let at = i * DIRECT
+                + (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - DIRECT_BITS)) as usize;
+            if self.direct[at].0 == key {
+                return self.direct[at].1;
             }
-            let found = self.check(i, text);
-            if self.short[i].len() < REMEMBERED {
-                self.short[i].insert(key, found);
-            }
+            let found = match self.short[i].get(&key) {
+                Some(known) => *known,
+                None => {
+                    let found = self.check(i, text);
+                    if self.short[i].len() < REMEMBERED {
+                        self.short[i].insert(key, found);
+                    }
+                    found
+                }
+            };
+            self.direct[at] = (key, found);
             return found;
         }
         if let Some(set) = self.option_set(i, text) {
+            if self.small_sets[i].is_some() {
+                // Two bits a set: 0 not checked yet, 1 taken, 2 refused by the check.
+                let (byte, shift) = ((set >> 2) as usize, (set & 3) * 2);
+                let taken = |r: &Self| {
+                    r.small_sets[i]
+                        .as_ref()
+                        .map_or(0, |s| s.taken[byte] >> shift & 3)
+                };
+                let mut state = taken(self);
+                if state == 0 {
+                    state = if self.check(i, text).is_some() { 1 } else { 2 };
+                    if let Some(sets) = &mut self.small_sets[i] {
+                        sets.taken[byte] |= state << shift;
+                    }
+                }
+                return (self.small_sets[i].as_ref().filter(|_| state == 1)).map(|sets| {
+                    Counted::Share {
+                        fraction: set_fraction(&sets.fractions, sets.cap, set),
+                        grade: None,
+                    }
+                });
+            }
             if let Some(known) = self.sets[i].get(&set) {
                 return *known;
             }
@@ -706,7 +789,10 @@ impl<'m> LineReader<'m> {
             if !applies[i] {
                 continue;
             }
-            self.counted[i] = Some(self.counted(i, &text[start..end])?);
+            let key = short_key_at(text.as_bytes(), start, end);
+            let counted = self.counted(i, &text[start..end], key);
+            counted?;
+            self.counted[i] = counted;
         }
         let missing = (self.required.iter().zip(&self.seen).zip(applies))
             .any(|((required, seen), applies)| *required && !seen && *applies);
@@ -854,6 +940,10 @@ mod tests {
         edit(&|x| x["answers"]["talent"] = json!(["C", "C"]));
         edit(&|x| x["answers"]["talent"] = json!("C,D"));
         edit(&|x| x["answers"]["talent"] = json!(["Z"]));
+        // Sets the check refuses ("none" with another option), read again from what is kept.
+        edit(&|x| x["answers"]["talent"] = json!(["A", "C"]));
+        edit(&|x| x["answers"]["talent"] = json!(["C", "A"]));
+        edit(&|x| x["answers"]["talent"] = json!(["A"]));
         edit(&|x| x["answers"]["funding"] = json!(-3));
         edit(&|x| x["answers"]["funding"] = json!({"numerator": 1, "denominator": 4}));
         edit(&|x| x["answers"]["digital-planning"] = json!("b"));

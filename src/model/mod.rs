@@ -8,7 +8,7 @@ pub mod raw;
 pub use flat::{Flat, FlatChildren, FlatNode, FlatRule};
 pub use item::{
     AnswerValue, Band, Choice, Interval, ItemSpec, Ratio, ScenarioLevel, Trend, Written,
-    WrittenValue,
+    WrittenValue, set_fraction,
 };
 pub use raw::{BetterWhen, Combine, ItemKind};
 

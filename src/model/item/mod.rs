@@ -48,7 +48,7 @@ pub enum AnswerValue {
 }
 
 pub use band::{Band, Interval, Ratio};
-pub use multi::split_choices;
+pub use multi::{set_fraction, split_choices};
 pub use scenario::ScenarioLevel;
 pub use single::{Choice, option_label};
 pub use trend::{TREND_WORDS, Trend};

@@ -68,6 +68,17 @@ pub(super) fn fraction(options: &[Choice], cap: f64, v: &AnswerValue) -> Option<
     Some(sum.min(cap))
 }
 
+/// [`fraction`] of a set of options given as bits (bit k: the k-th option in model order), from
+/// the options' fractions in model order: the same sum, for callers that keep many answers as
+/// sets.
+pub fn set_fraction(fractions: &[f64], cap: f64, set: u64) -> f64 {
+    let sum: f64 = (fractions.iter().enumerate())
+        .filter(|(k, _)| *k < 64 && set >> k & 1 == 1)
+        .map(|(_, f)| f)
+        .sum();
+    sum.min(cap)
+}
+
 pub(super) fn display(options: &[Choice], v: &AnswerValue) -> Option<Text> {
     let AnswerValue::Choices { options: chosen } = v else {
         return None;
@@ -178,5 +189,33 @@ mod tests {
         }
         assert_eq!(read(&format!("B. {b}")), Some(chosen(&["B"])));
         assert!(item.words()[0].exclusive);
+    }
+
+    /// A set of options as bits counts what the options as a list count, for every set of every
+    /// multiple-choice item of the bundled model (summed in the same order, to the last bit).
+    #[test]
+    fn a_set_of_options_counts_as_the_list_of_them() {
+        let model = crate::model::bundled("sme-dx-2024").unwrap();
+        let mut checked = 0;
+        for item in &model.items {
+            let ItemSpec::Multi { options, cap } = &item.spec else {
+                continue;
+            };
+            let fractions: Vec<f64> = options.iter().map(|o| o.fraction).collect();
+            let n = options.len().min(12);
+            for set in 1u64..(1 << n) {
+                let options = (options.iter().enumerate())
+                    .filter(|(k, _)| set >> k & 1 == 1)
+                    .map(|(_, o)| o.id.clone())
+                    .collect();
+                let want = item.fraction(&AnswerValue::Choices { options }).unwrap();
+                assert_eq!(
+                    set_fraction(&fractions, *cap, set).to_bits(),
+                    want.to_bits()
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 1000, "{checked} sets");
     }
 }
