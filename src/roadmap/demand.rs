@@ -251,14 +251,16 @@ impl<'a> DemandTable<'a> {
         let group_at = self.group(group);
         for &(s, from) in &picked {
             let key = (s, from, g, group_at, size, region_key);
-            if !self.steps.contains_key(&key) {
-                let chain = self.chain(s, from, g, group, size).to_vec();
-                let steps = (chain.into_iter())
-                    .map(|e| (e, self.split(e, size, region_key, region)))
-                    .collect();
-                self.steps.insert(key, steps);
-            }
-            for &(e, split) in &self.steps[&key] {
+            let steps = match self.steps.get(&key) {
+                Some(steps) => steps,
+                None => {
+                    let steps = (self.chain(s, from, g, group, size).into_iter())
+                        .map(|e| (e, self.split(e, size, region_key, region)))
+                        .collect();
+                    self.steps.entry(key).or_insert(steps)
+                }
+            };
+            for &(e, split) in steps {
                 if !out.iter().any(|(x, _)| *x == e) {
                     out.push((e, split));
                 }
