@@ -3,7 +3,7 @@
 
 use super::{ItemStatus, item_fraction, round6};
 use crate::answers::{AnswerSheet, AnswerValue};
-use crate::model::{Children, Combine, Flat, FlatChildren, Item, Model, Node, SizeClass};
+use crate::model::{Children, Combine, FlatChildren, Item, Model, Node, SizeClass};
 
 /// The numbers of one firm's result.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,35 +85,6 @@ impl Combined {
         (self.live && !(how == Combine::WeightedMean && self.scale <= 0.0))
             .then(|| self.sum / self.scale)
     }
-}
-
-/// Score the node at `at` of the flat model into `out` (by place in pre-order); its share of points.
-fn node(
-    flat: &Flat,
-    at: usize,
-    items: &[(ItemStatus, Option<f64>)],
-    out: &mut [Option<f64>],
-) -> Option<f64> {
-    let n = &flat.nodes[at];
-    let mut c = Combined::default();
-    match &n.children {
-        FlatChildren::Nodes(nodes) => {
-            for &k in nodes {
-                let f = node(flat, k as usize, items, out);
-                let child = &flat.nodes[k as usize];
-                c.add(n.combine, f, child.points, child.weight);
-            }
-        }
-        FlatChildren::Items(idx) => {
-            for &i in idx {
-                let (points, weight, _) = flat.items[i as usize];
-                c.add(n.combine, items[i as usize].1.map(round6), points, weight);
-            }
-        }
-    }
-    let share = c.share(n.combine);
-    out[at] = share.map(|f| round6(f * n.points));
-    share
 }
 
 /// An answer as the engine counts it: left out of the denominator (`na`), or a share of the
@@ -214,15 +185,40 @@ pub fn evaluate_counted_into(
             status
         },
     ));
+    // A child comes after its parent in pre-order: from the last node back, each child's share
+    // is known when its parent is combined, and nodes that do not depend on each other (the
+    // indicators) are worked out side by side. `nodes` holds shares until the end.
     nodes.clear();
     nodes.resize(flat.nodes.len(), None);
+    for at in (0..flat.nodes.len()).rev() {
+        let n = &flat.nodes[at];
+        let mut c = Combined::default();
+        match &n.children {
+            FlatChildren::Nodes(children) => {
+                for &k in children {
+                    let child = &flat.nodes[k as usize];
+                    c.add(n.combine, nodes[k as usize], child.points, child.weight);
+                }
+            }
+            FlatChildren::Items(idx) => {
+                for &i in idx {
+                    let (points, weight, _) = flat.items[i as usize];
+                    c.add(n.combine, items[i as usize].1.map(round6), points, weight);
+                }
+            }
+        }
+        nodes[at] = c.share(n.combine);
+    }
     let mut counted = Combined::default();
     for &d in &flat.dimensions {
-        let f = node(flat, d as usize, items, nodes);
-        let d = &flat.nodes[d as usize];
-        if d.counts_toward_level {
-            counted.add(model.score_combine, f, d.points, d.weight);
+        let n = &flat.nodes[d as usize];
+        if n.counts_toward_level {
+            counted.add(model.score_combine, nodes[d as usize], n.points, n.weight);
         }
+    }
+    // Shares to points.
+    for (node, n) in nodes.iter_mut().zip(&flat.nodes) {
+        *node = node.map(|f| round6(f * n.points));
     }
     let level_score =
         round6(counted.share(model.score_combine).unwrap_or(0.0) * model.score_points);
