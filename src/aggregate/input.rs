@@ -143,7 +143,12 @@ impl RawRecord {
 
     /// The record's text; `None` when it is not UTF-8.
     pub fn text(&self) -> Option<&str> {
-        std::str::from_utf8(self.block.get(self.span.clone())?).ok()
+        std::str::from_utf8(self.bytes()?).ok()
+    }
+
+    /// The record's bytes, not checked for UTF-8 (the fast way checks each text it keeps).
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.block.get(self.span.clone())
     }
 }
 
@@ -597,7 +602,7 @@ pub fn parse_into(
 ) -> Result<(), RecordError> {
     if raw.line > 0
         && raw.checked.is_none()
-        && raw.text().is_some_and(|text| reader.read_into(text, out))
+        && raw.bytes().is_some_and(|line| reader.read_into(line, out))
     {
         return Ok(());
     }
@@ -614,7 +619,7 @@ pub fn parse_with(
 ) -> Result<Record, RecordError> {
     if raw.line > 0
         && raw.checked.is_none()
-        && let Some(r) = raw.text().and_then(|text| reader.read(text))
+        && let Some(r) = raw.bytes().and_then(|line| reader.read(line))
     {
         return Ok(r);
     }

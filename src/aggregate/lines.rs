@@ -34,13 +34,20 @@ const REMEMBERED_SETS: usize = 1 << 16;
 /// up (`None`) on anything else: an escape in a string, a nested value where none is expected, a
 /// syntax error. Giving up sends the record the exact way, which reports what is wrong.
 struct Scan<'a> {
-    text: &'a str,
+    text: &'a [u8],
     at: usize,
+}
+
+/// A text read from a line as `str`: the line as a whole is not checked for UTF-8 (most of its
+/// bytes are keys compared with the model's, or answers found in a table of answers checked
+/// before), so each text kept or checked as text is, here.
+fn utf8(bytes: &[u8]) -> Option<&str> {
+    std::str::from_utf8(bytes).ok()
 }
 
 impl<'a> Scan<'a> {
     fn bytes(&self) -> &'a [u8] {
-        self.text.as_bytes()
+        self.text
     }
 
     fn space(&mut self) {
@@ -58,15 +65,20 @@ impl<'a> Scan<'a> {
         (self.peek()? == c).then(|| self.at += 1)
     }
 
-    /// A string without escapes or control characters, without its quotes.
-    fn string(&mut self) -> Option<&'a str> {
+    /// A string without escapes or control characters, without its quotes (its bytes: see
+    /// [`utf8`]).
+    fn string(&mut self) -> Option<&'a [u8]> {
         self.eat(b'"')?;
         let start = self.at;
         let rest = self.bytes().get(start..)?;
         let n = string_end(rest)?;
         self.at = start + n + 1;
-        // Both ends are ASCII bytes, so they are character boundaries.
         self.text.get(start..start + n)
+    }
+
+    /// A string as text (checked for UTF-8: see [`utf8`]).
+    fn text(&mut self) -> Option<&'a str> {
+        self.string().and_then(utf8)
     }
 
     /// The bytes `key` (a quoted key and its colon, as [`LineReader`] keeps them), when they are
@@ -82,7 +94,7 @@ impl<'a> Scan<'a> {
     }
 
     /// The text of a number (its syntax is checked by whoever reads it).
-    fn number(&mut self) -> Option<&'a str> {
+    fn number(&mut self) -> Option<&'a [u8]> {
         self.space();
         let start = self.at;
         while let Some(c) = self.bytes().get(self.at)
@@ -131,12 +143,12 @@ impl<'a> Scan<'a> {
 
     /// A JSON number as serde_json reads it (the exact way reads with the same parser).
     fn float(&mut self) -> Option<f64> {
-        serde_json::from_str::<f64>(self.number()?).ok()
+        serde_json::from_slice::<f64>(self.number()?).ok()
     }
 
     /// An answer as written: a string, a number, `true`/`false` or a list of strings, as its JSON
     /// text. Anything else (`null`, the long form, a nested list) gives up.
-    fn answer(&mut self) -> Option<&'a str> {
+    fn answer(&mut self) -> Option<&'a [u8]> {
         let start = match self.peek()? {
             b'"' => {
                 let start = self.at;
@@ -169,7 +181,7 @@ impl<'a> Scan<'a> {
     }
 
     /// An object's members: `f` reads the value of each key. An empty object is allowed.
-    fn object(&mut self, mut f: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+    fn object(&mut self, mut f: impl FnMut(&mut Self, &'a [u8]) -> Option<()>) -> Option<()> {
         self.eat(b'{')?;
         if self.peek()? == b'}' {
             self.at += 1;
@@ -269,7 +281,11 @@ fn short_key_at(line: &[u8], start: usize, end: usize) -> Option<u64> {
             let word = u64::from_le_bytes(word.try_into().ok()?);
             Some(word & (u64::MAX >> (64 - 8 * n)))
         }
-        None => short_key(std::str::from_utf8(line.get(start..end)?).ok()?),
+        None => {
+            let mut key = [0u8; 8];
+            key[..n].copy_from_slice(line.get(start..end)?);
+            Some(u64::from_le_bytes(key))
+        }
     }
 }
 
@@ -477,10 +493,10 @@ impl<'m> LineReader<'m> {
 
     /// The options of a list written plainly (`["B","C"]`: no spaces, each a distinct option of
     /// item `i`) as a set; `None` for any other list, which is remembered by its text.
-    fn option_set(&self, i: usize, text: &str) -> Option<u64> {
+    fn option_set(&self, i: usize, text: &[u8]) -> Option<u64> {
         if let Some(table) = &self.option_bytes[i] {
             // `["B","C"]`: five bytes an option, the last followed by `]` instead of `,`.
-            let b = text.as_bytes();
+            let b = text;
             if b.len() % 4 != 1 || b[0] != b'[' {
                 return None;
             }
@@ -500,11 +516,11 @@ impl<'m> LineReader<'m> {
         if options.is_empty() {
             return None;
         }
-        let inner = text.strip_prefix('[')?.strip_suffix(']')?;
+        let inner = text.strip_prefix(b"[")?.strip_suffix(b"]")?;
         let mut set = 0u64;
-        for part in inner.split(',') {
-            let id = part.strip_prefix('"')?.strip_suffix('"')?;
-            let k = options.iter().position(|o| *o == id)?;
+        for part in inner.split(|b| *b == b',') {
+            let id = part.strip_prefix(b"\"")?.strip_suffix(b"\"")?;
+            let k = options.iter().position(|o| o.as_bytes() == id)?;
             if set & (1 << k) != 0 {
                 return None;
             }
@@ -516,7 +532,10 @@ impl<'m> LineReader<'m> {
     /// How answer `text` (JSON) to item `i` counts; `None` when the exact check reports a problem.
     /// A multiple-choice answer counts by the set of options chosen (their fractions are summed in
     /// the model's order), so the way it is written does not matter.
-    fn counted(&mut self, i: usize, text: &str, key: Option<u64>) -> Option<Counted> {
+    ///
+    /// `text` is checked for UTF-8 only when it is checked as an answer: a text found in a table
+    /// is the same bytes as one checked before.
+    fn counted(&mut self, i: usize, text: &[u8], key: Option<u64>) -> Option<Counted> {
         if let Some(key) = key {
             // A short answer is looked up first where the last one of its hash went.
             let at = i * DIRECT
@@ -527,7 +546,7 @@ impl<'m> LineReader<'m> {
             let found = match self.short[i].get(&key) {
                 Some(known) => *known,
                 None => {
-                    let found = self.check(i, text);
+                    let found = self.check(i, utf8(text)?);
                     if self.short[i].len() < REMEMBERED {
                         self.short[i].insert(key, found);
                     }
@@ -548,7 +567,11 @@ impl<'m> LineReader<'m> {
                 };
                 let mut state = taken(self);
                 if state == 0 {
-                    state = if self.check(i, text).is_some() { 1 } else { 2 };
+                    state = if self.check(i, utf8(text)?).is_some() {
+                        1
+                    } else {
+                        2
+                    };
                     if let Some(sets) = &mut self.small_sets[i] {
                         sets.taken[byte] |= state << shift;
                     }
@@ -563,12 +586,13 @@ impl<'m> LineReader<'m> {
             if let Some(known) = self.sets[i].get(&set) {
                 return *known;
             }
-            let found = self.check(i, text);
+            let found = self.check(i, utf8(text)?);
             if self.sets[i].len() < REMEMBERED_SETS {
                 self.sets[i].insert(set, found);
             }
             return found;
         }
+        let text = utf8(text)?;
         if let Some(known) = self.answers[i].get(text) {
             return *known;
         }
@@ -580,19 +604,19 @@ impl<'m> LineReader<'m> {
     }
 
     /// A record scored, or `None` when the line is not a plain, valid answer sheet.
-    pub fn read(&mut self, text: &str) -> Option<Record> {
+    pub fn read(&mut self, text: &[u8]) -> Option<Record> {
         let mut out = Record::empty();
         self.read_into(text, &mut out).then_some(out)
     }
 
     /// The item an answer's key names: most lines list the items in the order of the line before.
-    fn item_of(&mut self, key: &str, k: usize) -> Option<usize> {
+    fn item_of(&mut self, key: &[u8], k: usize) -> Option<usize> {
         if let Some(&i) = self.order.get(k)
-            && self.model.items[i].id == key
+            && self.model.items[i].id.as_bytes() == key
         {
             return Some(i);
         }
-        let i = *self.index.get(key)?;
+        let i = *self.index.get(utf8(key)?)?;
         match self.order.get_mut(k) {
             Some(slot) => *slot = i,
             None => self.order.push(i),
@@ -601,7 +625,7 @@ impl<'m> LineReader<'m> {
     }
 
     /// The top level of a line: its profile (borrowed) and its answers (into `written`).
-    fn scan<'a>(&mut self, text: &'a str) -> Option<Profile<'a>> {
+    fn scan<'a>(&mut self, text: &'a [u8]) -> Option<Profile<'a>> {
         let mut s = Scan { text, at: 0 };
         let mut profile: Option<Profile<'a>> = None;
         let mut answers = false;
@@ -609,11 +633,11 @@ impl<'m> LineReader<'m> {
         self.written.clear();
         self.seen.fill(false);
         s.object(|s, key| match key {
-            "profile" if profile.is_none() => {
+            b"profile" if profile.is_none() => {
                 profile = Some(Self::profile(s)?);
                 Some(())
             }
-            "answers" if !answers => {
+            b"answers" if !answers => {
                 answers = true;
                 s.eat(b'{')?;
                 if s.peek()? == b'}' {
@@ -644,13 +668,13 @@ impl<'m> LineReader<'m> {
                 }
             }
             // Named models and versions only give warnings, which aggregation does not show.
-            "model" | "model_version" => {
-                let slot = &mut model_named[usize::from(key == "model_version")];
+            b"model" | b"model_version" => {
+                let slot = &mut model_named[usize::from(key == b"model_version")];
                 if std::mem::replace(slot, true) {
                     return None;
                 }
                 match s.peek()? {
-                    b'"' => s.string().map(|_| ()),
+                    b'"' => s.string().and_then(utf8).map(|_| ()),
                     b'n' => s.word("null").then_some(()),
                     _ => s.float().map(|_| ()),
                 }
@@ -667,16 +691,16 @@ impl<'m> LineReader<'m> {
         let mut seen = 0u16;
         s.object(|s, key| {
             let k = match key {
-                "name" => 0,
-                "credit_code" => 1,
-                "region" => 2,
-                "industry" => 3,
-                "employees" => 4,
-                "revenue" => 5,
-                "assets" => 6,
-                "assessed_on" => 7,
-                "synthetic" => 8,
-                "tags" => 9,
+                b"name" => 0,
+                b"credit_code" => 1,
+                b"region" => 2,
+                b"industry" => 3,
+                b"employees" => 4,
+                b"revenue" => 5,
+                b"assets" => 6,
+                b"assessed_on" => 7,
+                b"synthetic" => 8,
+                b"tags" => 9,
                 _ => return None,
             };
             if seen & (1 << k) != 0 {
@@ -684,12 +708,12 @@ impl<'m> LineReader<'m> {
             }
             seen |= 1 << k;
             match k {
-                0 => p.name = Some(s.string()?),
-                1 => p.credit_code = s.or_null(Scan::string)?,
-                2 => p.region = s.or_null(Scan::string)?,
-                3 => p.industry = s.or_null(Scan::string)?,
+                0 => p.name = Some(s.text()?),
+                1 => p.credit_code = s.or_null(Scan::text)?,
+                2 => p.region = s.or_null(Scan::text)?,
+                3 => p.industry = s.or_null(Scan::text)?,
                 4..=6 => p.metrics[k - 4] = s.or_null(Scan::float)?,
-                7 => p.assessed_on = s.or_null(Scan::string)?,
+                7 => p.assessed_on = s.or_null(Scan::text)?,
                 8 => {
                     p.synthetic = s.or_null(|s| {
                         if s.word("true") {
@@ -722,11 +746,11 @@ impl<'m> LineReader<'m> {
 
     /// Read a line into `out` (its lists and texts reused); `false` when the line is not a plain,
     /// valid answer sheet (then `out` holds nothing of use).
-    pub fn read_into(&mut self, text: &str, out: &mut Record) -> bool {
+    pub fn read_into(&mut self, text: &[u8], out: &mut Record) -> bool {
         self.read_fields(text, out).is_some()
     }
 
-    fn read_fields(&mut self, text: &str, out: &mut Record) -> Option<()> {
+    fn read_fields(&mut self, text: &[u8], out: &mut Record) -> Option<()> {
         let model = self.model;
         let p = self.scan(text)?;
         set_text(&mut out.name, plain(p.name?)?);
@@ -770,7 +794,7 @@ impl<'m> LineReader<'m> {
                 at: start,
             };
             while s.peek().is_some() {
-                out.tags.push(plain(s.string()?)?.to_string());
+                out.tags.push(plain(s.text()?)?.to_string());
                 s.eat(b',');
             }
         }
@@ -789,7 +813,7 @@ impl<'m> LineReader<'m> {
             if !applies[i] {
                 continue;
             }
-            let key = short_key_at(text.as_bytes(), start, end);
+            let key = short_key_at(text, start, end);
             let counted = self.counted(i, &text[start..end], key);
             counted?;
             self.counted[i] = counted;
@@ -1038,7 +1062,7 @@ mod tests {
     /// Records read both ways: the fast way reads a line as the exact way does, or leaves it.
     fn same_or_left(reader: &mut LineReader, model: &Model, line: &str) -> bool {
         let want = exact(model, line);
-        let Some(got) = reader.read(line) else {
+        let Some(got) = reader.read(line.as_bytes()) else {
             return false;
         };
         match want {
@@ -1107,6 +1131,51 @@ mod tests {
     }
 
     #[test]
+    fn a_line_that_is_not_utf8_anywhere_goes_the_exact_way() {
+        let model = crate::model::bundled("sme-dx-2024").expect("bundled model");
+        let mut text = Vec::new();
+        crate::aggregate::simulate::simulate(model, 50, 3, 1, &mut text).expect("simulate");
+        let text = String::from_utf8(text).expect("UTF-8");
+        let mut reader = LineReader::new(model);
+        // Every way these lines answer is remembered first, so a bad byte cannot pass as a
+        // remembered answer.
+        for line in text.lines() {
+            assert!(reader.read(line.as_bytes()).is_some(), "{line}");
+        }
+        let line = text.lines().next().expect("a line");
+        let places = [
+            ("\"name\":\"", "the name"),
+            ("\"model\":\"", "the model named"),
+            ("\"industry\":\"", "the industry"),
+            ("\"assessed_on\":\"", "the date"),
+            ("\"digital-planning\":\"", "a single-choice answer"),
+            ("\"talent\":[\"", "an option of a list"),
+            ("{\"", "an item's key"),
+        ];
+        for (after, what) in places {
+            let at = line.find(after).expect(after) + after.len();
+            for bad in [&b"\xFF"[..], b"\xE4\xB8", b"\xC0\x80"] {
+                let mut bytes = line.as_bytes()[..at].to_vec();
+                bytes.extend_from_slice(bad);
+                bytes.extend_from_slice(&line.as_bytes()[at..]);
+                assert!(std::str::from_utf8(&bytes).is_err());
+                assert!(
+                    reader.read(&bytes).is_none(),
+                    "a bad byte in {what} was read"
+                );
+            }
+        }
+        // An answer that is one bad byte (a short answer is looked up by its bytes).
+        let at = line.find("\"digital-planning\":\"").expect("item") + 20;
+        let mut bytes = line.as_bytes().to_vec();
+        bytes[at] = 0xFF;
+        assert!(
+            reader.read(&bytes).is_none(),
+            "an answer of one bad byte was read"
+        );
+    }
+
+    #[test]
     fn the_fast_way_reads_what_the_exact_way_reads_or_leaves_it_to_it() {
         let model = crate::model::bundled("sme-dx-2024").expect("bundled model");
         let mut text = Vec::new();
@@ -1121,7 +1190,7 @@ mod tests {
             }
             for (k, line) in lines.iter().enumerate() {
                 let want = exact(model, line);
-                let Some(got) = reader.read(line) else {
+                let Some(got) = reader.read(line.as_bytes()) else {
                     continue;
                 };
                 *(if k == 0 { &mut plain } else { &mut varied }) += 1;
