@@ -90,6 +90,10 @@ pub struct Source(pub PathBuf);
 /// reuses a few blocks instead of taking fresh memory (which the system must zero) for each.
 pub struct Block {
     bytes: Vec<u8>,
+    /// The file its lines come from (kept once a block rather than once a record: records are
+    /// made by the reader and dropped by the workers, and a count shared by all of them would
+    /// go from core to core for each record).
+    file: Arc<str>,
     back: Option<std::sync::mpsc::Sender<Vec<u8>>>,
 }
 
@@ -113,7 +117,6 @@ impl Drop for Block {
 
 /// One record before parsing.
 pub struct RawRecord {
-    pub file: Arc<str>,
     pub line: u64,
     /// The record's bytes are `block[span]`: the lines of a JSON Lines file are read a block at a
     /// time and share it.
@@ -130,15 +133,20 @@ impl RawRecord {
     pub fn own(file: Arc<str>, line: u64, text: String) -> RawRecord {
         let span = 0..text.len();
         RawRecord {
-            file,
             line,
             block: Arc::new(Block {
                 bytes: text.into_bytes(),
                 back: None,
+                file,
             }),
             span,
             checked: None,
         }
+    }
+
+    /// The file the record comes from.
+    pub fn file(&self) -> &str {
+        &self.block.file
     }
 
     /// The record's text; `None` when it is not UTF-8.
@@ -180,6 +188,8 @@ pub struct Record {
     pub industry: Option<String>,
     /// The model's industry group of the firm (level rules and applicability differ by group).
     pub industry_group: String,
+    /// The group's place in the model's flat view ([`crate::model::Flat::group`]).
+    pub group_at: usize,
     pub size: Option<SizeClass>,
     pub employees: Option<f64>,
     /// 营业收入, 万元.
@@ -208,6 +218,7 @@ impl Record {
             region: None,
             industry: None,
             industry_group: String::new(),
+            group_at: 0,
             size: None,
             employees: None,
             revenue: None,
@@ -447,11 +458,11 @@ pub fn for_each_chunk(model: &Model, files: &[PathBuf], f: &mut dyn FnMut(Vec<Ra
                     let shared = Arc::new(Block {
                         bytes: std::mem::replace(block, next),
                         back: Some(give_back.clone()),
+                        file: file_name.clone(),
                     });
                     for (line, text) in lines.drain(..) {
                         chunk.push(match text {
                             Ok(span) => RawRecord {
-                                file: file_name.clone(),
                                 line,
                                 block: shared.clone(),
                                 span,
@@ -627,16 +638,10 @@ pub fn parse_with(
 }
 
 /// Parse, check and score one record, the exact way.
-pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
-    let err = |code: &str, message: String| RecordError {
-        file: raw.file.to_string(),
-        line: raw.line,
-        code: code.to_string(),
-        message,
-    };
-    if let Some(checked) = raw.checked {
+pub fn parse(model: &Model, mut raw: RawRecord) -> Result<Record, RecordError> {
+    if let Some(checked) = raw.checked.take() {
         let sheet = (*checked).map_err(|(code, message)| RecordError {
-            file: raw.file.to_string(),
+            file: raw.file().to_string(),
             line: raw.line,
             code,
             message,
@@ -644,6 +649,12 @@ pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
         let scores = evaluate(model, &sheet);
         return Ok(record_of(model, sheet, scores));
     }
+    let err = |code: &str, message: String| RecordError {
+        file: raw.file().to_string(),
+        line: raw.line,
+        code: code.to_string(),
+        message,
+    };
     let Some(text) = raw.text() else {
         let msg = "this line is not UTF-8 text (save the file as UTF-8)";
         return Err(err("wrong-encoding", msg.to_string()));
@@ -651,7 +662,7 @@ pub fn parse(model: &Model, raw: RawRecord) -> Result<Record, RecordError> {
     if let Some(msg) = text.strip_prefix('\u{0}') {
         return Err(err("file-unreadable", msg.to_string()));
     }
-    let source = SourceFile::from_text(&raw.file, text);
+    let source = SourceFile::from_text(raw.file(), text);
     let node: Node = if raw.line > 0 {
         serde_json::from_str::<crate::yaml_value::PlainNode>(text)
             .map(|p| p.0)
@@ -702,7 +713,9 @@ pub fn date_key(date: &str) -> u32 {
 
 fn record_of(model: &Model, sheet: AnswerSheet, scores: Scores) -> Record {
     let p = &sheet.profile;
-    let constrained_short = constrained_short(model, &p.industry_group, &scores);
+    let group_at = model.flat().group(&p.industry_group);
+    let mut constrained_short = Vec::new();
+    constrained_short_into(model, group_at, &scores, &mut constrained_short);
     Record {
         name: p.name.clone(),
         credit_code: p.credit_code.clone(),
@@ -710,6 +723,7 @@ fn record_of(model: &Model, sheet: AnswerSheet, scores: Scores) -> Record {
         region: p.region.clone(),
         industry: p.industry.clone(),
         industry_group: p.industry_group.clone(),
+        group_at,
         size: p.size_class,
         employees: p.employees,
         revenue: p.revenue,
@@ -724,20 +738,17 @@ fn record_of(model: &Model, sheet: AnswerSheet, scores: Scores) -> Record {
     }
 }
 
-/// Constrained scenarios below the grade the next level counts, when constrained ones are short.
-pub(super) fn constrained_short(model: &Model, group: &str, q: &Scores) -> Vec<usize> {
-    let mut out = Vec::new();
-    constrained_short_into(model, group, q, &mut out);
-    out
-}
-
-/// [`constrained_short`] into `out` (cleared first).
-pub(super) fn constrained_short_into(model: &Model, group: &str, q: &Scores, out: &mut Vec<usize>) {
+/// Constrained scenarios below the grade the next level counts, when constrained ones are short
+/// (into `out`, cleared first), for a firm of the group at place `g` of the model's flat view.
+pub(super) fn constrained_short_into(model: &Model, g: usize, q: &Scores, out: &mut Vec<usize>) {
     out.clear();
-    let Some(rule) = model.level_rule(q.level.saturating_add(1)) else {
-        return;
-    };
-    let Some(c) = rule.effective(group).1 else {
+    let next = q.level.saturating_add(1);
+    let rules = model.flat().rules(g);
+    let Some(c) = rules
+        .iter()
+        .find(|r| r.level == next)
+        .and_then(|r| r.scenarios)
+    else {
         return;
     };
     let have = q
@@ -760,7 +771,7 @@ pub(super) fn constrained_short_into(model: &Model, group: &str, q: &Scores, out
 /// A line holding a result of `smedx score --format json`: used as scored (no demand: no answers).
 fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, RecordError> {
     let err = |d: crate::diag::Diagnostic| RecordError {
-        file: raw.file.to_string(),
+        file: raw.file().to_string(),
         line: raw.line,
         code: "bad-result".into(),
         message: d.message(),
@@ -852,7 +863,9 @@ fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, R
             .and_then(|v| v.value.as_text())
     };
     let group = text("industry_group").unwrap_or_default();
-    let constrained_short = constrained_short(model, &group, &scores);
+    let group_at = model.flat().group(&group);
+    let mut constrained_short = Vec::new();
+    constrained_short_into(model, group_at, &scores, &mut constrained_short);
     Ok(Record {
         name: text("name").unwrap_or_default(),
         credit_code: text("credit_code"),
@@ -860,6 +873,7 @@ fn scored_result(model: &Model, raw: &RawRecord, node: Node) -> Result<Record, R
         region: text("region"),
         industry: text("industry"),
         industry_group: group,
+        group_at,
         size: text("size_class").and_then(|s| SizeClass::parse(&s)),
         employees: num(profile.and_then(|p| p.get("employees"))),
         revenue: num(profile.and_then(|p| p.get("revenue"))),

@@ -10,7 +10,7 @@ use super::input::{Record, constrained_short_into, date_key};
 use crate::answers::reference::{Metrics, Sector, reference};
 use crate::answers::{ProfileField, credit_code, normalise_industry, profile_field};
 use crate::model::{ItemSpec, Model, SizeClass, set_fraction};
-use crate::score::{Counted, evaluate_counted_into};
+use crate::score::{Counted, evaluate_flat_into};
 use crate::yaml_value::PlainNode;
 use rustc_hash::FxHashMap;
 use std::sync::Mutex;
@@ -143,7 +143,8 @@ impl<'a> Scan<'a> {
 
     /// A JSON number as serde_json reads it (the exact way reads with the same parser).
     fn float(&mut self) -> Option<f64> {
-        serde_json::from_slice::<f64>(self.number()?).ok()
+        let n = self.number()?;
+        plain_number(n).or_else(|| serde_json::from_slice::<f64>(n).ok())
     }
 
     /// An answer as written: a string, a number, `true`/`false` or a list of strings, as its JSON
@@ -240,6 +241,33 @@ fn string_end(rest: &[u8]) -> Option<usize> {
             .iter()
             .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
     (rest[n] == b'"').then_some(n)
+}
+
+/// A number written plainly (`567`, `53762.0`: digits, at most one point, at most 15 digits in
+/// all, no sign or exponent), read without serde_json's reader, to the same value: the digits
+/// make a whole number below 2^53, exact as `f64`, and one division by a power of ten that is
+/// exact too gives the nearest `f64`, as serde_json's reading of the same digits does. Anything
+/// else is `None` (and read by serde_json).
+fn plain_number(text: &[u8]) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    let (whole, fraction) = match text.iter().position(|&b| b == b'.') {
+        Some(p) => (&text[..p], Some(&text[p + 1..])),
+        None => (text, None),
+    };
+    let digits = |part: &[u8]| !part.is_empty() && part.iter().all(u8::is_ascii_digit);
+    // JSON allows no leading zero (`012`) and no bare point (`1.`).
+    if !digits(whole) || (whole.len() > 1 && whole[0] == b'0') || !fraction.is_none_or(digits) {
+        return None;
+    }
+    let places = fraction.map_or(0, <[u8]>::len);
+    if whole.len() + places > 15 {
+        return None;
+    }
+    let n = (whole.iter().chain(fraction.unwrap_or_default()))
+        .fold(0u64, |n, &d| n * 10 + u64::from(d - b'0'));
+    Some(n as f64 / POW10[places])
 }
 
 /// A text field as the exact check keeps it, when that is the text as written: trimmed text is
@@ -806,7 +834,8 @@ impl<'m> LineReader<'m> {
         // blank or long-form answer or a wrong one goes the exact way; an answer to an item that
         // does not apply is left out (a warning there).
         let flat = model.flat();
-        let applies = flat.applies(flat.group(group), size);
+        let group_at = flat.group(group);
+        let applies = flat.applies(group_at, size);
         self.counted.fill(None);
         for k in 0..self.written.len() {
             let (i, start, end) = self.written[k];
@@ -823,9 +852,10 @@ impl<'m> LineReader<'m> {
         if missing {
             return None;
         }
-        evaluate_counted_into(model, group, size, &self.counted, &mut out.scores);
-        constrained_short_into(model, group, &out.scores, &mut out.constrained_short);
+        evaluate_flat_into(model, group_at, size, &self.counted, &mut out.scores);
+        constrained_short_into(model, group_at, &out.scores, &mut out.constrained_short);
         set_text(&mut out.industry_group, group);
+        out.group_at = group_at;
         out.size = size;
         out.employees = m.employees;
         out.revenue = m.revenue;
@@ -1127,6 +1157,53 @@ mod tests {
             let line: String = line.into_iter().collect();
             let mut reader = LineReader::new(model);
             same_or_left(&mut reader, model, &line);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_plain_number_reads_as_serde_json_reads_it(
+            whole in 0u64..10_000_000_000_000,
+            fraction in proptest::option::of("[0-9]{1,8}"),
+            lead in proptest::option::of("[0-9]{1,3}"),
+        ) {
+            let mut text = format!("{}{whole}", lead.unwrap_or_default());
+            if let Some(f) = &fraction {
+                text = format!("{text}.{f}");
+            }
+            let want = serde_json::from_str::<f64>(&text).ok();
+            match plain_number(text.as_bytes()) {
+                Some(got) => proptest::prop_assert_eq!(Some(got.to_bits()), want.map(f64::to_bits), "{}", text),
+                // Left to serde_json: a leading zero (an error there too) or more than 15 digits.
+                None => proptest::prop_assert!(
+                    want.is_none() || text.bytes().filter(u8::is_ascii_digit).count() > 15,
+                    "{}", text
+                ),
+            }
+        }
+    }
+
+    #[test]
+    fn plain_numbers_and_the_rest() {
+        for (text, want) in [
+            ("567", Some(567.0)),
+            ("53762.0", Some(53762.0)),
+            ("0.1", Some(0.1)),
+        ] {
+            assert_eq!(plain_number(text.as_bytes()), want, "{text}");
+        }
+        for text in [
+            "-1",
+            "1e3",
+            "012",
+            "1.",
+            ".5",
+            "+1",
+            "1.2.3",
+            "",
+            "1234567890123456",
+        ] {
+            assert_eq!(plain_number(text.as_bytes()), None, "{text}");
         }
     }
 

@@ -155,6 +155,11 @@ impl Flat {
             .unwrap_or(named)
     }
 
+    /// Is the place `g` a group the model names (not the place of all the others)?
+    pub fn named(&self, g: usize) -> bool {
+        g + 1 < self.groups.len()
+    }
+
     /// Which items apply to a firm of the group at `group` (see [`Flat::group`]) and `size`.
     pub fn applies(&self, group: usize, size: Option<SizeClass>) -> &[bool] {
         &self.applies[group * SIZES.len() + size_place(size)]

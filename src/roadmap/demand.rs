@@ -26,17 +26,32 @@ pub struct DemandTable<'a> {
     scenario_items: Vec<usize>,
     /// Industry groups seen, so a chain's key holds no text.
     groups: Vec<String>,
+    /// Per place in the model's flat view of a group it names: the group's place in `groups`.
+    by_place: Vec<Option<usize>>,
     /// Lists reused from one firm to the next: scenarios below the needed grade, and those picked.
     scratch: (Vec<Below>, Vec<(usize, u8)>),
     files: &'a [Policy],
     policies: HashMap<Vec<usize>, Policies>,
-    /// Region code → the policies files that apply there (an index of `region_keys`).
-    regions: HashMap<String, usize>,
+    /// Region code (as [`region_number`]) → the policies files that apply there (an index of
+    /// `region_keys`).
+    regions: HashMap<u64, usize>,
     region_keys: Vec<Vec<usize>>,
     /// (entry, size class, policies files) → its cost split.
     splits: HashMap<(usize, Option<SizeClass>, usize), CostSplit>,
     /// A chain with the cost split of each entry, by its key and the policies files.
     steps: HashMap<StepsKey, Vec<(usize, CostSplit)>>,
+}
+
+/// A region code of at most seven bytes (a county's is six) as a number: its bytes and its
+/// length, so no two codes share one. A longer code is looked up the long way each time.
+fn region_number(code: &str) -> Option<u64> {
+    let b = code.as_bytes();
+    (b.len() <= 7).then(|| {
+        let mut key = [0u8; 8];
+        key[..b.len()].copy_from_slice(b);
+        key[7] = b.len() as u8;
+        u64::from_le_bytes(key)
+    })
 }
 
 impl<'a> DemandTable<'a> {
@@ -53,6 +68,7 @@ impl<'a> DemandTable<'a> {
             catalog,
             scenario_items,
             groups: Vec::new(),
+            by_place: Vec::new(),
             scratch: (Vec::new(), Vec::new()),
             steps: HashMap::default(),
             files,
@@ -93,14 +109,26 @@ impl<'a> DemandTable<'a> {
     }
 
     /// The place of an industry group in `groups`.
-    fn group(&mut self, group: &str) -> usize {
-        match self.groups.iter().position(|x| x == group) {
+    /// The place of `group` in `groups`; `at` is its place in the model's flat view, by which a
+    /// group the model names is found without comparing texts.
+    fn group(&mut self, group: &str, at: usize) -> usize {
+        if let Some(Some(g)) = self.by_place.get(at) {
+            return *g;
+        }
+        let g = match self.groups.iter().position(|x| x == group) {
             Some(g) => g,
             None => {
                 self.groups.push(group.to_string());
                 self.groups.len() - 1
             }
+        };
+        if self.model.flat().named(at) {
+            if self.by_place.len() <= at {
+                self.by_place.resize(at + 1, None);
+            }
+            self.by_place[at] = Some(g);
         }
+        g
     }
 
     /// Entries that take scenario `s` from grade `from` to `to`: highest reachable step first, cheapest.
@@ -139,7 +167,10 @@ impl<'a> DemandTable<'a> {
 
     /// The policies files that apply in `region`, as an index of `region_keys`.
     fn region_key(&mut self, region: Option<&str>) -> usize {
-        if let Some(&k) = region.and_then(|r| self.regions.get(r)) {
+        if let Some(&k) = region
+            .and_then(region_number)
+            .and_then(|r| self.regions.get(&r))
+        {
             return k;
         }
         let key: Vec<usize> = self
@@ -160,8 +191,8 @@ impl<'a> DemandTable<'a> {
                 self.region_keys.len() - 1
             }
         };
-        if let Some(r) = region {
-            self.regions.insert(r.to_string(), k);
+        if let Some(r) = region.and_then(region_number) {
+            self.regions.insert(r, k);
         }
         k
     }
@@ -179,23 +210,24 @@ impl<'a> DemandTable<'a> {
     }
 
     /// Catalog entries (by index) a firm needs for its next level, with their cost split.
-    /// `group` and `size` are the firm's industry group and size class, `region` its region code.
+    /// `group` and `size` are the firm's industry group (its id, and its place in the model's
+    /// flat view) and size class, `region` its region code.
     pub fn demand(
         &mut self,
-        group: &str,
+        (group, group_at): (&str, usize),
         size: Option<SizeClass>,
         region: Option<&str>,
         quick: &Scores,
     ) -> Vec<(usize, CostSplit)> {
         let mut out = Vec::new();
-        self.demand_into(group, size, region, quick, &mut out);
+        self.demand_into((group, group_at), size, region, quick, &mut out);
         out
     }
 
     /// [`DemandTable::demand`] into `out` (cleared first), so a worker reuses one list.
     pub fn demand_into(
         &mut self,
-        group: &str,
+        (group, group_at): (&str, usize),
         size: Option<SizeClass>,
         region: Option<&str>,
         quick: &Scores,
@@ -204,7 +236,7 @@ impl<'a> DemandTable<'a> {
         out.clear();
         let target = quick.level + 1;
         let flat = self.model.flat();
-        let rules = flat.rules(flat.group(group));
+        let rules = flat.rules(group_at);
         let Some(rule) = rules.iter().find(|r| r.level == target) else {
             return;
         };
@@ -222,14 +254,15 @@ impl<'a> DemandTable<'a> {
         let (mut below, mut picked) = std::mem::take(&mut self.scratch);
         below.clear();
         picked.clear();
-        below.extend(
-            quick
-                .scenarios
-                .iter()
-                .enumerate()
-                .filter_map(|(i, (c, grade))| grade.filter(|x| *x < g).map(|x| (i, *c, x))),
-        );
-        below.sort_by_key(|(_, _, x)| std::cmp::Reverse(*x));
+        // Scenarios below grade `g`, the highest grade first, in model order within a grade (a
+        // stable sort by grade, done grade by grade: grades are few, scenarios a dozen).
+        for x in (0..g).rev() {
+            below.extend(
+                (quick.scenarios.iter().enumerate())
+                    .filter(|(_, (_, grade))| *grade == Some(x))
+                    .map(|(i, (c, _))| (i, *c, x)),
+            );
+        }
         picked.extend(
             below
                 .iter()
@@ -248,7 +281,7 @@ impl<'a> DemandTable<'a> {
             }
         }
         let region_key = self.region_key(region);
-        let group_at = self.group(group);
+        let group_at = self.group(group, group_at);
         for &(s, from) in &picked {
             let key = (s, from, g, group_at, size, region_key);
             let steps = match self.steps.get(&key) {

@@ -152,6 +152,18 @@ pub fn evaluate_counted_into(
     answers: &[Option<Counted>],
     out: &mut Scores,
 ) {
+    evaluate_flat_into(model, model.flat().group(group), size, answers, out);
+}
+
+/// [`evaluate_counted_into`] for the group at place `g` of the model's flat view
+/// ([`crate::model::Flat::group`]), for a caller that has looked it up already.
+pub fn evaluate_flat_into(
+    model: &Model,
+    g: usize,
+    size: Option<SizeClass>,
+    answers: &[Option<Counted>],
+    out: &mut Scores,
+) {
     let Scores {
         items,
         nodes,
@@ -159,7 +171,6 @@ pub fn evaluate_counted_into(
         ..
     } = out;
     let flat = model.flat();
-    let g = flat.group(group);
     items.clear();
     scenarios.clear();
     let applies = flat.applies(g, size);

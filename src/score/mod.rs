@@ -3,7 +3,9 @@
 pub mod engine;
 mod level;
 
-pub use engine::{Counted, Scores, evaluate, evaluate_counted, evaluate_counted_into};
+pub use engine::{
+    Counted, Scores, evaluate, evaluate_counted, evaluate_counted_into, evaluate_flat_into,
+};
 pub use level::{
     LevelGap, ScenarioRef, ScenarioShortfall, Shortfall, gap as level_gap, measure, shortfall,
 };
