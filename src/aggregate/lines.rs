@@ -156,19 +156,12 @@ impl<'a> Scan<'a> {
                 self.string()?;
                 start
             }
+            // A list as far as its first `]`: what it holds is checked by whoever reads it (a
+            // list of options by `option_set`, anything else by the exact check). A `]` inside
+            // a string, or a nested list, ends it early, and what follows is no `,` or `}`.
             b'[' => {
                 let start = self.at;
-                self.at += 1;
-                if self.peek()? == b']' {
-                    self.at += 1;
-                } else {
-                    loop {
-                        self.string()?;
-                        if !self.more(b']')? {
-                            break;
-                        }
-                    }
-                }
+                self.at = start + byte_at(&self.text[start..], b']')? + 1;
                 start
             }
             b't' | b'f' => {
@@ -213,6 +206,22 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     // The last eight bytes overlap the words before them.
     word(&a[n - 8..]) == word(&b[n - 8..])
         && (a.chunks_exact(8).zip(b.chunks_exact(8))).all(|(x, y)| word(x) == word(y))
+}
+
+/// The place of the first `byte` in `rest`, eight bytes at a time.
+fn byte_at(rest: &[u8], byte: u8) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while let Some(word) = rest.get(at..at + 8) {
+        let w = u64::from_le_bytes(word.try_into().ok()?) ^ (ONES * u64::from(byte));
+        let hit = w.wrapping_sub(ONES) & !w & HIGH;
+        if hit != 0 {
+            return Some(at + (hit.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    rest[at..].iter().position(|&c| c == byte).map(|n| at + n)
 }
 
 /// Where a string's text ends: the place of its closing quote, or `None` at an escape, a control
@@ -948,6 +957,18 @@ mod tests {
                 .filter(|&n| bytes[n] == b'"');
             proptest::prop_assert_eq!(string_end(&bytes), naive);
         }
+
+        /// The eight-bytes-at-a-time search for a byte finds the first, as a byte scan does.
+        #[test]
+        fn a_byte_is_found_where_a_byte_scan_finds_it(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![Just(b']'), Just(b'"'), Just(0x5cu8), Just(0xddu8), 0u8..=255],
+                0..40,
+            )
+        ) {
+            let naive = bytes.iter().position(|&c| c == b']');
+            proptest::prop_assert_eq!(byte_at(&bytes, b']'), naive);
+        }
     }
 
     /// What a record says, for comparing the two ways (the exact way also keeps the sheet).
@@ -1055,6 +1076,14 @@ mod tests {
         out.push(serde_json::to_string_pretty(&v).expect("JSON"));
         out.push(line.replace(':', " : ").replace(',', " ,\t"));
         out.push(line.replacen("\"talent\":[\"", "\"talent\":[\"F\",\"", 1));
+        // Lists the fast way takes as far as their first `]`.
+        out.push(line.replacen("\"talent\":[\"", "\"talent\":[\"]\",\"", 1));
+        out.push(line.replacen("\"talent\":[\"", "\"talent\":[[\"C\"],\"", 1));
+        out.push(line.replacen("\"talent\":[\"", "\"talent\":[1,\"", 1));
+        out.push(line.replacen("\"talent\":[\"", "\"talent\":[\"C\\\"]\",\"", 1));
+        out.push(line.replacen("\"talent\":[\"", "\"talent\":[ \"", 1));
+        out.push(line.replacen("\"talent\":[", "\"talent\":[],\"x\":[", 1));
+        out.push(line.replacen("\"talent\":[\"", "\"talent\":[\"C\"", 1));
         out.push(line.replacen("\"name\":\"", "\"name\":\"a\\\"b", 1));
         out.push(line.replacen("\"hr\"", "\"h\\u0072\"", 1));
         out.push(line.replacen("\"hr\":", "\"hr\":0", 1));

@@ -31,18 +31,6 @@ impl Hist {
         }
     }
 
-    /// A histogram that keeps only the count and the sum (its mean), no bins: a breakdown group
-    /// publishes its dimensions' means only, and a million firms in a few thousand groups would
-    /// otherwise touch a bin of each dimension of each group.
-    pub fn sums_only() -> Hist {
-        Hist {
-            bins: Vec::new(),
-            step: STEP,
-            sum: 0.0,
-            n: 0,
-        }
-    }
-
     pub fn add(&mut self, x: f64) {
         self.add_in(self.bin(x), x);
     }
@@ -51,6 +39,11 @@ impl Hist {
     pub fn bin(&self, x: f64) -> usize {
         let last = self.bins.len().saturating_sub(1);
         (crate::score::round(x / self.step).max(0.0) as usize).min(last)
+    }
+
+    /// The count in bin `bin` (0 past the last): reading it ahead brings it into the cache.
+    pub fn count_in(&self, bin: usize) -> u32 {
+        self.bins.get(bin).copied().unwrap_or(0)
     }
 
     /// Add `x`, whose [`Hist::bin`] in a histogram of this scale is `bin`.
