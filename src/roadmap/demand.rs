@@ -11,9 +11,13 @@ use crate::model::{ItemSpec, Model};
 use crate::score::{Scores, measure};
 use rustc_hash::FxHashMap as HashMap;
 
-/// Scenario index, current grade, needed grade, industry group (an index of `groups`), size
-/// class, and the policies files of the region (an index of `region_keys`).
-type StepsKey = (usize, u8, u8, usize, Option<SizeClass>, usize);
+/// What a firm's chains depend on besides the scenario and its grade: the needed grade, the
+/// industry group (an index of `groups`), the size class, and the policies files of the region
+/// (an index of `region_keys`).
+type Context = (u8, usize, Option<SizeClass>, usize);
+
+/// A chain not worked out yet (see `DemandTable::chains`).
+const UNKNOWN: (u32, u32) = (u32::MAX, 0);
 
 /// A scenario below the needed grade: its index, whether it is constrained, its grade.
 type Below = (usize, bool, u8);
@@ -38,8 +42,14 @@ pub struct DemandTable<'a> {
     region_keys: Vec<Vec<usize>>,
     /// (entry, size class, policies files) → its cost split.
     splits: HashMap<(usize, Option<SizeClass>, usize), CostSplit>,
-    /// A chain with the cost split of each entry, by its key and the policies files.
-    steps: HashMap<StepsKey, Vec<(usize, CostSplit)>>,
+    /// Contexts seen, each an index of `chains`.
+    contexts: HashMap<Context, usize>,
+    /// Per context, per scenario and grade below the needed one (`scenario × needed + grade`):
+    /// its chain, as a range of `steps` ([`UNKNOWN`] until worked out). Found by its place, not
+    /// by hashing, and kept together: a firm looks up a few chains.
+    chains: Vec<Vec<(u32, u32)>>,
+    /// The entries of every chain, with their cost splits, one chain after another.
+    steps: Vec<(usize, CostSplit)>,
 }
 
 /// A region code of at most seven bytes (a county's is six) as a number: its bytes and its
@@ -70,7 +80,9 @@ impl<'a> DemandTable<'a> {
             groups: Vec::new(),
             by_place: Vec::new(),
             scratch: (Vec::new(), Vec::new()),
-            steps: HashMap::default(),
+            contexts: HashMap::default(),
+            chains: Vec::new(),
+            steps: Vec::new(),
             files,
             policies: HashMap::default(),
             regions: HashMap::default(),
@@ -282,18 +294,29 @@ impl<'a> DemandTable<'a> {
         }
         let region_key = self.region_key(region);
         let group_at = self.group(group, group_at);
+        let width = usize::from(g);
+        let places = self.scenario_items.len() * width;
+        let context = *(self.contexts)
+            .entry((g, group_at, size, region_key))
+            .or_insert_with(|| {
+                self.chains.push(vec![UNKNOWN; places]);
+                self.chains.len() - 1
+            });
         for &(s, from) in &picked {
-            let key = (s, from, g, group_at, size, region_key);
-            let steps = match self.steps.get(&key) {
-                Some(steps) => steps,
-                None => {
-                    let steps = (self.chain(s, from, g, group, size).into_iter())
-                        .map(|e| (e, self.split(e, size, region_key, region)))
-                        .collect();
-                    self.steps.entry(key).or_insert(steps)
+            // `from` is below `g`: it is a grade of a scenario below the needed one.
+            let at = s * width + usize::from(from);
+            let mut range = self.chains[context][at];
+            if range == UNKNOWN {
+                let start = self.steps.len();
+                for e in self.chain(s, from, g, group, size) {
+                    let split = self.split(e, size, region_key, region);
+                    self.steps.push((e, split));
                 }
-            };
-            for &(e, split) in steps {
+                range = (start as u32, (self.steps.len() - start) as u32);
+                self.chains[context][at] = range;
+            }
+            let (start, len) = (range.0 as usize, range.1 as usize);
+            for &(e, split) in &self.steps[start..start + len] {
                 if !out.iter().any(|(x, _)| *x == e) {
                     out.push((e, split));
                 }
