@@ -971,6 +971,14 @@ mod tests {
         }
     }
 
+    /// The bundled model and `count` simulated sheets of it (seed `seed`), one a line.
+    fn simulated(count: u64, seed: u64) -> (&'static Model, String) {
+        let model = crate::model::bundled("sme-dx-2024").expect("bundled model");
+        let mut text = Vec::new();
+        crate::aggregate::simulate::simulate(model, count, seed, 1, &mut text).expect("simulate");
+        (model, String::from_utf8(text).expect("UTF-8"))
+    }
+
     /// What a record says, for comparing the two ways (the exact way also keeps the sheet).
     fn figures(r: &Record) -> String {
         format!(
@@ -1133,10 +1141,7 @@ mod tests {
 
     #[test]
     fn a_list_of_options_counts_by_the_options_chosen_in_any_order() {
-        let model = crate::model::bundled("sme-dx-2024").expect("bundled model");
-        let mut text = Vec::new();
-        crate::aggregate::simulate::simulate(model, 1, 3, 1, &mut text).expect("simulate");
-        let line = String::from_utf8(text).expect("UTF-8");
+        let (model, line) = simulated(1, 3);
         let line = line.trim();
         let mut reader = LineReader::new(model);
         let v: serde_json::Value = serde_json::from_str(line).expect("JSON");
@@ -1167,10 +1172,8 @@ mod tests {
             seed in 0u64..50,
             edits in proptest::collection::vec((0usize..2000, 0usize..3, 0usize..16), 1..4),
         ) {
-            let model = crate::model::bundled("sme-dx-2024").expect("bundled model");
-            let mut text = Vec::new();
-            crate::aggregate::simulate::simulate(model, 1, seed, 1, &mut text).expect("simulate");
-            let mut line: Vec<char> = String::from_utf8(text).expect("UTF-8").trim().chars().collect();
+            let (model, text) = simulated(1, seed);
+            let mut line: Vec<char> = text.trim().chars().collect();
             const CHARS: [char; 16] = ['{', '}', '[', ']', '"', ':', ',', ' ', '\\', '0', '9', '.', '-', 'e', 'n', '中'];
             for (at, how, c) in edits {
                 let at = at % (line.len() + 1);
@@ -1238,10 +1241,7 @@ mod tests {
 
     #[test]
     fn a_line_that_is_not_utf8_anywhere_goes_the_exact_way() {
-        let model = crate::model::bundled("sme-dx-2024").expect("bundled model");
-        let mut text = Vec::new();
-        crate::aggregate::simulate::simulate(model, 50, 3, 1, &mut text).expect("simulate");
-        let text = String::from_utf8(text).expect("UTF-8");
+        let (model, text) = simulated(50, 3);
         let mut reader = LineReader::new(model);
         // Every way these lines answer is remembered first, so a bad byte cannot pass as a
         // remembered answer.
@@ -1283,10 +1283,7 @@ mod tests {
 
     #[test]
     fn the_fast_way_reads_what_the_exact_way_reads_or_leaves_it_to_it() {
-        let model = crate::model::bundled("sme-dx-2024").expect("bundled model");
-        let mut text = Vec::new();
-        crate::aggregate::simulate::simulate(model, 300, 7, 1, &mut text).expect("simulate");
-        let text = String::from_utf8(text).expect("UTF-8");
+        let (model, text) = simulated(300, 7);
         let mut reader = LineReader::new(model);
         let (mut plain, mut varied) = (0, 0);
         for (n, line) in text.lines().enumerate() {
