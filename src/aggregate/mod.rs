@@ -1915,6 +1915,41 @@ mod tests {
     }
 
     #[test]
+    fn duplicates_are_found_across_many_buckets_as_one_by_one() {
+        // 40,000 records of 15,000 codes (ten buckets), dates from a few, in chunks of 1,000.
+        let code = |i: u64| {
+            let text = format!("91{:016}", (i * 7919) % 15_000);
+            pack_code(&text).unwrap()
+        };
+        let firms: Vec<FirmEntry> = (0..40_000u64)
+            .map(|i| FirmEntry {
+                code: code(i),
+                assessed_on: 20260100 + (i * 31 % 5) as u32,
+                seq: i as u32,
+            })
+            .collect();
+        // One by one: of each code, the latest date, the last read among equal dates, counts.
+        let mut latest: HashMap<PackedCode, (u32, u32)> = HashMap::new();
+        for f in &firms {
+            let e = latest.entry(f.code).or_insert((f.assessed_on, f.seq));
+            *e = (*e).max((f.assessed_on, f.seq));
+        }
+        let mut want: Vec<u32> = (firms.iter())
+            .filter(|f| latest[&f.code] != (f.assessed_on, f.seq))
+            .map(|f| f.seq)
+            .collect();
+        want.sort_unstable();
+        let mut chunks = Vec::new();
+        let mut firms = firms.into_iter().peekable();
+        while firms.peek().is_some() {
+            chunks.push(firms.by_ref().take(1000).collect::<Vec<_>>());
+        }
+        let got: Vec<u32> = superseded(chunks).into_iter().map(|(s, _)| s).collect();
+        assert_eq!(got.len(), 25_000);
+        assert_eq!(got, want);
+    }
+
+    #[test]
     fn dates_order_as_numbers() {
         assert!(input::date_key("2026-12-01") > input::date_key("2026-11-30"));
         assert_eq!(input::date_key("2026-5-2"), 20260502);
