@@ -52,8 +52,9 @@ pub struct DemandTable<'a> {
     steps: Vec<(usize, CostSplit)>,
 }
 
-/// A region code of at most seven bytes (a county's is six) as a number: its bytes and its
-/// length, so no two codes share one. A longer code is looked up the long way each time.
+/// A region code of at most seven bytes as a number: its bytes and its length, so no two codes
+/// share one. The check holds a firm's code to six digits; a longer one (none reaches here) would
+/// be looked up the long way each time.
 fn region_number(code: &str) -> Option<u64> {
     let b = code.as_bytes();
     (b.len() <= 7).then(|| {
@@ -120,7 +121,6 @@ impl<'a> DemandTable<'a> {
             .max()
     }
 
-    /// The place of an industry group in `groups`.
     /// The place of `group` in `groups`; `at` is its place in the model's flat view, by which a
     /// group the model names is found without comparing texts.
     fn group(&mut self, group: &str, at: usize) -> usize {
