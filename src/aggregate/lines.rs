@@ -147,8 +147,8 @@ impl<'a> Scan<'a> {
         plain_number(n).or_else(|| serde_json::from_slice::<f64>(n).ok())
     }
 
-    /// An answer as written: a string, a number, `true`/`false` or a list of strings, as its JSON
-    /// text. Anything else (`null`, the long form, a nested list) gives up.
+    /// An answer as written: a string, a number, `true`/`false` or a list (to its first `]`), as
+    /// its JSON text. Anything else (`null`, the long form) gives up.
     fn answer(&mut self) -> Option<&'a [u8]> {
         let start = match self.peek()? {
             b'"' => {
@@ -849,6 +849,8 @@ impl<'m> LineReader<'m> {
         for k in 0..self.written.len() {
             let (i, start, end) = self.written[k];
             if !applies[i] {
+                // Left out, but the line must still be text: the exact way refuses one that is not.
+                utf8(&text[start..end])?;
                 continue;
             }
             let key = short_key_at(text, start, end);
@@ -1271,6 +1273,32 @@ mod tests {
                 );
             }
         }
+        // A bad byte in an answer to an item that does not apply to the firm (left out, not
+        // checked): the line is still not text.
+        let flat = model.flat();
+        let (line_of, other) = (text.lines())
+            .find_map(|l| {
+                let r = reader.read(l.as_bytes()).expect("read");
+                let applies = flat.applies(flat.group(&r.industry_group), r.size);
+                let other = (model.items.iter().zip(applies)).find(|(item, applies)| {
+                    !**applies && !l.contains(&format!("\"{}\"", item.id))
+                })?;
+                Some((l, other.0.id.as_str()))
+            })
+            .expect("a firm with an item that does not apply to it");
+        let with = |answer: &[u8]| {
+            let mut bytes = b"{\"answers\":{".to_vec();
+            bytes.extend_from_slice(format!("\"{other}\":\"").as_bytes());
+            bytes.extend_from_slice(answer);
+            bytes.extend_from_slice(b"\",");
+            bytes.extend_from_slice(&line_of.as_bytes()[12..]);
+            bytes
+        };
+        assert!(reader.read(&with(b"x")).is_some(), "an answer left out");
+        assert!(
+            reader.read(&with(b"\xFF")).is_none(),
+            "a bad byte left out was read"
+        );
         // An answer that is one bad byte (a short answer is looked up by its bytes).
         let at = line.find("\"digital-planning\":\"").expect("item") + 20;
         let mut bytes = line.as_bytes().to_vec();
