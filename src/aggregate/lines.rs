@@ -93,6 +93,12 @@ impl<'a> Scan<'a> {
         found
     }
 
+    /// The bytes `lit` exactly, when they are what comes next (white space included).
+    fn literal(&mut self, lit: &[u8]) -> Option<()> {
+        let found = self.bytes().get(self.at..self.at + lit.len())?;
+        same(found, lit).then(|| self.at += lit.len())
+    }
+
     /// The text of a number (its syntax is checked by whoever reads it).
     fn number(&mut self) -> Option<&'a [u8]> {
         self.space();
@@ -359,6 +365,111 @@ struct Profile<'a> {
     tags: Option<(usize, usize)>,
 }
 
+/// What a value of a line is: an answer to an item, a profile field (by its place in
+/// [`LineReader::profile`]'s keys), or the model named.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Target {
+    Answer(usize),
+    Field(usize),
+    Model,
+}
+
+/// How the lines read so far are laid out: the bytes between their values, and what each value
+/// is, as a tree (lines that start alike share a branch). Learnt from each line the cursor reads;
+/// a line laid out as one before it is read by it ([`LineReader::by_layout`]).
+struct Layouts {
+    /// The bytes before each value (or the bytes after the last one), one after the other.
+    bytes: Vec<u8>,
+    /// Node 0 is the root; every other is the bytes before a value and what the value is (`None`:
+    /// the end of the line), with its first child and its next sibling (0: none).
+    nodes: Vec<LayoutNode>,
+}
+
+#[derive(Clone, Copy)]
+struct LayoutNode {
+    bytes: (u32, u32),
+    target: Option<Target>,
+    child: u32,
+    next: u32,
+}
+
+/// Nodes and bytes of [`Layouts`] at most (a file written by one program has a few layouts).
+const LAYOUT_NODES: usize = 1 << 14;
+const LAYOUT_BYTES: usize = 1 << 20;
+
+impl Layouts {
+    fn new() -> Layouts {
+        let root = LayoutNode {
+            bytes: (0, 0),
+            target: None,
+            child: 0,
+            next: 0,
+        };
+        Layouts {
+            bytes: Vec::new(),
+            nodes: vec![root],
+        }
+    }
+
+    fn bytes(&self, n: &LayoutNode) -> &[u8] {
+        &self.bytes[n.bytes.0 as usize..n.bytes.1 as usize]
+    }
+
+    /// The child of `node` whose bytes come next in `s` (`s` moved past them).
+    fn next(&self, node: usize, s: &mut Scan) -> Option<usize> {
+        let mut c = self.nodes[node].child as usize;
+        while c != 0 {
+            let n = &self.nodes[c];
+            if s.literal(self.bytes(n)).is_some() {
+                return Some(c);
+            }
+            c = n.next as usize;
+        }
+        None
+    }
+
+    /// Learn the layout of `text`, whose values are at `placed` (in the order of the line).
+    fn learn(&mut self, text: &[u8], placed: &[(usize, usize, Target)]) {
+        let (mut node, mut end) = (0usize, 0usize);
+        let steps = placed
+            .iter()
+            .map(|&(start, stop, t)| (start, stop, Some(t)));
+        for (start, stop, target) in steps.chain([(text.len(), text.len(), None)]) {
+            let lit = &text[end..start];
+            end = stop;
+            let mut c = self.nodes[node].child;
+            let mut last = 0;
+            while c != 0 {
+                let n = &self.nodes[c as usize];
+                if self.bytes(n) == lit && n.target == target {
+                    break;
+                }
+                last = c;
+                c = n.next;
+            }
+            if c == 0 {
+                if self.nodes.len() >= LAYOUT_NODES || self.bytes.len() + lit.len() > LAYOUT_BYTES {
+                    return;
+                }
+                let from = self.bytes.len() as u32;
+                self.bytes.extend_from_slice(lit);
+                c = self.nodes.len() as u32;
+                self.nodes.push(LayoutNode {
+                    bytes: (from, self.bytes.len() as u32),
+                    target,
+                    child: 0,
+                    next: 0,
+                });
+                match last {
+                    0 => self.nodes[node].child = c,
+                    l => self.nodes[l as usize].next = c,
+                }
+            }
+            node = c as usize;
+        }
+    }
+}
+
 /// A multiple-choice item of at most [`SMALL_SET`] options: its options' fractions, its cap, and
 /// the check's verdict on each set of them (two bits a set).
 struct SmallSets {
@@ -406,6 +517,9 @@ pub struct LineReader<'m> {
     /// The items of the previous line in the order written: most lines list them alike, so a key
     /// is compared with one id instead of being hashed.
     order: Vec<usize>,
+    /// Where the values of the line read by the cursor are: (start, end, what).
+    placed: Vec<(usize, usize, Target)>,
+    layouts: Layouts,
 }
 
 impl<'m> LineReader<'m> {
@@ -477,6 +591,8 @@ impl<'m> LineReader<'m> {
             seen: vec![false; n],
             written: Vec::with_capacity(n),
             order: Vec::with_capacity(n),
+            placed: Vec::new(),
+            layouts: Layouts::new(),
         }
     }
 
@@ -661,7 +777,8 @@ impl<'m> LineReader<'m> {
         Some(i)
     }
 
-    /// The top level of a line: its profile (borrowed) and its answers (into `written`).
+    /// The top level of a line: its profile (borrowed) and its answers (into `written`). Where
+    /// each value sits is kept (`placed`), and the line's layout learnt from it when it is read.
     fn scan<'a>(&mut self, text: &'a [u8]) -> Option<Profile<'a>> {
         let mut s = Scan { text, at: 0 };
         let mut profile: Option<Profile<'a>> = None;
@@ -669,9 +786,10 @@ impl<'m> LineReader<'m> {
         let mut model_named = [false; 2];
         self.written.clear();
         self.seen.fill(false);
+        self.placed.clear();
         s.object(|s, key| match key {
             b"profile" if profile.is_none() => {
-                profile = Some(Self::profile(s)?);
+                profile = Some(Self::profile(s, &mut self.placed)?);
                 Some(())
             }
             b"answers" if !answers => {
@@ -693,12 +811,9 @@ impl<'m> LineReader<'m> {
                         }
                     };
                     k += 1;
-                    if std::mem::replace(&mut self.seen[i], true) {
-                        return None;
-                    }
-                    let value = s.answer()?;
-                    let end = s.at;
-                    self.written.push((i, end - value.len(), end));
+                    let start = s.at;
+                    Self::answer(s, i, &mut self.written, &mut self.seen)?;
+                    self.placed.push((start, s.at, Target::Answer(i)));
                     if !s.more(b'}')? {
                         return Some(());
                     }
@@ -710,20 +825,76 @@ impl<'m> LineReader<'m> {
                 if std::mem::replace(slot, true) {
                     return None;
                 }
-                match s.peek()? {
-                    b'"' => s.string().and_then(utf8).map(|_| ()),
-                    b'n' => s.word("null").then_some(()),
-                    _ => s.float().map(|_| ()),
-                }
+                let start = s.at;
+                Self::model_named(s)?;
+                self.placed.push((start, s.at, Target::Model));
+                Some(())
             }
             _ => None,
         })?;
         s.space();
         (s.at == text.len() && answers).then_some(())?;
-        profile
+        let profile = profile?;
+        self.layouts.learn(text, &self.placed);
+        Some(profile)
     }
 
-    fn profile<'a>(s: &mut Scan<'a>) -> Option<Profile<'a>> {
+    /// A line read by the layout of the last line the cursor read: the same bytes between the
+    /// values (keys, punctuation, spacing), each value read as [`LineReader::scan`] reads it.
+    /// Most lines of a file are written alike, so their keys are compared, not read and looked
+    /// up; a line laid out otherwise gets `None` (and is read by the cursor).
+    fn by_layout<'a>(&mut self, text: &'a [u8]) -> Option<Profile<'a>> {
+        let layouts = &self.layouts;
+        if layouts.nodes[0].child == 0 {
+            return None;
+        }
+        self.written.clear();
+        self.seen.fill(false);
+        let mut p = Profile::default();
+        let mut s = Scan { text, at: 0 };
+        let mut node = 0;
+        loop {
+            node = layouts.next(node, &mut s)?;
+            match layouts.nodes[node].target {
+                Some(Target::Answer(i)) => {
+                    Self::answer(&mut s, i, &mut self.written, &mut self.seen)?
+                }
+                Some(Target::Field(k)) => Self::field(&mut s, k, &mut p)?,
+                Some(Target::Model) => Self::model_named(&mut s)?,
+                None => return (s.at == text.len() && p.name.is_some()).then_some(p),
+            }
+        }
+    }
+
+    /// An answer to item `i` (into `written`; an item answered twice gives up).
+    fn answer(
+        s: &mut Scan,
+        i: usize,
+        written: &mut Vec<(usize, usize, usize)>,
+        seen: &mut [bool],
+    ) -> Option<()> {
+        if std::mem::replace(&mut seen[i], true) {
+            return None;
+        }
+        let value = s.answer()?;
+        let end = s.at;
+        written.push((i, end - value.len(), end));
+        Some(())
+    }
+
+    /// The model a sheet names, or its version: a text, a number or `null`.
+    fn model_named(s: &mut Scan) -> Option<()> {
+        match s.peek()? {
+            b'"' => s.string().and_then(utf8).map(|_| ()),
+            b'n' => s.word("null").then_some(()),
+            _ => s.float().map(|_| ()),
+        }
+    }
+
+    fn profile<'a>(
+        s: &mut Scan<'a>,
+        placed: &mut Vec<(usize, usize, Target)>,
+    ) -> Option<Profile<'a>> {
         let mut p = Profile::default();
         let mut seen = 0u16;
         s.object(|s, key| {
@@ -744,41 +915,49 @@ impl<'m> LineReader<'m> {
                 return None;
             }
             seen |= 1 << k;
-            match k {
-                0 => p.name = Some(s.text()?),
-                1 => p.credit_code = s.or_null(Scan::text)?,
-                2 => p.region = s.or_null(Scan::text)?,
-                3 => p.industry = s.or_null(Scan::text)?,
-                4..=6 => p.metrics[k - 4] = s.or_null(Scan::float)?,
-                7 => p.assessed_on = s.or_null(Scan::text)?,
-                8 => {
-                    p.synthetic = s.or_null(|s| {
-                        if s.word("true") {
-                            Some(true)
-                        } else {
-                            s.word("false").then_some(false)
-                        }
-                    })?
-                }
-                _ => {
-                    p.tags = s.or_null(|s| {
-                        s.eat(b'[')?;
-                        let start = s.at;
-                        if s.peek()? != b']' {
-                            while {
-                                s.string()?;
-                                s.more(b']')?
-                            } {}
-                        } else {
-                            s.at += 1;
-                        }
-                        Some((start, s.at - 1))
-                    })?
-                }
-            }
+            let start = s.at;
+            Self::field(s, k, &mut p)?;
+            placed.push((start, s.at, Target::Field(k)));
             Some(())
         })?;
         p.name.is_some().then_some(p)
+    }
+
+    /// The value of profile field `k` (the order of [`LineReader::profile`]'s keys), into `p`.
+    fn field<'a>(s: &mut Scan<'a>, k: usize, p: &mut Profile<'a>) -> Option<()> {
+        match k {
+            0 => p.name = Some(s.text()?),
+            1 => p.credit_code = s.or_null(Scan::text)?,
+            2 => p.region = s.or_null(Scan::text)?,
+            3 => p.industry = s.or_null(Scan::text)?,
+            4..=6 => p.metrics[k - 4] = s.or_null(Scan::float)?,
+            7 => p.assessed_on = s.or_null(Scan::text)?,
+            8 => {
+                p.synthetic = s.or_null(|s| {
+                    if s.word("true") {
+                        Some(true)
+                    } else {
+                        s.word("false").then_some(false)
+                    }
+                })?
+            }
+            _ => {
+                p.tags = s.or_null(|s| {
+                    s.eat(b'[')?;
+                    let start = s.at;
+                    if s.peek()? != b']' {
+                        while {
+                            s.string()?;
+                            s.more(b']')?
+                        } {}
+                    } else {
+                        s.at += 1;
+                    }
+                    Some((start, s.at - 1))
+                })?
+            }
+        }
+        Some(())
     }
 
     /// Read a line into `out` (its lists and texts reused); `false` when the line is not a plain,
@@ -789,7 +968,10 @@ impl<'m> LineReader<'m> {
 
     fn read_fields(&mut self, text: &[u8], out: &mut Record) -> Option<()> {
         let model = self.model;
-        let p = self.scan(text)?;
+        let p = match self.by_layout(text) {
+            Some(p) => p,
+            None => self.scan(text)?,
+        };
         set_text(&mut out.name, plain(p.name?)?);
         match p.credit_code {
             Some(c) if credit_code::is_canonical(c) => set_optional(&mut out.credit_code, Some(c)),
@@ -1337,5 +1519,124 @@ mod tests {
         // (`na`, tags, another size, no credit code or date, another model named) too.
         assert_eq!(plain, 300);
         assert!(varied >= 8 * 30, "{varied} variants read the fast way");
+    }
+
+    /// A simulated line laid out another way: `spaced` puts a space after each `,` and `:`,
+    /// `profile_first` writes the keys of the top level in the reverse order.
+    fn laid_out(line: &str, spaced: bool, profile_first: bool) -> String {
+        fn write(v: &serde_json::Value, gap: &str, out: &mut String) {
+            match v {
+                serde_json::Value::Object(o) => {
+                    out.push('{');
+                    for (n, (k, v)) in o.iter().enumerate() {
+                        let comma = if n > 0 {
+                            format!(",{gap}")
+                        } else {
+                            String::new()
+                        };
+                        *out += &format!("{comma}{}:{gap}", serde_json::Value::from(k.as_str()));
+                        write(v, gap, out);
+                    }
+                    out.push('}');
+                }
+                serde_json::Value::Array(a) => {
+                    out.push('[');
+                    for (n, v) in a.iter().enumerate() {
+                        *out += if n > 0 { "," } else { "" };
+                        *out += if n > 0 { gap } else { "" };
+                        write(v, gap, out);
+                    }
+                    out.push(']');
+                }
+                v => *out += &v.to_string(),
+            }
+        }
+        let v: serde_json::Value = serde_json::from_str(line).expect("simulated line");
+        let mut top: Vec<(&String, &serde_json::Value)> =
+            v.as_object().expect("object").iter().collect();
+        if profile_first {
+            top.reverse();
+        }
+        let gap = if spaced { " " } else { "" };
+        let mut out = String::from("{");
+        for (n, (k, v)) in top.into_iter().enumerate() {
+            out += &format!("{}\"{k}\":{gap}", if n > 0 { "," } else { "" });
+            write(v, gap, &mut out);
+        }
+        out.push('}');
+        out
+    }
+
+    #[test]
+    fn lines_laid_out_as_lines_before_are_read_by_their_layout() {
+        let (model, text) = simulated(120, 11);
+        let mut reader = LineReader::new(model);
+        let mut learnt = std::collections::HashSet::new();
+        let mut by_layout = 0;
+        for (n, line) in text.lines().enumerate() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("simulated line");
+            let keys: Vec<String> = ["answers", "profile"]
+                .iter()
+                .flat_map(|k| v[*k].as_object().expect("object").keys().cloned())
+                .collect();
+            let line = laid_out(line, n % 3 == 1, n % 3 == 2);
+            // A line laid out as one read before (its style, the same items answered and the same
+            // profile fields given) is read by the layout learnt from it.
+            let known = !learnt.insert((n % 3, keys));
+            let read = reader.by_layout(line.as_bytes()).is_some();
+            assert_eq!(read, known, "line {n}: {line}");
+            by_layout += usize::from(read);
+            assert!(
+                same_or_left(&mut reader, model, &line),
+                "line {n} left: {line}"
+            );
+        }
+        assert!(by_layout >= 80, "{by_layout} lines read by a layout");
+        // Three layouts of the sheets of a few industry groups: a tree of a few hundred nodes,
+        // not one per line.
+        assert!(
+            reader.layouts.nodes.len() < 120 * 50,
+            "{}",
+            reader.layouts.nodes.len()
+        );
+
+        // A line whose bytes between values are those of a layout, but whose values are of
+        // other kinds or wrong, is read as the cursor reads it, or left to the exact way.
+        let line = text.lines().next().expect("a line");
+        let v: serde_json::Value = serde_json::from_str(line).expect("simulated line");
+        let hr = format!("\"hr\":{}", v["answers"]["hr"]);
+        let edits = [
+            (hr.as_str(), "\"hr\":\"3\""),
+            (hr.as_str(), "\"hr\":  3"),
+            (hr.as_str(), "\"hr\":null"),
+            (hr.as_str(), "\"hr\":[3]"),
+            ("\"employees\":", "\"employees\":-"),
+            ("\"region\":\"", "\"region\":null,\"x\":\""),
+            ("\"name\":\"", "\"name\":\"\\u0041"),
+            ("\"synthetic\":true", "\"synthetic\":false"),
+            ("\"synthetic\":true", "\"synthetic\":null"),
+            ("\"model\":\"sme-dx-2024\"", "\"model\":null"),
+            ("}}", "}} "),
+            ("}}", "}}}"),
+        ];
+        let mut read = 0;
+        for (from, to) in edits {
+            let mut reader = LineReader::new(model);
+            assert!(reader.read(line.as_bytes()).is_some());
+            assert!(line.contains(from), "{from}");
+            let edited = line.replacen(from, to, 1);
+            read += usize::from(same_or_left(&mut reader, model, &edited));
+            // A line read by a layout is read alike by a reader that knows none.
+            let fresh = LineReader::new(model).read(edited.as_bytes());
+            let by_layout = reader.read(edited.as_bytes());
+            assert_eq!(
+                by_layout.as_ref().map(figures),
+                fresh.as_ref().map(figures),
+                "{edited}"
+            );
+        }
+        // `"hr":  3`, `false`, `null`, the model named `null` and a space at the end are plain
+        // sheets still.
+        assert!(read >= 6, "{read}");
     }
 }
