@@ -95,11 +95,11 @@ pub fn measure(
     });
     let (mut have, mut constrained_have) = (0, 0);
     if let Some(c) = condition {
+        // Counted without branches: a firm's grades are as good as random to the processor.
         for (constrained, grade) in scenarios {
-            if grade.is_some_and(|g| g >= c.at_or_above) {
-                have += 1;
-                constrained_have += u32::from(*constrained);
-            }
+            let at = u32::from(grade.is_some_and(|g| g >= c.at_or_above));
+            have += at;
+            constrained_have += at & u32::from(*constrained);
         }
     }
     Shortfall {
