@@ -222,6 +222,15 @@ impl GroupAcc {
         );
     }
 
+    /// Read what [`GroupAcc::add`] of `b` will change (its level's count, its score's bin, the
+    /// dimensions' sums), so that it is in the cache by then: see [`Acc::prepare`].
+    fn touch(&self, b: &Binned) -> u32 {
+        let level = self.levels.get(b.level).copied().unwrap_or(0) as u32;
+        let sums = (self.dim_sums.first().map_or(0, |s| s.1))
+            .wrapping_add(self.dim_sums.last().map_or(0, |s| s.1)) as u32;
+        self.score.count_in(b.score.0) ^ level ^ sums
+    }
+
     fn add(&mut self, b: &Binned) {
         self.n += 1;
         // A level is one of the model's (a scored result's is checked when read).
@@ -429,7 +438,7 @@ impl Acc {
             let bin = self.binned.score.0;
             let mut seen = 0u32;
             for &slot in lanes {
-                seen = seen.wrapping_add(self.lane[slot as usize].1.score.count_in(bin));
+                seen = seen.wrapping_add(self.lane[slot as usize].1.touch(&self.binned));
             }
             if let Some(p) = *peer {
                 let g = &self.peer_lane[p as usize].1;

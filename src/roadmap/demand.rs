@@ -267,14 +267,18 @@ impl<'a> DemandTable<'a> {
         below.clear();
         picked.clear();
         // Scenarios below grade `g`, the highest grade first, in model order within a grade (a
-        // stable sort by grade, done grade by grade: grades are few, scenarios a dozen).
+        // stable sort by grade, done grade by grade: grades are few, scenarios a dozen). Each is
+        // written at the end and kept by counting it, without a branch on its grade (grades are
+        // as good as random to the processor).
+        below.resize(quick.scenarios.len() * usize::from(g) + 1, (0, false, 0));
+        let mut kept = 0;
         for x in (0..g).rev() {
-            below.extend(
-                (quick.scenarios.iter().enumerate())
-                    .filter(|(_, (_, grade))| *grade == Some(x))
-                    .map(|(i, (c, _))| (i, *c, x)),
-            );
+            for (i, (c, grade)) in quick.scenarios.iter().enumerate() {
+                below[kept] = (i, *c, x);
+                kept += usize::from(*grade == Some(x));
+            }
         }
+        below.truncate(kept);
         picked.extend(
             below
                 .iter()
