@@ -393,9 +393,12 @@ struct LayoutNode {
     next: u32,
 }
 
-/// Nodes and bytes of [`Layouts`] at most (a file written by one program has a few layouts).
+/// Nodes and bytes of [`Layouts`] at most (a file written by one program has a few layouts), and
+/// children of one node: a line is matched against at most this many at each value, so lines laid
+/// out in ever new ways cost no more than a few comparisons each.
 const LAYOUT_NODES: usize = 1 << 14;
 const LAYOUT_BYTES: usize = 1 << 20;
+const LAYOUT_BRANCHES: usize = 8;
 
 impl Layouts {
     fn new() -> Layouts {
@@ -438,17 +441,21 @@ impl Layouts {
             let lit = &text[end..start];
             end = stop;
             let mut c = self.nodes[node].child;
-            let mut last = 0;
+            let (mut last, mut siblings) = (0, 0);
             while c != 0 {
                 let n = &self.nodes[c as usize];
                 if self.bytes(n) == lit && n.target == target {
                     break;
                 }
                 last = c;
+                siblings += 1;
                 c = n.next;
             }
             if c == 0 {
-                if self.nodes.len() >= LAYOUT_NODES || self.bytes.len() + lit.len() > LAYOUT_BYTES {
+                let full = self.nodes.len() >= LAYOUT_NODES
+                    || self.bytes.len() + lit.len() > LAYOUT_BYTES
+                    || siblings >= LAYOUT_BRANCHES;
+                if full {
                     return;
                 }
                 let from = self.bytes.len() as u32;
@@ -1592,6 +1599,19 @@ mod tests {
             );
         }
         assert!(by_layout >= 80, "{by_layout} lines read by a layout");
+        // Lines laid out in ever new ways (here: more and more spaces before the first key) add a
+        // few branches to a node, no more.
+        let line = text.lines().next().expect("a line");
+        let mut many = LineReader::new(model);
+        for n in 0..50 {
+            let spaced = format!("{{{}{}", " ".repeat(n), &line[1..]);
+            assert!(same_or_left(&mut many, model, &spaced));
+        }
+        let root = std::iter::successors(Some(many.layouts.nodes[0].child), |&c| {
+            Some(many.layouts.nodes[c as usize].next).filter(|&n| n != 0)
+        });
+        assert_eq!(root.count(), LAYOUT_BRANCHES);
+
         // Three layouts of the sheets of a few industry groups: a tree of a few hundred nodes,
         // not one per line.
         assert!(
