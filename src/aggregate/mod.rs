@@ -735,6 +735,7 @@ fn is_zero(n: &u64) -> bool {
 }
 
 /// A record of this round with a credit code: what choosing among duplicates needs (20 bytes).
+#[derive(Clone, Copy, Default)]
 struct FirmEntry {
     code: PackedCode,
     assessed_on: u32,
@@ -792,17 +793,36 @@ fn superseded(parts: Vec<Vec<FirmEntry>>) -> Vec<(u32, PackedCode)> {
         // `checked_shr`: a shift by 32 (one bucket) is none.
         mixed.checked_shr(shift).unwrap_or(0) as usize
     };
-    let room = total / buckets + total / buckets / 4 + 16;
-    let mut dealt: Vec<Vec<FirmEntry>> = (0..buckets).map(|_| Vec::with_capacity(room)).collect();
+    // Counted first, then dealt into one list at each bucket's place: one allocation of the
+    // exact size (a list per bucket, each with room to grow, cost more in fresh pages than the
+    // dealing itself).
+    let mut starts = vec![0usize; buckets + 1];
+    for f in parts.iter().flatten() {
+        starts[bucket(&f.code) + 1] += 1;
+    }
+    for b in 0..buckets {
+        starts[b + 1] += starts[b];
+    }
+    let mut next = starts.clone();
+    let mut dealt = vec![FirmEntry::default(); total];
     for part in parts {
         for f in part {
-            dealt[bucket(&f.code)].push(f);
+            let b = bucket(&f.code);
+            dealt[next[b]] = f;
+            next[b] += 1;
         }
     }
+    let mut slices: Vec<&mut [FirmEntry]> = Vec::with_capacity(buckets);
+    let mut rest = dealt.as_mut_slice();
+    for b in 0..buckets {
+        let (bucket, tail) = rest.split_at_mut(starts[b + 1] - starts[b]);
+        slices.push(bucket);
+        rest = tail;
+    }
     let key = |f: &FirmEntry| (f.code, f.assessed_on, f.seq);
-    let mut out: Vec<(u32, PackedCode)> = dealt
+    let mut out: Vec<(u32, PackedCode)> = slices
         .into_par_iter()
-        .flat_map_iter(|mut firms| {
+        .flat_map_iter(|firms| {
             firms.sort_unstable_by_key(key);
             // Of a run of one code, all but the last (the latest) are left out.
             let runs = firms.windows(2).filter(|w| w[0].code == w[1].code);
