@@ -846,10 +846,12 @@ impl<'m> LineReader<'m> {
         Some(profile)
     }
 
-    /// A line read by the layout of the last line the cursor read: the same bytes between the
-    /// values (keys, punctuation, spacing), each value read as [`LineReader::scan`] reads it.
-    /// Most lines of a file are written alike, so their keys are compared, not read and looked
-    /// up; a line laid out otherwise gets `None` (and is read by the cursor).
+    /// A line read by the layout of a line the cursor read before ([`Layouts`]): the same bytes
+    /// between the values (keys, punctuation, spacing), each value read as [`LineReader::scan`]
+    /// reads it. Most lines of a file are written alike, so their keys are compared, not read and
+    /// looked up; a line laid out otherwise gets `None` (and is read by the cursor). At each value
+    /// the first branch whose bytes come next is taken; a line that then fails goes to the cursor
+    /// too, so this never reads a line the cursor would read otherwise.
     fn by_layout<'a>(&mut self, text: &'a [u8]) -> Option<Profile<'a>> {
         let layouts = &self.layouts;
         if layouts.nodes[0].child == 0 {
