@@ -2101,3 +2101,33 @@ fn the_office_summary_names_regions_and_industries() {
         );
     }
 }
+
+/// A line that is not UTF-8 is listed in the reader's language: Chinese under a Chinese locale,
+/// English under an English one.
+#[test]
+fn a_line_that_is_not_utf8_is_listed_in_the_readers_language() {
+    let dir = TempDir::new("not-utf8-line");
+    let path = dir.path("bad.jsonl");
+    std::fs::write(&path, b"{\"answers\": \xff}\n").unwrap();
+    let listed = |locale: &str| {
+        let out = Command::cargo_bin("smedx")
+            .expect("the smedx binary is built")
+            .env("RUST_BACKTRACE", "0")
+            .env("LC_ALL", locale)
+            .args(["aggregate", path.as_str(), "-o"])
+            .arg(dir.path(&format!("{locale}.json")))
+            .output()
+            .expect("smedx runs");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let zh = listed("zh_CN.UTF-8");
+    assert!(
+        zh.contains("[wrong-encoding] 这一行不是 UTF-8 文本"),
+        "{zh}"
+    );
+    let en = listed("en_US.UTF-8");
+    assert!(
+        en.contains("[wrong-encoding] this line is not UTF-8 text"),
+        "{en}"
+    );
+}

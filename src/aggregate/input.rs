@@ -656,7 +656,10 @@ pub fn parse(model: &Model, mut raw: RawRecord) -> Result<Record, RecordError> {
         message,
     };
     let Some(text) = raw.text() else {
-        let msg = "this line is not UTF-8 text (save the file as UTF-8)";
+        let msg = match crate::text::Lang::ui() {
+            crate::text::Lang::Zh => "这一行不是 UTF-8 文本（请把文件另存为 UTF-8 编码）",
+            crate::text::Lang::En => "this line is not UTF-8 text (save the file as UTF-8)",
+        };
         return Err(err("wrong-encoding", msg.to_string()));
     };
     if let Some(msg) = text.strip_prefix('\u{0}') {
