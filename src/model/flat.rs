@@ -8,19 +8,37 @@ use super::{Children, Combine, ItemSpec, Model, Node, ScenarioCondition, SizeCla
 /// One node in pre-order: a dimension, then its descendants.
 #[derive(Debug, Clone)]
 pub struct FlatNode {
-    pub combine: Combine,
     pub points: f64,
-    pub weight: f64,
-    /// A dimension whose points count toward the level score.
-    pub counts_toward_level: bool,
-    /// Its children: places in [`Flat::nodes`], or items (by index into [`Model::items`]).
-    pub children: FlatChildren,
+    /// A weighted mean: a scale of zero or less gives it no share.
+    pub weighted: bool,
+    /// Its children are items (their places in [`Model::items`]), not nodes (places in
+    /// [`Flat::nodes`]).
+    pub of_items: bool,
+    /// Its children, as it combines them: a range of [`Flat::kids`].
+    pub kids: (u32, u32),
 }
 
-#[derive(Debug, Clone)]
-pub enum FlatChildren {
-    Nodes(Vec<u32>),
-    Items(Vec<u32>),
+/// A child as its parent combines it. The parent's share is the sum of `times` × the share of
+/// each child that has one, over the sum of their `adds`: points and points (a sum), 1 and 1 (a
+/// mean), weight and weight (a weighted mean). A child worth no points never counts, so it is
+/// left out when the model is flattened.
+#[derive(Debug, Clone, Copy)]
+pub struct FlatKid {
+    /// The child's place: an item's or a node's, as its parent says.
+    pub at: u32,
+    pub times: f64,
+    pub adds: f64,
+}
+
+impl FlatKid {
+    fn new(at: u32, how: Combine, points: f64, weight: f64) -> Option<FlatKid> {
+        let (times, adds) = match how {
+            Combine::Sum => (points, points),
+            Combine::Mean => (1.0, 1.0),
+            Combine::WeightedMean => (weight, weight),
+        };
+        (points > 0.0).then_some(FlatKid { at, times, adds })
+    }
 }
 
 /// One level's rule as it holds for one industry group.
@@ -36,15 +54,19 @@ pub struct FlatRule {
 pub struct Flat {
     /// Industry group ids; a group the model does not name is one more place after them.
     groups: Vec<String>,
-    /// Per item: points, weight, and whether it is a constrained scenario (`Some(true)`), a
-    /// guiding one (`Some(false)`) or no scenario.
-    pub items: Vec<(f64, f64, Option<bool>)>,
+    /// The scenario items in model order: the item's place and whether it is constrained (a
+    /// guiding one is not).
+    pub scenarios: Vec<(u32, bool)>,
     /// Per place of (group, size) (see [`Flat::place`]): does each item apply?
     applies: Vec<Vec<bool>>,
     /// Pre-order.
     pub nodes: Vec<FlatNode>,
-    /// The places of the dimensions in `nodes`.
-    pub dimensions: Vec<u32>,
+    /// The children of every node (see [`FlatNode::kids`]).
+    pub kids: Vec<FlatKid>,
+    /// The dimensions whose points count toward the level score, as the model combines them.
+    pub counted: Vec<FlatKid>,
+    /// The level score is a weighted mean (a scale of zero or less gives it none).
+    pub counted_weighted: bool,
     /// Per group place: the level rules from the highest level down.
     rules: Vec<Vec<FlatRule>>,
 }
@@ -102,47 +124,56 @@ impl Flat {
                     .collect()
             })
             .collect();
-        let items = model
-            .items
-            .iter()
-            .map(|item| {
-                let scenario = match &item.spec {
-                    ItemSpec::Scenario { constrained, .. } => Some(*constrained),
-                    _ => None,
-                };
-                (item.points, item.weight, scenario)
+        let scenarios = (model.items.iter().enumerate())
+            .filter_map(|(i, item)| match &item.spec {
+                ItemSpec::Scenario { constrained, .. } => Some((i as u32, *constrained)),
+                _ => None,
             })
             .collect();
         let mut flat = Flat {
             groups,
-            items,
+            scenarios,
             applies,
             nodes: Vec::new(),
-            dimensions: Vec::new(),
+            kids: Vec::new(),
+            counted: Vec::new(),
+            counted_weighted: model.score_combine == Combine::WeightedMean,
             rules,
         };
         for d in &model.dimensions {
-            let at = flat.push(d);
-            flat.dimensions.push(at);
+            let at = flat.push(model, d);
+            if d.counts_toward_level {
+                let kid = FlatKid::new(at, model.score_combine, d.points, d.weight);
+                flat.counted.extend(kid);
+            }
         }
         flat
     }
 
     /// Add `node` and its descendants in pre-order; its place.
-    fn push(&mut self, node: &Node) -> u32 {
+    fn push(&mut self, model: &Model, node: &Node) -> u32 {
         let at = self.nodes.len();
         self.nodes.push(FlatNode {
-            combine: node.combine,
             points: node.points,
-            weight: node.weight,
-            counts_toward_level: node.counts_toward_level,
-            children: FlatChildren::Items(Vec::new()),
+            weighted: node.combine == Combine::WeightedMean,
+            of_items: matches!(node.children, Children::Items(_)),
+            kids: (0, 0),
         });
-        let children = match &node.children {
-            Children::Nodes(ns) => FlatChildren::Nodes(ns.iter().map(|n| self.push(n)).collect()),
-            Children::Items(idx) => FlatChildren::Items(idx.iter().map(|&i| i as u32).collect()),
+        let how = node.combine;
+        let kids: Vec<FlatKid> = match &node.children {
+            Children::Nodes(ns) => (ns.iter())
+                .filter_map(|n| FlatKid::new(self.push(model, n), how, n.points, n.weight))
+                .collect(),
+            Children::Items(idx) => (idx.iter())
+                .filter_map(|&i| {
+                    let item = &model.items[i];
+                    FlatKid::new(i as u32, how, item.points, item.weight)
+                })
+                .collect(),
         };
-        self.nodes[at].children = children;
+        let start = self.kids.len() as u32;
+        self.kids.extend(kids);
+        self.nodes[at].kids = (start, self.kids.len() as u32);
         at as u32
     }
 

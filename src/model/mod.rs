@@ -5,7 +5,7 @@ pub mod item;
 mod lint;
 pub mod raw;
 
-pub use flat::{Flat, FlatChildren, FlatNode, FlatRule};
+pub use flat::{Flat, FlatKid, FlatNode, FlatRule};
 pub use item::{
     AnswerValue, Band, Choice, Interval, ItemSpec, Ratio, ScenarioLevel, Trend, Written,
     WrittenValue, set_fraction,

@@ -3,7 +3,7 @@
 
 use super::{ItemStatus, item_fraction, round6};
 use crate::answers::{AnswerSheet, AnswerValue};
-use crate::model::{Children, Combine, FlatChildren, Item, Model, Node, SizeClass};
+use crate::model::{Children, FlatKid, Item, Model, Node, SizeClass};
 
 /// The numbers of one firm's result.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,24 +66,23 @@ struct Combined {
 }
 
 impl Combined {
-    /// A child's share (`None` leaves the denominator), its points and its weight.
-    fn add(&mut self, how: Combine, fraction: Option<f64>, max: f64, weight: f64) {
-        let Some(f) = fraction.filter(|_| max > 0.0) else {
-            return;
-        };
-        let (x, w) = match how {
-            Combine::Sum => (f * max, max),
-            Combine::Mean => (f, 1.0),
-            Combine::WeightedMean => (f * weight, weight),
-        };
-        self.sum += x;
-        self.scale += w;
-        self.live = true;
+    /// Combine `kids`, whose shares `share` gives by place (`None` leaves the denominator).
+    #[inline]
+    fn of(kids: &[FlatKid], share: impl Fn(usize) -> Option<f64>) -> Combined {
+        let mut c = Combined::default();
+        for k in kids {
+            if let Some(f) = share(k.at as usize) {
+                c.sum += f * k.times;
+                c.scale += k.adds;
+                c.live = true;
+            }
+        }
+        c
     }
 
-    fn share(&self, how: Combine) -> Option<f64> {
-        (self.live && !(how == Combine::WeightedMean && self.scale <= 0.0))
-            .then(|| self.sum / self.scale)
+    /// The share, `None` when no child counts (or a weighted mean's weights sum to zero or less).
+    fn share(&self, weighted: bool) -> Option<f64> {
+        (self.live && !(weighted && self.scale <= 0.0)).then(|| self.sum / self.scale)
     }
 }
 
@@ -174,28 +173,22 @@ pub fn evaluate_flat_into(
     items.clear();
     scenarios.clear();
     let applies = flat.applies(g, size);
-    items.extend(flat.items.iter().zip(applies).enumerate().map(
-        |(i, (&(_, _, scenario), &applies))| {
-            let answer = answers.get(i).copied().flatten();
-            let status = match (applies, answer) {
-                (false, _) => (ItemStatus::NotApplicable, None),
-                (true, Some(Counted::NotApplicable)) => (ItemStatus::NotApplicableAnswer, None),
-                (true, Some(Counted::Share { fraction, .. })) => {
-                    (ItemStatus::Answered, Some(fraction))
-                }
-                (true, None) => (ItemStatus::Unanswered, Some(0.0)),
-            };
-            if let Some(constrained) = scenario {
-                let grade = match (status.0, answer) {
-                    (ItemStatus::Answered, Some(Counted::Share { grade, .. })) => grade,
-                    (ItemStatus::Unanswered, _) => Some(0),
-                    _ => None,
-                };
-                scenarios.push((constrained, grade));
-            }
-            status
-        },
-    ));
+    items.extend(applies.iter().enumerate().map(|(i, &applies)| {
+        match (applies, answers.get(i).copied().flatten()) {
+            (false, _) => (ItemStatus::NotApplicable, None),
+            (true, Some(Counted::NotApplicable)) => (ItemStatus::NotApplicableAnswer, None),
+            (true, Some(Counted::Share { fraction, .. })) => (ItemStatus::Answered, Some(fraction)),
+            (true, None) => (ItemStatus::Unanswered, Some(0.0)),
+        }
+    }));
+    scenarios.extend(flat.scenarios.iter().map(|&(i, constrained)| {
+        let grade = match (items.get(i as usize), answers.get(i as usize)) {
+            (Some((ItemStatus::Answered, _)), Some(Some(Counted::Share { grade, .. }))) => *grade,
+            (Some((ItemStatus::Unanswered, _)), _) => Some(0),
+            _ => None,
+        };
+        (constrained, grade)
+    }));
     // A child comes after its parent in pre-order: from the last node back, each child's share
     // is known when its parent is combined, and nodes that do not depend on each other (the
     // indicators) are worked out side by side. `nodes` holds shares until the end.
@@ -203,36 +196,24 @@ pub fn evaluate_flat_into(
     nodes.resize(flat.nodes.len(), None);
     for at in (0..flat.nodes.len()).rev() {
         let n = &flat.nodes[at];
-        let mut c = Combined::default();
-        match &n.children {
-            FlatChildren::Nodes(children) => {
-                for &k in children {
-                    let child = &flat.nodes[k as usize];
-                    c.add(n.combine, nodes[k as usize], child.points, child.weight);
-                }
-            }
-            FlatChildren::Items(idx) => {
-                for &i in idx {
-                    let (points, weight, _) = flat.items[i as usize];
-                    c.add(n.combine, items[i as usize].1.map(round6), points, weight);
-                }
-            }
-        }
-        nodes[at] = c.share(n.combine);
+        let kids = flat
+            .kids
+            .get(n.kids.0 as usize..n.kids.1 as usize)
+            .unwrap_or(&[]);
+        let c = if n.of_items {
+            Combined::of(kids, |k| items[k].1.map(round6))
+        } else {
+            Combined::of(kids, |k| nodes[k])
+        };
+        nodes[at] = c.share(n.weighted);
     }
-    let mut counted = Combined::default();
-    for &d in &flat.dimensions {
-        let n = &flat.nodes[d as usize];
-        if n.counts_toward_level {
-            counted.add(model.score_combine, nodes[d as usize], n.points, n.weight);
-        }
-    }
+    let counted = Combined::of(&flat.counted, |d| nodes[d]);
     // Shares to points.
     for (node, n) in nodes.iter_mut().zip(&flat.nodes) {
         *node = node.map(|f| round6(f * n.points));
     }
     let level_score =
-        round6(counted.share(model.score_combine).unwrap_or(0.0) * model.score_points);
+        round6(counted.share(flat.counted_weighted).unwrap_or(0.0) * model.score_points);
     out.level_score = level_score;
     out.level = super::level::reached(flat.rules(g), level_score, &out.scenarios);
 }

@@ -112,23 +112,21 @@ pub(crate) fn round6(x: f64) -> f64 {
 
 /// [`f64::round`] (half away from zero), the same result for every input, without the call into
 /// the C library that `round` compiles to on a baseline x86-64 target: scoring and aggregation
-/// round several times per sheet. Below 2^52 the whole part fits an `i64` and `x - whole` is
-/// exact; at or above it (and for NaN and infinities) `x` is already whole.
+/// round several times per sheet. At or above 2^52 (and for NaN and infinities) `x` is already
+/// whole. Below it, adding and taking away 2^52 rounds `|x|` to the nearest whole number exactly
+/// (a tie to the even one), and a tie that went down is taken up.
 #[inline]
 pub(crate) fn round(x: f64) -> f64 {
     const WHOLE: f64 = 4_503_599_627_370_496.0; // 2^52
-    if x.is_nan() || x.abs() >= WHOLE {
+    let a = x.abs();
+    if !(a < WHOLE) {
         return x;
     }
-    let whole = x as i64 as f64;
-    let part = x - whole;
+    let near = (a + WHOLE) - WHOLE;
     // Without branches: which way a value rounds is as good as random, and a processor that
     // guesses a branch wrong loses more time than the arithmetic costs. `copysign` keeps the
-    // sign of zero as `f64::round` does (-0.3 rounds to -0.0); any other result has the sign of
-    // `x` already.
-    let up = f64::from(u8::from(part >= 0.5));
-    let down = f64::from(u8::from(part <= -0.5));
-    (whole + up - down).copysign(x)
+    // sign of zero as `f64::round` does (-0.3 rounds to -0.0).
+    (near + f64::from(u8::from(a - near == 0.5))).copysign(x)
 }
 
 /// Fraction of an item's points an answer earns.
@@ -263,6 +261,14 @@ mod tests {
             4_503_599_627_370_495.5,
             4_503_599_627_370_496.0,
             -4_503_599_627_370_495.5,
+            4_503_599_627_370_494.5,
+            2_251_799_813_685_247.5,
+            1.4999999999999998,
+            2.5000000000000004,
+            0.5000000000000001,
+            -3.5,
+            5e-324,
+            -5e-324,
             9.007_199_254_740_993e15,
             f64::MAX,
             f64::MIN_POSITIVE,
@@ -273,6 +279,13 @@ mod tests {
             assert_eq!(round(x).to_bits(), x.round().to_bits(), "{x:e}");
         }
         assert!(round(f64::NAN).is_nan());
+        // Every half and its neighbours: the ties go away from zero, the rest to the nearest.
+        for k in -20_000i32..20_000 {
+            let x = f64::from(k) / 2.0;
+            for y in [x, x.next_up(), x.next_down()] {
+                assert_eq!(round(y).to_bits(), y.round().to_bits(), "{y:e}");
+            }
+        }
     }
 
     proptest! {
