@@ -119,7 +119,7 @@ pub(crate) fn round6(x: f64) -> f64 {
 pub(crate) fn round(x: f64) -> f64 {
     const WHOLE: f64 = 4_503_599_627_370_496.0; // 2^52
     let a = x.abs();
-    if !(a < WHOLE) {
+    if a.is_nan() || a >= WHOLE {
         return x;
     }
     let near = (a + WHOLE) - WHOLE;
